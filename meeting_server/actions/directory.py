@@ -1,0 +1,268 @@
+"""Administration of units, sites (with device tokens) and users, and a person's own preferences."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from ..domain.actors import GLOBAL_ROLES
+from ..errors import AppError
+from ..passwords import hash_password_async
+from ..storage import directory as store
+from ..storage import security
+from ..storage.db import new_id, now_iso
+from ..storage.models import SiteRow, UnitRow, UserRow
+from .base import Context, Schema, action
+from .schemas import Id, Short, Title
+
+USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
+Role = Literal["admin", "chair", "secretary", "delegate", "site_operator", "observer"]
+
+
+class CreateUnit(Schema):
+    name: Title
+    kind: Literal["province", "district", "commune"]
+    parent_id: Id | None = None
+    code: str = Field(default="", max_length=32)
+
+
+class UpdateUnit(Schema):
+    unit_id: Id
+    name: Title | None = None
+    parent_id: Id | None = None
+    code: str | None = Field(default=None, max_length=32)
+
+
+class UnitRef(Schema):
+    unit_id: Id
+
+
+class CreateSite(Schema):
+    name: Title
+    unit_id: Id
+    location: Short = ""
+    capacity: int = Field(default=0, ge=0, le=5000)
+
+
+class UpdateSite(Schema):
+    site_id: Id
+    name: Title | None = None
+    unit_id: Id | None = None
+    location: Short | None = None
+    capacity: int | None = Field(default=None, ge=0, le=5000)
+    active: bool | None = None
+
+
+class SiteRef(Schema):
+    site_id: Id
+
+
+class CreateUser(Schema):
+    username: str = Field(min_length=3, max_length=40)
+    full_name: Title
+    password: str = Field(min_length=8, max_length=200)
+    roles: list[Role] = Field(min_length=1, max_length=len(GLOBAL_ROLES))
+    unit_id: Id | None = None
+    title: Short = ""
+    lang: Literal["vi", "en"] = "vi"
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.lower()
+        if not USERNAME.match(value):
+            raise ValueError("3-40 lowercase letters, digits, dot, dash or underscore")
+        return value
+
+
+class UpdateUser(Schema):
+    user_id: Id
+    full_name: Title | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=len(GLOBAL_ROLES))
+    unit_id: Id | None = None
+    title: Short | None = None
+    lang: Literal["vi", "en"] | None = None
+    active: bool | None = None
+
+
+class UpdateMe(Schema):
+    lang: Literal["vi", "en"]
+
+
+async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
+    expected = {"province": None, "district": "province", "commune": "district"}[kind]
+    if parent_id is None:
+        if expected is not None:
+            raise AppError("invalid_input", detail=f"đơn vị cấp {kind} cần đơn vị cấp trên",
+                           detail_en=f"a {kind} needs a parent unit")
+        return
+    parent = await store.get_unit(ctx.session, parent_id)
+    if parent.kind != expected:
+        raise AppError("invalid_input", detail="đơn vị cấp trên không đúng cấp",
+                       detail_en=f"a {kind} belongs to a {expected}")
+
+
+@action("unit.create", CreateUnit, "admin")
+async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
+    """Create a province, district or commune."""
+    await _check_parent(ctx, cmd.kind, cmd.parent_id)
+    row = UnitRow(id=new_id("un"), name=cmd.name, kind=cmd.kind, parent_id=cmd.parent_id, code=cmd.code,
+                  created_at=now_iso())
+    ctx.session.add(row)
+    await ctx.session.flush()
+    return store.unit_dict(row)
+
+
+@action("unit.update", UpdateUnit, "admin")
+async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
+    """Rename a unit or move it under another parent."""
+    row = await store.get_unit(ctx.session, cmd.unit_id)
+    changes = cmd.model_dump(exclude_unset=True, exclude={"unit_id"})
+    if "parent_id" in changes:
+        await _check_parent(ctx, row.kind, changes["parent_id"])
+    for key, value in changes.items():
+        if value is not None or key == "parent_id":
+            setattr(row, key, value)
+    await ctx.session.flush()
+    return store.unit_dict(row)
+
+
+@action("unit.delete", UnitRef, "admin")
+async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
+    """Delete a unit that holds nothing (no child units, sites or users)."""
+    row = await store.get_unit(ctx.session, cmd.unit_id)
+    if await store.unit_in_use(ctx.session, row.id):
+        raise AppError("conflict", detail="đơn vị vẫn còn đơn vị cấp dưới, điểm cầu hoặc người dùng",
+                       detail_en="the unit still has child units, sites or users")
+    await ctx.session.delete(row)
+    return {"deleted": row.id}
+
+
+@action("site.create", CreateSite, "admin")
+async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
+    """Register a meeting room (site) of a unit."""
+    await store.get_unit(ctx.session, cmd.unit_id)
+    row = SiteRow(id=new_id("s"), name=cmd.name, unit_id=cmd.unit_id, location=cmd.location,
+                  capacity=cmd.capacity, active=True, created_at=now_iso())
+    ctx.session.add(row)
+    await ctx.session.flush()
+    return store.site_dict(row)
+
+
+@action("site.update", UpdateSite, "admin")
+async def update_site(ctx: Context, cmd: UpdateSite) -> dict[str, Any]:
+    """Edit a site; deactivating it disconnects its room PC."""
+    row = await store.get_site(ctx.session, cmd.site_id)
+    changes = {k: v for k, v in cmd.model_dump(exclude_unset=True, exclude={"site_id"}).items() if v is not None}
+    if "unit_id" in changes:
+        await store.get_unit(ctx.session, changes["unit_id"])
+    for key, value in changes.items():
+        setattr(row, key, value)
+    if changes.get("active") is False:
+        _disconnect_site(ctx, row.id, "deactivated")
+    await ctx.session.flush()
+    return store.site_dict(row)
+
+
+def _disconnect_site(ctx: Context, site_id: str, reason: str) -> None:
+    notifier = ctx.services.notifier
+
+    async def disconnect() -> None:
+        await notifier.revoke(site_id=site_id, reason=reason)
+
+    ctx.after_commit(disconnect)
+
+
+@action("site.issue_token", SiteRef, "admin")
+async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
+    """Issue a new device token for the site's room PC; the previous token stops working."""
+    row = await store.get_site(ctx.session, cmd.site_id)
+    had_token = row.token_hash is not None
+    token = "st_" + secrets.token_urlsafe(32)
+    row.token_hash = store.token_digest(token)
+    row.token_issued_at = now_iso()
+    await ctx.audit("token_issued", row.id, site=row.name, replaced=had_token)
+    if had_token:
+        _disconnect_site(ctx, row.id, "token_revoked")
+    return {**store.site_dict(row), "token": token}
+
+
+@action("site.revoke_token", SiteRef, "admin")
+async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
+    """Revoke the site's device token and disconnect its room PC."""
+    row = await store.get_site(ctx.session, cmd.site_id)
+    row.token_hash = None
+    row.token_issued_at = None
+    await ctx.audit("token_revoked", row.id, site=row.name)
+    _disconnect_site(ctx, row.id, "token_revoked")
+    return store.site_dict(row)
+
+
+@action("user.create", CreateUser, "admin")
+async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
+    """Create an account with its roles."""
+    if await store.user_by_username(ctx.session, cmd.username) is not None:
+        raise AppError("conflict", detail=f"tên đăng nhập {cmd.username}", detail_en=f"username {cmd.username}")
+    if cmd.unit_id:
+        await store.get_unit(ctx.session, cmd.unit_id)
+    row = UserRow(id=new_id("u"), username=cmd.username, full_name=cmd.full_name, title=cmd.title,
+                  password_hash=await hash_password_async(cmd.password), roles=sorted(set(cmd.roles)),
+                  unit_id=cmd.unit_id, lang=cmd.lang, active=True, created_at=now_iso())
+    ctx.session.add(row)
+    await ctx.session.flush()
+    await ctx.audit("user_created", row.id, username=row.username, roles=row.roles)
+    return store.user_dict(row)
+
+
+@action("user.update", UpdateUser, "admin")
+async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
+    """Edit an account: roles, unit, password, active. Deactivating signs the person out everywhere."""
+    row = await store.get_user(ctx.session, cmd.user_id)
+    changes = cmd.model_dump(exclude_unset=True, exclude={"user_id"})
+    if changes.get("unit_id"):
+        await store.get_unit(ctx.session, changes["unit_id"])
+    if changes.get("roles") is not None:
+        new_roles = sorted(set(changes.pop("roles")))
+        if new_roles != sorted(row.roles):
+            if row.id == ctx.actor.id and "admin" not in new_roles:
+                raise AppError("invalid_input", detail="không thể tự bỏ vai trò quản trị của chính mình",
+                               detail_en="you cannot remove your own admin role")
+            await ctx.audit("role_changed", row.id, before=sorted(row.roles), after=new_roles)
+            row.roles = new_roles
+    if changes.get("password"):
+        row.password_hash = await hash_password_async(changes.pop("password"))
+        await ctx.audit("password_reset", row.id)
+    changes.pop("password", None)
+    for key in ("full_name", "title", "lang"):
+        if changes.get(key) is not None:
+            setattr(row, key, changes[key])
+    if "unit_id" in changes:
+        row.unit_id = changes["unit_id"]
+    if changes.get("active") is not None and changes["active"] != row.active:
+        if row.id == ctx.actor.id:
+            raise AppError("invalid_input", detail="không thể tự khóa tài khoản của chính mình",
+                           detail_en="you cannot deactivate your own account")
+        row.active = changes["active"]
+        await ctx.audit("user_activated" if row.active else "user_deactivated", row.id)
+        if not row.active:
+            await security.delete_sessions_of(ctx.session, row.id)
+            notifier, user_id = ctx.services.notifier, row.id
+
+            async def disconnect() -> None:
+                await notifier.revoke(user_id=user_id, reason="deactivated")
+
+            ctx.after_commit(disconnect)
+    await ctx.session.flush()
+    return store.user_dict(row)
+
+
+@action("me.update", UpdateMe, "signed_in")
+async def update_me(ctx: Context, cmd: UpdateMe) -> dict[str, Any]:
+    """Change my own preferences (interface language)."""
+    row = await store.get_user(ctx.session, ctx.actor.id)
+    row.lang = cmd.lang
+    return store.user_dict(row)

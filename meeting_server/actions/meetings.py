@@ -1,0 +1,222 @@
+"""Meeting operations: create, edit, lifecycle, agenda."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain import meetings as domain
+from ..domain.meetings import AgendaItem, MeetingState
+from ..errors import AppError
+from ..storage import directory
+from ..storage import meetings as store
+from ..storage.db import new_id
+from .base import Context, Schema, action
+from .schemas import Id, Short, Text, Time, Title
+
+
+class MeetingFields(Schema):
+    description: Text | None = None
+    location: Short | None = None
+    ends_at: Time | None = None
+    main_site_id: Id | None = None
+    site_ids: list[Id] | None = Field(default=None, max_length=200)
+    invitee_ids: list[Id] | None = Field(default=None, max_length=2000)
+    invited_unit_ids: list[Id] | None = Field(default=None, max_length=500)
+    chair_id: Id | None = None
+    secretary_id: Id | None = None
+
+
+class CreateMeeting(MeetingFields):
+    title: Title
+    starts_at: Time
+
+
+class UpdateMeeting(MeetingFields):
+    meeting_id: Id
+    title: Title | None = None
+    starts_at: Time | None = None
+
+
+class MeetingRef(Schema):
+    meeting_id: Id
+
+
+class CancelMeeting(MeetingRef):
+    reason: Short = ""
+
+
+class AddItem(MeetingRef):
+    title: Title
+    presenter_id: Id | None = None
+    presenter_name: Short | None = None
+    planned_minutes: int = Field(default=0, ge=0, le=600)
+    position: int | None = Field(default=None, ge=0, le=1000)
+    description: Text = ""
+
+
+class UpdateItem(MeetingRef):
+    item_id: Id
+    title: Title | None = None
+    presenter_id: Id | None = None
+    presenter_name: Short | None = None
+    planned_minutes: int | None = Field(default=None, ge=0, le=600)
+    description: Text | None = None
+
+
+class ItemRef(MeetingRef):
+    item_id: Id
+
+
+class Reorder(MeetingRef):
+    item_ids: list[Id] = Field(max_length=200)
+
+
+class SetCurrent(MeetingRef):
+    item_id: Id | None
+
+
+def _bad(vi: str, en: str) -> AppError:
+    return AppError("invalid_input", detail=vi, detail_en=en)
+
+
+async def _resolve_fields(session: AsyncSession, given: dict[str, Any]) -> dict[str, Any]:
+    """Turn ids into checked references; a wrong id is the caller's mistake, said plainly."""
+    fields = {k: v for k, v in given.items() if k not in ("meeting_id", "site_ids")}
+    if given.get("site_ids") is not None:
+        ids = list(dict.fromkeys(given["site_ids"]))
+        rows = await directory.sites_by_ids(session, ids)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise _bad(f"không có điểm cầu {', '.join(missing)}", f"no such site {', '.join(missing)}")
+        fields["sites"] = [{"id": i, "name": rows[i].name, "unit_id": rows[i].unit_id} for i in ids]
+    for key in ("invitee_ids", "invited_unit_ids"):
+        if fields.get(key) is not None:
+            fields[key] = list(dict.fromkeys(fields[key]))
+    if fields.get("invitee_ids"):
+        users = await directory.users_by_ids(session, fields["invitee_ids"])
+        missing = [i for i in fields["invitee_ids"] if i not in users]
+        if missing:
+            raise _bad(f"không có người dùng {', '.join(missing)}", f"no such user {', '.join(missing)}")
+    for unit_id in fields.get("invited_unit_ids") or []:
+        try:
+            await directory.get_unit(session, unit_id)
+        except AppError:
+            raise _bad(f"không có đơn vị {unit_id}", f"no such unit {unit_id}") from None
+    for key, role, vi in (("chair_id", "chair", "chủ trì"), ("secretary_id", "secretary", "thư ký")):
+        if fields.get(key):
+            user = (await directory.users_by_ids(session, [fields[key]])).get(fields[key])
+            if user is None or role not in user.roles or not user.active:
+                raise _bad(f"người được chọn làm {vi} phải có vai trò {vi}", f"the {role} must hold the {role} role")
+    return fields
+
+
+def snapshot(state: MeetingState, role: str | None) -> dict[str, Any]:
+    return {**state.to_dict(), "my_role": role}
+
+
+@action("meeting.create", CreateMeeting, "organize")
+async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
+    """Create a draft meeting; only its organisers see it until it is scheduled."""
+    fields = await _resolve_fields(ctx.session, cmd.model_dump(exclude_none=True))
+    if "chair" in ctx.actor.roles:
+        fields.setdefault("chair_id", ctx.actor.id)
+    if "secretary" in ctx.actor.roles:
+        fields.setdefault("secretary_id", ctx.actor.id)
+    meeting_id = new_id("m")
+    events = domain.create(meeting_id, ctx.actor.id, fields)
+    ctx.meeting_row = await store.insert(ctx.session, MeetingState(
+        id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]))
+    state = await ctx.record(events)
+    return snapshot(state, domain.meeting_role(ctx.actor, state))
+
+
+@action("meeting.update", UpdateMeeting, "meeting_organizer")
+async def update_meeting(ctx: Context, cmd: UpdateMeeting) -> dict[str, Any]:
+    """Edit the title, time, place, sites or invitations."""
+    assert ctx.meeting is not None
+    given = cmd.model_dump(exclude_unset=True)
+    given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
+    changes = await _resolve_fields(ctx.session, given)
+    state = await ctx.record(domain.update(ctx.meeting, changes))
+    return snapshot(state, ctx.meeting_role)
+
+
+def _transition(name: str) -> None:
+    schema = CancelMeeting if name == "cancel" else MeetingRef
+
+    async def handler(ctx: Context, cmd: Any) -> dict[str, Any]:
+        assert ctx.meeting is not None
+        state = await ctx.record(domain.transition(ctx.meeting, name, getattr(cmd, "reason", "")))
+        return snapshot(state, ctx.meeting_role)
+
+    handler.__doc__ = {
+        "schedule": "Schedule a draft: invitees and sites now see it.",
+        "unschedule": "Return a scheduled meeting to draft.",
+        "start": "Open the meeting (in progress).",
+        "end": "End the meeting.",
+        "archive": "Archive an ended meeting.",
+        "cancel": "Cancel a draft or scheduled meeting.",
+    }[name]
+    action(f"meeting.{name}", schema, "meeting_organizer")(handler)
+
+
+for _name in domain.TRANSITIONS:
+    _transition(_name)
+
+
+async def _presenter(session: AsyncSession, presenter_id: str | None, name: str | None) -> dict[str, Any]:
+    if presenter_id is None:
+        return {"presenter_id": None, "presenter_name": name or ""}
+    user = (await directory.users_by_ids(session, [presenter_id])).get(presenter_id)
+    if user is None:
+        raise _bad(f"không có người dùng {presenter_id}", f"no such user {presenter_id}")
+    return {"presenter_id": presenter_id, "presenter_name": name or user.full_name}
+
+
+@action("agenda.add_item", AddItem, "meeting_organizer")
+async def add_item(ctx: Context, cmd: AddItem) -> dict[str, Any]:
+    """Add an agenda item (at the end, or at `position`)."""
+    assert ctx.meeting is not None
+    presenter = await _presenter(ctx.session, cmd.presenter_id, cmd.presenter_name)
+    item = AgendaItem(id=new_id("a"), title=cmd.title, planned_minutes=cmd.planned_minutes,
+                      description=cmd.description, **presenter)
+    state = await ctx.record(domain.add_item(ctx.meeting, item, cmd.position))
+    return {**snapshot(state, ctx.meeting_role), "item_id": item.id}
+
+
+@action("agenda.update_item", UpdateItem, "meeting_organizer")
+async def update_item(ctx: Context, cmd: UpdateItem) -> dict[str, Any]:
+    """Edit an agenda item."""
+    assert ctx.meeting is not None
+    changes = cmd.model_dump(exclude_unset=True, exclude={"meeting_id", "item_id"})
+    if "presenter_id" in changes:
+        changes.update(await _presenter(ctx.session, changes["presenter_id"], changes.get("presenter_name")))
+    state = await ctx.record(domain.update_item(ctx.meeting, cmd.item_id, changes))
+    return snapshot(state, ctx.meeting_role)
+
+
+@action("agenda.remove_item", ItemRef, "meeting_organizer")
+async def remove_item(ctx: Context, cmd: ItemRef) -> dict[str, Any]:
+    """Remove an agenda item."""
+    assert ctx.meeting is not None
+    state = await ctx.record(domain.remove_item(ctx.meeting, cmd.item_id))
+    return snapshot(state, ctx.meeting_role)
+
+
+@action("agenda.reorder", Reorder, "meeting_organizer")
+async def reorder(ctx: Context, cmd: Reorder) -> dict[str, Any]:
+    """Put the agenda items in a new order."""
+    assert ctx.meeting is not None
+    state = await ctx.record(domain.reorder(ctx.meeting, cmd.item_ids))
+    return snapshot(state, ctx.meeting_role)
+
+
+@action("agenda.set_current", SetCurrent, "meeting_organizer")
+async def set_current(ctx: Context, cmd: SetCurrent) -> dict[str, Any]:
+    """Mark the item being discussed now; the previous one becomes done."""
+    assert ctx.meeting is not None
+    state = await ctx.record(domain.set_current(ctx.meeting, cmd.item_id))
+    return snapshot(state, ctx.meeting_role)

@@ -1,0 +1,1 @@
+"""Thin REST transport: parse, authenticate, call actions or views, answer JSON."""

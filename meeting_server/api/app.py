@@ -1,0 +1,229 @@
+"""The aiohttp application: middlewares (errors, security headers, identity), REST routes, static files, and
+the socket.io hub mounted beside them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .. import __version__
+from ..actions import REGISTRY, Services, run_action
+from ..auth import COOKIE, Authenticator, Identity
+from ..documents.workers import DocumentWorkers
+from ..errors import AppError, pick_lang
+from ..signalling.hub import Hub
+from ..storage.db import Database
+from . import reads
+from .openapi import openapi_document
+from .routes import ROUTES, Route
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+AUTH = web.AppKey("auth", Authenticator)
+HUB = web.AppKey("hub", Hub)
+WORKERS = web.AppKey("workers", DocumentWorkers)
+IDENTITY = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def request_lang(request: web.Request) -> str:
+    identity: Identity | None = request.get(IDENTITY)
+    profile = identity.actor.lang if identity and identity.actor.kind == "user" else None
+    return pick_lang(request.query.get("lang"), profile, request.headers.get("Accept-Language"))
+
+
+def error_response(err: AppError, lang: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(err.to_dict(lang), status=err.status, headers=headers,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                            ) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except AppError as err:
+        headers = {"Retry-After": str(err.params["retry_after"])} if err.code == "rate_limited" else None
+        return error_response(err, request_lang(request), headers)
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[SERVICES].settings.max_body_bytes
+        return error_response(AppError("payload_too_large", limit=limit), request_lang(request))
+    except web.HTTPNotFound:
+        if request.path.startswith("/api"):
+            return error_response(AppError("not_found", what="route"), request_lang(request))
+        raise
+    except web.HTTPMethodNotAllowed:
+        return error_response(AppError("method_not_allowed"), request_lang(request))
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        return error_response(AppError("internal_error"), request_lang(request))
+
+
+@web.middleware
+async def headers_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                             ) -> web.StreamResponse:
+    response = await handler(request)
+    if not request.path.startswith("/socket.io"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@web.middleware
+async def identity_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                              ) -> web.StreamResponse:
+    if request.path.startswith("/api"):
+        auth = request.app[AUTH]
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            request[IDENTITY] = await auth.from_token(header[7:].strip())
+        else:
+            request[IDENTITY] = await auth.from_cookie(request.cookies.get(COOKIE))
+    return await handler(request)
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or ""
+
+
+def require_identity(request: web.Request, route: Route) -> Identity:
+    identity: Identity | None = request.get(IDENTITY)
+    if identity is None:
+        raise AppError("unauthenticated")
+    if route.auth == "signed_in" and identity.actor.kind != "user":
+        raise AppError("forbidden")
+    if request.method in UNSAFE and identity.session_id is not None:
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not identity.csrf_token or sent != identity.csrf_token:
+            raise AppError("csrf_failed")
+    return identity
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AppError("malformed_json") from None
+    if not isinstance(body, dict):
+        raise AppError("malformed_json")
+    return body
+
+
+def action_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    assert route.action is not None
+    name = route.action
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        identity = require_identity(request, route)
+        args = await read_json(request)
+        for key, value in request.match_info.items():
+            if key in args and args[key] != value:
+                raise AppError("invalid_input", detail=f"{key} trong nội dung khác với đường dẫn",
+                               detail_en=f"{key} in the body differs from the path")
+            args[key] = value
+        command_id = request.headers.get("Idempotency-Key") or None
+        if command_id is not None and not (8 <= len(command_id) <= 100):
+            raise AppError("invalid_input", detail="Idempotency-Key phải dài 8-100 ký tự",
+                           detail_en="Idempotency-Key must be 8-100 characters")
+        result = await run_action(request.app[SERVICES], identity.actor, name, args, command_id=command_id,
+                                  ip=client_ip(request))
+        return json_response(result, status=route.status)
+
+    return handle
+
+
+def read_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    view = reads.VIEWS[(route.method, route.path)]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        identity = None if route.auth == "none" else require_identity(request, route)
+        return await view(request, identity)
+
+    return handle
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    path = request.app[SERVICES].settings.static_dir / "index.html"
+    if not path.exists():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+def vendor_routes(app: web.Application, node_modules: Path) -> None:
+    dist = node_modules / "socket.io-client" / "dist"
+
+    async def vendor(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in ("socket.io.min.js", "socket.io.min.js.map"):
+            raise web.HTTPNotFound()
+        file = dist / name
+        if not file.exists():
+            raise web.HTTPNotFound(text="socket.io-client is not installed: run `make run` (npm install)")
+        return web.FileResponse(file)
+
+    app.router.add_get("/vendor/{name}", vendor)
+
+
+def create_app(services: Services, *, workers: DocumentWorkers | None = None) -> web.Application:
+    settings = services.settings
+    app = web.Application(
+        middlewares=[errors_middleware, headers_middleware, identity_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    auth = Authenticator(services)
+    hub = Hub(services, auth)
+    services.notifier = hub
+    app[SERVICES] = services
+    app[AUTH] = auth
+    app[HUB] = hub
+    app[WORKERS] = workers or DocumentWorkers()
+    for route in ROUTES:
+        handler = action_handler(route) if route.action else read_handler(route)
+        app.router.add_route(route.method, route.path, handler)
+    hub.sio.attach(app)
+    vendor_routes(app, settings.vendor_dir)
+    if settings.static_dir.exists():
+        app.router.add_static("/static/", settings.static_dir, append_version=False)
+    for path in SPA_PATHS:
+        app.router.add_get(path, index)
+
+    async def close(app_: web.Application) -> None:
+        await app_[WORKERS].close()
+        await services.db.close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+def build_services(settings: Any, database: Database | None = None) -> Services:
+    return Services(db=database or Database(settings.resolved_database_url), settings=settings)
+
+
+__all__ = ["create_app", "build_services", "openapi_document", "REGISTRY"]

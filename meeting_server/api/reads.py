@@ -1,0 +1,205 @@
+"""Handlers of the routes that read (and of sign-in/out, which change sessions, not meetings)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .. import __version__
+from ..auth import COOKIE, Identity
+from ..documents.ics import render_ics
+from ..documents.invitation import InvitationData, render_invitation_pdf
+from ..errors import AppError
+from ..storage import directory, security
+from ..storage.db import parse_iso
+from .. import views
+
+View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
+VIEWS: dict[tuple[str, str], View] = {}
+
+
+def view(method: str, path: str) -> Callable[[View], View]:
+    def register(fn: View) -> View:
+        VIEWS[(method, path)] = fn
+        return fn
+
+    return register
+
+
+def _app(request: web.Request) -> Any:
+    from .app import AUTH, HUB, SERVICES, WORKERS  # the keys live with the app factory
+
+    return request.app[SERVICES], request.app[AUTH], request.app[HUB], request.app[WORKERS]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    from .app import json_response
+
+    return json_response(data, status)
+
+
+def _need(identity: Identity | None) -> Identity:
+    if identity is None:
+        raise AppError("unauthenticated")
+    return identity
+
+
+@view("GET", "/api/health")
+async def health(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services = _app(request)[0]
+    try:
+        await services.db.ping()
+        database = "ok"
+    except Exception:
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return _json({"status": "ok" if status == 200 else "degraded", "database": database,
+                  "version": __version__}, status)
+
+
+@view("GET", "/api/openapi.json")
+async def openapi(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    from .openapi import openapi_document
+
+    return _json(openapi_document())
+
+
+@view("POST", "/api/auth/login")
+async def login(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    from .app import read_json
+
+    services, auth, _, _ = _app(request)
+    body = await read_json(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or set(body) - {"username", "password"}:
+        raise AppError("invalid_input", detail="cần đúng hai trường username và password",
+                       detail_en="exactly the fields username and password are required")
+    if len(username) > 64 or len(password) > 200:
+        raise AppError("invalid_credentials")
+    cookie, user, csrf = await auth.login(username, password, ip=request.remote or "",
+                                          user_agent=request.headers.get("User-Agent", ""))
+    response = _json({"user": directory.user_dict(user), "csrf_token": csrf})
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="Lax", secure=services.settings.secure_cookies,
+                        path="/", max_age=services.settings.session_days * 86400)
+    return response
+
+
+@view("POST", "/api/auth/logout")
+async def logout(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    _, auth, _, _ = _app(request)
+    await auth.logout(_need(identity), request.remote or "")
+    response = _json({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@view("GET", "/api/auth/session")
+async def current_session(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services = _app(request)[0]
+    me = _need(identity)
+    async with services.db.read() as session:
+        user = await directory.get_user(session, me.actor.id)
+    return _json({"user": directory.user_dict(user), "csrf_token": me.csrf_token})
+
+
+@view("GET", "/api/units")
+async def units(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    async with _app(request)[0].db.read() as session:
+        return _json({"units": await directory.list_units(session)})
+
+
+@view("GET", "/api/sites")
+async def sites(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    async with _app(request)[0].db.read() as session:
+        return _json({"sites": await directory.list_sites(session)})
+
+
+@view("GET", "/api/users")
+async def users(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    me = _need(identity)
+    if not me.actor.can_organize_meetings:
+        raise AppError("forbidden")
+    async with _app(request)[0].db.read() as session:
+        return _json({"users": await directory.list_users(session, request.query.get("unit_id"))})
+
+
+@view("GET", "/api/audit")
+async def audit(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    if not _need(identity).actor.is_admin:
+        raise AppError("forbidden")
+    try:
+        limit = max(1, min(int(request.query.get("limit", "200")), 1000))
+    except ValueError:
+        raise AppError("invalid_input", detail="limit phải là số", detail_en="limit must be a number") from None
+    async with _app(request)[0].db.read() as session:
+        return _json({"entries": await security.list_audit(session, limit)})
+
+
+@view("GET", "/api/meetings")
+async def meetings(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    scope = request.query.get("scope", "upcoming")
+    if scope not in ("upcoming", "past", "all"):
+        raise AppError("invalid_input", detail="scope phải là upcoming, past hoặc all",
+                       detail_en="scope must be upcoming, past or all")
+    found = await views.my_meetings(_app(request)[0], _need(identity).actor, scope)
+    return _json({"meetings": found})
+
+
+@view("GET", "/api/meetings/{meeting_id}")
+async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    state, role = await views.visible_meeting(_app(request)[0], _need(identity).actor,
+                                              request.match_info["meeting_id"])
+    return _json(views.snapshot(state, role))
+
+
+@view("GET", "/api/meetings/{meeting_id}/events")
+async def events(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    try:
+        after = int(request.query.get("after", "0"))
+    except ValueError:
+        raise AppError("invalid_input", detail="after phải là số", detail_en="after must be a number") from None
+    answer, _ = await views.catch_up(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"],
+                                     max(after, 0))
+    return _json(answer)
+
+
+@view("GET", "/api/meetings/{meeting_id}/participants")
+async def participants(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    return _json(await views.participants(_app(request)[0], _need(identity).actor,
+                                          request.match_info["meeting_id"]))
+
+
+def _filename(title: str, ext: str) -> str:
+    return f"attachment; filename=\"giay-moi.{ext}\"; filename*=UTF-8''{quote(title[:80])}.{ext}"
+
+
+@view("GET", "/api/meetings/{meeting_id}/invitation.pdf")
+async def invitation_pdf(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services, _, _, workers = _app(request)
+    data = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
+    pdf = await workers.run(render_invitation_pdf, data, timeout=30.0)
+    return web.Response(body=pdf, content_type="application/pdf",
+                        headers={"Content-Disposition": _filename(data.title, "pdf")})
+
+
+@view("GET", "/api/meetings/{meeting_id}/invitation.ics")
+async def invitation_ics(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services = _app(request)[0]
+    data: InvitationData = await views.invitation_data(services, _need(identity).actor,
+                                                       request.match_info["meeting_id"])
+    state, _ = await views.visible_meeting(services, _need(identity).actor, request.match_info["meeting_id"])
+    status = {"cancelled": "CANCELLED", "draft": "TENTATIVE"}.get(state.status, "CONFIRMED")
+    agenda = "\n".join(f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes)
+                       in enumerate(data.agenda, 1))
+    text = render_ics(uid=f"{state.id}@meeting-server", title=state.title, starts_at=parse_iso(state.starts_at),
+                      ends_at=parse_iso(state.ends_at) if state.ends_at else None,
+                      location=", ".join(x for x in (data.main_site, state.location) if x),
+                      description=agenda, organizer_name=data.chair or data.issuing_unit, organizer_email=None,
+                      status=status, sequence=state.last_seq, url=f"{request.scheme}://{request.host}/meetings/"
+                      f"{state.id}", dtstamp=datetime.now(UTC))
+    return web.Response(body=text.encode(), content_type="text/calendar", charset="utf-8",
+                        headers={"Content-Disposition": _filename(data.title, "ics")})

@@ -1,0 +1,67 @@
+"""The REST route table: one line per path, naming the action (a change) or view (a read) behind it.
+
+The OpenAPI document and the docs test are generated from this table, so a route cannot exist undocumented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    summary: str
+    action: str | None = None  # name in actions.REGISTRY
+    auth: str = "signed_in"  # "none" | "signed_in" | "any" (session or device token)
+    status: int = 200
+    content_type: str = "application/json"
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/health", "Liveness and database check.", auth="none"),
+    Route("GET", "/api/openapi.json", "This API as OpenAPI 3.1.", auth="none"),
+    Route("POST", "/api/auth/login", "Sign in; sets the session cookie and returns the CSRF token.", auth="none"),
+    Route("POST", "/api/auth/logout", "Sign out; ends the session and its live sockets."),
+    Route("GET", "/api/auth/session", "The signed-in user and the CSRF token."),
+    Route("PATCH", "/api/me", "Change my interface language.", action="me.update"),
+    Route("GET", "/api/units", "All units (flat; parent_id gives the tree)."),
+    Route("POST", "/api/units", "Create a unit.", action="unit.create", status=201),
+    Route("PATCH", "/api/units/{unit_id}", "Edit a unit.", action="unit.update"),
+    Route("DELETE", "/api/units/{unit_id}", "Delete an empty unit.", action="unit.delete"),
+    Route("GET", "/api/sites", "All sites (meeting rooms)."),
+    Route("POST", "/api/sites", "Create a site.", action="site.create", status=201),
+    Route("PATCH", "/api/sites/{site_id}", "Edit a site.", action="site.update"),
+    Route("POST", "/api/sites/{site_id}/token", "Issue a new device token.", action="site.issue_token"),
+    Route("DELETE", "/api/sites/{site_id}/token", "Revoke the device token.", action="site.revoke_token"),
+    Route("GET", "/api/users", "Users (admins, chairs and secretaries)."),
+    Route("POST", "/api/users", "Create a user.", action="user.create", status=201),
+    Route("PATCH", "/api/users/{user_id}", "Edit a user.", action="user.update"),
+    Route("GET", "/api/audit", "The security audit log (admins)."),
+    Route("GET", "/api/meetings", "Meetings I may see.", auth="any"),
+    Route("POST", "/api/meetings", "Create a draft meeting.", action="meeting.create", status=201),
+    Route("GET", "/api/meetings/{meeting_id}", "One meeting's snapshot.", auth="any"),
+    Route("PATCH", "/api/meetings/{meeting_id}", "Edit a meeting.", action="meeting.update"),
+    Route("POST", "/api/meetings/{meeting_id}/schedule", "Schedule a draft.", action="meeting.schedule"),
+    Route("POST", "/api/meetings/{meeting_id}/unschedule", "Back to draft.", action="meeting.unschedule"),
+    Route("POST", "/api/meetings/{meeting_id}/start", "Open the meeting.", action="meeting.start"),
+    Route("POST", "/api/meetings/{meeting_id}/end", "End the meeting.", action="meeting.end"),
+    Route("POST", "/api/meetings/{meeting_id}/archive", "Archive the meeting.", action="meeting.archive"),
+    Route("POST", "/api/meetings/{meeting_id}/cancel", "Cancel the meeting.", action="meeting.cancel"),
+    Route("POST", "/api/meetings/{meeting_id}/agenda", "Add an agenda item.", action="agenda.add_item", status=201),
+    Route("PATCH", "/api/meetings/{meeting_id}/agenda/{item_id}", "Edit an agenda item.",
+          action="agenda.update_item"),
+    Route("DELETE", "/api/meetings/{meeting_id}/agenda/{item_id}", "Remove an agenda item.",
+          action="agenda.remove_item"),
+    Route("PUT", "/api/meetings/{meeting_id}/agenda/order", "Reorder the agenda.", action="agenda.reorder"),
+    Route("POST", "/api/meetings/{meeting_id}/agenda/current", "Set the current agenda item.",
+          action="agenda.set_current"),
+    Route("GET", "/api/meetings/{meeting_id}/events", "Events after a sequence number, or a snapshot.",
+          auth="any"),
+    Route("GET", "/api/meetings/{meeting_id}/participants", "Invited people and sites.", auth="any"),
+    Route("GET", "/api/meetings/{meeting_id}/invitation.pdf", "The invitation (giấy mời) as PDF.",
+          auth="any", content_type="application/pdf"),
+    Route("GET", "/api/meetings/{meeting_id}/invitation.ics", "The meeting as an iCalendar file.",
+          auth="any", content_type="text/calendar"),
+)

@@ -1,0 +1,158 @@
+"""Sign-in, sessions and device tokens: who is behind a request or a socket.
+
+Sessions live server-side (a random cookie value, stored as its SHA-256), so signing out or deactivating a
+person ends them at once. Failed sign-ins are rate-limited per username and per address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+
+from .actions.base import Services
+from .domain.actors import Actor
+from .errors import AppError
+from .passwords import verify_password_async
+from .storage import directory, security
+from .storage.db import iso, now_iso
+from .storage.models import SessionRow, SiteRow, UserRow
+
+COOKIE = "ms_session"
+
+
+def session_key(cookie_value: str) -> str:
+    return hashlib.sha256(cookie_value.encode()).hexdigest()
+
+
+def actor_of_user(row: UserRow) -> Actor:
+    return Actor(kind="user", id=row.id, name=row.full_name, roles=frozenset(row.roles), unit_id=row.unit_id,
+                 lang=row.lang)
+
+
+def actor_of_site(row: SiteRow) -> Actor:
+    return Actor(kind="site", id=row.id, name=row.name, unit_id=row.unit_id)
+
+
+class LoginLimiter:
+    """Sliding windows of failed attempts. Per process: behind several nodes, each counts its own."""
+
+    def __init__(self, per_user: int, per_ip: int, window_seconds: int) -> None:
+        self.per_user, self.per_ip, self.window = per_user, per_ip, window_seconds
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures[key]
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def check(self, username: str, ip: str) -> None:
+        now = time.monotonic()
+        for key, limit in ((f"u:{username}", self.per_user), (f"ip:{ip}", self.per_ip)):
+            q = self._recent(key, now)
+            if len(q) >= limit:
+                raise AppError("rate_limited", retry_after=int(q[0] + self.window - now) + 1)
+
+    def failed(self, username: str, ip: str) -> None:
+        now = time.monotonic()
+        self._failures[f"u:{username}"].append(now)
+        self._failures[f"ip:{ip}"].append(now)
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(f"u:{username}", None)
+
+
+@dataclass(frozen=True)
+class Identity:
+    actor: Actor
+    session_id: str | None = None  # set for cookie sessions
+    csrf_token: str | None = None
+    token_digest: str | None = None  # set for site device tokens
+
+
+class Authenticator:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        s = services.settings
+        self.limiter = LoginLimiter(s.login_failures_per_user, s.login_failures_per_ip, s.login_window_seconds)
+
+    async def login(self, username: str, password: str, *, ip: str, user_agent: str) -> tuple[str, UserRow, str]:
+        """Returns (cookie value, user, csrf token) or raises invalid_credentials / rate_limited."""
+        username = username.strip().lower()
+        self.limiter.check(username, ip)
+        async with self.services.db.read() as session:
+            user = await directory.user_by_username(session, username)
+        ok = await verify_password_async(user.password_hash if user else None, password)
+        if not ok or user is None or not user.active:
+            self.limiter.failed(username, ip)
+            async with self.services.db.write() as session:
+                await security.add_audit(session, "login_failed", target_id=user.id if user else None, ip=ip,
+                                         detail={"username": username[:64]})
+            raise AppError("invalid_credentials")
+        self.limiter.succeeded(username)
+        cookie = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        async with self.services.db.write() as session:
+            session.add(SessionRow(id=session_key(cookie), user_id=user.id, csrf_token=csrf, created_at=now_iso(),
+                                   expires_at=iso(expires), ip=ip, user_agent=user_agent[:300]))
+            await security.add_audit(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
+            # Expired sessions are swept on sign-in so the table does not grow without bound.
+            await session.execute(delete(SessionRow).where(SessionRow.expires_at <= now_iso()))
+        return cookie, user, csrf
+
+    async def logout(self, identity: Identity, ip: str) -> None:
+        if identity.session_id is None:
+            return
+        async with self.services.db.write() as session:
+            await session.execute(delete(SessionRow).where(SessionRow.id == identity.session_id))
+            await security.add_audit(session, "logout", actor_id=identity.actor.id, ip=ip)
+        await self.services.notifier.revoke(session_id=identity.session_id, reason="logout")
+
+    async def from_cookie(self, cookie_value: str | None) -> Identity | None:
+        if not cookie_value:
+            return None
+        key = session_key(cookie_value)
+        async with self.services.db.read() as session:
+            row = await security.get_session(session, key)
+            if row is None:
+                return None
+            user = await session.get(UserRow, row.user_id)
+            if user is None or not user.active:
+                return None
+            return Identity(actor_of_user(user), session_id=key, csrf_token=row.csrf_token)
+
+    async def from_token(self, token: str | None) -> Identity | None:
+        if not token:
+            return None
+        async with self.services.db.read() as session:
+            site = await directory.site_by_token(session, token)
+        if site is None or not site.active:
+            return None
+        return Identity(actor_of_site(site), token_digest=site.token_hash)
+
+    async def still_valid(self, identity: Identity) -> bool:
+        """Re-checked before each socket command, so a revocation on any node takes effect everywhere."""
+        async with self.services.db.read() as session:
+            if identity.actor.kind == "site":
+                site = await session.get(SiteRow, identity.actor.id)
+                return site is not None and site.active and site.token_hash == identity.token_digest
+            if identity.session_id is not None and await security.get_session(session, identity.session_id) is None:
+                return False
+            user = await session.get(UserRow, identity.actor.id)
+            return user is not None and user.active
+
+    async def issue_session(self, user_id: str) -> tuple[str, str]:
+        """A session without a password, for the CLI and benchmarks that sign in a thousand delegates."""
+        cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        async with self.services.db.write() as session:
+            session.add(SessionRow(id=session_key(cookie), user_id=user_id, csrf_token=csrf, created_at=now_iso(),
+                                   expires_at=iso(expires)))
+        return cookie, csrf

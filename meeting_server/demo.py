@@ -1,0 +1,93 @@
+"""Seeds the demo district of `demo_data` into a database, so `make run` opens onto a realistic Monday.
+
+Directory rows are written directly (one password hash shared by every demo account keeps seeding fast);
+the meeting goes through the actions like any other, so its event log starts at sequence 1 as in real use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from . import demo_data as d
+from .actions import Services, run_action
+from .auth import actor_of_user
+from .passwords import hash_password_async
+from .storage import directory
+from .storage.db import iso, new_id, now_iso
+from .storage.models import SiteRow, UnitRow, UserRow
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
+async def seed(services: Services, *, today: datetime | None = None) -> dict[str, Any]:
+    """Returns what was created, or `{"skipped": True}` when the database already has users."""
+    async with services.db.read() as session:
+        if await directory.count_users(session):
+            return {"skipped": True}
+    password_hash = await hash_password_async(d.DEMO_PASSWORD)
+    unit_ids = {u.key: new_id("un") for u in d.UNITS}
+    site_ids = {s.key: new_id("s") for s in d.SITES}
+    user_ids = {p.username: new_id("u") for p in d.PEOPLE}
+    now = now_iso()
+    async with services.db.write() as session:
+        for u in d.UNITS:  # parents come first in UNITS
+            session.add(UnitRow(id=unit_ids[u.key], name=u.name, kind=u.kind,
+                                parent_id=unit_ids[u.parent_key] if u.parent_key else None, code=u.code,
+                                created_at=now))
+            await session.flush()
+        session.add_all(SiteRow(id=site_ids[s.key], name=s.name, unit_id=unit_ids[s.unit_key], location=s.location,
+                                capacity=s.capacity, active=True, created_at=now) for s in d.SITES)
+        session.add_all(UserRow(id=user_ids[p.username], username=p.username, full_name=p.full_name, title=p.title,
+                                password_hash=password_hash, roles=list(p.roles), unit_id=unit_ids[p.unit_key],
+                                lang="vi", active=True, created_at=now) for p in d.PEOPLE)
+    meetings = []
+    today = (today or datetime.now(VIETNAM)).astimezone(VIETNAM)
+    for m in d.MEETINGS:
+        secretary = d.person(m.secretary_username)
+        async with services.db.read() as session:
+            secretary_row = await directory.get_user(session, user_ids[secretary.username])
+        actor = actor_of_user(secretary_row)
+        day = (today + timedelta(days=m.start_offset_days)).replace(hour=m.start_hour, minute=m.start_minute,
+                                                                   second=0, microsecond=0)
+        created = await run_action(services, actor, "meeting.create", {
+            "title": m.title,
+            "description": m.description,
+            "location": m.location,
+            "starts_at": iso(day),
+            "ends_at": iso(day + timedelta(minutes=m.duration_minutes)),
+            "main_site_id": site_ids[m.main_site_key],
+            "site_ids": [site_ids[k] for k in m.site_keys],
+            "invitee_ids": [user_ids[u] for u in m.invitee_usernames],
+            "invited_unit_ids": [unit_ids[k] for k in m.invited_unit_keys],
+            "chair_id": user_ids[m.chair_username],
+            "secretary_id": user_ids[m.secretary_username],
+        })
+        for item in m.agenda:
+            await run_action(services, actor, "agenda.add_item", {
+                "meeting_id": created["id"], "title": item.title, "description": item.description,
+                "presenter_id": user_ids[item.presenter_username], "planned_minutes": item.planned_minutes,
+            })
+        await run_action(services, actor, "meeting.schedule", {"meeting_id": created["id"]})
+        meetings.append({"id": created["id"], "title": m.title})
+    return {
+        "skipped": False,
+        "units": len(d.UNITS),
+        "sites": len(d.SITES),
+        "users": len(d.PEOPLE),
+        "meetings": meetings,
+        "password": d.DEMO_PASSWORD,
+    }
+
+
+def accounts_table() -> str:
+    """The demo accounts worth trying, one line each, for `meeting-server demo` and `make run` to print."""
+    wanted = ["admin", "chutich", "pct.hung", "thuky", "tp.taichinh", "thanhtra"]
+    commune = next(p for p in d.PEOPLE if p.username.startswith("kt."))
+    slug = commune.username.split(".", 1)[1]
+    wanted += [commune.username, f"ct.{slug}", f"pct.{slug}"]
+    lines = [f"Mật khẩu chung / shared password: {d.DEMO_PASSWORD}"]
+    for username in wanted:
+        person = d.person(username)
+        lines.append(f"  {username:<16} {', '.join(person.roles):<16} {person.full_name} — {person.title}")
+    return "\n".join(lines)

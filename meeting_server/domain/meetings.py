@@ -1,0 +1,391 @@
+"""The meeting aggregate: lifecycle, participants and agenda.
+
+Every event carries `patch`, the snapshot fields it changed, so that `apply` is one merge here and in
+every client (see `protocol.apply_patch`): no client needs to re-implement these rules to stay in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import protocol as p
+from ..errors import AppError
+from .actors import Actor
+
+STATUSES = ("draft", "scheduled", "in_progress", "ended", "archived", "cancelled")
+CLOSED = frozenset({"ended", "archived", "cancelled"})
+
+# action -> (allowed from, goes to, event type)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "schedule": (frozenset({"draft"}), "scheduled", p.MEETING_SCHEDULED),
+    "unschedule": (frozenset({"scheduled"}), "draft", p.MEETING_UNSCHEDULED),
+    "start": (frozenset({"scheduled"}), "in_progress", p.MEETING_STARTED),
+    "end": (frozenset({"in_progress"}), "ended", p.MEETING_ENDED),
+    "archive": (frozenset({"ended"}), "archived", p.MEETING_ARCHIVED),
+    "cancel": (frozenset({"draft", "scheduled"}), "cancelled", p.MEETING_CANCELLED),
+}
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "starts_at",
+    "ends_at",
+    "main_site_id",
+    "sites",
+    "invitee_ids",
+    "invited_unit_ids",
+    "chair_id",
+    "secretary_id",
+)
+ITEM_FIELDS = ("title", "presenter_id", "presenter_name", "planned_minutes", "description")
+ORGANIZERS_AUDIENCE = ("organizer", "chair", "secretary", "admin")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may receive an event: everyone in the meeting, some meeting roles, or one user."""
+
+    kind: str = "all"
+    roles: tuple[str, ...] = ()
+    user_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("all", "roles", "user"):
+            raise ValueError(f"audience kind {self.kind!r}")
+        if self.kind == "roles" and (not self.roles or set(self.roles) - set(p.MEETING_ROLES)):
+            raise ValueError(f"audience roles {self.roles!r}")
+        if self.kind == "user" and not self.user_id:
+            raise ValueError("a user audience names the user")
+
+    def includes(self, role: str, user_id: str) -> bool:
+        if self.kind == "all":
+            return True
+        if self.kind == "roles":
+            return role in self.roles
+        return user_id == self.user_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "roles": list(self.roles), "user_id": self.user_id}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Audience:
+        return cls(kind=raw["kind"], roles=tuple(raw.get("roles") or ()), user_id=raw.get("user_id"))
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    data: dict[str, Any]
+    audience: Audience = Audience()
+
+    @property
+    def patch(self) -> dict[str, Any]:
+        patch: dict[str, Any] = self.data.get("patch", {})
+        return patch
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    id: str
+    title: str
+    presenter_id: str | None = None
+    presenter_name: str = ""
+    planned_minutes: int = 0
+    description: str = ""
+    status: str = "pending"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "presenter_id": self.presenter_id,
+            "presenter_name": self.presenter_name,
+            "planned_minutes": self.planned_minutes,
+            "description": self.description,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> AgendaItem:
+        return cls(**{k: raw[k] for k in raw if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    id: str
+    title: str
+    organizer_id: str
+    starts_at: str
+    status: str = "draft"
+    description: str = ""
+    location: str = ""
+    ends_at: str | None = None
+    main_site_id: str | None = None
+    sites: tuple[dict[str, Any], ...] = ()
+    invitee_ids: tuple[str, ...] = ()
+    invited_unit_ids: tuple[str, ...] = ()
+    chair_id: str | None = None
+    secretary_id: str | None = None
+    agenda: tuple[AgendaItem, ...] = ()
+    current_item_id: str | None = None
+    cancel_reason: str = ""
+    last_seq: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status {self.status!r}")
+
+    @property
+    def site_ids(self) -> tuple[str, ...]:
+        return tuple(s["id"] for s in self.sites)
+
+    def item(self, item_id: str) -> AgendaItem:
+        for item in self.agenda:
+            if item.id == item_id:
+                return item
+        raise AppError("not_found", what="agenda_item")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "location": self.location,
+            "status": self.status,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "organizer_id": self.organizer_id,
+            "chair_id": self.chair_id,
+            "secretary_id": self.secretary_id,
+            "main_site_id": self.main_site_id,
+            "sites": [dict(s) for s in self.sites],
+            "invitee_ids": list(self.invitee_ids),
+            "invited_unit_ids": list(self.invited_unit_ids),
+            "agenda": [i.to_dict() for i in self.agenda],
+            "current_item_id": self.current_item_id,
+            "cancel_reason": self.cancel_reason,
+            "last_seq": self.last_seq,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> MeetingState:
+        return _with_patch(cls(id=raw["id"], title=raw["title"], organizer_id=raw["organizer_id"],
+                               starts_at=raw["starts_at"]), raw)
+
+
+def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
+    changes: dict[str, Any] = {}
+    for key, value in patch.items():
+        if key not in MeetingState.__dataclass_fields__:
+            continue
+        if key == "agenda":
+            value = tuple(AgendaItem.from_dict(i) for i in value)
+        elif key == "sites":
+            value = tuple(dict(s) for s in value)
+        elif key in ("invitee_ids", "invited_unit_ids"):
+            value = tuple(value)
+        changes[key] = value
+    return replace(state, **changes)
+
+
+def apply(state: MeetingState, event: Event) -> MeetingState:
+    return _with_patch(state, event.patch)
+
+
+def audience_for(state: MeetingState) -> Audience:
+    """A draft is the organisers' business; once scheduled, every participant follows along."""
+    if state.status == "draft":
+        return Audience(kind="roles", roles=ORGANIZERS_AUDIENCE)
+    return Audience()
+
+
+# ---- role in a meeting, visibility and permission ---------------------------------------------------
+
+
+def meeting_role(actor: Actor, state: MeetingState) -> str | None:
+    """The part the actor holds in this meeting, or None when it is none of their business."""
+    if actor.kind == "site":
+        return "site" if actor.id in state.site_ids and state.status != "draft" else None
+    if actor.id == state.chair_id:
+        return "chair"
+    if actor.id == state.secretary_id:
+        return "secretary"
+    if actor.id == state.organizer_id:
+        return "organizer"
+    if actor.is_admin:
+        return "admin"
+    if state.status == "draft":
+        return None
+    invited = actor.id in state.invitee_ids or (
+        actor.unit_id is not None and actor.unit_id in state.invited_unit_ids
+    )
+    if invited:
+        return "observer" if "observer" in actor.roles and "delegate" not in actor.roles else "delegate"
+    if "site_operator" in actor.roles and actor.unit_id is not None:
+        if any(s.get("unit_id") == actor.unit_id for s in state.sites):
+            return "site_operator"
+    return None
+
+
+def require_visible(actor: Actor, state: MeetingState) -> str:
+    role = meeting_role(actor, state)
+    if role is None:
+        raise AppError("not_found", what="meeting")
+    return role
+
+
+def require_organizer(actor: Actor, state: MeetingState) -> str:
+    role = require_visible(actor, state)
+    if role not in ORGANIZERS_AUDIENCE or not actor.can_organize_meetings:
+        raise AppError("forbidden")
+    return role
+
+
+# ---- commands -----------------------------------------------------------------------------------------
+
+
+def _check_times(starts_at: str, ends_at: str | None) -> None:
+    if ends_at is not None and ends_at <= starts_at:
+        raise AppError(
+            "invalid_input",
+            detail="giờ kết thúc phải sau giờ bắt đầu",
+            detail_en="the end time must be after the start time",
+        )
+
+
+def _check_main_site(main_site_id: str | None, sites: tuple[dict[str, Any], ...]) -> None:
+    if main_site_id is not None and main_site_id not in {s["id"] for s in sites}:
+        raise AppError(
+            "invalid_input",
+            detail="điểm cầu chính phải nằm trong danh sách điểm cầu tham dự",
+            detail_en="the main site must be one of the participating sites",
+        )
+
+
+def create(meeting_id: str, organizer_id: str, fields: dict[str, Any]) -> list[Event]:
+    state = _with_patch(
+        MeetingState(id=meeting_id, title=fields["title"], organizer_id=organizer_id,
+                     starts_at=fields["starts_at"]),
+        fields,
+    )
+    _check_times(state.starts_at, state.ends_at)
+    _check_main_site(state.main_site_id, state.sites)
+    patch = {k: v for k, v in state.to_dict().items() if k != "last_seq"}
+    return [Event(p.MEETING_CREATED, {"patch": patch}, audience_for(state))]
+
+
+def _require_open(state: MeetingState) -> None:
+    if state.status in CLOSED:
+        raise AppError("meeting_closed")
+
+
+def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
+    _require_open(state)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise AppError("invalid_input", detail=f"trường không được phép: {', '.join(sorted(unknown))}",
+                       detail_en=f"fields not allowed: {', '.join(sorted(unknown))}")
+    new = _with_patch(state, changes)
+    _check_times(new.starts_at, new.ends_at)
+    _check_main_site(new.main_site_id, new.sites)
+    if state.status == "in_progress" and "starts_at" in changes:
+        raise AppError("invalid_transition", action="reschedule", status=state.status)
+    patch = {k: v for k, v in new.to_dict().items() if k in changes and getattr(state, k) != getattr(new, k)}
+    if not patch:
+        return []
+    return [Event(p.MEETING_UPDATED, {"patch": patch, "fields": sorted(patch)}, audience_for(new))]
+
+
+def transition(state: MeetingState, action: str, reason: str = "") -> list[Event]:
+    allowed_from, target, event_type = TRANSITIONS[action]
+    if state.status not in allowed_from:
+        raise AppError("invalid_transition", action=action, status=state.status)
+    patch: dict[str, Any] = {"status": target}
+    if action == "schedule" and not state.agenda:
+        raise AppError("invalid_input", detail="cuộc họp cần ít nhất một nội dung trước khi lên lịch",
+                       detail_en="a meeting needs at least one agenda item before it is scheduled")
+    if action == "cancel":
+        patch["cancel_reason"] = reason
+    if action == "end":
+        patch["current_item_id"] = None
+        patch["agenda"] = [
+            (replace(i, status="done") if i.status == "current" else i).to_dict() for i in state.agenda
+        ]
+    new = _with_patch(state, patch)
+    if action in ("schedule", "unschedule"):
+        # Invitees see the meeting from now on, so they get all of it in the one event they receive.
+        patch = {k: v for k, v in new.to_dict().items() if k != "last_seq"}
+    # Leaving draft is news for everyone; going back to draft is still news for those who saw it scheduled.
+    audience = Audience() if action == "unschedule" else audience_for(new)
+    return [Event(event_type, {"patch": patch}, audience)]
+
+
+def add_item(state: MeetingState, item: AgendaItem, position: int | None = None) -> list[Event]:
+    _require_open(state)
+    agenda = list(state.agenda)
+    index = len(agenda) if position is None else max(0, min(position, len(agenda)))
+    agenda.insert(index, replace(item, status="pending"))
+    return [_agenda_event(state, p.AGENDA_ITEM_ADDED, agenda, item_id=item.id)]
+
+
+def update_item(state: MeetingState, item_id: str, changes: dict[str, Any]) -> list[Event]:
+    _require_open(state)
+    current = state.item(item_id)
+    unknown = set(changes) - set(ITEM_FIELDS)
+    if unknown:
+        raise AppError("invalid_input", detail=f"trường không được phép: {', '.join(sorted(unknown))}",
+                       detail_en=f"fields not allowed: {', '.join(sorted(unknown))}")
+    new_item = replace(current, **changes)
+    if new_item == current:
+        return []
+    agenda = [new_item if i.id == item_id else i for i in state.agenda]
+    return [_agenda_event(state, p.AGENDA_ITEM_UPDATED, agenda, item_id=item_id, fields=sorted(changes))]
+
+
+def remove_item(state: MeetingState, item_id: str) -> list[Event]:
+    _require_open(state)
+    state.item(item_id)
+    agenda = [i for i in state.agenda if i.id != item_id]
+    extra: dict[str, Any] = {}
+    if state.current_item_id == item_id:
+        extra["current_item_id"] = None
+    return [_agenda_event(state, p.AGENDA_ITEM_REMOVED, agenda, item_id=item_id, **extra)]
+
+
+def reorder(state: MeetingState, item_ids: list[str]) -> list[Event]:
+    _require_open(state)
+    if sorted(item_ids) != sorted(i.id for i in state.agenda) or len(set(item_ids)) != len(item_ids):
+        raise AppError("invalid_input", detail="danh sách phải gồm đúng các nội dung hiện có, mỗi nội dung một lần",
+                       detail_en="the list must hold exactly the existing agenda items, each once")
+    by_id = {i.id: i for i in state.agenda}
+    agenda = [by_id[i] for i in item_ids]
+    if agenda == list(state.agenda):
+        return []
+    return [_agenda_event(state, p.AGENDA_REORDERED, agenda, item_ids=item_ids)]
+
+
+def set_current(state: MeetingState, item_id: str | None) -> list[Event]:
+    if state.status != "in_progress":
+        raise AppError("invalid_transition", action="set_current", status=state.status)
+    if item_id is not None:
+        state.item(item_id)
+    if item_id == state.current_item_id:
+        return []
+    agenda = []
+    for i in state.agenda:
+        if i.id == item_id:
+            agenda.append(replace(i, status="current"))
+        elif i.id == state.current_item_id:
+            agenda.append(replace(i, status="done"))
+        else:
+            agenda.append(i)
+    return [_agenda_event(state, p.AGENDA_CURRENT_CHANGED, agenda, item_id=item_id, current_item_id=item_id)]
+
+
+def _agenda_event(state: MeetingState, event_type: str, agenda: list[AgendaItem], **facts: Any) -> Event:
+    patch: dict[str, Any] = {"agenda": [i.to_dict() for i in agenda]}
+    if "current_item_id" in facts:
+        patch["current_item_id"] = facts.pop("current_item_id")
+    return Event(event_type, {"patch": patch, **facts}, audience_for(state))

@@ -1,0 +1,146 @@
+"""The one error type and its one JSON shape, shared by REST responses and socket.io acks.
+
+Every layer raises `AppError(code, ...)`; only the transports turn it into
+`{"error": {"code": ..., "message": ...}}`, choosing the message language for the person asking.
+Codes are stable API; messages are for people and may change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (HTTP status, Vietnamese message, English message). Messages may use {placeholders}.
+CATALOGUE: dict[str, tuple[int, str, str]] = {
+    "invalid_input": (422, "Dữ liệu không hợp lệ: {detail}", "Invalid input: {detail}"),
+    "malformed_json": (400, "Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."),
+    "payload_too_large": (
+        413,
+        "Dữ liệu gửi lên quá lớn (tối đa {limit} byte).",
+        "The payload is too large (at most {limit} bytes).",
+    ),
+    "unauthenticated": (401, "Bạn cần đăng nhập để tiếp tục.", "Please sign in to continue."),
+    "invalid_credentials": (
+        401,
+        "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "Wrong username or password.",
+    ),
+    "rate_limited": (
+        429,
+        "Bạn đã thử đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {retry_after} giây.",
+        "Too many failed sign-in attempts. Please try again in {retry_after} seconds.",
+    ),
+    "csrf_failed": (
+        403,
+        "Yêu cầu bị từ chối vì thiếu mã chống giả mạo (CSRF). Hãy tải lại trang.",
+        "The request was refused: the anti-forgery (CSRF) token is missing or wrong. Reload the page.",
+    ),
+    "forbidden": (
+        403,
+        "Bạn không có quyền thực hiện thao tác này.",
+        "You do not have permission to do this.",
+    ),
+    "origin_refused": (
+        403,
+        "Kết nối từ địa chỉ {origin} không được phép.",
+        "Connections from {origin} are not allowed.",
+    ),
+    "not_found": (404, "Không tìm thấy {what}.", "{what_en} not found."),
+    "conflict": (409, "Đã tồn tại: {detail}", "Already exists: {detail}"),
+    "invalid_transition": (
+        409,
+        "Không thể {action_vi} khi cuộc họp đang ở trạng thái “{status_vi}”.",
+        "Cannot {action_en} while the meeting is {status_en}.",
+    ),
+    "meeting_closed": (
+        409,
+        "Cuộc họp đã kết thúc hoặc bị hủy; không thể thay đổi nữa.",
+        "The meeting has ended or was cancelled; it can no longer be changed.",
+    ),
+    "unknown_event": (400, "Không hỗ trợ thao tác “{name}”.", "Unknown event or action “{name}”."),
+    "method_not_allowed": (405, "Phương thức không được hỗ trợ.", "Method not allowed."),
+    "internal_error": (
+        500,
+        "Đã xảy ra lỗi trong hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại.",
+        "Something went wrong on the server. Nothing was changed; please try again.",
+    ),
+}
+
+# Names of things for not_found messages.
+THINGS: dict[str, tuple[str, str]] = {
+    "meeting": ("cuộc họp", "Meeting"),
+    "agenda_item": ("nội dung họp", "Agenda item"),
+    "unit": ("đơn vị", "Unit"),
+    "site": ("điểm cầu", "Site"),
+    "user": ("người dùng", "User"),
+    "route": ("đường dẫn", "Path"),
+}
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "draft": ("Dự thảo", "a draft"),
+    "scheduled": ("Đã lên lịch", "scheduled"),
+    "in_progress": ("Đang họp", "in progress"),
+    "ended": ("Đã kết thúc", "ended"),
+    "archived": ("Đã lưu trữ", "archived"),
+    "cancelled": ("Đã hủy", "cancelled"),
+}
+
+ACTION_WORDS: dict[str, tuple[str, str]] = {
+    "schedule": ("lên lịch", "schedule it"),
+    "unschedule": ("đưa về dự thảo", "return it to draft"),
+    "start": ("bắt đầu cuộc họp", "start it"),
+    "end": ("kết thúc cuộc họp", "end it"),
+    "archive": ("lưu trữ cuộc họp", "archive it"),
+    "cancel": ("hủy cuộc họp", "cancel it"),
+    "set_current": ("chọn nội dung đang thảo luận", "set the current agenda item"),
+    "reschedule": ("đổi giờ bắt đầu", "change the start time"),
+}
+
+LANGS = ("vi", "en")
+
+
+class AppError(Exception):
+    """An error a person can read. `params` fill the message; `detail` is shown as-is."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in CATALOGUE:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def status(self) -> int:
+        return CATALOGUE[self.code][0]
+
+    def message(self, lang: str = "vi") -> str:
+        _, vi, en = CATALOGUE[self.code]
+        template = en if lang == "en" else vi
+        params: dict[str, Any] = {"detail": "", "limit": "", "retry_after": "", "name": "", "origin": ""}
+        params.update(self.params)
+        what = str(params.get("what", "route"))
+        params["what"], params["what_en"] = THINGS.get(what, (what, what))
+        status = str(params.get("status", ""))
+        params["status_vi"], params["status_en"] = STATUS_WORDS.get(status, (status, status))
+        action = str(params.get("action", ""))
+        params["action_vi"], params["action_en"] = ACTION_WORDS.get(action, (action, action))
+        if lang == "en" and "detail_en" in params:
+            params["detail"] = params["detail_en"]
+        return template.format(**params)
+
+    def to_dict(self, lang: str = "vi") -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message(lang)}}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message('en')}"
+
+
+def pick_lang(*candidates: str | None) -> str:
+    """First supported language among explicit choices and Accept-Language-like strings."""
+    for candidate in candidates:
+        if not candidate:
+            continue
+        for part in candidate.split(","):
+            tag = part.split(";")[0].strip().lower()[:2]
+            if tag in LANGS:
+                return tag
+    return "vi"

@@ -1,0 +1,1 @@
+"""The live channel: socket.io events in, actions called, committed events out."""

@@ -1,0 +1,254 @@
+"""socket.io server: authenticates sockets, joins them to meetings, runs their commands through actions,
+and delivers committed events to the rooms of their audience."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+from pydantic import BaseModel, ValidationError
+
+from .. import protocol as p
+from ..actions import run_action
+from ..actions.base import Services, describe_validation
+from ..auth import COOKIE, Authenticator, Identity
+from ..errors import AppError, pick_lang
+from ..storage.meetings import public_event
+from ..views import catch_up
+from .presence import Presence
+
+log = logging.getLogger(__name__)
+
+ENGINE_MAX_MESSAGE = 4 * 1024 * 1024
+
+
+def meeting_room(meeting_id: str, role: str | None = None) -> str:
+    return f"m:{meeting_id}" if role is None else f"m:{meeting_id}:r:{role}"
+
+
+def user_room(user_id: str) -> str:
+    return f"u:{user_id}"
+
+
+def site_room(site_id: str) -> str:
+    return f"s:{site_id}"
+
+
+def session_room(session_id: str) -> str:
+    return f"sess:{session_id}"
+
+
+@dataclass
+class Connection:
+    identity: Identity
+    lang: str
+    meetings: dict[str, str] = field(default_factory=dict)  # meeting_id -> role
+
+
+def same_origin(origin: str, environ: dict[str, Any], allowed: tuple[str, ...]) -> bool:
+    if origin in allowed:
+        return True
+    host = environ.get("HTTP_HOST", "")
+    forwarded = environ.get("HTTP_X_FORWARDED_PROTO", "")
+    scheme = forwarded or environ.get("wsgi.url_scheme", "http")
+    return origin in (f"{scheme}://{host}", f"http://{host}", f"https://{host}") and bool(host)
+
+
+class Hub:
+    def __init__(self, services: Services, auth: Authenticator) -> None:
+        self.services = services
+        self.auth = auth
+        settings = services.settings
+        manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            cors_allowed_origins=[],  # the Origin is checked in connect(), with a clear error
+            max_http_buffer_size=ENGINE_MAX_MESSAGE,
+            client_manager=manager,
+            ping_interval=20,
+            ping_timeout=20,
+        )
+        self.presence = Presence()
+        self.connections: dict[str, Connection] = {}
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self._handlers: dict[str, Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]] = {
+            p.JOIN: self._join,
+            p.SYNC: self._sync,
+            p.LEAVE: self._leave,
+            p.COMMAND: self._command,
+            p.PING: self._ping,
+        }
+        for name in self._handlers:
+            self.sio.on(name, self._dispatcher(name))
+        self.sio.on("*", self._unknown)
+
+    @property
+    def registered_events(self) -> list[str]:
+        return sorted(self._handlers)
+
+    # ---- connection -----------------------------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        lang = pick_lang(_query_lang(environ), environ.get("HTTP_ACCEPT_LANGUAGE"))
+        origin = environ.get("HTTP_ORIGIN")
+        if origin and not same_origin(origin, environ, self.services.settings.allowed_origins):
+            log.warning("refused socket from origin %s", origin)
+            raise socketio.exceptions.ConnectionRefusedError(AppError("origin_refused", origin=origin).to_dict(lang))
+        identity: Identity | None = None
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str):
+            identity = await self.auth.from_token(token)
+        else:
+            cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+            value = cookie[COOKIE].value if COOKIE in cookie else None
+            identity = await self.auth.from_cookie(value)
+        if identity is None:
+            raise socketio.exceptions.ConnectionRefusedError(AppError("unauthenticated").to_dict(lang))
+        if identity.actor.kind == "user":
+            lang = pick_lang(_query_lang(environ), identity.actor.lang)
+        self.connections[sid] = Connection(identity, lang)
+        actor = identity.actor
+        await self.sio.enter_room(sid, user_room(actor.id) if actor.kind == "user" else site_room(actor.id))
+        if identity.session_id:
+            await self.sio.enter_room(sid, session_room(identity.session_id))
+
+    async def _disconnect(self, sid: str, *_: Any) -> None:
+        conn = self.connections.pop(sid, None)
+        if conn is None:
+            return
+        for meeting_id in list(conn.meetings):
+            await self._leave_presence(conn, meeting_id)
+
+    # ---- dispatch -------------------------------------------------------------------------------------
+
+    def _dispatcher(self, name: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+        handler = self._handlers[name]
+        schema: type[BaseModel] = p.CLIENT_PAYLOADS[name]
+
+        async def dispatch(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
+            conn = self.connections.get(sid)
+            lang = conn.lang if conn else "vi"
+            try:
+                if conn is None:
+                    raise AppError("unauthenticated")
+                size = len(json.dumps(data, ensure_ascii=False).encode()) if data is not None else 0
+                limit = self.services.settings.max_socket_message_bytes
+                if size > limit:
+                    raise AppError("payload_too_large", limit=limit)
+                try:
+                    payload = schema.model_validate(data if data is not None else {})
+                except ValidationError as exc:
+                    vi, en = describe_validation(exc)
+                    raise AppError("invalid_input", detail=vi, detail_en=en) from None
+                return await handler(sid, conn, payload)
+            except AppError as err:
+                return err.to_dict(lang)
+            except Exception:
+                log.exception("socket event %s failed", name)
+                return AppError("internal_error").to_dict(lang)
+
+        return dispatch
+
+    async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        conn = self.connections.get(sid)
+        return AppError("unknown_event", name=str(event)[:64]).to_dict(conn.lang if conn else "vi")
+
+    async def _require_valid(self, conn: Connection) -> None:
+        if not await self.auth.still_valid(conn.identity):
+            raise AppError("unauthenticated")
+
+    # ---- events ---------------------------------------------------------------------------------------
+
+    async def _join(self, sid: str, conn: Connection, payload: p.JoinPayload) -> dict[str, Any]:
+        await self._require_valid(conn)
+        actor = conn.identity.actor
+        answer, role = await catch_up(self.services, actor, payload.meeting_id, payload.after_seq)
+        previous = conn.meetings.get(payload.meeting_id)
+        if previous is not None and previous != role:
+            await self.sio.leave_room(sid, meeting_room(payload.meeting_id, previous))
+        await self.sio.enter_room(sid, meeting_room(payload.meeting_id))
+        await self.sio.enter_room(sid, meeting_room(payload.meeting_id, role))
+        if previous is None:
+            conn.meetings[payload.meeting_id] = role
+            self.presence.join(payload.meeting_id, actor.kind, actor.id, actor.name, role)
+            await self._emit_presence(payload.meeting_id)
+        conn.meetings[payload.meeting_id] = role
+        return {"ok": True, **answer, "presence": self.presence.online(payload.meeting_id)}
+
+    async def _sync(self, sid: str, conn: Connection, payload: p.SyncPayload) -> dict[str, Any]:
+        await self._require_valid(conn)
+        answer, _ = await catch_up(self.services, conn.identity.actor, payload.meeting_id, payload.after_seq)
+        return {"ok": True, **answer}
+
+    async def _leave(self, sid: str, conn: Connection, payload: p.LeavePayload) -> dict[str, Any]:
+        role = conn.meetings.get(payload.meeting_id)
+        if role is not None:
+            await self.sio.leave_room(sid, meeting_room(payload.meeting_id))
+            await self.sio.leave_room(sid, meeting_room(payload.meeting_id, role))
+            await self._leave_presence(conn, payload.meeting_id)
+        return {"ok": True}
+
+    async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
+        await self._require_valid(conn)
+        environ = self.sio.get_environ(sid) or {}
+        result = await run_action(self.services, conn.identity.actor, payload.action, payload.args,
+                                  command_id=payload.command_id, ip=environ.get("REMOTE_ADDR", ""))
+        return {"ok": True, "result": result}
+
+    async def _ping(self, sid: str, conn: Connection, payload: p.PingPayload) -> dict[str, Any]:
+        return {"ok": True, "time": datetime.now(UTC).isoformat()}
+
+    # ---- presence -------------------------------------------------------------------------------------
+
+    async def _leave_presence(self, conn: Connection, meeting_id: str) -> None:
+        conn.meetings.pop(meeting_id, None)
+        actor = conn.identity.actor
+        if self.presence.leave(meeting_id, actor.kind, actor.id):
+            await self._emit_presence(meeting_id)
+
+    async def _emit_presence(self, meeting_id: str) -> None:
+        await self.sio.emit(p.PRESENCE, {"meeting_id": meeting_id, "online": self.presence.online(meeting_id)},
+                            room=meeting_room(meeting_id))
+
+    # ---- Notifier: called by actions after commit ---------------------------------------------------------
+
+    async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            audience = entry["audience"]
+            message = public_event(entry)
+            if audience["kind"] == "all":
+                await self.sio.emit(p.EVENT, message, room=meeting_room(meeting_id))
+            elif audience["kind"] == "roles":
+                rooms = [meeting_room(meeting_id, role) for role in audience["roles"]]
+                await self.sio.emit(p.EVENT, message, room=rooms)
+            else:
+                await self.sio.emit(p.EVENT, message, room=user_room(audience["user_id"]))
+
+    async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
+                     session_id: str | None = None, reason: str) -> None:
+        if session_id:
+            room = session_room(session_id)
+        elif user_id:
+            room = user_room(user_id)
+        elif site_id:
+            room = site_room(site_id)
+        else:
+            return
+        await self.sio.emit(p.REVOKED, {"reason": reason}, room=room)
+        sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
+        for sid in sids:
+            await self.sio.disconnect(sid)
+
+
+def _query_lang(environ: dict[str, Any]) -> str | None:
+    for part in environ.get("QUERY_STRING", "").split("&"):
+        if part.startswith("lang="):
+            return part[5:]
+    return None

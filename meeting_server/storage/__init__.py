@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, the event log, repositories and Alembic migrations."""

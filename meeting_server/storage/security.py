@@ -1,0 +1,65 @@
+"""Sessions, the audit log of security events, and the answers kept for retried commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import now_iso
+from .models import AuditRow, CommandRow, SessionRow
+
+
+async def add_audit(
+    session: AsyncSession,
+    kind: str,
+    *,
+    actor_id: str | None = None,
+    target_id: str | None = None,
+    ip: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditRow(at=now_iso(), kind=kind, actor_id=actor_id, target_id=target_id, ip=ip, detail=detail or {})
+    )
+
+
+async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))).scalars()
+    return [
+        {
+            "id": r.id,
+            "at": r.at,
+            "kind": r.kind,
+            "actor_id": r.actor_id,
+            "target_id": r.target_id,
+            "ip": r.ip,
+            "detail": r.detail,
+        }
+        for r in rows
+    ]
+
+
+async def get_session(session: AsyncSession, session_id: str) -> SessionRow | None:
+    row = await session.get(SessionRow, session_id)
+    if row is None or row.expires_at <= now_iso():
+        return None
+    return row
+
+
+async def delete_sessions_of(session: AsyncSession, user_id: str) -> list[str]:
+    ids = list((await session.execute(select(SessionRow.id).where(SessionRow.user_id == user_id))).scalars())
+    await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+    return ids
+
+
+async def stored_answer(session: AsyncSession, actor_id: str, command_id: str) -> CommandRow | None:
+    return await session.get(CommandRow, (actor_id, command_id))
+
+
+async def remember_answer(
+    session: AsyncSession, actor_id: str, command_id: str, action: str, result: dict[str, Any]
+) -> None:
+    session.add(CommandRow(actor_id=actor_id, command_id=command_id, action=action, result=result,
+                           created_at=now_iso()))

@@ -1,0 +1,356 @@
+// The live channel (docs/protocol.md): one socket.io connection per tab, one MeetingChannel per open meeting.
+//
+// A channel keeps the meeting snapshot and the last applied sequence number (in memory and in
+// sessionStorage). Events are applied in order by merging `data.patch`; a hole in the sequence asks the
+// server for what was missed (`meeting:sync`); every (re)connect re-joins with the last applied seq.
+import { ApiError, get } from './api.js';
+import { t } from './i18n.js';
+
+const ACK_TIMEOUT_MS = 15000;
+const POLL_WHEN_OFFLINE_MS = 15000;
+
+class LiveConnection {
+  constructor() {
+    this.socket = null;
+    this.state = 'idle'; // idle | connecting | online | reconnecting | offline
+    this.stateListeners = new Set();
+    this.channels = new Map(); // meeting_id -> MeetingChannel
+    this.onRevoked = null;
+    this.onUnauthenticated = null;
+    this.retryTimer = null;
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    for (const fn of this.stateListeners) fn(state);
+    for (const ch of this.channels.values()) ch.connectionChanged(state);
+  }
+
+  onState(fn) {
+    this.stateListeners.add(fn);
+    fn(this.state);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  get connected() {
+    return Boolean(this.socket && this.socket.connected);
+  }
+
+  start() {
+    if (this.socket) return;
+    const io = globalThis.io;
+    if (typeof io !== 'function') {
+      console.warn('socket.io client not loaded (/vendor/socket.io.min.js); live updates fall back to polling');
+      this.setState('offline');
+      return;
+    }
+    this.setState('connecting');
+    const socket = io({
+      path: '/socket.io/',
+      transports: ['websocket', 'polling'],
+      withCredentials: true,
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+      timeout: 20000,
+    });
+    this.socket = socket;
+    socket.on('connect', () => {
+      clearTimeout(this.retryTimer);
+      this.setState('online');
+      for (const ch of this.channels.values()) ch.join();
+    });
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io client disconnect') this.setState('idle');
+      else if (reason === 'io server disconnect') this.setState('offline');
+      else this.setState('reconnecting');
+    });
+    socket.io.on('reconnect_attempt', () => this.setState('reconnecting'));
+    socket.on('connect_error', (err) => {
+      const code = err && err.data && err.data.error && err.data.error.code;
+      if (code === 'unauthenticated' && this.onUnauthenticated) {
+        this.onUnauthenticated(new ApiError(401, code, err.data.error.message || t('error.sessionRevoked')));
+        return;
+      }
+      if (!socket.active) {
+        // Refused by the server (not a network failure): socket.io will not retry by itself.
+        this.setState('offline');
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => { if (this.socket === socket) socket.connect(); }, 10000);
+      } else {
+        this.setState(this.state === 'online' || this.state === 'connecting' ? 'connecting' : 'reconnecting');
+      }
+    });
+    socket.on('meeting:event', (ev) => {
+      const ch = ev && this.channels.get(ev.meeting_id);
+      if (ch) ch.receive(ev);
+    });
+    socket.on('presence', (msg) => {
+      const ch = msg && this.channels.get(msg.meeting_id);
+      if (ch) ch.setPresence(msg.online || []);
+    });
+    socket.on('session:revoked', (msg) => {
+      this.stop();
+      if (this.onRevoked) this.onRevoked((msg && msg.reason) || 'logout');
+    });
+  }
+
+  stop() {
+    clearTimeout(this.retryTimer);
+    if (this.socket) {
+      const s = this.socket;
+      this.socket = null;
+      s.removeAllListeners();
+      s.io.removeAllListeners();
+      s.disconnect();
+    }
+    this.setState('idle');
+  }
+
+  /** Emit with an ack; resolves with the ack or rejects with an ApiError (error shape or timeout). */
+  request(event, payload, timeoutMs = ACK_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      if (!this.connected) {
+        reject(new ApiError(0, 'network', t('error.network')));
+        return;
+      }
+      this.socket.timeout(timeoutMs).emit(event, payload, (err, ack) => {
+        if (err) reject(new ApiError(0, 'timeout', t('error.timeout')));
+        else if (ack && ack.error) reject(new ApiError(0, ack.error.code, ack.error.message));
+        else resolve(ack || {});
+      });
+    });
+  }
+
+  register(channel) { this.channels.set(channel.meetingId, channel); }
+  unregister(channel) {
+    if (this.channels.get(channel.meetingId) === channel) this.channels.delete(channel.meetingId);
+  }
+}
+
+export const live = new LiveConnection();
+
+function storageKey(id) { return `ms.live.${id}`; }
+
+function loadStored(id) {
+  try {
+    const raw = sessionStorage.getItem(storageKey(id));
+    if (!raw) return null;
+    const v = JSON.parse(raw);
+    return v && typeof v.seq === 'number' && v.snapshot && typeof v.snapshot === 'object' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function forgetStoredMeetings() {
+  try {
+    for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+      const k = sessionStorage.key(i);
+      if (k && k.startsWith('ms.live.')) sessionStorage.removeItem(k);
+    }
+  } catch { /* ignore */ }
+}
+
+/**
+ * const ch = new MeetingChannel(id, {onUpdate(snapshot, info), onPresence(list), onError(err)});
+ * await ch.open();   // snapshot from sessionStorage or REST, then joins the live channel
+ * ch.close();
+ */
+export class MeetingChannel {
+  constructor(meetingId, handlers = {}) {
+    this.meetingId = meetingId;
+    this.handlers = handlers;
+    this.snapshot = null;
+    this.lastSeq = 0;
+    this.presence = [];
+    this.syncing = false;
+    this.buffer = [];
+    this.closed = false;
+    this.joined = false;
+    this.pollTimer = null;
+  }
+
+  /** Loads a snapshot (sessionStorage, else REST) and joins. Rejects when the meeting cannot be seen. */
+  async open() {
+    const stored = loadStored(this.meetingId);
+    if (stored) {
+      this.snapshot = stored.snapshot;
+      this.lastSeq = stored.seq;
+      this.emitUpdate({ source: 'stored' });
+    } else {
+      const snap = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}`);
+      if (this.closed) return;
+      this.replace(snap, Number(snap && snap.last_seq) || 0, 'rest');
+    }
+    live.register(this);
+    if (live.connected) this.join();
+    this.connectionChanged(live.state);
+  }
+
+  close() {
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    live.unregister(this);
+    if (live.connected && this.joined) {
+      live.request('meeting:leave', { meeting_id: this.meetingId }).catch(() => {});
+    }
+    this.joined = false;
+  }
+
+  persist() {
+    try {
+      sessionStorage.setItem(storageKey(this.meetingId), JSON.stringify({ seq: this.lastSeq, snapshot: this.snapshot }));
+    } catch { /* storage full or disabled: memory is enough */ }
+  }
+
+  emitUpdate(info) {
+    if (this.handlers.onUpdate && this.snapshot) this.handlers.onUpdate(this.snapshot, info);
+  }
+
+  replace(snapshot, seq, source) {
+    if (!snapshot || typeof snapshot !== 'object') return;
+    this.snapshot = { ...snapshot };
+    this.lastSeq = Math.max(0, Number(seq) || Number(snapshot.last_seq) || 0);
+    this.snapshot.last_seq = this.lastSeq;
+    this.persist();
+    this.emitUpdate({ source });
+  }
+
+  /** A snapshot fetched over REST (e.g. after a write): used only if it is not older than ours. */
+  offerSnapshot(snapshot) {
+    if (!snapshot || typeof snapshot !== 'object' || !('last_seq' in snapshot)) return;
+    if (Number(snapshot.last_seq) >= this.lastSeq) this.replace(snapshot, snapshot.last_seq, 'rest');
+  }
+
+  applyEvent(ev) {
+    const patch = (ev.data && ev.data.patch) || {};
+    this.snapshot = { ...this.snapshot, ...patch };
+    this.lastSeq = ev.seq;
+    this.snapshot.last_seq = ev.seq;
+  }
+
+  setPresence(list) {
+    this.presence = Array.isArray(list) ? list : [];
+    if (this.handlers.onPresence) this.handlers.onPresence(this.presence);
+  }
+
+  connectionChanged(state) {
+    clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    if (state !== 'online') {
+      this.joined = false;
+      if (!this.closed) this.pollTimer = setInterval(() => this.poll(), POLL_WHEN_OFFLINE_MS);
+    }
+  }
+
+  async join() {
+    if (this.closed || !live.connected) return;
+    const after = this.snapshot ? this.lastSeq : 0;
+    this.syncing = true;
+    try {
+      const ack = await live.request('meeting:join', { meeting_id: this.meetingId, after_seq: after });
+      if (this.closed) return;
+      this.joined = true;
+      this.handleCatchUp(ack);
+      if (Array.isArray(ack.presence)) this.setPresence(ack.presence);
+    } catch (err) {
+      if (this.handlers.onError) this.handlers.onError(err);
+    } finally {
+      this.syncing = false;
+      this.drainBuffer();
+    }
+  }
+
+  async sync() {
+    if (this.closed || this.syncing) return;
+    if (!live.connected) { this.poll(); return; }
+    this.syncing = true;
+    try {
+      const ack = await live.request('meeting:sync', { meeting_id: this.meetingId, after_seq: this.lastSeq });
+      if (!this.closed) this.handleCatchUp(ack);
+    } catch (err) {
+      if (this.handlers.onError) this.handlers.onError(err);
+    } finally {
+      this.syncing = false;
+      this.drainBuffer();
+    }
+  }
+
+  /** While the socket is down: catch up over REST (`GET /events?after=`), same answer shape as the ack. */
+  async poll() {
+    if (this.closed || live.connected || this.syncing) return;
+    this.syncing = true;
+    try {
+      const resp = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}/events`, { after: this.lastSeq });
+      if (!this.closed) this.handleCatchUp(resp);
+    } catch { /* still offline; try again later */ } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** A join/sync ack or a REST catch-up: `{last_seq, snapshot}` or `{last_seq, events}`. */
+  handleCatchUp(ack) {
+    if (!ack) return;
+    const serverLast = Number(ack.last_seq);
+    if (ack.snapshot) {
+      this.replace(ack.snapshot, Number.isFinite(serverLast) ? serverLast : ack.snapshot.last_seq, 'snapshot');
+      return;
+    }
+    let changed = false;
+    const events = Array.isArray(ack.events) ? [...ack.events].sort((a, b) => a.seq - b.seq) : [];
+    if (!this.snapshot) return;
+    for (const ev of events) {
+      if (ev.seq <= this.lastSeq) continue;
+      this.applyEvent(ev); // the server sends only what we may see, so holes here are expected
+      changed = true;
+    }
+    if (Number.isFinite(serverLast) && serverLast > this.lastSeq) {
+      this.lastSeq = serverLast;
+      this.snapshot.last_seq = serverLast;
+      changed = true;
+    }
+    if (changed) {
+      this.persist();
+      this.emitUpdate({ source: 'catch-up', events });
+    }
+  }
+
+  receive(ev) {
+    if (this.closed || typeof ev.seq !== 'number') return;
+    if (this.syncing || !this.snapshot) { this.buffer.push(ev); return; }
+    if (ev.seq <= this.lastSeq) return; // already applied
+    if (ev.seq === this.lastSeq + 1) {
+      this.applyEvent(ev);
+      this.persist();
+      this.emitUpdate({ source: 'event', events: [ev] });
+      return;
+    }
+    this.buffer.push(ev); // a hole: ask for what we missed, then apply the rest in order
+    this.sync();
+  }
+
+  drainBuffer() {
+    if (!this.buffer.length || this.syncing) return;
+    const pending = this.buffer.sort((a, b) => a.seq - b.seq);
+    this.buffer = [];
+    const applied = [];
+    for (let i = 0; i < pending.length; i += 1) {
+      const ev = pending[i];
+      if (ev.seq <= this.lastSeq) continue;
+      if (ev.seq === this.lastSeq + 1) {
+        this.applyEvent(ev);
+        applied.push(ev);
+      } else {
+        this.buffer = pending.slice(i);
+        break;
+      }
+    }
+    if (applied.length) {
+      this.persist();
+      this.emitUpdate({ source: 'event', events: applied });
+    }
+    if (this.buffer.length) this.sync();
+  }
+}

@@ -1,0 +1,175 @@
+// The meeting page: what everyone sees on a tablet or PC, updated live from the meeting's event log.
+import { post, withLang } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { formatRange } from '../format.js';
+import { t, tMaybe } from '../i18n.js';
+import { MeetingChannel } from '../live.js';
+import { loadSites } from '../session.js';
+import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
+import {
+  isOrganiser, lifecycleButtons, loadParticipantNames, meetingPath, afterWrite, CLOSED_STATUSES,
+} from '../meeting-common.js';
+
+function fact(label, value, testid) {
+  if (!value) return null;
+  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { testid }, value));
+}
+
+export async function render({ root, params, setTitle, isCurrent }) {
+  const id = params.id;
+  const view = h('div', { class: 'meeting-page', testid: 'meeting-page', dataset: { meetingId: id } }, loading());
+  root.append(view);
+
+  let names = new Map();
+  let siteNames = new Map();
+  let presence = [];
+  let snap = null;
+
+  const headerBox = h('div', { class: 'meeting-head' });
+  const controlsBox = h('div', { class: 'meeting-controls' });
+  const agendaBox = h('section', { class: 'card agenda-card', 'aria-labelledby': 'agenda-h' });
+  const presenceBox = h('section', { class: 'card presence-card', testid: 'presence', 'aria-labelledby': 'presence-h' });
+  const sitesBox = h('section', { class: 'card sites-card', testid: 'meeting-sites' });
+
+  const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
+
+  function renderHead() {
+    const main = (snap.sites || []).find((s) => s.id === snap.main_site_id);
+    const mainName = main ? main.name : siteNames.get(snap.main_site_id);
+    setTitle(snap.title);
+    replaceChildren(headerBox,
+      h('a', { href: '/meetings', class: 'back-link', testid: 'back-to-list' }, t('meeting.back')),
+      h('div', { class: 'meeting-title-row' },
+        h('h1', { class: 'page-title meeting-title', testid: 'meeting-title' }, snap.title),
+        statusBadge(snap.status, 'meeting-status')),
+      h('dl', { class: 'facts' },
+        fact(t('meeting.time'), formatRange(snap.starts_at, snap.ends_at), 'meeting-time'),
+        fact(t('meeting.location'), snap.location, 'meeting-location'),
+        fact(t('meeting.mainSite'), mainName, 'meeting-main-site'),
+        fact(t('meeting.chair'), nameOf(snap.chair_id), 'meeting-chair'),
+        fact(t('meeting.secretary'), nameOf(snap.secretary_id), 'meeting-secretary')),
+      snap.description ? h('p', { class: 'meeting-description', testid: 'meeting-description' }, snap.description) : null,
+      h('div', { class: 'doc-links', role: 'group', 'aria-label': t('meeting.documents') },
+        h('a', { href: withLang(meetingPath(id, '/invitation.pdf')), class: 'btn', target: '_blank', rel: 'noopener', testid: 'invitation-pdf' }, t('meeting.invitationPdf')),
+        h('a', { href: withLang(meetingPath(id, '/invitation.ics')), class: 'btn', download: 'giay-moi.ics', testid: 'invitation-ics' }, t('meeting.ics'))));
+  }
+
+  function renderControls() {
+    if (!isOrganiser(snap)) { replaceChildren(controlsBox); controlsBox.hidden = true; return; }
+    controlsBox.hidden = false;
+    const edit = CLOSED_STATUSES.includes(snap.status)
+      ? null
+      : h('a', { href: `/meetings/${encodeURIComponent(id)}/edit`, class: 'btn', testid: 'meeting-edit' }, t('meeting.edit'));
+    replaceChildren(controlsBox,
+      h('h2', { class: 'visually-hidden' }, t('meeting.controls')),
+      h('div', { class: 'button-row', testid: 'lifecycle-actions' }, lifecycleButtons(snap, channel), edit));
+  }
+
+  function renderAgenda() {
+    const items = Array.isArray(snap.agenda) ? snap.agenda : [];
+    const canSetCurrent = isOrganiser(snap) && snap.status === 'in_progress';
+    const list = h('ol', { class: 'agenda-list', testid: 'agenda-list' });
+    items.forEach((item, i) => {
+      const current = item.id === snap.current_item_id || item.status === 'current';
+      const presenter = nameOf(item.presenter_id, item.presenter_name);
+      let action = null;
+      if (canSetCurrent) {
+        const btn = h('button', { type: 'button', class: ['btn', 'btn-small', current ? '' : 'btn-primary-outline'], testid: current ? 'agenda-clear-current' : 'agenda-set-current' },
+          current ? t('meeting.clearCurrent') : t('meeting.setCurrent'));
+        btn.addEventListener('click', () => busy(btn, async () => {
+          const resp = await post(meetingPath(id, '/agenda/current'), { item_id: current ? null : item.id });
+          await afterWrite(channel, resp);
+        }));
+        action = h('div', { class: 'agenda-actions' }, btn);
+      }
+      list.append(h('li', {
+        class: ['agenda-item', current ? 'is-current' : '', item.status === 'done' ? 'is-done' : ''],
+        testid: 'agenda-item', dataset: { itemId: item.id, status: current ? 'current' : item.status || 'pending' },
+        'aria-current': current ? 'step' : null,
+      },
+      h('span', { class: 'agenda-no', 'aria-hidden': 'true' }, String(i + 1)),
+      h('div', { class: 'agenda-body' },
+        h('div', { class: 'agenda-title', testid: 'agenda-item-title' }, item.title),
+        h('div', { class: 'agenda-meta' },
+          presenter ? h('span', { testid: 'agenda-item-presenter' }, t('meeting.presenter', { name: presenter })) : null,
+          item.planned_minutes ? h('span', { testid: 'agenda-item-minutes' }, t('common.minutes', { n: item.planned_minutes })) : null,
+          current ? h('span', { class: 'badge badge-current', testid: 'agenda-item-current' }, t('meeting.current')) : null,
+          !current && item.status === 'done' ? h('span', { class: 'badge badge-done' }, t('meeting.done')) : null),
+        item.description ? h('p', { class: 'agenda-desc' }, item.description) : null),
+      action));
+    });
+    replaceChildren(agendaBox,
+      h('h2', { id: 'agenda-h', class: 'section-title' }, t('meeting.agenda')),
+      items.length ? list : emptyState(t('meeting.agendaEmpty'), 'agenda-empty'));
+  }
+
+  function renderPresence() {
+    const sites = presence.filter((p) => p.kind === 'site');
+    const people = presence.filter((p) => p.kind !== 'site');
+    const entry = (p) => h('li', { class: ['presence-entry', `presence-${p.kind}`], testid: 'presence-entry', dataset: { kind: p.kind, id: p.id, role: p.role } },
+      h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'presence-name', testid: 'presence-name' }, p.name),
+      p.role ? h('span', { class: 'presence-role muted' }, tMaybe('role', p.role)) : null,
+      p.devices > 1 ? h('span', { class: 'presence-devices muted' }, t('meeting.devices', { n: p.devices })) : null);
+    const group = (label, list, testid) => (list.length
+      ? h('div', { class: 'presence-group', testid },
+        h('h3', { class: 'presence-group-title' }, `${label} (${list.length})`),
+        h('ul', { class: 'presence-list' }, list.map(entry)))
+      : null);
+    replaceChildren(presenceBox,
+      h('h2', { id: 'presence-h', class: 'section-title', testid: 'presence-title' }, t('meeting.online', { n: presence.length })),
+      presence.length ? [group(t('meeting.onlineSites'), sites, 'presence-sites'), group(t('meeting.onlinePeople'), people, 'presence-people')]
+        : emptyState(t('meeting.onlineEmpty'), 'presence-empty'));
+    renderSites();
+  }
+
+  function renderSites() {
+    const sites = (snap && snap.sites) || [];
+    if (!sites.length) { sitesBox.hidden = true; return; }
+    sitesBox.hidden = false;
+    const online = new Set(presence.filter((p) => p.kind === 'site').map((p) => p.id));
+    const sorted = [...sites].sort((a, b) => (b.id === snap.main_site_id) - (a.id === snap.main_site_id)
+      || (online.has(b.id) - online.has(a.id)) || String(a.name).localeCompare(String(b.name), 'vi'));
+    replaceChildren(sitesBox,
+      h('details', { class: 'sites-details', open: sites.length <= 12 },
+        h('summary', { class: 'section-title' }, t('meeting.sites', { n: sites.length })),
+        h('ul', { class: 'site-list' }, sorted.map((s) => h('li', {
+          class: ['site-entry', online.has(s.id) ? 'is-online' : ''], testid: 'meeting-site', dataset: { siteId: s.id },
+        },
+        h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+        h('span', {}, s.name),
+        s.id === snap.main_site_id ? h('span', { class: 'badge badge-main' }, t('meeting.mainSite')) : null)))));
+  }
+
+  function renderAll() {
+    if (!isCurrent() || !snap) return;
+    if (!view.contains(headerBox)) {
+      replaceChildren(view,
+        headerBox, controlsBox,
+        h('div', { class: 'meeting-layout' },
+          h('div', { class: 'meeting-main' }, agendaBox),
+          h('aside', { class: 'meeting-side' }, presenceBox, sitesBox)));
+    }
+    renderHead();
+    renderControls();
+    renderAgenda();
+    renderPresence();
+  }
+
+  const channel = new MeetingChannel(id, {
+    onUpdate: (s) => { snap = s; renderAll(); },
+    onPresence: (list) => { presence = list; if (snap && isCurrent()) renderPresence(); },
+    onError: (err) => { if (isCurrent()) showError(t('error.liveFailed', { message: err.message })); },
+  });
+
+  try {
+    await channel.open();
+  } catch (err) {
+    channel.close();
+    replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
+    throw err;
+  }
+  loadParticipantNames(id).then((map) => { names = map; renderAll(); });
+  loadSites().then((sites) => { siteNames = new Map(sites.map((s) => [s.id, s.name])); renderAll(); }).catch(() => {});
+  return () => channel.close();
+}

@@ -1,0 +1,51 @@
+"""Fixtures: a real server on a loopback port over real SQLite and (when asked) a real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.helpers import LiveServer
+from tests.pgserver import PostgresServer, find_pg_bindir
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    if find_pg_bindir() is None:
+        pytest.fail("PostgreSQL binaries are missing: `make test` installs them (apt-get install postgresql)")
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """Every test that takes this runs twice: on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.url(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+async def live_server(tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A server on SQLite (the embedded default)."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}", tmp_path)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def any_server(database_url: str, tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A server on each database the product supports."""
+    if database_url.startswith("postgresql"):
+        pg: PostgresServer = request.getfixturevalue("postgres")
+        await pg.create_database(database_url.rsplit("/", 1)[1])
+    server = LiveServer(database_url, tmp_path)
+    await server.start()
+    yield server
+    await server.stop()

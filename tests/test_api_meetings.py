@@ -1,0 +1,100 @@
+"""REST end to end against a real server, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from tests.helpers import LiveServer, command_id, make_meeting
+
+
+async def test_health_and_openapi(any_server: LiveServer) -> None:
+    anon = await any_server.client()
+    status, body = await anon.get("/api/health")
+    assert (status, body["status"], body["database"]) == (200, "ok", "ok")
+    status, doc = await anon.get("/api/openapi.json")
+    assert status == 200 and doc["openapi"].startswith("3.1")
+    assert "/api/meetings/{meeting_id}/agenda" in doc["paths"]
+
+
+async def test_schedule_meeting_and_delegate_sees_it(any_server: LiveServer) -> None:
+    delegate = await any_server.create_user("tp.taichinh", "Nguyễn Thị Hương", ["delegate"])
+    outsider = await any_server.create_user("khach", "Trần Văn Khách", ["delegate"])
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=0, schedule=False)
+    status, meeting = await admin.post(f"/api/meetings/{meeting['id']}/agenda",
+                                       {"title": "Báo cáo tình hình kinh tế - xã hội", "planned_minutes": 30,
+                                        "presenter_id": delegate["id"]})
+    assert status == 201
+    assert meeting["agenda"][0]["presenter_name"] == "Nguyễn Thị Hương"
+
+    reader = await any_server.client("tp.taichinh")
+    status, mine = await reader.get("/api/meetings")
+    assert status == 200 and mine["meetings"] == []  # a draft is the organisers' business
+
+    status, meeting = await admin.post(f"/api/meetings/{meeting['id']}/schedule")
+    assert status == 200 and meeting["status"] == "scheduled"
+    status, mine = await reader.get("/api/meetings")
+    assert [m["id"] for m in mine["meetings"]] == [meeting["id"]]
+    assert mine["meetings"][0]["my_role"] == "delegate"
+    status, snap = await reader.get(f"/api/meetings/{meeting['id']}")
+    assert status == 200 and snap["agenda"][0]["title"] == "Báo cáo tình hình kinh tế - xã hội"
+
+    other = await any_server.client("khach")
+    status, body = await other.get(f"/api/meetings/{meeting['id']}")
+    assert status == 404 and body["error"]["code"] == "not_found"
+    assert body["error"]["message"] == "Không tìm thấy cuộc họp."
+
+    status, body = await reader.post(f"/api/meetings/{meeting['id']}/start")
+    assert status == 403 and body["error"]["code"] == "forbidden"
+
+
+async def test_event_log_is_gap_free_and_replays(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, items=3)
+    status, log = await admin.get(f"/api/meetings/{meeting['id']}/events?after=1")
+    assert status == 200
+    seqs = [e["seq"] for e in log["events"]]
+    assert seqs == list(range(2, log["last_seq"] + 1))
+    assert [e["type"] for e in log["events"]] == ["agenda.item_added"] * 3 + ["meeting.scheduled"]
+
+
+async def test_idempotency_key_applies_once(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, items=1)
+    key = command_id()
+    first = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"},
+                             headers={"Idempotency-Key": key})
+    again = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"},
+                             headers={"Idempotency-Key": key})
+    assert first == again
+    status, snap = await admin.get(f"/api/meetings/{meeting['id']}")
+    assert [i["title"] for i in snap["agenda"]] == ["Nội dung 1", "Kết luận"]
+
+
+async def test_bad_input_gets_one_error_shape_and_changes_nothing(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, items=1)
+    path = f"/api/meetings/{meeting['id']}/agenda"
+    cases = [
+        ({"title": "X", "colour": "red"}, 422, "invalid_input"),
+        ({"title": 5}, 422, "invalid_input"),
+        ({"title": "X", "planned_minutes": "30"}, 422, "invalid_input"),
+        ({"title": "X", "planned_minutes": -1}, 422, "invalid_input"),
+    ]
+    for body, status_, code in cases:
+        status, answer = await admin.post(path, body)
+        assert (status, answer["error"]["code"]) == (status_, code), answer
+        assert set(answer) == {"error"} and set(answer["error"]) == {"code", "message"}
+    status, answer = await admin.post(path, raw=b"{not json")
+    assert (status, answer["error"]["code"]) == (400, "malformed_json")
+    status, answer = await admin.post(path, raw=b'{"title": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    assert (status, answer["error"]["code"]) == (413, "payload_too_large")
+    status, snap = await admin.get(f"/api/meetings/{meeting['id']}")
+    assert len(snap["agenda"]) == 1 and snap["last_seq"] == meeting["last_seq"]
+
+
+async def test_errors_speak_english_when_asked(any_server: LiveServer) -> None:
+    anon = await any_server.client(lang="en")
+    status, body = await anon.get("/api/meetings")
+    assert status == 401 and body["error"]["message"] == "Please sign in to continue."
+    anon_vi = await any_server.client()
+    status, body = await anon_vi.get("/api/meetings")
+    assert body["error"]["message"] == "Bạn cần đăng nhập để tiếp tục."

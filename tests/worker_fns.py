@@ -1,0 +1,81 @@
+"""Top-level helpers for the document tests: picklable, so spawned worker processes can import them."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+from meeting_server.documents.invitation import InvitationData, render_invitation_pdf
+
+VN = timezone(timedelta(hours=7))
+
+SITES = [
+    f"Điểm cầu xã {name}"
+    for name in (
+        "Hợp Thành", "Kháng Nhật", "Hợp Hòa", "Thiện Kế", "Sơn Nam", "Đại Phú", "Phúc Ứng",
+        "Tú Thịnh", "Đông Thọ", "Quyết Thắng", "Vĩnh Lợi", "Trường Sinh", "Hồng Lạc", "Thượng Ấm",
+    )
+]  # fmt: skip
+
+AGENDA = [
+    ("Báo cáo tình hình kinh tế - xã hội tháng 11, nhiệm vụ trọng tâm tháng 12", "Nguyễn Thị Hương", 20),
+    ("Tiến độ chuyển đổi số cấp xã; ý kiến của các điểm cầu", "Trần Văn Đức", 30),
+    ("Kế hoạch phòng chống thiên tai, tìm kiếm cứu nạn", "Lê Quang Vinh", 15),
+    ("Thảo luận, kiến nghị của Ủy ban nhân dân các xã", "Đại diện các xã", 40),
+    ("Kết luận của đồng chí chủ trì", "Phạm Minh Tuấn", 15),
+]
+
+
+def sample_invitation(*, agenda_items: int = 5, **changes: object) -> InvitationData:
+    agenda = [AGENDA[i % len(AGENDA)] for i in range(agenda_items)]
+    fields: dict[str, object] = {
+        "meeting_id": "2f9c1a7e-5b",
+        "title": "Giao ban trực tuyến tháng 11 năm 2026",
+        "starts_at": datetime(2026, 11, 24, 1, 0, tzinfo=UTC),  # 08:00 Tuesday in Vietnam
+        "ends_at": datetime(2026, 11, 24, 11, 30, tzinfo=VN),
+        "location": "Hội trường tầng 3, trụ sở Ủy ban nhân dân huyện",
+        "main_site": "Điểm cầu huyện Sơn Dương",
+        "sites": SITES,
+        "chair": "Phạm Minh Tuấn",
+        "chair_title": "Phó Chủ tịch",
+        "secretary": "Vũ Thị Lan",
+        "issuing_unit": "ỦY BAN NHÂN DÂN HUYỆN SƠN DƯƠNG",
+        "parent_unit": "TỈNH TUYÊN QUANG",
+        "place_name": "Sơn Dương",
+        "recipients": ["Thường trực Huyện ủy", "Các phòng, ban, ngành thuộc huyện", "Ủy ban nhân dân các xã"],
+        "agenda": agenda,
+        "issued_at": datetime(2026, 11, 22, 9, 0, tzinfo=VN),
+    }
+    fields.update(changes)
+    return InvitationData(**fields)  # type: ignore[arg-type]
+
+
+def render_sample_invitation(agenda_items: int) -> bytes:
+    return render_invitation_pdf(sample_invitation(agenda_items=agenda_items))
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def sleep_for(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke up"
+
+
+def exit_hard(code: int) -> None:
+    os._exit(code)
+
+
+def allocate(nbytes: int) -> int:
+    block = bytearray(nbytes)
+    return len(block)
+
+
+def raise_value_error(message: str) -> None:
+    raise ValueError(message)
+
+
+def worker_pid() -> int:
+    return os.getpid()
