@@ -13,7 +13,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import socketio
+from yarl import URL
 
 from meeting_server import protocol as p
 
@@ -55,26 +57,39 @@ class MeetingFeed:
         self.presence: list[dict[str, Any]] = []
         self.joined = asyncio.Event()
         self.revoked: str | None = None
+        self.refused: Any = None  # the server's reason when it refused the connection
         self._sync_lock = asyncio.Lock()
         self._early: list[dict[str, Any]] = []  # events that arrived before the join answer
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=reconnection_delay,
-                                        reconnection_delay_max=5, randomization_factor=0.3)
+                                        reconnection_delay_max=5, randomization_factor=0.3,
+                                        http_session=self._http_session)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(p.EVENT, self._on_event)
         self.sio.on(p.PRESENCE, self._on_presence)
         self.sio.on(p.REVOKED, self._on_revoked)
+        self.sio.on("connect_error", self._on_connect_error)
 
     async def connect(self, timeout: float = 10.0) -> None:
         headers: dict[str, str] = {}
-        if self.cookie:
-            headers["Cookie"] = self.cookie
         if self.origin:
             headers["Origin"] = self.origin
         auth = {"token": self.token} if self.token else None
         await self.sio.connect(self.server_url, headers=headers, auth=auth, transports=self.transports,
                                socketio_path=p.SOCKETIO_PATH, wait_timeout=timeout)
         await asyncio.wait_for(self.joined.wait(), timeout)
+
+    def _http_session(self) -> aiohttp.ClientSession:
+        """A fresh HTTP session for every (re)connect, carrying the session cookie.
+
+        Passing the cookie as a header works only once: the engine.io client moves it into its cookie jar and
+        deletes it from the headers it keeps for reconnecting, and the default jar ignores IP-address hosts.
+        """
+        jar = aiohttp.CookieJar(unsafe=True)
+        if self.cookie:
+            name, _, value = self.cookie.partition("=")
+            jar.update_cookies({name.strip(): value.strip()}, URL(self.server_url))
+        return aiohttp.ClientSession(cookie_jar=jar)
 
     async def close(self) -> None:
         await self.sio.disconnect()
@@ -116,6 +131,9 @@ class MeetingFeed:
         early, self._early = self._early, []
         for event in early:
             await self._on_event(event)
+
+    async def _on_connect_error(self, data: Any = None) -> None:
+        self.refused = data.get("data", data) if isinstance(data, dict) else data
 
     async def _on_disconnect(self, *_: Any) -> None:
         self.joined.clear()

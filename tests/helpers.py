@@ -208,3 +208,68 @@ async def make_meeting(api: ApiClient, *, title: str = "Hội nghị trực tuy�
         status, meeting = await api.post(f"/api/meetings/{meeting['id']}/schedule")
         assert status == 200, meeting
     return dict(meeting)
+
+
+async def feed_for(server: LiveServer, api: ApiClient, meeting_id: str, **kw: Any) -> Any:
+    """A connected `MeetingFeed` signed in as the REST client's user."""
+    from room_client.feed import MeetingFeed
+
+    feed = MeetingFeed(server.url, meeting_id, cookie=api.cookie, **kw)
+    await feed.connect()
+    return feed
+
+
+async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+class ServerProcess:
+    """`meeting-server serve` as a real separate process, so a test can kill it mid-meeting and restart it."""
+
+    def __init__(self, database_url: str, data_dir: Any, port: int | None = None) -> None:
+        self.database_url = database_url
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: Any = None
+
+    async def start(self, timeout: float = 30.0) -> None:
+        import asyncio
+        import os
+        import sys
+        import time
+
+        env = {**os.environ, "MS_DATABASE_URL": self.database_url, "MS_DATA_DIR": str(self.data_dir),
+               "HOST": "127.0.0.1", "PORT": str(self.port)}
+        log = open(f"{self.data_dir}/server-{self.port}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "meeting_server", "serve", "--no-migrate", stdout=log, stderr=log, env=env)
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    async with http.get(self.url + "/api/health") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                if self.proc.returncode is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start; see {self.data_dir}/server-{self.port}.log")
+                await asyncio.sleep(0.1)
+
+    async def kill(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.terminate()
+            await self.proc.wait()

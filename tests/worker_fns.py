@@ -79,3 +79,9 @@ def raise_value_error(message: str) -> None:
 
 def worker_pid() -> int:
     return os.getpid()
+
+
+def huge_pixmap() -> None:
+    import pymupdf
+
+    pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60000, 60000))  # MuPDF refuses: not picklable error

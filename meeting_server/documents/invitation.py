@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -188,13 +189,18 @@ def _recipients_html(recipients: list[str]) -> str:
     items = _listed(names, 'style="margin:0"')
     return (
         f'<table style="width:{_CONTENT.width}pt"><tr>'
-        '<td style="width:120pt;text-align:right;padding-right:6pt">Kính gửi:</td>'
+        '<td style="width:120pt;text-align:right;padding-right:6pt"><p style="margin:0">Kính gửi:</p></td>'
         f'<td style="width:{_CONTENT.width - 126}pt">{items}</td>'
         '</tr></table><div style="height:8pt"></div>'
     )
 
 
 def _body_html(d: InvitationData) -> str:
+    numbers = itertools.count(1)
+
+    def section(label: str, text: str = "") -> str:
+        return f'<p class="para"><span class="label">{next(numbers)}. {label}:</span>{text}</p>'
+
     parts = [_header_html(d), _recipients_html(d.recipients)]
     parts.append(f'<p class="para">Trân trọng kính mời dự cuộc họp <b>{_e(d.title)}</b>, cụ thể như sau:</p>')
     when = format_meeting_time(d.starts_at)
@@ -203,20 +209,21 @@ def _body_html(d: InvitationData) -> str:
         same_day = end.date() == _vn(d.starts_at).date()
         end_day = "" if same_day else f", ngày {end:%d/%m/%Y}"
         when += f" (dự kiến kết thúc lúc {end:%H} giờ {end:%M} phút{end_day})"
-    parts.append(f'<p class="para"><span class="label">1. Thời gian:</span> {_e(when)}.</p>')
+    parts.append(section("Thời gian", f" {_e(when)}."))
     place, main = d.location.strip(), d.main_site.strip()
     main_text = f"điểm cầu chính: {_e(main)}" if main and main != place else ""
     place_text = "; ".join(x for x in (_e(place), main_text) if x)
-    parts.append(f'<p class="para"><span class="label">2. Địa điểm:</span> {place_text}.</p>')
+    if place_text:
+        parts.append(section("Địa điểm", f" {place_text}."))
     sites = [s.strip() for s in d.sites if s.strip()]
-    count, empty = (f" ({len(sites)})", "") if sites else ("", " không có.")
-    parts.append(f'<p class="para"><span class="label">3. Các điểm cầu tham dự{count}:</span>{empty}</p>')
-    parts.append(_listed(sites, 'class="item"'))
+    if sites:
+        parts += [section(f"Các điểm cầu tham dự ({len(sites)})"), _listed(sites, 'class="item"')]
     chair = f"Đồng chí {_e(d.chair)}" + (f" - {_e(d.chair_title)}" if d.chair_title.strip() else "")
-    parts.append(f'<p class="para"><span class="label">4. Chủ trì:</span> {chair}.</p>')
+    parts.append(section("Chủ trì", f" {chair}."))
     if d.secretary.strip():
         parts.append(f'<p class="para"><span class="label">Thư ký cuộc họp:</span> {_e(d.secretary)}.</p>')
-    parts.append('<p class="para"><span class="label">5. Nội dung:</span></p>')
+    if d.agenda:
+        parts.append(section("Nội dung"))
     for i, (item, presenter, minutes) in enumerate(d.agenda, start=1):
         who = f"trình bày: {_e(presenter)}; " if presenter.strip() else ""
         parts.append(f'<p class="item">{i}. {_e(item)} ({who}thời lượng: {int(minutes)} phút).</p>')
@@ -273,6 +280,7 @@ def render_invitation_pdf(data: InvitationData) -> bytes:
     doc = pymupdf.open("pdf", buf.getvalue())
     doc.set_metadata({"title": f"Giấy mời - {data.title}", "author": data.issuing_unit, "creator": "meeting"})
     try:
+        doc.subset_fonts()  # embedded whole, the four faces weigh over 1 MB
         return doc.tobytes(garbage=3, deflate=True)
     finally:
         doc.close()

@@ -100,7 +100,7 @@ class Hub:
         origin = environ.get("HTTP_ORIGIN")
         if origin and not same_origin(origin, environ, self.services.settings.allowed_origins):
             log.warning("refused socket from origin %s", origin)
-            raise socketio.exceptions.ConnectionRefusedError(AppError("origin_refused", origin=origin).to_dict(lang))
+            raise _refusal(AppError("origin_refused", origin=origin), lang)
         identity: Identity | None = None
         token = auth.get("token") if isinstance(auth, dict) else None
         if isinstance(token, str):
@@ -110,7 +110,7 @@ class Hub:
             value = cookie[COOKIE].value if COOKIE in cookie else None
             identity = await self.auth.from_cookie(value)
         if identity is None:
-            raise socketio.exceptions.ConnectionRefusedError(AppError("unauthenticated").to_dict(lang))
+            raise _refusal(AppError("unauthenticated"), lang)
         if identity.actor.kind == "user":
             lang = pick_lang(_query_lang(environ), identity.actor.lang)
         self.connections[sid] = Connection(identity, lang)
@@ -245,6 +245,11 @@ class Hub:
         sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
         for sid in sids:
             await self.sio.disconnect(sid)
+
+
+def _refusal(err: AppError, lang: str) -> socketio.exceptions.ConnectionRefusedError:
+    """socket.io carries a refusal as {message, data}; data holds the one error shape."""
+    return socketio.exceptions.ConnectionRefusedError(err.message(lang), err.to_dict(lang))
 
 
 def _query_lang(environ: dict[str, Any]) -> str | None:

@@ -80,7 +80,7 @@ class MeetingMemberRow(Base):
 
     __tablename__ = "meeting_members"
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | unit | site | unit_site
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # user | unit | site | unit_site
     ref_id: Mapped[str] = mapped_column(String(48), primary_key=True)
     __table_args__ = (Index("ix_meeting_members_ref", "kind", "ref_id"),)
 

@@ -248,6 +248,16 @@ const vi = {
   'admin.audit.details': 'Chi tiết',
   'admin.audit.empty': 'Nhật ký chưa có dòng nào.',
   'admin.audit.limit': 'Số dòng',
+  'audit.login': 'Đăng nhập',
+  'audit.login_failed': 'Đăng nhập sai',
+  'audit.logout': 'Đăng xuất',
+  'audit.token_issued': 'Cấp mã thiết bị',
+  'audit.token_revoked': 'Thu hồi mã thiết bị',
+  'audit.user_created': 'Tạo người dùng',
+  'audit.role_changed': 'Đổi vai trò',
+  'audit.password_reset': 'Đặt lại mật khẩu',
+  'audit.user_activated': 'Mở khóa tài khoản',
+  'audit.user_deactivated': 'Khóa tài khoản',
 };
 
 const en = {
@@ -495,6 +505,16 @@ const en = {
   'admin.audit.details': 'Details',
   'admin.audit.empty': 'The audit log is empty.',
   'admin.audit.limit': 'Rows',
+  'audit.login': 'Sign-in',
+  'audit.login_failed': 'Failed sign-in',
+  'audit.logout': 'Sign-out',
+  'audit.token_issued': 'Device token issued',
+  'audit.token_revoked': 'Device token revoked',
+  'audit.user_created': 'User created',
+  'audit.role_changed': 'Roles changed',
+  'audit.password_reset': 'Password reset',
+  'audit.user_activated': 'Account activated',
+  'audit.user_deactivated': 'Account deactivated',
 };
 
 const DICTS = { vi, en };

@@ -26,7 +26,7 @@ function show(kind, text, testid) {
 export function showError(err) {
   if (err && err.name === 'AbortError') return;
   const text = typeof err === 'string' ? err : (err && err.message) || t('error.network');
-  if (err && !(typeof err === 'string')) console.warn(err);
+  if (err && typeof err !== 'string' && err.name !== 'ApiError') console.warn(err);
   show('error', text, 'error-message');
 }
 

@@ -1,24 +1,18 @@
-// The security audit log, newest first.
+// The security audit log, newest first: {id, at, kind, actor_id, target_id, ip, detail}.
 import { get } from '../api.js';
 import { h, asList, replaceChildren, uid } from '../dom.js';
 import { formatStamp } from '../format.js';
-import { t } from '../i18n.js';
-import { loadUsers } from '../session.js';
+import { t, tMaybe } from '../i18n.js';
+import { loadSites, loadUsers } from '../session.js';
 import { busy, pageHeader, loading, emptyState, selectBox } from '../ui.js';
 
-const pick = (obj, ...keys) => {
-  for (const k of keys) if (obj[k] !== undefined && obj[k] !== null && obj[k] !== '') return obj[k];
-  return '';
-};
-
-const SHOWN = new Set(['id', 'at', 'time', 'created_at', 'timestamp', 'actor_id', 'actor', 'actor_name', 'actor_username', 'username',
-  'action', 'event', 'kind', 'type', 'target', 'target_id', 'target_type', 'ip', 'remote_addr', 'ip_address']);
-
-function detailsText(entry) {
-  const rest = {};
-  for (const [k, v] of Object.entries(entry)) if (!SHOWN.has(k) && v !== null && v !== '' && !(typeof v === 'object' && !Object.keys(v).length)) rest[k] = v;
-  if (!Object.keys(rest).length) return '';
-  return Object.entries(rest).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
+function detailText(detail) {
+  if (detail === null || detail === undefined || detail === '') return '';
+  if (typeof detail !== 'object') return String(detail);
+  return Object.entries(detail)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (typeof v === 'object' ? JSON.stringify(v) : v)}`)
+    .join(' · ');
 }
 
 export async function render({ root, setTitle, isCurrent }) {
@@ -31,33 +25,31 @@ export async function render({ root, setTitle, isCurrent }) {
     h('section', { class: 'card table-card' },
       h('div', { class: 'table-tools' }, h('label', { for: limitId }, t('admin.audit.limit')), limit, reload), box));
 
-  let names = new Map();
-  loadUsers().then((users) => { names = new Map(users.map((u) => [u.id, u.full_name || u.username])); }).catch(() => {});
+  const names = new Map();
+  await Promise.all([
+    loadUsers().then((users) => { for (const u of users) names.set(u.id, u.full_name || u.username); }).catch(() => {}),
+    loadSites().then((sites) => { for (const s of sites) names.set(s.id, s.name); }).catch(() => {}),
+  ]);
 
   const refresh = async () => {
-    const entries = asList(await get('/api/audit', { limit: limit.value }), 'entries', 'audit', 'events');
+    const entries = asList(await get('/api/audit', { limit: limit.value }), 'entries');
     if (!isCurrent()) return;
     if (!entries.length) { replaceChildren(box, emptyState(t('admin.audit.empty'))); return; }
     replaceChildren(box, h('table', { class: 'table audit' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('admin.audit.time')),
-        h('th', { scope: 'col' }, t('admin.audit.actor')),
         h('th', { scope: 'col' }, t('admin.audit.action')),
+        h('th', { scope: 'col' }, t('admin.audit.actor')),
         h('th', { scope: 'col' }, t('admin.audit.target')),
         h('th', { scope: 'col' }, t('admin.audit.ip')),
         h('th', { scope: 'col' }, t('admin.audit.details')))),
-      h('tbody', {}, entries.map((e) => {
-        const actorId = pick(e, 'actor_id');
-        const actor = pick(e, 'actor_name', 'actor_username', 'username', 'actor') || names.get(actorId) || actorId;
-        const target = [pick(e, 'target_type'), pick(e, 'target_id', 'target')].filter(Boolean).join(' ');
-        return h('tr', { testid: 'audit-row' },
-          h('td', { class: 'nowrap' }, formatStamp(pick(e, 'at', 'time', 'created_at', 'timestamp'))),
-          h('td', {}, typeof actor === 'object' ? JSON.stringify(actor) : String(actor)),
-          h('td', {}, h('code', {}, String(pick(e, 'action', 'event', 'kind', 'type')))),
-          h('td', { class: 'small' }, typeof target === 'object' ? JSON.stringify(target) : target),
-          h('td', { class: 'nowrap small' }, String(pick(e, 'ip', 'remote_addr', 'ip_address'))),
-          h('td', { class: 'small details' }, detailsText(e)));
-      }))));
+      h('tbody', {}, entries.map((e) => h('tr', { testid: 'audit-row', dataset: { kind: e.kind } },
+        h('td', { class: 'nowrap' }, formatStamp(e.at)),
+        h('td', {}, h('span', { class: e.kind === 'login_failed' ? 'audit-warn' : '' }, tMaybe('audit', e.kind))),
+        h('td', {}, e.actor_id ? names.get(e.actor_id) || e.actor_id : '—'),
+        h('td', {}, e.target_id ? names.get(e.target_id) || e.target_id : ''),
+        h('td', { class: 'nowrap small' }, e.ip || ''),
+        h('td', { class: 'small details' }, detailText(e.detail)))))));
   };
   limit.addEventListener('change', () => busy(limit, refresh));
   reload.addEventListener('click', () => busy(reload, refresh));

@@ -56,7 +56,7 @@ export async function render({ root, setTitle, isCurrent }) {
     const unitsById = new Map(units.map((u) => [u.id, u]));
     if (!unitWrap.firstChild) {
       replaceChildren(unitWrap, selectBox({
-        options: unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'— '.repeat(depth)}${unit.name}` })),
+        options: unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'\u00a0\u00a0\u00a0'.repeat(depth)}${unit.name}` })),
         testid: 'site-unit', id: 'site-unit', noneLabel: t('common.none'),
       }));
     }

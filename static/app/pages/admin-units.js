@@ -29,16 +29,30 @@ export async function render({ root, setTitle, isCurrent }) {
   root.append(pageHeader(t('admin.units.title')), form, h('section', { class: 'card' }, treeBox));
 
   let units = [];
+  const PARENT_KIND = { district: 'province', commune: 'district' };
+  // A district needs a province above it and a commune a district: preselect the first that fits.
+  const suggestParent = () => {
+    const sel = parentWrap.querySelector('select');
+    if (!sel) return;
+    const current = units.find((u) => u.id === sel.value);
+    const wanted = PARENT_KIND[kind.value];
+    if (!wanted) { sel.value = ''; return; }
+    if (current && current.kind === wanted) return;
+    const first = unitTree(units).find(({ unit }) => unit.kind === wanted);
+    if (first) sel.value = first.unit.id;
+  };
+  kind.addEventListener('change', suggestParent);
   const refresh = async () => {
     invalidate('units');
     units = await loadUnits();
     if (!isCurrent()) return;
     const prev = parentWrap.querySelector('select')?.value || '';
     const parentSel = selectBox({
-      options: unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'— '.repeat(depth)}${unit.name}` })),
+      options: unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'\u00a0\u00a0\u00a0'.repeat(depth)}${unit.name}` })),
       value: prev, testid: 'unit-parent', noneLabel: t('admin.units.noParent'), id: 'unit-parent',
     });
     replaceChildren(parentWrap, parentSel);
+    suggestParent();
     const rows = unitTree(units);
     if (!rows.length) { replaceChildren(treeBox, emptyState(t('admin.units.empty'))); return; }
     replaceChildren(treeBox, h('ul', { class: 'tree' }, rows.map(({ unit, depth }) => {

@@ -36,8 +36,7 @@ export async function render({ root, setTitle, isCurrent }) {
   const newRoles = roleBoxes(['delegate'], 'user-new-role');
   const addBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'user-add' }, t('admin.users.add'));
   const lbl = (text, input) => h('div', { class: 'field' }, h('label', { for: input.id }, text), input);
-  const form = h('form', { class: 'card inline-form', testid: 'user-form', novalidate: true },
-    h('h2', { class: 'section-title' }, t('admin.users.add')),
+  const form = h('form', { class: 'inline-form', testid: 'user-form', novalidate: true },
     h('div', { class: 'field-row' },
       lbl(t('admin.users.username'), f.username), lbl(t('admin.users.fullName'), f.full_name),
       lbl(t('admin.users.password'), f.password)),
@@ -47,14 +46,16 @@ export async function render({ root, setTitle, isCurrent }) {
     h('fieldset', { class: 'field plain-fieldset' }, h('legend', {}, t('admin.users.roles')), newRoles),
     h('div', { class: 'form-actions' }, addBtn));
 
-  root.append(pageHeader(t('admin.users.title')), form,
+  const formBox = h('details', { class: 'card collapsible', testid: 'user-form-box' },
+    h('summary', { class: 'section-title', testid: 'user-form-toggle' }, t('admin.users.add')), form);
+  root.append(pageHeader(t('admin.users.title')), formBox,
     h('section', { class: 'card table-card' }, h('div', { class: 'table-tools' }, filter, count), tableBox));
 
   let users = [];
   let units = [];
   const me = getUser();
 
-  const unitOptions = () => unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'— '.repeat(depth)}${unit.name}` }));
+  const unitOptions = () => unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'\u00a0\u00a0\u00a0'.repeat(depth)}${unit.name}` }));
 
   const applyFilter = () => {
     const q = filter.value.trim().toLowerCase();

@@ -3,7 +3,7 @@
 // shown here comes from the live channel, so all screens (this one included) follow the same event log.
 import { post, patch, put, del } from '../api.js';
 import { h, replaceChildren, uid } from '../dom.js';
-import { toVnLocalInput, fromVnLocalInput, vnParts } from '../format.js';
+import { toVnLocalInput, fromVnLocalInput, vnParts, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { loadSites, loadUnits, loadUsers, unitTree, compareVi } from '../session.js';
@@ -82,6 +82,17 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   description.value = initial.description || '';
   const startsAt = h('input', { class: 'input', type: 'datetime-local', required: true, testid: 'editor-starts-at', value: initial.starts_at ? toVnLocalInput(initial.starts_at) : times.start });
   const endsAt = h('input', { class: 'input', type: 'datetime-local', testid: 'editor-ends-at', value: initial.ends_at ? toVnLocalInput(initial.ends_at) : (creating ? times.end : '') });
+  // The browser shows datetime-local in its own locale; repeat the choice the way the invitation prints it.
+  const preview = (input, testid) => {
+    const out = h('p', { class: 'hint time-preview', testid, 'aria-live': 'polite' });
+    const update = () => { out.textContent = input.value ? formatDateTime(fromVnLocalInput(input.value)) : ''; };
+    input.addEventListener('input', update);
+    input.addEventListener('change', update);
+    update();
+    return out;
+  };
+  const startsPreview = preview(startsAt, 'editor-starts-preview');
+  const endsPreview = preview(endsAt, 'editor-ends-preview');
   const location = h('input', { class: 'input', type: 'text', maxlength: 300, testid: 'editor-location', value: initial.location || '' });
   const initialSiteIds = (initial.sites || []).map((s) => s.id).concat(initial.site_ids || []);
   const sitesList = checkList({
@@ -124,15 +135,15 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   ensureOption(secretary, initial.secretary_id);
 
   const saveBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'editor-save' }, creating ? t('editor.create') : t('editor.save'));
-  const labelled = (label, control) => {
+  const labelled = (label, control, after = null) => {
     control.id = control.id || uid('ed');
-    return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
+    return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, after);
   };
   const form = h('form', { class: 'editor-form', testid: 'editor-form', novalidate: true },
     h('section', { class: 'card' },
       h('h2', { class: 'section-title' }, t('editor.details')),
       labelled(t('editor.title'), title),
-      h('div', { class: 'field-row' }, labelled(t('editor.startsAt'), startsAt), labelled(t('editor.endsAt'), endsAt)),
+      h('div', { class: 'field-row' }, labelled(t('editor.startsAt'), startsAt, startsPreview), labelled(t('editor.endsAt'), endsAt, endsPreview)),
       h('div', { class: 'field-row' }, labelled(t('editor.location'), location), labelled(t('editor.mainSite'), mainSite)),
       labelled(t('editor.description'), description),
       h('div', { class: 'field-row' }, labelled(t('editor.chair'), chair), labelled(t('editor.secretary'), secretary))),
@@ -278,10 +289,11 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       const el = h('li', { class: 'agenda-edit-item', testid: 'agenda-edit-item', dataset: { itemId: item.id } },
         no,
         h('div', { class: 'agenda-edit-fields' },
-          h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, t('editor.itemTitle')), titleIn),
-          h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('editor.itemPresenter')), presenterWrap),
-          h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('editor.itemMinutes')), minutesIn)),
-        h('div', { class: 'agenda-edit-buttons' }, up, down, remove));
+          h('div', { class: 'agenda-edit-title' }, titleIn),
+          h('div', { class: 'agenda-edit-row' },
+            h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, t('editor.itemPresenter')), presenterWrap),
+            h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('editor.itemMinutes')), minutesIn),
+            h('div', { class: 'agenda-edit-buttons' }, up, down, remove))));
       const row = { el, titleIn, presenterWrap, presenter: null, minutesIn, no, up, down, remove, item };
       titleIn.addEventListener('change', () => {
         const v = titleIn.value.trim();

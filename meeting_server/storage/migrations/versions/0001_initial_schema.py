@@ -138,7 +138,7 @@ def upgrade() -> None:
     )
     op.create_table('meeting_members',
     sa.Column('meeting_id', sa.String(length=48), nullable=False),
-    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('ref_id', sa.String(length=48), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meeting_id', 'kind', 'ref_id')

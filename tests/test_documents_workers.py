@@ -1,0 +1,112 @@
+"""The document worker pool: real processes, real timeouts, real crashes and memory limits."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+
+import pymupdf
+import pytest
+
+from meeting_server.documents.workers import (
+    DOCUMENT_TIMEOUT,
+    DOCUMENT_WORKER_CRASHED,
+    DocumentWorkerError,
+    DocumentWorkers,
+)
+from tests import worker_fns
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def workers() -> AsyncIterator[DocumentWorkers]:
+    pool = DocumentWorkers(max_workers=2)
+    yield pool
+    await pool.close()
+
+
+async def test_renders_an_invitation_in_a_worker(workers: DocumentWorkers) -> None:
+    pdf = await workers.run(worker_fns.render_sample_invitation, 5, timeout=60)
+    assert pdf.startswith(b"%PDF-")
+    doc = pymupdf.open("pdf", pdf)
+    assert "GIẤY MỜI" in doc[0].get_text()
+    assert await workers.run(worker_fns.worker_pid) != os.getpid()
+
+
+async def test_event_loop_stays_responsive_while_rendering(workers: DocumentWorkers) -> None:
+    await workers.run(worker_fns.add, 1, 1, timeout=60)  # warm the worker up
+    job = asyncio.create_task(workers.run(worker_fns.sleep_for, 1.0))
+    started = time.monotonic()
+    await asyncio.sleep(0.05)
+    assert time.monotonic() - started < 0.5
+    assert await job == "woke up"
+
+
+async def test_timeout_kills_the_job_and_the_pool_recovers(workers: DocumentWorkers) -> None:
+    stuck_pid = await workers.run(worker_fns.worker_pid, timeout=60)
+    started = time.monotonic()
+    with pytest.raises(DocumentWorkerError) as info:
+        await workers.run(worker_fns.sleep_for, 60, timeout=1.0)
+    assert info.value.code == DOCUMENT_TIMEOUT
+    assert time.monotonic() - started < 10
+    assert await workers.run(worker_fns.add, 2, 3, timeout=60) == 5
+    await asyncio.sleep(0.5)
+    assert not _alive(stuck_pid)  # the stuck worker process was terminated, not left running
+
+
+async def test_worker_exit_gives_crash_error_and_the_pool_recovers(workers: DocumentWorkers) -> None:
+    with pytest.raises(DocumentWorkerError) as info:
+        await workers.run(worker_fns.exit_hard, 1, timeout=60)
+    assert info.value.code == DOCUMENT_WORKER_CRASHED
+    assert await workers.run(worker_fns.add, 20, 22, timeout=60) == 42
+
+
+async def test_memory_limit_gives_crash_error_and_the_pool_recovers() -> None:
+    async with DocumentWorkers(max_workers=1, memory_limit=1 << 30) as workers:
+        with pytest.raises(DocumentWorkerError) as info:
+            await workers.run(worker_fns.allocate, 2 << 30, timeout=60)
+        assert info.value.code == DOCUMENT_WORKER_CRASHED
+        assert await workers.run(worker_fns.allocate, 16 << 20, timeout=60) == 16 << 20
+        pdf = await workers.run(worker_fns.render_sample_invitation, 1, timeout=60)
+        assert pdf.startswith(b"%PDF-")
+
+
+async def test_function_errors_propagate_unchanged(workers: DocumentWorkers) -> None:
+    with pytest.raises(ValueError, match="hỏng"):
+        await workers.run(worker_fns.raise_value_error, "tệp hỏng", timeout=60)
+    with pytest.raises(RuntimeError, match="FzError"):  # MuPDF's own (unpicklable) error, carried over
+        await workers.run(worker_fns.huge_pixmap, timeout=60)
+    assert await workers.run(worker_fns.add, 1, 2, timeout=60) == 3
+
+
+async def test_concurrent_jobs_queue_for_free_workers(workers: DocumentWorkers) -> None:
+    results = await asyncio.gather(*(workers.run(worker_fns.add, i, i, timeout=60) for i in range(8)))
+    assert results == [2 * i for i in range(8)]
+
+
+async def test_queue_time_does_not_count_against_the_timeout() -> None:
+    async with DocumentWorkers(max_workers=1) as workers:
+        await workers.run(worker_fns.add, 0, 0, timeout=60)
+        jobs = [workers.run(worker_fns.sleep_for, 0.6, timeout=1.0) for _ in range(3)]
+        assert await asyncio.gather(*jobs) == ["woke up"] * 3
+
+
+async def test_closed_pool_refuses_work() -> None:
+    workers = DocumentWorkers(max_workers=1)
+    assert await workers.run(worker_fns.add, 1, 1, timeout=60) == 2
+    await workers.close()
+    await workers.close()  # idempotent
+    with pytest.raises(RuntimeError, match="closed"):
+        await workers.run(worker_fns.add, 1, 1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie still answers kill(0)
+        return stat.read().split(") ", 1)[1][0] != "Z"

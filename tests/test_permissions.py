@@ -1,0 +1,343 @@
+"""The permission matrix, generated: every registered action × every global role × (own meeting, someone
+else's), run against a real server on SQLite through `run_action` (the door REST and socket.io share), and the
+meeting/agenda part of it again over the real REST routes.
+
+The expected outcome is not read from the code under test: it comes from POLICY and `visible` below, which
+restate docs/api.md ("Organisers of a meeting are administrators, and users with the chair or secretary role who
+created the meeting or are named as its chair or secretary. Others get 403 forbidden, or 404 not_found for
+meetings they may not see at all").
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from meeting_server.actions import REGISTRY, run_action
+from meeting_server.actions.base import PERMISSIONS
+from meeting_server.api.routes import ROUTES, Route
+from meeting_server.auth import actor_of_user
+from meeting_server.domain.actors import GLOBAL_ROLES, Actor
+from meeting_server.errors import AppError
+from meeting_server.storage import directory
+from meeting_server.storage import meetings as meeting_store
+from tests.helpers import PASSWORD, ApiClient, LiveServer
+
+MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+ROLES = ("admin", "chair", "secretary", "delegate", "site_operator", "observer")
+OWNERSHIP = ("own", "other")
+
+# ---- the policy, stated once --------------------------------------------------------------------------
+
+ANYWHERE, OWN, VISIBLE = "anywhere", "own meeting", "visible meeting"
+# permission kind -> {global role: where it is allowed}; a role not listed is denied everywhere.
+POLICY: dict[str, dict[str, str]] = {
+    "admin": {"admin": ANYWHERE},
+    "organize": {"admin": ANYWHERE, "chair": ANYWHERE, "secretary": ANYWHERE},
+    "meeting_organizer": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "meeting_visible": {role: VISIBLE for role in ROLES},
+    "signed_in": {role: ANYWHERE for role in ROLES},
+}
+VI_MESSAGES = {
+    "forbidden": "Bạn không có quyền thực hiện thao tác này.",
+    "not_found": "Không tìm thấy cuộc họp.",
+}
+
+
+def visible(role: str, own: bool, status: str) -> bool:
+    """Administrators see every meeting; its chair and secretary see it from the start; invited people and the
+    operators of its sites' units once it leaves draft; nobody else ever."""
+    if role == "admin":
+        return True
+    if not own:
+        return False
+    return role in ("chair", "secretary") or status != "draft"
+
+
+def expected_outcome(permission: str, role: str, own: bool, status: str | None) -> str:
+    """"ok", "forbidden" or "not_found"."""
+    where = POLICY[permission].get(role)
+    if permission.startswith("meeting_"):
+        assert status is not None, "a meeting permission is checked against a meeting"
+        if not visible(role, own, status):
+            return "not_found"
+    allowed = where == ANYWHERE or (where == OWN and own) or (where == VISIBLE and visible(role, own, status or ""))
+    return "ok" if allowed else "forbidden"
+
+
+# ---- the world: one server and its people for the whole module --------------------------------------------
+
+@dataclass
+class World:
+    server: LiveServer
+    actors: dict[str, Actor]  # global role -> the person holding it
+    units: dict[str, str]  # global role -> that person's own commune
+    admin: Actor
+    other_chair: Actor  # organises the meetings that are "someone else's"
+    other_unit: str
+    own_site: str  # a site of the site operator's unit, in every "own" meeting
+    other_site: str
+    other_delegate: str
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+    clients: dict[str, ApiClient] = field(default_factory=dict)
+
+    def n(self) -> int:
+        return next(self.counter)
+
+    async def run(self, actor: Actor, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.server.services is not None
+        return await run_action(self.server.services, actor, name, args)
+
+    async def client(self, role: str) -> ApiClient:
+        if role not in self.clients:
+            username = "admin" if role == "admin" else f"nguoi.{role}"
+            self.clients[role] = await self.server.client(username)
+        return self.clients[role]
+
+    async def last_seq(self, meeting_id: str) -> int:
+        assert self.server.services is not None
+        async with self.server.services.db.read() as session:
+            return (await meeting_store.load(session, meeting_id)).last_seq
+
+
+async def load_actor(server: LiveServer, user_id: str | None = None, username: str | None = None) -> Actor:
+    assert server.services is not None
+    async with server.services.db.read() as session:
+        row = (await directory.get_user(session, user_id) if user_id
+               else await directory.user_by_username(session, username or ""))
+        assert row is not None
+        return actor_of_user(row)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    tmp = tmp_path_factory.mktemp("permissions")
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp / 'meetings.sqlite3'}", tmp)
+    await server.start()
+    units = {role: await server.create_unit(f"Xã của {role}") for role in ROLES if role != "admin"}
+    units["admin"] = server.unit_id
+    actors = {"admin": await load_actor(server, username="admin")}
+    for role in ROLES[1:]:
+        made = await server.create_user(f"nguoi.{role}", f"Người {role}", [role], unit_id=units[role])
+        actors[role] = await load_actor(server, made["id"])
+    other_unit = await server.create_unit("Xã khác")
+    other_chair = await server.create_user("chutri.khac", "Chủ trì khác", ["chair"], unit_id=other_unit)
+    other_delegate = await server.create_user("daibieu.khac", "Đại biểu khác", ["delegate"], unit_id=other_unit)
+    world = World(
+        server=server, actors=actors, units=units, admin=actors["admin"],
+        other_chair=await load_actor(server, other_chair["id"]), other_unit=other_unit,
+        own_site=await server.create_site("Điểm cầu xã", units["site_operator"]),
+        other_site=await server.create_site("Điểm cầu xã khác", other_unit),
+        other_delegate=other_delegate["id"],
+    )
+    yield world
+    await server.stop()
+
+
+# ---- fixture meetings ---------------------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    args: dict[str, Any]
+    meeting_id: str | None = None
+    status: str | None = None
+
+
+STEPS_TO = {
+    "draft": (),
+    "scheduled": ("schedule",),
+    "in_progress": ("schedule", "start"),
+    "ended": ("schedule", "start", "end"),
+}
+
+
+async def build_meeting(w: World, own: bool, status: str) -> tuple[str, list[str]]:
+    """A meeting in `status` with two agenda items. "Own" is organised by the admin with the chair and secretary
+    named, the delegate and observer invited and the site operator's site taking part; "other" is organised by
+    another chair, with another delegate and another unit's site, and none of the role holders in it."""
+    if own:
+        creator = w.admin
+        fields = {"chair_id": w.actors["chair"].id, "secretary_id": w.actors["secretary"].id,
+                  "invitee_ids": [w.actors["delegate"].id, w.actors["observer"].id],
+                  "site_ids": [w.own_site], "main_site_id": w.own_site}
+    else:
+        creator = w.other_chair
+        fields = {"invitee_ids": [w.other_delegate], "site_ids": [w.other_site], "main_site_id": w.other_site}
+    meeting = await w.run(creator, "meeting.create", {
+        "title": f"Cuộc họp số {w.n()}", "starts_at": "2026-11-24T08:00:00+07:00",
+        "ends_at": "2026-11-24T11:00:00+07:00", **fields})
+    items = []
+    for title in ("Khai mạc", "Báo cáo tình hình kinh tế - xã hội"):
+        added = await w.run(creator, "agenda.add_item", {"meeting_id": meeting["id"], "title": title})
+        items.append(added["item_id"])
+    for step in STEPS_TO[status]:
+        await w.run(creator, f"meeting.{step}", {"meeting_id": meeting["id"]})
+    return meeting["id"], items
+
+
+Factory = Callable[[World, str, bool], Awaitable[Prepared]]
+
+
+def on_meeting(status: str, extra: Callable[[list[str]], dict[str, Any]] = lambda items: {}) -> Factory:
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, items = await build_meeting(w, own, status)
+        return Prepared({"meeting_id": meeting_id, **extra(items)}, meeting_id, status)
+
+    return make
+
+
+def plain(make_args: Callable[[World, str, bool], dict[str, Any]]) -> Factory:
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        return Prepared(make_args(w, role, own))
+
+    return make
+
+
+async def fresh_unit(w: World, role: str, own: bool) -> Prepared:
+    return Prepared({"unit_id": await w.server.create_unit(f"Xã trống {w.n()}")})
+
+
+def site_factory(extra: dict[str, Any]) -> Factory:
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        unit = w.units[role] if own else w.other_unit
+        return Prepared({"site_id": await w.server.create_site(f"Phòng họp {w.n()}", unit), **extra})
+
+    return make
+
+
+async def user_update(w: World, role: str, own: bool) -> Prepared:
+    if own:  # one's own account: still an administrator's business
+        return Prepared({"user_id": w.actors[role].id, "title": "Phó Chủ tịch"})
+    other = await w.server.create_user(f"nguoi.moi{w.n()}", "Người mới", ["delegate"], unit_id=w.other_unit)
+    return Prepared({"user_id": other["id"], "title": "Chuyên viên"})
+
+
+# Valid arguments per action; a registered action missing here fails the matrix (test_every_action_has_a_factory).
+FACTORIES: dict[str, Factory] = {
+    "meeting.create": plain(lambda w, role, own: {
+        "title": f"Họp mới {w.n()}", "starts_at": "2026-12-01T08:00:00+07:00"}),
+    "meeting.update": on_meeting("scheduled", lambda items: {"location": "Hội trường B", "title": "Đổi tên"}),
+    "meeting.schedule": on_meeting("draft"),
+    "meeting.unschedule": on_meeting("scheduled"),
+    "meeting.start": on_meeting("scheduled"),
+    "meeting.end": on_meeting("in_progress"),
+    "meeting.archive": on_meeting("ended"),
+    "meeting.cancel": on_meeting("scheduled", lambda items: {"reason": "Thay đổi kế hoạch"}),
+    "agenda.add_item": on_meeting("draft", lambda items: {"title": "Kết luận", "planned_minutes": 10,
+                                                          "position": 0}),
+    "agenda.update_item": on_meeting("scheduled", lambda items: {"item_id": items[0], "planned_minutes": 25}),
+    "agenda.remove_item": on_meeting("scheduled", lambda items: {"item_id": items[1]}),
+    "agenda.reorder": on_meeting("scheduled", lambda items: {"item_ids": items[::-1]}),
+    "agenda.set_current": on_meeting("in_progress", lambda items: {"item_id": items[1]}),
+    "unit.create": plain(lambda w, role, own: {
+        "name": f"Xã mới {w.n()}", "kind": "commune", "parent_id": w.server.unit_id}),
+    "unit.update": plain(lambda w, role, own: {
+        "unit_id": w.units[role] if own else w.other_unit, "code": f"X{w.n()}"}),
+    "unit.delete": fresh_unit,
+    "site.create": plain(lambda w, role, own: {
+        "name": f"Điểm cầu {w.n()}", "unit_id": w.units[role] if own else w.other_unit}),
+    "site.update": site_factory({"location": "Tầng 2", "capacity": 40}),
+    "site.issue_token": site_factory({}),
+    "site.revoke_token": site_factory({}),
+    "user.create": plain(lambda w, role, own: {
+        "username": f"nguoi.tao{w.n()}", "full_name": "Lê Văn Mới", "password": PASSWORD, "roles": ["delegate"],
+        "unit_id": w.units[role] if own else w.other_unit}),
+    "user.update": user_update,
+    "me.update": plain(lambda w, role, own: {"lang": "vi"}),
+}
+
+
+# ---- the matrix -------------------------------------------------------------------------------------------
+
+CASES = [
+    pytest.param(name, role, ownership, id=f"{name}-{role}-{ownership}")
+    for name in sorted(REGISTRY) for role in ROLES for ownership in OWNERSHIP
+]
+
+
+def test_every_action_has_a_factory_and_a_policy() -> None:
+    missing = sorted(set(REGISTRY) - set(FACTORIES))
+    assert not missing, (
+        f"actions without an argument factory in tests/test_permissions.py: {missing}; add one to FACTORIES so "
+        "the permission matrix covers them")
+    stale = sorted(set(FACTORIES) - set(REGISTRY))
+    assert not stale, f"FACTORIES names actions that are no longer registered: {stale}"
+    assert set(POLICY) == set(PERMISSIONS), "every permission kind needs a row in POLICY"
+    assert ROLES == GLOBAL_ROLES
+
+
+def assert_error_shape(body: Any, code: str) -> None:
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == code
+    assert body["error"]["message"] == VI_MESSAGES[code]
+
+
+async def prepare(w: World, name: str, role: str, own: bool) -> tuple[Prepared, str]:
+    factory = FACTORIES.get(name)
+    if factory is None:
+        pytest.fail(f"action {name!r} has no argument factory in tests/test_permissions.py FACTORIES: the "
+                    "permission matrix cannot check it")
+    permission = REGISTRY[name].permission
+    if permission not in POLICY:
+        pytest.fail(f"permission kind {permission!r} of {name!r} has no row in POLICY")
+    prepared = await factory(w, role, own)
+    if permission.startswith("meeting_") and prepared.status is None:
+        pytest.fail(f"the factory of {name!r} must build a meeting (its permission is {permission})")
+    return prepared, expected_outcome(permission, role, own, prepared.status)
+
+
+@MODULE_LOOP
+@pytest.mark.parametrize(("name", "role", "ownership"), CASES)
+async def test_action_permission(world: World, name: str, role: str, ownership: str) -> None:
+    prepared, expected = await prepare(world, name, role, ownership == "own")
+    before = await world.last_seq(prepared.meeting_id) if prepared.meeting_id else None
+    actor = world.actors[role]
+    if expected == "ok":
+        result = await world.run(actor, name, prepared.args)
+        assert isinstance(result, dict)
+        if prepared.meeting_id:
+            assert result["id"] == prepared.meeting_id
+        return
+    with pytest.raises(AppError) as info:
+        await world.run(actor, name, prepared.args)
+    assert info.value.code == expected, f"{name} by {role} on {ownership}: {info.value}"
+    assert_error_shape(info.value.to_dict("vi"), expected)
+    if prepared.meeting_id:  # refused means nothing was written
+        assert await world.last_seq(prepared.meeting_id) == before
+
+
+# ---- the same over REST -----------------------------------------------------------------------------------
+
+ROUTE_OF: dict[str, Route] = {route.action: route for route in ROUTES if route.action}
+REST_CASES = [
+    pytest.param(name, role, ownership, id=f"{name}-{role}-{ownership}")
+    for name in sorted(REGISTRY) if name.startswith(("meeting.", "agenda."))
+    for role in ROLES for ownership in OWNERSHIP
+]
+
+
+@MODULE_LOOP
+@pytest.mark.parametrize(("name", "role", "ownership"), REST_CASES)
+async def test_rest_enforces_the_same(world: World, name: str, role: str, ownership: str) -> None:
+    route = ROUTE_OF.get(name)
+    assert route is not None, f"no REST route for {name}"
+    prepared, expected = await prepare(world, name, role, ownership == "own")
+    path, body = route.path, dict(prepared.args)
+    for key in list(body):
+        if "{" + key + "}" in path:
+            path = path.replace("{" + key + "}", str(body.pop(key)))
+    assert "{" not in path, path
+    client = await world.client(role)
+    status, answer = await client.request(route.method, path, body or None)
+    if expected == "ok":
+        assert status == route.status, answer
+        return
+    assert status == {"forbidden": 403, "not_found": 404}[expected], answer
+    assert_error_shape(answer, expected)
