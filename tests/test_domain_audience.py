@@ -83,8 +83,9 @@ def test_includes(audience: Audience, role: str, user_id: str, expected: bool) -
 def meeting(status: str, current: str | None = None) -> MeetingState:
     agenda = tuple(AgendaItem(id=i, title=i, status="current" if i == current else "pending")
                    for i in ("a_item01", "a_item02"))
-    return MeetingState(id="m_meeting1", title="Họp", organizer_id="u_organizer", starts_at="2026-11-24T01:00:00Z",
-                        status=status, agenda=agenda, current_item_id=current, invitee_ids=("u_delegat1",))
+    return MeetingState(id="m_meeting1", title="Họp", organizer_id="u_organizer",
+                        starts_at="2026-11-24T01:00:00Z", status=status, agenda=agenda,
+                        current_item_id=current, invitee_ids=("u_delegat1",), published=status != "draft")
 
 
 COMMANDS: dict[str, Callable[[MeetingState], list[Event]]] = {
@@ -167,11 +168,14 @@ ROLES: dict[str, tuple[Actor, str | None, str | None]] = {
                                               None, "site_operator"),
     "site operator of the main site": (user("u_operat02", "site_operator", unit="un_district"),
                                        None, "site_operator"),
-    "site operator, also invited": (user("u_opinvite", "site_operator", unit="un_commune1"), None, "delegate"),
+    "site operator, also invited": (user("u_opinvite", "site_operator", unit="un_commune1"),
+                                    None, "delegate"),
     "site operator elsewhere": (user("u_operat03", "site_operator", unit="un_commune9"), None, None),
-    "delegate of a participating site's unit": (user("u_delegat3", "delegate", unit="un_commune1"), None, None),
+    "delegate of a participating site's unit": (user("u_delegat3", "delegate", unit="un_commune1"),
+                                                None, None),
     "site operator without a unit": (user("u_operat04", "site_operator", unit=None), None, None),
-    "site actor of a participating site": (Actor(kind="site", id="s_xa0001", unit_id="un_commune1"), None, "site"),
+    "site actor of a participating site": (Actor(kind="site", id="s_xa0001", unit_id="un_commune1"),
+                                           None, "site"),
     "site actor elsewhere": (Actor(kind="site", id="s_xa0009", unit_id="un_commune1"), None, None),
     "uninvited delegate": (user("u_delegat2", "delegate"), None, None),
     "uninvited chair": (user("u_chair002", "chair"), None, None),
@@ -186,7 +190,7 @@ NOT_DRAFT = ("scheduled", "in_progress", "ended", "archived", "cancelled")
 def test_meeting_role(who: str, status: str) -> None:
     actor, in_draft, once_scheduled = ROLES[who]
     expected = in_draft if status == "draft" else once_scheduled
-    state = replace(STATE, status=status)
+    state = replace(STATE, status=status, published=status != "draft")
     assert d.meeting_role(actor, state) == expected
     if expected is None:
         with pytest.raises(AppError) as info:
@@ -218,7 +222,7 @@ def test_admin_who_organised_is_organiser() -> None:
 ])
 def test_require_organizer(who: str, status: str, outcome: str) -> None:
     actor = ROLES[who][0]
-    state = replace(STATE, status=status)
+    state = replace(STATE, status=status, published=status != "draft")
     if outcome in ("forbidden", "not_found"):
         with pytest.raises(AppError) as info:
             d.require_organizer(actor, state)
@@ -233,3 +237,17 @@ def test_organiser_who_lost_the_organising_roles_is_forbidden() -> None:
     with pytest.raises(AppError) as info:
         d.require_organizer(actor, STATE)
     assert info.value.code == "forbidden"
+
+
+def test_draft_cancelled_before_scheduling_stays_private() -> None:
+    draft = replace(STATE, status="draft", agenda=(AgendaItem(id="a_item01", title="Khai mạc"),))
+    (event,) = d.transition(draft, "cancel", "trùng lịch")
+    assert event.audience == ORGANISERS
+    cancelled = d.apply(draft, event)
+    assert d.meeting_role(user("u_delegat1", "delegate"), cancelled) is None
+    assert d.meeting_role(user("u_chair001", "chair"), cancelled) == "chair"
+    (scheduled,) = d.transition(draft, "schedule")
+    published = d.apply(draft, scheduled)
+    (event,) = d.transition(published, "cancel", "trùng lịch")
+    assert event.audience == ALL  # invitees heard of it, so they hear it is off
+    assert d.meeting_role(user("u_delegat1", "delegate"), d.apply(published, event)) == "delegate"

@@ -33,7 +33,7 @@ def make_state(status: str = "draft", items: tuple[str, ...] = ITEMS, current: s
     base = MeetingState(id="m_meeting1", title="Hội nghị giao ban quý IV", organizer_id="u_organizer",
                         starts_at=T_START, ends_at=T_END, status=status, sites=SITES, main_site_id="s_main01",
                         chair_id="u_chair001", secretary_id="u_secret01", invitee_ids=("u_delegat1",),
-                        agenda=agenda, current_item_id=current)
+                        agenda=agenda, current_item_id=current, published=status != "draft")
     return replace(base, **fields)
 
 
@@ -131,7 +131,8 @@ def test_schedule_and_unschedule_carry_the_whole_snapshot(action: str) -> None:
     (None, ("a_item01",), {"a_item01": "done", "a_item02": "pending", "a_item03": "pending"}),
     ("a_item03", ("a_item01", "a_item02"), {"a_item01": "done", "a_item02": "done", "a_item03": "done"}),
 ])
-def test_end_closes_the_current_item(current: str | None, done: tuple[str, ...], expected: dict[str, str]) -> None:
+def test_end_closes_the_current_item(current: str | None, done: tuple[str, ...],
+                                     expected: dict[str, str]) -> None:
     state = make_state("in_progress", current=current, done=done)
     new = d.apply(state, one_event(d.transition(state, "end")))
     assert new.status == "ended"
@@ -172,7 +173,8 @@ def test_add_item_to_an_empty_agenda() -> None:
 @pytest.mark.parametrize(("changes", "fields"), [
     ({"title": "Báo cáo kinh tế - xã hội"}, ["title"]),
     ({"planned_minutes": 40, "description": "Tài liệu kèm theo"}, ["description", "planned_minutes"]),
-    ({"presenter_id": "u_delegat1", "presenter_name": "Nguyễn Thị Hương"}, ["presenter_id", "presenter_name"]),
+    ({"presenter_id": "u_delegat1", "presenter_name": "Nguyễn Thị Hương"},
+     ["presenter_id", "presenter_name"]),
     ({"title": "Nội dung 2"}, None),  # unchanged: no event
     ({"planned_minutes": 15}, None),
     ({}, None),
@@ -262,7 +264,8 @@ def test_reorder_empty_agenda_with_empty_list_is_a_no_op() -> None:
     ("a_item02", "a_item02", None),  # already current: no event
     (None, None, None),
 ])
-def test_set_current(current: str | None, target: str | None, expected_statuses: dict[str, str] | None) -> None:
+def test_set_current(current: str | None, target: str | None,
+                     expected_statuses: dict[str, str] | None) -> None:
     state = make_state("in_progress", current=current)
     events = d.set_current(state, target)
     if expected_statuses is None:
@@ -313,7 +316,8 @@ def test_open_meetings_can_be_edited(status: str, edit: str) -> None:
     ("draft", {"ends_at": "2026-11-24T00:30:00Z"}, "invalid_input"),  # ends before it starts
     ("draft", {"ends_at": T_START}, "invalid_input"),  # ends as it starts
     ("draft", {"starts_at": "2026-11-24T05:00:00Z"}, "invalid_input"),  # moved past its end
-    ("draft", {"starts_at": "2026-11-24T05:00:00Z", "ends_at": "2026-11-24T06:00:00Z"}, ["ends_at", "starts_at"]),
+    ("draft", {"starts_at": "2026-11-24T05:00:00Z", "ends_at": "2026-11-24T06:00:00Z"},
+     ["ends_at", "starts_at"]),
     ("draft", {"ends_at": None}, ["ends_at"]),
     ("draft", {"main_site_id": "s_nowhere"}, "invalid_input"),  # not among the sites
     ("draft", {"sites": [SITES[1]]}, "invalid_input"),  # drops the main site
@@ -367,12 +371,15 @@ Command = Callable[[MeetingState], list[Event]]
 
 LIFECYCLE: list[tuple[str, Command]] = [
     ("update", lambda s: d.update(s, {"title": "Hội nghị trực tuyến huyện Sơn Dương",
-                                      "invitee_ids": ["u_delegat1", "u_delegat2"], "invited_unit_ids": ["un_xa01"]})),
+                                      "invitee_ids": ["u_delegat1", "u_delegat2"],
+                                      "invited_unit_ids": ["un_xa01"]})),
     ("add first", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Khai mạc"))),
-    ("add second", lambda s: d.add_item(s, AgendaItem(id="a_item02", title="Báo cáo", presenter_id="u_delegat1",
-                                                      presenter_name="Nguyễn Thị Hương", planned_minutes=30))),
+    ("add second", lambda s: d.add_item(s, AgendaItem(
+        id="a_item02", title="Báo cáo", presenter_id="u_delegat1", presenter_name="Nguyễn Thị Hương",
+        planned_minutes=30))),
     ("add at 0", lambda s: d.add_item(s, AgendaItem(id="a_item00", title="Điểm danh"), 0)),
-    ("update item", lambda s: d.update_item(s, "a_item02", {"planned_minutes": 45, "description": "Dự thảo"})),
+    ("update item", lambda s: d.update_item(s, "a_item02",
+                                            {"planned_minutes": 45, "description": "Dự thảo"})),
     ("reorder", lambda s: d.reorder(s, ["a_item01", "a_item00", "a_item02"])),
     ("schedule", lambda s: d.transition(s, "schedule")),
     ("unschedule", lambda s: d.transition(s, "unschedule")),
@@ -460,7 +467,8 @@ def test_folding_the_log_gives_each_commands_state(scenario: str) -> None:
 
 
 def test_scenarios_cover_every_event_type() -> None:
-    seen = {event.type for steps in SCENARIOS.values() for _, events in run_scenario(steps) for event in events}
+    seen = {event.type for steps in SCENARIOS.values()
+            for _, events in run_scenario(steps) for event in events}
     assert seen == set(p.EVENT_TYPES)
 
 

@@ -3,9 +3,9 @@ else's), run against a real server on SQLite through `run_action` (the door REST
 meeting/agenda part of it again over the real REST routes.
 
 The expected outcome is not read from the code under test: it comes from POLICY and `visible` below, which
-restate docs/api.md ("Organisers of a meeting are administrators, and users with the chair or secretary role who
-created the meeting or are named as its chair or secretary. Others get 403 forbidden, or 404 not_found for
-meetings they may not see at all").
+restate docs/api.md ("Organisers of a meeting are administrators, and users with the chair or secretary role
+who created the meeting or are named as its chair or secretary. Others get 403 forbidden, or 404 not_found
+for meetings they may not see at all").
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def expected_outcome(permission: str, role: str, own: bool, status: str | None) 
         assert status is not None, "a meeting permission is checked against a meeting"
         if not visible(role, own, status):
             return "not_found"
-    allowed = where == ANYWHERE or (where == OWN and own) or (where == VISIBLE and visible(role, own, status or ""))
+    allowed = (where == ANYWHERE or (where == OWN and own)
+               or (where == VISIBLE and visible(role, own, status or "")))
     return "ok" if allowed else "forbidden"
 
 
@@ -128,7 +129,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         actors[role] = await load_actor(server, made["id"])
     other_unit = await server.create_unit("Xã khác")
     other_chair = await server.create_user("chutri.khac", "Chủ trì khác", ["chair"], unit_id=other_unit)
-    other_delegate = await server.create_user("daibieu.khac", "Đại biểu khác", ["delegate"], unit_id=other_unit)
+    other_delegate = await server.create_user("daibieu.khac", "Đại biểu khác", ["delegate"],
+                                              unit_id=other_unit)
     world = World(
         server=server, actors=actors, units=units, admin=actors["admin"],
         other_chair=await load_actor(server, other_chair["id"]), other_unit=other_unit,
@@ -140,7 +142,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     await server.stop()
 
 
-# ---- fixture meetings ---------------------------------------------------------------------------------------
+# ---- fixture meetings -------------------------------------------------------------------------------------
 
 @dataclass
 class Prepared:
@@ -158,9 +160,10 @@ STEPS_TO = {
 
 
 async def build_meeting(w: World, own: bool, status: str) -> tuple[str, list[str]]:
-    """A meeting in `status` with two agenda items. "Own" is organised by the admin with the chair and secretary
-    named, the delegate and observer invited and the site operator's site taking part; "other" is organised by
-    another chair, with another delegate and another unit's site, and none of the role holders in it."""
+    """A meeting in `status` with two agenda items. "Own" is organised by the admin with the chair and
+    secretary named, the delegate and observer invited and the site operator's site taking part; "other" is
+    organised by another chair, with another delegate and another unit's site, and none of the role holders in
+    it."""
     if own:
         creator = w.admin
         fields = {"chair_id": w.actors["chair"].id, "secretary_id": w.actors["secretary"].id,
@@ -218,7 +221,8 @@ async def user_update(w: World, role: str, own: bool) -> Prepared:
     return Prepared({"user_id": other["id"], "title": "Chuyên viên"})
 
 
-# Valid arguments per action; a registered action missing here fails the matrix (test_every_action_has_a_factory).
+# Valid arguments per action; a registered action missing here fails the matrix
+# (test_every_action_has_a_factory_and_a_policy, and each of its cases).
 FACTORIES: dict[str, Factory] = {
     "meeting.create": plain(lambda w, role, own: {
         "title": f"Họp mới {w.n()}", "starts_at": "2026-12-01T08:00:00+07:00"}),
@@ -246,8 +250,8 @@ FACTORIES: dict[str, Factory] = {
     "site.issue_token": site_factory({}),
     "site.revoke_token": site_factory({}),
     "user.create": plain(lambda w, role, own: {
-        "username": f"nguoi.tao{w.n()}", "full_name": "Lê Văn Mới", "password": PASSWORD, "roles": ["delegate"],
-        "unit_id": w.units[role] if own else w.other_unit}),
+        "username": f"nguoi.tao{w.n()}", "full_name": "Lê Văn Mới", "password": PASSWORD,
+        "roles": ["delegate"], "unit_id": w.units[role] if own else w.other_unit}),
     "user.update": user_update,
     "me.update": plain(lambda w, role, own: {"lang": "vi"}),
 }
@@ -264,8 +268,8 @@ CASES = [
 def test_every_action_has_a_factory_and_a_policy() -> None:
     missing = sorted(set(REGISTRY) - set(FACTORIES))
     assert not missing, (
-        f"actions without an argument factory in tests/test_permissions.py: {missing}; add one to FACTORIES so "
-        "the permission matrix covers them")
+        f"actions without an argument factory in tests/test_permissions.py: {missing}; add one to FACTORIES "
+        "so the permission matrix covers them")
     stale = sorted(set(FACTORIES) - set(REGISTRY))
     assert not stale, f"FACTORIES names actions that are no longer registered: {stale}"
     assert set(POLICY) == set(PERMISSIONS), "every permission kind needs a row in POLICY"

@@ -58,6 +58,8 @@ class Audience:
             raise ValueError(f"audience roles {self.roles!r}")
         if self.kind == "user" and not self.user_id:
             raise ValueError("a user audience names the user")
+        if (self.kind != "roles" and self.roles) or (self.kind != "user" and self.user_id):
+            raise ValueError(f"an audience of kind {self.kind!r} names no roles and no user")
 
     def includes(self, role: str, user_id: str) -> bool:
         if self.kind == "all":
@@ -131,6 +133,7 @@ class MeetingState:
     agenda: tuple[AgendaItem, ...] = ()
     current_item_id: str | None = None
     cancel_reason: str = ""
+    published: bool = False  # ever scheduled: only then have invitees heard of it
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -166,6 +169,7 @@ class MeetingState:
             "agenda": [i.to_dict() for i in self.agenda],
             "current_item_id": self.current_item_id,
             "cancel_reason": self.cancel_reason,
+            "published": self.published,
             "last_seq": self.last_seq,
         }
 
@@ -195,8 +199,9 @@ def apply(state: MeetingState, event: Event) -> MeetingState:
 
 
 def audience_for(state: MeetingState) -> Audience:
-    """A draft is the organisers' business; once scheduled, every participant follows along."""
-    if state.status == "draft":
+    """A draft is the organisers' business; once scheduled, every participant follows along. A draft that is
+    cancelled before it was ever scheduled stays the organisers' business."""
+    if state.status == "draft" or not state.published:
         return Audience(kind="roles", roles=ORGANIZERS_AUDIENCE)
     return Audience()
 
@@ -207,7 +212,7 @@ def audience_for(state: MeetingState) -> Audience:
 def meeting_role(actor: Actor, state: MeetingState) -> str | None:
     """The part the actor holds in this meeting, or None when it is none of their business."""
     if actor.kind == "site":
-        return "site" if actor.id in state.site_ids and state.status != "draft" else None
+        return "site" if actor.id in state.site_ids and state.status != "draft" and state.published else None
     if actor.id == state.chair_id:
         return "chair"
     if actor.id == state.secretary_id:
@@ -216,7 +221,7 @@ def meeting_role(actor: Actor, state: MeetingState) -> str | None:
         return "organizer"
     if actor.is_admin:
         return "admin"
-    if state.status == "draft":
+    if state.status == "draft" or not state.published:
         return None
     invited = actor.id in state.invitee_ids or (
         actor.unit_id is not None and actor.unit_id in state.invited_unit_ids
@@ -290,7 +295,7 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     new = _with_patch(state, changes)
     _check_times(new.starts_at, new.ends_at)
     _check_main_site(new.main_site_id, new.sites)
-    if state.status == "in_progress" and "starts_at" in changes:
+    if state.status == "in_progress" and new.starts_at != state.starts_at:
         raise AppError("invalid_transition", action="reschedule", status=state.status)
     patch = {k: v for k, v in new.to_dict().items() if k in changes and getattr(state, k) != getattr(new, k)}
     if not patch:
@@ -308,6 +313,8 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
                        detail_en="a meeting needs at least one agenda item before it is scheduled")
     if action == "cancel":
         patch["cancel_reason"] = reason
+    if action == "schedule":
+        patch["published"] = True
     if action == "end":
         patch["current_item_id"] = None
         patch["agenda"] = [
@@ -341,7 +348,8 @@ def update_item(state: MeetingState, item_id: str, changes: dict[str, Any]) -> l
     if new_item == current:
         return []
     agenda = [new_item if i.id == item_id else i for i in state.agenda]
-    return [_agenda_event(state, p.AGENDA_ITEM_UPDATED, agenda, item_id=item_id, fields=sorted(changes))]
+    changed = sorted(k for k in changes if getattr(current, k) != getattr(new_item, k))
+    return [_agenda_event(state, p.AGENDA_ITEM_UPDATED, agenda, item_id=item_id, fields=changed)]
 
 
 def remove_item(state: MeetingState, item_id: str) -> list[Event]:

@@ -1,0 +1,98 @@
+"""Sign-in, sessions, CSRF, rate limiting and the audit log, against a real server."""
+
+from __future__ import annotations
+
+from tests.helpers import PASSWORD, LiveServer, make_meeting, wait_for
+
+
+async def test_login_sets_a_safe_cookie_and_audits(any_server: LiveServer) -> None:
+    await any_server.create_user("thuky", "Đỗ Thị Thu", ["secretary"])
+    client = await any_server.client()
+    async with client.http.post(f"{any_server.url}/api/auth/login",
+                                json={"username": "ThuKy", "password": PASSWORD}) as response:
+        assert response.status == 200
+        cookie = response.headers["Set-Cookie"]
+        body = await response.json()
+    assert "ms_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert body["user"]["username"] == "thuky" and "password_hash" not in body["user"]
+    client.csrf = body["csrf_token"]
+    status, me = await client.get("/api/auth/session")
+    assert status == 200 and me["user"]["full_name"] == "Đỗ Thị Thu" and me["csrf_token"] == client.csrf
+    admin = await any_server.admin()
+    status, audit = await admin.get("/api/audit")
+    assert "login" in [e["kind"] for e in audit["entries"]]
+
+
+async def test_wrong_password_and_rate_limit(any_server: LiveServer) -> None:
+    await any_server.create_user("chutich", "Hoàng Văn Dũng", ["chair"])
+    client = await any_server.client()
+    for _ in range(5):
+        status, body = await client.post("/api/auth/login", {"username": "chutich", "password": "sai-mat-khau"})
+        assert (status, body["error"]["code"]) == (401, "invalid_credentials")
+    status, body = await client.post("/api/auth/login", {"username": "chutich", "password": PASSWORD})
+    assert (status, body["error"]["code"]) == (429, "rate_limited")  # even the right password waits now
+    assert "thử lại sau" in body["error"]["message"]
+    status, body = await client.post("/api/auth/login", {"username": "nobody", "password": "x" * 8})
+    assert status == 401
+    admin = await any_server.admin()
+    status, audit = await admin.get("/api/audit?limit=50")
+    assert [e["kind"] for e in audit["entries"]].count("login_failed") >= 6
+
+
+async def test_writes_need_the_csrf_token(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    status, body = await admin.post("/api/meetings", {"title": "Họp giao ban", "starts_at": "2026-11-24T08:00:00+07:00"},
+                                    headers={"X-CSRF-Token": "forged"})
+    assert (status, body["error"]["code"]) == (403, "csrf_failed")
+    token, admin.csrf = admin.csrf, None
+    status, body = await admin.post("/api/meetings", {"title": "Họp giao ban", "starts_at": "2026-11-24T08:00:00+07:00"})
+    assert (status, body["error"]["code"]) == (403, "csrf_failed")
+    admin.csrf = token
+    status, mine = await admin.get("/api/meetings?scope=all")
+    assert mine["meetings"] == []
+
+
+async def test_logout_ends_session_and_its_sockets(any_server: LiveServer) -> None:
+    from tests.helpers import feed_for
+
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin)
+    feed = await feed_for(any_server, admin, meeting["id"])
+    feed.sio.reconnection = False
+    status, _ = await admin.post("/api/auth/logout")
+    assert status == 200
+    await wait_for(lambda: not feed.sio.connected)
+    assert feed.revoked == "logout"
+    status, body = await admin.get("/api/meetings")
+    assert (status, body["error"]["code"]) == (401, "unauthenticated")
+
+
+async def test_role_change_is_audited(any_server: LiveServer) -> None:
+    user = await any_server.create_user("pct.hung", "Lê Văn Hùng", ["delegate"])
+    admin = await any_server.admin()
+    status, updated = await admin.patch(f"/api/users/{user['id']}", {"roles": ["chair", "delegate"]})
+    assert status == 200 and updated["roles"] == ["chair", "delegate"]
+    status, audit = await admin.get("/api/audit")
+    entry = next(e for e in audit["entries"] if e["kind"] == "role_changed")
+    assert entry["target_id"] == user["id"] and entry["detail"] == {"before": ["delegate"],
+                                                                    "after": ["chair", "delegate"]}
+    status, body = await admin.patch(f"/api/users/{admin.user['id']}", {"roles": ["delegate"]})  # type: ignore[index]
+    assert status == 422  # an admin cannot lock themselves out
+
+
+async def test_device_token_authenticates_rest_but_not_writes_of_people(any_server: LiveServer) -> None:
+    site_id = await any_server.create_site("Phòng họp UBND xã Tân Trào")
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, site_ids=[site_id])
+    status, issued = await admin.post(f"/api/sites/{site_id}/token")
+    room = await any_server.client()
+    auth = {"Authorization": f"Bearer {issued['token']}"}
+    status, mine = await room.get("/api/meetings", headers=auth)
+    assert status == 200 and [m["id"] for m in mine["meetings"]] == [meeting["id"]]
+    assert mine["meetings"][0]["my_role"] == "site"
+    status, body = await room.post("/api/meetings", {"title": "x", "starts_at": "2026-11-24T08:00:00+07:00"},
+                                   headers=auth)
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    status, again = await admin.post(f"/api/sites/{site_id}/token")  # re-issuing revokes the old token
+    status, body = await room.get("/api/meetings", headers=auth)
+    assert status == 401

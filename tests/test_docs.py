@@ -1,0 +1,64 @@
+"""Public interfaces are documented, and the documents are checked against what the server registers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from meeting_server import protocol as p
+from meeting_server.actions import REGISTRY
+from meeting_server.api.openapi import openapi_document
+from meeting_server.api.routes import ROUTES
+from meeting_server.cli import build_parser
+from meeting_server.errors import CATALOGUE
+from tests.helpers import LiveServer
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PROTOCOL = (DOCS / "protocol.md").read_text()
+API = (DOCS / "api.md").read_text()
+CLI = (DOCS / "cli.md").read_text()
+
+
+def test_every_registered_socket_event_is_documented(live_server: LiveServer) -> None:
+    hub = live_server.services.notifier  # type: ignore[union-attr]
+    registered = set(hub.registered_events) | set(p.SERVER_EVENTS)
+    documented = set(re.findall(r"^### `([^`]+)`", PROTOCOL, re.M))
+    assert registered - documented == set(), "undocumented socket.io events"
+    assert documented - registered == set(), "documented events the server does not have"
+    handlers = set(hub.sio.handlers["/"]) - {"connect", "disconnect", "*"}
+    assert handlers == set(hub.registered_events)
+
+
+def test_every_action_and_event_type_is_documented() -> None:
+    for name in REGISTRY:
+        assert f"`{name}`" in PROTOCOL, name
+    for event_type in p.EVENT_TYPES:
+        assert f"`{event_type}`" in PROTOCOL, event_type
+
+
+def test_every_route_is_documented_and_in_openapi(live_server: LiveServer) -> None:
+    documented = set(re.findall(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", API, re.M))
+    declared = {(r.method, r.path) for r in ROUTES}
+    assert declared == documented
+    doc = openapi_document()
+    assert {(m.upper(), path) for path, ops in doc["paths"].items() for m in ops} == declared
+    runner = live_server.runner
+    assert runner is not None
+    registered = {
+        (route.method, route.resource.canonical)  # type: ignore[union-attr]
+        for route in runner.app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api") and route.method != "HEAD"
+    }
+    assert registered == declared
+
+
+def test_every_error_code_is_documented() -> None:
+    for code in CATALOGUE:
+        assert f"| `{code}` |" in API, code
+
+
+def test_every_cli_command_is_documented() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    for name in commands:
+        assert f"## `meeting-server {name}" in CLI, name
