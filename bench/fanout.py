@@ -227,6 +227,7 @@ def _timed_feed_class() -> type:
             self.receipts: list[tuple[int, float, bool]] = []  # (seq, time.time(), recovered through sync)
             self.syncs = 0
             self.disconnects = 0
+            self.disconnect_reasons: Counter[str] = Counter()
             self.presence_msgs = 0
             self.presence_entries = 0
             self.connect_s: float | None = None
@@ -251,6 +252,7 @@ def _timed_feed_class() -> type:
 
         async def _on_disconnect(self, *args: Any) -> None:
             self.disconnects += 1
+            self.disconnect_reasons[str(args[0]) if args else "?"] += 1
             await super()._on_disconnect(*args)
 
     return TimedFeed
@@ -264,6 +266,8 @@ def worker_main(conn: Any, name: str, url: str, meeting_id: str, cookies: list[s
     if opts.get("nice"):
         os.nice(int(opts["nice"]))
     logging.basicConfig(level=logging.ERROR, format=f"{name} %(levelname)s %(name)s: %(message)s")
+    for noisy in ("engineio.client", "socketio.client", "asyncio"):  # disconnects are counted, not logged
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     try:
         asyncio.run(_worker(conn, url, meeting_id, cookies, opts))
     finally:
@@ -325,6 +329,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
                 "joined": [f.joined.is_set() for f in feeds],
                 "syncs": sum(f.syncs for f in feeds),
                 "disconnects": sum(f.disconnects for f in feeds),
+                "disconnect_reasons": dict(sum((f.disconnect_reasons for f in feeds), Counter())),
                 "presence_msgs": [f.presence_msgs for f in feeds],
                 "presence_entries": [f.presence_entries for f in feeds],
                 "errors": dict(errors),
@@ -733,7 +738,9 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         out.update({
             "deliveries": {"expected": expected, "received": len(lat), "missing": expected - len(lat),
                            "recovered_by_sync": recovered, "syncs": sum(r["syncs"] for r in results),
-                           "disconnects": sum(r["disconnects"] for r in results)},
+                           "disconnects": sum(r["disconnects"] for r in results),
+                           "disconnect_reasons": dict(sum((Counter(r["disconnect_reasons"]) for r in results),
+                                                          Counter()))},
             "latency_send_ms": summary_ms(lat),
             "probe_first_joiner_ms": summary_ms(probe_first),
             "probe_last_joiner_ms": summary_ms(probe_last),

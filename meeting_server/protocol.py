@@ -25,7 +25,8 @@ CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING)
 EVENT = "meeting:event"
 PRESENCE = "presence"
 REVOKED = "session:revoked"
-SERVER_EVENTS = (EVENT, PRESENCE, REVOKED)
+MEETINGS_CHANGED = "meetings:changed"
+SERVER_EVENTS = (EVENT, PRESENCE, REVOKED, MEETINGS_CHANGED)
 
 # Event log entry types.
 MEETING_CREATED = "meeting.created"

@@ -119,7 +119,8 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
     organizer = people.get(state.organizer_id)
     chair = people.get(state.chair_id or "")
     secretary = people.get(state.secretary_id or "")
-    home = units.get((chair or organizer).unit_id or "") if (chair or organizer) else None
+    signer = chair or organizer
+    home = units.get(signer.unit_id or "") if signer is not None else None
     parent = units.get(home["parent_id"] or "") if home else None
     issuing = f"Ủy ban nhân dân {_lower_first(home['name'])}" if home else "Ủy ban nhân dân"
     main_site = next((s["name"] for s in state.sites if s["id"] == state.main_site_id), "")

@@ -248,7 +248,7 @@ class ServerProcess:
 
         env = {**os.environ, "MS_DATABASE_URL": self.database_url, "MS_DATA_DIR": str(self.data_dir),
                "HOST": "127.0.0.1", "PORT": str(self.port)}
-        log = open(f"{self.data_dir}/server-{self.port}.log", "ab")  # noqa: SIM115 - closed with the process
+        log = open(f"{self.data_dir}/server-{self.port}.log", "ab")  # noqa: SIM115,ASYNC230 - tiny, once
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "meeting_server", "serve", "--no-migrate", stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + timeout

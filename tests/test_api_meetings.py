@@ -16,7 +16,7 @@ async def test_health_and_openapi(any_server: LiveServer) -> None:
 
 async def test_schedule_meeting_and_delegate_sees_it(any_server: LiveServer) -> None:
     delegate = await any_server.create_user("tp.taichinh", "Nguyễn Thị Hương", ["delegate"])
-    outsider = await any_server.create_user("khach", "Trần Văn Khách", ["delegate"])
+    await any_server.create_user("khach", "Trần Văn Khách", ["delegate"])
     admin = await any_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=0, schedule=False)
     status, meeting = await admin.post(f"/api/meetings/{meeting['id']}/agenda",

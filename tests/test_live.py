@@ -4,6 +4,7 @@ revocation, and catching up after missing events."""
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 import socketio
 
@@ -237,3 +238,28 @@ async def test_ping(meeting_with_delegate) -> None:  # type: ignore[no-untyped-d
     finally:
         await feed.close()
     await asyncio.sleep(0)
+
+
+async def test_my_meetings_list_is_told_when_a_meeting_is_scheduled_for_me(any_server: LiveServer) -> None:
+    unit_id = await any_server.create_unit("Xã Hợp Thành")
+    await any_server.create_user("ct.hopthanh", "Ma Văn Thành", ["delegate"], unit_id=unit_id)
+    other_unit = await any_server.create_unit("Xã Đông Thọ")
+    await any_server.create_user("ct.khac", "Lý Thị Hoa", ["delegate"], unit_id=other_unit)
+    admin = await any_server.admin()
+    told: dict[str, list[str]] = {"ct.hopthanh": [], "ct.khac": []}
+    sockets = []
+    for username in told:
+        api = await any_server.client(username)
+        sio = socketio.AsyncClient()
+        sio.on(p.MEETINGS_CHANGED, lambda msg, who=username: told[who].append(msg["meeting_id"]))
+        await sio.connect(any_server.url, headers={"Cookie": api.cookie}, transports=["websocket"])
+        sockets.append(sio)
+    try:
+        meeting = await make_meeting(admin, invited_unit_ids=[unit_id], items=1)  # invited as a whole commune
+        await wait_for(lambda: told["ct.hopthanh"] == [meeting["id"]])
+        await admin.post(f"/api/meetings/{meeting['id']}/cancel", {"reason": "Trùng lịch tiếp dân"})
+        await wait_for(lambda: told["ct.hopthanh"] == [meeting["id"]] * 2)
+        assert told["ct.khac"] == []  # not invited: hears nothing about it
+    finally:
+        for sio in sockets:
+            await sio.disconnect()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
 from ..domain.actors import Actor
-from ..domain.meetings import Event, MeetingState, require_organizer, require_visible
+from ..domain.meetings import Event, MeetingState, Members, members, require_organizer, require_visible
 from ..errors import AppError
 from ..storage import meetings as meeting_store
 from ..storage import security
@@ -34,6 +34,8 @@ class Notifier(Protocol):
     async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
                      session_id: str | None = None, reason: str) -> None: ...
 
+    async def meetings_changed(self, meeting_id: str, who: Members) -> None: ...
+
 
 class NullNotifier:
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
@@ -41,6 +43,9 @@ class NullNotifier:
 
     async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
                      session_id: str | None = None, reason: str) -> None:
+        return None
+
+    async def meetings_changed(self, meeting_id: str, who: Members) -> None:
         return None
 
 
@@ -72,10 +77,20 @@ class Context:
     async def record(self, events: list[Event]) -> MeetingState:
         """Append events to the loaded meeting's log in this transaction; they are published after commit."""
         assert self.meeting_row is not None, "record() needs a meeting-scoped action"
+        before = self.meeting
         state, stored = await meeting_store.append_events(self.session, self.meeting_row, events, self.actor.id)
         self.meeting = state
         if stored:
             self._published.append((self.meeting_row.id, stored))
+        if any(e.type.startswith("meeting.") for e in events):
+            # Lists of meetings ("my meetings") change for those who gain, keep or lose the meeting.
+            who = members(state) | (members(before) if before is not None else Members())
+            notifier, meeting_id = self.services.notifier, state.id
+
+            async def tell() -> None:
+                await notifier.meetings_changed(meeting_id, who)
+
+            self.after_commit(tell)
         return state
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:

@@ -93,16 +93,20 @@ class UpdateMe(Schema):
     lang: Literal["vi", "en"]
 
 
+LEVELS_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
 async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
     expected = {"province": None, "district": "province", "commune": "district"}[kind]
     if parent_id is None:
         if expected is not None:
-            raise AppError("invalid_input", detail=f"đơn vị cấp {kind} cần đơn vị cấp trên",
+            raise AppError("invalid_input", detail=f"đơn vị cấp {LEVELS_VI[kind]} cần đơn vị cấp trên",
                            detail_en=f"a {kind} needs a parent unit")
         return
     parent = await store.get_unit(ctx.session, parent_id)
     if parent.kind != expected:
-        raise AppError("invalid_input", detail="đơn vị cấp trên không đúng cấp",
+        raise AppError("invalid_input",
+                       detail=f"đơn vị cấp {LEVELS_VI[kind]} phải thuộc một đơn vị cấp {LEVELS_VI[expected]}",
                        detail_en=f"a {kind} belongs to a {expected}")
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import __version__
 from ..actions import REGISTRY, Services, run_action
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.workers import DocumentWorkers
@@ -28,7 +27,7 @@ SERVICES = web.AppKey("services", Services)
 AUTH = web.AppKey("auth", Authenticator)
 HUB = web.AppKey("hub", Hub)
 WORKERS = web.AppKey("workers", DocumentWorkers)
-IDENTITY = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
+IDENTITY: web.RequestKey[Identity | None] = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}")
@@ -213,6 +212,11 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         app.router.add_static("/static/", settings.static_dir, append_version=False)
     for path in SPA_PATHS:
         app.router.add_get(path, index)
+
+    async def close_sockets(app_: web.Application) -> None:
+        await app_[HUB].close_all()
+
+    app.on_shutdown.append(close_sockets)
 
     async def close(app_: web.Application) -> None:
         await app_[WORKERS].close()

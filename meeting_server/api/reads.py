@@ -9,14 +9,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import __version__
+from .. import __version__, views
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import InvitationData, render_invitation_pdf
 from ..errors import AppError
 from ..storage import directory, security
 from ..storage.db import parse_iso
-from .. import views
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
 VIEWS: dict[tuple[str, str], View] = {}

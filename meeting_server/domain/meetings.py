@@ -6,7 +6,7 @@ every client (see `protocol.apply_patch`): no client needs to re-implement these
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import protocol as p
@@ -228,10 +228,30 @@ def meeting_role(actor: Actor, state: MeetingState) -> str | None:
     )
     if invited:
         return "observer" if "observer" in actor.roles and "delegate" not in actor.roles else "delegate"
-    if "site_operator" in actor.roles and actor.unit_id is not None:
-        if any(s.get("unit_id") == actor.unit_id for s in state.sites):
-            return "site_operator"
+    operator = "site_operator" in actor.roles and actor.unit_id is not None
+    if operator and any(s.get("unit_id") == actor.unit_id for s in state.sites):
+        return "site_operator"
     return None
+
+
+@dataclass(frozen=True)
+class Members:
+    """Who has this meeting on their list: people, units (everyone in them) and sites."""
+
+    users: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+
+    def __or__(self, other: Members) -> Members:
+        return Members(self.users | other.users, self.units | other.units, self.sites | other.sites)
+
+
+def members(state: MeetingState) -> Members:
+    organisers = {u for u in (state.organizer_id, state.chair_id, state.secretary_id) if u}
+    if state.status == "draft" or not state.published:
+        return Members(users=frozenset(organisers))
+    units = set(state.invited_unit_ids) | {s["unit_id"] for s in state.sites if s.get("unit_id")}
+    return Members(frozenset(organisers | set(state.invitee_ids)), frozenset(units), frozenset(state.site_ids))
 
 
 def require_visible(actor: Actor, state: MeetingState) -> str:

@@ -18,6 +18,7 @@ from .. import protocol as p
 from ..actions import run_action
 from ..actions.base import Services, describe_validation
 from ..auth import COOKIE, Authenticator, Identity
+from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..storage.meetings import public_event
 from ..views import catch_up
@@ -42,6 +43,10 @@ def site_room(site_id: str) -> str:
 
 def session_room(session_id: str) -> str:
     return f"sess:{session_id}"
+
+
+def unit_room(unit_id: str) -> str:
+    return f"un:{unit_id}"
 
 
 @dataclass
@@ -116,6 +121,8 @@ class Hub:
         self.connections[sid] = Connection(identity, lang)
         actor = identity.actor
         await self.sio.enter_room(sid, user_room(actor.id) if actor.kind == "user" else site_room(actor.id))
+        if actor.kind == "user" and actor.unit_id:
+            await self.sio.enter_room(sid, unit_room(actor.unit_id))
         if identity.session_id:
             await self.sio.enter_room(sid, session_room(identity.session_id))
 
@@ -178,7 +185,7 @@ class Hub:
         if previous is None:
             conn.meetings[payload.meeting_id] = role
             self.presence.join(payload.meeting_id, actor.kind, actor.id, actor.name, role)
-            await self._emit_presence(payload.meeting_id)
+            await self._emit_presence(payload.meeting_id)  # on every device, so device counts stay true
         conn.meetings[payload.meeting_id] = role
         return {"ok": True, **answer, "presence": self.presence.online(payload.meeting_id)}
 
@@ -210,8 +217,8 @@ class Hub:
     async def _leave_presence(self, conn: Connection, meeting_id: str) -> None:
         conn.meetings.pop(meeting_id, None)
         actor = conn.identity.actor
-        if self.presence.leave(meeting_id, actor.kind, actor.id):
-            await self._emit_presence(meeting_id)
+        self.presence.leave(meeting_id, actor.kind, actor.id)
+        await self._emit_presence(meeting_id)
 
     async def _emit_presence(self, meeting_id: str) -> None:
         await self.sio.emit(p.PRESENCE, {"meeting_id": meeting_id, "online": self.presence.online(meeting_id)},
@@ -230,6 +237,18 @@ class Hub:
                 await self.sio.emit(p.EVENT, message, room=rooms)
             else:
                 await self.sio.emit(p.EVENT, message, room=user_room(audience["user_id"]))
+
+    async def meetings_changed(self, meeting_id: str, who: Members) -> None:
+        rooms = ([user_room(u) for u in sorted(who.users)] + [unit_room(u) for u in sorted(who.units)]
+                 + [site_room(s) for s in sorted(who.sites)])
+        if rooms:
+            await self.sio.emit(p.MEETINGS_CHANGED, {"meeting_id": meeting_id}, room=rooms)
+
+    async def close_all(self) -> None:
+        """On shutdown, close every socket at once, so clients reconnect to the next process immediately
+        instead of talking to one that no longer serves them."""
+        for sid in list(self.connections):
+            await self.sio.disconnect(sid)
 
     async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
                      session_id: str | None = None, reason: str) -> None:

@@ -43,12 +43,9 @@ const vi = {
   'common.dismiss': 'Đóng thông báo',
   'common.selected': 'Đã chọn {n}/{total}',
   'common.minutes': '{n} phút',
-  'common.yes': 'Có',
-  'common.no': 'Không',
   'common.actions': 'Thao tác',
   'common.refresh': 'Tải lại',
   'common.nothingFound': 'Không có mục nào phù hợp.',
-  'common.messages': 'Thông báo',
 
   'weekday.0': 'Chủ Nhật',
   'weekday.1': 'Thứ Hai',
@@ -68,7 +65,6 @@ const vi = {
   'error.titleRequired': 'Vui lòng nhập tên cuộc họp.',
   'error.startRequired': 'Vui lòng chọn thời gian bắt đầu.',
   'error.endBeforeStart': 'Thời gian kết thúc phải sau thời gian bắt đầu.',
-  'error.nameRequired': 'Vui lòng nhập tên.',
   'error.liveFailed': 'Không theo dõi trực tiếp được cuộc họp: {message}',
 
   'login.title': 'Đăng nhập',
@@ -115,7 +111,6 @@ const vi = {
   'meeting.sites': 'Điểm cầu tham gia ({n})',
   'meeting.chair': 'Chủ trì',
   'meeting.secretary': 'Thư ký',
-  'meeting.description': 'Nội dung',
   'meeting.agenda': 'Chương trình họp',
   'meeting.agendaEmpty': 'Chưa có nội dung nào trong chương trình họp.',
   'meeting.presenter': 'Trình bày: {name}',
@@ -134,6 +129,7 @@ const vi = {
   'meeting.controls': 'Điều hành cuộc họp',
   'meeting.documents': 'Tài liệu',
   'meeting.back': '← Danh sách cuộc họp',
+  'meeting.cancelReason': 'Lý do hủy: {reason}',
 
   'action.schedule': 'Lên lịch',
   'action.unschedule': 'Đưa về dự thảo',
@@ -181,8 +177,6 @@ const vi = {
   'editor.removeItem': 'Xóa nội dung',
   'editor.noPresenter': '— Chưa chọn —',
   'editor.closed': 'Cuộc họp đã kết thúc hoặc bị hủy; không thể sửa nữa.',
-  'editor.itemNumber': 'Nội dung {n}',
-  'editor.saving': 'Đang lưu…',
 
   'admin.units.title': 'Đơn vị hành chính',
   'admin.units.add': 'Thêm đơn vị',
@@ -300,12 +294,9 @@ const en = {
   'common.dismiss': 'Dismiss message',
   'common.selected': '{n} of {total} selected',
   'common.minutes': '{n} min',
-  'common.yes': 'Yes',
-  'common.no': 'No',
   'common.actions': 'Actions',
   'common.refresh': 'Reload',
   'common.nothingFound': 'Nothing matches.',
-  'common.messages': 'Messages',
 
   'weekday.0': 'Sunday',
   'weekday.1': 'Monday',
@@ -325,7 +316,6 @@ const en = {
   'error.titleRequired': 'Please enter the meeting title.',
   'error.startRequired': 'Please choose the start time.',
   'error.endBeforeStart': 'The end must be after the start.',
-  'error.nameRequired': 'Please enter a name.',
   'error.liveFailed': 'Cannot follow the meeting live: {message}',
 
   'login.title': 'Sign in',
@@ -372,7 +362,6 @@ const en = {
   'meeting.sites': 'Participating sites ({n})',
   'meeting.chair': 'Chair',
   'meeting.secretary': 'Secretary',
-  'meeting.description': 'Description',
   'meeting.agenda': 'Agenda',
   'meeting.agendaEmpty': 'The agenda is empty.',
   'meeting.presenter': 'Presenter: {name}',
@@ -391,6 +380,7 @@ const en = {
   'meeting.controls': 'Meeting controls',
   'meeting.documents': 'Documents',
   'meeting.back': '← All meetings',
+  'meeting.cancelReason': 'Reason for cancelling: {reason}',
 
   'action.schedule': 'Schedule',
   'action.unschedule': 'Back to draft',
@@ -438,8 +428,6 @@ const en = {
   'editor.removeItem': 'Remove item',
   'editor.noPresenter': '— Not chosen —',
   'editor.closed': 'The meeting has ended or was cancelled; it can no longer be edited.',
-  'editor.itemNumber': 'Item {n}',
-  'editor.saving': 'Saving…',
 
   'admin.units.title': 'Administrative units',
   'admin.units.add': 'Add unit',

@@ -4,7 +4,7 @@
 // sessionStorage). Events are applied in order by merging `data.patch`; a hole in the sequence asks the
 // server for what was missed (`meeting:sync`); every (re)connect re-joins with the last applied seq.
 import { ApiError, get } from './api.js';
-import { t } from './i18n.js';
+import { t, getLang, onLangChange } from './i18n.js';
 
 const ACK_TIMEOUT_MS = 15000;
 const POLL_WHEN_OFFLINE_MS = 15000;
@@ -15,6 +15,7 @@ class LiveConnection {
     this.state = 'idle'; // idle | connecting | online | reconnecting | offline
     this.stateListeners = new Set();
     this.channels = new Map(); // meeting_id -> MeetingChannel
+    this.listListeners = new Set(); // called with a meeting id when "my meetings" may have changed
     this.onRevoked = null;
     this.onUnauthenticated = null;
     this.retryTimer = null;
@@ -33,6 +34,12 @@ class LiveConnection {
     return () => this.stateListeners.delete(fn);
   }
 
+  // The server pushes `meetings:changed` to everyone who gains, keeps or loses a meeting on their list.
+  onMeetingsChanged(fn) {
+    this.listListeners.add(fn);
+    return () => this.listListeners.delete(fn);
+  }
+
   get connected() {
     return Boolean(this.socket && this.socket.connected);
   }
@@ -48,6 +55,7 @@ class LiveConnection {
     this.setState('connecting');
     const socket = io({
       path: '/socket.io/',
+      query: { lang: getLang() }, // the language of error messages in acks
       transports: ['websocket', 'polling'],
       withCredentials: true,
       reconnection: true,
@@ -85,6 +93,13 @@ class LiveConnection {
     socket.on('meeting:event', (ev) => {
       const ch = ev && this.channels.get(ev.meeting_id);
       if (ch) ch.receive(ev);
+    });
+    socket.on('meetings:changed', (msg) => {
+      for (const fn of this.listListeners) fn(msg && msg.meeting_id);
+    });
+    socket.on('connect', () => {
+      // After a drop, anything may have changed while we were away.
+      for (const fn of this.listListeners) fn(null);
     });
     socket.on('presence', (msg) => {
       const ch = msg && this.channels.get(msg.meeting_id);
@@ -130,6 +145,7 @@ class LiveConnection {
 }
 
 export const live = new LiveConnection();
+onLangChange((lang) => { if (live.socket) live.socket.io.opts.query = { lang }; }); // used on the next reconnect
 
 function storageKey(id) { return `ms.live.${id}`; }
 
@@ -185,8 +201,9 @@ export class MeetingChannel {
       this.replace(snap, Number(snap && snap.last_seq) || 0, 'rest');
     }
     live.register(this);
-    if (live.connected) this.join();
     this.connectionChanged(live.state);
+    if (live.connected) this.join();
+    else if (stored) this.poll(); // the stored snapshot may be old: catch up over REST until the socket is back
   }
 
   close() {
@@ -256,11 +273,21 @@ export class MeetingChannel {
       this.handleCatchUp(ack);
       if (Array.isArray(ack.presence)) this.setPresence(ack.presence);
     } catch (err) {
-      if (this.handlers.onError) this.handlers.onError(err);
+      this.failed(err);
     } finally {
       this.syncing = false;
       this.drainBuffer();
     }
+  }
+
+  /** A refused join/sync: a lost session goes to the login page; a meeting we may no longer see is dropped. */
+  failed(err) {
+    if (err.code === 'unauthenticated' && live.onUnauthenticated) { live.onUnauthenticated(err); return; }
+    if (err.code === 'not_found' || err.code === 'forbidden') {
+      err.fatal = true;
+      try { sessionStorage.removeItem(storageKey(this.meetingId)); } catch { /* ignore */ }
+    }
+    if (this.handlers.onError) this.handlers.onError(err);
   }
 
   async sync() {
@@ -271,7 +298,7 @@ export class MeetingChannel {
       const ack = await live.request('meeting:sync', { meeting_id: this.meetingId, after_seq: this.lastSeq });
       if (!this.closed) this.handleCatchUp(ack);
     } catch (err) {
-      if (this.handlers.onError) this.handlers.onError(err);
+      this.failed(err);
     } finally {
       this.syncing = false;
       this.drainBuffer();

@@ -184,6 +184,34 @@ export function checkList({ options, values = [], testid, label, hint, onChange 
   };
 }
 
+/**
+ * A one-paragraph text box that grows with its text (long Vietnamese titles stay readable on a tablet).
+ * Enter does not add a new line: it leaves the box, which fires `change`.
+ */
+export function autoGrowText(props) {
+  const ta = h('textarea', { rows: 1, class: 'input input-autogrow', ...props });
+  const grow = () => {
+    if (!ta.isConnected) return;
+    ta.style.height = 'auto';
+    ta.style.height = `${ta.scrollHeight + 2}px`;
+  };
+  ta.addEventListener('input', grow);
+  ta.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); ta.blur(); }
+  });
+  ta.addEventListener('change', () => { ta.value = ta.value.replace(/\s*\n\s*/g, ' '); });
+  ta.grow = () => requestAnimationFrame(grow);
+  ta.setValue = (v) => { ta.value = v; ta.grow(); };
+  ta.grow();
+  return ta;
+}
+
+let resizeTimer = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => { for (const ta of document.querySelectorAll('textarea.input-autogrow')) ta.grow?.(); }, 150);
+});
+
 /** <select> with an optional "none" option. options: [{value, label}] */
 export function selectBox({ options, value = '', testid, noneLabel, id }) {
   const sel = h('select', { class: 'input', testid, id });

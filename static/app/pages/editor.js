@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { loadSites, loadUnits, loadUsers, unitTree, compareVi } from '../session.js';
 import {
-  busy, checkList, selectBox, statusBadge, pageHeader, loading, showError, showNotice, confirmDialog,
+  busy, checkList, selectBox, statusBadge, pageHeader, loading, showError, showNotice, confirmDialog, autoGrowText,
 } from '../ui.js';
 import { afterWrite, lifecycleButtons, meetingPath, CLOSED_STATUSES } from '../meeting-common.js';
 
@@ -61,7 +61,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         if (headView) headView.update();
         if (agendaView) agendaView.update();
       },
-      onError: (err) => { if (isCurrent()) showError(t('error.liveFailed', { message: err.message })); },
+      onError: (err) => { if (isCurrent()) showError(err.fatal ? err : t('error.liveFailed', { message: err.message })); },
     });
     try {
       await channel.open();
@@ -77,7 +77,8 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   // ------------------------------------------------------------ details form
   const times = defaultTimes();
   const initial = snap || {};
-  const title = h('input', { class: 'input', type: 'text', required: true, maxlength: 300, testid: 'editor-title', value: initial.title || '' });
+  const title = autoGrowText({ required: true, maxlength: 300, testid: 'editor-title' });
+  title.setValue(initial.title || '');
   const description = h('textarea', { class: 'input', rows: 3, testid: 'editor-description' });
   description.value = initial.description || '';
   const startsAt = h('input', { class: 'input', type: 'datetime-local', required: true, testid: 'editor-starts-at', value: initial.starts_at ? toVnLocalInput(initial.starts_at) : times.start });
@@ -135,6 +136,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   ensureOption(secretary, initial.secretary_id);
 
   const saveBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'editor-save' }, creating ? t('editor.create') : t('editor.save'));
+  const saveBar = h('div', { class: 'form-actions sticky-actions' }, saveBtn);
   const labelled = (label, control, after = null) => {
     control.id = control.id || uid('ed');
     return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, after);
@@ -151,7 +153,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       h('h2', { class: 'section-title' }, t('editor.participants')),
       h('div', { class: 'checklist-grid' }, sitesList.el, invitedUnits.el),
       invitees.el),
-    h('div', { class: 'form-actions sticky-actions' }, saveBtn));
+    saveBar);
 
   function collect() {
     const body = {
@@ -223,6 +225,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       if (!snap) return;
       const closedNow = closed();
       for (const el of form.elements) el.disabled = closedNow;
+      saveBar.hidden = closedNow;
       replaceChildren(headBox,
         h('div', { class: 'meeting-title-row' },
           h('span', { class: 'muted', testid: 'editor-meeting-title' }, snap.title),
@@ -279,7 +282,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
     });
 
     const makeRow = (item) => {
-      const titleIn = h('input', { class: 'input', type: 'text', maxlength: 300, testid: 'agenda-edit-title', 'aria-label': t('editor.itemTitle') });
+      const titleIn = autoGrowText({ maxlength: 300, testid: 'agenda-edit-title', 'aria-label': t('editor.itemTitle') });
       const presenterWrap = h('span', { class: 'presenter-wrap' });
       const minutesIn = h('input', { class: 'input input-minutes', type: 'number', min: 0, max: 600, step: 1, inputmode: 'numeric', testid: 'agenda-edit-minutes', 'aria-label': t('editor.itemMinutes') });
       const no = h('span', { class: 'agenda-no', 'aria-hidden': 'true' });
@@ -300,7 +303,6 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         if (!v) { titleIn.value = row.item.title; return; }
         if (v !== row.item.title) saveItem(row.item.id, { title: v }, titleIn);
       });
-      titleIn.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); titleIn.blur(); } });
       minutesIn.addEventListener('change', () => {
         const n = minutesIn.value === '' ? null : Math.max(0, Math.round(Number(minutesIn.value)));
         if (n !== (row.item.planned_minutes ?? null)) saveItem(row.item.id, { planned_minutes: n }, minutesIn);
@@ -367,7 +369,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
           if (!row) { row = makeRow(item); rows.set(item.id, row); }
           row.item = item;
           seen.add(item.id);
-          if (force || document.activeElement !== row.titleIn) row.titleIn.value = item.title || '';
+          if (force || document.activeElement !== row.titleIn) row.titleIn.setValue(item.title || '');
           if (force || document.activeElement !== row.minutesIn) row.minutesIn.value = item.planned_minutes ?? '';
           setPresenter(row, item);
           row.no.textContent = String(i + 1);
@@ -401,6 +403,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
     h('div', { class: ['editor-layout', creating ? '' : 'has-agenda'] }, form, agendaSection));
   if (headView && snap) headView.update();
   if (agendaView) agendaView.update();
+  title.grow();
   if (creating) title.focus();
 
   return channel ? () => channel.close() : undefined;

@@ -24,6 +24,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   let siteNames = new Map();
   let presence = [];
   let snap = null;
+  let shownCurrent; // undefined until the first render
 
   const headerBox = h('div', { class: 'meeting-head' });
   const controlsBox = h('div', { class: 'meeting-controls' });
@@ -48,10 +49,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
         fact(t('meeting.mainSite'), mainName, 'meeting-main-site'),
         fact(t('meeting.chair'), nameOf(snap.chair_id), 'meeting-chair'),
         fact(t('meeting.secretary'), nameOf(snap.secretary_id), 'meeting-secretary')),
+      snap.status === 'cancelled' && snap.cancel_reason
+        ? h('p', { class: 'cancel-reason', testid: 'meeting-cancel-reason' }, t('meeting.cancelReason', { reason: snap.cancel_reason })) : null,
       snap.description ? h('p', { class: 'meeting-description', testid: 'meeting-description' }, snap.description) : null,
       h('div', { class: 'doc-links', role: 'group', 'aria-label': t('meeting.documents') },
-        h('a', { href: withLang(meetingPath(id, '/invitation.pdf')), class: 'btn', target: '_blank', rel: 'noopener', testid: 'invitation-pdf' }, t('meeting.invitationPdf')),
-        h('a', { href: withLang(meetingPath(id, '/invitation.ics')), class: 'btn', download: 'giay-moi.ics', testid: 'invitation-ics' }, t('meeting.ics'))));
+        h('a', { href: withLang(meetingPath(id, '/invitation.pdf')), class: 'btn', download: true, testid: 'invitation-pdf' }, t('meeting.invitationPdf')),
+        h('a', { href: withLang(meetingPath(id, '/invitation.ics')), class: 'btn', download: true, testid: 'invitation-ics' }, t('meeting.ics'))));
   }
 
   function renderControls() {
@@ -101,6 +104,14 @@ export async function render({ root, params, setTitle, isCurrent }) {
     replaceChildren(agendaBox,
       h('h2', { id: 'agenda-h', class: 'section-title' }, t('meeting.agenda')),
       items.length ? list : emptyState(t('meeting.agendaEmpty'), 'agenda-empty'));
+    // When the chair moves to another item, bring it into view on every screen.
+    const currentId = snap.current_item_id || null;
+    if (shownCurrent !== undefined && currentId && currentId !== shownCurrent) {
+      const el = list.querySelector('.agenda-item.is-current');
+      const reduce = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      if (el) el.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
+    }
+    shownCurrent = currentId;
   }
 
   function renderPresence() {
@@ -159,7 +170,17 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const channel = new MeetingChannel(id, {
     onUpdate: (s) => { snap = s; renderAll(); },
     onPresence: (list) => { presence = list; if (snap && isCurrent()) renderPresence(); },
-    onError: (err) => { if (isCurrent()) showError(t('error.liveFailed', { message: err.message })); },
+    onError: (err) => {
+      if (!isCurrent()) return;
+      if (err.fatal) {
+        snap = null;
+        channel.close();
+        replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
+        showError(err);
+      } else {
+        showError(t('error.liveFailed', { message: err.message }));
+      }
+    },
   });
 
   try {

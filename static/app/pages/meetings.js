@@ -1,13 +1,15 @@
 // "Cuộc họp của tôi": upcoming meetings first (soonest first), past ones on request.
-// The list refreshes itself every few seconds, so a meeting someone schedules for you appears without reload.
+// The server pushes `meetings:changed` when a meeting is scheduled for you (or changes or is cancelled),
+// so it appears without reload; a slow poll stays as a fallback for when the socket cannot connect.
 import { get } from '../api.js';
+import { live } from '../live.js';
 import { h, asList, replaceChildren, byId } from '../dom.js';
 import { formatRange, formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { canOrganise, loadSites } from '../session.js';
 import { statusBadge, pageHeader, emptyState, loading, showError } from '../ui.js';
 
-const REFRESH_MS = 10000;
+const REFRESH_MS = 60000;
 
 function meetingCard(m, sitesById) {
   const siteList = Array.isArray(m.sites) ? m.sites : [];
@@ -90,11 +92,13 @@ export async function render({ root, setTitle, isCurrent }) {
   });
 
   await refresh();
+  const stopListening = live.onMeetingsChanged(() => { if (isCurrent()) refresh(); });
   const timer = setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
   const onVisible = () => { if (!document.hidden) refresh(); };
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('focus', onVisible);
   return () => {
+    stopListening();
     clearInterval(timer);
     document.removeEventListener('visibilitychange', onVisible);
     window.removeEventListener('focus', onVisible);
