@@ -103,6 +103,9 @@ async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
             raise AppError("invalid_input", detail=f"đơn vị cấp {LEVELS_VI[kind]} cần đơn vị cấp trên",
                            detail_en=f"a {kind} needs a parent unit")
         return
+    if expected is None:
+        raise AppError("invalid_input", detail="đơn vị cấp tỉnh không có đơn vị cấp trên",
+                       detail_en="a province has no parent unit")
     parent = await store.get_unit(ctx.session, parent_id)
     if parent.kind != expected:
         raise AppError("invalid_input",
