@@ -111,7 +111,7 @@ class LiveServer:
     clients: list[ApiClient] = field(default_factory=list)
     unit_id: str = ""
 
-    async def start(self, migrate: bool = True) -> LiveServer:
+    async def start(self, migrate: bool = True, seed_admin: bool = True) -> LiveServer:
         if migrate:
             await upgrade_async(self.database_url)
         self.port = self.port or free_port()
@@ -123,7 +123,7 @@ class LiveServer:
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         self.url = f"http://127.0.0.1:{self.port}"
-        if migrate:
+        if migrate and seed_admin:
             await self._seed_admin()
         return self
 

@@ -1,0 +1,47 @@
+"""The invitation (giấy mời) and calendar file as a delegate downloads them, from the demo district."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+from meeting_server import demo_data as d
+from meeting_server.demo import seed
+from tests.helpers import ApiClient, LiveServer
+
+
+async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
+    await server.start(seed_admin=False)
+    try:
+        monday = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=7)))
+        result = await seed(server.services, today=monday)  # type: ignore[arg-type]
+        assert not result["skipped"] and result["users"] == len(d.PEOPLE)
+        commune_delegate = next(p for p in d.PEOPLE if p.username.startswith("ct."))
+        reader = await ApiClient(server.url).login(commune_delegate.username, d.DEMO_PASSWORD)
+        server.clients.append(reader)
+        status, mine = await reader.get("/api/meetings")
+        assert status == 200 and len(mine["meetings"]) == 1  # invited with the whole commune
+        meeting = mine["meetings"][0]
+        assert meeting["title"] == d.MEETINGS[0].title and meeting["agenda_count"] == len(d.MEETINGS[0].agenda)
+
+        status, pdf = await reader.get(f"/api/meetings/{meeting['id']}/invitation.pdf")
+        assert status == 200 and pdf[:5] == b"%PDF-"
+        (tmp_path / "giay-moi.pdf").write_bytes(pdf)
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "giay-moi.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        flat = " ".join(text.split())
+        assert "GIẤY MỜI" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat
+        assert "ỦY BAN NHÂN DÂN HUYỆN SƠN DƯƠNG" in flat
+        assert "thứ Tư, ngày 25/11/2026" in flat  # two days after Monday the 23rd
+        chair = d.person(d.MEETINGS[0].chair_username)
+        assert chair.full_name in flat
+        assert d.MEETINGS[0].agenda[1].title.split(",")[0] in flat
+
+        status, ics = await reader.get(f"/api/meetings/{meeting['id']}/invitation.ics")
+        assert status == 200
+        calendar = ics.decode()
+        assert calendar.startswith("BEGIN:VCALENDAR\r\n") and "DTSTART:20261125T010000Z" in calendar
+        assert f"UID:{meeting['id']}@meeting-server" in calendar and "STATUS:CONFIRMED" in calendar
+    finally:
+        await server.stop()
