@@ -217,6 +217,37 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str) -> dict[str,
 # ---- delegates: worker processes ---------------------------------------------------------------------------
 
 
+PRESENCE_BYTES = [0]  # presence JSON received by this worker process, all its sockets together
+
+
+def install_presence_skim(parse: bool) -> None:
+    """Count the presence payloads this process receives and, unless `parse`, skip decoding them.
+
+    Every join makes the server send the whole online list to everyone already in the meeting: O(N^2)
+    messages and O(N^3) bytes while N delegates join. A real tablet decodes only its own share; here N
+    sockets share one core, so decoding them all would make the load generator, not the server, the
+    bottleneck. Skimmed messages reach MeetingFeed as an empty list for no meeting (ignored by it).
+    """
+    import json as std_json
+
+    import socketio.packet
+
+    class SkimJSON:
+        @staticmethod
+        def dumps(*args: Any, **kwargs: Any) -> str:
+            return std_json.dumps(*args, **kwargs)
+
+        @staticmethod
+        def loads(text: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(text, str) and text.startswith('["presence"'):
+                PRESENCE_BYTES[0] += len(text)
+                if not parse:
+                    return ["presence", {"meeting_id": None, "online": []}]
+            return std_json.loads(text, *args, **kwargs)
+
+    socketio.packet.Packet.json = SkimJSON
+
+
 def _timed_feed_class() -> type:
     from room_client.feed import MeetingFeed
 
@@ -229,7 +260,6 @@ def _timed_feed_class() -> type:
             self.disconnects = 0
             self.disconnect_reasons: Counter[str] = Counter()
             self.presence_msgs = 0
-            self.presence_entries = 0
             self.connect_s: float | None = None
             self._syncing = False
             super().__init__(*args, on_event=self._stamp, **kwargs)
@@ -247,7 +277,6 @@ def _timed_feed_class() -> type:
 
         async def _on_presence(self, message: dict[str, Any]) -> None:
             self.presence_msgs += 1
-            self.presence_entries += len(message.get("online", []))
             await super()._on_presence(message)
 
         async def _on_disconnect(self, *args: Any) -> None:
@@ -286,6 +315,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             inbox.put_nowait(("stop",))
 
     loop.add_reader(conn.fileno(), readable)
+    install_presence_skim(bool(opts.get("parse_presence")))
     feed_class = _timed_feed_class()
     feeds = [feed_class(url, meeting_id, cookie=c) for c in cookies]
     if opts.get("deflate"):
@@ -318,6 +348,8 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
         kind = msg[0]
         if kind == "connect":
             await connect(msg[1])
+        elif kind == "joined":
+            conn.send(("joined", sum(f.joined.is_set() for f in feeds)))
         elif kind == "count":
             seqs = set(msg[1])
             conn.send(("count", sum(1 for f in feeds for s, _, _ in f.receipts if s in seqs)))
@@ -331,7 +363,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
                 "disconnects": sum(f.disconnects for f in feeds),
                 "disconnect_reasons": dict(sum((f.disconnect_reasons for f in feeds), Counter())),
                 "presence_msgs": [f.presence_msgs for f in feeds],
-                "presence_entries": [f.presence_entries for f in feeds],
+                "presence_bytes": PRESENCE_BYTES[0],
                 "errors": dict(errors),
                 "cpu_s": usage.ru_utime + usage.ru_stime,
             }))
@@ -341,6 +373,11 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             with contextlib.suppress(Exception):
                 closing = asyncio.gather(*(f.close() for f in feeds), return_exceptions=True)
                 await asyncio.wait_for(closing, 15)
+            for feed in feeds:  # sessions of clients that were between reconnects
+                http = getattr(feed.sio.eio, "http", None)
+                if http is not None and not http.closed:
+                    with contextlib.suppress(Exception):
+                        await http.close()
             with contextlib.suppress(Exception):
                 conn.send(("stopped",))
             return
@@ -530,12 +567,14 @@ class Options:
     batch: int
     batch_pause: float
     connect_timeout: float
+    join_wait: float
     size_timeout: float
     settle_timeout: float
     server_url: str | None
     server_pid: int | None
     database_url: str | None
     deflate: bool
+    parse_presence: bool
     nice: int
     profile: bool
     stamp: str
@@ -600,7 +639,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         out["phase"] = "connect"
         cookies = seeded["delegate_cookies"]
         wopts = {"batch": opts.batch, "batch_pause": opts.batch_pause, "deflate": opts.deflate, "nice": 0,
-                 "connect_timeout": opts.connect_timeout}
+                 "connect_timeout": opts.connect_timeout, "parse_presence": opts.parse_presence}
         probe_cookies = [cookies[0], cookies[-1]] if n >= 2 else cookies[:1]
         load = cookies[1:-1] if n >= 2 else []
         probe = Worker("probe", url, seeded["meeting_id"], probe_cookies, wopts)
@@ -635,23 +674,37 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         if len(probe_cookies) > 1:
             probe.send("connect", [1])
             connected.append(await probe.expect("connected", opts.connect_timeout + 10))
-        connect_wall = time.perf_counter() - connect_started
-        joined = sum(c["joined"] for c in connected)
         errors: Counter[str] = Counter()
         for c in connected:
             errors.update(c["errors"])
+        # Every connect call has returned; sockets dropped on the way reconnect and rejoin by themselves.
+        join_deadline = time.perf_counter() + opts.join_wait
+        while True:
+            joined = sum(await asyncio.gather(*(wk.ask("joined") for wk in workers)))
+            if joined >= n or time.perf_counter() > join_deadline:
+                break
+            await asyncio.sleep(0.5)
+        connect_wall = time.perf_counter() - connect_started
         out["connect"] = {"wall_s": round(connect_wall, 2), "joined": joined, "errors": dict(errors)}
         if server_pid:
             cpu_join = proc_cpu_s(server_pid)
             out["server_cpu_s_seed_to_joined"] = round((cpu_join or 0) - (cpu0 or 0), 2)
+            out["server_rss_mb_joined"] = proc_mem_mb(server_pid).get("VmRSS")
         print(f"    {joined}/{n} delegates joined in {connect_wall:.1f} s", flush=True)
+        if joined < n:
+            res = await asyncio.gather(*(wk.ask("collect", wait_s=60) for wk in workers))
+            reasons = sum((Counter(r["disconnect_reasons"]) for r in res), Counter())
+            out["connect"]["disconnects"] = sum(r["disconnects"] for r in res)
+            out["connect"]["disconnect_reasons"] = dict(reasons)
+            out["connect"]["presence_mib_total"] = round(sum(r["presence_bytes"] for r in res) / 2**20, 1)
+            out["status"] = (f"join incomplete: {joined}/{n} joined after {connect_wall:.0f} s, "
+                             f"{out['connect']['disconnects']} disconnects; no fan-out measured")
+            return
 
         chair = MeetingFeed(url, seeded["meeting_id"], cookie=seeded["chair_cookie"])
         await chair.connect(timeout=opts.connect_timeout)
         out["phase"] = "quiesce"
         out["quiesce_s"] = round(await wait_quiet(pids, 60), 2)
-        if server_pid:
-            out["server_rss_mb_joined"] = proc_mem_mb(server_pid).get("VmRSS")
 
         # Warm-up changes (not counted), then the measured ones.
         out["phase"] = "fan-out"
@@ -731,7 +784,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
                         (probe_first if fi == 0 else probe_last).append(d)
         connect_times = [c for res in results for c in res["connect_s"] if c is not None]
         presence_msgs = [m for res in results for m in res["presence_msgs"]]
-        presence_entries = [e for res in results for e in res["presence_entries"]]
+        presence_bytes = sum(res["presence_bytes"] for res in results)
         window = window_b - window_a
         server_cpu = (cpu_b - cpu_a) if cpu_a is not None and cpu_b is not None else None
         clients_cpu = workers_cpu_b - workers_cpu_a
@@ -749,7 +802,9 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             "connect_per_socket_ms": summary_ms(connect_times),
             "presence_per_delegate": {
                 "messages_mean": round(sum(presence_msgs) / max(1, len(presence_msgs)), 1),
-                "entries_mean": round(sum(presence_entries) / max(1, len(presence_entries)), 1)},
+                "mib_total": round(presence_bytes / 2**20, 1),
+                "kib_mean": round(presence_bytes / 1024 / max(1, len(presence_msgs)), 1),
+                "decoded": opts.parse_presence},
             "window_s": round(window, 2),
             "server_cpu_s_fanout": round(server_cpu, 3) if server_cpu is not None else None,
             "server_cpu_us_per_delivery": round(1e6 * server_cpu / max(1, len(lat)), 1)
@@ -932,6 +987,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--batch-pause", type=float, default=0.05, help="pause between batches, s (default %(default)s)")
     add("--connect-timeout", type=float, default=60.0,
         help="per socket connect+join, s (default %(default)s)")
+    add("--join-wait", type=float, default=60.0,
+        help="after the last connect call, how long to wait for dropped sockets to rejoin, s "
+             "(default %(default)s)")
     add("--size-timeout", type=float, default=180.0, help="overall limit per size, s (default %(default)s)")
     add("--settle-timeout", type=float, default=20.0,
         help="how long after the last change to wait for deliveries, s (default %(default)s)")
@@ -940,6 +998,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--database-url", help="with --server-url: the server's database, for seeding "
                                "(default MS_DATABASE_URL, or the SQLite file in MS_DATA_DIR)")
     add("--deflate", action="store_true", help="delegates ask for permessage-deflate, as browsers do")
+    add("--parse-presence", action="store_true",
+        help="delegates decode every presence message (default: counted, not decoded; see README)")
     add("--nice", type=int, default=0, help="niceness of the load workers (default %(default)s)")
     add("--profile", action="store_true", help="py-spy record the server during the fan-out window")
     add("--keep-tmp", action="store_true", help="keep each size's temporary data dir and server log")
@@ -955,9 +1015,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
     sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
     return Options(sizes=sizes, changes=a.changes, warmup=a.warmup, interval=a.interval, workers=a.workers,
                    batch=a.batch, batch_pause=a.batch_pause,
-                   connect_timeout=a.connect_timeout, size_timeout=a.size_timeout,
+                   connect_timeout=a.connect_timeout, join_wait=a.join_wait,
+                   size_timeout=a.size_timeout,
                    settle_timeout=a.settle_timeout, server_url=a.server_url, server_pid=a.server_pid,
-                   database_url=a.database_url, deflate=a.deflate, nice=a.nice, profile=a.profile,
+                   database_url=a.database_url, deflate=a.deflate,
+                   parse_presence=a.parse_presence, nice=a.nice, profile=a.profile,
                    stamp=stamp, keep_tmp=a.keep_tmp)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from datetime import datetime, timedelta, timezone
 
 from meeting_server import demo_data as d
 from meeting_server.demo import seed
 from tests.helpers import ApiClient, LiveServer
+
+
+def pdftotext(path: object) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -28,8 +34,7 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: i
         status, pdf = await reader.get(f"/api/meetings/{meeting['id']}/invitation.pdf")
         assert status == 200 and pdf[:5] == b"%PDF-"
         (tmp_path / "giay-moi.pdf").write_bytes(pdf)
-        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "giay-moi.pdf"), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = await asyncio.to_thread(pdftotext, tmp_path / "giay-moi.pdf")
         flat = " ".join(text.split())
         assert "GIẤY MỜI" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat
         assert "ỦY BAN NHÂN DÂN HUYỆN SƠN DƯƠNG" in flat
