@@ -28,6 +28,7 @@ class Settings:
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
     login_window_seconds: int = 300
+    socket_sweep_seconds: float = 30.0
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules"
@@ -51,6 +52,7 @@ class Settings:
             "redis_url": os.environ.get("MS_REDIS_URL", ""),
             "secure_cookies": os.environ.get("MS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
+            "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -3,9 +3,10 @@ the socket.io hub mounted beside them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,13 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         app.router.add_static("/static/", settings.static_dir, append_version=False)
     for path in SPA_PATHS:
         app.router.add_get(path, index)
+
+    async def sweep_sockets(app_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(app_[HUB].sweep_forever(settings.socket_sweep_seconds))
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(sweep_sockets)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

@@ -3,6 +3,7 @@ and delivers committed events to the rooms of their audience."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -243,6 +244,27 @@ class Hub:
                  + [site_room(s) for s in sorted(who.sites)])
         if rooms:
             await self.sio.emit(p.MEETINGS_CHANGED, {"meeting_id": meeting_id}, room=rooms)
+
+    async def sweep(self) -> int:
+        """Disconnect sockets whose session, account or device token is no longer valid. Revocations made on
+        this node act at once; this catches those made on another node (and sessions that expired)."""
+        sids = list(self.connections)
+        identities = [self.connections[sid].identity for sid in sids]
+        if not identities:
+            return 0
+        bad = await self.auth.invalid_among(identities)
+        for index in bad:
+            await self.sio.emit(p.REVOKED, {"reason": "expired"}, to=sids[index])
+            await self.sio.disconnect(sids[index])
+        return len(bad)
+
+    async def sweep_forever(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("socket sweep failed")
 
     async def close_all(self) -> None:
         """On shutdown, close every socket at once, so clients reconnect to the next process immediately

@@ -1,0 +1,78 @@
+"""Two server processes behind one database, joined by a real Redis: a change made through one node reaches
+the clients of the other, and so does a revocation."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import socketio
+
+from room_client.feed import MeetingFeed
+from tests.helpers import ApiClient, LiveServer, ServerProcess, free_port, make_meeting, wait_for
+
+
+@pytest.fixture
+async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is missing: `make test` installs it (apt-get install redis-server)")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            reader_writer = None
+            try:
+                reader_writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+            finally:
+                if reader_writer is not None:
+                    reader_writer[1].close()
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def test_event_and_revocation_cross_nodes(tmp_path: Path, redis_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"
+    seed = LiveServer(database_url, tmp_path)
+    await seed.start()
+    delegate = await seed.create_user("daibieu", "Bùi Thị Ngọc", ["delegate"])
+    admin = await seed.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=1)
+    await seed.stop()
+
+    monkeypatch.setenv("MS_REDIS_URL", redis_url)
+    monkeypatch.setenv("MS_SOCKET_SWEEP_SECONDS", "1")
+    node_a, node_b = ServerProcess(database_url, tmp_path), ServerProcess(database_url, tmp_path)
+    await node_a.start()
+    await node_b.start()
+    try:
+        chair = await ApiClient(node_a.url).login("admin", "admin-pass-123")
+        reader = await ApiClient(node_b.url).login("daibieu", "mat-khau-thu-123")
+        feed = MeetingFeed(node_b.url, meeting["id"], cookie=reader.cookie)
+        await feed.connect()
+        feed.sio.reconnection = False
+        stubborn = socketio.AsyncClient(reconnection=False)  # ignores session:revoked; the server must act
+        await stubborn.connect(node_b.url, headers={"Cookie": reader.cookie}, transports=["websocket"])
+        status, _ = await chair.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Báo cáo của xã Tú Thịnh"})
+        assert status == 201
+        await wait_for(lambda: feed.snapshot["agenda"][-1]["title"] == "Báo cáo của xã Tú Thịnh")
+        status, _ = await chair.patch(f"/api/users/{delegate['id']}", {"active": False})
+        assert status == 200
+        await wait_for(lambda: feed.revoked == "deactivated" and not feed.sio.connected)
+        await wait_for(lambda: not stubborn.connected, timeout=10)  # node B's sweep closed it
+        for client in (chair, reader):
+            await client.close()
+    finally:
+        await node_a.stop()
+        await node_b.stop()
