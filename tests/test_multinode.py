@@ -3,10 +3,11 @@ the clients of the other, and so does a revocation."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
+import socket
 import subprocess
-from collections.abc import AsyncIterator
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.helpers import ApiClient, LiveServer, ServerProcess, free_port, make_
 
 
 @pytest.fixture
-async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
+def redis_url(tmp_path: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is missing: `make test` installs it (apt-get install redis-server)")
@@ -25,16 +26,15 @@ async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            reader_writer = None
+        deadline = time.monotonic() + 10
+        while True:
             try:
-                reader_writer = await asyncio.open_connection("127.0.0.1", port)
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                await asyncio.sleep(0.05)
-            finally:
-                if reader_writer is not None:
-                    reader_writer[1].close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()
