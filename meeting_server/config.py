@@ -22,6 +22,7 @@ class Settings:
     redis_url: str = ""
     session_days: int = 14
     secure_cookies: bool = False
+    trust_proxy: bool = False  # behind nginx: take the client address from X-Forwarded-For
     snapshot_after: int = 500
     max_body_bytes: int = 1024 * 1024
     max_socket_message_bytes: int = 256 * 1024
@@ -51,6 +52,7 @@ class Settings:
             "allowed_origins": origins,
             "redis_url": os.environ.get("MS_REDIS_URL", ""),
             "secure_cookies": os.environ.get("MS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
         }

@@ -96,3 +96,21 @@ async def test_device_token_authenticates_rest_but_not_writes_of_people(any_serv
     status, again = await admin.post(f"/api/sites/{site_id}/token")  # re-issuing revokes the old token
     status, body = await room.get("/api/meetings", headers=auth)
     assert status == 401
+
+
+async def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={
+        "trust_proxy": True, "login_failures_per_ip": 2, "login_failures_per_user": 100})
+    await server.start()
+    try:
+        client = await server.client()
+        wrong = {"username": "admin", "password": "khong-dung-dau"}
+        for _ in range(2):
+            status, _ = await client.post("/api/auth/login", wrong, headers={"X-Forwarded-For": "192.0.2.10"})
+            assert status == 401
+        status, body = await client.post("/api/auth/login", wrong, headers={"X-Forwarded-For": "192.0.2.10"})
+        assert body["error"]["code"] == "rate_limited"
+        status, body = await client.post("/api/auth/login", wrong, headers={"X-Forwarded-For": "192.0.2.11"})
+        assert body["error"]["code"] == "invalid_credentials"  # another hall behind the same proxy
+    finally:
+        await server.stop()

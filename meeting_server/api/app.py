@@ -4,7 +4,6 @@ the socket.io hub mounted beside them."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,20 +14,26 @@ from aiohttp import web
 from ..actions import REGISTRY, Services, run_action
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.workers import DocumentWorkers
-from ..errors import AppError, pick_lang
+from ..errors import AppError
 from ..signalling.hub import Hub
 from ..storage.db import Database
 from . import reads
+from .common import (
+    AUTH,
+    HUB,
+    IDENTITY,
+    SERVICES,
+    WORKERS,
+    client_ip,
+    error_response,
+    json_response,
+    read_json,
+    request_lang,
+)
 from .openapi import openapi_document
 from .routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
-
-SERVICES = web.AppKey("services", Services)
-AUTH = web.AppKey("auth", Authenticator)
-HUB = web.AppKey("hub", Hub)
-WORKERS = web.AppKey("workers", DocumentWorkers)
-IDENTITY: web.RequestKey[Identity | None] = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}")
@@ -36,21 +41,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-def request_lang(request: web.Request) -> str:
-    identity: Identity | None = request.get(IDENTITY)
-    profile = identity.actor.lang if identity and identity.actor.kind == "user" else None
-    return pick_lang(request.query.get("lang"), profile, request.headers.get("Accept-Language"))
-
-
-def error_response(err: AppError, lang: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(err.to_dict(lang), status=err.status, headers=headers,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-
-def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 @web.middleware
@@ -104,10 +94,6 @@ async def identity_middleware(request: web.Request, handler: Callable[[web.Reque
     return await handler(request)
 
 
-def client_ip(request: web.Request) -> str:
-    return request.remote or ""
-
-
 def require_identity(request: web.Request, route: Route) -> Identity:
     identity: Identity | None = request.get(IDENTITY)
     if identity is None:
@@ -119,21 +105,6 @@ def require_identity(request: web.Request, route: Route) -> Identity:
         if not identity.csrf_token or sent != identity.csrf_token:
             raise AppError("csrf_failed")
     return identity
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise AppError("malformed_json") from None
-    if not isinstance(body, dict):
-        raise AppError("malformed_json")
-    return body
 
 
 def action_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

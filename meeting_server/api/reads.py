@@ -16,6 +16,7 @@ from ..documents.invitation import InvitationData, render_invitation_pdf
 from ..errors import AppError
 from ..storage import directory, security
 from ..storage.db import parse_iso
+from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
 VIEWS: dict[tuple[str, str], View] = {}
@@ -30,14 +31,10 @@ def view(method: str, path: str) -> Callable[[View], View]:
 
 
 def _app(request: web.Request) -> Any:
-    from .app import AUTH, HUB, SERVICES, WORKERS  # the keys live with the app factory
-
     return request.app[SERVICES], request.app[AUTH], request.app[HUB], request.app[WORKERS]
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    from .app import json_response
-
     return json_response(data, status)
 
 
@@ -69,8 +66,6 @@ async def openapi(request: web.Request, identity: Identity | None) -> web.Stream
 
 @view("POST", "/api/auth/login")
 async def login(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    from .app import read_json
-
     services, auth, _, _ = _app(request)
     body = await read_json(request)
     username, password = body.get("username"), body.get("password")
@@ -79,7 +74,7 @@ async def login(request: web.Request, identity: Identity | None) -> web.StreamRe
                        detail_en="exactly the fields username and password are required")
     if len(username) > 64 or len(password) > 200:
         raise AppError("invalid_credentials")
-    cookie, user, csrf = await auth.login(username, password, ip=request.remote or "",
+    cookie, user, csrf = await auth.login(username, password, ip=client_ip(request),
                                           user_agent=request.headers.get("User-Agent", ""))
     response = _json({"user": directory.user_dict(user), "csrf_token": csrf})
     response.set_cookie(COOKIE, cookie, httponly=True, samesite="Lax", secure=services.settings.secure_cookies,
@@ -90,7 +85,7 @@ async def login(request: web.Request, identity: Identity | None) -> web.StreamRe
 @view("POST", "/api/auth/logout")
 async def logout(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     _, auth, _, _ = _app(request)
-    await auth.logout(_need(identity), request.remote or "")
+    await auth.logout(_need(identity), client_ip(request))
     response = _json({"ok": True})
     response.del_cookie(COOKIE, path="/")
     return response

@@ -1,0 +1,60 @@
+"""What every REST handler shares: the application's keys, the client's language and address, JSON in and out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..actions import Services
+from ..auth import Authenticator, Identity
+from ..documents.workers import DocumentWorkers
+from ..errors import AppError, pick_lang
+from ..signalling.hub import Hub
+
+SERVICES = web.AppKey("services", Services)
+AUTH = web.AppKey("auth", Authenticator)
+HUB = web.AppKey("hub", Hub)
+WORKERS = web.AppKey("workers", DocumentWorkers)
+IDENTITY: web.RequestKey[Identity | None] = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
+
+
+def request_lang(request: web.Request) -> str:
+    identity: Identity | None = request.get(IDENTITY)
+    profile = identity.actor.lang if identity and identity.actor.kind == "user" else None
+    return pick_lang(request.query.get("lang"), profile, request.headers.get("Accept-Language"))
+
+
+def error_response(err: AppError, lang: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(err.to_dict(lang), status=err.status, headers=headers,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def client_ip(request: web.Request) -> str:
+    """The address failed sign-ins are counted against; behind a trusted proxy, the one it saw."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and request.app[SERVICES].settings.trust_proxy:
+        return forwarded.split(",")[-1].strip()
+    return request.remote or ""
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AppError("malformed_json") from None
+    if not isinstance(body, dict):
+        raise AppError("malformed_json")
+    return body
+
+
