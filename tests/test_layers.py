@@ -1,0 +1,62 @@
+"""The layering DESIGN.md asks for, checked on the import graph rather than trusted."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute module names a file imports (relative imports resolved against its package)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_room_client_imports_only_the_protocol_from_the_server() -> None:
+    for path in files("room_client"):
+        server_imports = {m for m in imports_of(path) if m.startswith("meeting_server")}
+        assert server_imports <= {"meeting_server", "meeting_server.protocol"}, (path, server_imports)
+
+
+def test_protocol_is_a_leaf() -> None:
+    allowed = set(sys.stdlib_module_names) | {"pydantic", "__future__"}
+    for module in imports_of(ROOT / "meeting_server" / "protocol.py"):
+        assert module.split(".")[0] in allowed, module
+
+
+def test_domain_is_pure() -> None:
+    forbidden = {"asyncio", "sqlalchemy", "aiohttp", "socketio", "pymupdf", "fitz", "socket", "os", "subprocess"}
+    for path in files("meeting_server/domain"):
+        for module in imports_of(path):
+            root = module.split(".")[0]
+            assert root not in forbidden, (path, module)
+            if root == "meeting_server" and module != "meeting_server":
+                assert module.split(".")[1] in {"domain", "protocol", "errors"}, (path, module)
+
+
+def test_transports_change_nothing_but_through_actions() -> None:
+    """REST and socket.io handlers never write to storage themselves (sessions aside, which auth owns)."""
+    for folder in ("meeting_server/api", "meeting_server/signalling"):
+        for path in files(folder):
+            text = path.read_text()
+            assert ".write()" not in text, path
+            assert "session.add(" not in text, path
