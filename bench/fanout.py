@@ -340,7 +340,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             conn.send(("progress", sum(f.joined.is_set() for f in feeds)))
             if opts["batch_pause"]:
                 await asyncio.sleep(opts["batch_pause"])
-        conn.send(("connected", {"joined": sum(feeds[j].joined.is_set() for j in indices),
+        conn.send(("connect", {"joined": sum(feeds[j].joined.is_set() for j in indices),
                                  "wall_s": time.perf_counter() - started, "errors": dict(errors)}))
 
     while True:
@@ -348,6 +348,10 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
         kind = msg[0]
         if kind == "connect":
             await connect(msg[1])
+        elif kind == "ping":
+            with contextlib.suppress(Exception):
+                await feeds[0].call("ping", {}, timeout=60)
+            conn.send(("ping",))
         elif kind == "joined":
             conn.send(("joined", sum(f.joined.is_set() for f in feeds)))
         elif kind == "count":
@@ -568,6 +572,7 @@ class Options:
     batch_pause: float
     connect_timeout: float
     join_wait: float
+    join_budget: int
     size_timeout: float
     settle_timeout: float
     server_url: str | None
@@ -592,6 +597,17 @@ async def wait_quiet(pids: list[int], limit_s: float, threshold: float = 0.10) -
         calm = calm + 1 if used < threshold * 0.5 else 0
         if calm >= 2:
             break
+    return time.monotonic() - started
+
+
+async def drain(server_pids: list[int], probe: Worker, limit_s: float = 60) -> float:
+    """Wait until the server has written out what it queued: its CPU goes quiet, or (no pid known) the probe's
+    first socket answers a ping, which the server queues behind everything sent to that socket before."""
+    if server_pids:
+        return await wait_quiet(server_pids, limit_s, threshold=0.25)
+    started = time.monotonic()
+    with contextlib.suppress(Exception):
+        await probe.ask("ping", wait_s=limit_s)
     return time.monotonic() - started
 
 
@@ -652,28 +668,38 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         for wk in workers:  # imports done, sockets not yet open
             await wk.expect("ready", 60)
         connect_started = time.perf_counter()
-        probe.send("connect", [0])
-        first = await probe.expect("connected", opts.connect_timeout + 10)
-        for wk in workers[1:]:
-            wk.send("connect", list(range(wk.size)))
-        pending = set(workers[1:])
-        connected: list[dict[str, Any]] = [first]
-        last_report = time.perf_counter()
-        while pending:
-            for wk in list(pending):
-                if not wk.inbox.empty():
-                    connected.append(await wk.expect("connected", 1))
-                    pending.discard(wk)
-            if time.perf_counter() - last_report > 5:
-                joined_now = 1 + sum(wk.progress for wk in workers[1:])
-                out["joined_so_far"] = joined_now
-                print(f"    ... {joined_now}/{n} joined after {time.perf_counter() - connect_started:.0f} s",
-                      flush=True)
+        connect_wait = 2 * opts.connect_timeout + 10
+        connected: list[dict[str, Any]] = [await probe.ask("connect", [0], wait_s=connect_wait)]
+        # Rounds of joins. A join costs the server one presence message per member already in the meeting,
+        # so a round takes at most --join-budget such messages; between rounds, wait for the server to
+        # drain its socket queues, lest a delegate's ping queue up behind presence for 20 s and it drop.
+        queue = [(wk, i) for i in range(max((wk.size for wk in workers[1:]), default=0))
+                 for wk in workers[1:] if i < wk.size]
+        rounds: list[list[float]] = []
+        done, last_report = 1, time.perf_counter()
+        while queue:
+            size = max(1, min(opts.batch * len(workers[1:]), opts.join_budget // max(1, done)))
+            take, queue = queue[:size], queue[size:]
+            round_started = time.perf_counter()
+            cpu_round = proc_cpu_s(server_pid) if server_pid else None
+            by_worker: dict[Worker, list[int]] = {}
+            for wk, i in take:
+                by_worker.setdefault(wk, []).append(i)
+            connected += await asyncio.gather(*(wk.ask("connect", idx, wait_s=connect_wait)
+                                                for wk, idx in by_worker.items()))
+            drained = await drain([server_pid] if server_pid else [], probe)
+            done += len(take)
+            cpu_used = (proc_cpu_s(server_pid) or 0) - cpu_round if server_pid and cpu_round is not None else None
+            rounds.append([done, len(take), round(time.perf_counter() - round_started, 2), round(drained, 2),
+                           round(cpu_used, 2) if cpu_used is not None else None])
+            out["joined_so_far"] = done
+            if time.perf_counter() - last_report > 10:
+                print(f"    ... {done}/{n} joined after {time.perf_counter() - connect_started:.0f} s "
+                      f"(rounds of {len(take)})", flush=True)
                 last_report = time.perf_counter()
-            await asyncio.sleep(0.05)
+        out["join_rounds"] = {"columns": ["joined", "batch", "wall_s", "drain_s", "server_cpu_s"], "rows": rounds}
         if len(probe_cookies) > 1:
-            probe.send("connect", [1])
-            connected.append(await probe.expect("connected", opts.connect_timeout + 10))
+            connected.append(await probe.ask("connect", [1], wait_s=connect_wait))
         errors: Counter[str] = Counter()
         for c in connected:
             errors.update(c["errors"])
@@ -987,6 +1013,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--batch-pause", type=float, default=0.05, help="pause between batches, s (default %(default)s)")
     add("--connect-timeout", type=float, default=60.0,
         help="per socket connect+join, s (default %(default)s)")
+    add("--join-budget", type=int, default=20000,
+        help="presence messages the server may owe per round of joins; a round joins "
+             "min(batch x workers, budget / members) delegates (default %(default)s)")
     add("--join-wait", type=float, default=60.0,
         help="after the last connect call, how long to wait for dropped sockets to rejoin, s "
              "(default %(default)s)")
@@ -1016,6 +1045,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(sizes=sizes, changes=a.changes, warmup=a.warmup, interval=a.interval, workers=a.workers,
                    batch=a.batch, batch_pause=a.batch_pause,
                    connect_timeout=a.connect_timeout, join_wait=a.join_wait,
+                   join_budget=a.join_budget,
                    size_timeout=a.size_timeout,
                    settle_timeout=a.settle_timeout, server_url=a.server_url, server_pid=a.server_pid,
                    database_url=a.database_url, deflate=a.deflate,
