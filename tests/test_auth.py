@@ -114,3 +114,18 @@ async def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(tmp_p
         assert body["error"]["code"] == "invalid_credentials"  # another hall behind the same proxy
     finally:
         await server.stop()
+
+
+async def test_device_token_is_never_stored_in_clear(any_server: LiveServer) -> None:
+    from sqlalchemy import text
+
+    site_id = await any_server.create_site("Phòng họp UBND xã Kháng Nhật")
+    admin = await any_server.admin()
+    key = {"Idempotency-Key": "issue-token-once-0001"}
+    status, first = await admin.post(f"/api/sites/{site_id}/token", headers=key)
+    status, again = await admin.post(f"/api/sites/{site_id}/token", headers=key)
+    assert "token" in first and "token" not in again and again["token_issued_at"] == first["token_issued_at"]
+    async with any_server.services.db.read() as session:  # type: ignore[union-attr]
+        for table in ("sites", "commands", "audit_log"):
+            rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
+            assert first["token"] not in repr(rows), table

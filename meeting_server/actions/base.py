@@ -111,6 +111,7 @@ class ActionSpec:
     permission: str
     handler: Handler
     summary: str
+    secret_fields: tuple[str, ...] = ()  # left out of the answer kept for retries: never stored in clear
 
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
@@ -122,12 +123,13 @@ class ActionSpec:
 REGISTRY: dict[str, ActionSpec] = {}
 
 
-def action(name: str, schema: type[Schema], permission: str) -> Callable[[Handler], Handler]:
+def action(name: str, schema: type[Schema], permission: str,
+           secret_fields: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise ValueError(f"action {name} registered twice")
         summary = (handler.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary)
+        REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields)
         return handler
 
     return register
@@ -211,7 +213,8 @@ async def run_action(
                     ctx.meeting_role = require_visible(actor, ctx.meeting)
             result = await spec.handler(ctx, payload)
             if command_id:
-                await security.remember_answer(session, actor_key, command_id, name, result)
+                kept = {k: v for k, v in result.items() if k not in spec.secret_fields}
+                await security.remember_answer(session, actor_key, command_id, name, kept)
     except IntegrityError:
         if command_id:
             # The same command raced itself (two nodes, or a retry while the first was in flight).

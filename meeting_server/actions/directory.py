@@ -184,9 +184,12 @@ def _disconnect_site(ctx: Context, site_id: str, reason: str) -> None:
     ctx.after_commit(disconnect)
 
 
-@action("site.issue_token", SiteRef, "admin")
+@action("site.issue_token", SiteRef, "admin", secret_fields=("token",))
 async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
-    """Issue a new device token for the site's room PC; the previous token stops working."""
+    """Issue a new device token for the site's room PC; the previous token stops working.
+
+    The token is shown in this answer only: a retry with the same Idempotency-Key gets the answer without it,
+    since answers kept for retries are stored and tokens are never stored in clear."""
     row = await store.get_site(ctx.session, cmd.site_id)
     had_token = row.token_hash is not None
     token = "st_" + secrets.token_urlsafe(32)
