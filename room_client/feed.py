@@ -177,8 +177,11 @@ class MeetingFeed:
                 await self._take(answer)
 
     async def _on_presence(self, message: dict[str, Any]) -> None:
-        if message.get("meeting_id") == self.meeting_id:
-            self.presence = message.get("online", [])
+        if message.get("meeting_id") != self.meeting_id:
+            return
+        gone = {(e["kind"], e["id"]) for e in [*message.get("left", []), *message.get("online", [])]}
+        kept = [e for e in self.presence if (e["kind"], e["id"]) not in gone]
+        self.presence = kept + list(message.get("online", []))
 
     async def _on_revoked(self, message: dict[str, Any]) -> None:
         self.revoked = message.get("reason", "revoked")

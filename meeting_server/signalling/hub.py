@@ -81,6 +81,8 @@ class Hub:
             ping_timeout=20,
         )
         self.presence = Presence()
+        self.presence_delay = 0.3  # seconds of presence changes gathered into one message
+        self._presence_flushes: dict[str, asyncio.TimerHandle] = {}
         self.connections: dict[str, Connection] = {}
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
@@ -186,7 +188,7 @@ class Hub:
         if previous is None:
             conn.meetings[payload.meeting_id] = role
             self.presence.join(payload.meeting_id, actor.kind, actor.id, actor.name, role)
-            await self._emit_presence(payload.meeting_id)  # on every device, so device counts stay true
+            self._schedule_presence(payload.meeting_id)
         conn.meetings[payload.meeting_id] = role
         return {"ok": True, **answer, "presence": self.presence.online(payload.meeting_id)}
 
@@ -219,11 +221,18 @@ class Hub:
         conn.meetings.pop(meeting_id, None)
         actor = conn.identity.actor
         self.presence.leave(meeting_id, actor.kind, actor.id)
-        await self._emit_presence(meeting_id)
+        self._schedule_presence(meeting_id)
 
-    async def _emit_presence(self, meeting_id: str) -> None:
-        await self.sio.emit(p.PRESENCE, {"meeting_id": meeting_id, "online": self.presence.online(meeting_id)},
-                            room=meeting_room(meeting_id))
+    def _schedule_presence(self, meeting_id: str) -> None:
+        if meeting_id not in self._presence_flushes:
+            self._presence_flushes[meeting_id] = asyncio.get_running_loop().call_later(
+                self.presence_delay, lambda: asyncio.ensure_future(self._flush_presence(meeting_id)))
+
+    async def _flush_presence(self, meeting_id: str) -> None:
+        self._presence_flushes.pop(meeting_id, None)
+        changes = self.presence.take_changes(meeting_id)
+        if changes is not None:
+            await self.sio.emit(p.PRESENCE, {"meeting_id": meeting_id, **changes}, room=meeting_room(meeting_id))
 
     # ---- Notifier: called by actions after commit ---------------------------------------------------------
 
@@ -269,6 +278,9 @@ class Hub:
     async def close_all(self) -> None:
         """On shutdown, close every socket at once, so clients reconnect to the next process immediately
         instead of talking to one that no longer serves them."""
+        for handle in self._presence_flushes.values():
+            handle.cancel()
+        self._presence_flushes.clear()
         for sid in list(self.connections):
             await self.sio.disconnect(sid)
 

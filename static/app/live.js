@@ -103,7 +103,7 @@ class LiveConnection {
     });
     socket.on('presence', (msg) => {
       const ch = msg && this.channels.get(msg.meeting_id);
-      if (ch) ch.setPresence(msg.online || []);
+      if (ch) ch.changePresence(msg.online || [], msg.left || []);
     });
     socket.on('session:revoked', (msg) => {
       this.stop();
@@ -251,6 +251,15 @@ export class MeetingChannel {
   setPresence(list) {
     this.presence = Array.isArray(list) ? list : [];
     if (this.handlers.onPresence) this.handlers.onPresence(this.presence);
+  }
+
+  // The server sends what changed: entries to upsert by (kind, id) and keys that left.
+  changePresence(online, left) {
+    const key = (e) => `${e.kind}:${e.id}`;
+    const gone = new Set([...left, ...online].map(key));
+    const merged = [...this.presence.filter((e) => !gone.has(key(e))), ...online];
+    merged.sort((a, b) => (a.kind !== 'site') - (b.kind !== 'site') || String(a.name).localeCompare(String(b.name), 'vi'));
+    this.setPresence(merged);
   }
 
   connectionChanged(state) {
