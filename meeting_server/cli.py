@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import logging
@@ -107,13 +108,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def make() -> web.Application:
         if not args.no_migrate:
             await _migrate(settings)
-        return create_app(build_services(settings))
+        app = create_app(build_services(settings))
+        app.on_startup.append(_tune_gc)
+        return app
 
     if args.check:
         return asyncio.run(_check(make, settings))
     print(f"Đang phục vụ tại / serving on http://{settings.host}:{settings.port}", flush=True)
     web.run_app(make(), host=settings.host, port=settings.port, print=None, access_log=None)
     return 0
+
+
+async def _tune_gc(_app: web.Application) -> None:
+    """With a thousand sockets open, a full garbage collection walks every one of their objects and stalls
+    the loop for 200+ ms, the largest part of the fan-out p99 (bench/results). Objects alive after start-up
+    are frozen out of collection, and younger generations are collected less often."""
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 50)
 
 
 async def _check(make: Any, settings: Settings) -> int:

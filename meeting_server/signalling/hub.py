@@ -23,6 +23,7 @@ from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..storage.meetings import public_event
 from ..views import catch_up
+from .fanout import LocalManager, RedisManager
 from .presence import Presence
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Hub:
         self.services = services
         self.auth = auth
         settings = services.settings
-        manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+        manager = RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             cors_allowed_origins=[],  # the Origin is checked in connect(), with a clear error
