@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import multiprocessing as mp
@@ -127,6 +128,19 @@ def system_busy_s() -> float:
     return (sum(parts[:8]) - idle) / CLK_TCK
 
 
+def code_version() -> dict[str, Any]:
+    """The product's commit, and whether its files differ from it (others may be editing the tree)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "meeting_server", "room_client").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip() or None,
+            "subject": git("log", "-1", "--format=%s").strip() or None, "uncommitted_product_files": dirty}
+
+
 def machine_info() -> dict[str, Any]:
     model = ""
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
@@ -223,10 +237,10 @@ PRESENCE_BYTES = [0]  # presence JSON received by this worker process, all its s
 def install_presence_skim(parse: bool) -> None:
     """Count the presence payloads this process receives and, unless `parse`, skip decoding them.
 
-    Every join makes the server send the whole online list to everyone already in the meeting: O(N^2)
-    messages and O(N^3) bytes while N delegates join. A real tablet decodes only its own share; here N
-    sockets share one core, so decoding them all would make the load generator, not the server, the
-    bottleneck. Skimmed messages reach MeetingFeed as an empty list for no meeting (ignored by it).
+    Servers before commit 88a294f sent the whole online list to everyone already in the meeting on every
+    join: O(N^2) messages and O(N^3) bytes while N delegates join (34 GiB at N=1000). A real tablet decodes
+    only its own share; here N sockets share one core, so decoding it all made the load generator, not the
+    server, the bottleneck. Skimmed messages reach MeetingFeed as an empty change for no meeting (ignored).
     """
     import json as std_json
 
@@ -315,7 +329,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             inbox.put_nowait(("stop",))
 
     loop.add_reader(conn.fileno(), readable)
-    install_presence_skim(bool(opts.get("parse_presence")))
+    install_presence_skim(not opts.get("skim_presence"))
     feed_class = _timed_feed_class()
     feeds = [feed_class(url, meeting_id, cookie=c) for c in cookies]
     if opts.get("deflate"):
@@ -352,6 +366,10 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             with contextlib.suppress(Exception):
                 await feeds[0].call("ping", {}, timeout=60)
             conn.send(("ping",))
+        elif kind == "freeze":  # the sockets are long-lived: keep them out of the measured window's GC passes
+            gc.collect()
+            gc.freeze()
+            conn.send(("freeze",))
         elif kind == "joined":
             conn.send(("joined", sum(f.joined.is_set() for f in feeds)))
         elif kind == "count":
@@ -573,13 +591,13 @@ class Options:
     connect_timeout: float
     join_wait: float
     join_budget: int
-    size_timeout: float
+    size_timeout: float | None  # None: auto, max(180, 0.4 s per delegate)
     settle_timeout: float
     server_url: str | None
     server_pid: int | None
     database_url: str | None
     deflate: bool
-    parse_presence: bool
+    skim_presence: bool
     nice: int
     profile: bool
     stamp: str
@@ -598,6 +616,11 @@ async def wait_quiet(pids: list[int], limit_s: float, threshold: float = 0.10) -
         if calm >= 2:
             break
     return time.monotonic() - started
+
+
+def size_timeout(opts: Options, n: int) -> float:
+    """Joining N delegates costs the server O(N^2) presence messages, so the default limit grows with N."""
+    return opts.size_timeout if opts.size_timeout else max(180.0, 0.4 * n)
 
 
 async def drain(server_pids: list[int], probe: Worker, limit_s: float = 60) -> float:
@@ -655,7 +678,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         out["phase"] = "connect"
         cookies = seeded["delegate_cookies"]
         wopts = {"batch": opts.batch, "batch_pause": opts.batch_pause, "deflate": opts.deflate, "nice": 0,
-                 "connect_timeout": opts.connect_timeout, "parse_presence": opts.parse_presence}
+                 "connect_timeout": opts.connect_timeout, "skim_presence": opts.skim_presence}
         probe_cookies = [cookies[0], cookies[-1]] if n >= 2 else cookies[:1]
         load = cookies[1:-1] if n >= 2 else []
         probe = Worker("probe", url, seeded["meeting_id"], probe_cookies, wopts)
@@ -678,7 +701,9 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         rounds: list[list[float]] = []
         done, last_report = 1, time.perf_counter()
         while queue:
-            size = max(1, min(opts.batch * len(workers[1:]), opts.join_budget // max(1, done)))
+            size = opts.batch * max(1, len(workers[1:]))
+            if opts.join_budget > 0:
+                size = max(1, min(size, opts.join_budget // max(1, done)))
             take, queue = queue[:size], queue[size:]
             round_started = time.perf_counter()
             cpu_round = proc_cpu_s(server_pid) if server_pid else None
@@ -729,6 +754,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
 
         chair = MeetingFeed(url, seeded["meeting_id"], cookie=seeded["chair_cookie"])
         await chair.connect(timeout=opts.connect_timeout)
+        await asyncio.gather(*(wk.ask("freeze", wait_s=60) for wk in workers))
         out["phase"] = "quiesce"
         out["quiesce_s"] = round(await wait_quiet(pids, 60), 2)
 
@@ -829,8 +855,8 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             "presence_per_delegate": {
                 "messages_mean": round(sum(presence_msgs) / max(1, len(presence_msgs)), 1),
                 "mib_total": round(presence_bytes / 2**20, 1),
-                "kib_mean": round(presence_bytes / 1024 / max(1, len(presence_msgs)), 1),
-                "decoded": opts.parse_presence},
+                "kib_per_delegate": round(presence_bytes / 1024 / max(1, len(presence_msgs)), 1),
+                "decoded": not opts.skim_presence},
             "window_s": round(window, 2),
             "server_cpu_s_fanout": round(server_cpu, 3) if server_cpu is not None else None,
             "server_cpu_us_per_delivery": round(1e6 * server_cpu / max(1, len(lat)), 1)
@@ -843,11 +869,20 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 await asyncio.to_thread(spy.wait, opts.changes * opts.interval + 30)
             out["profile"] = {"path": str(spy_path.relative_to(ROOT)), **summarize_collapsed(spy_path)}
+        rows = []
+        for s in measured:
+            v = sorted(per_change[s["seq"]])
+            ms = [round(1000 * x, 1) for x in (v[0], v[len(v) // 2], v[-1])] if v else [None] * 3
+            rows.append([s["seq"], round(1000 * (s["t_ack"] - s["t_send"]), 1), *ms, len(v),
+                         round(s["t_send"], 4)])
+        out["per_change"] = {"columns": ["seq", "ack_ms", "first_ms", "median_ms", "last_ms", "received",
+                                         "t_send_unix"],
+                             "rows": rows}
         lost = expected - len(lat)
         out["status"] = "ok" if lost == 0 else f"lost {lost} of {expected} deliveries"
         out["phase"] = "done"
     except asyncio.CancelledError:
-        out["status"] = f"timeout after {opts.size_timeout:.0f} s in phase {out.get('phase')}"
+        out["status"] = f"timeout after {size_timeout(opts, n):.0f} s in phase {out.get('phase')}"
         raise
     except Exception as exc:
         out["status"] = f"error in phase {out.get('phase')}: {type(exc).__name__}: {exc}"[:400]
@@ -909,6 +944,24 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def join_table(rows: list[dict[str, Any]]) -> str:
+    head = ["N", "joined", "connect s", "rounds", "server CPU s (seed→joined)", "presence received MiB",
+            "presence per delegate KiB", "disconnects", "RSS MB joined"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        c = r.get("connect", {})
+        pres = r.get("presence_per_delegate", {})
+        mib = pres.get("mib_total", c.get("presence_mib_total"))
+        per = pres.get("kib_per_delegate")
+        lines.append("| " + " | ".join([
+            str(r["n"]), fmt(c.get("joined", r.get("joined_so_far"))), fmt(c.get("wall_s"), 1),
+            fmt(len(r.get("join_rounds", {}).get("rows", [])) or None), fmt(r.get("server_cpu_s_seed_to_joined"), 1),
+            fmt(mib, 0), fmt(per, 0),
+            fmt(r.get("deliveries", {}).get("disconnects", c.get("disconnects"))),
+            fmt(r.get("server_rss_mb_joined"), 0)]) + " |")
+    return "\n".join(lines)
+
+
 def goal_line(rows: list[dict[str, Any]]) -> str:
     at = [r for r in rows if r["n"] == GOAL_N]
     if not at:
@@ -920,8 +973,17 @@ def goal_line(rows: list[dict[str, Any]]) -> str:
     elif p99 <= GOAL_P99_MS and r.get("status") == "ok":
         verdict = f"MET (p99 {p99:.1f} ms)"
     else:
-        verdict = f"MISSED (p99 {p99:.1f} ms, status {r.get('status')})"
+        verdict = (f"MISSED (p99 {p99:.1f} ms; last joiner on the idle probe p99 "
+                   f"{fmt(r.get('probe_last_joiner_ms', {}).get('p99'), 1)} ms; status {r.get('status')})")
     return f"Goal: p99 ≤ {GOAL_P99_MS:.0f} ms at N={GOAL_N} on this {os.cpu_count()}-core machine: {verdict}."
+
+
+def code_line(code: dict[str, Any]) -> str:
+    dirty = code.get("uncommitted_product_files")
+    line = f"Code: commit {code.get('commit')} ({code.get('subject')})" + (
+        "" if dirty is None else f", uncommitted changes in {', '.join(dirty)}" if dirty
+        else ", no uncommitted product changes") + "."
+    return line + (f" {code['note']}" if code.get("note") else "")
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -933,6 +995,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} × {m['cpu_model']}, {m['mem_total_mb']} MiB, Python {m['python']}, "
         f"kernel {m['kernel']}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         f"Load average before the run: {', '.join(f'{x:.2f}' for x in m['loadavg'])}.",
+        code_line(report.get("code", {})),
         "",
         f"Server, {o['workers']} delegate worker processes, one probe process and the chair all share these "
         f"{m['nproc']} cores: client CPU competes with the server's (see `cli CPU s`, and `other CPU s` for "
@@ -944,6 +1007,11 @@ def markdown(report: dict[str, Any]) -> str:
         table(report["sizes"]),
         "",
         goal_line(report["sizes"]),
+        "",
+        "Joining (before the fan-out window): what assembling the meeting cost, with the presence messages "
+        "the delegates received.",
+        "",
+        join_table(report["sizes"]),
         "",
         "Columns: `last-joiner p99` is one delegate, joined after all others, in the lightly loaded probe "
         "process; the server writes to a room's sockets in join order, so this is the server-side tail with "
@@ -975,23 +1043,30 @@ def print_row_detail(r: dict[str, Any]) -> None:
 
 async def main_async(opts: Options) -> int:
     report: dict[str, Any] = {"started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                              "machine": machine_info(), "options": vars(opts).copy(), "sizes": []}
+                              "machine": machine_info(), "code": code_version(), "options": vars(opts).copy(),
+                              "sizes": []}
     m = report["machine"]
     print(f"fan-out bench: {m['nproc']} cores ({m['cpu_model']}), Python {m['python']}, "
           + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if k.startswith(("aiohttp", "python-"))))
     print(f"server, {opts.workers} delegate workers, a probe and the chair share these {m['nproc']} cores; "
           f"load average now {m['loadavg'][0]:.2f}")
+    code = report["code"]
+    print(f"code at {code['commit']} ({code['subject']})"
+          + (f"; uncommitted: {', '.join(code['uncommitted_product_files'])}"
+             if code["uncommitted_product_files"] else ""))
     for n in opts.sizes:
         out: dict[str, Any] = {"n": n}
         report["sizes"].append(out)
         print(f"N={n}: seeding, starting the server, joining {n} delegates ...", flush=True)
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(run_size(n, opts, out), opts.size_timeout)
+            await asyncio.wait_for(run_size(n, opts, out), size_timeout(opts, n))
         print(f"  N={n}: {out.get('status')}")
         print_row_detail(out)
     print()
     print(table(report["sizes"]))
     print(goal_line(report["sizes"]))
+    print()
+    print(join_table(report["sizes"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     base = RESULTS / f"fanout-{opts.stamp}"
     base.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -1013,13 +1088,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--batch-pause", type=float, default=0.05, help="pause between batches, s (default %(default)s)")
     add("--connect-timeout", type=float, default=60.0,
         help="per socket connect+join, s (default %(default)s)")
-    add("--join-budget", type=int, default=20000,
-        help="presence messages the server may owe per round of joins; a round joins "
-             "min(batch x workers, budget / members) delegates (default %(default)s)")
+    add("--join-budget", type=int, default=0,
+        help="if > 0, a round joins at most budget / members delegates, for servers that send the full "
+             "presence list on every join (20000 worked for those); default 0: rounds of batch x workers")
     add("--join-wait", type=float, default=60.0,
         help="after the last connect call, how long to wait for dropped sockets to rejoin, s "
              "(default %(default)s)")
-    add("--size-timeout", type=float, default=180.0, help="overall limit per size, s (default %(default)s)")
+    add("--size-timeout", type=float, default=None,
+        help="overall limit per size, s (default max(180, 0.4 x N): 400 s at N=1000)")
     add("--settle-timeout", type=float, default=20.0,
         help="how long after the last change to wait for deliveries, s (default %(default)s)")
     add("--server-url", help="use this running server instead of starting one per size")
@@ -1027,8 +1103,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--database-url", help="with --server-url: the server's database, for seeding "
                                "(default MS_DATABASE_URL, or the SQLite file in MS_DATA_DIR)")
     add("--deflate", action="store_true", help="delegates ask for permessage-deflate, as browsers do")
-    add("--parse-presence", action="store_true",
-        help="delegates decode every presence message (default: counted, not decoded; see README)")
+    add("--skim-presence", action="store_true",
+        help="delegates count presence bytes without decoding them (for servers that send the full list "
+             "on every join; see README)")
     add("--nice", type=int, default=0, help="niceness of the load workers (default %(default)s)")
     add("--profile", action="store_true", help="py-spy record the server during the fan-out window")
     add("--keep-tmp", action="store_true", help="keep each size's temporary data dir and server log")
@@ -1049,7 +1126,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
                    size_timeout=a.size_timeout,
                    settle_timeout=a.settle_timeout, server_url=a.server_url, server_pid=a.server_pid,
                    database_url=a.database_url, deflate=a.deflate,
-                   parse_presence=a.parse_presence, nice=a.nice, profile=a.profile,
+                   skim_presence=a.skim_presence, nice=a.nice, profile=a.profile,
                    stamp=stamp, keep_tmp=a.keep_tmp)
 
 
