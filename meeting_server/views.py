@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .actions.base import Services
+from .auth import actor_of_user
 from .documents.invitation import InvitationData
 from .domain.actors import Actor
 from .domain.meetings import MeetingState, meeting_role, require_visible
@@ -80,15 +81,13 @@ async def participants(services: Services, actor: Actor, meeting_id: str) -> dic
     for user in [*direct.values(), *by_unit]:
         if user.id in people:
             continue
-        role = "chair" if user.id == state.chair_id else "secretary" if user.id == state.secretary_id else (
-            "observer" if "observer" in user.roles and "delegate" not in user.roles else "delegate")
         people[user.id] = {
             "id": user.id,
             "full_name": user.full_name,
             "title": user.title,
             "unit_id": user.unit_id,
             "unit_name": units.get(user.unit_id or "", {}).get("name", ""),
-            "role": role,
+            "role": meeting_role(actor_of_user(user), state),
             "invited_via": "unit" if user.id not in direct else "direct",
         }
     return {"people": list(people.values()), "sites": [dict(s) for s in state.sites]}

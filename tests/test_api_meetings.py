@@ -98,3 +98,21 @@ async def test_errors_speak_english_when_asked(any_server: LiveServer) -> None:
     anon_vi = await any_server.client()
     status, body = await anon_vi.get("/api/meetings")
     assert body["error"]["message"] == "Bạn cần đăng nhập để tiếp tục."
+
+
+async def test_participants_lists_people_invited_directly_and_by_unit(any_server: LiveServer) -> None:
+    commune = await any_server.create_unit("Xã Sầm Dương")
+    head = await any_server.create_user("tp.noivu", "Vũ Thị Thanh", ["delegate"])
+    await any_server.create_user("ct.samduong", "Hà Văn Lợi", ["delegate"], unit_id=commune)
+    await any_server.create_user("kt.samduong", "Triệu Văn Kiên", ["site_operator"], unit_id=commune)
+    site = await any_server.create_site("Phòng họp UBND xã Sầm Dương", unit_id=commune)
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[head["id"]], invited_unit_ids=[commune], site_ids=[site])
+    reader = await any_server.client("tp.noivu")
+    status, body = await reader.get(f"/api/meetings/{meeting['id']}/participants")
+    assert status == 200
+    by_name = {p["full_name"]: p for p in body["people"]}
+    assert by_name["Vũ Thị Thanh"]["invited_via"] == "direct" and by_name["Vũ Thị Thanh"]["role"] == "delegate"
+    assert by_name["Hà Văn Lợi"]["invited_via"] == "unit" and by_name["Hà Văn Lợi"]["unit_name"] == "Xã Sầm Dương"
+    assert by_name["Triệu Văn Kiên"]["role"] == "delegate"  # invited with the whole commune
+    assert body["sites"] == [{"id": site, "name": "Phòng họp UBND xã Sầm Dương", "unit_id": commune}]

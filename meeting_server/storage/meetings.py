@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.meetings import Audience, Event, MeetingState, apply
@@ -170,13 +170,3 @@ async def candidate_ids(
     else:
         query = query.order_by(MeetingRow.starts_at.desc())
     return list((await session.execute(query.limit(500))).scalars())
-
-
-async def count_events(session: AsyncSession, meeting_id: str) -> int:
-    return int(
-        (
-            await session.execute(
-                select(func.count()).select_from(MeetingEventRow).where(MeetingEventRow.meeting_id == meeting_id)
-            )
-        ).scalar_one()
-    )
