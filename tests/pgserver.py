@@ -14,7 +14,7 @@ Typical use from a session-scoped fixture::
 
     bindir = find_pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL binaries not installed")
+        pytest.fail("PostgreSQL binaries missing: `make test` installs them")
     server = PostgresServer(bindir)
     server.start()
     url = await server.create_database("meeting_test")  # postgresql+asyncpg://...

@@ -22,7 +22,7 @@ VIETNAMESE = "Ủy ban nhân dân huyện Sơn Dương"
 async def test_throwaway_cluster_roundtrip() -> None:
     bindir = find_pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb/pg_ctl) not installed")
+        pytest.fail("PostgreSQL server binaries (initdb/pg_ctl) missing: `make test` installs them")
 
     server = PostgresServer(bindir)
     t0 = time.monotonic()
