@@ -39,6 +39,14 @@ def actor_of_site(row: SiteRow) -> Actor:
     return Actor(kind="site", id=row.id, name=row.name, unit_id=row.unit_id)
 
 
+def forwarded_ip(forwarded_for: str, peer: str, trust_proxy: bool) -> str:
+    """The client's address: behind a trusted proxy, the last X-Forwarded-For entry (the one the proxy saw;
+    anything before it is what the client claimed), else the peer."""
+    if forwarded_for and trust_proxy:
+        return forwarded_for.split(",")[-1].strip()
+    return peer
+
+
 class LoginLimiter:
     """Sliding windows of failed attempts. Per process: behind several nodes, each counts its own."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ..actions import Services
-from ..auth import Authenticator, Identity
+from ..auth import Authenticator, Identity, forwarded_ip
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError, pick_lang
 from ..signalling.hub import Hub
@@ -37,10 +37,8 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 
 def client_ip(request: web.Request) -> str:
     """The address failed sign-ins are counted against; behind a trusted proxy, the one it saw."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and request.app[SERVICES].settings.trust_proxy:
-        return forwarded.split(",")[-1].strip()
-    return request.remote or ""
+    return forwarded_ip(request.headers.get("X-Forwarded-For", ""), request.remote or "",
+                        request.app[SERVICES].settings.trust_proxy)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .. import protocol as p
 from ..actions import run_action
 from ..actions.base import Services, describe_validation
-from ..auth import COOKIE, Authenticator, Identity
+from ..auth import COOKIE, Authenticator, Identity, forwarded_ip
 from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..storage.meetings import public_event
@@ -209,8 +209,10 @@ class Hub:
     async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
         await self._require_valid(conn)
         environ = self.sio.get_environ(sid) or {}
+        ip = forwarded_ip(environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""),
+                          self.services.settings.trust_proxy)
         result = await run_action(self.services, conn.identity.actor, payload.action, payload.args,
-                                  command_id=payload.command_id, ip=environ.get("REMOTE_ADDR", ""))
+                                  command_id=payload.command_id, ip=ip)
         return {"ok": True, "result": result}
 
     async def _ping(self, sid: str, conn: Connection, payload: p.PingPayload) -> dict[str, Any]:
