@@ -65,3 +65,33 @@ async def test_server_restart_mid_meeting(database_url: str, tmp_path, request) 
             await feed.close()
         await chair.close()
         await server.stop()
+
+
+async def test_graceful_stop_closes_sockets_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A tablet must not keep talking to a stopping server while its successor already serves changes."""
+    import time
+
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+    seed = LiveServer(database_url, tmp_path)
+    await seed.start()
+    admin = await seed.admin()
+    meeting = await make_meeting(admin, items=1)
+    await seed.stop()
+    server = ServerProcess(database_url, tmp_path)
+    await server.start()
+    api = await ApiClient(server.url).login("admin", "admin-pass-123")
+    feed = MeetingFeed(server.url, meeting["id"], cookie=api.cookie)
+    try:
+        await feed.connect()
+        feed.sio.reconnection = False
+        started = time.monotonic()
+        server.proc.terminate()  # SIGTERM, as systemd does on restart
+        await wait_for(lambda: not feed.sio.connected, timeout=10)
+        closed = time.monotonic() - started
+        await server.proc.wait()
+        exited = time.monotonic() - started
+        assert closed < 2, closed  # the sockets close first, so clients move on at once
+        assert exited < 15, exited  # then the process ends within aiohttp's close handshakes
+    finally:
+        await feed.close()
+        await api.close()

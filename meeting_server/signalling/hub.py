@@ -286,6 +286,7 @@ class Hub:
         self._presence_flushes.clear()
         for sid in list(self.connections):
             await self.sio.disconnect(sid)
+        await self.sio.shutdown()  # stops engine.io's ping/timeout service task
 
     async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
                      session_id: str | None = None, reason: str) -> None:
