@@ -116,3 +116,16 @@ async def test_participants_lists_people_invited_directly_and_by_unit(any_server
     assert by_name["Hà Văn Lợi"]["invited_via"] == "unit" and by_name["Hà Văn Lợi"]["unit_name"] == "Xã Sầm Dương"
     assert by_name["Triệu Văn Kiên"]["role"] == "delegate"  # invited with the whole commune
     assert body["sites"] == [{"id": site, "name": "Phòng họp UBND xã Sầm Dương", "unit_id": commune}]
+
+
+async def test_a_command_id_reused_for_another_action_is_refused(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, items=1)
+    key = {"Idempotency-Key": command_id()}
+    status, _ = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"}, headers=key)
+    assert status == 201
+    status, body = await admin.post(f"/api/meetings/{meeting['id']}/start", headers=key)
+    assert (status, body["error"]["code"]) == (422, "invalid_input")
+    assert "agenda.add_item" in body["error"]["message"]
+    status, snap = await admin.get(f"/api/meetings/{meeting['id']}")
+    assert snap["status"] == "scheduled"

@@ -180,6 +180,14 @@ def _check_global(spec: ActionSpec, actor: Actor) -> None:
         raise AppError("forbidden")
 
 
+def _replay(stored_action: str, result: dict[str, Any], name: str) -> dict[str, Any]:
+    """The kept answer of a retried command; an id reused for another action is the client's bug, said so."""
+    if stored_action != name:
+        raise AppError("invalid_input", detail=f"mã lệnh đã dùng cho thao tác {stored_action}",
+                       detail_en=f"the command id was already used for {stored_action}")
+    return dict(result)
+
+
 async def run_action(
     services: Services,
     actor: Actor,
@@ -201,7 +209,7 @@ async def run_action(
             if command_id:
                 previous = await security.stored_answer(session, actor_key, command_id)
                 if previous is not None:
-                    return dict(previous.result)
+                    return _replay(previous.action, previous.result, name)
             ctx = Context(services=services, actor=actor, session=session, ip=ip)
             meeting_id = getattr(payload, "meeting_id", None)
             if spec.permission.startswith("meeting_") and meeting_id:
@@ -221,7 +229,7 @@ async def run_action(
             async with services.db.read() as session:
                 previous = await security.stored_answer(session, actor_key, command_id)
             if previous is not None:
-                return dict(previous.result)
+                return _replay(previous.action, previous.result, name)
         raise AppError("conflict", detail="dữ liệu trùng với bản ghi đã có",
                        detail_en="it clashes with an existing record") from None
     for meeting_id_, entries in ctx._published:
