@@ -107,8 +107,10 @@ def _place(name: str) -> str:
     return name
 
 
-async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> InvitationData:
-    """Everything the giấy mời names, resolved from ids to the names and titles printed on paper."""
+async def invitation_data(services: Services, actor: Actor, meeting_id: str
+                          ) -> tuple[InvitationData, MeetingState]:
+    """Everything the giấy mời names, resolved from ids to the names and titles printed on paper (and the
+    meeting it came from, for the calendar file)."""
     state, _ = await visible_meeting(services, actor, meeting_id)
     async with services.db.read() as session:
         people = await directory.users_by_ids(
@@ -127,7 +129,7 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
                   for uid in state.invitee_ids if (u := people.get(uid))]
     recipients += [f"Ủy ban nhân dân {_lower_first(units[uid]['name'])}" if units[uid]["kind"] == "commune"
                    else units[uid]["name"] for uid in state.invited_unit_ids if uid in units]
-    return InvitationData(
+    data = InvitationData(
         meeting_id=state.id,
         title=state.title,
         starts_at=parse_iso(state.starts_at),
@@ -145,3 +147,4 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         agenda=[(i.title, i.presenter_name, i.planned_minutes) for i in state.agenda],
         issued_at=datetime.now(UTC),
     )
+    return data, state

@@ -12,7 +12,7 @@ from aiohttp import web
 from .. import __version__, views
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
-from ..documents.invitation import InvitationData, render_invitation_pdf
+from ..documents.invitation import render_invitation_pdf
 from ..errors import AppError
 from ..storage import directory, security
 from ..storage.db import parse_iso
@@ -174,7 +174,7 @@ def _filename(title: str, ext: str) -> str:
 @view("GET", "/api/meetings/{meeting_id}/invitation.pdf")
 async def invitation_pdf(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services, _, _, workers = _app(request)
-    data = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
+    data, _ = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     pdf = await workers.run(render_invitation_pdf, data, timeout=30.0)
     return web.Response(body=pdf, content_type="application/pdf",
                         headers={"Content-Disposition": _filename(data.title, "pdf")})
@@ -183,9 +183,7 @@ async def invitation_pdf(request: web.Request, identity: Identity | None) -> web
 @view("GET", "/api/meetings/{meeting_id}/invitation.ics")
 async def invitation_ics(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services = _app(request)[0]
-    data: InvitationData = await views.invitation_data(services, _need(identity).actor,
-                                                       request.match_info["meeting_id"])
-    state, _ = await views.visible_meeting(services, _need(identity).actor, request.match_info["meeting_id"])
+    data, state = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     status = {"cancelled": "CANCELLED", "draft": "TENTATIVE"}.get(state.status, "CONFIRMED")
     agenda = "\n".join(f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes)
                        in enumerate(data.agenda, 1))
