@@ -46,6 +46,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "not_found": (404, "Không tìm thấy {what}.", "{what_en} not found."),
     "conflict": (409, "Đã tồn tại: {detail}", "Already exists: {detail}"),
+    "in_use": (409, "Không thể xóa: {detail}", "Cannot delete: {detail}"),
     "invalid_transition": (
         409,
         "Không thể {action_vi} khi cuộc họp đang ở trạng thái “{status_vi}”.",

@@ -10,6 +10,8 @@ import pytest
 from tests.helpers import LiveServer
 from tests.pgserver import PostgresServer, find_pg_bindir
 
+pytest_plugins = ["tests.browserkit"]  # the `browser` fixture
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:

@@ -7,26 +7,15 @@ Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
+
+from tests.browserkit import login, watch_errors  # the `browser` fixture comes from there too (conftest)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-HAVE_CHROMIUM = CHROMIUM.exists()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 ADMIN_PASSWORD = "admin-pass-123"
@@ -37,31 +26,6 @@ ITEM_1_RENAMED = "Khai mạc hội nghị, giới thiệu đại biểu dự t�
 ITEM_2 = "Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2026"
 ITEM_3 = "Thảo luận tại các điểm cầu xã, thị trấn"
 LIVE_TIMEOUT_MS = 8_000  # pushed over socket.io (meetings:changed, meeting:event); the 60 s poll would miss this
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        pytest.fail("Chromium is missing at /usr/bin/chromium: `make install-test` installs it")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-def watch_errors(page: Page, errors: list[str]) -> None:
-    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-
-
-async def login(page: Page, base_url: str, username: str, password: str) -> None:
-    await page.goto(f"{base_url}/login")
-    await page.get_by_test_id("login-username").fill(username)
-    await page.get_by_test_id("login-password").fill(password)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("upcoming-meetings")).to_be_visible()
-    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
 
 
 async def test_admin_builds_meeting_and_delegate_follows_live(live_server, browser: Browser) -> None:

@@ -143,7 +143,7 @@ async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     """Delete a unit that holds nothing (no child units, sites or users)."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
     if await store.unit_in_use(ctx.session, row.id):
-        raise AppError("conflict", detail="đơn vị vẫn còn đơn vị cấp dưới, điểm cầu hoặc người dùng",
+        raise AppError("in_use", detail="đơn vị vẫn còn đơn vị cấp dưới, điểm cầu hoặc người dùng",
                        detail_en="the unit still has child units, sites or users")
     await ctx.session.delete(row)
     return {"deleted": row.id}
