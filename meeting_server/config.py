@@ -30,6 +30,7 @@ class Settings:
     login_failures_per_ip: int = 30
     login_window_seconds: int = 300
     socket_sweep_seconds: float = 30.0
+    ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules"
@@ -55,6 +56,7 @@ class Settings:
             "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
+            "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

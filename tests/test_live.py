@@ -263,3 +263,22 @@ async def test_my_meetings_list_is_told_when_a_meeting_is_scheduled_for_me(any_s
     finally:
         for sio in sockets:
             await sio.disconnect()
+
+
+async def test_websocket_compression_is_declined_unless_configured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import aiohttp
+
+    for enabled in (False, True):
+        server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / f'c{enabled}.sqlite3'}", tmp_path,
+                            settings_overrides={"ws_compression": enabled})
+        await server.start()
+        try:
+            admin = await server.admin()
+            url = f"{server.url}/socket.io/?EIO=4&transport=websocket"
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http, http.ws_connect(
+                    url, compress=15, headers={"Cookie": admin.cookie}) as ws:
+                assert bool(ws.compress) is enabled
+                opening = await ws.receive_str()
+                assert opening.startswith("0{")  # engine.io still talks over the uncompressed socket
+        finally:
+            await server.stop()
