@@ -8,10 +8,14 @@ never waits on a slow tablet and keeps the per-socket order the same.
 
 from __future__ import annotations
 
+import asyncio
+from importlib.metadata import version
 from typing import Any
 
 import socketio
+from engineio import exceptions as engineio_exceptions
 from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
 from socketio import packet
 
 
@@ -48,3 +52,37 @@ class RedisManager(socketio.AsyncRedisManager, SequentialEmit):
     The pub/sub manager publishes in its own emit and delivers with `super().emit` when the message comes
     back from Redis; listing SequentialEmit after it puts the task-free delivery exactly there (the MRO runs
     AsyncRedisManager, AsyncPubSubManager, SequentialEmit, AsyncManager)."""
+
+
+async def _poll(self: AsyncSocket) -> list[eio_packet.Packet]:
+    """engine.io's AsyncSocket.poll (python-engineio 4.x) with `asyncio.timeout` in place of `asyncio.wait_for`.
+
+    Every socket's writer waits here once per message; on Python 3.11 wait_for wraps each wait in a new task,
+    which at a 1000-socket meeting was the largest single cost of a broadcast (bench/results/experiments).
+    Behaviour is the same: a timeout or a cancellation ends the writer with QueueEmpty, None closes it."""
+    try:
+        async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
+            packets = [await self.queue.get()]
+        self.queue.task_done()
+    except (TimeoutError, asyncio.CancelledError):
+        raise engineio_exceptions.QueueEmpty() from None
+    if packets == [None]:
+        return []
+    while True:
+        try:
+            pkt = self.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            break
+        self.queue.task_done()
+        if pkt is None:
+            self.queue.put_nowait(None)
+            break
+        packets.append(pkt)
+    return packets
+
+
+def install_fast_poll() -> None:
+    """Swap in `_poll` for the engine.io versions it was written against (pyproject pins them)."""
+    if not version("python-engineio").startswith("4."):
+        return
+    AsyncSocket.poll = _poll

@@ -23,7 +23,7 @@ from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..storage.meetings import public_event
 from ..views import catch_up
-from .fanout import LocalManager, RedisManager
+from .fanout import LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class Hub:
         self.auth = auth
         settings = services.settings
         manager = RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
+        install_fast_poll()
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             cors_allowed_origins=[],  # the Origin is checked in connect(), with a clear error
