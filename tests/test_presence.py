@@ -38,15 +38,17 @@ async def test_a_burst_of_joins_is_one_presence_message(live_server: LiveServer)
         await watcher._on_presence(message)
 
     watcher.sio.on("presence", counting)
+    # A wide gathering window, so the assertion below does not depend on how fast this machine joins eight.
+    live_server.services.notifier.presence_delay = 3.0  # type: ignore[union-attr]
     clients = [await live_server.client(f"xa{n}") for n in range(8)]
     feeds = []
     try:
         messages.clear()
         feeds = list(await asyncio.gather(*(feed_for(live_server, c, meeting["id"]) for c in clients)))
-        await wait_for(lambda: len(watcher.presence) == 9)
-        assert len(messages) <= 3  # gathered: the joins came within a few flush windows
+        await wait_for(lambda: len(watcher.presence) == 9, timeout=15)
+        assert len(messages) <= 2  # eight joins, gathered into one or two messages
         await feeds[0].close()
-        await wait_for(lambda: len(watcher.presence) == 8)
+        await wait_for(lambda: len(watcher.presence) == 8, timeout=15)
         expected = {"Quản trị hệ thống"} | {f"Đại biểu xã {n}" for n in range(1, 8)}
         assert {e["name"] for e in watcher.presence} == expected
     finally:

@@ -136,7 +136,7 @@ class Hub:
         if conn is None:
             return
         for meeting_id in list(conn.meetings):
-            await self._leave_presence(conn, meeting_id)
+            self._leave_presence(conn, meeting_id)
 
     # ---- dispatch -------------------------------------------------------------------------------------
 
@@ -188,7 +188,6 @@ class Hub:
         await self.sio.enter_room(sid, meeting_room(payload.meeting_id))
         await self.sio.enter_room(sid, meeting_room(payload.meeting_id, role))
         if previous is None:
-            conn.meetings[payload.meeting_id] = role
             self.presence.join(payload.meeting_id, actor.kind, actor.id, actor.name, role)
             self._schedule_presence(payload.meeting_id)
         conn.meetings[payload.meeting_id] = role
@@ -204,7 +203,7 @@ class Hub:
         if role is not None:
             await self.sio.leave_room(sid, meeting_room(payload.meeting_id))
             await self.sio.leave_room(sid, meeting_room(payload.meeting_id, role))
-            await self._leave_presence(conn, payload.meeting_id)
+            self._leave_presence(conn, payload.meeting_id)
         return {"ok": True}
 
     async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
@@ -221,7 +220,7 @@ class Hub:
 
     # ---- presence -------------------------------------------------------------------------------------
 
-    async def _leave_presence(self, conn: Connection, meeting_id: str) -> None:
+    def _leave_presence(self, conn: Connection, meeting_id: str) -> None:
         conn.meetings.pop(meeting_id, None)
         actor = conn.identity.actor
         self.presence.leave(meeting_id, actor.kind, actor.id)
