@@ -28,7 +28,8 @@ install: $(VENV)/.installed node_modules/.installed
 
 install-test: $(VENV)/.installed-test node_modules/.installed system-deps
 
-# Chromium (browser tests), poppler-utils (pdftotext checks the PDFs' Vietnamese), Redis (two server
+# Chromium (browser tests), poppler-utils (pdftotext checks the PDFs' Vietnamese), ffmpeg (ffprobe reads the
+# recordings), Redis (two server
 # nodes in one test), fonts that carry Vietnamese, and PostgreSQL only where its binaries are missing.
 # apt-get needs root, as on CI.
 system-deps:
@@ -36,6 +37,7 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
 	[ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

@@ -12,6 +12,10 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -31,10 +35,22 @@ class Settings:
     login_window_seconds: int = 300
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
+    # Media (see docs/media.md)
+    media_max_participants: int = 60  # publishing connections per meeting; one more is refused (media_full)
+    media_video_codec: str = "VP8"  # one codec per server, so frames pass through unchanged: VP8 or H264
+    media_audio_slots: int = 3  # the loudest few a participant hears at once (plus main and chair first)
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""  # coturn use-auth-secret: short-lived credentials per connection
+    turn_ttl_seconds: int = 12 * 3600
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules"
     )
+
+    def __post_init__(self) -> None:
+        if self.media_video_codec not in ("VP8", "H264"):
+            raise ValueError(f"MS_MEDIA_VIDEO_CODEC must be VP8 or H264, not {self.media_video_codec!r}")
 
     @property
     def resolved_database_url(self) -> str:
@@ -57,6 +73,12 @@ class Settings:
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
+            "media_max_participants": _env_int("MS_MEDIA_MAX_PARTICIPANTS", 60),
+            "media_video_codec": (os.environ.get("MS_MEDIA_VIDEO_CODEC") or "VP8").upper(),
+            "media_audio_slots": _env_int("MS_MEDIA_AUDIO_SLOTS", 3),
+            "stun_urls": _env_list("MS_STUN_URLS"),
+            "turn_urls": _env_list("MS_TURN_URLS"),
+            "turn_secret": os.environ.get("MS_TURN_SECRET", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -57,6 +57,31 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "Cuộc họp đã kết thúc hoặc bị hủy; không thể thay đổi nữa.",
         "The meeting has ended or was cancelled; it can no longer be changed.",
     ),
+    "conference_not_live": (
+        409,
+        "Cuộc họp chưa diễn ra hoặc đã kết thúc (trạng thái “{status_vi}”); chưa thể kết nối hình và tiếng.",
+        "The meeting is not under way (it is {status_en}); sound and video cannot connect now.",
+    ),
+    "conference_locked": (
+        403,
+        "Chủ trì đã khóa cuộc họp; điểm cầu mới không thể tham gia lúc này.",
+        "The chair has locked the meeting; no new site can join now.",
+    ),
+    "participant_removed": (
+        403,
+        "Chủ trì đã mời điểm cầu này ra khỏi cuộc họp.",
+        "The chair has removed this participant from the meeting.",
+    ),
+    "media_full": (
+        503,
+        "Cuộc họp đã đủ {limit} điểm cầu kết nối; không thể nhận thêm.",
+        "The meeting already has {limit} connected participants; no more can join.",
+    ),
+    "invalid_sdp": (
+        400,
+        "Mô tả phiên kết nối (SDP) không hợp lệ: {detail}",
+        "The session description (SDP) is not valid: {detail}",
+    ),
     "unknown_event": (400, "Không hỗ trợ thao tác “{name}”.", "Unknown event or action “{name}”."),
     "method_not_allowed": (405, "Phương thức không được hỗ trợ.", "Method not allowed."),
     "internal_error": (
@@ -74,6 +99,8 @@ THINGS: dict[str, tuple[str, str]] = {
     "site": ("điểm cầu", "Site"),
     "user": ("người dùng", "User"),
     "route": ("đường dẫn", "Path"),
+    "roll_call": ("lượt điểm danh", "Roll call"),
+    "recording": ("bản ghi", "Recording"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -83,6 +110,7 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "ended": ("Đã kết thúc", "ended"),
     "archived": ("Đã lưu trữ", "archived"),
     "cancelled": ("Đã hủy", "cancelled"),
+    "closed": ("Đã đóng", "closed"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -94,6 +122,7 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "cancel": ("hủy cuộc họp", "cancel it"),
     "set_current": ("chọn nội dung đang thảo luận", "set the current agenda item"),
     "reschedule": ("đổi giờ bắt đầu", "change the start time"),
+    "answer_roll_call": ("trả lời điểm danh", "answer the roll call"),
 }
 
 LANGS = ("vi", "en")

@@ -19,14 +19,19 @@ SYNC = "meeting:sync"
 LEAVE = "meeting:leave"
 COMMAND = "command"
 PING = "ping"
-CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING)
+MEDIA_JOIN = "media:join"
+MEDIA_LEAVE = "media:leave"
+CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING, MEDIA_JOIN, MEDIA_LEAVE)
 
 # Server -> client
 EVENT = "meeting:event"
 PRESENCE = "presence"
 REVOKED = "session:revoked"
 MEETINGS_CHANGED = "meetings:changed"
-SERVER_EVENTS = (EVENT, PRESENCE, REVOKED, MEETINGS_CHANGED)
+MEDIA_LAYOUT = "media:layout"
+MEDIA_STATS = "media:stats"
+MEDIA_CLOSED = "media:closed"
+SERVER_EVENTS = (EVENT, PRESENCE, REVOKED, MEETINGS_CHANGED, MEDIA_LAYOUT, MEDIA_STATS, MEDIA_CLOSED)
 
 # Event log entry types.
 MEETING_CREATED = "meeting.created"
@@ -42,6 +47,18 @@ AGENDA_ITEM_UPDATED = "agenda.item_updated"
 AGENDA_ITEM_REMOVED = "agenda.item_removed"
 AGENDA_REORDERED = "agenda.reordered"
 AGENDA_CURRENT_CHANGED = "agenda.current_changed"
+CONFERENCE_MAIN_SITE_CHANGED = "conference.main_site_changed"
+CONFERENCE_MUTED = "conference.muted"
+CONFERENCE_UNMUTED = "conference.unmuted"
+CONFERENCE_LOCKED = "conference.locked"
+CONFERENCE_UNLOCKED = "conference.unlocked"
+CONFERENCE_PARTICIPANT_REMOVED = "conference.participant_removed"
+CONFERENCE_PARTICIPANT_READMITTED = "conference.participant_readmitted"
+CONFERENCE_RECORDING_STARTED = "conference.recording_started"
+CONFERENCE_RECORDING_STOPPED = "conference.recording_stopped"
+CONFERENCE_ROLL_CALL_STARTED = "conference.roll_call_started"
+CONFERENCE_ROLL_CALL_ANSWERED = "conference.roll_call_answered"
+CONFERENCE_ROLL_CALL_CLOSED = "conference.roll_call_closed"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -56,6 +73,18 @@ EVENT_TYPES = (
     AGENDA_ITEM_REMOVED,
     AGENDA_REORDERED,
     AGENDA_CURRENT_CHANGED,
+    CONFERENCE_MAIN_SITE_CHANGED,
+    CONFERENCE_MUTED,
+    CONFERENCE_UNMUTED,
+    CONFERENCE_LOCKED,
+    CONFERENCE_UNLOCKED,
+    CONFERENCE_PARTICIPANT_REMOVED,
+    CONFERENCE_PARTICIPANT_READMITTED,
+    CONFERENCE_RECORDING_STARTED,
+    CONFERENCE_RECORDING_STOPPED,
+    CONFERENCE_ROLL_CALL_STARTED,
+    CONFERENCE_ROLL_CALL_ANSWERED,
+    CONFERENCE_ROLL_CALL_CLOSED,
 )
 
 # Who may hold which part of a meeting; also the audience vocabulary of the event log.
@@ -116,12 +145,59 @@ class PresenceEntry(BaseModel):
     devices: int = 1
 
 
+MAX_SDP_CHARS = 200_000
+MID_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
+
+
+class MediaPublish(_Strict):
+    """Which of the offer's sending transceivers (by mid) carry the microphone, the camera and its small copy."""
+
+    audio: str | None = Field(default=None, pattern=MID_PATTERN)
+    video: str | None = Field(default=None, pattern=MID_PATTERN)
+    video_small: str | None = Field(default=None, pattern=MID_PATTERN)
+
+
+class MediaReceive(_Strict):
+    """The offer's receive-only transceivers (by mid): the slots the server fills with other participants."""
+
+    audio: list[str] = Field(default_factory=list, max_length=8)
+    video: list[str] = Field(default_factory=list, max_length=100)
+
+
+class MediaJoinPayload(_Strict):
+    meeting_id: str = Field(pattern=ID_PATTERN)
+    view: Literal["site", "console", "display", "delegate"] = "site"
+    type: Literal["offer"] = "offer"
+    sdp: str = Field(min_length=10, max_length=MAX_SDP_CHARS)
+    publish: MediaPublish = Field(default_factory=MediaPublish)
+    receive: MediaReceive = Field(default_factory=MediaReceive)
+
+
+class MediaLeavePayload(_Strict):
+    meeting_id: str = Field(pattern=ID_PATTERN)
+
+
+class MediaSlot(BaseModel):
+    """What one receive slot shows now (`media:layout`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mid: str
+    kind: Literal["audio", "video"]
+    source: str | None = None  # participant key, e.g. "site:st_..." or "user:us_..."
+    name: str = ""
+    quality: Literal["big", "small", "audio"] = "big"
+    role: str = ""  # why it is shown: main, chair, site, speaker
+
+
 CLIENT_PAYLOADS: dict[str, type[BaseModel]] = {
     JOIN: JoinPayload,
     SYNC: SyncPayload,
     LEAVE: LeavePayload,
     COMMAND: CommandPayload,
     PING: PingPayload,
+    MEDIA_JOIN: MediaJoinPayload,
+    MEDIA_LEAVE: MediaLeavePayload,
 }
 
 

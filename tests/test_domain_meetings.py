@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from meeting_server import protocol as p
+from meeting_server.domain import conference as c
 from meeting_server.domain import meetings as d
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
@@ -403,7 +404,27 @@ CANCELLED: list[tuple[str, Command]] = [
 DRAFT_CANCELLED: list[tuple[str, Command]] = [
     ("cancel", lambda s: d.transition(s, "cancel", "Không cần thiết")),
 ]
-SCENARIOS = {"lifecycle": LIFECYCLE, "cancelled": CANCELLED, "draft_cancelled": DRAFT_CANCELLED}
+CONFERENCE: list[tuple[str, Command]] = [
+    ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Khai mạc"))),
+    ("schedule", lambda s: d.transition(s, "schedule")),
+    ("start", lambda s: d.transition(s, "start")),
+    ("main", lambda s: c.set_main_site(s, SITES[1]["id"])),
+    ("mute", lambda s: c.set_muted(s, f"site:{SITES[1]['id']}", True)),
+    ("unmute", lambda s: c.set_muted(s, f"site:{SITES[1]['id']}", False)),
+    ("lock", lambda s: c.set_locked(s, True, frozenset({"site:s_main01", "user:u_chair001"}))),
+    ("remove", lambda s: c.remove_participant(s, "site:s_main01")),
+    ("readmit", lambda s: c.readmit_participant(s, "site:s_main01")),
+    ("unlock", lambda s: c.set_locked(s, False, frozenset())),
+    ("record", lambda s: c.start_recording(s, "rec_abcdef1", T_START, "u_chair001")),
+    ("stop", lambda s: c.stop_recording(s, T_END)),
+    ("roll call", lambda s: c.start_roll_call(s, "rc_abcdef1", T_START)),
+    ("answer", lambda s: c.answer_roll_call(s, "site:s_main01", "rc_abcdef1", T_START)),
+    ("close", lambda s: c.close_roll_call(s)),
+    ("record again", lambda s: c.start_recording(s, "rec_abcdef2", T_START, "u_chair001")),
+    ("end", lambda s: d.transition(s, "end")),
+]
+SCENARIOS = {"lifecycle": LIFECYCLE, "cancelled": CANCELLED, "draft_cancelled": DRAFT_CANCELLED,
+             "conference": CONFERENCE}
 CREATE_FIELDS = {"title": "Hội nghị", "starts_at": T_START, "ends_at": T_END, "sites": list(SITES),
                  "main_site_id": "s_main01", "chair_id": "u_chair001", "secretary_id": "u_secret01"}
 

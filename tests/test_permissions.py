@@ -221,6 +221,25 @@ async def user_update(w: World, role: str, own: bool) -> Prepared:
     return Prepared({"user_id": other["id"], "title": "Chuyên viên"})
 
 
+def on_conference(extra: Callable[[World, bool], dict[str, Any]] = lambda w, own: {},
+                  prepare: str | None = None) -> Factory:
+    """A meeting under way; `prepare` is an action its organiser runs first (e.g. start a roll call)."""
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, _ = await build_meeting(w, own, "in_progress")
+        args = {"meeting_id": meeting_id, **extra(w, own)}
+        if prepare:
+            creator = w.admin if own else w.other_chair
+            done = await w.run(creator, prepare, {"meeting_id": meeting_id, **extra(w, own)})
+            args.update({k: v for k, v in done.items() if k == "roll_call_id"})
+        return Prepared(args, meeting_id, "in_progress")
+
+    return make
+
+
+def a_site(w: World, own: bool) -> dict[str, Any]:
+    return {"participant": f"site:{w.own_site if own else w.other_site}"}
+
+
 # Valid arguments per action; a registered action missing here fails the matrix
 # (test_every_action_has_a_factory_and_a_policy, and each of its cases).
 FACTORIES: dict[str, Factory] = {
@@ -254,6 +273,18 @@ FACTORIES: dict[str, Factory] = {
         "roles": ["delegate"], "unit_id": w.units[role] if own else w.other_unit}),
     "user.update": user_update,
     "me.update": plain(lambda w, role, own: {"lang": "vi"}),
+    "conference.set_main_site": on_conference(lambda w, own: {"site_id": None}),
+    "conference.mute": on_conference(a_site),
+    "conference.unmute": on_conference(a_site, prepare="conference.mute"),
+    "conference.lock": on_conference(),
+    "conference.unlock": on_conference(prepare="conference.lock"),
+    "conference.remove": on_conference(a_site),
+    "conference.readmit": on_conference(a_site, prepare="conference.remove"),
+    "conference.start_recording": on_conference(),
+    "conference.stop_recording": on_conference(prepare="conference.start_recording"),
+    "conference.start_roll_call": on_conference(),
+    "conference.close_roll_call": on_conference(prepare="conference.start_roll_call"),
+    "conference.answer_roll_call": on_conference(prepare="conference.start_roll_call"),
 }
 
 

@@ -49,11 +49,23 @@ class NullNotifier:
         return None
 
 
+class MediaFacts(Protocol):
+    """Live facts the media layer knows and a decision may need (who is connected now)."""
+
+    def connected(self, meeting_id: str) -> frozenset[str]: ...
+
+
+class NoMedia:
+    def connected(self, meeting_id: str) -> frozenset[str]:
+        return frozenset()
+
+
 @dataclass
 class Services:
     db: Database
     settings: Settings
     notifier: Notifier = field(default_factory=NullNotifier)
+    media: MediaFacts = field(default_factory=NoMedia)
 
 
 class Schema(BaseModel):

@@ -6,7 +6,7 @@ every client (see `protocol.apply_patch`): no client needs to re-implement these
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import protocol as p
@@ -134,6 +134,7 @@ class MeetingState:
     current_item_id: str | None = None
     cancel_reason: str = ""
     published: bool = False  # ever scheduled: only then have invitees heard of it
+    conference: dict[str, Any] = field(default_factory=dict)  # see domain.conference
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -170,6 +171,7 @@ class MeetingState:
             "current_item_id": self.current_item_id,
             "cancel_reason": self.cancel_reason,
             "published": self.published,
+            "conference": dict(self.conference),
             "last_seq": self.last_seq,
         }
 
@@ -190,6 +192,8 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(dict(s) for s in value)
         elif key in ("invitee_ids", "invited_unit_ids"):
             value = tuple(value)
+        elif key == "conference":
+            value = dict(value or {})
         changes[key] = value
     return replace(state, **changes)
 
@@ -340,6 +344,11 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
         patch["agenda"] = [
             (replace(i, status="done") if i.status == "current" else i).to_dict() for i in state.agenda
         ]
+        # Nothing keeps running after the meeting: recording stops, the roll call closes (kept for the record).
+        conf = dict(state.conference)
+        if conf.get("recording") or (conf.get("roll_call") or {}).get("open"):
+            roll = conf.get("roll_call")
+            patch["conference"] = {**conf, "recording": None, "roll_call": {**roll, "open": False} if roll else None}
     new = _with_patch(state, patch)
     if action in ("schedule", "unschedule"):
         # Invitees see the meeting from now on, so they get all of it in the one event they receive.

@@ -22,7 +22,8 @@ from ..auth import COOKIE, Authenticator, Identity, forwarded_ip
 from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..storage.meetings import public_event
-from ..views import catch_up
+from ..media.sfu import SFU
+from ..views import catch_up, visible_meeting
 from .fanout import LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
 
@@ -86,6 +87,8 @@ class Hub:
         self.presence_delay = 0.3  # seconds of presence changes gathered into one message
         self._presence_flushes: dict[str, asyncio.TimerHandle] = {}
         self.connections: dict[str, Connection] = {}
+        self.media = SFU(settings, self._emit_to, recorder_factory=_make_recorder)
+        services.media = self.media
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
         self._handlers: dict[str, Callable[[str, Connection, Any], Awaitable[dict[str, Any]]]] = {
@@ -94,6 +97,8 @@ class Hub:
             p.LEAVE: self._leave,
             p.COMMAND: self._command,
             p.PING: self._ping,
+            p.MEDIA_JOIN: self._media_join,
+            p.MEDIA_LEAVE: self._media_leave,
         }
         for name in self._handlers:
             self.sio.on(name, self._dispatcher(name))
@@ -135,6 +140,10 @@ class Hub:
         conn = self.connections.pop(sid, None)
         if conn is None:
             return
+        try:
+            await self.media.disconnect(sid)
+        except Exception:
+            log.exception("closing the media of %s failed", sid)
         for meeting_id in list(conn.meetings):
             self._leave_presence(conn, meeting_id)
 
@@ -218,6 +227,21 @@ class Hub:
     async def _ping(self, sid: str, conn: Connection, payload: p.PingPayload) -> dict[str, Any]:
         return {"ok": True, "time": datetime.now(UTC).isoformat()}
 
+    # ---- media signalling (the SFU answers offers; see docs/media.md) -------------------------------------
+
+    async def _media_join(self, sid: str, conn: Connection, payload: p.MediaJoinPayload) -> dict[str, Any]:
+        await self._require_valid(conn)
+        state, role = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
+        answer = await self.media.join(conn.identity.actor, sid, state, role, payload)
+        return {"ok": True, **answer}
+
+    async def _media_leave(self, sid: str, conn: Connection, payload: p.MediaLeavePayload) -> dict[str, Any]:
+        await self.media.leave(sid, payload.meeting_id)
+        return {"ok": True}
+
+    async def _emit_to(self, event: str, data: dict[str, Any], sid: str) -> None:
+        await self.sio.emit(event, data, to=sid)
+
     # ---- presence -------------------------------------------------------------------------------------
 
     def _leave_presence(self, conn: Connection, meeting_id: str) -> None:
@@ -250,6 +274,10 @@ class Hub:
                 await self.sio.emit(p.EVENT, message, room=rooms)
             else:
                 await self.sio.emit(p.EVENT, message, room=user_room(audience["user_id"]))
+        try:
+            await self.media.on_events(meeting_id, entries)
+        except Exception:  # the log is saved and sent; the media room catches up with the next event
+            log.exception("media room of %s could not apply events", meeting_id)
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None:
         rooms = ([user_room(u) for u in sorted(who.users)] + [unit_room(u) for u in sorted(who.units)]
@@ -284,6 +312,7 @@ class Hub:
         for handle in self._presence_flushes.values():
             handle.cancel()
         self._presence_flushes.clear()
+        await self.media.close()
         for sid in list(self.connections):
             await self.sio.disconnect(sid)
         await self.sio.shutdown()  # stops engine.io's ping/timeout service task
@@ -302,6 +331,12 @@ class Hub:
         sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
         for sid in sids:
             await self.sio.disconnect(sid)
+
+
+def _make_recorder(directory: Any, label: str) -> Any:
+    from ..media.recording import StreamRecorder  # noqa: PLC0415  (PyAV's muxer, loaded when first needed)
+
+    return StreamRecorder(directory, label)
 
 
 def _refusal(err: AppError, lang: str) -> socketio.exceptions.ConnectionRefusedError:
