@@ -36,7 +36,7 @@ from .routes import ROUTES, Route
 log = logging.getLogger(__name__)
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}")
+SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}", "/display")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"

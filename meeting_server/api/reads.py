@@ -13,7 +13,10 @@ from .. import __version__, views
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
+from ..domain.conference import participant_key
+from ..domain.meetings import require_organizer
 from ..errors import AppError
+from ..media.ice import client_ice_servers
 from ..storage import directory, security
 from ..storage.db import parse_iso
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
@@ -195,3 +198,45 @@ async def invitation_ics(request: web.Request, identity: Identity | None) -> web
                       f"{state.id}", dtstamp=datetime.now(UTC))
     return web.Response(body=text.encode(), content_type="text/calendar", charset="utf-8",
                         headers={"Content-Disposition": _filename(data.title, "ics")})
+
+
+@view("GET", "/api/media/config")
+async def media_config(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    settings = _app(request)[0].settings
+    actor = _need(identity).actor
+    return _json({"ice_servers": client_ice_servers(settings, participant_key(actor)),
+                  "video_codec": settings.media_video_codec, "audio_slots": settings.media_audio_slots,
+                  "max_participants": settings.media_max_participants})
+
+
+async def _organised(request: web.Request, identity: Identity | None) -> Any:
+    services = _app(request)[0]
+    actor = _need(identity).actor
+    state, _ = await views.visible_meeting(services, actor, request.match_info["meeting_id"])
+    require_organizer(actor, state)
+    return services.settings.data_dir / "recordings" / state.id
+
+
+@view("GET", "/api/meetings/{meeting_id}/recordings")
+async def recordings(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    base = await _organised(request, identity)
+    found = []
+    if base.is_dir():
+        for folder in sorted(base.iterdir()):
+            files = [{"name": f.name, "bytes": f.stat().st_size,
+                      "url": f"/api/meetings/{request.match_info['meeting_id']}/recordings/{folder.name}/{f.name}"}
+                     for f in sorted(folder.iterdir()) if f.is_file()]
+            found.append({"id": folder.name, "files": files})
+    return _json({"recordings": found})
+
+
+@view("GET", "/api/meetings/{meeting_id}/recordings/{recording_id}/{name}")
+async def recording_file(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    base = await _organised(request, identity)
+    recording_id, name = request.match_info["recording_id"], request.match_info["name"]
+    path = (base / recording_id / name).resolve()
+    if base.resolve() not in path.parents or not path.is_file():
+        raise AppError("not_found", what="recording")
+    content_type = "video/webm" if name.endswith(".webm") else "video/x-matroska"
+    return web.FileResponse(path, headers={"Content-Type": content_type,
+                                           "Content-Disposition": f'attachment; filename="{path.name}"'})

@@ -22,7 +22,7 @@ from .. import protocol as p
 from ..domain.conference import Conference
 from .frames import EncodedFrame
 from .hooks import ForwardingReceiver, ForwardingSender
-from .layout import LinkTier, Publisher, audio_plan, video_plan
+from .layout import SPEAKING, LinkTier, Publisher, audio_plan, video_plan
 from .streams import Slot, Source
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Connection:
     senders: list[ForwardingSender] = field(default_factory=list)
     tier: LinkTier = field(default_factory=LinkTier)
     joined_at: float = field(default_factory=time.monotonic)
-    layout_sent: list[dict[str, Any]] | None = None
+    layout_sent: dict[str, Any] | None = None
     recorder: Recorder | None = None
     link: dict[str, Any] = field(default_factory=dict)
     _bytes_seen: int = 0
@@ -218,7 +218,7 @@ class MediaRoom:
         for stream in ("audio", "video"):
             source = conn.sources.get(stream)
             if source is not None:
-                source.recorder = lambda frame, s=stream: recorder.write(s, frame)  # type: ignore[misc]
+                source.recorder = lambda frame, s=stream: recorder.write(s, frame)
 
     async def _stop_recording(self) -> None:
         self._recording_id = None
@@ -291,13 +291,22 @@ class MediaRoom:
                 return conn.name
         return self.site_name(key, key)
 
-    async def _send_layout(self, conn: Connection) -> None:
-        layout = self.layout_of(conn)
-        if layout == conn.layout_sent:
+    def speaker(self) -> dict[str, str] | None:
+        """Who is speaking now (the loudest unmuted participant above a threshold), for the wall displays."""
+        muted = set(self.conference.muted)
+        best = max((c for c in self.connections.values() if "audio" in c.sources and c.key not in muted),
+                   key=lambda c: c.sources["audio"].loudness, default=None)
+        if best is None or best.sources["audio"].loudness < SPEAKING:
+            return None
+        return {"key": best.key, "name": best.name}
+
+    async def _send_layout(self, conn: Connection, speaker: dict[str, str] | None = None) -> None:
+        message = {"meeting_id": self.meeting_id, "slots": self.layout_of(conn), "tier": conn.tier.tier,
+                   "speaker": speaker if speaker is not None else self.speaker()}
+        if message == conn.layout_sent:
             return
-        conn.layout_sent = layout
-        await self._emit(p.MEDIA_LAYOUT, {"meeting_id": self.meeting_id, "slots": layout,
-                                          "tier": conn.tier.tier}, conn.sid)
+        conn.layout_sent = message
+        await self._emit(p.MEDIA_LAYOUT, message, conn.sid)
 
     # ---- periodic: speakers and link health ------------------------------------------------------------------
 
@@ -310,9 +319,10 @@ class MediaRoom:
         publishers = self.publishers()
         muted = frozenset(self.conference.muted)
         main, chair = self.main, self.chair()
+        speaker = self.speaker()
         for conn in list(self.connections.values()):
-            if self._assign_audio(conn, publishers, muted, main, chair):
-                await self._send_layout(conn)
+            self._assign_audio(conn, publishers, muted, main, chair)
+            await self._send_layout(conn, speaker)
 
     async def _stats_tick(self) -> None:
         changed = False

@@ -70,9 +70,9 @@ class SFU:
             connected = room.connected_keys() if room else frozenset()
             may_publish = conference.check_admission(state, key, role, payload.view, connected)
             conn_id = f"{key}/{payload.view}"
-            if room is not None and may_publish and conn_id not in room.connections:
-                if room.publishing_count() >= self.settings.media_max_participants:
-                    raise AppError("media_full", limit=self.settings.media_max_participants)
+            full = room is not None and room.publishing_count() >= self.settings.media_max_participants
+            if full and may_publish and room is not None and conn_id not in room.connections:
+                raise AppError("media_full", limit=self.settings.media_max_participants)
             if room is None:
                 room = self.rooms[state.id] = MediaRoom(state.id, state.to_dict(), self._emit, self.recordings_dir,
                                                         self._recorder_factory)

@@ -21,8 +21,8 @@ from ..actions.base import Services, describe_validation
 from ..auth import COOKIE, Authenticator, Identity, forwarded_ip
 from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
-from ..storage.meetings import public_event
 from ..media.sfu import SFU
+from ..storage.meetings import public_event
 from ..views import catch_up, visible_meeting
 from .fanout import LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
