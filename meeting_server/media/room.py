@@ -219,6 +219,8 @@ class MediaRoom:
             source = conn.sources.get(stream)
             if source is not None:
                 source.recorder = lambda frame, s=stream: recorder.write(s, frame)
+                if stream == "video":
+                    source.want_keyframe()  # a recording starts with a picture, not seconds of nothing
 
     async def _stop_recording(self) -> None:
         self._recording_id = None

@@ -41,6 +41,7 @@ class Source:
         self.kind = kind
         self._request_keyframe = request_keyframe
         self._last_keyframe_request = 0.0
+        self._pending_request: asyncio.TimerHandle | None = None
         self.slots: set[Slot] = set()
         self.muted = False
         self.recorder: Callable[[EncodedFrame], None] | None = None
@@ -74,10 +75,19 @@ class Source:
             slot.push(frame)
 
     def want_keyframe(self) -> None:
+        """Ask the publisher for a keyframe; requests close together become one, but none is lost: one that
+        comes too soon after the last is sent when the interval is over."""
         now = time.monotonic()
-        if now - self._last_keyframe_request >= KEYFRAME_REQUEST_INTERVAL:
+        wait = self._last_keyframe_request + KEYFRAME_REQUEST_INTERVAL - now
+        if wait <= 0:
             self._last_keyframe_request = now
             self._request_keyframe()
+        elif self._pending_request is None:
+            def later() -> None:
+                self._pending_request = None
+                self.want_keyframe()
+
+            self._pending_request = asyncio.get_running_loop().call_later(wait, later)
 
     def decay(self, now: float) -> None:
         """A source that stopped sending (DTX, muted at the room, gone) fades out of the loudest list."""
