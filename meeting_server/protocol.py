@@ -21,7 +21,8 @@ COMMAND = "command"
 PING = "ping"
 MEDIA_JOIN = "media:join"
 MEDIA_LEAVE = "media:leave"
-CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING, MEDIA_JOIN, MEDIA_LEAVE)
+MEDIA_PROBE = "media:probe"
+CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING, MEDIA_JOIN, MEDIA_LEAVE, MEDIA_PROBE)
 
 # Server -> client
 EVENT = "meeting:event"
@@ -173,6 +174,15 @@ class MediaJoinPayload(_Strict):
     receive: MediaReceive = Field(default_factory=MediaReceive)
 
 
+class MediaProbePayload(_Strict):
+    """`room-client check`: a loopback call with the server alone, to measure the link before the meeting day."""
+
+    type: Literal["offer"] = "offer"
+    sdp: str = Field(min_length=10, max_length=MAX_SDP_CHARS)
+    publish: MediaPublish = Field(default_factory=MediaPublish)
+    receive: MediaReceive = Field(default_factory=MediaReceive)
+
+
 class MediaLeavePayload(_Strict):
     meeting_id: str = Field(pattern=ID_PATTERN)
 
@@ -198,6 +208,7 @@ CLIENT_PAYLOADS: dict[str, type[BaseModel]] = {
     PING: PingPayload,
     MEDIA_JOIN: MediaJoinPayload,
     MEDIA_LEAVE: MediaLeavePayload,
+    MEDIA_PROBE: MediaProbePayload,
 }
 
 

@@ -25,6 +25,7 @@ from aiortc import (
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
 from meeting_server import protocol as p
@@ -69,7 +70,8 @@ class MediaSession:
     def __init__(self, sio: socketio.AsyncClient, meeting_id: str, *, view: str = "site",
                  audio: MediaStreamTrack | None = None, video: MediaStreamTrack | None = None,
                  video_small: MediaStreamTrack | None = None, video_slots: int = 2, audio_slots: int = 3,
-                 ice_servers: list[dict[str, Any]] | None = None, join_event: str = p.MEDIA_JOIN) -> None:
+                 ice_servers: list[dict[str, Any]] | None = None, join_event: str = p.MEDIA_JOIN,
+                 tap: bool = False) -> None:
         self.sio = sio
         self.meeting_id = meeting_id
         self.view = view
@@ -91,6 +93,9 @@ class MediaSession:
         self.layout_changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._publish_mids: dict[str, str] = {}
+        self.senders: dict[str, Any] = {}  # stream -> RTCRtpSender, e.g. to cap the small stream's bitrate
+        self._tap = tap
+        self._taps: dict[str, MediaStreamTrack] = {}  # kind -> a copy of the first slot of that kind
         self._receive: dict[str, list[str]] = {"audio": [], "video": []}
         sio.on(p.MEDIA_LAYOUT, self._on_layout)
         sio.on(p.MEDIA_CLOSED, self._on_closed)
@@ -106,6 +111,11 @@ class MediaSession:
         def on_track(track: MediaStreamTrack) -> None:
             transceiver = next((t for t in self.pc.getTransceivers() if t.receiver.track is track), None)
             if transceiver is not None and transceiver.mid is not None:
+                if self._tap and track.kind not in self._taps:
+                    # The first slot of each kind is what the hall's screen shows: the main site and the sound.
+                    relay = MediaRelay()
+                    self._taps[track.kind] = relay.subscribe(track, buffered=False)
+                    track = relay.subscribe(track, buffered=False)
                 self._tasks.append(asyncio.ensure_future(self._consume(transceiver.mid, track)))
 
     async def start(self, timeout: float = 30.0) -> dict[str, Any]:
@@ -114,7 +124,9 @@ class MediaSession:
             track = self.tracks[stream]
             if track is not None:
                 kind = "audio" if stream == "audio" else "video"
-                sending.append((stream, self.pc.addTransceiver(track, direction="sendonly")))
+                transceiver = self.pc.addTransceiver(track, direction="sendonly")
+                sending.append((stream, transceiver))
+                self.senders[stream] = transceiver.sender
                 assert track.kind == kind
         receiving: list[tuple[str, RTCRtpTransceiver]] = []
         for _ in range(self.audio_slots):
@@ -128,13 +140,16 @@ class MediaSession:
         self._publish_mids = {stream: str(t.mid) for stream, t in sending}
         self._receive = {"audio": [str(t.mid) for k, t in receiving if k == "audio"],
                          "video": [str(t.mid) for k, t in receiving if k == "video"]}
-        answer = await self.sio.call(self.join_event, {
-            "meeting_id": self.meeting_id, "view": self.view, "type": "offer", "sdp": self.pc.localDescription.sdp,
-            "publish": self._publish_mids, "receive": self._receive}, timeout=timeout)
+        payload: dict[str, Any] = {"type": "offer", "sdp": self.pc.localDescription.sdp,
+                                   "publish": self._publish_mids, "receive": self._receive}
+        if self.join_event == p.MEDIA_JOIN:
+            payload.update({"meeting_id": self.meeting_id, "view": self.view})
+        answer = await self.sio.call(self.join_event, payload, timeout=timeout)
         if "error" in answer:
             await self.pc.close()
             raise MediaRefused(answer["error"])
         self.participant = answer.get("participant", "")
+        self.meeting_id = answer.get("room", self.meeting_id)  # a probe runs in a room of its own
         self.publishes = bool(answer.get("publishes"))
         self._take_layout(answer.get("slots", []))
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
@@ -199,6 +214,10 @@ class MediaSession:
         if message.get("meeting_id") == self.meeting_id:
             self.stats = message
 
+    def tap_main(self) -> list[MediaStreamTrack]:
+        """Copies of the main video slot and the first audio slot (for a local recording); needs `tap=True`."""
+        return list(self._taps.values())
+
     def showing(self, role: str | None = None, kind: str = "video") -> list[dict[str, Any]]:
         return [s for s in self.layout.values() if s["kind"] == kind and s.get("source")
                 and (role is None or s.get("role") == role)]
@@ -219,7 +238,8 @@ class MediaSession:
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
-        with contextlib.suppress(Exception):
-            await self.sio.emit(p.MEDIA_LEAVE, {"meeting_id": self.meeting_id})
+        if self.join_event == p.MEDIA_JOIN:
+            with contextlib.suppress(Exception):
+                await self.sio.emit(p.MEDIA_LEAVE, {"meeting_id": self.meeting_id})
         await self.pc.close()
         self.closed.set()

@@ -57,7 +57,9 @@ def video_plan(view: str, me: str, publishers: Sequence[Publisher], main: str | 
             plan.append(Assignment(pub.key, stream, role))
 
     if tier < AUDIO_ONLY:
-        if view == "console":
+        if view == "probe":  # a link check: the participant's own streams come back to it
+            add(me, tier == SMALL_ONLY, "self")
+        elif view == "console":
             add(main, tier == SMALL_ONLY, "main")
             for pub in sorted(publishers, key=lambda p: (p.name, p.key)):
                 if pub.key not in (me, main):

@@ -261,7 +261,8 @@ class MediaRoom:
     def _assign_audio(self, conn: Connection, publishers: list[Publisher], muted: frozenset[str],
                       main: str | None, chair: str | None) -> bool:
         current = [s.source.key if s.source else None for s in conn.audio_slots]
-        plan = audio_plan(conn.key, publishers, muted, main, chair, len(conn.audio_slots), current)
+        me = "" if conn.view == "probe" else conn.key  # a link check hears itself
+        plan = audio_plan(me, publishers, muted, main, chair, len(conn.audio_slots), current)
         changed = False
         for slot, assignment in zip(conn.audio_slots, plan, strict=True):
             changed |= slot.show(self._source(assignment.source, "audio"), assignment.role)
@@ -332,7 +333,7 @@ class MediaRoom:
             changed |= await self._measure(conn)
         if changed:
             await self.relayout()
-        consoles = [c for c in self.connections.values() if c.view == "console"]
+        consoles = [c for c in self.connections.values() if c.view in ("console", "probe")]
         if consoles:
             report = {"meeting_id": self.meeting_id, "participants": self.stats()}
             for conn in consoles:

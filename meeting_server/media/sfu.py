@@ -34,6 +34,8 @@ from .streams import Slot, Source
 log = logging.getLogger(__name__)
 
 STREAM_KINDS = {"audio": "audio", "video": "video", "video_small": "video"}
+PROBES_AT_ONCE = 4
+PROBE_SECONDS = 60.0
 
 
 def _bad_sdp(vi: str, en: str) -> AppError:
@@ -78,17 +80,41 @@ class SFU:
                                                         self._recorder_factory)
                 room.start()
             name = room.site_name(key, actor.name)
-            conn, answer = await self._connect(room, key, name, sid, payload, may_publish)
+            conn, answer = await self._connect(room, key, name, sid, payload.view, payload, may_publish)
             await room.add(conn)
             self._by_sid.setdefault(sid, set()).add((state.id, conn.conn_id))
         return {"type": "answer", "sdp": answer, "participant": key, "publishes": may_publish,
                 "slots": room.layout_of(conn)}
 
-    async def _connect(self, room: MediaRoom, key: str, name: str, sid: str, payload: p.MediaJoinPayload,
+    async def probe(self, actor: Actor, sid: str, payload: p.MediaProbePayload) -> dict[str, Any]:
+        """A link check outside any meeting: the participant's own streams come straight back, and it gets the
+        server's view of its uplink in `media:stats`. Few at a time, and each ends by itself."""
+        key = conference.participant_key(actor)
+        room_id = f"probe-{sid}"
+        async with self._lock:
+            probes = [r for r in self.rooms if r.startswith("probe-") and r != room_id]
+            if len(probes) >= PROBES_AT_ONCE:
+                raise AppError("media_full", limit=PROBES_AT_ONCE)
+            old = self.rooms.pop(room_id, None)
+            if old is not None:
+                await old.close("replaced")
+            room = self.rooms[room_id] = MediaRoom(room_id, {"status": "in_progress"}, self._emit,
+                                                   self.recordings_dir, None)
+            room.start()
+            conn, answer = await self._connect(room, key, actor.name, sid, "probe", payload, True)
+            await room.add(conn)
+            self._by_sid.setdefault(sid, set()).add((room_id, conn.conn_id))
+        asyncio.get_running_loop().call_later(
+            PROBE_SECONDS, lambda: asyncio.ensure_future(self._drop(sid, room_id, conn.conn_id, "probe_over")))
+        return {"type": "answer", "sdp": answer, "participant": key, "room": room_id, "seconds": PROBE_SECONDS,
+                "slots": room.layout_of(conn)}
+
+    async def _connect(self, room: MediaRoom, key: str, name: str, sid: str, view: str,
+                       payload: p.MediaJoinPayload | p.MediaProbePayload,
                        may_publish: bool) -> tuple[Connection, str]:
         pc = RTCPeerConnection(server_configuration(self.settings))
         try:
-            conn = Connection(key=key, name=name, view=payload.view, sid=sid, pc=pc, publishes=may_publish)
+            conn = Connection(key=key, name=name, view=view, sid=sid, pc=pc, publishes=may_publish)
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=payload.sdp, type="offer"))
             except Exception as exc:  # aiortc raises ValueError, OperationError, InvalidStateError, ...
@@ -109,7 +135,7 @@ class SFU:
 
         return conn, pc.localDescription.sdp
 
-    def _wire(self, room: MediaRoom, conn: Connection, payload: p.MediaJoinPayload) -> None:
+    def _wire(self, room: MediaRoom, conn: Connection, payload: p.MediaJoinPayload | p.MediaProbePayload) -> None:
         """Turn the offer's transceivers into sources and slots, as the join message names them by mid."""
         by_mid = {t.mid: t for t in conn.pc.getTransceivers()}
         publish = {s: mid for s, mid in payload.publish.model_dump().items() if mid is not None}

@@ -99,6 +99,7 @@ class Hub:
             p.PING: self._ping,
             p.MEDIA_JOIN: self._media_join,
             p.MEDIA_LEAVE: self._media_leave,
+            p.MEDIA_PROBE: self._media_probe,
         }
         for name in self._handlers:
             self.sio.on(name, self._dispatcher(name))
@@ -234,6 +235,10 @@ class Hub:
         state, role = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
         answer = await self.media.join(conn.identity.actor, sid, state, role, payload)
         return {"ok": True, **answer}
+
+    async def _media_probe(self, sid: str, conn: Connection, payload: p.MediaProbePayload) -> dict[str, Any]:
+        await self._require_valid(conn)
+        return {"ok": True, **await self.media.probe(conn.identity.actor, sid, payload)}
 
     async def _media_leave(self, sid: str, conn: Connection, payload: p.MediaLeavePayload) -> dict[str, Any]:
         await self.media.leave(sid, payload.meeting_id)
