@@ -62,3 +62,11 @@ def test_every_cli_command_is_documented() -> None:
     commands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
     for name in commands:
         assert f"## `meeting-server {name}" in CLI, name
+    from room_client.cli import build_parser as room_parser
+
+    room_commands = next(a for a in room_parser()._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    for name in room_commands:
+        assert f"## `room-client {name}`" in CLI, name
+        for option in room_parser()._subparsers._group_actions[0].choices[name]._option_string_actions:  # type: ignore
+            if option.startswith("--") and option not in ("--help", "--status-every", "--verbose"):
+                assert option in CLI, f"room-client {name} {option} is undocumented"
