@@ -222,15 +222,16 @@ async def user_update(w: World, role: str, own: bool) -> Prepared:
 
 
 def on_conference(extra: Callable[[World, bool], dict[str, Any]] = lambda w, own: {},
-                  prepare: str | None = None) -> Factory:
-    """A meeting under way; `prepare` is an action its organiser runs first (e.g. start a roll call)."""
+                  prepare: str | None = None, pass_on: tuple[str, ...] = ()) -> Factory:
+    """A meeting under way; `prepare` is an action its organiser runs first (e.g. start a roll call), and
+    `pass_on` names fields of its answer the action needs (e.g. the roll call's id)."""
     async def make(w: World, role: str, own: bool) -> Prepared:
         meeting_id, _ = await build_meeting(w, own, "in_progress")
         args = {"meeting_id": meeting_id, **extra(w, own)}
         if prepare:
             creator = w.admin if own else w.other_chair
             done = await w.run(creator, prepare, {"meeting_id": meeting_id, **extra(w, own)})
-            args.update({k: v for k, v in done.items() if k == "roll_call_id"})
+            args.update({k: v for k, v in done.items() if k in pass_on})
         return Prepared(args, meeting_id, "in_progress")
 
     return make
@@ -284,7 +285,7 @@ FACTORIES: dict[str, Factory] = {
     "conference.stop_recording": on_conference(prepare="conference.start_recording"),
     "conference.start_roll_call": on_conference(),
     "conference.close_roll_call": on_conference(prepare="conference.start_roll_call"),
-    "conference.answer_roll_call": on_conference(prepare="conference.start_roll_call"),
+    "conference.answer_roll_call": on_conference(prepare="conference.start_roll_call", pass_on=("roll_call_id",)),
 }
 
 
