@@ -60,3 +60,15 @@ def test_transports_change_nothing_but_through_actions() -> None:
             text = path.read_text()
             assert ".write()" not in text, path
             assert "session.add(" not in text, path
+
+
+def test_media_enforces_but_never_decides_or_stores() -> None:
+    """media/ applies the domain's decisions; it reads no database, runs no action and knows no agenda."""
+    for path in files("meeting_server/media"):
+        text = path.read_text()
+        for module in imports_of(path):
+            if module.startswith("meeting_server."):
+                assert module.split(".")[1] in {"media", "domain", "protocol", "errors", "config"}, (path, module)
+            assert not module.startswith(("sqlalchemy", "meeting_server.storage", "meeting_server.actions")), (
+                path, module)
+        assert "agenda" not in text.lower(), f"{path} mentions agendas"

@@ -1,8 +1,8 @@
 """One meeting's media: its connections, what each receives, and the enforcement of the chair's decisions.
 
 The room follows the meeting's log like any client (it merges each event's patch into its snapshot) and reads only
-the fields that concern media: status, main site, chair, the sites' names and the conference decisions. It knows
-nothing about agendas.
+the fields that concern media: status, main site, chair, the sites' names and the conference decisions, and
+nothing of the rest of the meeting.
 """
 
 from __future__ import annotations
