@@ -88,6 +88,8 @@ class MediaRoom:
         self._recording_id: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._relayout_task: asyncio.Task[None] | None = None
+        self.joining = 0  # joins under way (answer being made): the room stays open for them
+        self.joining_publishers = 0  # ... and those that will publish count against the cap
         self.closed = False
 
     # ---- the meeting as media sees it -----------------------------------------------------------------

@@ -67,22 +67,33 @@ class SFU:
     async def join(self, actor: Actor, sid: str, state: MeetingState, role: str,
                    payload: p.MediaJoinPayload) -> dict[str, Any]:
         key = conference.participant_key(actor)
-        async with self._lock:  # admission and the cap see one consistent room
+        conn_id = f"{key}/{payload.view}"
+        async with self._lock:  # admission and the cap see one consistent room (connections + joins under way)
             room = self.rooms.get(state.id)
             connected = room.connected_keys() if room else frozenset()
             may_publish = conference.check_admission(state, key, role, payload.view, connected)
-            conn_id = f"{key}/{payload.view}"
-            full = room is not None and room.publishing_count() >= self.settings.media_max_participants
-            if full and may_publish and room is not None and conn_id not in room.connections:
-                raise AppError("media_full", limit=self.settings.media_max_participants)
-            if room is None:
+            cap = self.settings.media_max_participants
+            if (room is not None and may_publish and conn_id not in room.connections
+                    and room.publishing_count() + room.joining_publishers >= cap):
+                raise AppError("media_full", limit=cap)
+            if room is None or room.closed:
                 room = self.rooms[state.id] = MediaRoom(state.id, state.to_dict(), self._emit, self.recordings_dir,
                                                         self._recorder_factory)
                 room.start()
+            room.joining += 1
+            room.joining_publishers += int(may_publish)
+        try:
+            # Outside the lock: gathering ICE candidates takes a while, and forty halls rejoin at once after a restart.
             name = room.site_name(key, actor.name)
             conn, answer = await self._connect(room, key, name, sid, payload.view, payload, may_publish)
-            await room.add(conn)
-            self._by_sid.setdefault(sid, set()).add((state.id, conn.conn_id))
+        finally:
+            room.joining -= 1
+            room.joining_publishers -= int(may_publish)
+        if room.closed:  # the meeting ended while this participant was connecting
+            await conn.pc.close()
+            raise AppError("conference_not_live", status=room.snapshot.get("status", "ended"))
+        await room.add(conn)
+        self._by_sid.setdefault(sid, set()).add((state.id, conn.conn_id))
         return {"type": "answer", "sdp": answer, "participant": key, "publishes": may_publish,
                 "slots": room.layout_of(conn)}
 
@@ -253,7 +264,7 @@ class SFU:
         conn = room.connections.get(conn_id)
         if conn is not None and conn.sid == sid:
             await room.remove(conn, reason)
-        if not room.connections:
+        if not room.connections and not room.joining:
             await room.close("empty")
             self.rooms.pop(meeting_id, None)
 
