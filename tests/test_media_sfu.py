@@ -235,6 +235,12 @@ async def test_only_participants_of_a_meeting_under_way_may_connect_media(live_s
     other_token = body["token"]
     other = await make_meeting(admin, site_ids=[other_site])  # scheduled, not started
     try:
+        # A bad offer to a meeting nobody has joined yet leaves no room behind.
+        first = MeetingFeed(live_server.url, conf.meeting_id, token=conf.tokens[1])
+        await first.connect()
+        assert (await _offer(first, conf.meeting_id, sdp="v=0\r\nbroken\r\n"))["error"]["code"] == "invalid_sdp"
+        assert conf.room() is None
+        await first.close()
         # A site of another meeting cannot see this one at all.
         feed = MeetingFeed(live_server.url, other["id"], token=other_token)
         await feed.connect()

@@ -86,9 +86,16 @@ class SFU:
             # Outside the lock: gathering ICE candidates takes a while, and forty halls rejoin at once after a restart.
             name = room.site_name(key, actor.name)
             conn, answer = await self._connect(room, key, name, sid, payload.view, payload, may_publish)
-        finally:
+        except BaseException:
             room.joining -= 1
             room.joining_publishers -= int(may_publish)
+            if not room.connections and not room.joining:  # a refused offer leaves no empty room behind
+                await room.close("empty")
+                if self.rooms.get(state.id) is room:
+                    del self.rooms[state.id]
+            raise
+        room.joining -= 1
+        room.joining_publishers -= int(may_publish)
         if room.closed:  # the meeting ended while this participant was connecting
             await conn.pc.close()
             raise AppError("conference_not_live", status=room.snapshot.get("status", "ended"))
