@@ -134,25 +134,32 @@ class VideoAssembler:
         while self._pending:
             oldest_ts = min(self._pending)
             oldest = self._pending[oldest_ts]
+            crowded = len(self._pending) > MAX_PENDING_FRAMES
+            stale = now - oldest.created > GIVE_UP_SECONDS
             if oldest.complete:
                 assert oldest.first is not None and oldest.last is not None
+                # Packets missing between the last frame and this one were a whole frame: wait for it a while.
+                follows = self._previous_last is None or oldest.first == self._previous_last + 1
+                if not (follows or stale or crowded):
+                    break
                 data = b"".join(oldest.packets[s] for s in range(oldest.first, oldest.last + 1))
                 del self._pending[oldest_ts]
+                if not follows:
+                    self.frames_lost += 1
                 out.append(EncodedFrame("video", self.codec, data, oldest_ts, is_keyframe(self.codec, data),
-                                        arrival=oldest.arrival, after_gap=self._gap))
+                                        arrival=oldest.arrival, after_gap=self._gap or not follows))
                 self._gap = False
                 self._previous_last = oldest.last
                 self._emitted_ts = oldest_ts
                 continue
             newer_complete = any(p.complete for t, p in self._pending.items() if t != oldest_ts)
-            stale = now - oldest.created > GIVE_UP_SECONDS
-            if (newer_complete and stale) or len(self._pending) > MAX_PENDING_FRAMES:
+            if (newer_complete and stale) or crowded:
                 del self._pending[oldest_ts]
                 self.frames_lost += 1
                 self._gap = True
                 self._emitted_ts = oldest_ts
-                if oldest.last is not None:
-                    self._previous_last = oldest.last
+                # Where the given-up frame ended, if known; otherwise the next whole frame goes out (marked).
+                self._previous_last = oldest.last
                 continue
             break
         return out
