@@ -188,12 +188,13 @@ async def test_roll_call_answers_are_in_the_log(live_server: LiveServer) -> None
 # ---- faults ---------------------------------------------------------------------------------------------
 
 
-async def _offer(feed: MeetingFeed, meeting_id: str, **overrides: Any) -> dict[str, Any]:
+async def _offer(feed: MeetingFeed, meeting_id: str, mangle: Any = None, **overrides: Any) -> dict[str, Any]:
     session = MediaSession(feed.sio, meeting_id, audio_slots=1, video_slots=1)
     session.pc.addTransceiver("audio", direction="recvonly")
     offer = await session.pc.createOffer()
     await session.pc.setLocalDescription(offer)
-    payload = {"meeting_id": meeting_id, "view": "site", "type": "offer", "sdp": session.pc.localDescription.sdp,
+    sdp = session.pc.localDescription.sdp
+    payload = {"meeting_id": meeting_id, "view": "site", "type": "offer", "sdp": mangle(sdp) if mangle else sdp,
                "receive": {"audio": ["0"]}, **overrides}
     answer: dict[str, Any] = await feed.sio.call(p.MEDIA_JOIN, payload, timeout=20)
     await session.pc.close()
@@ -214,6 +215,13 @@ async def test_bad_offers_get_a_clear_error_and_disturb_nobody(live_server: Live
             ({"view": "theatre"}, "invalid_input"),
             ({"sdp": "x" * (p.MAX_SDP_CHARS + 1)}, "invalid_input"),
         ]
+        mangled = [  # ICE candidates are in the SDP (no trickle): broken ones, and none that can be reached
+            lambda sdp: sdp.replace("a=candidate:", "a=candidate:x y z "),
+            lambda sdp: sdp.replace("a=ice-ufrag:", "a=ice-ufrag-gone:"),
+        ]
+        for mangle in mangled:
+            answer = await _offer(intruder, conf.meeting_id, mangle)
+            assert answer.get("error", {}).get("code") == "invalid_sdp", answer
         for overrides, code in cases:
             frames = b.session.received[conf.key(0)].frames  # type: ignore[union-attr]
             answer = await _offer(intruder, conf.meeting_id, **overrides)
