@@ -43,6 +43,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * api('GET', '/api/meetings', null, {query: {scope: 'upcoming'}})
+ * opts: query, signal, idempotencyKey, noAuthRedirect (a 401 does not end the app's session), token (a site
+ * device token sent as `Authorization: Bearer`; such calls never end the app's session either).
  * Writes carry X-CSRF-Token and an Idempotency-Key; a write that fails on the network is retried with the
  * same key (the server answers a retry with the first answer and changes nothing twice).
  */
@@ -57,8 +59,10 @@ export async function api(method, path, body = undefined, opts = {}) {
     'Accept-Language': lang === 'en' ? 'en, vi;q=0.5' : 'vi, en;q=0.5',
   };
   const isWrite = WRITE_METHODS.has(method);
+  // A screen without a user session (the hall's wall display) authenticates with the site's device token.
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (isWrite) {
-    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    if (csrfToken && !opts.token) headers['X-CSRF-Token'] = csrfToken;
     headers['Idempotency-Key'] = opts.idempotencyKey || newId();
   }
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal: opts.signal };
@@ -92,7 +96,7 @@ export async function api(method, path, body = undefined, opts = {}) {
     const err = e && e.message
       ? new ApiError(resp.status, e.code || `http_${resp.status}`, e.message)
       : new ApiError(resp.status, `http_${resp.status}`, t('error.http', { status: resp.status }));
-    if (resp.status === 401 && !opts.noAuthRedirect && onUnauthenticated) onUnauthenticated(err);
+    if (resp.status === 401 && !opts.noAuthRedirect && !opts.token && onUnauthenticated) onUnauthenticated(err);
     throw err;
   }
   return data;

@@ -9,8 +9,17 @@ import { t, getLang, onLangChange } from './i18n.js';
 const ACK_TIMEOUT_MS = 15000;
 const POLL_WHEN_OFFLINE_MS = 15000;
 
-class LiveConnection {
-  constructor() {
+/**
+ * The socket.io connection. The app's own (`live`, below) signs in with the session cookie; a screen that has no
+ * user session (the hall's wall display) makes its own with `new LiveConnection({auth: {token}})`, which
+ * authenticates with the site's device token on the socket and as `Authorization: Bearer` on REST fallbacks.
+ */
+export class LiveConnection {
+  constructor({ auth = null, storagePrefix = 'ms.live.' } = {}) {
+    this.auth = auth;
+    this.storagePrefix = storagePrefix;
+    // Options for REST calls made for this connection (catch-up while the socket is down).
+    this.restOptions = auth && auth.token ? { token: auth.token, noAuthRedirect: true } : {};
     this.socket = null;
     this.state = 'idle'; // idle | connecting | online | reconnecting | offline
     this.stateListeners = new Set();
@@ -53,7 +62,7 @@ class LiveConnection {
       return;
     }
     this.setState('connecting');
-    const socket = io({
+    const options = {
       path: '/socket.io/',
       query: { lang: getLang() }, // the language of error messages in acks
       transports: ['websocket', 'polling'],
@@ -62,7 +71,9 @@ class LiveConnection {
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10000,
       timeout: 20000,
-    });
+    };
+    if (this.auth) options.auth = { ...this.auth }; // a device token instead of the session cookie
+    const socket = io(options);
     this.socket = socket;
     socket.on('connect', () => {
       clearTimeout(this.retryTimer);
@@ -71,7 +82,16 @@ class LiveConnection {
     });
     socket.on('disconnect', (reason) => {
       if (reason === 'io client disconnect') this.setState('idle');
-      else if (reason === 'io server disconnect') this.setState('offline');
+      else if (reason === 'io server disconnect') {
+        // The server closed us on purpose: a restart closes every socket so that clients move to the next
+        // process at once (a revocation sends session:revoked first, and stop() has run by now). socket.io
+        // does not come back by itself after this, so connect again shortly (spread over 0.5–2 s).
+        this.setState('reconnecting');
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
+          if (this.socket === socket && !socket.connected) socket.connect();
+        }, 500 + Math.random() * 1500);
+      }
       else this.setState('reconnecting');
     });
     socket.io.on('reconnect_attempt', () => this.setState('reconnecting'));
@@ -147,11 +167,9 @@ class LiveConnection {
 export const live = new LiveConnection();
 onLangChange((lang) => { if (live.socket) live.socket.io.opts.query = { lang }; }); // used on the next reconnect
 
-function storageKey(id) { return `ms.live.${id}`; }
-
-function loadStored(id) {
+function loadStored(key) {
   try {
-    const raw = sessionStorage.getItem(storageKey(id));
+    const raw = sessionStorage.getItem(key);
     if (!raw) return null;
     const v = JSON.parse(raw);
     return v && typeof v.seq === 'number' && v.snapshot && typeof v.snapshot === 'object' ? v : null;
@@ -175,7 +193,10 @@ export function forgetStoredMeetings() {
  * ch.close();
  */
 export class MeetingChannel {
-  constructor(meetingId, handlers = {}) {
+  /** `options.connection`: another LiveConnection than the app's (the wall display's, with a device token). */
+  constructor(meetingId, handlers = {}, { connection = live } = {}) {
+    this.live = connection;
+    this.storageKey = `${connection.storagePrefix}${meetingId}`;
     this.meetingId = meetingId;
     this.handlers = handlers;
     this.snapshot = null;
@@ -190,35 +211,35 @@ export class MeetingChannel {
 
   /** Loads a snapshot (sessionStorage, else REST) and joins. Rejects when the meeting cannot be seen. */
   async open() {
-    const stored = loadStored(this.meetingId);
+    const stored = loadStored(this.storageKey);
     if (stored) {
       this.snapshot = stored.snapshot;
       this.lastSeq = stored.seq;
       this.emitUpdate({ source: 'stored' });
     } else {
-      const snap = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}`);
+      const snap = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}`, null, this.live.restOptions);
       if (this.closed) return;
       this.replace(snap, Number(snap && snap.last_seq) || 0, 'rest');
     }
-    live.register(this);
-    this.connectionChanged(live.state);
-    if (live.connected) this.join();
+    this.live.register(this);
+    this.connectionChanged(this.live.state);
+    if (this.live.connected) this.join();
     else if (stored) this.poll(); // the stored snapshot may be old: catch up over REST until the socket is back
   }
 
   close() {
     this.closed = true;
     clearInterval(this.pollTimer);
-    live.unregister(this);
-    if (live.connected && this.joined) {
-      live.request('meeting:leave', { meeting_id: this.meetingId }).catch(() => {});
+    this.live.unregister(this);
+    if (this.live.connected && this.joined) {
+      this.live.request('meeting:leave', { meeting_id: this.meetingId }).catch(() => {});
     }
     this.joined = false;
   }
 
   persist() {
     try {
-      sessionStorage.setItem(storageKey(this.meetingId), JSON.stringify({ seq: this.lastSeq, snapshot: this.snapshot }));
+      sessionStorage.setItem(this.storageKey, JSON.stringify({ seq: this.lastSeq, snapshot: this.snapshot }));
     } catch { /* storage full or disabled: memory is enough */ }
   }
 
@@ -272,11 +293,11 @@ export class MeetingChannel {
   }
 
   async join() {
-    if (this.closed || !live.connected) return;
+    if (this.closed || !this.live.connected) return;
     const after = this.snapshot ? this.lastSeq : 0;
     this.syncing = true;
     try {
-      const ack = await live.request('meeting:join', { meeting_id: this.meetingId, after_seq: after });
+      const ack = await this.live.request('meeting:join', { meeting_id: this.meetingId, after_seq: after });
       if (this.closed) return;
       this.joined = true;
       this.handleCatchUp(ack);
@@ -291,20 +312,20 @@ export class MeetingChannel {
 
   /** A refused join/sync: a lost session goes to the login page; a meeting we may no longer see is dropped. */
   failed(err) {
-    if (err.code === 'unauthenticated' && live.onUnauthenticated) { live.onUnauthenticated(err); return; }
+    if (err.code === 'unauthenticated' && this.live.onUnauthenticated) { this.live.onUnauthenticated(err); return; }
     if (err.code === 'not_found' || err.code === 'forbidden') {
       err.fatal = true;
-      try { sessionStorage.removeItem(storageKey(this.meetingId)); } catch { /* ignore */ }
+      try { sessionStorage.removeItem(this.storageKey); } catch { /* ignore */ }
     }
     if (this.handlers.onError) this.handlers.onError(err);
   }
 
   async sync() {
     if (this.closed || this.syncing) return;
-    if (!live.connected) { this.poll(); return; }
+    if (!this.live.connected) { this.poll(); return; }
     this.syncing = true;
     try {
-      const ack = await live.request('meeting:sync', { meeting_id: this.meetingId, after_seq: this.lastSeq });
+      const ack = await this.live.request('meeting:sync', { meeting_id: this.meetingId, after_seq: this.lastSeq });
       if (!this.closed) this.handleCatchUp(ack);
     } catch (err) {
       this.failed(err);
@@ -316,10 +337,10 @@ export class MeetingChannel {
 
   /** While the socket is down: catch up over REST (`GET /events?after=`), same answer shape as the ack. */
   async poll() {
-    if (this.closed || live.connected || this.syncing) return;
+    if (this.closed || this.live.connected || this.syncing) return;
     this.syncing = true;
     try {
-      const resp = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}/events`, { after: this.lastSeq });
+      const resp = await get(`/api/meetings/${encodeURIComponent(this.meetingId)}/events`, { after: this.lastSeq }, this.live.restOptions);
       if (!this.closed) this.handleCatchUp(resp);
     } catch { /* still offline; try again later */ } finally {
       this.syncing = false;

@@ -9,6 +9,8 @@ import * as loginPage from './pages/login.js';
 import * as meetingsPage from './pages/meetings.js';
 import * as meetingPage from './pages/meeting.js';
 import * as editorPage from './pages/editor.js';
+import * as consolePage from './pages/console.js';
+import * as displayPage from './pages/display.js';
 import * as unitsPage from './pages/admin-units.js';
 import * as sitesPage from './pages/admin-sites.js';
 import * as usersPage from './pages/admin-users.js';
@@ -19,6 +21,10 @@ const ROUTES = [
   { re: /^\/(?:meetings\/?)?$/, page: meetingsPage, nav: '/meetings' },
   { re: /^\/meetings\/new\/?$/, page: editorPage, access: 'organiser', nav: '/meetings/new' },
   { re: /^\/meetings\/([^/]+)\/edit\/?$/, page: editorPage, access: 'organiser', keys: ['id'] },
+  { re: /^\/meetings\/([^/]+)\/console\/?$/, page: consolePage, access: 'organiser', keys: ['id'] },
+  // The hall's TV: no sign-in (it pairs with the site's device token) and no header (`bare`).
+  { re: /^\/display\/?$/, page: displayPage, access: 'public', bare: true },
+  { re: /^\/meetings\/([^/]+)\/display\/?$/, page: displayPage, access: 'public', bare: true, keys: ['id'] },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
@@ -154,7 +160,8 @@ async function route({ keepMessage = false } = {}) {
     return;
   }
   if (user && found && found.route.page === loginPage) { navigate(safeNext(), { replace: true, keepMessage: true }); return; }
-  currentNav = found ? found.route.nav || (found.route.page === meetingPage ? '/meetings' : null) : null;
+  currentNav = found ? found.route.nav || ([meetingPage, consolePage].includes(found.route.page) ? '/meetings' : null) : null;
+  app.classList.toggle('is-bare', Boolean(found && found.route.bare));
   renderHeader();
   const container = h('div', { class: 'page' });
   clear(main);

@@ -63,9 +63,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const edit = CLOSED_STATUSES.includes(snap.status)
       ? null
       : h('a', { href: `/meetings/${encodeURIComponent(id)}/edit`, class: 'btn', testid: 'meeting-edit' }, t('meeting.edit'));
+    const consoleLink = snap.status === 'in_progress'
+      ? h('a', { href: `/meetings/${encodeURIComponent(id)}/console`, class: 'btn btn-primary', testid: 'open-console' }, t('console.open'))
+      : null;
     replaceChildren(controlsBox,
       h('h2', { class: 'visually-hidden' }, t('meeting.controls')),
-      h('div', { class: 'button-row', testid: 'lifecycle-actions' }, lifecycleButtons(snap, channel), edit));
+      h('div', { class: 'button-row', testid: 'lifecycle-actions' }, consoleLink, lifecycleButtons(snap, channel), edit));
   }
 
   function renderAgenda() {

@@ -1,0 +1,206 @@
+"""The conference screens in a real Chromium against real aiortc site peers: the chair's console (every site's
+picture playing, the chair's decisions) and a hall's wall display (paired with the site's device token, the main
+site full screen, the chair inset, the agenda item, removal and readmission, the meeting's end).
+
+Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; never `playwright install`.
+Chromium runs with a fake camera and microphone (tests/browserkit.py), so the chair's console publishes too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Locator, Page, expect
+
+from tests.browserkit import login, watch_errors
+from tests.helpers import PASSWORD, LiveServer, wait_for
+from tests.mediakit import CHAIR, Conference, Peer, start_conference
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+MEDIA_TIMEOUT_MS = 20_000  # ICE (no trickle: the offer waits for gathering), DTLS, the first keyframe
+LIVE_TIMEOUT_MS = 8_000
+
+
+async def light_peers(conf: Conference, count: int) -> list[Peer]:
+    """Site peers that decode only what the tests look at (the main site), so that a small CI machine running the
+    server, the peers and Chromium at once keeps up."""
+    started = []
+    for index in range(count):
+        peer = Peer(conf, index, video_slots=1, audio_slots=1)
+        await peer.start()
+        conf.peers.append(peer)
+        started.append(peer)
+    return started
+
+
+async def eventually(page: Page, script: str, timeout_s: float = 10.0) -> None:
+    """Waits until `script` (a JS expression, awaited) is truthy in the page."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await page.evaluate(script):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true in time: {script}")
+        await asyncio.sleep(0.2)
+
+
+def tile(page: Page, key: str) -> Locator:
+    return page.locator(f'[data-testid="site-tile"][data-key="{key}"]')
+
+
+async def open_console(browser: Browser, conf: Conference, errors: list[str]) -> Page:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    page = await context.new_page()
+    watch_errors(page, errors)
+    await login(page, conf.server.url, CHAIR, PASSWORD)
+    await page.goto(f"{conf.server.url}/meetings/{conf.meeting_id}")
+    await page.get_by_test_id("open-console").click()
+    await expect(page.get_by_test_id("console-page")).to_be_visible()
+    await expect(page.get_by_test_id("console-media-state")).to_have_attribute("data-state", "connected",
+                                                                               timeout=MEDIA_TIMEOUT_MS)
+    return page
+
+
+async def test_chair_console_shows_every_site_and_runs_the_conference(live_server: LiveServer,
+                                                                      browser: Browser) -> None:
+    conf = await start_conference(live_server, 3)
+    errors: list[str] = []
+    try:
+        a, b, c = await light_peers(conf, 3)
+        page = await open_console(browser, conf, errors)
+
+        # Every site's picture plays: the main site big, the others in the grid.
+        for index in range(3):
+            await expect(tile(page, conf.key(index))).to_have_attribute("data-playing", "true",
+                                                                        timeout=MEDIA_TIMEOUT_MS)
+        main = page.get_by_test_id("console-main")
+        await expect(main.locator(f'[data-key="{conf.key(0)}"]')).to_be_visible()
+        await expect(page.get_by_test_id("console-grid").get_by_test_id("site-tile")).to_have_count(3)  # 2 + us
+        await eventually(page, f"window.__media.framesFor('{conf.key(1)}').then(n => n > 0)")
+        await expect(tile(page, conf.key(1)).get_by_test_id("tile-health")).to_have_attribute(
+            "data-health", re.compile(r"^(good|poor)$"))
+        await expect(tile(page, conf.key(1)).get_by_test_id("tile-name")).to_have_text("Điểm cầu xã 2")
+        await expect(page.get_by_test_id("console-connected-count")).to_have_text("3/3 điểm cầu đã kết nối")
+        await page.screenshot(path=str(SCREENSHOTS / "chair-console.png"))
+
+        # Main site: every wall display follows the console's choice.
+        await tile(page, conf.key(1)).get_by_test_id("tile-main").click()
+        await expect(main.locator(f'[data-key="{conf.key(1)}"]')).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        await wait_for(lambda: a.main_colour() == 1 and c.main_colour() == 1, timeout=10)
+        await expect(tile(page, conf.key(1))).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+
+        # Mute and unmute a site.
+        mute = tile(page, conf.key(2)).get_by_test_id("tile-mute")
+        await mute.click()
+        await expect(tile(page, conf.key(2))).to_have_attribute("data-muted", "true")
+        await expect(mute).to_have_text("Bật micro")
+        room = conf.room()
+        assert any(cn.key == conf.key(2) and cn.sources["audio"].muted for cn in room.connections.values())
+        await mute.click()
+        await expect(mute).to_have_text("Tắt micro")
+
+        # Lock and unlock.
+        await page.get_by_test_id("console-lock").click()
+        await expect(page.get_by_test_id("console-locked")).to_be_visible()
+        await page.get_by_test_id("console-lock").click()
+        await expect(page.get_by_test_id("console-locked")).to_be_hidden()
+
+        # Roll call: a site answers for itself with its device token.
+        await page.get_by_test_id("console-roll-call").click()
+        count = page.get_by_test_id("roll-call-count")
+        await expect(count).to_have_text("0/3 điểm cầu đã điểm danh")
+        await expect(tile(page, conf.key(0)).get_by_test_id("tile-roll-call")).to_have_text("Chưa trả lời")
+        status, snap = await conf.chair.get(f"/api/meetings/{conf.meeting_id}")
+        roll_call_id = snap["conference"]["roll_call"]["id"]
+        assert a.feed is not None
+        await a.feed.command("conference.answer_roll_call", {"meeting_id": conf.meeting_id,
+                                                              "roll_call_id": roll_call_id})
+        await expect(count).to_have_text("1/3 điểm cầu đã điểm danh", timeout=LIVE_TIMEOUT_MS)
+        await expect(tile(page, conf.key(0)).get_by_test_id("tile-roll-call")).to_contain_text("Đã điểm danh")
+        await page.get_by_test_id("console-roll-call-close").click()
+        await expect(page.get_by_test_id("console-roll-call")).to_be_visible()
+
+        # Recording.
+        await page.get_by_test_id("console-record").click()
+        await expect(page.get_by_test_id("recording-indicator")).to_be_visible()
+        await page.get_by_test_id("console-record").click()
+        await expect(page.get_by_test_id("recording-indicator")).to_be_hidden()
+
+        # Remove (with the confirmation) and readmit.
+        await tile(page, conf.key(2)).get_by_test_id("tile-remove").click()
+        await page.get_by_test_id("dialog-confirm").click()
+        await expect(tile(page, conf.key(2))).to_have_attribute("data-removed", "true")
+        assert c.session is not None
+        await wait_for(lambda: c.session.close_reason == "removed", timeout=10)
+        await expect(tile(page, conf.key(2))).to_have_attribute("data-connected", "false", timeout=LIVE_TIMEOUT_MS)
+        await tile(page, conf.key(2)).get_by_test_id("tile-readmit").click()
+        await expect(tile(page, conf.key(2))).to_have_attribute("data-removed", "false")
+        await expect(tile(page, conf.key(2)).get_by_test_id("tile-remove")).to_be_visible()
+
+        assert errors == [], errors
+    finally:
+        await conf.close()
+
+
+async def test_wall_display_pairs_and_follows_the_meeting(live_server: LiveServer, browser: Browser) -> None:
+    conf = await start_conference(live_server, 3)
+    errors: list[str] = []
+    try:
+        await light_peers(conf, 1)  # site 1, the main site, publishes; site 2's hall shows the display
+        console = await open_console(browser, conf, errors)  # the chair's camera: the display's inset
+
+        context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        tv = await context.new_page()
+        watch_errors(tv, errors)
+        # Not paired yet: the pairing screen, which refuses a wrong token.
+        await tv.goto(f"{conf.server.url}/display")
+        await tv.get_by_test_id("display-pair-token").fill("not-a-device-token")
+        await tv.get_by_test_id("display-pair-submit").click()
+        await expect(tv.get_by_test_id("display-pair-error")).to_have_text("Mã thiết bị không đúng hoặc đã bị thu hồi.")
+        # Paired once from the address; the token leaves the address bar and stays in localStorage.
+        await tv.goto(f"{conf.server.url}/display#token={conf.tokens[1]}")
+        await expect(tv.get_by_test_id("display-page")).to_have_attribute("data-state", "meeting",
+                                                                          timeout=LIVE_TIMEOUT_MS)
+        assert "#" not in tv.url and "token" not in tv.url, tv.url
+        assert await tv.evaluate("localStorage.getItem('ms.siteToken')") == conf.tokens[1]
+        await expect(tv.get_by_test_id("topbar")).to_be_hidden()
+
+        big = tv.get_by_test_id("display-main")
+        await expect(big).to_have_attribute("data-source", conf.key(0), timeout=MEDIA_TIMEOUT_MS)
+        await expect(big).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+        inset = tv.get_by_test_id("display-chair")
+        await expect(inset).to_have_attribute("data-source", f"user:{conf.chair_id}", timeout=MEDIA_TIMEOUT_MS)
+        await expect(inset).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến huyện Sơn Dương")
+        await tv.screenshot(path=str(SCREENSHOTS / "wall-display.png"))
+        # The chair's console shows the hall's display as watching only.
+        await expect(tile(console, conf.key(1))).to_have_attribute("data-connected", "true", timeout=LIVE_TIMEOUT_MS)
+
+        # The current agenda item follows the chair.
+        status, snap = await conf.chair.get(f"/api/meetings/{conf.meeting_id}")
+        item = snap["agenda"][1]
+        status, _ = await conf.chair.post(f"/api/meetings/{conf.meeting_id}/agenda/current", {"item_id": item["id"]})
+        assert status == 200
+        await expect(tv.get_by_test_id("display-agenda-item")).to_contain_text(item["title"], timeout=LIVE_TIMEOUT_MS)
+
+        # Removed: the display says so; readmitted: it comes back by itself.
+        await conf.act("remove", {"participant": conf.key(1)})
+        notice = tv.get_by_test_id("display-notice")
+        await expect(notice).to_have_attribute("data-code", "removed", timeout=LIVE_TIMEOUT_MS)
+        await expect(notice).to_be_visible()
+        await conf.act("readmit", {"participant": conf.key(1)})
+        await expect(notice).to_be_hidden(timeout=MEDIA_TIMEOUT_MS)
+        await expect(big).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+
+        # The meeting ends: a calm waiting screen with a clock.
+        status, _ = await conf.chair.post(f"/api/meetings/{conf.meeting_id}/end")
+        assert status == 200
+        await expect(tv.get_by_test_id("display-waiting")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        await expect(tv.get_by_test_id("display-waiting-text")).to_have_text("Chưa có cuộc họp đang diễn ra")
+        await expect(tv.get_by_test_id("display-clock")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+        assert errors == [], errors
+    finally:
+        await conf.close()
