@@ -19,6 +19,7 @@ from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack
 
 from room_client.feed import MeetingFeed
 from room_client.media import MediaSession
+from room_client.sources import SyntheticAudioTrack
 from tests.helpers import ApiClient, LiveServer, make_meeting
 
 COLOURS = [(220, 30, 30), (30, 200, 30), (30, 30, 220), (220, 200, 30), (30, 200, 220), (200, 30, 200)]
@@ -128,6 +129,7 @@ class Peer:
     view: str = "site"
     video_slots: int = 2
     audio_slots: int = 3
+    silent: bool = False  # a microphone in a quiet hall: digital silence (RFC 6464 level 127)
     feed: MeetingFeed | None = None
     session: MediaSession | None = None
 
@@ -142,7 +144,8 @@ class Peer:
         colour = COLOURS[self.index % len(COLOURS)]
         tracks: dict[str, MediaStreamTrack | None] = {"audio": None, "video": None, "video_small": None}
         if publish:
-            tracks = {"audio": AudioStreamTrack(), "video": ColourTrack(colour),
+            audio = AudioStreamTrack() if self.silent else SyntheticAudioTrack(frequency=300 + 100 * self.index)
+            tracks = {"audio": audio, "video": ColourTrack(colour),
                       "video_small": ColourTrack(colour, (160, 90), fps=10)}
         self.session = MediaSession(self.feed.sio, conf.meeting_id, view=self.view, video_slots=self.video_slots,
                                     audio_slots=self.audio_slots, **tracks)

@@ -92,6 +92,27 @@ async def test_a_muted_site_is_not_heard_even_if_its_room_pc_keeps_sending(live_
         await conf.close()
 
 
+async def test_silence_is_not_forwarded(live_server: LiveServer) -> None:
+    conf = await start_conference(live_server, 2)
+    try:
+        speaking = Peer(conf, 0)
+        quiet = Peer(conf, 1, silent=True)
+        conf.peers += [speaking, quiet]
+        await speaking.start()
+        await quiet.start()
+        assert speaking.session is not None and quiet.session is not None
+        await wait_for(lambda: quiet.session.received.get(conf.key(0)) is not None  # type: ignore[union-attr]
+                       and quiet.session.received[conf.key(0)].audio_frames > 25, timeout=10)  # type: ignore
+        source = next(c.sources["audio"] for c in conf.room().connections.values() if c.key == conf.key(1))
+        assert source.silent_frames > 25 and source.silent_frames == source.frames
+        # the quiet hall has an audio slot at the speaking one, but not a packet of its silence went there
+        assert any(s["source"] == conf.key(1) for s in speaking.session.showing(kind="audio"))
+        got = speaking.session.received.get(conf.key(1))
+        assert got is None or (got.audio_frames == 0 and got.packets == 0)
+    finally:
+        await conf.close()
+
+
 async def test_a_late_subscriber_gets_a_decodable_picture_within_a_second(live_server: LiveServer) -> None:
     conf = await start_conference(live_server, 3)
     try:

@@ -46,6 +46,7 @@ class Source:
         self.muted = False
         self.recorder: Callable[[EncodedFrame], None] | None = None
         self.frames = 0
+        self.silent_frames = 0
         self.bytes = 0
         self.last_frame_at = 0.0
         self.loudness = 0.0  # smoothed 127 - RFC 6464 level: higher is louder
@@ -65,6 +66,13 @@ class Source:
             self.loudness = 0.8 * self.loudness + 0.2 * (SILENCE - level)
             if self.muted:
                 return  # enforced here: a muted site's sound goes nowhere, whatever its room PC does
+            if frame.audio_level == SILENCE:
+                # The sender itself says this packet is digital silence: record it, forward nothing (receivers
+                # treat the gap like DTX). Forty quiet halls then cost no audio packets at all.
+                self.silent_frames += 1
+                if self.recorder is not None:
+                    self.recorder(frame)
+                return
         elif frame.after_gap and not frame.keyframe:
             for slot in self.slots:
                 slot.need_keyframe = True
