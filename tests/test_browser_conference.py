@@ -1,6 +1,7 @@
 """The conference screens in a real Chromium against real aiortc site peers: the chair's console (every site's
 picture playing, the chair's decisions) and a hall's wall display (paired with the site's device token, the main
-site full screen, the chair inset, the agenda item, removal and readmission, the meeting's end).
+site full screen, the chair inset, the agenda item, removal and readmission, the meeting's end), and a delegate
+joining from the meeting page (camera and microphone, the chair's mute, leaving; an observer watching only).
 
 Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; never `playwright install`.
 Chromium runs with a fake camera and microphone (tests/browserkit.py), so the chair's console publishes too.
@@ -201,6 +202,121 @@ async def test_wall_display_pairs_and_follows_the_meeting(live_server: LiveServe
         await expect(tv.get_by_test_id("display-waiting")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
         await expect(tv.get_by_test_id("display-waiting-text")).to_have_text("Chưa có cuộc họp đang diễn ra")
         await expect(tv.get_by_test_id("display-clock")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+        assert errors == [], errors
+    finally:
+        await conf.close()
+
+
+async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: LiveServer,
+                                                                   browser: Browser) -> None:
+    delegate = await live_server.create_user("daibieu.media", "Trần Thị Đại Biểu", ["delegate"])
+    observer = await live_server.create_user("quansat.media", "Lê Văn Quan Sát", ["observer"])
+    key = f"user:{delegate['id']}"
+    conf = await start_conference(live_server, 2, invitee_ids=[delegate["id"], observer["id"]])
+    errors: list[str] = []
+    try:
+        await light_peers(conf, 2)
+        # Site 2 is the main site, so the chair inset shows the host hall (site 1): the chair publishes no camera.
+        await conf.act("main-site", {"site_id": conf.site_ids[1]})
+
+        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+        page = await context.new_page()
+        watch_errors(page, errors)
+        await login(page, conf.server.url, "daibieu.media", PASSWORD)
+        await page.goto(f"{conf.server.url}/meetings/{conf.meeting_id}")
+        await expect(page.get_by_test_id("media-panel")).to_be_visible()
+        join = page.get_by_test_id("join-media")
+        await expect(join).to_have_text("Tham gia bằng camera và micro")
+        await join.click()
+
+        # The main site big, the host hall inset, our own camera small and muted.
+        big = page.get_by_test_id("media-main")
+        await expect(big).to_have_attribute("data-source", conf.key(1), timeout=MEDIA_TIMEOUT_MS)
+        await expect(big).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+        await expect(page.get_by_test_id("media-main-name")).to_have_text("Điểm cầu xã 2")
+        inset = page.get_by_test_id("media-chair")
+        await expect(inset).to_have_attribute("data-source", conf.key(0), timeout=MEDIA_TIMEOUT_MS)
+        await expect(inset).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
+        await eventually(page, f"window.__media.framesFor('{conf.key(1)}').then(n => n > 0)")
+        own = page.get_by_test_id("media-self")
+        await expect(own).to_be_visible()
+        assert await own.evaluate("v => v.muted && v.videoWidth > 0")
+        await expect(page.get_by_test_id("media-state")).to_have_attribute("data-state", "connected")
+
+        # The server has our browser publishing its camera.
+        def publishing() -> bool:
+            room = conf.room()
+            return room is not None and any(
+                cn.key == key and cn.view == "delegate" and cn.publishes and "video" in cn.sources
+                and cn.sources["video"].frames > 0 for cn in room.connections.values())
+
+        await wait_for(publishing, timeout=MEDIA_TIMEOUT_MS / 1000)
+        await page.screenshot(path=str(SCREENSHOTS / "delegate-conference.png"))
+
+        # Our own microphone and camera, off and on again: the sender's track is disabled, nothing renegotiates.
+        sender_enabled = ("kind => window.__media.session.pc.getSenders()"
+                          ".filter(s => s.track && s.track.kind === kind).every(s => s.track.enabled)")
+        mic = page.get_by_test_id("media-mic")
+        await expect(mic).to_have_attribute("data-on", "true")
+        await mic.click()
+        await expect(mic).to_have_attribute("data-on", "false")
+        await expect(mic).to_have_text("Bật micro")
+        assert await page.evaluate(f"({sender_enabled})('audio')") is False
+        await mic.click()
+        await expect(mic).to_have_attribute("data-on", "true")
+        assert await page.evaluate(f"({sender_enabled})('audio')") is True
+        camera = page.get_by_test_id("media-camera")
+        await camera.click()
+        await expect(camera).to_have_attribute("data-on", "false")
+        assert await page.evaluate(f"({sender_enabled})('video')") is False
+        await camera.click()
+        await expect(camera).to_have_attribute("data-on", "true")
+        assert await page.evaluate(f"({sender_enabled})('video')") is True
+
+        # The chair mutes us: the notice, and the microphone stays off until the chair turns it back on.
+        await conf.act("mute", {"participant": key})
+        notice = page.get_by_test_id("media-muted-notice")
+        await expect(notice).to_have_text("Chủ trì đã tắt micro của bạn", timeout=LIVE_TIMEOUT_MS)
+        await expect(mic).to_have_attribute("data-on", "false")
+        await expect(mic).to_be_disabled()
+        assert await page.evaluate(f"({sender_enabled})('audio')") is False
+        await conf.act("unmute", {"participant": key})
+        await expect(notice).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+        await expect(mic).to_have_attribute("data-on", "true")
+
+        # Leaving closes our connection on the server; the panel offers to join again.
+        await page.get_by_test_id("leave-media").click()
+        await expect(join).to_be_visible()
+        await expect(page.get_by_test_id("media-stage")).to_be_hidden()
+
+        def gone() -> bool:
+            room = conf.room()
+            return room is None or not any(cn.key == key for cn in room.connections.values())
+
+        await wait_for(gone, timeout=10)
+        assert await page.evaluate("window.__media") is None
+
+        # An observer only watches and listens; while the chair has locked the meeting the panel says so, and
+        # it comes in by itself once unlocked.
+        await conf.act("lock")
+        watcher = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+        watch_errors(watcher, errors)
+        await login(watcher, conf.server.url, "quansat.media", PASSWORD)
+        await watcher.goto(f"{conf.server.url}/meetings/{conf.meeting_id}")
+        watch = watcher.get_by_test_id("join-media")
+        await expect(watch).to_have_text("Xem và nghe")
+        await watch.click()
+        refused = watcher.get_by_test_id("media-error")
+        await expect(refused).to_have_attribute("data-code", "conference_locked", timeout=MEDIA_TIMEOUT_MS)
+        await expect(refused).to_have_text("Chủ trì đã khóa cuộc họp; điểm cầu mới không thể tham gia lúc này.")
+        await conf.act("unlock")
+        await expect(watcher.get_by_test_id("media-main")).to_have_attribute("data-playing", "true",
+                                                                             timeout=MEDIA_TIMEOUT_MS)
+        await expect(refused).to_be_hidden()
+        await expect(watcher.get_by_test_id("media-mic")).to_be_hidden()
+        await expect(watcher.get_by_test_id("media-self")).to_have_count(0)
+        room = conf.room()
+        assert any(cn.key == f"user:{observer['id']}" and not cn.publishes for cn in room.connections.values())
         assert errors == [], errors
     finally:
         await conf.close()

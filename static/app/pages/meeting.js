@@ -1,5 +1,6 @@
 // The meeting page: what everyone sees on a tablet or PC, updated live from the meeting's event log.
 import { post, withLang } from '../api.js';
+import { conferencePanel } from '../conference-panel.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
@@ -31,6 +32,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const agendaBox = h('section', { class: 'card agenda-card', 'aria-labelledby': 'agenda-h' });
   const presenceBox = h('section', { class: 'card presence-card', testid: 'presence', 'aria-labelledby': 'presence-h' });
   const sitesBox = h('section', { class: 'card sites-card', testid: 'meeting-sites' });
+  const media = conferencePanel(id); // "Hình và tiếng": shown while the meeting is in progress
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -161,11 +163,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, agendaBox),
+          h('div', { class: 'meeting-main' }, media.el, agendaBox),
           h('aside', { class: 'meeting-side' }, presenceBox, sitesBox)));
     }
     renderHead();
     renderControls();
+    media.update(snap);
     renderAgenda();
     renderPresence();
   }
@@ -177,6 +180,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       if (!isCurrent()) return;
       if (err.fatal) {
         snap = null;
+        media.destroy();
         channel.close();
         replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
         showError(err);
@@ -189,11 +193,15 @@ export async function render({ root, params, setTitle, isCurrent }) {
   try {
     await channel.open();
   } catch (err) {
+    media.destroy();
     channel.close();
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
   }
   loadParticipantNames(id).then((map) => { names = map; renderAll(); });
   loadSites().then((sites) => { siteNames = new Map(sites.map((s) => [s.id, s.name])); renderAll(); }).catch(() => {});
-  return () => channel.close();
+  return () => {
+    media.destroy();
+    channel.close();
+  };
 }
