@@ -115,8 +115,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.check:
         return asyncio.run(_check(make, settings))
     print(f"Đang phục vụ tại / serving on http://{settings.host}:{settings.port}", flush=True)
+    _use_fast_loop()
     web.run_app(make(), host=settings.host, port=settings.port, print=None, access_log=None)
     return 0
+
+
+def _use_fast_loop() -> None:
+    """uvloop's UDP transport and callbacks are C: the SFU sends and receives every media packet through them,
+    one syscall and several callbacks each (bench/results/sfu-*). `MS_EVENT_LOOP=asyncio` keeps the standard one."""
+    if os.environ.get("MS_EVENT_LOOP", "uvloop") != "uvloop":
+        return
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        logging.getLogger(__name__).warning("uvloop is not installed; using the standard asyncio loop")
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 async def _tune_gc(_app: web.Application) -> None:
