@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test install install-test system-deps lint typecheck bench clean
+.PHONY: run test install install-test system-deps lint typecheck bench bench-sfu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ lint: $(VENV)/.installed-test
 
 bench: install-test
 	$(BIN)/python bench/fanout.py
+
+bench-sfu: install-test
+	$(BIN)/python bench/sfu.py
 
 clean:
 	rm -rf $(VENV) node_modules data .pytest_cache
