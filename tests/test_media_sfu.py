@@ -370,3 +370,31 @@ def test_colours_are_told_apart() -> None:
         image[:, :] = colour
         assert nearest_colour(av.VideoFrame.from_ndarray(image, format="rgb24")) == index
     assert ColourTrack(COLOURS[0]).kind == "video"
+
+
+async def test_a_room_that_missed_an_event_catches_up_on_the_next_join(live_server: LiveServer,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race a join can lose: an event commits after the joiner's state was read but before its room existed.
+    Simulated by hiding one event from the SFU; the next join reads the meeting again and the room catches up."""
+    conf = await start_conference(live_server, 3)
+    try:
+        a, b = await peers(conf, 2)
+        await wait_for(lambda: b.main_colour() == 0, timeout=10)
+        sfu = live_server.services.media  # type: ignore[union-attr]
+        original = sfu.on_events
+
+        async def deaf(meeting_id: str, entries: list[dict[str, Any]]) -> None:
+            return None
+
+        monkeypatch.setattr(sfu, "on_events", deaf)
+        await conf.act("main-site", {"site_id": conf.site_ids[1]})
+        await asyncio.sleep(0.5)
+        assert conf.room().main == conf.key(0)  # the room did not hear of it
+        monkeypatch.setattr(sfu, "on_events", original)
+        late = Peer(conf, 2)
+        conf.peers.append(late)
+        await late.start()
+        assert conf.room().main == conf.key(1)
+        await wait_for(lambda: a.main_colour() == 1 and late.main_colour() == 1, timeout=5)
+    finally:
+        await conf.close()

@@ -146,6 +146,9 @@ class MediaRoom:
                 log.exception("media room %s: periodic step failed", self.meeting_id)
 
     async def add(self, conn: Connection) -> None:
+        if conn.key in self.conference.removed:  # removed while its offer was being answered
+            await self._close_connection(conn, "removed")
+            return
         old = self.connections.get(conn.conn_id)
         self.connections[conn.conn_id] = conn
         if old is not None:  # the same participant again (a restart, a drop): the new connection wins

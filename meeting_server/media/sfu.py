@@ -251,6 +251,14 @@ class SFU:
 
         return sink
 
+    async def catch_up(self, state: MeetingState) -> None:
+        """A room made from a state read just before an event committed would miss that event (the log reached
+        no room yet): the caller reads the meeting again after the join and hands it here."""
+        room = self.rooms.get(state.id)
+        if room is not None and not room.closed and state.last_seq > int(room.snapshot.get("last_seq", 0)):
+            room.snapshot = state.to_dict()
+            await room.apply([])
+
     # ---- leaving ---------------------------------------------------------------------------------------------
 
     async def leave(self, sid: str, meeting_id: str) -> None:

@@ -234,6 +234,8 @@ class Hub:
         await self._require_valid(conn)
         state, role = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
         answer = await self.media.join(conn.identity.actor, sid, state, role, payload)
+        fresh, _ = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
+        await self.media.catch_up(fresh)
         return {"ok": True, **answer}
 
     async def _media_probe(self, sid: str, conn: Connection, payload: p.MediaProbePayload) -> dict[str, Any]:
