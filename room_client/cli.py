@@ -180,7 +180,13 @@ class RoomClient:
             await self._start_recording()
         joined_at = time.monotonic()
         disconnected = asyncio.Event()
-        self.feed.sio.on("disconnect", lambda *_: disconnected.set())
+        feed_on_disconnect = self.feed._on_disconnect
+
+        async def on_disconnect(*args: Any) -> None:  # the feed keeps its own bookkeeping; we also rejoin media
+            await feed_on_disconnect(*args)
+            disconnected.set()
+
+        self.feed.sio.on("disconnect", on_disconnect)
         waits = [asyncio.create_task(e.wait()) for e in (self.session.closed, disconnected, self.stopping)]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:
