@@ -170,9 +170,10 @@ class Authenticator:
             active_users = set((await session.execute(
                 select(UserRow.id).where(UserRow.id.in_(users), UserRow.active.is_(True))
             )).scalars()) if users else set()
-            site_tokens = dict((await session.execute(
+            rows = (await session.execute(
                 select(SiteRow.id, SiteRow.token_hash).where(SiteRow.id.in_(sites), SiteRow.active.is_(True))
-            )).tuples()) if sites else {}
+            )).all() if sites else []
+            site_tokens = {site_id: token_hash for site_id, token_hash in rows}
         bad = set()
         for index, identity in enumerate(identities):
             if identity.actor.kind == "site":

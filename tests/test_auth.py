@@ -129,3 +129,34 @@ async def test_device_token_is_never_stored_in_clear(any_server: LiveServer) -> 
         for table in ("sites", "commands", "audit_log"):
             rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
             assert first["token"] not in repr(rows), table
+
+
+async def test_the_sweep_closes_room_pcs_whose_token_was_revoked_elsewhere(any_server: LiveServer) -> None:
+    """Another node revoked the token (here: straight in the database, no notice to this node's sockets); this
+    node's periodic sweep finds it and closes the room PC's socket, and leaves the still-valid ones alone."""
+    from sqlalchemy import update
+
+    from meeting_server.storage.models import SiteRow
+    from room_client.feed import MeetingFeed
+
+    admin = await any_server.admin()
+    sites, tokens = [], []
+    for name in ("Điểm cầu xã Hợp Thành", "Điểm cầu xã Kháng Nhật"):
+        site_id = await any_server.create_site(name)
+        status, body = await admin.post(f"/api/sites/{site_id}/token")
+        sites.append(site_id)
+        tokens.append(body["token"])
+    meeting = await make_meeting(admin, site_ids=sites)
+    feeds = [MeetingFeed(any_server.url, meeting["id"], token=t) for t in tokens]
+    for feed in feeds:
+        await feed.connect()
+    hub = any_server.services.notifier  # type: ignore[union-attr]
+    assert await hub.sweep() == 0  # type: ignore[attr-defined]
+    assert any_server.services is not None
+    async with any_server.services.db.write() as session:
+        await session.execute(update(SiteRow).where(SiteRow.id == sites[0]).values(token_hash="revoked-elsewhere"))
+    assert await hub.sweep() == 1  # type: ignore[attr-defined]
+    await wait_for(lambda: not feeds[0].sio.connected, timeout=5)
+    assert feeds[1].sio.connected
+    for feed in feeds:
+        await feed.close()
