@@ -245,6 +245,25 @@ def drop_incoming_rtp(pc: Any, counts: dict[str, int]) -> None:
         connection.data_received = data_received
 
 
+TONE_LEVEL = 17  # RFC 6464 level (-dBov) of the sources' tone: 0.2 of full scale, RMS -17 dBov
+SILENCE_LEVEL = 127
+
+
+def say_level(sender: Any, level: int) -> None:
+    """Put an RFC 6464 audio level on every packet the sender sends, as aiortc does when it encodes sound itself
+    (it cannot for pre-encoded packets): a speaker's tone, or digital silence, which a quiet hall's room PC sends
+    (aiortc has no DTX) and the SFU does not forward (67f1794)."""
+    original = sender._next_encoded_frame
+
+    async def with_level(codec: Any) -> Any:
+        frame = await original(codec)
+        if frame is not None:
+            frame.audio_level = -level  # aiortc writes -audio_level into the extension
+        return frame
+
+    sender._next_encoded_frame = with_level
+
+
 def packet_track_class() -> type:
     import av
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -423,6 +442,8 @@ async def _worker(conn: Any, sources: dict[str, Any]) -> None:
                     track = transceiver.sender.track
                     if track is not None and hasattr(track, "request_keyframe"):
                         transceiver.sender._send_keyframe = track.request_keyframe  # PLI: jump to a keyframe
+                    if track is not None and track.kind == "audio" and hasattr(track, "frames"):
+                        say_level(transceiver.sender, TONE_LEVEL if spec.get("speaks", True) else SILENCE_LEVEL)
                 await peer.session.wait_connected(60)
                 if spec["drop"]:
                     drop_incoming_rtp(peer.session.pc, peer.session.packets)
@@ -900,7 +921,8 @@ def room_stats(room: Any) -> dict[str, Any]:
                             "packets": s._RTCRtpSender__packet_count, "octets": s._RTCRtpSender__octet_count})
         receivers = {stream: sum(st.packets_received for st in r._RTCRtpReceiver__remote_streams.values())
                      for stream, r in c.receivers.items()}
-        sources = {stream: {"frames": src.frames, "bytes": src.bytes} for stream, src in c.sources.items()}
+        sources = {stream: {"frames": src.frames, "bytes": src.bytes, "silent": getattr(src, "silent_frames", 0)}
+                   for stream, src in c.sources.items()}
         conns.append({"id": c.conn_id, "view": c.view, "publishes": c.publishes, "state": c.pc.connectionState,
                       "ice_backlog": ice_backlog(c.pc),
                       "tier": c.tier.tier, "senders": senders, "receivers": receivers, "sources": sources})
@@ -1149,16 +1171,19 @@ class Options:
     stamp: str
     keep_tmp: bool
     drop: bool = True
+    all_speak: bool = False
     drain_udp: int = 1
     event_loop: str | None = None
     dump: str | None = None
 
 
-def expected_streams(n: int) -> dict[str, int]:
+def expected_streams(n: int, all_speak: bool = False) -> dict[str, int]:
     """What the product's layout forwards in this topology (n >= 2 sites, main = site 2, chair inset = site 1,
     one console): each other site 2 videos (main big, chair small), main and host 1 each (the other big), the
-    console n (main big, all others small); 3 audio slots each (main, chair, one more) where there are 3."""
-    return {"video": 3 * n - 2, "audio": n * min(3, n - 1) + min(3, n)}
+    console n (main big, all others small). Audio: 3 slots each (main, chair, one more); only the two speakers'
+    sound is forwarded (the others' packets say silence), or with `all_speak` every slot's."""
+    audio = n * min(3, n - 1) + min(3, n) if all_speak else 2 * (n - 2) + 2 + 2
+    return {"video": 3 * n - 2, "audio": audio}
 
 
 def flowing(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -1167,6 +1192,14 @@ def flowing(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     dt = b["t"] - a["t"]
     frames_out = 0
     frames_nominal = 0.0  # what the slots would have sent at the sources' frame rates
+    silent: dict[tuple[str, str], list[int]] = {}  # (participant, stream) -> [frames, silent frames] in the window
+    for snap, sign in ((a, -1), (b, 1)):
+        for r in snap["rooms"]:
+            for c in r["connections"]:
+                for stream, src in c["sources"].items():
+                    acc = silent.setdefault((c["id"].split("/")[0], stream), [0, 0])
+                    acc[0] += sign * src["frames"]
+                    acc[1] += sign * src.get("silent", 0)
     streams = Counter()
     packets = octets = dropped = 0
     assigned = Counter()
@@ -1188,6 +1221,9 @@ def flowing(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                 if dp > 0 and s["source"] is not None:
                     streams[s["kind"]] += 1
                     by_stream[s["stream"]] += 1
+                quiet = silent.get((s["source"], s["stream"]), [0, 0])
+                if quiet[1] > 0.5 * max(1, quiet[0]):
+                    continue  # a silent source: the SFU forwards none of it, by design
                 if s["source"] is not None and old["source"] == s["source"] and s["stream"] in NOMINAL_FPS:
                     frames_out += s["frames_out"] - old["frames_out"]
                     frames_nominal += NOMINAL_FPS[s["stream"]] * dt
@@ -1389,7 +1425,7 @@ async def prepare_server(mode: str, n: int, drain: int, event_loop: str | None) 
 async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], server: BenchServer,
                     out: dict[str, Any]) -> None:
     out.update(mode=mode, sites=n, peers=n + 1, status="running", phase="seed")
-    expected = expected_streams(n)
+    expected = expected_streams(n, opts.all_speak or mode == "relay")  # MediaRelay forwards silence too
     out["expected_streams"] = expected
     tmp = server.data_dir
     spy: subprocess.Popen[bytes] | None = None
@@ -1410,7 +1446,8 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
                    "video_slots": n, "audio_slots": 3, "tag": tag, "drop": opts.drop}
         # The host and the main site are the probes (full receive path, e2e tags); the others drop what they get.
         sites = [{"index": i, "view": "site", "token": tok, "publish": True, "video_slots": 2, "audio_slots": 3,
-                  "tag": tag, "drop": opts.drop and i >= 2} for i, tok in enumerate(seeded["tokens"])]
+                  "tag": tag, "drop": opts.drop and i >= 2, "speaks": opts.all_speak or i < 2}
+                 for i, tok in enumerate(seeded["tokens"])]
         # Worker 0 is the probe: the host hall and the main site, which receive each other's big stream, and
         # nothing else; the others hold the console and the rest of the sites.
         shares: list[list[dict[str, Any]]] = [[] for _ in workers]
@@ -1509,6 +1546,9 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
             problems.append(f"{out['median']['streams']}/{sum(expected.values())} streams flowing")
         if out["median"]["delivered"] is not None and out["median"]["delivered"] < 0.95:
             problems.append(f"{100 * out['median']['delivered']:.0f}% of frames forwarded")
+        added = server_added(out)
+        if (added.get("p50") or 0) > 50:
+            problems.append(f"queueing: server-added latency p50 {added['p50']:.0f} ms")
         out["status"] = "ok" if not problems else "degraded: " + "; ".join(problems)
         out["phase"] = "done"
     except Exception as exc:
@@ -1719,7 +1759,7 @@ def estimate(report: dict[str, Any]) -> dict[str, Any] | None:
         return None
     base = max(kept_up, key=lambda r: r["sites"])
     per_stream = base["median"]["mcores_per_stream"]
-    streams = sum(expected_streams(n).values())
+    streams = sum(expected_streams(n, report["options"]["all_speak"]).values())
     return {"from_sites": base["sites"], "mcores_per_stream": per_stream, "sites": n, "streams": streams,
             "server_cores": round(per_stream * streams / 1000, 2)}
 
@@ -1798,7 +1838,10 @@ def markdown(report: dict[str, Any]) -> str:
         f"every {src['video']['keyframe_every_s']:g} s) + 320x180 @ {src['video_small']['kbps']} kbps "
         f"{src['video_small']['fps']} fps + Opus @ {src['audio']['kbps']} kbps, pre-encoded and looped; main site = "
         "site 2, chair inset = site 1 (host hall); every site receives main big + chair small, the chair console "
-        "(publishing nothing) main big + every other site small; 3 audio slots each.",
+        "(publishing nothing) main big + every other site small; 3 audio slots each; "
+        + ("every site speaks (`--all-speak`)." if o.get("all_speak") else
+           "the main site and the host speak, the other sites send silence (RFC 6464 level 127), which the SFU "
+           "does not forward."),
         *([f"**Experiment**: the server reads up to {o['drain_udp']} datagrams per socket readiness (`--drain-udp`)"
            ", not asyncio's one: these are not the product's figures.", ""] if o.get("drain_udp", 1) > 1 else []),
         "Server event loop: " + (", ".join(sorted({str(r.get("server_event_loop")) for r in report["phases"]
@@ -1926,6 +1969,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
     add("--flow-timeout", type=float, default=40.0, help="how long to wait for every stream to flow")
     add("--keep-tmp", action="store_true", help="keep each phase's data dir and server.log")
     add("--out", help="result file stem (default sfu-<date>, numbered if taken)")
+    add("--all-speak", action="store_true",
+        help="every site sends its tone (default: the main site and the host speak, the others send silence, "
+             "which the SFU records but does not forward)")
     add("--full-subscribers", action="store_true",
         help="every subscriber takes packets through aiortc's receive path (default: only the two probe sites; "
              "the others count RTP datagrams and drop them before SRTP)")
@@ -1954,7 +2000,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
                    small_fps=a.small_fps, kbps=a.kbps, small_kbps=a.small_kbps, gop=a.gop,
                    source_seconds=a.source_seconds, profile=a.profile, profile_seconds=a.profile_seconds,
                    flow_timeout=a.flow_timeout, stamp=stamp, keep_tmp=a.keep_tmp, drop=not a.full_subscribers,
-                   drain_udp=max(1, a.drain_udp), event_loop=a.event_loop, dump=a.dump)
+                   drain_udp=max(1, a.drain_udp), event_loop=a.event_loop, all_speak=a.all_speak, dump=a.dump)
     return a, opts
 
 
