@@ -24,8 +24,9 @@ worker processes.
 
 The server under test is this file run with `--serve`: the real application (`create_app`, as `meeting-server
 serve` builds it, with its GC tuning) in its own process, plus a read-only `/_bench/stats` route and probes
-that time each forwarded frame. With `--mode relay` the same application gets `SFU._wire` replaced so that
-slots are fed by `MediaRelay().subscribe(receiver.track)` into plain aiortc senders (see `relay_sfu_class`):
+that time each forwarded frame. With `--mode relay` the same application gets `SFU._receive_into` and
+`SFU._send_from` replaced so that slots are fed by `MediaRelay().subscribe(receiver.track)` into plain aiortc
+senders (see `relay_sfu_class`):
 signalling, admission, layout and the room are the product's in both modes; only the media path differs.
 
 Results go to bench/results/sfu-<date>.json and .md. See bench/README.md for how to read them.
@@ -759,7 +760,7 @@ def relay_sfu_class() -> type:
     from aiortc.contrib.media import MediaRelay
     from aiortc.mediastreams import MediaStreamError
 
-    from meeting_server.media.sfu import SFU, _bad_sdp
+    from meeting_server.media.sfu import SFU
     from meeting_server.media.streams import Slot, Source
 
     relay = MediaRelay()
@@ -856,41 +857,19 @@ def relay_sfu_class() -> type:
             self._switched.set()
 
     class RelaySFU(SFU):
-        def _wire(self, room: Any, conn: Any, payload: Any) -> None:
-            by_mid = {t.mid: t for t in conn.pc.getTransceivers()}
-            publish = {s: mid for s, mid in payload.publish.model_dump().items() if mid is not None}
-            receive = [("audio", m) for m in payload.receive.audio] + [("video", m) for m in payload.receive.video]
-            for mid in [*publish.values(), *(m for _, m in receive)]:
-                if mid not in by_mid:
-                    raise _bad_sdp(f"lời mời không có mid {mid}", f"the offer has no mid {mid}")
-            used: set[str] = set()
-            for stream, mid in publish.items():
-                t = by_mid[mid]
-                used.add(mid)
-                self._only_room_codec(t)
-                if not conn.publishes:
-                    t.direction = "inactive"
-                    continue
-                t.direction = "recvonly"
-                source = Source(conn.key, stream, t.kind, lambda: None)
-                source.on_first_frame = room.schedule_relayout
-                decoded[source] = t.receiver.track
-                receivers[source] = t.receiver
-                conn.sources[stream] = source
-                conn.receivers[stream] = t.receiver
-                asyncio.ensure_future(pump(source, relay.subscribe(t.receiver.track)))
-            for kind, mid in receive:
-                t = by_mid[mid]
-                used.add(mid)
-                self._only_room_codec(t)
-                t.direction = "sendonly"
-                slot = RelaySlot(kind, mid, t.sender)
-                t.sender.replaceTrack(slot)
-                conn.senders.append(t.sender)
-                (conn.video_slots if kind == "video" else conn.audio_slots).append(slot)
-            for mid, t in by_mid.items():
-                if mid not in used and t.kind in ("audio", "video"):
-                    t.direction = "inactive"
+        def _receive_into(self, conn: Any, stream: str, transceiver: Any, source: Source) -> None:
+            # aiortc's own receiver: it decodes, and MediaRelay hands the decoded frames on.
+            decoded[source] = transceiver.receiver.track
+            receivers[source] = transceiver.receiver
+            conn.receivers[stream] = transceiver.receiver
+            asyncio.ensure_future(pump(source, relay.subscribe(transceiver.receiver.track)))
+
+        def _send_from(self, conn: Any, transceiver: Any, kind: str, mid: str) -> Slot:
+            # aiortc's own sender: it encodes what the relay gives the slot.
+            slot = RelaySlot(kind, mid, transceiver.sender)
+            transceiver.sender.replaceTrack(slot)
+            conn.senders.append(transceiver.sender)
+            return slot
 
     return RelaySFU
 

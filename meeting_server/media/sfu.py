@@ -154,7 +154,8 @@ class SFU:
         return conn, pc.localDescription.sdp
 
     def _wire(self, room: MediaRoom, conn: Connection, payload: p.MediaJoinPayload | p.MediaProbePayload) -> None:
-        """Turn the offer's transceivers into sources and slots, as the join message names them by mid."""
+        """Turn the offer's transceivers into sources and slots, as the join message names them by mid: checks
+        every named mid, keeps the room's codec, sets directions, and leaves the rest to the two hooks below."""
         by_mid = {t.mid: t for t in conn.pc.getTransceivers()}
         publish = {s: mid for s, mid in payload.publish.model_dump().items() if mid is not None}
         receive = [("audio", mid) for mid in payload.receive.audio] + [("video", mid) for mid in payload.receive.video]
@@ -164,44 +165,48 @@ class SFU:
         for mid in named:
             if mid not in by_mid:
                 raise _bad_sdp(f"lời mời không có mid {mid}", f"the offer has no mid {mid}")
-        used: set[str] = set()
         for stream, mid in publish.items():
             t = by_mid[mid]
             # aiortc keeps the offer's direction reversed, as seen from here: the client sends, we receive.
             if t.kind != STREAM_KINDS[stream] or t._offerDirection not in ("recvonly", "sendrecv"):
                 raise _bad_sdp(f"mid {mid} không gửi {stream}", f"mid {mid} does not send {stream}")
-            used.add(mid)
             self._only_room_codec(t)
-            if not conn.publishes:
-                t.direction = "inactive"
-                continue
-            t.direction = "recvonly"
-            adopt(receiver=t.receiver)
-            receiver = t.receiver
-            assert isinstance(receiver, ForwardingReceiver)
-            source = Source(conn.key, stream, t.kind, lambda: None)
-            source.on_first_frame = room.schedule_relayout
-            receiver.set_sink(self._sink(source, receiver, t.kind))
-            conn.sources[stream] = source
-            conn.receivers[stream] = receiver
+            t.direction = "recvonly" if conn.publishes else "inactive"
+            if conn.publishes:
+                source = Source(conn.key, stream, t.kind, lambda: None)
+                source.on_first_frame = room.schedule_relayout
+                conn.sources[stream] = source
+                self._receive_into(conn, stream, t, source)
         for kind, mid in receive:
             t = by_mid[mid]
             if t.kind != kind or t._offerDirection not in ("sendonly", "sendrecv"):
                 raise _bad_sdp(f"mid {mid} không nhận {kind}", f"mid {mid} does not receive {kind}")
-            used.add(mid)
             self._only_room_codec(t)
             t.direction = "sendonly"
-            adopt(sender=t.sender)
-            sender = t.sender
-            assert isinstance(sender, ForwardingSender)
-            slot = Slot(kind, mid)
-            sender.replaceTrack(slot)
-            sender.on_keyframe_request(slot.request_keyframe)
-            conn.senders.append(sender)
+            slot = self._send_from(conn, t, kind, mid)
             (conn.video_slots if kind == "video" else conn.audio_slots).append(slot)
         for mid, t in by_mid.items():
-            if mid not in used and t.kind in ("audio", "video"):
+            if mid not in named and t.kind in ("audio", "video"):
                 t.direction = "inactive"
+
+    def _receive_into(self, conn: Connection, stream: str, transceiver: Any, source: Source) -> None:
+        """A published stream's packets go to its source, never through a decoder."""
+        adopt(receiver=transceiver.receiver)
+        receiver = transceiver.receiver
+        assert isinstance(receiver, ForwardingReceiver)
+        receiver.set_sink(self._sink(source, receiver, transceiver.kind))
+        conn.receivers[stream] = receiver
+
+    def _send_from(self, conn: Connection, transceiver: Any, kind: str, mid: str) -> Slot:
+        """A receive slot of the subscriber: its sender packetises what the slot yields, never encodes."""
+        adopt(sender=transceiver.sender)
+        sender = transceiver.sender
+        assert isinstance(sender, ForwardingSender)
+        slot = Slot(kind, mid)
+        sender.replaceTrack(slot)
+        sender.on_keyframe_request(slot.request_keyframe)
+        conn.senders.append(sender)
+        return slot
 
     def _only_room_codec(self, transceiver: Any) -> None:
         """One video codec per server, so what a publisher sends every subscriber can take as it is."""
