@@ -59,6 +59,7 @@ class Connection:
     tier: LinkTier = field(default_factory=LinkTier)
     joined_at: float = field(default_factory=time.monotonic)
     layout_sent: dict[str, Any] | None = None
+    layout_version: int = 0  # numbers every layout sent on this connection; the client keeps the highest
     recorder: Recorder | None = None
     link: dict[str, Any] = field(default_factory=dict)
     _bytes_seen: int = 0
@@ -75,6 +76,13 @@ class Connection:
     def slots(self) -> list[Slot]:
         return self.video_slots + self.audio_slots
 
+    def last_layout(self) -> dict[str, Any]:
+        """The last layout sent, for the join's answer. The answer can reach the client after a later
+        `media:layout` (the socket sends events emitted while the join was finishing first), so it carries the
+        same version as that message and the client takes whichever is newer, never the older one."""
+        slots = self.layout_sent["slots"] if self.layout_sent is not None else []
+        return {"slots": slots, "layout_version": self.layout_version}
+
 
 class MediaRoom:
     def __init__(self, meeting_id: str, snapshot: dict[str, Any], emit: Emit, recordings_dir: Path,
@@ -88,6 +96,7 @@ class MediaRoom:
         self._recording_id: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._relayout_task: asyncio.Task[None] | None = None
+        self._relayout_wanted = False
         self.joining = 0  # joins under way (answer being made): the room stays open for them
         self.joining_publishers = 0  # ... and those that will publish count against the cap
         self.closed = False
@@ -242,26 +251,42 @@ class MediaRoom:
     # ---- layout -------------------------------------------------------------------------------------------
 
     def schedule_relayout(self) -> None:
-        """Lay out again soon (a source started flowing); many calls in one moment make one pass."""
-        if self.closed or (self._relayout_task is not None and not self._relayout_task.done()):
+        """Lay out again soon (a source started flowing); many calls in one moment make one pass.
+
+        A call that arrives while a pass is sending its messages is not dropped: that pass read the sources
+        before this one started flowing, so another pass follows it (a hall once stayed without the main
+        site's picture because its first frame landed in that gap)."""
+        if self.closed:
+            return
+        self._relayout_wanted = True
+        if self._relayout_task is not None and not self._relayout_task.done():
             return
 
         async def later() -> None:
-            await asyncio.sleep(0)
-            await self.relayout()
+            while self._relayout_wanted and not self.closed:
+                self._relayout_wanted = False
+                await asyncio.sleep(0)
+                await self.relayout()
 
         self._relayout_task = asyncio.create_task(later())
 
     async def relayout(self) -> None:
+        """Point every slot at what its subscriber should see, then tell each what changed.
+
+        All slots are assigned before the first message is sent: assigning between sends would let two passes
+        interleave and leave a subscriber with the older pass's picture."""
         publishers = self.publishers()
         main, chair = self.main, self.chair()
         muted = frozenset(self.conference.muted)
-        for conn in list(self.connections.values()):
+        conns = list(self.connections.values())
+        for conn in conns:
             plan = video_plan(conn.view, conn.key, publishers, main, chair, len(conn.video_slots), conn.tier.tier)
             for slot, assignment in zip(conn.video_slots, plan, strict=True):
                 slot.show(self._source(assignment.source, assignment.stream), assignment.role)
             self._assign_audio(conn, publishers, muted, main, chair)
-            await self._send_layout(conn)
+        for conn in conns:
+            if self.connections.get(conn.conn_id) is conn:
+                await self._send_layout(conn)
 
     def _assign_audio(self, conn: Connection, publishers: list[Publisher], muted: frozenset[str],
                       main: str | None, chair: str | None) -> bool:
@@ -314,7 +339,8 @@ class MediaRoom:
         if message == conn.layout_sent:
             return
         conn.layout_sent = message
-        await self._emit(p.MEDIA_LAYOUT, message, conn.sid)
+        conn.layout_version += 1
+        await self._emit(p.MEDIA_LAYOUT, {**message, "version": conn.layout_version}, conn.sid)
 
     # ---- periodic: speakers and link health ------------------------------------------------------------------
 
@@ -328,23 +354,26 @@ class MediaRoom:
         muted = frozenset(self.conference.muted)
         main, chair = self.main, self.chair()
         speaker = self.speaker()
-        for conn in list(self.connections.values()):
+        conns = list(self.connections.values())
+        for conn in conns:
             self._assign_audio(conn, publishers, muted, main, chair)
-            await self._send_layout(conn, speaker)
+        for conn in conns:
+            if self.connections.get(conn.conn_id) is conn:
+                await self._send_layout(conn, speaker)
 
     async def _stats_tick(self) -> None:
-        changed = False
+        """Measure every link, then lay out again even when no tier changed: a pass costs microseconds per
+        participant and sends only what differs, so no missed trigger can leave a hall on a stale picture."""
         for conn in list(self.connections.values()):
-            changed |= await self._measure(conn)
-        if changed:
-            await self.relayout()
+            await self._measure(conn)
+        await self.relayout()
         consoles = [c for c in self.connections.values() if c.view in ("console", "probe")]
         if consoles:
             report = {"meeting_id": self.meeting_id, "participants": self.stats()}
             for conn in consoles:
                 await self._emit(p.MEDIA_STATS, report, conn.sid)
 
-    async def _measure(self, conn: Connection) -> bool:
+    async def _measure(self, conn: Connection) -> None:
         """Read the connection's RTCP-fed statistics: uplink loss from what we receive, downlink loss and round
         trip from its receiver reports; step its video down or up on the downlink's loss."""
         received = lost = 0
@@ -375,7 +404,7 @@ class MediaRoom:
             "downlink_loss": round(max(losses), 3) if losses else None,
             "last_seen_s": round(time.monotonic() - last, 1) if last else None,
         }
-        return conn.tier.update(max(losses) if losses else None)
+        conn.tier.update(max(losses) if losses else None)
 
     def stats(self) -> list[dict[str, Any]]:
         muted = set(self.conference.muted)
