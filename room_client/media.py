@@ -81,6 +81,7 @@ class MediaSession:
         self.join_event = join_event
         self.pc = RTCPeerConnection(ice_configuration(ice_servers or []))
         self.layout: dict[str, dict[str, Any]] = {}  # mid -> slot as in media:layout
+        self.layout_version = 0  # the server numbers layouts; the answer may arrive after a newer one
         self.tier = 0
         self.received: dict[str, Received] = {}  # remote participant key -> counters
         self.frames_by_mid: dict[str, int] = {}
@@ -151,7 +152,7 @@ class MediaSession:
         self.participant = answer.get("participant", "")
         self.meeting_id = answer.get("room", self.meeting_id)  # a probe runs in a room of its own
         self.publishes = bool(answer.get("publishes"))
-        self._take_layout(answer.get("slots", []))
+        self._take_layout(answer.get("slots", []), answer.get("layout_version"))
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
         return answer
 
@@ -196,14 +197,20 @@ class MediaSession:
                     else:
                         rec.audio_frames += 1
 
-    def _take_layout(self, slots: list[dict[str, Any]]) -> None:
+    def _take_layout(self, slots: list[dict[str, Any]], version: Any = None) -> bool:
+        """Keep the newest layout: a numbered one older than what we have is dropped."""
+        if isinstance(version, int):
+            if version <= self.layout_version:
+                return False
+            self.layout_version = version
         self.layout = {s["mid"]: s for s in slots}
         self.layout_changed.set()
+        return True
 
     async def _on_layout(self, message: dict[str, Any]) -> None:
-        if message.get("meeting_id") == self.meeting_id:
+        if message.get("meeting_id") == self.meeting_id and self._take_layout(message.get("slots", []),
+                                                                              message.get("version")):
             self.tier = int(message.get("tier", 0))
-            self._take_layout(message.get("slots", []))
 
     async def _on_closed(self, message: dict[str, Any]) -> None:
         if message.get("meeting_id") == self.meeting_id:

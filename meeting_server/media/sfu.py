@@ -101,8 +101,7 @@ class SFU:
             raise AppError("conference_not_live", status=room.snapshot.get("status", "ended"))
         await room.add(conn)
         self._by_sid.setdefault(sid, set()).add((state.id, conn.conn_id))
-        return {"type": "answer", "sdp": answer, "participant": key, "publishes": may_publish,
-                "slots": room.layout_of(conn)}
+        return {"type": "answer", "sdp": answer, "participant": key, "publishes": may_publish, **conn.last_layout()}
 
     async def probe(self, actor: Actor, sid: str, payload: p.MediaProbePayload) -> dict[str, Any]:
         """A link check outside any meeting: the participant's own streams come straight back, and it gets the
@@ -125,7 +124,7 @@ class SFU:
         asyncio.get_running_loop().call_later(
             PROBE_SECONDS, lambda: asyncio.ensure_future(self._drop(sid, room_id, conn.conn_id, "probe_over")))
         return {"type": "answer", "sdp": answer, "participant": key, "room": room_id, "seconds": PROBE_SECONDS,
-                "slots": room.layout_of(conn)}
+                **conn.last_layout()}
 
     async def _connect(self, room: MediaRoom, key: str, name: str, sid: str, view: str,
                        payload: p.MediaJoinPayload | p.MediaProbePayload,

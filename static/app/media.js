@@ -151,6 +151,7 @@ class MediaSession {
     this.audioContainer = opts.audioContainer || null;
     this.pc = null;
     this.layout = { slots: [], tier: 0, speaker: null };
+    this.layoutVersion = 0;
     this.participant = null; // our key, from the join ack
     this.publishes = false;
     this.state = 'connecting';
@@ -184,6 +185,17 @@ class MediaSession {
   audioElementFor(mid) {
     const el = this.elements.get(String(mid));
     return el && el.tagName === 'AUDIO' ? el : null;
+  }
+
+  /**
+   * Whether a layout numbered `version` is newer than the one shown. The join's answer can arrive after a
+   * later `media:layout`, so an older one must not overwrite it.
+   */
+  newerLayout(version) {
+    if (typeof version !== 'number') return true;
+    if (version <= this.layoutVersion) return false;
+    this.layoutVersion = version;
+    return true;
   }
 
   /** The video slot (layout entry) showing `key`, preferring the big stream. */
@@ -280,6 +292,7 @@ class MediaSession {
   async start() {
     this.on('media:layout', (msg) => {
       if (!msg || msg.meeting_id !== this.meetingId || this.closed) return;
+      if (!this.newerLayout(msg.version)) return;
       this.layout = { slots: msg.slots || [], tier: msg.tier || 0, speaker: msg.speaker || null };
       if (this.handlers.onLayout) this.handlers.onLayout(this.layout);
     });
@@ -506,6 +519,7 @@ class MediaSession {
       for (const [stream, tr] of Object.entries(sending)) if (mid(tr)) publish[stream] = mid(tr);
       this.receiveMids = { audio: audioRecv.map(mid), video: videoRecv.map(mid) };
       this.sentJoin = true;
+      this.layoutVersion = 0; // a new connection: the server numbers its layouts from 1
       ack = await emitWithAck(this.socket, 'media:join', {
         meeting_id: this.meetingId, view: this.view, type: 'offer', sdp: pc.localDescription.sdp,
         publish, receive: this.receiveMids,
@@ -528,7 +542,7 @@ class MediaSession {
     }
     this.participant = ack.participant || null;
     this.publishes = Boolean(ack.publishes);
-    if (Array.isArray(ack.slots)) {
+    if (Array.isArray(ack.slots) && this.newerLayout(ack.layout_version)) {
       this.layout = { ...this.layout, slots: ack.slots };
       if (this.handlers.onLayout) this.handlers.onLayout(this.layout);
     }
