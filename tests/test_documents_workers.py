@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -110,3 +112,42 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie still answers kill(0)
         return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+PARENT = """
+import asyncio, os, sys
+from meeting_server.documents.workers import DocumentWorkers
+from tests import worker_fns
+
+async def main():
+    pool = DocumentWorkers(max_workers=2)
+    pids = await asyncio.gather(*(pool.run(worker_fns.slow_pid, 0.3) for _ in range(2)))
+    print(" ".join(str(p) for p in sorted(set(pids))), flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_workers_die_with_a_killed_server() -> None:
+    """A server killed outright (OOM killer, kill -9) leaves no idle workers behind."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE,
+                                                cwd=str(Path(__file__).resolve().parent.parent))
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 60)
+    pids = [int(p) for p in line.split()]
+    assert pids and all(alive(p) for p in pids)
+    proc.kill()
+    await proc.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not any(alive(p) for p in pids), "workers outlived their server"
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -85,3 +85,9 @@ def huge_pixmap() -> None:
     import pymupdf
 
     pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60000, 60000))  # MuPDF refuses: not picklable error
+
+
+def slow_pid(seconds: float) -> int:
+    """Which worker ran the job (held long enough that two jobs land on two workers)."""
+    time.sleep(seconds)
+    return os.getpid()

@@ -12,10 +12,14 @@ Functions given to :meth:`DocumentWorkers.run` and their arguments must be pickl
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
+import os
 import pickle
 import resource
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +29,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 DEFAULT_MEMORY_LIMIT = 1 << 30  # 1 GiB of address space per worker
 DOCUMENT_TIMEOUT = "document_timeout"
 DOCUMENT_WORKER_CRASHED = "document_worker_crashed"
@@ -39,7 +44,19 @@ class DocumentWorkerError(Exception):
         self.detail = detail
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the server dies, however it dies: a server killed by the OOM killer
+    or `kill -9` would otherwise leave its (warmed-up, idle) workers behind for good, holding their memory."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before we asked
+        os._exit(0)
+
+
 def _init_worker(memory_limit: int | None) -> None:
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory_limit:
