@@ -99,7 +99,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .api.app import build_services, create_app
+    from .api.app import build_services, create_app, warm_up_papers
 
     settings = _settings(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -110,6 +110,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             await _migrate(settings)
         app = create_app(build_services(settings))
         app.on_startup.append(_tune_gc)
+        if not args.check:
+            app.on_startup.append(warm_up_papers)
         return app
 
     if args.check:

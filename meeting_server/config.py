@@ -35,6 +35,7 @@ class Settings:
     login_window_seconds: int = 300
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
+    paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
     # Media (see docs/media.md)
     media_max_participants: int = 60  # publishing connections per meeting; one more is refused (media_full)
     media_video_codec: str = "VP8"  # one codec per server, so frames pass through unchanged: VP8 or H264
@@ -73,6 +74,7 @@ class Settings:
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
+            "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),
             "media_max_participants": _env_int("MS_MEDIA_MAX_PARTICIPANTS", 60),
             "media_video_codec": (os.environ.get("MS_MEDIA_VIDEO_CODEC") or "VP8").upper(),
             "media_audio_slots": _env_int("MS_MEDIA_AUDIO_SLOTS", 3),

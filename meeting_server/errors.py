@@ -82,7 +82,50 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "Mô tả phiên kết nối (SDP) không hợp lệ: {detail}",
         "The session description (SDP) is not valid: {detail}",
     ),
+    "paper_restricted": (
+        403,
+        "Tài liệu mật chỉ được xem trên màn hình; không tải được bản gốc.",
+        "A restricted paper can only be read on screen; its original file cannot be downloaded.",
+    ),
     "unknown_event": (400, "Không hỗ trợ thao tác “{name}”.", "Unknown event or action “{name}”."),
+    "paper_empty": (422, "Tệp tài liệu rỗng (0 byte).", "The file is empty (0 bytes)."),
+    "paper_not_pdf": (
+        422,
+        "Tệp này không phải tài liệu PDF. Hãy lưu tài liệu dưới dạng PDF rồi tải lên lại.",
+        "This file is not a PDF. Save the paper as PDF and upload it again.",
+    ),
+    "paper_encrypted": (
+        422,
+        "Tài liệu PDF được đặt mật khẩu. Hãy gỡ mật khẩu rồi tải lên lại.",
+        "The PDF is protected by a password. Remove the password and upload it again.",
+    ),
+    "paper_corrupt": (
+        422,
+        "Tệp PDF bị hỏng, không đọc được. Hãy xuất lại tài liệu ra PDF rồi tải lên lại.",
+        "The PDF is damaged and cannot be read. Export the paper to PDF again and upload it again.",
+    ),
+    "paper_too_large": (
+        413,
+        "Tệp tài liệu quá lớn (tối đa {limit} MB).",
+        "The file is too large (at most {limit} MB).",
+    ),
+    "paper_too_many_pages": (
+        422,
+        "Tài liệu có quá nhiều trang (tối đa {limit} trang).",
+        "The paper has too many pages (at most {limit}).",
+    ),
+    "paper_page_too_large": (
+        422,
+        "Trang {page} của tài liệu có khổ quá lớn (mỗi cạnh tối đa {limit} inch).",
+        "Page {page} of the paper is too large (at most {limit} inches a side).",
+    ),
+    "paper_too_complex": (
+        422,
+        "Tài liệu quá phức tạp, không hiển thị được (xử lý quá lâu hoặc cần quá nhiều bộ nhớ). "
+        "Hãy in lại ra PDF hoặc giảm dung lượng ảnh rồi tải lên lại.",
+        "The paper is too complex to display (it takes too long or too much memory to process). "
+        "Print it to a new PDF or make its images smaller, and upload it again.",
+    ),
     "method_not_allowed": (405, "Phương thức không được hỗ trợ.", "Method not allowed."),
     "internal_error": (
         500,
@@ -101,6 +144,12 @@ THINGS: dict[str, tuple[str, str]] = {
     "route": ("đường dẫn", "Path"),
     "roll_call": ("lượt điểm danh", "Roll call"),
     "recording": ("bản ghi", "Recording"),
+    "paper": ("tài liệu", "Paper"),
+    "paper_version": ("phiên bản tài liệu", "Paper version"),
+    "page": ("trang tài liệu", "Page"),
+    "annotation": ("chú thích", "Annotation"),
+    "comment": ("góp ý", "Comment"),
+    "upload": ("tệp tải lên", "Upload"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -111,6 +160,7 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "archived": ("Đã lưu trữ", "archived"),
     "cancelled": ("Đã hủy", "cancelled"),
     "closed": ("Đã đóng", "closed"),
+    "withdrawn": ("Đã rút", "withdrawn"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -123,6 +173,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "set_current": ("chọn nội dung đang thảo luận", "set the current agenda item"),
     "reschedule": ("đổi giờ bắt đầu", "change the start time"),
     "answer_roll_call": ("trả lời điểm danh", "answer the roll call"),
+    "present": ("trình chiếu tài liệu", "present a paper"),
+    "add_version": ("thêm phiên bản mới", "add a version"),
 }
 
 LANGS = ("vi", "en")
@@ -145,7 +197,7 @@ class AppError(Exception):
     def message(self, lang: str = "vi") -> str:
         _, vi, en = CATALOGUE[self.code]
         template = en if lang == "en" else vi
-        params: dict[str, Any] = {"detail": "", "limit": "", "retry_after": "", "name": "", "origin": ""}
+        params: dict[str, Any] = {"detail": "", "limit": "", "retry_after": "", "name": "", "origin": "", "page": ""}
         params.update(self.params)
         what = str(params.get("what", "route"))
         params["what"], params["what_en"] = THINGS.get(what, (what, what))

@@ -26,13 +26,14 @@ CLIENT_EVENTS = (JOIN, SYNC, LEAVE, COMMAND, PING, MEDIA_JOIN, MEDIA_LEAVE, MEDI
 
 # Server -> client
 EVENT = "meeting:event"
+SEQ = "meeting:seq"  # sequence numbers used by events this socket will not receive: not a hole to sync
 PRESENCE = "presence"
 REVOKED = "session:revoked"
 MEETINGS_CHANGED = "meetings:changed"
 MEDIA_LAYOUT = "media:layout"
 MEDIA_STATS = "media:stats"
 MEDIA_CLOSED = "media:closed"
-SERVER_EVENTS = (EVENT, PRESENCE, REVOKED, MEETINGS_CHANGED, MEDIA_LAYOUT, MEDIA_STATS, MEDIA_CLOSED)
+SERVER_EVENTS = (EVENT, SEQ, PRESENCE, REVOKED, MEETINGS_CHANGED, MEDIA_LAYOUT, MEDIA_STATS, MEDIA_CLOSED)
 
 # Event log entry types.
 MEETING_CREATED = "meeting.created"
@@ -60,6 +61,18 @@ CONFERENCE_RECORDING_STOPPED = "conference.recording_stopped"
 CONFERENCE_ROLL_CALL_STARTED = "conference.roll_call_started"
 CONFERENCE_ROLL_CALL_ANSWERED = "conference.roll_call_answered"
 CONFERENCE_ROLL_CALL_CLOSED = "conference.roll_call_closed"
+PAPER_ADDED = "paper.added"
+PAPER_VERSION_ADDED = "paper.version_added"
+PAPER_UPDATED = "paper.updated"
+PAPER_PUBLISHED = "paper.published"
+PAPER_WITHDRAWN = "paper.withdrawn"
+PAPER_PRESENTED = "paper.presented"
+PAPER_PRESENTATION_STOPPED = "paper.presentation_stopped"
+PAPER_OPENED = "paper.opened"
+ANNOTATION_SAVED = "annotation.saved"
+ANNOTATION_DELETED = "annotation.deleted"
+COMMENT_ADDED = "comment.added"
+COMMENT_UPDATED = "comment.updated"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -86,6 +99,18 @@ EVENT_TYPES = (
     CONFERENCE_ROLL_CALL_STARTED,
     CONFERENCE_ROLL_CALL_ANSWERED,
     CONFERENCE_ROLL_CALL_CLOSED,
+    PAPER_ADDED,
+    PAPER_VERSION_ADDED,
+    PAPER_UPDATED,
+    PAPER_PUBLISHED,
+    PAPER_WITHDRAWN,
+    PAPER_PRESENTED,
+    PAPER_PRESENTATION_STOPPED,
+    PAPER_OPENED,
+    ANNOTATION_SAVED,
+    ANNOTATION_DELETED,
+    COMMENT_ADDED,
+    COMMENT_UPDATED,
 )
 
 # Who may hold which part of a meeting; also the audience vocabulary of the event log.

@@ -60,12 +60,14 @@ class MeetingFeed:
         self.refused: Any = None  # the server's reason when it refused the connection
         self._sync_lock = asyncio.Lock()
         self._early: list[dict[str, Any]] = []  # events that arrived before the join answer
+        self._skipped: set[int] = set()  # numbers of events meant for others (meeting:seq), not holes
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=reconnection_delay,
                                         reconnection_delay_max=5, randomization_factor=0.3,
                                         http_session=self._http_session)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(p.EVENT, self._on_event)
+        self.sio.on(p.SEQ, self._on_seq)
         self.sio.on(p.PRESENCE, self._on_presence)
         self.sio.on(p.REVOKED, self._on_revoked)
         self.sio.on("connect_error", self._on_connect_error)
@@ -157,6 +159,21 @@ class MeetingFeed:
         self.applied.append(self.last_seq)
         if self.on_event:
             self.on_event(event)
+        self._skip_ahead()
+
+    def _skip_ahead(self) -> None:
+        """Step over the numbers the server said were someone else's."""
+        while self.last_seq + 1 in self._skipped:
+            self.last_seq += 1
+            self._skipped.discard(self.last_seq)
+        self._skipped = {n for n in self._skipped if n > self.last_seq}
+        self.snapshot["last_seq"] = self.last_seq
+
+    async def _on_seq(self, message: dict[str, Any]) -> None:
+        if message.get("meeting_id") != self.meeting_id or not self.joined.is_set():
+            return
+        self._skipped.update(int(n) for n in message.get("seqs", []) if int(n) > self.last_seq)
+        self._skip_ahead()
 
     async def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("meeting_id") != self.meeting_id:
@@ -164,6 +181,7 @@ class MeetingFeed:
         if not self.joined.is_set():
             self._early.append(event)
             return
+        self._skip_ahead()
         if event["seq"] == self.last_seq + 1:
             self._apply(event)
         elif event["seq"] > self.last_seq + 1:

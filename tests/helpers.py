@@ -78,6 +78,19 @@ class ApiClient:
                 return response.status, await response.json()
             return response.status, await response.read()
 
+    async def upload(self, path: str, content: bytes, filename: str = "tai-lieu.pdf",
+                     fields: dict[str, str] | None = None) -> tuple[int, Any]:
+        """A multipart form with the file in `file`, as the secretary's browser sends a paper."""
+        form = aiohttp.FormData()
+        for key, value in (fields or {}).items():
+            form.add_field(key, value)
+        form.add_field("file", content, filename=filename, content_type="application/pdf")
+        hdrs = {"X-CSRF-Token": self.csrf} if self.csrf else {}
+        async with self.http.post(self.base_url + path, data=form, headers=hdrs) as response:
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.read()
+
     async def get(self, path: str, **kw: Any) -> tuple[int, Any]:
         return await self.request("GET", path, **kw)
 

@@ -14,6 +14,7 @@ import pytest
 from meeting_server import protocol as p
 from meeting_server.domain import conference as c
 from meeting_server.domain import meetings as d
+from meeting_server.domain import papers as pp
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
 
@@ -423,8 +424,41 @@ CONFERENCE: list[tuple[str, Command]] = [
     ("record again", lambda s: c.start_recording(s, "rec_abcdef2", T_START, "u_chair001")),
     ("end", lambda s: d.transition(s, "end")),
 ]
+V1 = pp.PaperVersion(version=1, file_id="f" * 64, filename="du-thao.pdf", bytes=1000, page_count=4,
+                     pages=({"width": 595.0, "height": 842.0, "rotation": 0},) * 4)
+DRAFT_PAPER = pp.Paper(id="pp_paper01", meeting_id="m_meeting1", title="Dự thảo nghị quyết", versions=(V1,),
+                       item_id="a_item01")
+PAPER = replace(DRAFT_PAPER, status="published")
+CHAIR = pp.Viewer(role="chair", user_id="u_chair001")
+DELEGATE = pp.Viewer(role="delegate", user_id="u_deleg001", unit_id="un_xa00001")
+INK = pp.Annotation(id="ink-00000001", paper_id=PAPER.id, version=1, page=2, kind="ink", owner_id="u_deleg001",
+                    data={"color": "#d32f2f", "strokes": [[[0.1, 0.1], [0.2, 0.2]]], "width": 0.004, "opacity": 1.0})
+COMMENT = pp.Comment(id="cmt-0000001", paper_id=PAPER.id, version=1, page=1, x=0.5, y=0.5,
+                     author_id="u_deleg001", author_name="Đại biểu", text="Đề nghị bổ sung số liệu")
+PAPERS: list[tuple[str, Command]] = [
+    ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Thông qua dự thảo"))),
+    ("schedule", lambda s: d.transition(s, "schedule")),
+    ("upload", lambda s: pp.add_paper(s, paper_id=DRAFT_PAPER.id, title=DRAFT_PAPER.title, item_id="a_item01",
+                                      access="all", user_ids=(), unit_ids=(), first=V1, position=0,
+                                      actor_id="u_secret01", at=T_START)[1]),
+    ("publish", lambda s: pp.publish_paper(s, DRAFT_PAPER)[1]),
+    ("version", lambda s: pp.add_version(s, PAPER, V1)[1]),
+    ("rename", lambda s: pp.update_paper(s, PAPER, {"title": "Dự thảo (lần 2)"}, (), ())[1]),
+    ("start", lambda s: d.transition(s, "start")),
+    ("present", lambda s: pp.present(s, PAPER, CHAIR, version=None, page=3, zoom=1.5, x=0.2, y=0.3,
+                                     name="Chủ trì", at=T_START)),
+    ("stop", lambda s: pp.stop_presenting(s, CHAIR)),
+    ("open", lambda s: pp.open_paper(PAPER, DELEGATE, None, True, "Đại biểu", T_START)),
+    ("ink", lambda s: pp.save_annotation(s, PAPER, DELEGATE, INK, None)),
+    ("erase", lambda s: pp.delete_annotation(PAPER, DELEGATE, INK)),
+    ("comment", lambda s: pp.add_comment(s, PAPER, DELEGATE, COMMENT)),
+    ("answer", lambda s: pp.update_comment(s, CHAIR, COMMENT, "answered", "Đã bổ sung", T_END)[1]),
+    ("present again", lambda s: pp.present(s, PAPER, CHAIR, version=1, page=1, zoom=1.0, x=0.0, y=0.0,
+                                           name="Chủ trì", at=T_START)),
+    ("withdraw", lambda s: pp.withdraw_paper(s, PAPER)[1]),
+]
 SCENARIOS = {"lifecycle": LIFECYCLE, "cancelled": CANCELLED, "draft_cancelled": DRAFT_CANCELLED,
-             "conference": CONFERENCE}
+             "conference": CONFERENCE, "papers": PAPERS}
 CREATE_FIELDS = {"title": "Hội nghị", "starts_at": T_START, "ends_at": T_END, "sites": list(SITES),
                  "main_site_id": "s_main01", "chair_id": "u_chair001", "secretary_id": "u_secret01"}
 

@@ -278,3 +278,40 @@ async def test_websocket_compression_is_declined_unless_configured(tmp_path) -> 
                 assert opening.startswith("0{")  # engine.io still talks over the uncompressed socket
         finally:
             await server.stop()
+
+
+async def test_events_for_others_are_not_holes(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+    """The organisers' paper drafts are not for the delegate: `meeting:seq` tells the delegate's screen so, and
+    the next event it does receive applies at once, without asking the log."""
+    from meeting_server.actions import run_action  # noqa: PLC0415
+    from meeting_server.storage import papers as paper_store  # noqa: PLC0415
+    from tests.test_permissions import PAGES, load_actor  # noqa: PLC0415
+
+    server, admin, reader, meeting = meeting_with_delegate
+    reader_feed = await feed_for(server, reader, meeting["id"])
+    syncs = 0
+    original = reader_feed.sync
+
+    async def counting() -> None:
+        nonlocal syncs
+        syncs += 1
+        await original()
+
+    reader_feed.sync = counting  # type: ignore[method-assign]
+    try:
+        actor = await load_actor(server, username="admin")
+        for n in range(3):
+            async with server.services.db.write() as session:
+                await paper_store.add_upload(session, f"up_hole{n}xx", actor.id, f"{n:064x}",
+                                             {"bytes": 10, "page_count": 3, "pages": PAGES, "filename": "a.pdf"})
+            await run_action(server.services, actor, "paper.add", {  # a draft: organisers only
+                "meeting_id": meeting["id"], "upload_id": f"up_hole{n}xx", "title": f"Dự thảo {n}"})
+        await wait_for(lambda: reader_feed.last_seq == meeting["last_seq"] + 3)
+        status, _ = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Nội dung mới"})
+        assert status == 201
+        await wait_for(lambda: reader_feed.snapshot["agenda"][-1]["title"] == "Nội dung mới")
+        assert reader_feed.last_seq == meeting["last_seq"] + 4
+        assert syncs == 0
+        assert [t for t in reader_feed.applied if t > 0][-1] == meeting["last_seq"] + 4
+    finally:
+        await reader_feed.close()

@@ -26,6 +26,7 @@ from meeting_server.domain.actors import GLOBAL_ROLES, Actor
 from meeting_server.errors import AppError
 from meeting_server.storage import directory
 from meeting_server.storage import meetings as meeting_store
+from meeting_server.storage import papers as paper_store
 from tests.helpers import PASSWORD, ApiClient, LiveServer
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
@@ -241,6 +242,71 @@ def a_site(w: World, own: bool) -> dict[str, Any]:
     return {"participant": f"site:{w.own_site if own else w.other_site}"}
 
 
+PAGES = [{"width": 595.0, "height": 842.0, "rotation": 0}] * 3
+
+
+async def an_upload(w: World, actor: Actor) -> str:
+    """A checked upload, as the upload route leaves it for `paper.add` (the file itself is not read there)."""
+    assert w.server.services is not None
+    upload_id = f"up_{w.n():08d}"
+    async with w.server.services.db.write() as session:
+        await paper_store.add_upload(session, upload_id, actor.id, f"{w.n():064x}",
+                                     {"sha256": "", "bytes": 1000, "page_count": 3, "pages": PAGES,
+                                      "filename": "du-thao.pdf"})
+    return upload_id
+
+
+def on_paper(extra: Callable[[World, str, bool, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+             status: str = "in_progress", presenter: bool = False) -> Factory:
+    """A meeting with a published paper open to all its participants, under the first agenda item (whose
+    presenter is the acting person when `presenter`)."""
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, items = await build_meeting(w, own, "scheduled" if status == "in_progress" else status)
+        creator = w.admin if own else w.other_chair
+        if presenter:
+            await w.run(creator, "agenda.update_item", {"meeting_id": meeting_id, "item_id": items[0],
+                                                        "presenter_id": w.actors[role].id})
+        if status == "in_progress":
+            await w.run(creator, "meeting.start", {"meeting_id": meeting_id})
+        added = await w.run(creator, "paper.add", {
+            "meeting_id": meeting_id, "upload_id": await an_upload(w, creator), "title": "Dự thảo nghị quyết",
+            "item_id": items[0], "publish": True})
+        args = {"meeting_id": meeting_id, "paper_id": added["paper"]["id"]}
+        if extra is not None:
+            args.update(await extra(w, role, own, args))
+        return Prepared({k: v for k, v in args.items() if v is not None}, meeting_id, status)
+
+    return make
+
+
+async def upload_of_actor(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
+    return {"upload_id": await an_upload(w, w.actors[role])}
+
+
+async def ink(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"ink-{w.n():08d}", "version": 1, "page": 2, "kind": "ink",
+            "data": {"strokes": [[[0.1, 0.1], [0.2, 0.25]]], "color": "#1565c0"}}
+
+
+async def own_ink(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
+    """An annotation of the acting person's (in a meeting they see), or of the other meeting's organiser."""
+    drawn = await ink(w, role, own, args)
+    drawer = w.actors[role] if visible(role, own, "in_progress") else w.other_chair
+    await w.run(drawer, "annotation.save", {**args, **drawn})
+    return {"id": drawn["id"], "paper_id": None}
+
+
+async def a_comment(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
+    comment_id = f"cmt-{w.n():08d}"
+    await w.run(w.admin if own else w.other_chair, "comment.add", {
+        **args, "id": comment_id, "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Đề nghị bổ sung số liệu"})
+    return {"comment_id": comment_id, "paper_id": None}
+
+
+async def draft_comment(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"cmt-{w.n():08d}", "version": 1, "page": 1, "x": 0.3, "y": 0.4, "text": "Góp ý của tôi"}
+
+
 # Valid arguments per action; a registered action missing here fails the matrix
 # (test_every_action_has_a_factory_and_a_policy, and each of its cases).
 FACTORIES: dict[str, Factory] = {
@@ -286,7 +352,32 @@ FACTORIES: dict[str, Factory] = {
     "conference.start_roll_call": on_conference(),
     "conference.close_roll_call": on_conference(prepare="conference.start_roll_call"),
     "conference.answer_roll_call": on_conference(prepare="conference.start_roll_call", pass_on=("roll_call_id",)),
+    "paper.add": on_meeting("scheduled"),  # its upload is added per actor below
+    "paper.add_version": on_paper(upload_of_actor),
+    "paper.update": on_paper(lambda w, role, own, args: _const({"title": "Dự thảo (sửa đổi)"})),
+    "paper.publish": on_paper(),
+    "paper.withdraw": on_paper(),
+    "paper.present": on_paper(lambda w, role, own, args: _const({"page": 2, "zoom": 1.5}), presenter=True),
+    "paper.stop_presenting": on_paper(lambda w, role, own, args: _const({"paper_id": None})),
+    "paper.open": on_paper(),
+    "annotation.save": on_paper(ink),
+    "annotation.delete": on_paper(own_ink),
+    "comment.add": on_paper(draft_comment),
+    "comment.update": on_paper(a_comment),
 }
+
+
+async def _const(value: dict[str, Any]) -> dict[str, Any]:
+    return value
+
+
+async def _paper_add(w: World, role: str, own: bool) -> Prepared:
+    prepared = await on_meeting("scheduled")(w, role, own)
+    prepared.args.update({"upload_id": await an_upload(w, w.actors[role]), "title": "Báo cáo"})
+    return prepared
+
+
+FACTORIES["paper.add"] = _paper_add
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------
@@ -339,7 +430,7 @@ async def test_action_permission(world: World, name: str, role: str, ownership: 
         result = await world.run(actor, name, prepared.args)
         assert isinstance(result, dict)
         if prepared.meeting_id:
-            assert result["id"] == prepared.meeting_id
+            assert result.get("id", result.get("meeting_id")) == prepared.meeting_id
         return
     with pytest.raises(AppError) as info:
         await world.run(actor, name, prepared.args)

@@ -13,10 +13,12 @@ from aiohttp import web
 
 from ..actions import REGISTRY, Services, run_action
 from ..auth import COOKIE, Authenticator, Identity
+from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..signalling.hub import Hub
 from ..storage.db import Database
+from . import papers as paper_views
 from . import reads
 from .common import (
     AUTH,
@@ -157,6 +159,15 @@ def read_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamRe
     return handle
 
 
+async def service_worker(request: web.Request) -> web.StreamResponse:
+    """The readers' service worker, served from the root so that its scope covers every page of the app."""
+    path = request.app[SERVICES].settings.static_dir / "sw.js"
+    if not path.exists():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": "text/javascript", "Cache-Control": "no-cache",
+                                           "Service-Worker-Allowed": "/"})
+
+
 async def index(request: web.Request) -> web.StreamResponse:
     path = request.app[SERVICES].settings.static_dir / "index.html"
     if not path.exists():
@@ -192,13 +203,16 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     app[AUTH] = auth
     app[HUB] = hub
     app[WORKERS] = workers or DocumentWorkers()
-    for route in ROUTES:
+    app[paper_views.PAPERS] = PaperPipeline(app[WORKERS], PaperFiles(settings.data_dir / "papers"),
+                                            IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024))
+    for route in ROUTES:  # the read views are registered by importing `reads` and `papers`
         handler = action_handler(route) if route.action else read_handler(route)
         app.router.add_route(route.method, route.path, handler)
     hub.sio.attach(app)
     vendor_routes(app, settings.vendor_dir)
     if settings.static_dir.exists():
         app.router.add_static("/static/", settings.static_dir, append_version=False)
+    app.router.add_get("/sw.js", service_worker)
     for path in SPA_PATHS:
         app.router.add_get(path, index)
 
@@ -226,4 +240,10 @@ def build_services(settings: Any, database: Database | None = None) -> Services:
     return Services(db=database or Database(settings.resolved_database_url), settings=settings)
 
 
-__all__ = ["create_app", "build_services", "openapi_document", "REGISTRY"]
+async def warm_up_papers(app: web.Application) -> None:
+    """Start the document workers at boot (MuPDF and Pillow load in each): the first upload is then as fast
+    as the next. `serve` adds this; tests that never touch papers do not pay for it."""
+    await app[paper_views.PAPERS].warm_up()
+
+
+__all__ = ["create_app", "build_services", "openapi_document", "REGISTRY", "warm_up_papers", "paper_views"]

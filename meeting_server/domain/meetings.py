@@ -45,35 +45,46 @@ ORGANIZERS_AUDIENCE = ("organizer", "chair", "secretary", "admin")
 
 @dataclass(frozen=True)
 class Audience:
-    """Who may receive an event: everyone in the meeting, some meeting roles, or one user."""
+    """Who may receive an event: everyone in the meeting, some meeting roles, one user, or some roles plus named
+    people ("people": a restricted paper reaches its managers and the people it lists, and no one else)."""
 
     kind: str = "all"
     roles: tuple[str, ...] = ()
     user_id: str | None = None
+    user_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.kind not in ("all", "roles", "user"):
+        if self.kind not in ("all", "roles", "user", "people"):
             raise ValueError(f"audience kind {self.kind!r}")
-        if self.kind == "roles" and (not self.roles or set(self.roles) - set(p.MEETING_ROLES)):
+        if set(self.roles) - set(p.MEETING_ROLES):
             raise ValueError(f"audience roles {self.roles!r}")
+        if self.kind == "roles" and not self.roles:
+            raise ValueError("a roles audience names its roles")
         if self.kind == "user" and not self.user_id:
             raise ValueError("a user audience names the user")
-        if (self.kind != "roles" and self.roles) or (self.kind != "user" and self.user_id):
-            raise ValueError(f"an audience of kind {self.kind!r} names no roles and no user")
+        if (self.kind not in ("roles", "people") and self.roles) or (self.kind != "user" and self.user_id) \
+                or (self.kind != "people" and self.user_ids):
+            raise ValueError(f"an audience of kind {self.kind!r} names no such members")
 
     def includes(self, role: str, user_id: str) -> bool:
         if self.kind == "all":
             return True
         if self.kind == "roles":
             return role in self.roles
+        if self.kind == "people":
+            return role in self.roles or user_id in self.user_ids
         return user_id == self.user_id
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "roles": list(self.roles), "user_id": self.user_id}
+        out: dict[str, Any] = {"kind": self.kind, "roles": list(self.roles), "user_id": self.user_id}
+        if self.kind == "people":
+            out["user_ids"] = list(self.user_ids)
+        return out
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Audience:
-        return cls(kind=raw["kind"], roles=tuple(raw.get("roles") or ()), user_id=raw.get("user_id"))
+        return cls(kind=raw["kind"], roles=tuple(raw.get("roles") or ()), user_id=raw.get("user_id"),
+                   user_ids=tuple(raw.get("user_ids") or ()))
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,7 @@ class MeetingState:
     cancel_reason: str = ""
     published: bool = False  # ever scheduled: only then have invitees heard of it
     conference: dict[str, Any] = field(default_factory=dict)  # see domain.conference
+    presentation: dict[str, Any] | None = None  # the paper, page and viewport being presented (domain.papers)
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -172,6 +184,7 @@ class MeetingState:
             "cancel_reason": self.cancel_reason,
             "published": self.published,
             "conference": dict(self.conference),
+            "presentation": dict(self.presentation) if self.presentation else None,
             "last_seq": self.last_seq,
         }
 
@@ -194,6 +207,8 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(value)
         elif key == "conference":
             value = dict(value or {})
+        elif key == "presentation":
+            value = dict(value) if value else None
         changes[key] = value
     return replace(state, **changes)
 

@@ -271,16 +271,26 @@ class Hub:
     # ---- Notifier: called by actions after commit ---------------------------------------------------------
 
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
+        """Send each event to its audience, then tell the whole meeting which numbers went to some only.
+
+        Without that notice a delegate would take every private annotation of someone else for a hole and ask
+        the log (`meeting:sync`) on the next event it does receive: 200 tablets syncing on each page turn. The
+        notice goes after the events, on the same sockets, so anyone who was to receive event N has it first."""
+        private = [entry["seq"] for entry in entries if entry["audience"]["kind"] != "all"]
         for entry in entries:
             audience = entry["audience"]
             message = public_event(entry)
             if audience["kind"] == "all":
                 await self.sio.emit(p.EVENT, message, room=meeting_room(meeting_id))
-            elif audience["kind"] == "roles":
-                rooms = [meeting_room(meeting_id, role) for role in audience["roles"]]
-                await self.sio.emit(p.EVENT, message, room=rooms)
+            elif audience["kind"] in ("roles", "people"):
+                rooms = ([meeting_room(meeting_id, role) for role in audience["roles"]]
+                         + [user_room(user_id) for user_id in audience.get("user_ids") or ()])
+                if rooms:
+                    await self.sio.emit(p.EVENT, message, room=rooms)
             else:
                 await self.sio.emit(p.EVENT, message, room=user_room(audience["user_id"]))
+        if private:
+            await self.sio.emit(p.SEQ, {"meeting_id": meeting_id, "seqs": private}, room=meeting_room(meeting_id))
         try:
             await self.media.on_events(meeting_id, entries)
         except Exception:  # the log is saved and sent; the media room catches up with the next event

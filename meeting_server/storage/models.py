@@ -117,3 +117,63 @@ class AuditRow(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PaperRow(Base):
+    """A meeting paper's state (domain.papers.Paper as JSON), one row per paper."""
+
+    __tablename__ = "papers"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class PaperUploadRow(Base):
+    """A checked and ingested file waiting to become a paper or a version: the upload and the action that uses
+    it are two steps, so a client can only ever name files that it uploaded itself."""
+
+    __tablename__ = "paper_uploads"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(48), index=True)
+    file_id: Mapped[str] = mapped_column(String(64))
+    info: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # made by the client
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str] = mapped_column(String(48))
+    layer: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (Index("ix_annotations_paper_owner", "paper_id", "owner_id"),
+                      Index("ix_annotations_paper_layer", "paper_id", "layer"))
+
+
+class CommentRow(Base):
+    __tablename__ = "paper_comments"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(48))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class PaperReadRow(Base):
+    """Read receipts: who opened which paper, first and last time."""
+
+    __tablename__ = "paper_reads"
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    first_at: Mapped[str] = mapped_column(String(32))
+    last_at: Mapped[str] = mapped_column(String(32))
+    opens: Mapped[int] = mapped_column(Integer, default=1)
+    last_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,6 +8,7 @@ import { t, getLang, onLangChange } from './i18n.js';
 
 const ACK_TIMEOUT_MS = 15000;
 const POLL_WHEN_OFFLINE_MS = 15000;
+const HOLE_WAIT_MS = 300; // a gap usually closes by itself (the meeting:seq notice, or events published out of order)
 
 /**
  * The socket.io connection. The app's own (`live`, below) signs in with the session cookie; a screen that has no
@@ -114,6 +115,10 @@ export class LiveConnection {
       const ch = ev && this.channels.get(ev.meeting_id);
       if (ch) ch.receive(ev);
     });
+    socket.on('meeting:seq', (msg) => {
+      const ch = msg && this.channels.get(msg.meeting_id);
+      if (ch) ch.skip(msg.seqs);
+    });
     socket.on('meetings:changed', (msg) => {
       for (const fn of this.listListeners) fn(msg && msg.meeting_id);
     });
@@ -204,6 +209,8 @@ export class MeetingChannel {
     this.presence = [];
     this.syncing = false;
     this.buffer = [];
+    this.skipped = new Set(); // numbers of events meant for others (meeting:seq)
+    this.holeTimer = null;
     this.closed = false;
     this.joined = false;
     this.pollTimer = null;
@@ -378,14 +385,49 @@ export class MeetingChannel {
     if (this.closed || typeof ev.seq !== 'number') return;
     if (this.syncing || !this.snapshot) { this.buffer.push(ev); return; }
     if (ev.seq <= this.lastSeq) return; // already applied
+    this.skipAhead();
     if (ev.seq === this.lastSeq + 1) {
       this.applyEvent(ev);
+      this.skipAhead();
       this.persist();
       this.emitUpdate({ source: 'event', events: [ev] });
       return;
     }
-    this.buffer.push(ev); // a hole: ask for what we missed, then apply the rest in order
-    this.sync();
+    this.buffer.push(ev); // a hole: wait a moment for the notice or the event that fills it, else ask the log
+    this.holeLater();
+  }
+
+  /**
+   * `meeting:seq`: these numbers belong to events for others (someone's private ink, the organisers' drafts).
+   * They are not holes; without the notice every such event would make the next one we get look like a gap.
+   */
+  skip(seqs) {
+    if (this.closed || !Array.isArray(seqs)) return;
+    for (const n of seqs) if (Number(n) > this.lastSeq) this.skipped.add(Number(n));
+    if (this.syncing || !this.snapshot) return;
+    const before = this.lastSeq;
+    this.skipAhead();
+    if (this.lastSeq !== before) {
+      this.persist();
+      this.drainBuffer();
+    }
+  }
+
+  skipAhead() {
+    while (this.skipped.has(this.lastSeq + 1)) {
+      this.skipped.delete(this.lastSeq + 1);
+      this.lastSeq += 1;
+      this.snapshot.last_seq = this.lastSeq;
+    }
+    for (const n of this.skipped) if (n <= this.lastSeq) this.skipped.delete(n);
+  }
+
+  holeLater() {
+    if (this.holeTimer) return;
+    this.holeTimer = setTimeout(() => {
+      this.holeTimer = null;
+      if (this.buffer.length && !this.closed) this.sync();
+    }, HOLE_WAIT_MS);
   }
 
   drainBuffer() {
@@ -396,8 +438,10 @@ export class MeetingChannel {
     for (let i = 0; i < pending.length; i += 1) {
       const ev = pending[i];
       if (ev.seq <= this.lastSeq) continue;
+      this.skipAhead();
       if (ev.seq === this.lastSeq + 1) {
         this.applyEvent(ev);
+        this.skipAhead();
         applied.push(ev);
       } else {
         this.buffer = pending.slice(i);
@@ -408,6 +452,6 @@ export class MeetingChannel {
       this.persist();
       this.emitUpdate({ source: 'event', events: applied });
     }
-    if (this.buffer.length) this.sync();
+    if (this.buffer.length) this.holeLater();
   }
 }

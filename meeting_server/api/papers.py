@@ -1,0 +1,413 @@
+"""REST for meeting papers: uploads, listings, page images, text and search, annotations, comments, receipts,
+exports. Changes go through `actions.papers`; reads check the paper's access for the viewer on every path.
+
+Page images of papers open to their readers are immutable per version, so they are sent with a year-long
+private cache lifetime: a tablet that has fetched a paper turns pages with no request at all. Restricted papers
+(tài liệu mật) are rendered per viewer with their name, unit and the time burnt in, never cached, and their
+original file is never sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import BodyPartReader, web
+
+from .. import views
+from ..actions import run_action
+from ..actions.papers import stash_upload
+from ..auth import Identity
+from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
+from ..documents.paperfiles import PaperPipeline
+from ..domain.meetings import MeetingState, require_organizer
+from ..domain.papers import Paper, PaperVersion, Viewer
+from ..errors import AppError
+from ..storage import directory
+from ..storage import papers as store
+from ..storage.db import now_iso
+from .common import SERVICES, WORKERS, client_ip, json_response
+from .reads import view
+
+log = logging.getLogger(__name__)
+PAPERS = web.AppKey("papers", PaperPipeline)
+IMMUTABLE = "private, max-age=31536000, immutable"
+UPLOAD_CHUNK = 1 << 16
+
+
+def _need(identity: Identity | None) -> Identity:
+    if identity is None:
+        raise AppError("unauthenticated")
+    return identity
+
+
+@dataclass
+class Reading:
+    """A viewer and the paper they asked for, after every check."""
+
+    state: MeetingState
+    viewer: Viewer
+    name: str
+    unit_name: str
+    paper: Paper
+    version: PaperVersion
+
+
+def _viewer(identity: Identity, role: str) -> Viewer:
+    actor = identity.actor
+    return Viewer(role=role, user_id=actor.id if actor.kind == "user" else None,
+                  unit_id=actor.unit_id if actor.kind == "user" else None)
+
+
+async def _meeting(request: web.Request, identity: Identity | None) -> tuple[MeetingState, Viewer, Identity]:
+    who = _need(identity)
+    state, role = await views.visible_meeting(request.app[SERVICES], who.actor, request.match_info["meeting_id"])
+    assert role is not None
+    return state, _viewer(who, role), who
+
+
+def _int(raw: str | None, name: str, default: int | None = None) -> int:
+    if raw is None or raw == "":
+        if default is None:
+            raise AppError("invalid_input", detail=f"thiếu {name}", detail_en=f"{name} is missing")
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise AppError("invalid_input", detail=f"{name} phải là số", detail_en=f"{name} must be a number") from None
+
+
+async def _reading(request: web.Request, identity: Identity | None, *, versioned: bool = True) -> Reading:
+    state, viewer, who = await _meeting(request, identity)
+    services = request.app[SERVICES]
+    async with services.db.read() as session:
+        paper = await store.get_paper(session, request.match_info["paper_id"], state.id)
+        unit_name = ""
+        if who.actor.kind == "user" and who.actor.unit_id:
+            with contextlib.suppress(AppError):
+                unit_name = (await directory.get_unit(session, who.actor.unit_id)).name
+    if not paper.can_read(viewer):
+        raise AppError("not_found", what="paper")
+    number = _int(request.match_info.get("version"), "version") if versioned else None
+    return Reading(state, viewer, who.actor.name, unit_name, paper, paper.version(number))
+
+
+# ---- uploads ----------------------------------------------------------------------------------------------------
+
+
+async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[dict[str, Any], dict[str, str]]:
+    """Stream the multipart upload to a temporary file (never named after the client's file name), then let the
+    pipeline check and ingest it in a worker. Returns the paper's info and the form's other fields."""
+    if not request.content_type.startswith("multipart/"):
+        raise AppError("invalid_input", detail="gửi tệp dưới dạng multipart/form-data (trường file)",
+                       detail_en="send the file as multipart/form-data (field 'file')")
+    limit = pipeline.limits.max_bytes
+    fields: dict[str, str] = {}
+    filename = ""
+    reader = await request.multipart()
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=pipeline.files.root) as tmp:
+        target = Path(tmp) / "upload.pdf"
+        got = False
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file" and not got:
+                got = True
+                filename = _safe_name(part.filename or "")
+                size = 0
+                with target.open("wb") as out:
+                    while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                        size += len(chunk)
+                        if size > limit:
+                            raise AppError("paper_too_large", limit=pipeline.max_megabytes)
+                        out.write(chunk)
+            elif part.name:
+                value = (await part.read(decode=True)).decode("utf-8", "replace")
+                if len(value) > 20_000:
+                    raise AppError("invalid_input", detail=f"trường {part.name} quá dài",
+                                   detail_en=f"field {part.name} is too long")
+                fields[part.name] = value
+        if not got:
+            raise AppError("invalid_input", detail="thiếu tệp (trường file)", detail_en="the file is missing")
+        info = (await pipeline.ingest(target)).to_dict()
+    info["filename"] = filename or "tai-lieu.pdf"
+    return info, fields
+
+
+def _safe_name(raw: str) -> str:
+    """The client's file name, for display and downloads only: no directories, no control characters."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?').strip(" .")
+    return name[:200]
+
+
+def _list(fields: dict[str, str], key: str) -> list[str]:
+    return [x.strip() for x in fields.get(key, "").split(",") if x.strip()]
+
+
+async def _upload_allowed(request: web.Request, identity: Identity | None) -> Identity:
+    """Refuse before reading a byte of the body when the person may not add papers to this meeting (the CSRF
+    header was checked with the route)."""
+    state, _, who = await _meeting(request, identity)
+    require_organizer(who.actor, state)
+    return who
+
+
+@view("POST", "/api/meetings/{meeting_id}/papers")
+async def upload_paper(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    who = await _upload_allowed(request, identity)
+    pipeline = request.app[PAPERS]
+    info, fields = await _receive_pdf(request, pipeline)
+    upload_id = await stash_upload(request.app[SERVICES], who.actor, info)
+    args: dict[str, Any] = {"meeting_id": request.match_info["meeting_id"], "upload_id": upload_id,
+                            "title": fields.get("title") or Path(info["filename"]).stem or info.get("title") or
+                            "Tài liệu", "access": fields.get("access", "all"),
+                            "user_ids": _list(fields, "user_ids"), "unit_ids": _list(fields, "unit_ids"),
+                            "publish": fields.get("publish", "") in ("1", "true", "yes")}
+    if fields.get("item_id"):
+        args["item_id"] = fields["item_id"]
+    result = await run_action(request.app[SERVICES], who.actor, "paper.add", args, ip=client_ip(request))
+    _in_background(_render_rest(pipeline, info["sha256"]))
+    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)},
+                         status=201)
+
+
+@view("POST", "/api/meetings/{meeting_id}/papers/{paper_id}/versions")
+async def upload_version(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    who = await _upload_allowed(request, identity)
+    pipeline = request.app[PAPERS]
+    info, _ = await _receive_pdf(request, pipeline)
+    upload_id = await stash_upload(request.app[SERVICES], who.actor, info)
+    result = await run_action(request.app[SERVICES], who.actor, "paper.add_version",
+                              {"meeting_id": request.match_info["meeting_id"],
+                               "paper_id": request.match_info["paper_id"], "upload_id": upload_id},
+                              ip=client_ip(request))
+    _in_background(_render_rest(pipeline, info["sha256"]))
+    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)},
+                         status=201)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def _in_background(job: Any) -> None:
+    task = asyncio.create_task(job)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+async def _render_rest(pipeline: PaperPipeline, sha: str) -> None:
+    try:
+        await pipeline.render_all(sha)
+    except Exception:  # pages missing now are rendered when first asked for
+        log.exception("background rendering of %s failed", sha)
+
+
+# ---- listings ---------------------------------------------------------------------------------------------------
+
+
+def _listing(paper: Paper, viewer: Viewer, pipeline: PaperPipeline) -> dict[str, Any]:
+    return _with_rendering(paper.public(viewer), paper.current.file_id, pipeline)
+
+
+def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipeline) -> dict[str, Any]:
+    """What a reader needs beside the paper to fetch its pages: the widths served and how many are ready."""
+    done, _ = pipeline.progress(file_id)
+    return {**public, "rendered_pages": done, "restricted": public["access"] == "restricted",
+            "widths": list(pipeline.widths)}
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers")
+async def list_papers(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    state, viewer, _ = await _meeting(request, identity)
+    async with request.app[SERVICES].db.read() as session:
+        papers = [x for x in await store.list_papers(session, state.id) if x.can_read(viewer)]
+    pipeline = request.app[PAPERS]
+    return json_response({"papers": [_listing(x, viewer, pipeline) for x in papers],
+                          "presentation": state.presentation})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}")
+async def get_paper(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity, versioned=False)
+    return json_response({"paper": _listing(reading.paper, reading.viewer, request.app[PAPERS])})
+
+
+# ---- pages, text, search, file ----------------------------------------------------------------------------------
+
+
+def _watermark(reading: Reading) -> list[str]:
+    stamp = time.strftime("%H:%M %d/%m/%Y", time.localtime())
+    who = reading.name + (f" — {reading.unit_name}" if reading.unit_name else "")
+    return [who, stamp, "TÀI LIỆU MẬT"]
+
+
+def _page(reading: Reading, request: web.Request) -> int:
+    page = _int(request.match_info.get("page"), "page")
+    if not 1 <= page <= reading.version.page_count:
+        raise AppError("not_found", what="page")
+    return page
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/pages/{page}")
+async def page_image(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity)
+    page = _page(reading, request)
+    pipeline = request.app[PAPERS]
+    width = pipeline.nearest_width(_int(request.query.get("w"), "w", pipeline.widths[-1]))
+    if reading.paper.restricted:
+        source = pipeline.files.original(reading.version.file_id)
+        image = await request.app[WORKERS].run(render_watermarked, str(source), page, width, _watermark(reading),
+                                               "webp", timeout=30.0)
+        return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
+    path = await pipeline.page_image(reading.version.file_id, page, width)
+    return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/thumbs/{page}")
+async def thumbnail(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity)
+    page = _page(reading, request)
+    pipeline = request.app[PAPERS]
+    if reading.paper.restricted:
+        source = pipeline.files.original(reading.version.file_id)
+        image = await request.app[WORKERS].run(render_watermarked, str(source), page, pipeline.thumb_width,
+                                               _watermark(reading)[:1], "webp", timeout=30.0)
+        return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
+    path = await pipeline.thumbnail(reading.version.file_id, page)
+    return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/text")
+async def text(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity)
+    words = await request.app[PAPERS].text(reading.version.file_id)
+    cache = "no-store" if reading.paper.restricted else IMMUTABLE
+    response = json_response({"pages": words})
+    response.headers["Cache-Control"] = cache
+    return response
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/search")
+async def search(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity)
+    query = request.query.get("q", "").strip()
+    if not query or len(query) > 200:
+        raise AppError("invalid_input", detail="từ khóa tìm kiếm cần 1-200 ký tự",
+                       detail_en="the search text needs 1-200 characters")
+    hits = await request.app[PAPERS].search(reading.version.file_id, query)
+    return json_response({"query": query, "hits": hits})
+
+
+def _download(name: str, ext: str) -> str:
+    stem = Path(name).stem or "tai-lieu"
+    return f"attachment; filename=\"tai-lieu.{ext}\"; filename*=UTF-8''{quote(stem[:100])}.{ext}"
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/file")
+async def original(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity)
+    if reading.paper.restricted:
+        raise AppError("paper_restricted")
+    path = request.app[PAPERS].files.original(reading.version.file_id)
+    return web.FileResponse(path, headers={"Content-Type": "application/pdf", "Cache-Control": IMMUTABLE,
+                                           "Content-Disposition": _download(reading.version.filename, "pdf")})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/export")
+async def export(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    """My annotated copy: my ink, highlights and notes (and the presenter's shared ones) as PDF annotations."""
+    reading = await _reading(request, identity)
+    async with request.app[SERVICES].db.read() as session:
+        mine = await store.annotations_for(session, reading.paper.id, reading.viewer.user_id, reading.version.version)
+    rows = [{"kind": a.kind, "page": a.page, "author": reading.name if a.layer == "private" else "", **a.data}
+            for a in mine]
+    pipeline = request.app[PAPERS]
+    source = pipeline.files.original(reading.version.file_id)
+    watermark = _watermark(reading) if reading.paper.restricted else None
+    with tempfile.TemporaryDirectory(prefix="export-", dir=pipeline.files.root) as tmp:
+        out = Path(tmp) / "export.pdf"
+        await request.app[WORKERS].run(partial(export_annotated, watermark=watermark), str(source), rows, str(out),
+                                       timeout=120.0)
+        body = out.read_bytes()
+    return web.Response(body=body, content_type="application/pdf",
+                        headers={"Content-Disposition": _download(reading.version.filename, "pdf")})
+
+
+# ---- annotations, comments, receipts ----------------------------------------------------------------------------
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/annotations")
+async def list_annotations(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity, versioned=False)
+    version = _int(request.query.get("version"), "version", 0) or None
+    async with request.app[SERVICES].db.read() as session:
+        found = await store.annotations_for(session, reading.paper.id, reading.viewer.user_id, version)
+    return json_response({"annotations": [a.to_dict() for a in found]})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/comments")
+async def list_comments(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity, versioned=False)
+    author = None if reading.viewer.manages else (reading.viewer.user_id or "")
+    async with request.app[SERVICES].db.read() as session:
+        found = await store.comments_for(session, reading.paper.id, author)
+    return json_response({"comments": [c.to_dict() for c in found]})
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/comments/export")
+async def comments_export(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    reading = await _reading(request, identity, versioned=False)
+    if not reading.viewer.manages:
+        raise AppError("forbidden")
+    fmt = request.query.get("format", "pdf")
+    if fmt not in ("pdf", "csv"):
+        raise AppError("invalid_input", detail="format phải là pdf hoặc csv", detail_en="format must be pdf or csv")
+    async with request.app[SERVICES].db.read() as session:
+        rows = [c.to_dict() for c in await store.comments_for(session, reading.paper.id)]
+    name = f"gop-y-{reading.paper.title}"
+    if fmt == "csv":
+        body = await asyncio.to_thread(comments_csv, rows)
+        return web.Response(body=body, content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": _download(name, "csv")})
+    pipeline = request.app[PAPERS]
+    with tempfile.TemporaryDirectory(prefix="comments-", dir=pipeline.files.root) as tmp:
+        out = Path(tmp) / "comments.pdf"
+        await request.app[WORKERS].run(comments_report, reading.paper.title, rows, str(out), timeout=60.0)
+        body = out.read_bytes()
+    return web.Response(body=body, content_type="application/pdf",
+                        headers={"Content-Disposition": _download(name, "pdf")})
+
+
+@view("GET", "/api/meetings/{meeting_id}/paper-receipts")
+async def receipts(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    """Who has opened which paper (the chair's and secretary's view), beside who may read it."""
+    state, viewer, who = await _meeting(request, identity)
+    if not viewer.manages:
+        raise AppError("forbidden")
+    services = request.app[SERVICES]
+    people = (await views.participants(services, who.actor, state.id))["people"]
+    async with services.db.read() as session:
+        papers = [x for x in await store.list_papers(session, state.id) if x.status == "published"]
+        reads = await store.reads_of(session, [x.id for x in papers])
+    by_paper: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in reads:
+        by_paper.setdefault(row["paper_id"], {})[row["user_id"]] = row
+    out = []
+    for paper in papers:
+        readers = [x for x in people if x["role"] and paper.can_read(
+            Viewer(role=x["role"], user_id=x["id"], unit_id=x.get("unit_id")))]
+        opened = by_paper.get(paper.id, {})
+        out.append({"paper_id": paper.id, "title": paper.title,
+                    "readers": [{"user_id": x["id"], "name": x["full_name"], "unit_name": x["unit_name"],
+                                 "opened": opened.get(x["id"])} for x in readers],
+                    "opened": sum(1 for x in readers if x["id"] in opened), "expected": len(readers)})
+    return json_response({"papers": out, "at": now_iso()})
