@@ -11,6 +11,8 @@ import * as meetingPage from './pages/meeting.js';
 import * as editorPage from './pages/editor.js';
 import * as consolePage from './pages/console.js';
 import * as displayPage from './pages/display.js';
+import * as papersPage from './pages/papers.js';
+import * as readerPage from './pages/reader.js';
 import * as unitsPage from './pages/admin-units.js';
 import * as sitesPage from './pages/admin-sites.js';
 import * as usersPage from './pages/admin-users.js';
@@ -25,6 +27,9 @@ const ROUTES = [
   // The hall's TV: no sign-in (it pairs with the site's device token) and no header (`bare`).
   { re: /^\/display\/?$/, page: displayPage, access: 'public', bare: true },
   { re: /^\/meetings\/([^/]+)\/display\/?$/, page: displayPage, access: 'public', bare: true, keys: ['id'] },
+  // Meeting papers (tài liệu họp): the list by agenda item, and the tablet reader.
+  { re: /^\/meetings\/([^/]+)\/papers\/?$/, page: papersPage, keys: ['id'], nav: '/meetings' },
+  { re: /^\/meetings\/([^/]+)\/papers\/([^/]+)\/?$/, page: readerPage, keys: ['id', 'paperId'], nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
@@ -219,10 +224,26 @@ async function logout(button) {
   });
 }
 
+/**
+ * A tablet in the meeting room is often shared: on sign-out, forget the copies of this person's ink (the server
+ * keeps them). Ink not yet sent stays in its outbox, keyed by person, and goes out when they sign in again.
+ */
+function forgetStoredInk() {
+  try {
+    const keys = [];
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      if (key && key.startsWith('ms.ann.')) keys.push(key);
+    }
+    for (const key of keys) localStorage.removeItem(key);
+  } catch { /* storage disabled: nothing kept */ }
+}
+
 function endSession(message) {
   live.stop();
   setSession(null);
   forgetStoredMeetings();
+  forgetStoredInk();
   navigate('/login', { replace: true, keepMessage: Boolean(message) });
   if (message) showError(message);
 }

@@ -10,6 +10,7 @@ import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
 import {
   isOrganiser, lifecycleButtons, loadParticipantNames, meetingPath, afterWrite, CLOSED_STATUSES,
 } from '../meeting-common.js';
+import { papersSection } from './papers.js';
 
 function fact(label, value, testid) {
   if (!value) return null;
@@ -33,6 +34,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const presenceBox = h('section', { class: 'card presence-card', testid: 'presence', 'aria-labelledby': 'presence-h' });
   const sitesBox = h('section', { class: 'card sites-card', testid: 'meeting-sites' });
   const media = conferencePanel(id); // "Hình và tiếng": shown while the meeting is in progress
+  const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -157,30 +159,32 @@ export async function render({ root, params, setTitle, isCurrent }) {
         s.id === snap.main_site_id ? h('span', { class: 'badge badge-main' }, t('meeting.mainSite')) : null)))));
   }
 
-  function renderAll() {
+  function renderAll(info) {
     if (!isCurrent() || !snap) return;
     if (!view.contains(headerBox)) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, media.el, agendaBox),
+          h('div', { class: 'meeting-main' }, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, presenceBox, sitesBox)));
     }
     renderHead();
     renderControls();
     media.update(snap);
     renderAgenda();
+    papers.update(snap, info);
     renderPresence();
   }
 
   const channel = new MeetingChannel(id, {
-    onUpdate: (s) => { snap = s; renderAll(); },
+    onUpdate: (s, info) => { snap = s; renderAll(info); },
     onPresence: (list) => { presence = list; if (snap && isCurrent()) renderPresence(); },
     onError: (err) => {
       if (!isCurrent()) return;
       if (err.fatal) {
         snap = null;
         media.destroy();
+        papers.destroy();
         channel.close();
         replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
         showError(err);
@@ -194,6 +198,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     await channel.open();
   } catch (err) {
     media.destroy();
+    papers.destroy();
     channel.close();
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
@@ -202,6 +207,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   loadSites().then((sites) => { siteNames = new Map(sites.map((s) => [s.id, s.name])); renderAll(); }).catch(() => {});
   return () => {
     media.destroy();
+    papers.destroy();
     channel.close();
   };
 }

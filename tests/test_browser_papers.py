@@ -1,0 +1,398 @@
+"""The paper reader (tài liệu họp) in a real Chromium against the real server: following the presenter, ink that
+reaches one's own other devices and nobody else's, ink that survives a server restart and an offline period, and a
+paper that appears the moment it is published, downloads to the tablet and is searched without tones.
+
+Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pymupdf
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from meeting_server.auth import COOKIE
+from tests.browserkit import watch_errors
+from tests.helpers import ApiClient, LiveServer, make_meeting
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TABLET = {"width": 1280, "height": 800}
+LIVE_MS = 8_000
+TITLE = "Dự thảo Nghị quyết về kế hoạch phát triển kinh tế - xã hội năm 2027"
+
+
+def make_pdf(pages: int = 6) -> bytes:
+    """A small paper with Vietnamese text on every page ("Biên bản họp" for the search)."""
+    doc = pymupdf.open()
+    for number in range(1, pages + 1):
+        page = doc.new_page(width=595.28, height=841.89)
+        html = (f"<h1 style='font-size:22pt'>Trang {number}</h1>"
+                "<p style='font-size:16pt'>Biên bản họp Ủy ban nhân dân huyện Sơn Dương ngày 24 tháng 11 năm 2026.</p>"
+                "<p style='font-size:13pt'>Thành phần: đồng chí Chủ tịch, các Phó Chủ tịch; thư ký cuộc họp ghi "
+                "biên bản đầy đủ các ý kiến thảo luận của đại biểu tại điểm cầu các xã, thị trấn.</p>")
+        page.insert_htmlbox(pymupdf.Rect(60, 60, 535, 500), html)
+    doc.subset_fonts()
+    return doc.tobytes(garbage=3, deflate=True)
+
+
+class Scene:
+    """A meeting in progress with a chair, a secretary and two delegates, and a way to open browsers as them."""
+
+    def __init__(self, server: LiveServer, browser: Browser) -> None:
+        self.server = server
+        self.browser = browser
+        self.errors: list[str] = []
+        self.contexts: list[BrowserContext] = []
+        self.meeting_id = ""
+        self.users: dict[str, dict[str, Any]] = {}
+
+    async def setup(self, *, start: bool = True) -> Scene:
+        s = self.server
+        self.users["chair"] = await s.create_user("chutich", "Nguyễn Văn Chủ", ["chair"])
+        self.users["secretary"] = await s.create_user("thuky", "Lê Thị Thư", ["secretary"])
+        self.users["d1"] = await s.create_user("tp.taichinh", "Trần Thị Tài Chính", ["delegate"])
+        self.users["d2"] = await s.create_user("ct.hopthanh", "Phạm Văn Hợp Thành", ["delegate"])
+        admin = await s.admin()
+        meeting = await make_meeting(admin, title="Họp UBND huyện tháng 11", items=2,
+                                     chair_id=self.users["chair"]["id"], secretary_id=self.users["secretary"]["id"],
+                                     invitee_ids=[self.users["d1"]["id"], self.users["d2"]["id"]])
+        self.meeting_id = meeting["id"]
+        if start:
+            status, body = await admin.post(f"/api/meetings/{self.meeting_id}/start")
+            assert status == 200, body
+        return self
+
+    async def api(self, username: str) -> ApiClient:
+        return await self.server.client(username)
+
+    async def open(self, username: str, path: str, *, touch: bool = True, viewport: dict[str, int] = TABLET
+                   ) -> tuple[BrowserContext, Page]:
+        """A new browser (its own session, like another device) signed in as `username`, at `path`."""
+        api = ApiClient(self.server.url)
+        try:
+            await api.login(username, "mat-khau-thu-123")
+            value = api.cookie.split("=", 1)[1]
+        finally:
+            await api.close()
+        context = await self.browser.new_context(viewport=viewport, has_touch=touch, locale="vi-VN")
+        self.contexts.append(context)
+        await context.add_cookies([{"name": COOKIE, "value": value, "url": self.server.url}])
+        page = await context.new_page()
+        watch_errors(page, self.errors)
+        await page.goto(self.server.url + path)
+        return context, page
+
+    def reader_path(self, paper_id: str) -> str:
+        return f"/meetings/{self.meeting_id}/papers/{paper_id}"
+
+    async def upload(self, api: ApiClient, title: str = TITLE, *, publish: bool = True,
+                     pdf: bytes | None = None) -> dict[str, Any]:
+        form = aiohttp.FormData()
+        form.add_field("file", pdf or make_pdf(), filename="du-thao.pdf", content_type="application/pdf")
+        form.add_field("title", title)
+        form.add_field("publish", "1" if publish else "0")
+        async with api.http.post(f"{api.base_url}/api/meetings/{self.meeting_id}/papers", data=form,
+                                 headers={"X-CSRF-Token": api.csrf or ""}) as resp:
+            body = await resp.json()
+            assert resp.status == 201, body
+        return dict(body["paper"])
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+
+
+async def open_reader(scene: Scene, username: str, paper_id: str, **kw: Any) -> tuple[BrowserContext, Page]:
+    context, page = await scene.open(username, scene.reader_path(paper_id), **kw)
+    await expect(page.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+    return context, page
+
+
+async def sheet_box(page: Page) -> dict[str, float]:
+    box = await page.get_by_test_id("reader-page").bounding_box()
+    assert box is not None
+    return box
+
+
+async def draw(page: Page, points: list[tuple[float, float]]) -> None:
+    """A stroke with the mouse, through page coordinates (0..1)."""
+    box = await sheet_box(page)
+    xy = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    await page.mouse.move(*xy[0])
+    await page.mouse.down()
+    for x, y in xy[1:]:
+        await page.mouse.move(x, y, steps=4)
+    await page.mouse.up()
+
+
+async def touch_swipe(context: BrowserContext, page: Page, dx: float) -> None:
+    """A one-finger swipe (real touch events: pointerType "touch") across the middle of the page."""
+    cdp = await context.new_cdp_session(page)
+    box = await sheet_box(page)
+    x0, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y}]})
+    for step in range(1, 12):
+        # The finger comes to rest before it lifts: a fling would swallow the next tap, as on a real tablet.
+        await cdp.send("Input.dispatchTouchEvent",
+                       {"type": "touchMove", "touchPoints": [{"x": x0 + dx * min(step, 8) / 8, "y": y}]})
+        if step >= 8:
+            await asyncio.sleep(0.05)
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    await cdp.detach()
+
+
+async def word_boxes(page: Page, scene: Scene, paper_id: str, number: int) -> list[dict[str, Any]]:
+    words: list[dict[str, Any]] = await page.evaluate(
+        """async (url) => (await (await fetch(url)).json()).pages""",
+        f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/versions/1/text")
+    return list(words[number - 1])
+
+
+async def annotations(api: ApiClient, scene: Scene, paper_id: str) -> list[dict[str, Any]]:
+    status, body = await api.get(f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/annotations")
+    assert status == 200, body
+    return list(body["annotations"])
+
+
+def ink_count(page: Page) -> Any:
+    return expect(page.get_by_test_id("ink-layer"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+async def test_delegate_follows_the_presenter_and_snaps_back(live_server: LiveServer, browser: Browser) -> None:
+    scene = await Scene(live_server, browser).setup()
+    try:
+        chair_api = await scene.api("chutich")
+        paper = await scene.upload(chair_api)
+        _, chair = await open_reader(scene, "chutich", paper["id"], touch=False)
+        delegate_ctx, delegate = await open_reader(scene, "tp.taichinh", paper["id"])
+        follower = delegate.get_by_test_id("reader-page")
+
+        # The chair presents; the delegate follows every page turn and zoom.
+        await expect(delegate.get_by_test_id("present-toggle")).to_be_hidden()
+        await chair.get_by_test_id("present-toggle").click()
+        await expect(chair.get_by_test_id("present-toggle")).to_have_text("Dừng trình chiếu")
+        await expect(delegate.get_by_test_id("presenter-banner")).to_contain_text("Nguyễn Văn Chủ")
+        await chair.get_by_test_id("reader-next").click()
+        await chair.get_by_test_id("reader-next").click()
+        await expect(chair.get_by_test_id("reader-page")).to_have_attribute("data-page", "3")
+        await expect(follower).to_have_attribute("data-page", "3", timeout=LIVE_MS)
+        await expect(follower).to_have_attribute("data-follow", "true")
+        await chair.get_by_test_id("reader-zoom-in").click()
+        await expect(follower).to_have_attribute("data-zoom", "1.25", timeout=LIVE_MS)
+        await chair.get_by_test_id("reader-zoom-out").click()
+        await expect(follower).to_have_attribute("data-zoom", "1", timeout=LIVE_MS)
+
+        # The delegate swipes to the next page: out of follow mode, with a one-tap way back.
+        await touch_swipe(delegate_ctx, delegate, -300)
+        await expect(follower).to_have_attribute("data-page", "4")
+        await expect(follower).to_have_attribute("data-follow", "false")
+        snap_back = delegate.get_by_test_id("follow-presenter")
+        await expect(snap_back).to_be_visible()
+        await expect(snap_back).to_contain_text("Theo người trình bày")
+        await chair.get_by_test_id("reader-next").click()
+        await chair.get_by_test_id("reader-next").click()
+        await expect(chair.get_by_test_id("reader-page")).to_have_attribute("data-page", "5")
+        await asyncio.sleep(0.5)
+        await expect(follower).to_have_attribute("data-page", "4")  # browsing freely
+
+        await snap_back.tap()
+        await expect(follower).to_have_attribute("data-page", "5")
+        await expect(follower).to_have_attribute("data-follow", "true")
+        await expect(snap_back).to_be_hidden()
+        await chair.get_by_test_id("reader-prev").click()
+        await expect(follower).to_have_attribute("data-page", "4", timeout=LIVE_MS)
+
+        # Stop presenting.
+        await chair.get_by_test_id("present-toggle").click()
+        await expect(chair.get_by_test_id("present-toggle")).to_have_text("Trình chiếu")
+        await expect(delegate.get_by_test_id("presenter-banner")).to_be_hidden(timeout=LIVE_MS)
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def test_ink_reaches_my_other_device_and_nobody_else(live_server: LiveServer, browser: Browser) -> None:
+    scene = await Scene(live_server, browser).setup()
+    try:
+        paper = await scene.upload(await scene.api("thuky"))
+        _, a = await open_reader(scene, "tp.taichinh", paper["id"])
+        _, b = await open_reader(scene, "tp.taichinh", paper["id"])
+        _, c = await open_reader(scene, "ct.hopthanh", paper["id"])
+
+        # A pen stroke on device A (a wavy underline of the page's last line): saved at once, drawn on device B,
+        # not on the other delegate's tablet.
+        words = await word_boxes(a, scene, paper["id"], 1)
+        end = words[-1]["box"]
+        start = min(w["box"][0] for w in words if abs(w["box"][1] - end[1]) < 0.005)
+        y = end[3] + 0.006
+        steps = 16
+        await a.get_by_test_id("tool-pen").click()
+        await draw(a, [(start + (end[2] - start) * i / steps, y + (0.004 if i % 2 else 0)) for i in range(steps + 1)])
+        await ink_count(a).to_have_attribute("data-count", "1")
+        await ink_count(b).to_have_attribute("data-count", "1", timeout=LIVE_MS)
+        await expect(b.locator('[data-testid="annotation"][data-kind="ink"]')).to_have_count(1)
+
+        # A highlight snaps to the words under the drag.
+        first = next(w for w in words if w["text"] == "Biên")
+        last = next(w for w in words if w["text"].startswith("họp"))
+        centre = lambda w: ((w["box"][0] + w["box"][2]) / 2, (w["box"][1] + w["box"][3]) / 2)  # noqa: E731
+        await a.get_by_test_id("tool-highlight").click()
+        await draw(a, [centre(first), centre(last)])
+        await ink_count(a).to_have_attribute("data-count", "2")
+        await expect(b.locator('[data-testid="annotation"][data-kind="highlight"]')).to_have_count(1, timeout=LIVE_MS)
+        a_api = await scene.api("tp.taichinh")
+        mine = await annotations(a_api, scene, paper["id"])
+        highlight = next(x for x in mine if x["kind"] == "highlight")
+        assert highlight["data"]["text"].startswith("Biên bản"), highlight
+        assert len(highlight["data"]["rects"]) == 1, highlight  # one line: merged into one rectangle
+
+        await a.get_by_test_id("tool-browse").click()
+        await a.screenshot(path=str(SCREENSHOTS / "paper-reader.png"))
+
+        # Nobody else sees it: not live, not over REST.
+        await asyncio.sleep(1.0)
+        await ink_count(c).to_have_attribute("data-count", "0")
+        assert await annotations(await scene.api("ct.hopthanh"), scene, paper["id"]) == []
+
+        # Undo removes the highlight on both of my devices.
+        await a.get_by_test_id("tool-undo").click()
+        await ink_count(a).to_have_attribute("data-count", "1")
+        await ink_count(b).to_have_attribute("data-count", "1", timeout=LIVE_MS)
+        await expect(b.locator('[data-testid="annotation"][data-kind="highlight"]')).to_have_count(0)
+        assert [x["kind"] for x in await annotations(a_api, scene, paper["id"])] == ["ink"]
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def test_ink_survives_a_restart_and_an_offline_period(live_server: LiveServer, browser: Browser) -> None:
+    scene = await Scene(live_server, browser).setup()
+    try:
+        paper = await scene.upload(await scene.api("thuky"))
+        a_ctx, a = await open_reader(scene, "tp.taichinh", paper["id"])
+        _, b = await open_reader(scene, "tp.taichinh", paper["id"])
+        await a.get_by_test_id("tool-pen").click()
+        await draw(a, [(0.2, 0.7), (0.4, 0.75), (0.6, 0.7)])
+        await ink_count(b).to_have_attribute("data-count", "1", timeout=LIVE_MS)
+
+        # The server restarts (same database, same port): the ink is still there on reload.
+        await live_server.stop()
+        await live_server.start(migrate=False)
+        await a.reload()
+        await expect(a.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+        await ink_count(a).to_have_attribute("data-count", "1", timeout=LIVE_MS)
+        await expect(a.get_by_test_id("connection-status")).to_have_attribute("data-state", "online", timeout=LIVE_MS)
+        await expect(b.get_by_test_id("connection-status")).to_have_attribute("data-state", "online",
+                                                                             timeout=15_000)
+
+        # Wi-Fi drops (once the tablet has every page): it keeps reading and drawing, its ink waits in the outbox.
+        await expect(a.get_by_test_id("prefetch-progress")).to_have_attribute("data-done", "6", timeout=20_000)
+        await a_ctx.set_offline(True)
+        await a.get_by_test_id("tool-pen").click()
+        await draw(a, [(0.2, 0.85), (0.5, 0.9), (0.8, 0.85)])
+        await ink_count(a).to_have_attribute("data-count", "2")
+        await expect(a.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "1")
+        await a.get_by_test_id("reader-next").click()  # reading on: page 2 comes from the tablet's cache
+        await expect(a.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true")
+        await a.get_by_test_id("reader-prev").click()
+        api = await scene.api("tp.taichinh")
+        assert len(await annotations(api, scene, paper["id"])) == 1
+
+        # Back online: the outbox sends it; the server has it and the other device draws it.
+        await a_ctx.set_offline(False)
+        await expect(a.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "0", timeout=15_000)
+        found: list[dict[str, Any]] = []
+
+        async def fetch() -> None:
+            found[:] = await annotations(api, scene, paper["id"])
+
+        deadline = time.monotonic() + 10
+        while len(found) < 2 and time.monotonic() < deadline:
+            await fetch()
+            await asyncio.sleep(0.2)
+        assert len(found) == 2, found
+        await ink_count(b).to_have_attribute("data-count", "2", timeout=LIVE_MS)
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def test_published_paper_appears_downloads_and_is_searched(live_server: LiveServer, browser: Browser) -> None:
+    scene = await Scene(live_server, browser).setup(start=False)
+    try:
+        # The delegate's tablet waits on the meeting's papers; the secretary uploads a draft with the form.
+        d_ctx, d = await scene.open("ct.hopthanh", f"/meetings/{scene.meeting_id}/papers")
+        await expect(d.get_by_test_id("papers-empty")).to_be_visible()
+        _, s = await scene.open("thuky", f"/meetings/{scene.meeting_id}", touch=False)
+        form = s.get_by_test_id("paper-upload-form")
+        await s.get_by_test_id("paper-upload-toggle").locator("summary").click()
+        await form.get_by_test_id("paper-upload-file").set_input_files(
+            files=[{"name": "ghi-chu.pdf", "mimeType": "application/pdf", "buffer": b"khong phai PDF"}])
+        await form.get_by_test_id("paper-upload-title").fill(TITLE)
+        await form.get_by_test_id("paper-upload-publish").uncheck()
+        await form.get_by_test_id("paper-upload-submit").click()
+        await expect(form.get_by_test_id("paper-upload-error")).to_be_visible(timeout=LIVE_MS)
+        await expect(form.get_by_test_id("paper-upload-error")).not_to_be_empty()
+        await form.get_by_test_id("paper-upload-file").set_input_files(
+            files=[{"name": "du-thao.pdf", "mimeType": "application/pdf", "buffer": make_pdf()}])
+        await form.get_by_test_id("paper-upload-title").fill(TITLE)
+        await form.get_by_test_id("paper-upload-publish").uncheck()
+        await form.get_by_test_id("paper-upload-submit").click()
+        drafts = s.get_by_test_id("papers-section").get_by_test_id("paper-item")
+        await expect(drafts).to_have_count(1, timeout=LIVE_MS)
+        await expect(drafts).to_have_attribute("data-status", "draft")
+        paper_id = await drafts.get_attribute("data-paper-id")
+        assert paper_id
+        await asyncio.sleep(0.5)
+        await expect(d.get_by_test_id("paper-item")).to_have_count(0)  # a draft is the organisers' business
+
+        # Published: on the delegate's list within a second, downloading in the background.
+        api = await scene.api("thuky")
+        status, body = await api.post(f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/publish")
+        assert status == 200, body
+        await expect(d.get_by_test_id("paper-item")).to_have_count(1, timeout=1_000)
+        await expect(d.get_by_test_id("paper-title")).to_have_text(TITLE)
+
+        # The reader shows how much is on the tablet, until every page is.
+        await d.get_by_test_id("paper-link").click()
+        await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+        progress = d.get_by_test_id("reader").get_by_test_id("prefetch-progress")
+        await expect(progress).to_have_attribute("data-total", "6")
+        await expect(progress).to_have_attribute("data-done", "6", timeout=20_000)
+        await expect(progress).to_contain_text("6 trang")
+
+        # Search without tones finds the words with them, and marks them on the page.
+        await d.get_by_test_id("reader-search-toggle").click()
+        await d.get_by_test_id("reader-search-input").fill("bien ban")
+        await d.get_by_test_id("reader-search-submit").click()
+        count = d.get_by_test_id("search-count")
+        await expect(count).to_have_attribute("data-source", "server")
+        assert int(await count.get_attribute("data-count") or 0) >= 6
+        await expect(d.get_by_test_id("search-hit").first).to_contain_text("Biên bản")
+        await expect(d.get_by_test_id("search-mark").first).to_be_visible()
+
+        # With no network at all, the tablet still reads and searches the paper (its cached text layer).
+        await d_ctx.set_offline(True)
+        await d.get_by_test_id("reader-search-input").fill("thanh phan dong chi")
+        await d.get_by_test_id("reader-search-submit").click()
+        await expect(count).to_have_attribute("data-source", "local")
+        assert int(await count.get_attribute("data-count") or 0) == 6
+        await d.get_by_test_id("search-hit").nth(3).click()
+        await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-page", "4")
+        await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true")
+        await d_ctx.set_offline(False)
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
