@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test install install-test system-deps lint typecheck bench bench-sfu clean
+.PHONY: run test install install-test system-deps lint typecheck bench bench-sfu bench-papers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench: install-test
 
 bench-sfu: install-test
 	$(BIN)/python bench/sfu.py
+
+bench-papers: install-test
+	$(BIN)/python bench/papers.py
 
 clean:
 	rm -rf $(VENV) node_modules data .pytest_cache

@@ -168,8 +168,44 @@ def machine_info() -> dict[str, Any]:
 # ---- seeding, through the product's Python API -------------------------------------------------------------
 
 
-async def seed(database_url: str, data_dir: Path, n: int, tag: str) -> dict[str, Any]:
-    """An admin, a chair, n delegates, a scheduled meeting inviting them, and a session per person."""
+def _deck(pages: int = 20) -> bytes:
+    """A small real paper for the page-turn run (its pages are not fetched; the event is what is measured)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for n in range(1, pages + 1):
+        page = doc.new_page(width=842, height=595)
+        page.insert_htmlbox(pymupdf.Rect(40, 40, 800, 300),
+                            f"<h1>Báo cáo kinh tế - xã hội, trang {n}</h1><p>Số liệu quý III năm 2026.</p>")
+    data = bytes(doc.tobytes())
+    doc.close()
+    return data
+
+
+async def _present_paper(services: Any, actor: Any, meeting_id: str, data_dir: Path) -> str:
+    """Ingest a real deck through the product's pipeline, add it published, and open the meeting."""
+    from meeting_server.actions import run_action
+    from meeting_server.documents.paperfiles import PaperFiles, PaperPipeline
+    from meeting_server.documents.workers import DocumentWorkers
+    from meeting_server.storage import papers as paper_store
+    from meeting_server.storage.db import new_id
+
+    upload = data_dir / "deck.pdf"
+    upload.write_bytes(_deck())
+    async with DocumentWorkers(max_workers=1) as workers:
+        info = (await PaperPipeline(workers, PaperFiles(data_dir / "papers")).ingest(upload)).to_dict()
+    upload_id = new_id("up")
+    async with services.db.write() as session:
+        await paper_store.add_upload(session, upload_id, actor.id, info["sha256"], {**info, "filename": "deck.pdf"})
+    paper = await run_action(services, actor, "paper.add", {"meeting_id": meeting_id, "upload_id": upload_id,
+                                                            "title": "Báo cáo", "publish": True})
+    await run_action(services, actor, "meeting.start", {"meeting_id": meeting_id})
+    return str(paper["paper"]["id"])
+
+
+async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: bool = False) -> dict[str, Any]:
+    """An admin, a chair, n delegates, a scheduled meeting inviting them, and a session per person; with
+    `with_paper`, the meeting is under way with a published paper the chair can present."""
     from meeting_server.actions import run_action
     from meeting_server.api.app import build_services
     from meeting_server.auth import COOKIE, Authenticator
@@ -216,6 +252,7 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str) -> dict[str,
                 "meeting_id": meeting["id"], "title": f"Nội dung {i + 1}", "planned_minutes": 15})
             item_ids.append(result["item_id"])
         await run_action(services, actor, "meeting.schedule", {"meeting_id": meeting["id"]})
+        paper_id = await _present_paper(services, actor, meeting["id"], data_dir) if with_paper else None
         auth = Authenticator(services)
         chair_cookie, _ = await auth.issue_session(chair.id)
         cookies = []
@@ -223,7 +260,7 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str) -> dict[str,
             value, _ = await auth.issue_session(d.id)
             cookies.append(f"{COOKIE}={value}")
         return {"meeting_id": meeting["id"], "item_ids": item_ids, "chair_cookie": f"{COOKIE}={chair_cookie}",
-                "delegate_cookies": cookies}
+                "delegate_cookies": cookies, "paper_id": paper_id}
     finally:
         await services.db.close()
 
@@ -602,6 +639,7 @@ class Options:
     profile: bool
     stamp: str
     keep_tmp: bool
+    change: str = "agenda"  # what the chair changes: "agenda" (rename an item) or "page-turn" (paper.present)
 
 
 async def wait_quiet(pids: list[int], limit_s: float, threshold: float = 0.10) -> float:
@@ -639,7 +677,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
     from room_client.feed import MeetingFeed
 
     out.update(n=n, changes=opts.changes, interval_s=opts.interval, workers=opts.workers, status="running",
-               phase="seed")
+               phase="seed", change=opts.change)
     tmp = Path(tempfile.mkdtemp(prefix=f"fanout-{n}-"))
     server: ServerProcess | None = None
     workers: list[Worker] = []
@@ -662,7 +700,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             url = server.url
             server_pid = None
         t = time.perf_counter()
-        seeded = await seed(database_url, tmp, n, tag)
+        seeded = await seed(database_url, tmp, n, tag, with_paper=opts.change == "page-turn")
         out["seed_s"] = round(time.perf_counter() - t, 2)
         if server is not None:
             out["phase"] = "server start"
@@ -765,9 +803,14 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
 
         async def change(k: int, warm: bool) -> dict[str, Any]:
             t_send = time.time()
-            result = await chair.command("agenda.update_item",  # type: ignore[union-attr]
-                                         {"item_id": item, "title": f"Nội dung 1 - bản sửa {k} ({tag})"},
-                                         timeout=60)
+            if opts.change == "page-turn":  # follow the presenter: the chair turns to the next page
+                result = await chair.command("paper.present",  # type: ignore[union-attr]
+                                             {"paper_id": seeded["paper_id"], "page": 1 + (k + 100) % 20},
+                                             timeout=60)
+            else:
+                result = await chair.command("agenda.update_item",  # type: ignore[union-attr]
+                                             {"item_id": item, "title": f"Nội dung 1 - bản sửa {k} ({tag})"},
+                                             timeout=60)
             t_ack = time.time()
             return {"k": k, "seq": int(result["last_seq"]), "t_send": t_send, "t_ack": t_ack, "warmup": warm}
 
@@ -1109,6 +1152,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--nice", type=int, default=0, help="niceness of the load workers (default %(default)s)")
     add("--profile", action="store_true", help="py-spy record the server during the fan-out window")
     add("--keep-tmp", action="store_true", help="keep each size's temporary data dir and server log")
+    add("--change", choices=("agenda", "page-turn"), default="agenda",
+        help="what the chair changes: rename an agenda item, or turn the presented paper's page "
+             "(follow the presenter; default %(default)s)")
     add("--out", help="result file stem (default fanout-<date>, numbered if taken)")
     a = ap.parse_args(argv)
     if a.out:
@@ -1127,7 +1173,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
                    settle_timeout=a.settle_timeout, server_url=a.server_url, server_pid=a.server_pid,
                    database_url=a.database_url, deflate=a.deflate,
                    skim_presence=a.skim_presence, nice=a.nice, profile=a.profile,
-                   stamp=stamp, keep_tmp=a.keep_tmp)
+                   stamp=stamp, keep_tmp=a.keep_tmp, change=a.change)
 
 
 def main(argv: list[str] | None = None) -> int:
