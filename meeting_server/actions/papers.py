@@ -14,6 +14,7 @@ from pydantic import Field
 
 from ..domain import papers as domain
 from ..domain.actors import Actor
+from ..domain.meetings import Event
 from ..domain.papers import Annotation, Comment, Paper, PaperVersion, Viewer
 from ..errors import AppError
 from ..storage import papers as store
@@ -118,11 +119,8 @@ async def add_version(ctx: Context, cmd: AddVersion) -> dict[str, Any]:
     assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     upload = await store.take_upload(ctx.session, cmd.upload_id, ctx.actor.id)
-    paper, events = domain.add_version(ctx.meeting, paper, _version_from(upload, ctx.actor.id, now_iso()),
-                                       await _members(ctx, paper))
-    await store.save_paper(ctx.session, paper)
-    await ctx.record(events)
-    return {"meeting_id": cmd.meeting_id, "paper": paper.public(viewer_of(ctx))}
+    return await _save_and_answer(ctx, cmd, *domain.add_version(
+        ctx.meeting, paper, _version_from(upload, ctx.actor.id, now_iso()), await _members(ctx, paper)))
 
 
 class UpdatePaper(PaperRef):
@@ -148,7 +146,11 @@ async def update_paper(ctx: Context, cmd: UpdatePaper) -> dict[str, Any]:
             changes[key] = tuple(dict.fromkeys(changes[key]))
     before = await _members(ctx, paper)
     after = await store.unit_members(ctx.session, tuple(changes.get("unit_ids", paper.unit_ids)))
-    paper, events = domain.update_paper(ctx.meeting, paper, changes, before, after)
+    return await _save_and_answer(ctx, cmd, *domain.update_paper(ctx.meeting, paper, changes, before, after))
+
+
+async def _save_and_answer(ctx: Context, cmd: Any, paper: Paper, events: list[Event]) -> dict[str, Any]:
+    """Store the paper and record its events (if anything changed); answer with the paper as this actor sees it."""
     if events:
         await store.save_paper(ctx.session, paper)
         await ctx.record(events)
@@ -160,11 +162,7 @@ async def publish_paper(ctx: Context, cmd: PaperRef) -> dict[str, Any]:
     """Publish a paper: every reader allowed to see it gets it now, and tablets start fetching its pages."""
     assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
-    paper, events = domain.publish_paper(ctx.meeting, paper, await _members(ctx, paper))
-    if events:
-        await store.save_paper(ctx.session, paper)
-        await ctx.record(events)
-    return {"meeting_id": cmd.meeting_id, "paper": paper.public(viewer_of(ctx))}
+    return await _save_and_answer(ctx, cmd, *domain.publish_paper(ctx.meeting, paper, await _members(ctx, paper)))
 
 
 @action("paper.withdraw", PaperRef, "meeting_organizer")
@@ -172,11 +170,7 @@ async def withdraw_paper(ctx: Context, cmd: PaperRef) -> dict[str, Any]:
     """Withdraw a paper: readers lose it (its files and annotations are kept for the record)."""
     assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
-    paper, events = domain.withdraw_paper(ctx.meeting, paper, await _members(ctx, paper))
-    if events:
-        await store.save_paper(ctx.session, paper)
-        await ctx.record(events)
-    return {"meeting_id": cmd.meeting_id, "paper": paper.public(viewer_of(ctx))}
+    return await _save_and_answer(ctx, cmd, *domain.withdraw_paper(ctx.meeting, paper, await _members(ctx, paper)))
 
 
 # ---- follow the presenter ---------------------------------------------------------------------------------------
