@@ -19,6 +19,7 @@ from meeting_server.documents.workers import (
     DocumentWorkers,
 )
 from tests import worker_fns
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -114,6 +115,7 @@ def _alive(pid: int) -> bool:
         return stat.read().split(") ", 1)[1][0] != "Z"
 
 
+ROOT = Path(__file__).resolve().parent.parent
 PARENT = """
 import asyncio, os, sys
 from meeting_server.documents.workers import DocumentWorkers
@@ -132,17 +134,17 @@ asyncio.run(main())
 async def test_workers_die_with_a_killed_server() -> None:
     """A server killed outright (OOM killer, kill -9) leaves no idle workers behind."""
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE,
-                                                cwd=str(Path(__file__).resolve().parent.parent))
+                                                cwd=str(ROOT))
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
     pids = [int(p) for p in line.split()]
     assert pids and all(alive(p) for p in pids)
     proc.kill()
     await proc.wait()
-    deadline = time.monotonic() + 10
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert not any(alive(p) for p in pids), "workers outlived their server"
+    try:
+        await wait_for(lambda: not any(alive(p) for p in pids), timeout=10, interval=0.1)
+    except AssertionError:
+        raise AssertionError("workers outlived their server") from None
 
 
 def alive(pid: int) -> bool:
