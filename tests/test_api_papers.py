@@ -95,7 +95,9 @@ async def test_upload_publish_read_search_and_versions(world: World) -> None:
     status, found = await world.other.get(f"{v1}/search?q=bien%20ban")
     assert status == 200 and {h["page"] for h in found["hits"]} == {1, 2, 3}
     status, words = await world.other.get(f"{v1}/text")
-    assert any(w["text"] == "Biên" for w in words["pages"][0]) if isinstance(words["pages"][0], list) else True
+    assert status == 200 and len(words["pages"]) == 3
+    first = next(w for w in words["pages"][0] if w["text"] == "Biên")
+    assert all(0.0 <= v <= 1.0 for v in first["box"]) and first["box"][0] < first["box"][2]
     status, body = await world.other.get(f"{v1}/file")
     assert status == 200 and body == original
     # A new upload of the same paper is its version 2; version 1 stays readable.
@@ -220,7 +222,7 @@ def encrypted_pdf() -> bytes:
     return bytes(data)
 
 
-async def test_hostile_uploads_get_a_clear_error_and_the_server_keeps_serving(world: World, tmp_path: Path) -> None:
+async def test_hostile_uploads_get_a_clear_error_and_the_server_keeps_serving(world: World) -> None:
     cases = [*HOSTILE, ("encrypted", encrypted_pdf(), "mat.pdf", "paper_encrypted")]
     for name, content, filename, code in cases:
         status, answer = await world.secretary.upload(f"{world.base}/papers", content, filename, {"title": name})
@@ -234,9 +236,7 @@ async def test_hostile_uploads_get_a_clear_error_and_the_server_keeps_serving(wo
     status, answer = await world.secretary.upload(f"{world.base}/papers/{paper['id']}/versions", make_pdf(2),
                                                   "../../etc/passwd.pdf")
     assert status == 201, answer
-    name = answer["paper"]["versions"][1]["filename"]
-    assert "/" not in name and ".." not in name.split(".pdf")[0].split("/")[-1][:2]
-    assert not (tmp_path.parent / "etc").exists()
+    assert answer["paper"]["versions"][1]["filename"] == "passwd.pdf"  # a label without its directories
     # Wrong roles and missing files get the error shape too.
     status, answer = await world.other.upload(f"{world.base}/papers", make_pdf(1), "x.pdf")
     assert status == 403 and answer["error"]["code"] == "forbidden"

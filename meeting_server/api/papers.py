@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -27,6 +27,7 @@ from ..actions import run_action
 from ..actions.papers import stash_upload
 from ..auth import Identity
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
+from ..documents.invitation import VIETNAM_TZ
 from ..documents.paperfiles import PaperPipeline
 from ..domain.meetings import MeetingState, require_organizer
 from ..domain.papers import Paper, PaperVersion, Viewer
@@ -143,8 +144,9 @@ async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[d
 
 
 def _safe_name(raw: str) -> str:
-    """The client's file name, for display and downloads only: no directories, no control characters."""
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    """The client's file name, for display and downloads only: no directories, no control characters.
+    Some clients (aiohttp, curl scripts) percent-encode it; browsers send it as it is."""
+    name = unquote(raw).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?').strip(" .")
     return name[:200]
 
@@ -245,7 +247,8 @@ async def get_paper(request: web.Request, identity: Identity | None) -> web.Stre
 
 
 def _watermark(reading: Reading) -> list[str]:
-    stamp = time.strftime("%H:%M %d/%m/%Y", time.localtime())
+    """Who looked, and when in Vietnam time (a server may well run in UTC)."""
+    stamp = datetime.now(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y")
     who = reading.name + (f" — {reading.unit_name}" if reading.unit_name else "")
     return [who, stamp, "TÀI LIỆU MẬT"]
 
