@@ -24,6 +24,7 @@ from .schemas import Id, Text, Title
 
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Page = Annotated[int, Field(ge=1, le=100_000)]
+Version = Annotated[int, Field(ge=1)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Access = Literal["all", "listed", "restricted"]
 People = Annotated[list[Id], Field(max_length=2000)]
@@ -177,7 +178,7 @@ async def withdraw_paper(ctx: Context, cmd: PaperRef) -> dict[str, Any]:
 
 
 class Present(PaperRef):
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Version | None = None
     page: Page
     zoom: Annotated[float, Field(ge=1.0, le=domain.MAX_ZOOM)] = 1.0
     x: Unit = 0.0
@@ -210,7 +211,7 @@ async def stop_presenting(ctx: Context, cmd: MeetingRef) -> dict[str, Any]:
 
 
 class OpenPaper(PaperRef):
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Version | None = None
 
 
 @action("paper.open", OpenPaper, "meeting_visible")
@@ -237,7 +238,7 @@ class SaveAnnotation(Schema):
     meeting_id: Id
     id: ClientId
     paper_id: Id
-    version: Annotated[int, Field(ge=1)]
+    version: Version
     page: Page
     kind: Literal["ink", "highlight", "note"]
     layer: Literal["private", "shared"] = "private"
@@ -291,7 +292,7 @@ class AddComment(Schema):
     meeting_id: Id
     id: ClientId
     paper_id: Id
-    version: Annotated[int, Field(ge=1)]
+    version: Version
     page: Page
     x: Unit
     y: Unit

@@ -29,10 +29,11 @@ from ..auth import Identity
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
 from ..documents.invitation import VIETNAM_TZ
 from ..documents.paperfiles import PaperPipeline
-from ..domain.meetings import MeetingState, require_organizer
+from ..domain.meetings import MeetingState, require_organizer, require_visible
 from ..domain.papers import Paper, PaperVersion, Viewer
 from ..errors import AppError
 from ..storage import directory
+from ..storage import meetings as meeting_store
 from ..storage import papers as store
 from ..storage.db import now_iso
 from .common import SERVICES, WORKERS, client_ip, json_response
@@ -87,16 +88,19 @@ def _int(raw: str | None, name: str, default: int | None = None) -> int:
 
 
 async def _reading(request: web.Request, identity: Identity | None, *, versioned: bool = True) -> Reading:
-    state, viewer, who = await _meeting(request, identity)
-    services = request.app[SERVICES]
-    async with services.db.read() as session:
+    """One database read for the meeting, the paper and (for a restricted paper's watermark) the reader's unit:
+    every page a tablet fetches comes through here."""
+    who = _need(identity)
+    async with request.app[SERVICES].db.read() as session:
+        state = meeting_store.state_of(await meeting_store.load(session, request.match_info["meeting_id"]))
+        viewer = _viewer(who, require_visible(who.actor, state))
         paper = await store.get_paper(session, request.match_info["paper_id"], state.id)
+        if not paper.can_read(viewer):
+            raise AppError("not_found", what="paper")
         unit_name = ""
-        if who.actor.kind == "user" and who.actor.unit_id:
+        if paper.restricted and who.actor.kind == "user" and who.actor.unit_id:
             with contextlib.suppress(AppError):
                 unit_name = (await directory.get_unit(session, who.actor.unit_id)).name
-    if not paper.can_read(viewer):
-        raise AppError("not_found", what="paper")
     number = _int(request.match_info.get("version"), "version") if versioned else None
     return Reading(state, viewer, who.actor.name, unit_name, paper, paper.version(number))
 
@@ -340,7 +344,7 @@ async def export(request: web.Request, identity: Identity | None) -> web.StreamR
         out = Path(tmp) / "export.pdf"
         await request.app[WORKERS].run(partial(export_annotated, watermark=watermark), str(source), rows, str(out),
                                        timeout=120.0)
-        body = out.read_bytes()
+        body = await asyncio.to_thread(out.read_bytes)
     return web.Response(body=body, content_type="application/pdf",
                         headers={"Content-Disposition": _download(reading.version.filename, "pdf")})
 
@@ -385,7 +389,7 @@ async def comments_export(request: web.Request, identity: Identity | None) -> we
     with tempfile.TemporaryDirectory(prefix="comments-", dir=pipeline.files.root) as tmp:
         out = Path(tmp) / "comments.pdf"
         await request.app[WORKERS].run(comments_report, reading.paper.title, rows, str(out), timeout=60.0)
-        body = out.read_bytes()
+        body = await asyncio.to_thread(out.read_bytes)
     return web.Response(body=body, content_type="application/pdf",
                         headers={"Content-Disposition": _download(name, "pdf")})
 
