@@ -91,9 +91,15 @@ def summary_ms(seconds: list[float]) -> dict[str, Any]:
     ms = sorted(s * 1000.0 for s in seconds)
     if not ms:
         return {"count": 0}
-    return {"count": len(ms), "p50": round(pct(ms, 50) or 0, 2), "p90": round(pct(ms, 90) or 0, 2),
-            "p99": round(pct(ms, 99) or 0, 2), "max": round(ms[-1], 2), "min": round(ms[0], 2),
-            "mean": round(sum(ms) / len(ms), 2)}
+    return {
+        "count": len(ms),
+        "p50": round(pct(ms, 50) or 0, 2),
+        "p90": round(pct(ms, 90) or 0, 2),
+        "p99": round(pct(ms, 99) or 0, 2),
+        "max": round(ms[-1], 2),
+        "min": round(ms[0], 2),
+        "mean": round(sum(ms) / len(ms), 2),
+    }
 
 
 def proc_cpu_s(pid: int) -> float | None:
@@ -130,6 +136,7 @@ def system_busy_s() -> float:
 
 def code_version() -> dict[str, Any]:
     """The product's commit, and whether its files differ from it (others may be editing the tree)."""
+
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout
@@ -137,8 +144,11 @@ def code_version() -> dict[str, Any]:
             return ""
 
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "meeting_server", "room_client").splitlines()]
-    return {"commit": git("rev-parse", "--short", "HEAD").strip() or None,
-            "subject": git("log", "-1", "--format=%s").strip() or None, "uncommitted_product_files": dirty}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD").strip() or None,
+        "subject": git("log", "-1", "--format=%s").strip() or None,
+        "uncommitted_product_files": dirty,
+    }
 
 
 def machine_info() -> dict[str, Any]:
@@ -160,9 +170,16 @@ def machine_info() -> dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"nproc": os.cpu_count(), "cpu_model": model, "mem_total_mb": mem_mb,
-            "python": platform.python_version(), "implementation": platform.python_implementation(),
-            "kernel": platform.release(), "packages": versions, "loadavg": os.getloadavg()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "mem_total_mb": mem_mb,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "kernel": platform.release(),
+        "packages": versions,
+        "loadavg": os.getloadavg(),
+    }
 
 
 # ---- seeding, through the product's Python API -------------------------------------------------------------
@@ -175,8 +192,10 @@ def _deck(pages: int = 20) -> bytes:
     doc = pymupdf.open()
     for n in range(1, pages + 1):
         page = doc.new_page(width=842, height=595)
-        page.insert_htmlbox(pymupdf.Rect(40, 40, 800, 300),
-                            f"<h1>Báo cáo kinh tế - xã hội, trang {n}</h1><p>Số liệu quý III năm 2026.</p>")
+        page.insert_htmlbox(
+            pymupdf.Rect(40, 40, 800, 300),
+            f"<h1>Báo cáo kinh tế - xã hội, trang {n}</h1><p>Số liệu quý III năm 2026.</p>",
+        )
     data = bytes(doc.tobytes())
     doc.close()
     return data
@@ -197,8 +216,12 @@ async def _present_paper(services: Any, actor: Any, meeting_id: str, data_dir: P
     upload_id = new_id("up")
     async with services.db.write() as session:
         await paper_store.add_upload(session, upload_id, actor.id, info["sha256"], {**info, "filename": "deck.pdf"})
-    paper = await run_action(services, actor, "paper.add", {"meeting_id": meeting_id, "upload_id": upload_id,
-                                                            "title": "Báo cáo", "publish": True})
+    paper = await run_action(
+        services,
+        actor,
+        "paper.add",
+        {"meeting_id": meeting_id, "upload_id": upload_id, "title": "Báo cáo", "publish": True},
+    )
     await run_action(services, actor, "meeting.start", {"meeting_id": meeting_id})
     return str(paper["paper"]["id"])
 
@@ -221,35 +244,54 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
         shared_hash = hash_password(f"bench-{uuid.uuid4().hex}")  # one hash for everybody; nobody logs in
         now = now_iso()
         async with services.db.write() as session:
-            province = UnitRow(id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="",
-                               created_at=now)
+            province = UnitRow(id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="", created_at=now)
             session.add(province)
             await session.flush()
-            district = UnitRow(id=new_id("un"), name="Huyện Sơn Dương", kind="district",
-                               parent_id=province.id, code="", created_at=now)
+            district = UnitRow(
+                id=new_id("un"), name="Huyện Sơn Dương", kind="district", parent_id=province.id, code="", created_at=now
+            )
             session.add(district)
             await session.flush()
 
             def user(username: str, full_name: str, roles: list[str]) -> UserRow:
-                return UserRow(id=new_id("u"), username=username, full_name=full_name, title="",
-                               password_hash=shared_hash, roles=roles, unit_id=district.id, lang="vi",
-                               active=True, created_at=now)
+                return UserRow(
+                    id=new_id("u"),
+                    username=username,
+                    full_name=full_name,
+                    title="",
+                    password_hash=shared_hash,
+                    roles=roles,
+                    unit_id=district.id,
+                    lang="vi",
+                    active=True,
+                    created_at=now,
+                )
 
             admin = user(f"bench-{tag}-admin", "Quản trị (bench)", ["admin"])
             chair = user(f"bench-{tag}-chair", "Chủ trì (bench)", ["chair"])
             delegates = [user(f"bench-{tag}-d{i:04d}", f"Đại biểu {i:04d}", ["delegate"]) for i in range(n)]
             session.add_all([admin, chair, *delegates])
-        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}),
-                      unit_id=district.id)
-        meeting = await run_action(services, actor, "meeting.create", {
-            "title": f"Hội nghị đo tải {n} đại biểu", "starts_at": "2030-11-24T08:00:00+07:00",
-            "ends_at": "2030-11-24T11:00:00+07:00", "chair_id": chair.id,
-            "invitee_ids": [d.id for d in delegates],
-        })
+        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=district.id)
+        meeting = await run_action(
+            services,
+            actor,
+            "meeting.create",
+            {
+                "title": f"Hội nghị đo tải {n} đại biểu",
+                "starts_at": "2030-11-24T08:00:00+07:00",
+                "ends_at": "2030-11-24T11:00:00+07:00",
+                "chair_id": chair.id,
+                "invitee_ids": [d.id for d in delegates],
+            },
+        )
         item_ids = []
         for i in range(3):
-            result = await run_action(services, actor, "agenda.add_item", {
-                "meeting_id": meeting["id"], "title": f"Nội dung {i + 1}", "planned_minutes": 15})
+            result = await run_action(
+                services,
+                actor,
+                "agenda.add_item",
+                {"meeting_id": meeting["id"], "title": f"Nội dung {i + 1}", "planned_minutes": 15},
+            )
             item_ids.append(result["item_id"])
         await run_action(services, actor, "meeting.schedule", {"meeting_id": meeting["id"]})
         paper_id = await _present_paper(services, actor, meeting["id"], data_dir) if with_paper else None
@@ -259,8 +301,13 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
         for d in delegates:
             value, _ = await auth.issue_session(d.id)
             cookies.append(f"{COOKIE}={value}")
-        return {"meeting_id": meeting["id"], "item_ids": item_ids, "chair_cookie": f"{COOKIE}={chair_cookie}",
-                "delegate_cookies": cookies, "paper_id": paper_id}
+        return {
+            "meeting_id": meeting["id"],
+            "item_ids": item_ids,
+            "chair_cookie": f"{COOKIE}={chair_cookie}",
+            "delegate_cookies": cookies,
+            "paper_id": paper_id,
+        }
     finally:
         await services.db.close()
 
@@ -338,8 +385,7 @@ def _timed_feed_class() -> type:
     return TimedFeed
 
 
-def worker_main(conn: Any, name: str, url: str, meeting_id: str, cookies: list[str],
-                opts: dict[str, Any]) -> None:
+def worker_main(conn: Any, name: str, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
     """Entry of a delegate process: holds len(cookies) sockets and answers the parent's commands."""
     raise_nofile()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
@@ -387,12 +433,20 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
         started = time.perf_counter()
         batch = opts["batch"]
         for i in range(0, len(indices), batch):
-            await asyncio.gather(*(connect_one(feeds[j]) for j in indices[i:i + batch]))
+            await asyncio.gather(*(connect_one(feeds[j]) for j in indices[i : i + batch]))
             conn.send(("progress", sum(f.joined.is_set() for f in feeds)))
             if opts["batch_pause"]:
                 await asyncio.sleep(opts["batch_pause"])
-        conn.send(("connect", {"joined": sum(feeds[j].joined.is_set() for j in indices),
-                                 "wall_s": time.perf_counter() - started, "errors": dict(errors)}))
+        conn.send(
+            (
+                "connect",
+                {
+                    "joined": sum(feeds[j].joined.is_set() for j in indices),
+                    "wall_s": time.perf_counter() - started,
+                    "errors": dict(errors),
+                },
+            )
+        )
 
     while True:
         msg = await inbox.get()
@@ -414,18 +468,23 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             conn.send(("count", sum(1 for f in feeds for s, _, _ in f.receipts if s in seqs)))
         elif kind == "collect":
             usage = resource.getrusage(resource.RUSAGE_SELF)
-            conn.send(("collect", {
-                "receipts": [f.receipts for f in feeds],
-                "connect_s": [f.connect_s for f in feeds],
-                "joined": [f.joined.is_set() for f in feeds],
-                "syncs": sum(f.syncs for f in feeds),
-                "disconnects": sum(f.disconnects for f in feeds),
-                "disconnect_reasons": dict(sum((f.disconnect_reasons for f in feeds), Counter())),
-                "presence_msgs": [f.presence_msgs for f in feeds],
-                "presence_bytes": PRESENCE_BYTES[0],
-                "errors": dict(errors),
-                "cpu_s": usage.ru_utime + usage.ru_stime,
-            }))
+            conn.send(
+                (
+                    "collect",
+                    {
+                        "receipts": [f.receipts for f in feeds],
+                        "connect_s": [f.connect_s for f in feeds],
+                        "joined": [f.joined.is_set() for f in feeds],
+                        "syncs": sum(f.syncs for f in feeds),
+                        "disconnects": sum(f.disconnects for f in feeds),
+                        "disconnect_reasons": dict(sum((f.disconnect_reasons for f in feeds), Counter())),
+                        "presence_msgs": [f.presence_msgs for f in feeds],
+                        "presence_bytes": PRESENCE_BYTES[0],
+                        "errors": dict(errors),
+                        "cpu_s": usage.ru_utime + usage.ru_stime,
+                    },
+                )
+            )
         elif kind == "stop":
             for feed in feeds:
                 feed.sio.reconnection = False
@@ -445,14 +504,14 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
 class Worker:
     """The parent's handle on one delegate process."""
 
-    def __init__(self, name: str, url: str, meeting_id: str, cookies: list[str],
-                 opts: dict[str, Any]) -> None:
+    def __init__(self, name: str, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
         ctx = mp.get_context("spawn")
         self.name = name
         self.size = len(cookies)
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, name, url, meeting_id, cookies, opts),
-                                name=name, daemon=True)
+        self.proc = ctx.Process(
+            target=worker_main, args=(child, name, url, meeting_id, cookies, opts), name=name, daemon=True
+        )
         self.proc.start()
         child.close()
         self.progress = 0
@@ -524,15 +583,26 @@ class ServerProcess:
         return self.proc.pid if self.proc else None
 
     def migrate(self) -> None:
-        subprocess.run([sys.executable, "-m", "meeting_server", "migrate"], env=self.env, cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "meeting_server", "migrate"],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
+        )
 
     def spawn(self) -> subprocess.Popen[bytes]:
         with open(self.log_path, "wb") as log_file:
             return subprocess.Popen(
                 [sys.executable, "-m", "meeting_server", "serve", "--port", str(self.port), "--no-migrate"],
-                env=self.env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=raise_nofile,
-                start_new_session=True)
+                env=self.env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile,
+                start_new_session=True,
+            )
 
     async def start(self) -> None:
         import aiohttp
@@ -585,9 +655,25 @@ def short_frame(frame: str) -> str:
 
 
 def spawn_py_spy(exe: str, pid: int, duration: int, path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
-                             "--nonblocking", "--duration", str(duration), "--output", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            exe,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--duration",
+            str(duration),
+            "--output",
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def summarize_collapsed(path: Path, top: int = 25) -> dict[str, Any]:
@@ -608,9 +694,11 @@ def summarize_collapsed(path: Path, top: int = 25) -> dict[str, Any]:
                 incl_counts[fr] += count
     if not total:
         return {"samples": 0}
-    return {"samples": total,
-            "self": [(fr, round(100.0 * c / total, 1)) for fr, c in self_counts.most_common(top)],
-            "inclusive": [(fr, round(100.0 * c / total, 1)) for fr, c in incl_counts.most_common(top)]}
+    return {
+        "samples": total,
+        "self": [(fr, round(100.0 * c / total, 1)) for fr, c in self_counts.most_common(top)],
+        "inclusive": [(fr, round(100.0 * c / total, 1)) for fr, c in incl_counts.most_common(top)],
+    }
 
 
 # ---- one size ----------------------------------------------------------------------------------------------
@@ -676,8 +764,15 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
     """Everything for one N; fills `out` as it goes so a timeout still reports how far it got."""
     from room_client.feed import MeetingFeed
 
-    out.update(n=n, changes=opts.changes, interval_s=opts.interval, workers=opts.workers, status="running",
-               phase="seed", change=opts.change)
+    out.update(
+        n=n,
+        changes=opts.changes,
+        interval_s=opts.interval,
+        workers=opts.workers,
+        status="running",
+        phase="seed",
+        change=opts.change,
+    )
     tmp = Path(tempfile.mkdtemp(prefix=f"fanout-{n}-"))
     server: ServerProcess | None = None
     workers: list[Worker] = []
@@ -715,8 +810,14 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         # Delegates: a probe process with the first and the last joiner, and W load workers with the rest.
         out["phase"] = "connect"
         cookies = seeded["delegate_cookies"]
-        wopts = {"batch": opts.batch, "batch_pause": opts.batch_pause, "deflate": opts.deflate, "nice": 0,
-                 "connect_timeout": opts.connect_timeout, "skim_presence": opts.skim_presence}
+        wopts = {
+            "batch": opts.batch,
+            "batch_pause": opts.batch_pause,
+            "deflate": opts.deflate,
+            "nice": 0,
+            "connect_timeout": opts.connect_timeout,
+            "skim_presence": opts.skim_presence,
+        }
         probe_cookies = [cookies[0], cookies[-1]] if n >= 2 else cookies[:1]
         load = cookies[1:-1] if n >= 2 else []
         probe = Worker("probe", url, seeded["meeting_id"], probe_cookies, wopts)
@@ -734,8 +835,9 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         # Rounds of joins. A join costs the server one presence message per member already in the meeting,
         # so a round takes at most --join-budget such messages; between rounds, wait for the server to
         # drain its socket queues, lest a delegate's ping queue up behind presence for 20 s and it drop.
-        queue = [(wk, i) for i in range(max((wk.size for wk in workers[1:]), default=0))
-                 for wk in workers[1:] if i < wk.size]
+        queue = [
+            (wk, i) for i in range(max((wk.size for wk in workers[1:]), default=0)) for wk in workers[1:] if i < wk.size
+        ]
         rounds: list[list[float]] = []
         done, last_report = 1, time.perf_counter()
         while queue:
@@ -748,17 +850,28 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             by_worker: dict[Worker, list[int]] = {}
             for wk, i in take:
                 by_worker.setdefault(wk, []).append(i)
-            connected += await asyncio.gather(*(wk.ask("connect", idx, wait_s=connect_wait)
-                                                for wk, idx in by_worker.items()))
+            connected += await asyncio.gather(
+                *(wk.ask("connect", idx, wait_s=connect_wait) for wk, idx in by_worker.items())
+            )
             drained = await drain([server_pid] if server_pid else [], probe)
             done += len(take)
             cpu_used = (proc_cpu_s(server_pid) or 0) - cpu_round if server_pid and cpu_round is not None else None
-            rounds.append([done, len(take), round(time.perf_counter() - round_started, 2), round(drained, 2),
-                           round(cpu_used, 2) if cpu_used is not None else None])
+            rounds.append(
+                [
+                    done,
+                    len(take),
+                    round(time.perf_counter() - round_started, 2),
+                    round(drained, 2),
+                    round(cpu_used, 2) if cpu_used is not None else None,
+                ]
+            )
             out["joined_so_far"] = done
             if time.perf_counter() - last_report > 10:
-                print(f"    ... {done}/{n} joined after {time.perf_counter() - connect_started:.0f} s "
-                      f"(rounds of {len(take)})", flush=True)
+                print(
+                    f"    ... {done}/{n} joined after {time.perf_counter() - connect_started:.0f} s "
+                    f"(rounds of {len(take)})",
+                    flush=True,
+                )
                 last_report = time.perf_counter()
         out["join_rounds"] = {"columns": ["joined", "batch", "wall_s", "drain_s", "server_cpu_s"], "rows": rounds}
         if len(probe_cookies) > 1:
@@ -786,8 +899,10 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             out["connect"]["disconnects"] = sum(r["disconnects"] for r in res)
             out["connect"]["disconnect_reasons"] = dict(reasons)
             out["connect"]["presence_mib_total"] = round(sum(r["presence_bytes"] for r in res) / 2**20, 1)
-            out["status"] = (f"join incomplete: {joined}/{n} joined after {connect_wall:.0f} s, "
-                             f"{out['connect']['disconnects']} disconnects; no fan-out measured")
+            out["status"] = (
+                f"join incomplete: {joined}/{n} joined after {connect_wall:.0f} s, "
+                f"{out['connect']['disconnects']} disconnects; no fan-out measured"
+            )
             return
 
         chair = MeetingFeed(url, seeded["meeting_id"], cookie=seeded["chair_cookie"])
@@ -804,13 +919,17 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         async def change(k: int, warm: bool) -> dict[str, Any]:
             t_send = time.time()
             if opts.change == "page-turn":  # follow the presenter: the chair turns to the next page
-                result = await chair.command("paper.present",  # type: ignore[union-attr]
-                                             {"paper_id": seeded["paper_id"], "page": 1 + (k + 100) % 20},
-                                             timeout=60)
+                result = await chair.command(
+                    "paper.present",  # type: ignore[union-attr]
+                    {"paper_id": seeded["paper_id"], "page": 1 + (k + 100) % 20},
+                    timeout=60,
+                )
             else:
-                result = await chair.command("agenda.update_item",  # type: ignore[union-attr]
-                                             {"item_id": item, "title": f"Nội dung 1 - bản sửa {k} ({tag})"},
-                                             timeout=60)
+                result = await chair.command(
+                    "agenda.update_item",  # type: ignore[union-attr]
+                    {"item_id": item, "title": f"Nội dung 1 - bản sửa {k} ({tag})"},
+                    timeout=60,
+                )
             t_ack = time.time()
             return {"k": k, "seq": int(result["last_seq"]), "t_send": t_send, "t_ack": t_ack, "warmup": warm}
 
@@ -883,31 +1002,39 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         window = window_b - window_a
         server_cpu = (cpu_b - cpu_a) if cpu_a is not None and cpu_b is not None else None
         clients_cpu = workers_cpu_b - workers_cpu_a
-        out.update({
-            "deliveries": {"expected": expected, "received": len(lat), "missing": expected - len(lat),
-                           "recovered_by_sync": recovered, "syncs": sum(r["syncs"] for r in results),
-                           "disconnects": sum(r["disconnects"] for r in results),
-                           "disconnect_reasons": dict(sum((Counter(r["disconnect_reasons"]) for r in results),
-                                                          Counter()))},
-            "latency_send_ms": summary_ms(lat),
-            "probe_first_joiner_ms": summary_ms(probe_first),
-            "probe_last_joiner_ms": summary_ms(probe_last),
-            "last_delivery_per_change_ms": summary_ms([max(v) for v in per_change.values() if v]),
-            "ack_ms": summary_ms([s["t_ack"] - s["t_send"] for s in measured]),
-            "connect_per_socket_ms": summary_ms(connect_times),
-            "presence_per_delegate": {
-                "messages_mean": round(sum(presence_msgs) / max(1, len(presence_msgs)), 1),
-                "mib_total": round(presence_bytes / 2**20, 1),
-                "kib_per_delegate": round(presence_bytes / 1024 / max(1, len(presence_msgs)), 1),
-                "decoded": not opts.skim_presence},
-            "window_s": round(window, 2),
-            "server_cpu_s_fanout": round(server_cpu, 3) if server_cpu is not None else None,
-            "server_cpu_us_per_delivery": round(1e6 * server_cpu / max(1, len(lat)), 1)
-            if server_cpu is not None else None,
-            "clients_cpu_s_fanout": round(clients_cpu, 3),
-            "system_busy_cpu_s_fanout": round(busy_b - busy_a, 3),
-            "other_cpu_s_fanout": round((busy_b - busy_a) - (server_cpu or 0) - clients_cpu, 3),
-        })
+        out.update(
+            {
+                "deliveries": {
+                    "expected": expected,
+                    "received": len(lat),
+                    "missing": expected - len(lat),
+                    "recovered_by_sync": recovered,
+                    "syncs": sum(r["syncs"] for r in results),
+                    "disconnects": sum(r["disconnects"] for r in results),
+                    "disconnect_reasons": dict(sum((Counter(r["disconnect_reasons"]) for r in results), Counter())),
+                },
+                "latency_send_ms": summary_ms(lat),
+                "probe_first_joiner_ms": summary_ms(probe_first),
+                "probe_last_joiner_ms": summary_ms(probe_last),
+                "last_delivery_per_change_ms": summary_ms([max(v) for v in per_change.values() if v]),
+                "ack_ms": summary_ms([s["t_ack"] - s["t_send"] for s in measured]),
+                "connect_per_socket_ms": summary_ms(connect_times),
+                "presence_per_delegate": {
+                    "messages_mean": round(sum(presence_msgs) / max(1, len(presence_msgs)), 1),
+                    "mib_total": round(presence_bytes / 2**20, 1),
+                    "kib_per_delegate": round(presence_bytes / 1024 / max(1, len(presence_msgs)), 1),
+                    "decoded": not opts.skim_presence,
+                },
+                "window_s": round(window, 2),
+                "server_cpu_s_fanout": round(server_cpu, 3) if server_cpu is not None else None,
+                "server_cpu_us_per_delivery": round(1e6 * server_cpu / max(1, len(lat)), 1)
+                if server_cpu is not None
+                else None,
+                "clients_cpu_s_fanout": round(clients_cpu, 3),
+                "system_busy_cpu_s_fanout": round(busy_b - busy_a, 3),
+                "other_cpu_s_fanout": round((busy_b - busy_a) - (server_cpu or 0) - clients_cpu, 3),
+            }
+        )
         if spy is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 await asyncio.to_thread(spy.wait, opts.changes * opts.interval + 30)
@@ -916,11 +1043,11 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         for s in measured:
             v = sorted(per_change[s["seq"]])
             ms = [round(1000 * x, 1) for x in (v[0], v[len(v) // 2], v[-1])] if v else [None] * 3
-            rows.append([s["seq"], round(1000 * (s["t_ack"] - s["t_send"]), 1), *ms, len(v),
-                         round(s["t_send"], 4)])
-        out["per_change"] = {"columns": ["seq", "ack_ms", "first_ms", "median_ms", "last_ms", "received",
-                                         "t_send_unix"],
-                             "rows": rows}
+            rows.append([s["seq"], round(1000 * (s["t_ack"] - s["t_send"]), 1), *ms, len(v), round(s["t_send"], 4)])
+        out["per_change"] = {
+            "columns": ["seq", "ack_ms", "first_ms", "median_ms", "last_ms", "received", "t_send_unix"],
+            "rows": rows,
+        }
         lost = expected - len(lat)
         out["status"] = "ok" if lost == 0 else f"lost {lost} of {expected} deliveries"
         out["phase"] = "done"
@@ -962,8 +1089,10 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("N", lambda r: str(r["n"])),
     ("joined", lambda r: fmt(r.get("connect", {}).get("joined", r.get("joined_so_far")))),
     ("connect s", lambda r: fmt(r.get("connect", {}).get("wall_s"), 1)),
-    ("recv/expected", lambda r: (f"{r['deliveries']['received']}/{r['deliveries']['expected']}"
-                                 if "deliveries" in r else "-")),
+    (
+        "recv/expected",
+        lambda r: f"{r['deliveries']['received']}/{r['deliveries']['expected']}" if "deliveries" in r else "-",
+    ),
     ("p50 ms", lambda r: fmt(r.get("latency_send_ms", {}).get("p50"), 1)),
     ("p90 ms", lambda r: fmt(r.get("latency_send_ms", {}).get("p90"), 1)),
     ("p99 ms", lambda r: fmt(r.get("latency_send_ms", {}).get("p99"), 1)),
@@ -988,20 +1117,40 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def join_table(rows: list[dict[str, Any]]) -> str:
-    head = ["N", "joined", "connect s", "rounds", "server CPU s (seed→joined)", "presence received MiB",
-            "presence per delegate KiB", "disconnects", "RSS MB joined"]
+    head = [
+        "N",
+        "joined",
+        "connect s",
+        "rounds",
+        "server CPU s (seed→joined)",
+        "presence received MiB",
+        "presence per delegate KiB",
+        "disconnects",
+        "RSS MB joined",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
         c = r.get("connect", {})
         pres = r.get("presence_per_delegate", {})
         mib = pres.get("mib_total", c.get("presence_mib_total"))
         per = pres.get("kib_per_delegate")
-        lines.append("| " + " | ".join([
-            str(r["n"]), fmt(c.get("joined", r.get("joined_so_far"))), fmt(c.get("wall_s"), 1),
-            fmt(len(r.get("join_rounds", {}).get("rows", [])) or None), fmt(r.get("server_cpu_s_seed_to_joined"), 1),
-            fmt(mib, 0), fmt(per, 0),
-            fmt(r.get("deliveries", {}).get("disconnects", c.get("disconnects"))),
-            fmt(r.get("server_rss_mb_joined"), 0)]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    str(r["n"]),
+                    fmt(c.get("joined", r.get("joined_so_far"))),
+                    fmt(c.get("wall_s"), 1),
+                    fmt(len(r.get("join_rounds", {}).get("rows", [])) or None),
+                    fmt(r.get("server_cpu_s_seed_to_joined"), 1),
+                    fmt(mib, 0),
+                    fmt(per, 0),
+                    fmt(r.get("deliveries", {}).get("disconnects", c.get("disconnects"))),
+                    fmt(r.get("server_rss_mb_joined"), 0),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -1016,16 +1165,26 @@ def goal_line(rows: list[dict[str, Any]]) -> str:
     elif p99 <= GOAL_P99_MS and r.get("status") == "ok":
         verdict = f"MET (p99 {p99:.1f} ms)"
     else:
-        verdict = (f"MISSED (p99 {p99:.1f} ms; last joiner on the idle probe p99 "
-                   f"{fmt(r.get('probe_last_joiner_ms', {}).get('p99'), 1)} ms; status {r.get('status')})")
+        verdict = (
+            f"MISSED (p99 {p99:.1f} ms; last joiner on the idle probe p99 "
+            f"{fmt(r.get('probe_last_joiner_ms', {}).get('p99'), 1)} ms; status {r.get('status')})"
+        )
     return f"Goal: p99 ≤ {GOAL_P99_MS:.0f} ms at N={GOAL_N} on this {os.cpu_count()}-core machine: {verdict}."
 
 
 def code_line(code: dict[str, Any]) -> str:
     dirty = code.get("uncommitted_product_files")
-    line = f"Code: commit {code.get('commit')} ({code.get('subject')})" + (
-        "" if dirty is None else f", uncommitted changes in {', '.join(dirty)}" if dirty
-        else ", no uncommitted product changes") + "."
+    line = (
+        f"Code: commit {code.get('commit')} ({code.get('subject')})"
+        + (
+            ""
+            if dirty is None
+            else f", uncommitted changes in {', '.join(dirty)}"
+            if dirty
+            else ", no uncommitted product changes"
+        )
+        + "."
+    )
     return line + (f" {code['note']}" if code.get("note") else "")
 
 
@@ -1064,39 +1223,63 @@ def markdown(report: dict[str, Any]) -> str:
     for r in report["sizes"]:
         prof = r.get("profile")
         if prof and prof.get("samples"):
-            lines += ["", f"Server profile at N={r['n']} ({prof['samples']} samples, `{prof['path']}`), "
-                      "top self time:", ""]
+            lines += [
+                "",
+                f"Server profile at N={r['n']} ({prof['samples']} samples, `{prof['path']}`), top self time:",
+                "",
+            ]
             lines += [f"- {share}% {frame}" for frame, share in prof["self"][:12]]
     return "\n".join(lines) + "\n"
 
 
 def print_row_detail(r: dict[str, Any]) -> None:
-    keys = ("latency_send_ms", "probe_first_joiner_ms", "probe_last_joiner_ms", "last_delivery_per_change_ms",
-            "ack_ms", "connect_per_socket_ms")
+    keys = (
+        "latency_send_ms",
+        "probe_first_joiner_ms",
+        "probe_last_joiner_ms",
+        "last_delivery_per_change_ms",
+        "ack_ms",
+        "connect_per_socket_ms",
+    )
     for key in keys:
         if key in r:
             s = r[key]
             if s.get("count"):
-                print(f"    {key:30} p50 {s['p50']:8.1f}  p90 {s['p90']:8.1f}  p99 {s['p99']:8.1f}  "
-                      f"max {s['max']:8.1f}  (n={s['count']})")
+                print(
+                    f"    {key:30} p50 {s['p50']:8.1f}  p90 {s['p90']:8.1f}  p99 {s['p99']:8.1f}  "
+                    f"max {s['max']:8.1f}  (n={s['count']})"
+                )
     for key in ("deliveries", "presence_per_delegate", "connect"):
         if key in r:
             print(f"    {key:30} {json.dumps(r[key], ensure_ascii=False)}")
 
 
 async def main_async(opts: Options) -> int:
-    report: dict[str, Any] = {"started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                              "machine": machine_info(), "code": code_version(), "options": vars(opts).copy(),
-                              "sizes": []}
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "machine": machine_info(),
+        "code": code_version(),
+        "options": vars(opts).copy(),
+        "sizes": [],
+    }
     m = report["machine"]
-    print(f"fan-out bench: {m['nproc']} cores ({m['cpu_model']}), Python {m['python']}, "
-          + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if k.startswith(("aiohttp", "python-"))))
-    print(f"server, {opts.workers} delegate workers, a probe and the chair share these {m['nproc']} cores; "
-          f"load average now {m['loadavg'][0]:.2f}")
+    print(
+        f"fan-out bench: {m['nproc']} cores ({m['cpu_model']}), Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if k.startswith(("aiohttp", "python-")))
+    )
+    print(
+        f"server, {opts.workers} delegate workers, a probe and the chair share these {m['nproc']} cores; "
+        f"load average now {m['loadavg'][0]:.2f}"
+    )
     code = report["code"]
-    print(f"code at {code['commit']} ({code['subject']})"
-          + (f"; uncommitted: {', '.join(code['uncommitted_product_files'])}"
-             if code["uncommitted_product_files"] else ""))
+    print(
+        f"code at {code['commit']} ({code['subject']})"
+        + (
+            f"; uncommitted: {', '.join(code['uncommitted_product_files'])}"
+            if code["uncommitted_product_files"]
+            else ""
+        )
+    )
     for n in opts.sizes:
         out: dict[str, Any] = {"n": n}
         report["sizes"].append(out)
@@ -1125,36 +1308,64 @@ def parse_args(argv: list[str] | None = None) -> Options:
     add("--changes", type=int, default=30, help="measured changes per size (default %(default)s)")
     add("--warmup", type=int, default=2, help="changes made first and not counted (default %(default)s)")
     add("--interval", type=float, default=0.3, help="seconds between changes (default %(default)s)")
-    add("--workers", type=int, default=2,
-        help="delegate worker processes (default %(default)s: one per core of a 2-core machine)")
+    add(
+        "--workers",
+        type=int,
+        default=2,
+        help="delegate worker processes (default %(default)s: one per core of a 2-core machine)",
+    )
     add("--batch", type=int, default=25, help="concurrent connects per worker (default %(default)s)")
     add("--batch-pause", type=float, default=0.05, help="pause between batches, s (default %(default)s)")
-    add("--connect-timeout", type=float, default=60.0,
-        help="per socket connect+join, s (default %(default)s)")
-    add("--join-budget", type=int, default=0,
+    add("--connect-timeout", type=float, default=60.0, help="per socket connect+join, s (default %(default)s)")
+    add(
+        "--join-budget",
+        type=int,
+        default=0,
         help="if > 0, a round joins at most budget / members delegates, for servers that send the full "
-             "presence list on every join (20000 worked for those); default 0: rounds of batch x workers")
-    add("--join-wait", type=float, default=60.0,
-        help="after the last connect call, how long to wait for dropped sockets to rejoin, s "
-             "(default %(default)s)")
-    add("--size-timeout", type=float, default=None,
-        help="overall limit per size, s (default max(180, 0.4 x N): 400 s at N=1000)")
-    add("--settle-timeout", type=float, default=20.0,
-        help="how long after the last change to wait for deliveries, s (default %(default)s)")
+        "presence list on every join (20000 worked for those); default 0: rounds of batch x workers",
+    )
+    add(
+        "--join-wait",
+        type=float,
+        default=60.0,
+        help="after the last connect call, how long to wait for dropped sockets to rejoin, s (default %(default)s)",
+    )
+    add(
+        "--size-timeout",
+        type=float,
+        default=None,
+        help="overall limit per size, s (default max(180, 0.4 x N): 400 s at N=1000)",
+    )
+    add(
+        "--settle-timeout",
+        type=float,
+        default=20.0,
+        help="how long after the last change to wait for deliveries, s (default %(default)s)",
+    )
     add("--server-url", help="use this running server instead of starting one per size")
     add("--server-pid", type=int, help="pid of the --server-url server, for its RSS and CPU")
-    add("--database-url", help="with --server-url: the server's database, for seeding "
-                               "(default MS_DATABASE_URL, or the SQLite file in MS_DATA_DIR)")
+    add(
+        "--database-url",
+        help="with --server-url: the server's database, for seeding "
+        "(default MS_DATABASE_URL, or the SQLite file in MS_DATA_DIR)",
+    )
     add("--deflate", action="store_true", help="delegates ask for permessage-deflate, as browsers do")
-    add("--skim-presence", action="store_true",
+    add(
+        "--skim-presence",
+        action="store_true",
         help="delegates count presence bytes without decoding them (for servers that send the full list "
-             "on every join; see README)")
+        "on every join; see README)",
+    )
     add("--nice", type=int, default=0, help="niceness of the load workers (default %(default)s)")
     add("--profile", action="store_true", help="py-spy record the server during the fan-out window")
     add("--keep-tmp", action="store_true", help="keep each size's temporary data dir and server log")
-    add("--change", choices=("agenda", "page-turn"), default="agenda",
+    add(
+        "--change",
+        choices=("agenda", "page-turn"),
+        default="agenda",
         help="what the chair changes: rename an agenda item, or turn the presented paper's page "
-             "(follow the presenter; default %(default)s)")
+        "(follow the presenter; default %(default)s)",
+    )
     add("--out", help="result file stem (default fanout-<date>, numbered if taken)")
     a = ap.parse_args(argv)
     if a.out:
@@ -1165,15 +1376,30 @@ def parse_args(argv: list[str] | None = None) -> Options:
         while (RESULTS / f"fanout-{stamp}.json").exists():
             stamp, i = f"{day}-{i}", i + 1
     sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
-    return Options(sizes=sizes, changes=a.changes, warmup=a.warmup, interval=a.interval, workers=a.workers,
-                   batch=a.batch, batch_pause=a.batch_pause,
-                   connect_timeout=a.connect_timeout, join_wait=a.join_wait,
-                   join_budget=a.join_budget,
-                   size_timeout=a.size_timeout,
-                   settle_timeout=a.settle_timeout, server_url=a.server_url, server_pid=a.server_pid,
-                   database_url=a.database_url, deflate=a.deflate,
-                   skim_presence=a.skim_presence, nice=a.nice, profile=a.profile,
-                   stamp=stamp, keep_tmp=a.keep_tmp, change=a.change)
+    return Options(
+        sizes=sizes,
+        changes=a.changes,
+        warmup=a.warmup,
+        interval=a.interval,
+        workers=a.workers,
+        batch=a.batch,
+        batch_pause=a.batch_pause,
+        connect_timeout=a.connect_timeout,
+        join_wait=a.join_wait,
+        join_budget=a.join_budget,
+        size_timeout=a.size_timeout,
+        settle_timeout=a.settle_timeout,
+        server_url=a.server_url,
+        server_pid=a.server_pid,
+        database_url=a.database_url,
+        deflate=a.deflate,
+        skim_presence=a.skim_presence,
+        nice=a.nice,
+        profile=a.profile,
+        stamp=stamp,
+        keep_tmp=a.keep_tmp,
+        change=a.change,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -389,11 +389,13 @@ async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any
             form = aiohttp.FormData()
             form.add_field("title", "Báo cáo 100 trang")
             form.add_field("publish", "1")
-            form.add_field("file", await asyncio.to_thread(deck.read_bytes), filename="bao-cao.pdf",
-                           content_type="application/pdf")
+            form.add_field(
+                "file", await asyncio.to_thread(deck.read_bytes), filename="bao-cao.pdf", content_type="application/pdf"
+            )
             started = time.perf_counter()
-            async with http.post(f"{server.url}/api/meetings/{meeting}/papers", data=form,
-                                 headers={"X-CSRF-Token": csrf}) as r:
+            async with http.post(
+                f"{server.url}/api/meetings/{meeting}/papers", data=form, headers={"X-CSRF-Token": csrf}
+            ) as r:
                 paper = (await r.json())["paper"]
                 assert r.status == 201, paper
             upload_s = time.perf_counter() - started
@@ -421,11 +423,16 @@ async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any
             one = [await fetch(url) for url in urls]
             many: list[float] = []
             for start in range(0, len(urls), 50):
-                many += await asyncio.gather(*(fetch(url) for url in urls[start:start + 50]))
+                many += await asyncio.gather(*(fetch(url) for url in urls[start : start + 50]))
             async with http.get(f"{base}/pages/1?w=1280") as r:
                 cache_control = r.headers.get("Cache-Control", "")
-        return {"upload_s": round(upload_s, 2), "on_demand_2048": _ms(on_demand), "on_disk_one_at_a_time": _ms(one),
-                "on_disk_50_at_once": _ms(many), "cache_control": cache_control}
+        return {
+            "upload_s": round(upload_s, 2),
+            "on_demand_2048": _ms(on_demand),
+            "on_disk_one_at_a_time": _ms(one),
+            "on_disk_50_at_once": _ms(many),
+            "cache_control": cache_control,
+        }
     finally:
         await server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -436,16 +443,32 @@ async def section_page_turn(deck: Path, opts: argparse.Namespace) -> dict[str, A
     in a process of its own (its delegates are real socket.io clients in worker processes)."""
     out = RESULTS / f"fanout-page-turn-{opts.stamp}"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bench" / "fanout.py"), "--sizes", str(opts.readers), "--change", "page-turn",
-        "--changes", "30", "--out", out.name, cwd=str(ROOT), stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        str(ROOT / "bench" / "fanout.py"),
+        "--sizes",
+        str(opts.readers),
+        "--change",
+        "page-turn",
+        "--changes",
+        "30",
+        "--out",
+        out.name,
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     text, _ = await proc.communicate()
     if proc.returncode != 0:
         return {"error": text.decode(errors="replace")[-2000:]}
     row = json.loads(out.with_suffix(".json").read_text())["sizes"][0]
-    return {"readers": opts.readers, "result_file": f"bench/results/{out.name}.json",
-            "latency_ms": row.get("latency_send_ms"), "deliveries": row.get("deliveries"),
-            "ack_ms": row.get("ack_ms"), "status": row.get("status")}
+    return {
+        "readers": opts.readers,
+        "result_file": f"bench/results/{out.name}.json",
+        "latency_ms": row.get("latency_send_ms"),
+        "deliveries": row.get("deliveries"),
+        "ack_ms": row.get("ack_ms"),
+        "status": row.get("status"),
+    }
 
 
 async def run_sync(fn: Callable[[Path, argparse.Namespace], dict[str, Any]], deck: Path,
@@ -611,21 +634,34 @@ def markdown(report: dict[str, Any]) -> str:
                   ""]  # fmt: skip
     serving = s.get("serving")
     if serving and "on_disk_one_at_a_time" in serving:
-        lines += ["## Page images through the server (HTTP on loopback, the server in its own process)", "",
-                  "| request | n | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|"]
+        lines += [
+            "## Page images through the server (HTTP on loopback, the server in its own process)",
+            "",
+            "| request | n | p50 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|",
+        ]
         for name, key in (("not rendered yet (2048 px, on demand)", "on_demand_2048"),
                           ("on disk, one reader at a time", "on_disk_one_at_a_time"),
                           ("on disk, 50 at once", "on_disk_50_at_once")):  # fmt: skip
             v = serving[key]
             lines.append(f"| {name} | {v['n']} | {v['p50']} | {v['p99']} | {v['max']} |")
-        lines += ["", f"Upload of the deck over HTTP until the answer (page 1 viewable): {serving['upload_s']} s. "
-                  f"`Cache-Control: {serving['cache_control']}`: a tablet's second look costs no request.", ""]
+        lines += [
+            "",
+            f"Upload of the deck over HTTP until the answer (page 1 viewable): {serving['upload_s']} s. "
+            f"`Cache-Control: {serving['cache_control']}`: a tablet's second look costs no request.",
+            "",
+        ]
     turn = s.get("page_turn")
     if turn:
-        lines += ["## Follow the presenter: page turns to readers", "",
-                  f"`bench/fanout.py --change page-turn --sizes {turn.get('readers')}`: " + json.dumps(
-                      {k: turn.get(k) for k in ("latency_ms", "ack_ms", "deliveries", "status", "error")},
-                      ensure_ascii=False), ""]
+        lines += [
+            "## Follow the presenter: page turns to readers",
+            "",
+            f"`bench/fanout.py --change page-turn --sizes {turn.get('readers')}`: "
+            + json.dumps(
+                {k: turn.get(k) for k in ("latency_ms", "ack_ms", "deliveries", "status", "error")}, ensure_ascii=False
+            ),
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -98,9 +98,15 @@ def summary_ms(seconds: list[float]) -> dict[str, Any]:
     ms = sorted(s * 1000.0 for s in seconds)
     if not ms:
         return {"count": 0}
-    return {"count": len(ms), "p50": round(pct(ms, 50) or 0, 2), "p90": round(pct(ms, 90) or 0, 2),
-            "p99": round(pct(ms, 99) or 0, 2), "p999": round(pct(ms, 99.9) or 0, 2), "max": round(ms[-1], 2),
-            "mean": round(sum(ms) / len(ms), 3)}
+    return {
+        "count": len(ms),
+        "p50": round(pct(ms, 50) or 0, 2),
+        "p90": round(pct(ms, 90) or 0, 2),
+        "p99": round(pct(ms, 99) or 0, 2),
+        "p999": round(pct(ms, 99.9) or 0, 2),
+        "max": round(ms[-1], 2),
+        "mean": round(sum(ms) / len(ms), 3),
+    }
 
 
 # ---- pre-encoded sources ---------------------------------------------------------------------------------------
@@ -120,7 +126,7 @@ def encode_video(width: int, height: int, fps: int, kbps: int, seconds: float, g
     rng = np.random.default_rng(width)
     block = 8
     coarse = rng.integers(0, 256, (2 * height // block + 1, 2 * width // block + 1)).astype(np.float32)
-    texture = np.kron(coarse, np.ones((block, block), np.float32))[:2 * height, :2 * width]
+    texture = np.kron(coarse, np.ones((block, block), np.float32))[: 2 * height, : 2 * width]
     texture = (128 + (texture - 128) * 0.3).clip(16, 235).astype(np.uint8)
     codec = av.CodecContext.create("libvpx", "w")
     codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
@@ -130,22 +136,32 @@ def encode_video(width: int, height: int, fps: int, kbps: int, seconds: float, g
     codec.gop_size = int(gop_s * fps)
     codec.qmin, codec.qmax = 2, 56
     rate = str(kbps * 1000)
-    codec.options = {"bufsize": rate, "minrate": rate, "maxrate": rate, "cpu-used": "8", "deadline": "realtime",
-                     "lag-in-frames": "0", "overshoot-pct": "15", "undershoot-pct": "100", "partitions": "0",
-                     "static-thresh": "1", "keyint_min": str(int(gop_s * fps))}
+    codec.options = {
+        "bufsize": rate,
+        "minrate": rate,
+        "maxrate": rate,
+        "cpu-used": "8",
+        "deadline": "realtime",
+        "lag-in-frames": "0",
+        "overshoot-pct": "15",
+        "undershoot-pct": "100",
+        "partitions": "0",
+        "static-thresh": "1",
+        "keyint_min": str(int(gop_s * fps)),
+    }
     frames: list[bytes] = []
     keys: list[bool] = []
     count = int(seconds * fps)
     bar = max(8, width // 16)
     for i in range(count):
         dx, dy = (i * 2) % width, (i // 2) % height
-        luma = texture[dy:dy + height, dx:dx + width].copy()
+        luma = texture[dy : dy + height, dx : dx + width].copy()
         x = (i * max(2, width // 90)) % (width - bar)
-        luma[:, x:x + bar] = 235
+        luma[:, x : x + bar] = 235
         u = np.full((height // 2, width // 2), 128, np.uint8)
         v = np.full((height // 2, width // 2), 128, np.uint8)
         ux = (i * 2) % (width // 2 - 20)
-        u[:, ux:ux + 20] = 60
+        u[:, ux : ux + 20] = 60
         frame = av.VideoFrame(width, height, "yuv420p")
         frame.planes[0].update(luma.tobytes())
         frame.planes[1].update(u.tobytes())
@@ -159,9 +175,17 @@ def encode_video(width: int, height: int, fps: int, kbps: int, seconds: float, g
         frames.append(bytes(packet))
         keys.append(bool(packet.is_keyframe))
     total = sum(len(f) for f in frames)
-    return {"frames": frames, "keyframes": keys, "fps": fps, "clock": VIDEO_CLOCK, "size": [width, height],
-            "kbps": round(total * 8 / (len(frames) / fps) / 1000, 1), "keyframe_every_s": gop_s,
-            "mean_frame_bytes": round(total / len(frames)), "max_frame_bytes": max(len(f) for f in frames)}
+    return {
+        "frames": frames,
+        "keyframes": keys,
+        "fps": fps,
+        "clock": VIDEO_CLOCK,
+        "size": [width, height],
+        "kbps": round(total * 8 / (len(frames) / fps) / 1000, 1),
+        "keyframe_every_s": gop_s,
+        "mean_frame_bytes": round(total / len(frames)),
+        "max_frame_bytes": max(len(f) for f in frames),
+    }
 
 
 def encode_audio(seconds: float) -> dict[str, Any]:
@@ -176,8 +200,10 @@ def encode_audio(seconds: float) -> dict[str, Any]:
     samples = 960
     peak = int(32767 * 0.2)
     for i in range(int(seconds * 50)):
-        pcm = struct.pack(f"<{samples}h", *(int(peak * math.sin(2 * math.pi * 440 * (i * samples + n) / AUDIO_CLOCK))
-                                           for n in range(samples)))
+        pcm = struct.pack(
+            f"<{samples}h",
+            *(int(peak * math.sin(2 * math.pi * 440 * (i * samples + n) / AUDIO_CLOCK)) for n in range(samples)),
+        )
         frame = AudioFrame(format="s16", layout="mono", samples=samples)
         frame.planes[0].update(pcm)
         frame.sample_rate = AUDIO_CLOCK
@@ -186,8 +212,14 @@ def encode_audio(seconds: float) -> dict[str, Any]:
         payloads, _ = encoder.encode(frame)
         frames.extend(payloads)
     total = sum(len(f) for f in frames)
-    return {"frames": frames, "keyframes": [True] * len(frames), "fps": 50, "clock": AUDIO_CLOCK,
-            "kbps": round(total * 8 / (len(frames) / 50) / 1000, 1), "mean_frame_bytes": round(total / len(frames))}
+    return {
+        "frames": frames,
+        "keyframes": [True] * len(frames),
+        "fps": 50,
+        "clock": AUDIO_CLOCK,
+        "kbps": round(total * 8 / (len(frames) / 50) / 1000, 1),
+        "mean_frame_bytes": round(total / len(frames)),
+    }
 
 
 def load_sources(opts: Options) -> tuple[Path, dict[str, Any]]:
@@ -196,18 +228,24 @@ def load_sources(opts: Options) -> tuple[Path, dict[str, Any]]:
     key = f"v{SOURCE_VERSION}-{opts.fps}fps-{opts.kbps}k-{opts.small_kbps}k-{opts.source_seconds:g}s-gop{opts.gop:g}"
     path = Path(tempfile.gettempdir()) / f"ms-sfu-bench-sources-{key}.pickle"
     if not path.exists():
-        print(f"encoding the sources once ({opts.source_seconds:g} s of 640x360 @ {opts.kbps} kbps, "
-              f"320x180 @ {opts.small_kbps} kbps, Opus) -> {path}", flush=True)
-        sources = {"video": encode_video(640, 360, opts.fps, opts.kbps, opts.source_seconds, opts.gop),
-                   "video_small": encode_video(320, 180, opts.small_fps, opts.small_kbps, opts.source_seconds,
-                                               opts.gop),
-                   "audio": encode_audio(opts.source_seconds)}
+        print(
+            f"encoding the sources once ({opts.source_seconds:g} s of 640x360 @ {opts.kbps} kbps, "
+            f"320x180 @ {opts.small_kbps} kbps, Opus) -> {path}",
+            flush=True,
+        )
+        sources = {
+            "video": encode_video(640, 360, opts.fps, opts.kbps, opts.source_seconds, opts.gop),
+            "video_small": encode_video(320, 180, opts.small_fps, opts.small_kbps, opts.source_seconds, opts.gop),
+            "audio": encode_audio(opts.source_seconds),
+        }
         part = path.with_suffix(f".{os.getpid()}.tmp")
         part.write_bytes(pickle.dumps(sources))
         part.replace(path)
     sources = pickle.loads(path.read_bytes())
-    info = {name: {k: v for k, v in s.items() if k not in ("frames", "keyframes")} | {"frames": len(s["frames"])}
-            for name, s in sources.items()}
+    info = {
+        name: {k: v for k, v in s.items() if k not in ("frames", "keyframes")} | {"frames": len(s["frames"])}
+        for name, s in sources.items()
+    }
     return path, info
 
 
@@ -362,7 +400,7 @@ def bench_session_class() -> type:
             def sink(packet: Any, codec: Any, data: bytes) -> None:
                 packets[kind] += 1
                 octets[kind] += len(packet.payload)
-                if REC.on and packet.marker and kind == "video" and data[-TAG_LEN:-TAG.size] == MAGIC:
+                if REC.on and packet.marker and kind == "video" and data[-TAG_LEN : -TAG.size] == MAGIC:
                     site, stream, seq = TAG.unpack_from(data, len(data) - TAG.size)
                     REC.recv.append((site, stream, seq, time.monotonic(), label))
 
@@ -431,13 +469,19 @@ async def _worker(conn: Any, sources: dict[str, Any]) -> None:
                 tracks: dict[str, Any] = {}
                 if spec["publish"]:
                     for stream in ("audio", "video", "video_small"):
-                        tracks[stream] = track_class(stream, sources[stream], spec["index"], spec["index"] * 7,
-                                                     spec["tag"])
+                        tracks[stream] = track_class(
+                            stream, sources[stream], spec["index"], spec["index"] * 7, spec["tag"]
+                        )
                 peer.tracks = tracks
-                peer.session = session_class(peer.feed.sio, meeting_id, view=spec["view"],
-                                             label=-1 if spec["view"] == "console" else spec["index"],
-                                             video_slots=spec["video_slots"], audio_slots=spec["audio_slots"],
-                                             **tracks)
+                peer.session = session_class(
+                    peer.feed.sio,
+                    meeting_id,
+                    view=spec["view"],
+                    label=-1 if spec["view"] == "console" else spec["index"],
+                    video_slots=spec["video_slots"],
+                    audio_slots=spec["audio_slots"],
+                    **tracks,
+                )
                 await peer.session.start(timeout=90)
                 for transceiver in peer.session.pc.getTransceivers():
                     track = transceiver.sender.track
@@ -464,10 +508,13 @@ async def _worker(conn: Any, sources: dict[str, Any]) -> None:
 
     def status() -> dict[str, Any]:
         live = [p for p in peers if p.session is not None and p.error is None]
-        return {"peers": len(peers), "connected": sum(p.session.pc.connectionState == "connected" for p in live),
-                "ice_backlog": {p.spec["view"] + str(p.spec["index"]): ice_backlog(p.session.pc) for p in live},
-                "closed": dict(Counter(p.session.close_reason or "closed" for p in live if p.session.closed.is_set())),
-                "errors": [p.error for p in peers if p.error]}
+        return {
+            "peers": len(peers),
+            "connected": sum(p.session.pc.connectionState == "connected" for p in live),
+            "ice_backlog": {p.spec["view"] + str(p.spec["index"]): ice_backlog(p.session.pc) for p in live},
+            "closed": dict(Counter(p.session.close_reason or "closed" for p in live if p.session.closed.is_set())),
+            "errors": [p.error for p in peers if p.error],
+        }
 
     while True:
         msg = await inbox.get()
@@ -492,14 +539,23 @@ async def _worker(conn: Any, sources: dict[str, Any]) -> None:
             conn.send(("record",))
         elif kind == "collect":
             tracks = [t for p in peers for t in (p.tracks or {}).values()]
-            conn.send(("collect", {
-                "sent": REC.sent, "recv": REC.recv, "late": REC.late,
-                "keyframe_requests": sum(t.keyframe_requests for t in tracks) - requests_before,
-                "pacer_skips": sum(t.skips for t in tracks),
-                "received": {k: sum(p.session.packets[k] for p in peers if p.session is not None)
-                             for k in ("audio", "video", "dropped", "dropped_octets")},
-                **status(),
-            }))
+            conn.send(
+                (
+                    "collect",
+                    {
+                        "sent": REC.sent,
+                        "recv": REC.recv,
+                        "late": REC.late,
+                        "keyframe_requests": sum(t.keyframe_requests for t in tracks) - requests_before,
+                        "pacer_skips": sum(t.skips for t in tracks),
+                        "received": {
+                            k: sum(p.session.packets[k] for p in peers if p.session is not None)
+                            for k in ("audio", "video", "dropped", "dropped_octets")
+                        },
+                        **status(),
+                    },
+                )
+            )
         elif kind == "disconnect":
             await asyncio.gather(*(close_peer(p) for p in peers), return_exceptions=True)
             for p in peers:  # sessions of clients that were between reconnects
@@ -526,8 +582,7 @@ class Worker:
         ctx = mp.get_context("spawn")
         self.name = name
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, name, str(sources_path), nice), name=name,
-                                daemon=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, name, str(sources_path), nice), name=name, daemon=True)
         self.proc.start()
         child.close()
         self.inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
@@ -587,8 +642,15 @@ NOMINAL_FPS: dict[str, float] = {}  # frames a second of each published stream (
 # ---- the server under test (`--serve`) --------------------------------------------------------------------------
 
 # Samples the probes take in the server process, cleared by /_bench/stats?reset. Seconds.
-LAT: dict[str, list[float]] = {"queue_audio": [], "queue_video": [], "sent_audio": [], "sent_video": [],
-                               "loop_lag": [], "socket_wait": [], "input_wait": []}
+LAT: dict[str, list[float]] = {
+    "queue_audio": [],
+    "queue_video": [],
+    "sent_audio": [],
+    "sent_video": [],
+    "loop_lag": [],
+    "socket_wait": [],
+    "input_wait": [],
+}
 PROBE_COUNTS: Counter[str] = Counter()
 # Tagged video frames seen by the server (SFU mode): (site, stream, frame number, monotonic time[, sender id]) when
 # the frame's last packet reached the receiver's sink, and when its last packet was handed to a subscriber's socket.
@@ -708,7 +770,7 @@ def install_sfu_probes() -> None:
             LAT["queue_" + self.kind].append(self.latencies[-1])  # the product's own sample
             self._bench_arrival = frame.arrival
             data = frame.data
-            self._bench_tag = data[-TAG.size:] if data[-TAG_LEN:-TAG.size] == MAGIC else None
+            self._bench_tag = data[-TAG.size :] if data[-TAG_LEN : -TAG.size] == MAGIC else None
         return frame
 
     Slot.recv = recv  # type: ignore[method-assign]
@@ -721,9 +783,8 @@ def install_sfu_probes() -> None:
             return sink
 
         def tagged(packet: Any, codec: Any, data: bytes) -> None:
-            if TAGGING[0] and packet.marker and data[-TAG_LEN:-TAG.size] == MAGIC:
-                TAGS["in"].append((*TAG.unpack_from(data, len(data) - TAG.size), time.monotonic(),
-                                   CURRENT_ARRIVAL[0]))
+            if TAGGING[0] and packet.marker and data[-TAG_LEN : -TAG.size] == MAGIC:
+                TAGS["in"].append((*TAG.unpack_from(data, len(data) - TAG.size), time.monotonic(), CURRENT_ARRIVAL[0]))
             sink(packet, codec, data)
 
         return tagged
@@ -892,19 +953,41 @@ def room_stats(room: Any) -> dict[str, Any]:
             slot = s.track
             source = getattr(slot, "source", None)
             backlog = slot.backlog() if hasattr(slot, "backlog") else len(getattr(slot, "_queue", ()))
-            senders.append({"mid": getattr(slot, "mid", None), "kind": s.kind, "sender_id": id(s),
-                            "source": source.key if source is not None else None,
-                            "stream": source.stream if source is not None else None,
-                            "frames_out": getattr(slot, "frames_out", 0),
-                            "dropped": getattr(slot, "frames_dropped", 0), "backlog": backlog,
-                            "packets": s._RTCRtpSender__packet_count, "octets": s._RTCRtpSender__octet_count})
-        receivers = {stream: sum(st.packets_received for st in r._RTCRtpReceiver__remote_streams.values())
-                     for stream, r in c.receivers.items()}
-        sources = {stream: {"frames": src.frames, "bytes": src.bytes, "silent": getattr(src, "silent_frames", 0)}
-                   for stream, src in c.sources.items()}
-        conns.append({"id": c.conn_id, "view": c.view, "publishes": c.publishes, "state": c.pc.connectionState,
-                      "ice_backlog": ice_backlog(c.pc),
-                      "tier": c.tier.tier, "senders": senders, "receivers": receivers, "sources": sources})
+            senders.append(
+                {
+                    "mid": getattr(slot, "mid", None),
+                    "kind": s.kind,
+                    "sender_id": id(s),
+                    "source": source.key if source is not None else None,
+                    "stream": source.stream if source is not None else None,
+                    "frames_out": getattr(slot, "frames_out", 0),
+                    "dropped": getattr(slot, "frames_dropped", 0),
+                    "backlog": backlog,
+                    "packets": s._RTCRtpSender__packet_count,
+                    "octets": s._RTCRtpSender__octet_count,
+                }
+            )
+        receivers = {
+            stream: sum(st.packets_received for st in r._RTCRtpReceiver__remote_streams.values())
+            for stream, r in c.receivers.items()
+        }
+        sources = {
+            stream: {"frames": src.frames, "bytes": src.bytes, "silent": getattr(src, "silent_frames", 0)}
+            for stream, src in c.sources.items()
+        }
+        conns.append(
+            {
+                "id": c.conn_id,
+                "view": c.view,
+                "publishes": c.publishes,
+                "state": c.pc.connectionState,
+                "ice_backlog": ice_backlog(c.pc),
+                "tier": c.tier.tier,
+                "senders": senders,
+                "receivers": receivers,
+                "sources": sources,
+            }
+        )
     return {"meeting_id": room.meeting_id, "connections": conns}
 
 
@@ -929,9 +1012,12 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
     async def stats(request: web.Request) -> web.Response:
         media = request.app[SERVICES].media  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
-        body: dict[str, Any] = {"t": time.monotonic(), "mode": mode,
-                                "event_loop": f"{type(loop).__module__}.{type(loop).__qualname__}",
-                                "rooms": [room_stats(r) for r in media.rooms.values()]}
+        body: dict[str, Any] = {
+            "t": time.monotonic(),
+            "mode": mode,
+            "event_loop": f"{type(loop).__module__}.{type(loop).__qualname__}",
+            "rooms": [room_stats(r) for r in media.rooms.values()],
+        }
         if "latency" in request.query:
             body["latency"] = {name: summary_ms(values) for name, values in LAT.items()}
             body["latency"]["sent_all"] = summary_ms(LAT["sent_audio"] + LAT["sent_video"])
@@ -980,14 +1066,21 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
 class BenchServer:
     """`python bench/sfu.py --serve --mode M` on a loopback port, over a SQLite file in a temp data dir."""
 
-    def __init__(self, data_dir: Path, port: int, mode: str, max_participants: int, drain: int = 1,
-                 event_loop: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int, mode: str, max_participants: int, drain: int = 1, event_loop: str | None = None
+    ) -> None:
         self.data_dir, self.port, self.mode, self.drain = data_dir, port, mode, drain
         self.url = f"http://127.0.0.1:{port}"
         self.database_url = f"sqlite+aiosqlite:///{(data_dir / 'meetings.sqlite3').resolve()}"
         self.log_path = data_dir / "server.log"
-        self.env = {**os.environ, "MS_DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": str(port),
-                    "MS_MEDIA_MAX_PARTICIPANTS": str(max_participants), "PYTHONPATH": str(ROOT)}
+        self.env = {
+            **os.environ,
+            "MS_DATA_DIR": str(data_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "MS_MEDIA_MAX_PARTICIPANTS": str(max_participants),
+            "PYTHONPATH": str(ROOT),
+        }
         for name in ("MS_DATABASE_URL", "MS_REDIS_URL", "MS_STUN_URLS", "MS_TURN_URLS"):
             self.env.pop(name, None)
         if event_loop:
@@ -1007,10 +1100,24 @@ class BenchServer:
     def spawn(self) -> subprocess.Popen[bytes]:
         with open(self.log_path, "wb") as log_file:
             return subprocess.Popen(
-                [sys.executable, str(THIS), "--serve", "--mode", self.mode, "--port", str(self.port),
-                 "--drain-udp", str(self.drain)],
-                env=self.env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=raise_nofile,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    str(THIS),
+                    "--serve",
+                    "--mode",
+                    self.mode,
+                    "--port",
+                    str(self.port),
+                    "--drain-udp",
+                    str(self.drain),
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile,
+                start_new_session=True,
+            )
 
     async def start(self) -> None:
         """Spawn (if `launch` has not) and wait until /api/health answers."""
@@ -1094,32 +1201,68 @@ async def seed(database_url: str, data_dir: Path, n: int) -> dict[str, Any]:
             district = UnitRow(id=new_id("un"), name="Huyện Sơn Dương", kind="district", code="", created_at=now)
             session.add(district)
             await session.flush()
-            admin = UserRow(id=new_id("u"), username="bench-admin", full_name="Quản trị (bench)", title="",
-                            password_hash=shared_hash, roles=["admin"], unit_id=district.id, lang="vi",
-                            active=True, created_at=now)
-            chair = UserRow(id=new_id("u"), username="bench-chair", full_name="Chủ trì (bench)", title="",
-                            password_hash=shared_hash, roles=["chair"], unit_id=district.id, lang="vi",
-                            active=True, created_at=now)
+            admin = UserRow(
+                id=new_id("u"),
+                username="bench-admin",
+                full_name="Quản trị (bench)",
+                title="",
+                password_hash=shared_hash,
+                roles=["admin"],
+                unit_id=district.id,
+                lang="vi",
+                active=True,
+                created_at=now,
+            )
+            chair = UserRow(
+                id=new_id("u"),
+                username="bench-chair",
+                full_name="Chủ trì (bench)",
+                title="",
+                password_hash=shared_hash,
+                roles=["chair"],
+                unit_id=district.id,
+                lang="vi",
+                active=True,
+                created_at=now,
+            )
             session.add_all([admin, chair])
         actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=district.id)
         site_ids, tokens = [], []
         for i in range(n):
-            site = await run_action(services, actor, "site.create", {"name": f"Điểm cầu xã {i + 1:02d}",
-                                                                     "unit_id": district.id})
+            site = await run_action(
+                services, actor, "site.create", {"name": f"Điểm cầu xã {i + 1:02d}", "unit_id": district.id}
+            )
             issued = await run_action(services, actor, "site.issue_token", {"site_id": site["id"]})
             site_ids.append(site["id"])
             tokens.append(issued["token"])
-        meeting = await run_action(services, actor, "meeting.create", {
-            "title": f"Hội nghị trực tuyến {n} điểm cầu (bench)", "starts_at": "2030-11-24T08:00:00+07:00",
-            "ends_at": "2030-11-24T11:00:00+07:00", "chair_id": chair.id, "site_ids": site_ids,
-            "main_site_id": site_ids[1]})
-        await run_action(services, actor, "agenda.add_item", {"meeting_id": meeting["id"], "title": "Nội dung 1",
-                                                              "planned_minutes": 15})
+        meeting = await run_action(
+            services,
+            actor,
+            "meeting.create",
+            {
+                "title": f"Hội nghị trực tuyến {n} điểm cầu (bench)",
+                "starts_at": "2030-11-24T08:00:00+07:00",
+                "ends_at": "2030-11-24T11:00:00+07:00",
+                "chair_id": chair.id,
+                "site_ids": site_ids,
+                "main_site_id": site_ids[1],
+            },
+        )
+        await run_action(
+            services,
+            actor,
+            "agenda.add_item",
+            {"meeting_id": meeting["id"], "title": "Nội dung 1", "planned_minutes": 15},
+        )
         await run_action(services, actor, "meeting.schedule", {"meeting_id": meeting["id"]})
         await run_action(services, actor, "meeting.start", {"meeting_id": meeting["id"]})
         cookie, _ = await Authenticator(services).issue_session(chair.id)
-        return {"meeting_id": meeting["id"], "site_ids": site_ids, "tokens": tokens,
-                "chair_cookie": f"{COOKIE}={cookie}"}
+        return {
+            "meeting_id": meeting["id"],
+            "site_ids": site_ids,
+            "tokens": tokens,
+            "chair_cookie": f"{COOKIE}={cookie}",
+        }
     finally:
         await services.db.close()
 
@@ -1207,14 +1350,26 @@ def flowing(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                     frames_out += s["frames_out"] - old["frames_out"]
                     frames_nominal += NOMINAL_FPS[s["stream"]] * dt
     before_in = {(c["id"], k): v for r in a["rooms"] for c in r["connections"] for k, v in c["receivers"].items()}
-    packets_in = sum(v - before_in.get((c["id"], k), v) for r in b["rooms"] for c in r["connections"]
-                     for k, v in c["receivers"].items())
+    packets_in = sum(
+        v - before_in.get((c["id"], k), v)
+        for r in b["rooms"]
+        for c in r["connections"]
+        for k, v in c["receivers"].items()
+    )
     states = Counter(c["state"] for r in b["rooms"] for c in r["connections"])
-    return {"streams": dict(streams), "by_stream": dict(by_stream), "assigned": dict(assigned),
-            "packets_out": packets, "octets_out": octets, "packets_in": packets_in, "frames_dropped": dropped,
-            "max_backlog": backlog, "states": dict(states),
-            "delivered": round(frames_out / frames_nominal, 4) if frames_nominal else None,
-            "connections": sum(len(r["connections"]) for r in b["rooms"])}
+    return {
+        "streams": dict(streams),
+        "by_stream": dict(by_stream),
+        "assigned": dict(assigned),
+        "packets_out": packets,
+        "octets_out": octets,
+        "packets_in": packets_in,
+        "frames_dropped": dropped,
+        "max_backlog": backlog,
+        "states": dict(states),
+        "delivered": round(frames_out / frames_nominal, 4) if frames_nominal else None,
+        "connections": sum(len(r["connections"]) for r in b["rooms"]),
+    }
 
 
 async def wait_flowing(server: BenchServer, expected: dict[str, int], limit_s: float) -> dict[str, Any]:
@@ -1288,9 +1443,17 @@ async def snapshot(server: BenchServer, workers: list[Worker]) -> dict[str, Any]
     clients = sum(proc_cpu_s(w.pid) or 0.0 for w in workers)
     busy = system_busy_s()
     stats = await server.stats()
-    return {"t": t, "cpu": cpu, "clients": clients, "busy": busy, "psi": cpu_pressure_s(), "steal": steal_s(),
-            "udp_server": udp_state([server.pid]), "udp_clients": udp_state([w.pid for w in workers]),
-            "stats": stats}
+    return {
+        "t": t,
+        "cpu": cpu,
+        "clients": clients,
+        "busy": busy,
+        "psi": cpu_pressure_s(),
+        "steal": steal_s(),
+        "udp_server": udp_state([server.pid]),
+        "udp_clients": udp_state([w.pid for w in workers]),
+        "stats": stats,
+    }
 
 
 def window_figures(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -1302,25 +1465,33 @@ def window_figures(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     streams = sum(flow["streams"].values())
     video = flow["streams"].get("video", 0)
     return {
-        "seconds": round(dt, 2), "server_cores": round(cores, 3), "clients_cores": round(clients, 3),
-        "other_cores": round(max(0.0, busy - cores - clients), 3), "machine_busy_cores": round(busy, 3),
+        "seconds": round(dt, 2),
+        "server_cores": round(cores, 3),
+        "clients_cores": round(clients, 3),
+        "other_cores": round(max(0.0, busy - cores - clients), 3),
+        "machine_busy_cores": round(busy, 3),
         "cpu_pressure": round((b["psi"] - a["psi"]) / dt, 3) if a["psi"] is not None else None,
         "steal_cores": round((b["steal"] - a["steal"]) / dt, 3),
-        "streams": streams, "video_streams": video, "audio_streams": flow["streams"].get("audio", 0),
+        "streams": streams,
+        "video_streams": video,
+        "audio_streams": flow["streams"].get("audio", 0),
         "streams_by_kind": flow["by_stream"],
         "streams_per_core": round(streams / cores, 1) if cores > 0 else None,
         "video_streams_per_core": round(video / cores, 1) if cores > 0 else None,
         "mcores_per_stream": round(1000 * cores / streams, 3) if streams else None,
-        "packets_out_per_s": round(flow["packets_out"] / dt), "packets_in_per_s": round(flow["packets_in"] / dt),
+        "packets_out_per_s": round(flow["packets_out"] / dt),
+        "packets_in_per_s": round(flow["packets_in"] / dt),
         "mbit_out_per_s": round(flow["octets_out"] * 8 / dt / 1e6, 2),
         "us_per_packet_out": round(1e6 * cores / (flow["packets_out"] / dt), 1) if flow["packets_out"] else None,
         "delivered": flow["delivered"],
-        "mcores_per_stream_full_rate": (round(1000 * cores / streams / flow["delivered"], 3)
-                                        if streams and flow["delivered"] else None),
+        "mcores_per_stream_full_rate": (
+            round(1000 * cores / streams / flow["delivered"], 3) if streams and flow["delivered"] else None
+        ),
         "udp_drops_server": b["udp_server"]["drops"] - a["udp_server"]["drops"],
         "udp_drops_clients": b["udp_clients"]["drops"] - a["udp_clients"]["drops"],
         "udp_rx_queue_max_server": b["udp_server"]["rx_queue_max"],
-        "frames_dropped": flow["frames_dropped"], "max_backlog": flow["max_backlog"],
+        "frames_dropped": flow["frames_dropped"],
+        "max_backlog": flow["max_backlog"],
         "connection_states": flow["states"],
     }
 
@@ -1338,7 +1509,7 @@ def e2e(collected: list[dict[str, Any]], only: int | None = None) -> dict[str, A
     sent = {(s, k, q): t for c in collected for s, k, q, t in c["sent"]}
     lat: dict[str, list[float]] = {"video": [], "video_small": []}
     missing = 0
-    for c in (collected if only is None else collected[only:only + 1]):
+    for c in collected if only is None else collected[only : only + 1]:
         for s, k, q, t, _ in c["recv"]:
             t0 = sent.get((s, k, q))
             if t0 is None:
@@ -1346,8 +1517,12 @@ def e2e(collected: list[dict[str, Any]], only: int | None = None) -> dict[str, A
                 continue
             lat[STREAM_NAMES.get(k, "video")].append(t - t0)
     both = lat["video"] + lat["video_small"]
-    return {"all": summary_ms(both), "video": summary_ms(lat["video"]), "video_small": summary_ms(lat["video_small"]),
-            "unmatched": missing}
+    return {
+        "all": summary_ms(both),
+        "video": summary_ms(lat["video"]),
+        "video_small": summary_ms(lat["video_small"]),
+        "unmatched": missing,
+    }
 
 
 def legs(collected: list[dict[str, Any]], server: dict[str, Any], site_ids: list[str]) -> dict[str, Any]:
@@ -1385,9 +1560,14 @@ def legs(collected: list[dict[str, Any]], server: dict[str, Any], site_ids: list
             t_out = left.get((s, k, q, who))
             if t_out is not None:
                 down.append(t - t_out)
-    return {"publisher_to_server_socket": summary_ms(up), "server_socket_to_sink": summary_ms(to_sink),
-            "in_server": summary_ms(inside), "server_added": summary_ms(total),
-            "publisher_send_to_server_out": summary_ms(bound), "server_to_subscriber": summary_ms(down)}
+    return {
+        "publisher_to_server_socket": summary_ms(up),
+        "server_socket_to_sink": summary_ms(to_sink),
+        "in_server": summary_ms(inside),
+        "server_added": summary_ms(total),
+        "publisher_send_to_server_out": summary_ms(bound),
+        "server_to_subscriber": summary_ms(down),
+    }
 
 
 async def prepare_server(mode: str, n: int, drain: int, event_loop: str | None) -> BenchServer:
@@ -1401,8 +1581,9 @@ async def prepare_server(mode: str, n: int, drain: int, event_loop: str | None) 
     return server
 
 
-async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], server: BenchServer,
-                    out: dict[str, Any]) -> None:
+async def run_phase(
+    mode: str, n: int, opts: Options, workers: list[Worker], server: BenchServer, out: dict[str, Any]
+) -> None:
     out.update(mode=mode, sites=n, peers=n + 1, status="running", phase="seed")
     expected = expected_streams(n, opts.all_speak or mode == "relay")  # MediaRelay forwards silence too
     out["expected_streams"] = expected
@@ -1421,12 +1602,31 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
 
         out["phase"] = "connect"
         tag = mode == "sfu"
-        console = {"index": 0, "view": "console", "cookie": seeded["chair_cookie"], "publish": False,
-                   "video_slots": n, "audio_slots": 3, "tag": tag, "drop": opts.drop}
+        console = {
+            "index": 0,
+            "view": "console",
+            "cookie": seeded["chair_cookie"],
+            "publish": False,
+            "video_slots": n,
+            "audio_slots": 3,
+            "tag": tag,
+            "drop": opts.drop,
+        }
         # The host and the main site are the probes (full receive path, e2e tags); the others drop what they get.
-        sites = [{"index": i, "view": "site", "token": tok, "publish": True, "video_slots": 2, "audio_slots": 3,
-                  "tag": tag, "drop": opts.drop and i >= 2, "speaks": opts.all_speak or i < 2}
-                 for i, tok in enumerate(seeded["tokens"])]
+        sites = [
+            {
+                "index": i,
+                "view": "site",
+                "token": tok,
+                "publish": True,
+                "video_slots": 2,
+                "audio_slots": 3,
+                "tag": tag,
+                "drop": opts.drop and i >= 2,
+                "speaks": opts.all_speak or i < 2,
+            }
+            for i, tok in enumerate(seeded["tokens"])
+        ]
         # Worker 0 is the probe: the host hall and the main site, which receive each other's big stream, and
         # nothing else; the others hold the console and the rest of the sites.
         shares: list[list[dict[str, Any]]] = [[] for _ in workers]
@@ -1438,16 +1638,24 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
         await asyncio.gather(*(w.started() for w in workers))  # spawned at the start, importing meanwhile
         t = time.perf_counter()
         connected = True
-        results = await asyncio.gather(*(w.ask("connect", server.url, seeded["meeting_id"], share,
-                                               wait_s=60 + 10 * len(share)) for w, share in zip(workers, shares,
-                                                                                                 strict=True)))
-        out["connect"] = {"wall_s": round(time.perf_counter() - t, 1),
-                          "connected": sum(r["connected"] for r in results),
-                          "errors": [e for r in results for e in r["errors"]]}
+        results = await asyncio.gather(
+            *(
+                w.ask("connect", server.url, seeded["meeting_id"], share, wait_s=60 + 10 * len(share))
+                for w, share in zip(workers, shares, strict=True)
+            )
+        )
+        out["connect"] = {
+            "wall_s": round(time.perf_counter() - t, 1),
+            "connected": sum(r["connected"] for r in results),
+            "errors": [e for r in results for e in r["errors"]],
+        }
         out["server_cpu_s_joining"] = round((proc_cpu_s(server.pid) or 0.0) - cpu_started, 2)
         await asyncio.gather(*(w.ask("go") for w in workers))  # now everyone publishes
-        print(f"    {out['connect']['connected']}/{n + 1} peers connected in {out['connect']['wall_s']} s"
-              + (f"; errors: {out['connect']['errors'][:3]}" if out["connect"]["errors"] else ""), flush=True)
+        print(
+            f"    {out['connect']['connected']}/{n + 1} peers connected in {out['connect']['wall_s']} s"
+            + (f"; errors: {out['connect']['errors'][:3]}" if out["connect"]["errors"] else ""),
+            flush=True,
+        )
         if out["connect"]["errors"]:
             raise RuntimeError(f"{len(out['connect']['errors'])} peers failed: {out['connect']['errors'][0]}")
 
@@ -1476,15 +1684,32 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
         out["server_rss_mb"] = mem.get("VmRSS")
         out["server_rss_mb_peak"] = mem.get("VmHWM")
         out["windows"] = windows
-        keys = ("server_cores", "clients_cores", "other_cores", "machine_busy_cores", "cpu_pressure", "steal_cores",
-                "streams", "video_streams",
-                "audio_streams", "streams_per_core", "video_streams_per_core", "mcores_per_stream",
-                "packets_out_per_s", "packets_in_per_s", "mbit_out_per_s", "us_per_packet_out", "delivered",
-                "mcores_per_stream_full_rate")
+        keys = (
+            "server_cores",
+            "clients_cores",
+            "other_cores",
+            "machine_busy_cores",
+            "cpu_pressure",
+            "steal_cores",
+            "streams",
+            "video_streams",
+            "audio_streams",
+            "streams_per_core",
+            "video_streams_per_core",
+            "mcores_per_stream",
+            "packets_out_per_s",
+            "packets_in_per_s",
+            "mbit_out_per_s",
+            "us_per_packet_out",
+            "delivered",
+            "mcores_per_stream_full_rate",
+        )
         out["median"] = {k: median_of(windows, k) for k in keys}
         out["frames_dropped"] = sum(w["frames_dropped"] for w in windows)
-        out["udp_drops"] = {"server": sum(w["udp_drops_server"] for w in windows),
-                            "clients": sum(w["udp_drops_clients"] for w in windows)}
+        out["udp_drops"] = {
+            "server": sum(w["udp_drops_server"] for w in windows),
+            "clients": sum(w["udp_drops_clients"] for w in windows),
+        }
         out["max_backlog"] = max(w["max_backlog"] for w in windows)
         out["latency_server_ms"] = lat["latency"]
         out["probe_counts"] = lat.get("probe_counts", {})
@@ -1498,8 +1723,9 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
             "closed": dict(sum((Counter(c["closed"]) for c in collected), Counter())),
         }
         if opts.dump:
-            Path(opts.dump).with_suffix(f".{mode}-{n}.pickle").write_bytes(pickle.dumps(
-                {"clients": collected, "server": lat, "site_ids": seeded["site_ids"]}))
+            Path(opts.dump).with_suffix(f".{mode}-{n}.pickle").write_bytes(
+                pickle.dumps({"clients": collected, "server": lat, "site_ids": seeded["site_ids"]})
+            )
         if tag:
             out["latency_legs_ms"] = legs(collected, lat, seeded["site_ids"])
             out["latency_e2e_probe_ms"] = e2e(collected, only=0)
@@ -1514,13 +1740,18 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
             spy = spawn_py_spy(exe, server.pid, int(opts.profile_seconds), path)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 await asyncio.to_thread(spy.wait, opts.profile_seconds + 30)
-            out["profile"] = {"path": str(path.relative_to(ROOT)), **summarize_collapsed(path, top=30),
-                              **profile_groups(path)}
+            out["profile"] = {
+                "path": str(path.relative_to(ROOT)),
+                **summarize_collapsed(path, top=30),
+                **profile_groups(path),
+            }
         problems = []
         full = n + 1
         if any(w["connection_states"].get("connected", 0) < full for w in windows):
-            problems.append(f"connections lost ({min(w['connection_states'].get('connected', 0) for w in windows)}"
-                            f"/{full} connected)")
+            problems.append(
+                f"connections lost ({min(w['connection_states'].get('connected', 0) for w in windows)}"
+                f"/{full} connected)"
+            )
         if (out["median"]["streams"] or 0) < sum(expected.values()):
             problems.append(f"{out['median']['streams']}/{sum(expected.values())} streams flowing")
         if out["median"]["delivered"] is not None and out["median"]["delivered"] < 0.95:
@@ -1551,9 +1782,25 @@ async def run_phase(mode: str, n: int, opts: Options, workers: list[Worker], ser
 
 
 def spawn_py_spy(exe: str, pid: int, duration: int, path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nonblocking",
-                             "--duration", str(duration), "--output", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            exe,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--duration",
+            str(duration),
+            "--output",
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 # Areas of the server's time, for the profile summary: each sample goes to the area of its innermost frame that
@@ -1574,8 +1821,10 @@ AREAS: list[tuple[str, tuple[str, ...]]] = [
     ("RTP parse/serialise, packetise (aiortc rtp.py, codecs)", ("aiortc/rtp.py", "aiortc/codecs")),
     ("ICE (aioice)", ("aioice",)),
     ("bench probes (bench/sfu.py wrappers)", ("(sfu.py:",)),
-    ("SFU: sink, frame assembly, deliver, slots", ("media/sfu.py", "media/frames.py", "media/streams.py",
-                                                  "media/hooks.py")),
+    (
+        "SFU: sink, frame assembly, deliver, slots",
+        ("media/sfu.py", "media/frames.py", "media/streams.py", "media/hooks.py"),
+    ),
     ("room: layout, audio and stats ticks", ("media/room.py", "media/layout.py")),
     ("aiortc receiver/sender/DTLS transport (Python)", ("aiortc/",)),
     ("socket.io, engine.io, aiohttp", ("socketio", "engineio", "aiohttp")),
@@ -1624,27 +1873,53 @@ def row_cells(r: dict[str, Any]) -> list[str]:
     added = server_added(r) if r.get("latency_legs_ms") else {}
     delivered = m.get("delivered")
     return [
-        r["mode"], str(r["sites"]),
+        r["mode"],
+        str(r["sites"]),
         f"{fmt(m.get('video_streams'))} + {fmt(m.get('audio_streams'))}",
-        fmt(m.get("server_cores"), 2), fmt(m.get("mcores_per_stream"), 2), fmt(m.get("streams_per_core"), 0),
-        fmt(m.get("video_streams_per_core"), 0), fmt(m.get("packets_in_per_s")), fmt(m.get("packets_out_per_s")),
-        fmt(m.get("us_per_packet_out"), 1), fmt(m.get("mbit_out_per_s"), 1),
+        fmt(m.get("server_cores"), 2),
+        fmt(m.get("mcores_per_stream"), 2),
+        fmt(m.get("streams_per_core"), 0),
+        fmt(m.get("video_streams_per_core"), 0),
+        fmt(m.get("packets_in_per_s")),
+        fmt(m.get("packets_out_per_s")),
+        fmt(m.get("us_per_packet_out"), 1),
+        fmt(m.get("mbit_out_per_s"), 1),
         fmt(100 * delivered if delivered is not None else None, 1),
         f"{fmt(lat.get('sent_all', {}).get('p50'), 2)} / {fmt(lat.get('sent_all', {}).get('p99'), 1)}",
         f"{fmt(added.get('p50'), 2)} / {fmt(added.get('p99'), 1)}",
         f"{fmt(ep.get('p50'), 1)} / {fmt(ep.get('p99'), 1)}",
         fmt(lat.get("loop_lag", {}).get("p99"), 1),
         fmt(r.get("server_rss_mb"), 0),
-        fmt(m.get("clients_cores"), 2), fmt(m.get("other_cores"), 2),
-        fmt(100 * m["cpu_pressure"] if m.get("cpu_pressure") is not None else None, 0), str(r.get("status")),
+        fmt(m.get("clients_cores"), 2),
+        fmt(m.get("other_cores"), 2),
+        fmt(100 * m["cpu_pressure"] if m.get("cpu_pressure") is not None else None, 0),
+        str(r.get("status")),
     ]
 
 
-HEAD = ["mode", "sites", "streams (video + audio)", "server cores", "mcores/stream", "streams/core",
-        "video streams/core", "pkts in/s", "pkts fwd/s", "µs CPU/pkt fwd", "Mbit/s out", "delivered %",
-        "in-server p50/p99 ms", "server-added p50/p99 ms", "e2e probe p50/p99 ms",
-        "loop lag p99 ms", "RSS MB",
-        "client cores", "other cores", "CPU pressure %", "status"]
+HEAD = [
+    "mode",
+    "sites",
+    "streams (video + audio)",
+    "server cores",
+    "mcores/stream",
+    "streams/core",
+    "video streams/core",
+    "pkts in/s",
+    "pkts fwd/s",
+    "µs CPU/pkt fwd",
+    "Mbit/s out",
+    "delivered %",
+    "in-server p50/p99 ms",
+    "server-added p50/p99 ms",
+    "e2e probe p50/p99 ms",
+    "loop lag p99 ms",
+    "RSS MB",
+    "client cores",
+    "other cores",
+    "CPU pressure %",
+    "status",
+]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -1657,10 +1932,12 @@ def ratio(report: dict[str, Any]) -> dict[str, Any] | None:
     relay = next((r for r in report["phases"] if r["mode"] == "relay" and "median" in r), None)
     if relay is None:
         return None
-    sfu = next((r for r in report["phases"] if r["mode"] == "sfu" and r["sites"] == relay["sites"]
-                and "median" in r), None)
+    sfu = next(
+        (r for r in report["phases"] if r["mode"] == "sfu" and r["sites"] == relay["sites"] and "median" in r), None
+    )
     if sfu is None:
         return None
+
     def cost(r: dict[str, Any]) -> tuple[Any, bool]:
         """CPU per stream; when the server forwarded < 95% of the frames, scaled to the full frame rate."""
         m = r["median"]
@@ -1671,11 +1948,17 @@ def ratio(report: dict[str, Any]) -> dict[str, Any] | None:
     (a, a_scaled), (b, b_scaled) = cost(sfu), cost(relay)
     if not a or not b:
         return None
-    return {"sites": relay["sites"], "sfu_mcores_per_stream": a, "relay_mcores_per_stream": b,
-            "scaled_to_full_rate": [name for name, scaled in (("sfu", a_scaled), ("relay", b_scaled)) if scaled],
-            "sfu_status": sfu["status"], "relay_status": relay["status"],
-            "relay_over_sfu": round(b / a, 1),
-            "sfu_server_cores": sfu["median"]["server_cores"], "relay_server_cores": relay["median"]["server_cores"]}
+    return {
+        "sites": relay["sites"],
+        "sfu_mcores_per_stream": a,
+        "relay_mcores_per_stream": b,
+        "scaled_to_full_rate": [name for name, scaled in (("sfu", a_scaled), ("relay", b_scaled)) if scaled],
+        "sfu_status": sfu["status"],
+        "relay_status": relay["status"],
+        "relay_over_sfu": round(b / a, 1),
+        "sfu_server_cores": sfu["median"]["server_cores"],
+        "relay_server_cores": relay["median"]["server_cores"],
+    }
 
 
 def server_added(r: dict[str, Any]) -> dict[str, Any]:
@@ -1700,32 +1983,59 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         note += f" — the server did not keep up: {big.get('status')}"
     m = big.get("median", {}) if big else {}
     cores = m.get("server_cores")
-    out.append({"goal": f"the {GOAL_SITES}-site meeting on ≤ {GOAL_MAX_CORES:g} core",
-                "value": f"{fmt(cores, 2)} cores{note}",
-                "met": ok and cores is not None and cores <= GOAL_MAX_CORES})
+    out.append(
+        {
+            "goal": f"the {GOAL_SITES}-site meeting on ≤ {GOAL_MAX_CORES:g} core",
+            "value": f"{fmt(cores, 2)} cores{note}",
+            "met": ok and cores is not None and cores <= GOAL_MAX_CORES,
+        }
+    )
     spc, vspc = m.get("streams_per_core"), m.get("video_streams_per_core")
-    out.append({"goal": f"≥ {GOAL_STREAMS_PER_CORE:g} forwarded streams per core",
-                "value": f"{fmt(spc, 0)} streams/core (video only: {fmt(vspc, 0)}){note}",
-                "met": ok and spc is not None and spc >= GOAL_STREAMS_PER_CORE})
+    out.append(
+        {
+            "goal": f"≥ {GOAL_STREAMS_PER_CORE:g} forwarded streams per core",
+            "value": f"{fmt(spc, 0)} streams/core (video only: {fmt(vspc, 0)}){note}",
+            "met": ok and spc is not None and spc >= GOAL_STREAMS_PER_CORE,
+        }
+    )
     lat = server_added(big or {})
     e = (big or {}).get("latency_e2e_probe_ms", {}).get("all", {})
     inside = (big or {}).get("latency_server_ms", {}).get("sent_all", {})
-    out.append({"goal": f"server-added latency p99 ≤ {GOAL_P99_MS:g} ms",
-                "value": f"p99 {fmt(lat.get('p99'), 1)} ms "
-                         + {"server_added": "from the server's socket to the subscriber's",
-                            "publisher_send_to_server_out": "from the publisher's send to the subscriber's socket",
-                            "in_server": "in the server"}.get(lat.get("measure", ""), "") + " (in-server "
-                         f"part alone: p99 {fmt(inside.get('p99'), 1)} ms; end-to-end through two aiortc clients: "
-                         f"p99 {fmt(e.get('p99'), 1)} ms){note}",
-                "met": ok and lat.get("p99") is not None and lat["p99"] <= GOAL_P99_MS})
+    out.append(
+        {
+            "goal": f"server-added latency p99 ≤ {GOAL_P99_MS:g} ms",
+            "value": f"p99 {fmt(lat.get('p99'), 1)} ms "
+            + {
+                "server_added": "from the server's socket to the subscriber's",
+                "publisher_send_to_server_out": "from the publisher's send to the subscriber's socket",
+                "in_server": "in the server",
+            }.get(lat.get("measure", ""), "")
+            + " (in-server "
+            f"part alone: p99 {fmt(inside.get('p99'), 1)} ms; end-to-end through two aiortc clients: "
+            f"p99 {fmt(e.get('p99'), 1)} ms){note}",
+            "met": ok and lat.get("p99") is not None and lat["p99"] <= GOAL_P99_MS,
+        }
+    )
     rt = report.get("ratio")
-    out.append({"goal": f"≥ {GOAL_RATIO:g}× cheaper per forwarded stream than MediaRelay",
-                "value": (f"{rt['relay_over_sfu']}× at {rt['sites']} sites ({rt['relay_mcores_per_stream']} vs "
-                          f"{rt['sfu_mcores_per_stream']} mcores per stream"
-                          + (f"; {' and '.join(rt['scaled_to_full_rate'])} scaled to the full frame rate, as it "
-                             "forwarded < 95% of the frames" if rt["scaled_to_full_rate"] else "") + ")")
-                if rt else "not measured",
-                "met": bool(rt) and rt["relay_over_sfu"] >= GOAL_RATIO and rt["sfu_status"] == "ok"})
+    out.append(
+        {
+            "goal": f"≥ {GOAL_RATIO:g}× cheaper per forwarded stream than MediaRelay",
+            "value": (
+                f"{rt['relay_over_sfu']}× at {rt['sites']} sites ({rt['relay_mcores_per_stream']} vs "
+                f"{rt['sfu_mcores_per_stream']} mcores per stream"
+                + (
+                    f"; {' and '.join(rt['scaled_to_full_rate'])} scaled to the full frame rate, as it "
+                    "forwarded < 95% of the frames"
+                    if rt["scaled_to_full_rate"]
+                    else ""
+                )
+                + ")"
+            )
+            if rt
+            else "not measured",
+            "met": bool(rt) and rt["relay_over_sfu"] >= GOAL_RATIO and rt["sfu_status"] == "ok",
+        }
+    )
     return out
 
 
@@ -1739,63 +2049,92 @@ def estimate(report: dict[str, Any]) -> dict[str, Any] | None:
     base = max(kept_up, key=lambda r: r["sites"])
     per_stream = base["median"]["mcores_per_stream"]
     streams = sum(expected_streams(n, report["options"]["all_speak"]).values())
-    return {"from_sites": base["sites"], "mcores_per_stream": per_stream, "sites": n, "streams": streams,
-            "server_cores": round(per_stream * streams / 1000, 2)}
+    return {
+        "from_sites": base["sites"],
+        "mcores_per_stream": per_stream,
+        "sites": n,
+        "streams": streams,
+        "server_cores": round(per_stream * streams / 1000, 2),
+    }
 
 
 def goal_lines(report: dict[str, Any]) -> list[str]:
     lines = [f"- {'MET' if g['met'] else 'MISSED'}: {g['goal']}: {g['value']}" for g in report["goals"]]
     best = report.get("largest_kept_up")
     if best:
-        lines.append(f"- The largest size that kept up, {best['sites']} sites: {best['server_cores']} server cores, "
-                     f"{best['streams_per_core']} streams/core, server-added p99 {best['p99_ms']} ms (e2e probe "
-                     f"p99 {best['e2e_p99_ms']} ms).")
+        lines.append(
+            f"- The largest size that kept up, {best['sites']} sites: {best['server_cores']} server cores, "
+            f"{best['streams_per_core']} streams/core, server-added p99 {best['p99_ms']} ms (e2e probe "
+            f"p99 {best['e2e_p99_ms']} ms)."
+        )
     est = report.get("estimate")
     if est:
-        lines.append(f"- Estimate: {est['sites']} sites ({est['streams']} streams) at the CPU per stream measured at "
-                     f"{est['from_sites']} sites ({est['mcores_per_stream']} mcores) would need "
-                     f"{est['server_cores']} server cores.")
+        lines.append(
+            f"- Estimate: {est['sites']} sites ({est['streams']} streams) at the CPU per stream measured at "
+            f"{est['from_sites']} sites ({est['mcores_per_stream']} mcores) would need "
+            f"{est['server_cores']} server cores."
+        )
     return lines
 
 
 def detail_lines(r: dict[str, Any]) -> list[str]:
     lat = r.get("latency_server_ms", {})
-    lines = [f"**{r['mode']} at {r['sites']} sites** ({r.get('status')}): expected streams {r.get('expected_streams')},"
-             f" flowing at start {r.get('flow_at_start', {}).get('streams')}; connect "
-             f"{r.get('connect', {}).get('wall_s')} s (server CPU while joining {r.get('server_cpu_s_joining')} s); "
-             f"RSS idle {fmt(r.get('server_rss_mb_idle'))} MB → {fmt(r.get('server_rss_mb'))} MB "
-             f"(peak {fmt(r.get('server_rss_mb_peak'))} MB); frames dropped by slots {r.get('frames_dropped')}, "
-             f"max slot backlog {r.get('max_backlog')}; UDP drops {r.get('udp_drops')}; publisher keyframe requests "
-             f"{r.get('clients', {}).get('keyframe_requests')} (in the measured time).",
-             ""]
+    lines = [
+        f"**{r['mode']} at {r['sites']} sites** ({r.get('status')}): expected streams {r.get('expected_streams')},"
+        f" flowing at start {r.get('flow_at_start', {}).get('streams')}; connect "
+        f"{r.get('connect', {}).get('wall_s')} s (server CPU while joining {r.get('server_cpu_s_joining')} s); "
+        f"RSS idle {fmt(r.get('server_rss_mb_idle'))} MB → {fmt(r.get('server_rss_mb'))} MB "
+        f"(peak {fmt(r.get('server_rss_mb_peak'))} MB); frames dropped by slots {r.get('frames_dropped')}, "
+        f"max slot backlog {r.get('max_backlog')}; UDP drops {r.get('udp_drops')}; publisher keyframe requests "
+        f"{r.get('clients', {}).get('keyframe_requests')} (in the measured time).",
+        "",
+    ]
     for name in ("queue_audio", "queue_video", "sent_audio", "sent_video", "socket_wait", "input_wait", "loop_lag"):
         s = lat.get(name, {})
         if s.get("count"):
-            lines.append(f"- {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / p99.9 {s['p999']} / "
-                         f"max {s['max']} ms (n={s['count']})")
+            lines.append(
+                f"- {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / p99.9 {s['p999']} / "
+                f"max {s['max']} ms (n={s['count']})"
+            )
     for name, s in (r.get("latency_legs_ms") or {}).items():
         if s.get("count"):
-            lines.append(f"- e2e leg {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / max {s['max']} ms "
-                         f"(n={s['count']})")
+            lines.append(
+                f"- e2e leg {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / max {s['max']} ms "
+                f"(n={s['count']})"
+            )
     for label, key in (("e2e probe", "latency_e2e_probe_ms"), ("e2e all", "latency_e2e_ms")):
         for name, s in (r.get(key) or {}).items():
             if isinstance(s, dict) and s.get("count") and (name != "all" or key == "latency_e2e_ms"):
-                lines.append(f"- {label} {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / max {s['max']} ms"
-                             f" (n={s['count']})")
+                lines.append(
+                    f"- {label} {name}: p50 {s['p50']} / p90 {s['p90']} / p99 {s['p99']} / max {s['max']} ms"
+                    f" (n={s['count']})"
+                )
     pl = r.get("clients", {}).get("publisher_lateness_ms", {})
     if pl.get("count"):
-        lines.append(f"- publishers' frames late against their schedule (client load): p50 {pl['p50']} / p99 "
-                     f"{pl['p99']} / max {pl['max']} ms")
+        lines.append(
+            f"- publishers' frames late against their schedule (client load): p50 {pl['p50']} / p99 "
+            f"{pl['p99']} / max {pl['max']} ms"
+        )
     ws = r.get("windows", [])
     if ws:
-        lines.append("- windows: " + "; ".join(
-            f"{w['seconds']} s: server {w['server_cores']} cores, {w['streams']} streams, "
-            f"{w['packets_out_per_s']} pkt/s, clients {w['clients_cores']}, other {w['other_cores']}" for w in ws))
+        lines.append(
+            "- windows: "
+            + "; ".join(
+                f"{w['seconds']} s: server {w['server_cores']} cores, {w['streams']} streams, "
+                f"{w['packets_out_per_s']} pkt/s, clients {w['clients_cores']}, other {w['other_cores']}"
+                for w in ws
+            )
+        )
     prof = r.get("profile")
     if prof and prof.get("samples"):
-        lines += ["", f"Profile ({prof['samples']} samples, `{prof['path']}`), by area (innermost matching frame): "
-                  + "; ".join(f"{name} {share}%" for name, share in prof.get("areas", [])[:10]) + ". Top self time: "
-                  + "; ".join(f"{fr} {share}%" for fr, share in prof["self"][:12]) + "."]
+        lines += [
+            "",
+            f"Profile ({prof['samples']} samples, `{prof['path']}`), by area (innermost matching frame): "
+            + "; ".join(f"{name} {share}%" for name, share in prof.get("areas", [])[:10])
+            + ". Top self time: "
+            + "; ".join(f"{fr} {share}%" for fr, share in prof["self"][:12])
+            + ".",
+        ]
     return lines
 
 
@@ -1811,20 +2150,34 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['kernel']}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         f"Load average before the run: {', '.join(f'{x:.2f}' for x in m['loadavg'])}.",
         f"Code: commit {code.get('commit')} ({code.get('subject')})"
-        + (f", uncommitted changes in {', '.join(dirty)}" if dirty else ", no uncommitted product changes") + ".",
+        + (f", uncommitted changes in {', '.join(dirty)}" if dirty else ", no uncommitted product changes")
+        + ".",
         "",
         f"Topology: N sites publish 640x360 VP8 @ {src['video']['kbps']} kbps {src['video']['fps']} fps (keyframe "
         f"every {src['video']['keyframe_every_s']:g} s) + 320x180 @ {src['video_small']['kbps']} kbps "
         f"{src['video_small']['fps']} fps + Opus @ {src['audio']['kbps']} kbps, pre-encoded and looped; main site = "
         "site 2, chair inset = site 1 (host hall); every site receives main big + chair small, the chair console "
         "(publishing nothing) main big + every other site small; 3 audio slots each; "
-        + ("every site speaks (`--all-speak`)." if o.get("all_speak") else
-           "the main site and the host speak, the other sites send silence (RFC 6464 level 127), which the SFU "
-           "does not forward."),
-        *([f"**Experiment**: the server reads up to {o['drain_udp']} datagrams per socket readiness (`--drain-udp`)"
-           ", not asyncio's one: these are not the product's figures.", ""] if o.get("drain_udp", 1) > 1 else []),
-        "Server event loop: " + (", ".join(sorted({str(r.get("server_event_loop")) for r in report["phases"]
-                                                   if r.get("server_event_loop")})) or "?")
+        + (
+            "every site speaks (`--all-speak`)."
+            if o.get("all_speak")
+            else "the main site and the host speak, the other sites send silence (RFC 6464 level 127), which the SFU "
+            "does not forward."
+        ),
+        *(
+            [
+                f"**Experiment**: the server reads up to {o['drain_udp']} datagrams per socket readiness (`--drain-udp`)"
+                ", not asyncio's one: these are not the product's figures.",
+                "",
+            ]
+            if o.get("drain_udp", 1) > 1
+            else []
+        ),
+        "Server event loop: "
+        + (
+            ", ".join(sorted({str(r.get("server_event_loop")) for r in report["phases"] if r.get("server_event_loop")}))
+            or "?"
+        )
         + " (what `meeting-server serve` picks unless `--event-loop` says otherwise).",
         f"Each phase: fresh server process, {o['workers']} client processes (all peers' media on this machine too), "
         f"{o['warmup']:g} s warm-up after every stream flows, then {o['windows']} windows of "
@@ -1835,23 +2188,33 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     rt = report.get("ratio")
     if rt:
-        lines += [f"MediaRelay / SFU at {rt['sites']} sites: {rt['relay_over_sfu']}× the CPU per forwarded stream "
-                  f"({rt['relay_mcores_per_stream']} vs {rt['sfu_mcores_per_stream']} millicores; server "
-                  f"{rt['relay_server_cores']} vs {rt['sfu_server_cores']} cores)"
-                  + (f"; {' and '.join(rt['scaled_to_full_rate'])} forwarded < 95% of the frames, so its cost is "
-                     "scaled to the full frame rate (cores / streams / delivered)" if rt["scaled_to_full_rate"]
-                     else "") + ".", ""]
+        lines += [
+            f"MediaRelay / SFU at {rt['sites']} sites: {rt['relay_over_sfu']}× the CPU per forwarded stream "
+            f"({rt['relay_mcores_per_stream']} vs {rt['sfu_mcores_per_stream']} millicores; server "
+            f"{rt['relay_server_cores']} vs {rt['sfu_server_cores']} cores)"
+            + (
+                f"; {' and '.join(rt['scaled_to_full_rate'])} forwarded < 95% of the frames, so its cost is "
+                "scaled to the full frame rate (cores / streams / delivered)"
+                if rt["scaled_to_full_rate"]
+                else ""
+            )
+            + ".",
+            "",
+        ]
     lines += [f"Goals (this {m['nproc']}-core machine):", "", *goal_lines(report), ""]
-    lines += ["Columns: a forwarded stream is a (subscriber slot, source) pair whose packets grew in the window; "
-              "mcores/stream = server cores / streams × 1000 (receiving included); `in-server` = a frame's last "
-              "packet at the SFU's sink → the last packet of the forwarded frame handed to the subscriber's socket "
-              "(audio and video frames); `server-added` = the same from the moment the kernel put the last packet "
-              "in the server's socket (tagged video frames; the time it waited there and in aioice's queue "
-              "included): the goal's figure; `e2e probe` = publisher's send → subscriber's receipt, through two "
-              "aiortc clients (SFU only); `loop lag` = how late the server's loop wakes a 20 ms sleep; `other "
-              "cores` = CPU used outside the bench (other people's processes). Details below: `queue_*` is the "
-              "product's own `Slot.latencies`; `socket_wait` / `input_wait` = per datagram, kernel arrival → read "
-              "by the loop / → taken by the DTLS transport.", ""]
+    lines += [
+        "Columns: a forwarded stream is a (subscriber slot, source) pair whose packets grew in the window; "
+        "mcores/stream = server cores / streams × 1000 (receiving included); `in-server` = a frame's last "
+        "packet at the SFU's sink → the last packet of the forwarded frame handed to the subscriber's socket "
+        "(audio and video frames); `server-added` = the same from the moment the kernel put the last packet "
+        "in the server's socket (tagged video frames; the time it waited there and in aioice's queue "
+        "included): the goal's figure; `e2e probe` = publisher's send → subscriber's receipt, through two "
+        "aiortc clients (SFU only); `loop lag` = how late the server's loop wakes a 20 ms sleep; `other "
+        "cores` = CPU used outside the bench (other people's processes). Details below: `queue_*` is the "
+        "product's own `Slot.latencies`; `socket_wait` / `input_wait` = per datagram, kernel arrival → read "
+        "by the loop / → taken by the DTLS transport.",
+        "",
+    ]
     for r in report["phases"]:
         lines += detail_lines(r) + [""]
     return "\n".join(lines) + "\n"
@@ -1865,10 +2228,18 @@ async def main_async(opts: Options) -> int:
     for name in ("aiortc", "av", "aioice", "pylibsrtp", "cryptography"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             info["packages"][name] = metadata.version(name)
-    report: dict[str, Any] = {"started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "machine": info,
-                              "code": code_version(), "options": vars(opts).copy(), "phases": []}
-    print(f"SFU bench: {info['nproc']} cores ({info['cpu_model']}), load average {info['loadavg'][0]:.2f}; "
-          f"aiortc {info['packages'].get('aiortc')}, av {info['packages'].get('av')}", flush=True)
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "machine": info,
+        "code": code_version(),
+        "options": vars(opts).copy(),
+        "phases": [],
+    }
+    print(
+        f"SFU bench: {info['nproc']} cores ({info['cpu_model']}), load average {info['loadavg'][0]:.2f}; "
+        f"aiortc {info['packages'].get('aiortc')}, av {info['packages'].get('av')}",
+        flush=True,
+    )
     sources_path, sources = load_sources(opts)
     report["sources"] = sources
     NOMINAL_FPS.update({name: float(src["fps"]) for name, src in sources.items()})
@@ -1886,9 +2257,11 @@ async def main_async(opts: Options) -> int:
             print(f"{mode} at {n} sites: seeding, starting the server, connecting {n + 1} peers ...", flush=True)
             await run_phase(mode, n, opts, workers, server, out)
             mm = out.get("median", {})
-            print(f"  {mode} n={n}: {out.get('status')}; server {mm.get('server_cores')} cores for "
-                  f"{mm.get('streams')} streams; clients {mm.get('clients_cores')}, other {mm.get('other_cores')}",
-                  flush=True)
+            print(
+                f"  {mode} n={n}: {out.get('status')}; server {mm.get('server_cores')} cores for "
+                f"{mm.get('streams')} streams; clients {mm.get('clients_cores')}, other {mm.get('other_cores')}",
+                flush=True,
+            )
     finally:
         await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
         for server in servers:  # those of phases that did not run (an error, Ctrl-C)
@@ -1905,10 +2278,12 @@ async def main_async(opts: Options) -> int:
     if kept_up:
         best = max(kept_up, key=lambda r: r["sites"])
         report["largest_kept_up"] = {
-            "sites": best["sites"], "server_cores": best["median"]["server_cores"],
+            "sites": best["sites"],
+            "server_cores": best["median"]["server_cores"],
             "streams_per_core": best["median"]["streams_per_core"],
             "p99_ms": server_added(best).get("p99"),
-            "e2e_p99_ms": best.get("latency_e2e_probe_ms", {}).get("all", {}).get("p99")}
+            "e2e_p99_ms": best.get("latency_e2e_probe_ms", {}).get("all", {}).get("p99"),
+        }
     print()
     print(table(report["phases"]))
     print()
@@ -1928,8 +2303,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     add = ap.add_argument
     add("--sites", type=int, default=40, help="sites in the SFU meeting (default %(default)s)")
-    add("--relay-sites", type=int, default=3,
-        help="sites in the MediaRelay baseline, also run through the SFU for the ratio (default %(default)s)")
+    add(
+        "--relay-sites",
+        type=int,
+        default=3,
+        help="sites in the MediaRelay baseline, also run through the SFU for the ratio (default %(default)s)",
+    )
     add("--no-relay", action="store_true", help="only the SFU at --sites")
     add("--more-sites", default="", help="also run the SFU at these sizes, comma separated (e.g. 10,20,30)")
     add("--seconds", type=float, default=30.0, help="measured seconds per phase (default %(default)s)")
@@ -1948,17 +2327,31 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
     add("--flow-timeout", type=float, default=40.0, help="how long to wait for every stream to flow")
     add("--keep-tmp", action="store_true", help="keep each phase's data dir and server.log")
     add("--out", help="result file stem (default sfu-<date>, numbered if taken)")
-    add("--all-speak", action="store_true",
+    add(
+        "--all-speak",
+        action="store_true",
         help="every site sends its tone (default: the main site and the host speak, the others send silence, "
-             "which the SFU records but does not forward)")
-    add("--full-subscribers", action="store_true",
+        "which the SFU records but does not forward)",
+    )
+    add(
+        "--full-subscribers",
+        action="store_true",
         help="every subscriber takes packets through aiortc's receive path (default: only the two probe sites; "
-             "the others count RTP datagrams and drop them before SRTP)")
-    add("--event-loop", choices=("asyncio", "uvloop"),
-        help="the server's event loop (MS_EVENT_LOOP); default: what `meeting-server serve` picks (uvloop)")
-    add("--drain-udp", type=int, default=1, metavar="N",
+        "the others count RTP datagrams and drop them before SRTP)",
+    )
+    add(
+        "--event-loop",
+        choices=("asyncio", "uvloop"),
+        help="the server's event loop (MS_EVENT_LOOP); default: what `meeting-server serve` picks (uvloop)",
+    )
+    add(
+        "--drain-udp",
+        type=int,
+        default=1,
+        metavar="N",
         help="experiment, not the product: the server reads up to N datagrams per socket readiness instead of "
-             "asyncio's one (see README)")
+        "asyncio's one (see README)",
+    )
     add("--dump", help=argparse.SUPPRESS)  # debugging: pickle what the clients recorded to DUMP.<mode>-<n>.pickle
     add("--serve", action="store_true", help=argparse.SUPPRESS)  # internal: be the server under test
     add("--mode", choices=("sfu", "relay"), default="sfu", help=argparse.SUPPRESS)
@@ -1973,13 +2366,33 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
         stamp, i = day, 2
         while (RESULTS / f"sfu-{stamp}.json").exists():
             stamp, i = f"{day}-{i}", i + 1
-    opts = Options(sites=a.sites, more_sites=[int(x) for x in a.more_sites.split(",") if x.strip()],
-                   relay_sites=a.relay_sites, relay=not a.no_relay, seconds=a.seconds,
-                   windows=max(1, a.windows), warmup=a.warmup, workers=max(1, a.workers), nice=a.nice, fps=a.fps,
-                   small_fps=a.small_fps, kbps=a.kbps, small_kbps=a.small_kbps, gop=a.gop,
-                   source_seconds=a.source_seconds, profile=a.profile, profile_seconds=a.profile_seconds,
-                   flow_timeout=a.flow_timeout, stamp=stamp, keep_tmp=a.keep_tmp, drop=not a.full_subscribers,
-                   drain_udp=max(1, a.drain_udp), event_loop=a.event_loop, all_speak=a.all_speak, dump=a.dump)
+    opts = Options(
+        sites=a.sites,
+        more_sites=[int(x) for x in a.more_sites.split(",") if x.strip()],
+        relay_sites=a.relay_sites,
+        relay=not a.no_relay,
+        seconds=a.seconds,
+        windows=max(1, a.windows),
+        warmup=a.warmup,
+        workers=max(1, a.workers),
+        nice=a.nice,
+        fps=a.fps,
+        small_fps=a.small_fps,
+        kbps=a.kbps,
+        small_kbps=a.small_kbps,
+        gop=a.gop,
+        source_seconds=a.source_seconds,
+        profile=a.profile,
+        profile_seconds=a.profile_seconds,
+        flow_timeout=a.flow_timeout,
+        stamp=stamp,
+        keep_tmp=a.keep_tmp,
+        drop=not a.full_subscribers,
+        drain_udp=max(1, a.drain_udp),
+        event_loop=a.event_loop,
+        all_speak=a.all_speak,
+        dump=a.dump,
+    )
     return a, opts
 
 

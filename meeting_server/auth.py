@@ -31,8 +31,9 @@ def session_key(cookie_value: str) -> str:
 
 
 def actor_of_user(row: UserRow) -> Actor:
-    return Actor(kind="user", id=row.id, name=row.full_name, roles=frozenset(row.roles), unit_id=row.unit_id,
-                 lang=row.lang)
+    return Actor(
+        kind="user", id=row.id, name=row.full_name, roles=frozenset(row.roles), unit_id=row.unit_id, lang=row.lang
+    )
 
 
 def actor_of_site(row: SiteRow) -> Actor:
@@ -100,16 +101,30 @@ class Authenticator:
         if not ok or user is None or not user.active:
             self.limiter.failed(username, ip)
             async with self.services.db.write() as session:
-                await security.add_audit(session, "login_failed", target_id=user.id if user else None, ip=ip,
-                                         detail={"username": username[:64]})
+                await security.add_audit(
+                    session,
+                    "login_failed",
+                    target_id=user.id if user else None,
+                    ip=ip,
+                    detail={"username": username[:64]},
+                )
             raise AppError("invalid_credentials")
         self.limiter.succeeded(username)
         cookie = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
         expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
         async with self.services.db.write() as session:
-            session.add(SessionRow(id=session_key(cookie), user_id=user.id, csrf_token=csrf, created_at=now_iso(),
-                                   expires_at=iso(expires), ip=ip, user_agent=user_agent[:300]))
+            session.add(
+                SessionRow(
+                    id=session_key(cookie),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=now_iso(),
+                    expires_at=iso(expires),
+                    ip=ip,
+                    user_agent=user_agent[:300],
+                )
+            )
             await security.add_audit(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
             # Expired sessions are swept on sign-in so the table does not grow without bound.
             await session.execute(delete(SessionRow).where(SessionRow.expires_at <= now_iso()))
@@ -164,15 +179,35 @@ class Authenticator:
         users = {i.actor.id for i in identities if i.actor.kind == "user"}
         sites = {i.actor.id for i in identities if i.actor.kind == "site"}
         async with self.services.db.read() as session:
-            live_sessions = set((await session.execute(
-                select(SessionRow.id).where(SessionRow.id.in_(sessions), SessionRow.expires_at > now_iso())
-            )).scalars()) if sessions else set()
-            active_users = set((await session.execute(
-                select(UserRow.id).where(UserRow.id.in_(users), UserRow.active.is_(True))
-            )).scalars()) if users else set()
-            rows = (await session.execute(
-                select(SiteRow.id, SiteRow.token_hash).where(SiteRow.id.in_(sites), SiteRow.active.is_(True))
-            )).all() if sites else []
+            live_sessions = (
+                set(
+                    (
+                        await session.execute(
+                            select(SessionRow.id).where(SessionRow.id.in_(sessions), SessionRow.expires_at > now_iso())
+                        )
+                    ).scalars()
+                )
+                if sessions
+                else set()
+            )
+            active_users = (
+                set(
+                    (
+                        await session.execute(select(UserRow.id).where(UserRow.id.in_(users), UserRow.active.is_(True)))
+                    ).scalars()
+                )
+                if users
+                else set()
+            )
+            rows = (
+                (
+                    await session.execute(
+                        select(SiteRow.id, SiteRow.token_hash).where(SiteRow.id.in_(sites), SiteRow.active.is_(True))
+                    )
+                ).all()
+                if sites
+                else []
+            )
             site_tokens = {site_id: token_hash for site_id, token_hash in rows}
         bad = set()
         for index, identity in enumerate(identities):
@@ -180,7 +215,8 @@ class Authenticator:
                 ok = site_tokens.get(identity.actor.id) == identity.token_digest
             else:
                 ok = identity.actor.id in active_users and (
-                    identity.session_id is None or identity.session_id in live_sessions)
+                    identity.session_id is None or identity.session_id in live_sessions
+                )
             if not ok:
                 bad.add(index)
         return bad
@@ -190,6 +226,13 @@ class Authenticator:
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
         async with self.services.db.write() as session:
-            session.add(SessionRow(id=session_key(cookie), user_id=user_id, csrf_token=csrf, created_at=now_iso(),
-                                   expires_at=iso(expires)))
+            session.add(
+                SessionRow(
+                    id=session_key(cookie),
+                    user_id=user_id,
+                    csrf_token=csrf,
+                    created_at=now_iso(),
+                    expires_at=iso(expires),
+                )
+            )
         return cookie, csrf

@@ -26,8 +26,11 @@ MS_SECURE_COOKIES."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(database_url=getattr(args, "database_url", None) or None,
-                             host=getattr(args, "host", None), port=getattr(args, "port", None))
+    return Settings.from_env(
+        database_url=getattr(args, "database_url", None) or None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
 
 
 async def _migrate(settings: Settings) -> None:
@@ -62,8 +65,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if result["skipped"]:
         print("Dữ liệu đã có sẵn, không tạo lại dữ liệu mẫu / the database already has users; demo not re-seeded.")
     else:
-        print(f"Đã tạo huyện mẫu / demo district seeded: {result['units']} units, {result['sites']} sites, "
-              f"{result['users']} users, {len(result['meetings'])} meeting(s).")
+        print(
+            f"Đã tạo huyện mẫu / demo district seeded: {result['units']} units, {result['sites']} sites, "
+            f"{result['users']} users, {len(result['meetings'])} meeting(s)."
+        )
     print(accounts_table())
     return 0
 
@@ -82,10 +87,18 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         services = build_services(settings)
         system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({"admin"}))
         try:
-            return await run_action(services, system, "user.create", {
-                "username": args.username, "full_name": args.full_name, "password": password,
-                "roles": args.role, **({"title": args.title} if args.title else {}),
-            })
+            return await run_action(
+                services,
+                system,
+                "user.create",
+                {
+                    "username": args.username,
+                    "full_name": args.full_name,
+                    "password": password,
+                    "roles": args.role,
+                    **({"title": args.title} if args.title else {}),
+                },
+            )
         finally:
             await services.db.close()
 
@@ -161,39 +174,56 @@ async def _check(make: Any, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="meeting-server", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="meeting-server", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the web server (REST, socket.io, the browser UI)",
-                           description="Run the server. Migrates the database first unless --no-migrate.")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web server (REST, socket.io, the browser UI)",
+        description="Run the server. Migrates the database first unless --no-migrate.",
+    )
     serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 8080)")
     serve.add_argument("--database-url", help="override MS_DATABASE_URL")
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations at start")
-    serve.add_argument("--check", action="store_true",
-                       help="start, answer one /api/health request on a free port, print it and exit")
+    serve.add_argument(
+        "--check", action="store_true", help="start, answer one /api/health request on a free port, print it and exit"
+    )
     serve.set_defaults(func=cmd_serve)
 
-    migrate = sub.add_parser("migrate", help="create or upgrade the database schema (Alembic)",
-                             description="Apply every pending migration to the database.")
+    migrate = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema (Alembic)",
+        description="Apply every pending migration to the database.",
+    )
     migrate.add_argument("--database-url", help="override MS_DATABASE_URL")
     migrate.set_defaults(func=cmd_migrate)
 
-    demo = sub.add_parser("demo", help="seed the demo district (Sơn Dương) and print its accounts",
-                          description="Seed a province, a district, its communes with meeting rooms, people and "
-                                      "a scheduled meeting. Does nothing if the database already has users.")
+    demo = sub.add_parser(
+        "demo",
+        help="seed the demo district (Sơn Dương) and print its accounts",
+        description="Seed a province, a district, its communes with meeting rooms, people and "
+        "a scheduled meeting. Does nothing if the database already has users.",
+    )
     demo.add_argument("--database-url", help="override MS_DATABASE_URL")
     demo.set_defaults(func=cmd_demo)
 
-    create = sub.add_parser("create-user", help="create an account (e.g. the first administrator)",
-                            description="Create a user. The password comes from --password, MS_NEW_PASSWORD, "
-                                        "or a prompt.")
+    create = sub.add_parser(
+        "create-user",
+        help="create an account (e.g. the first administrator)",
+        description="Create a user. The password comes from --password, MS_NEW_PASSWORD, or a prompt.",
+    )
     create.add_argument("username")
     create.add_argument("full_name")
-    create.add_argument("--role", action="append", required=True,
-                        choices=["admin", "chair", "secretary", "delegate", "site_operator", "observer"],
-                        help="a role; repeat for several")
+    create.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=["admin", "chair", "secretary", "delegate", "site_operator", "observer"],
+        help="a role; repeat for several",
+    )
     create.add_argument("--title", help="job title, e.g. 'Chánh Văn phòng'")
     create.add_argument("--password")
     create.add_argument("--database-url", help="override MS_DATABASE_URL")

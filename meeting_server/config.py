@@ -45,9 +45,7 @@ class Settings:
     turn_secret: str = ""  # coturn use-auth-secret: short-lived credentials per connection
     turn_ttl_seconds: int = 12 * 3600
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
-    vendor_dir: Path = field(
-        default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules"
-    )
+    vendor_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules")
 
     def __post_init__(self) -> None:
         if self.media_video_codec not in ("VP8", "H264"):

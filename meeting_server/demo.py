@@ -32,15 +32,44 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
     now = now_iso()
     async with services.db.write() as session:
         for u in d.UNITS:  # parents come first in UNITS
-            session.add(UnitRow(id=unit_ids[u.key], name=u.name, kind=u.kind,
-                                parent_id=unit_ids[u.parent_key] if u.parent_key else None, code=u.code,
-                                created_at=now))
+            session.add(
+                UnitRow(
+                    id=unit_ids[u.key],
+                    name=u.name,
+                    kind=u.kind,
+                    parent_id=unit_ids[u.parent_key] if u.parent_key else None,
+                    code=u.code,
+                    created_at=now,
+                )
+            )
             await session.flush()
-        session.add_all(SiteRow(id=site_ids[s.key], name=s.name, unit_id=unit_ids[s.unit_key], location=s.location,
-                                capacity=s.capacity, active=True, created_at=now) for s in d.SITES)
-        session.add_all(UserRow(id=user_ids[p.username], username=p.username, full_name=p.full_name, title=p.title,
-                                password_hash=password_hash, roles=list(p.roles), unit_id=unit_ids[p.unit_key],
-                                lang="vi", active=True, created_at=now) for p in d.PEOPLE)
+        session.add_all(
+            SiteRow(
+                id=site_ids[s.key],
+                name=s.name,
+                unit_id=unit_ids[s.unit_key],
+                location=s.location,
+                capacity=s.capacity,
+                active=True,
+                created_at=now,
+            )
+            for s in d.SITES
+        )
+        session.add_all(
+            UserRow(
+                id=user_ids[p.username],
+                username=p.username,
+                full_name=p.full_name,
+                title=p.title,
+                password_hash=password_hash,
+                roles=list(p.roles),
+                unit_id=unit_ids[p.unit_key],
+                lang="vi",
+                active=True,
+                created_at=now,
+            )
+            for p in d.PEOPLE
+        )
     meetings = []
     today = (today or datetime.now(VIETNAM)).astimezone(VIETNAM)
     for m in d.MEETINGS:
@@ -48,26 +77,40 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
         async with services.db.read() as session:
             secretary_row = await directory.get_user(session, user_ids[secretary.username])
         actor = actor_of_user(secretary_row)
-        day = (today + timedelta(days=m.start_offset_days)).replace(hour=m.start_hour, minute=m.start_minute,
-                                                                   second=0, microsecond=0)
-        created = await run_action(services, actor, "meeting.create", {
-            "title": m.title,
-            "description": m.description,
-            "location": m.location,
-            "starts_at": iso(day),
-            "ends_at": iso(day + timedelta(minutes=m.duration_minutes)),
-            "main_site_id": site_ids[m.main_site_key],
-            "site_ids": [site_ids[k] for k in m.site_keys],
-            "invitee_ids": [user_ids[u] for u in m.invitee_usernames],
-            "invited_unit_ids": [unit_ids[k] for k in m.invited_unit_keys],
-            "chair_id": user_ids[m.chair_username],
-            "secretary_id": user_ids[m.secretary_username],
-        })
+        day = (today + timedelta(days=m.start_offset_days)).replace(
+            hour=m.start_hour, minute=m.start_minute, second=0, microsecond=0
+        )
+        created = await run_action(
+            services,
+            actor,
+            "meeting.create",
+            {
+                "title": m.title,
+                "description": m.description,
+                "location": m.location,
+                "starts_at": iso(day),
+                "ends_at": iso(day + timedelta(minutes=m.duration_minutes)),
+                "main_site_id": site_ids[m.main_site_key],
+                "site_ids": [site_ids[k] for k in m.site_keys],
+                "invitee_ids": [user_ids[u] for u in m.invitee_usernames],
+                "invited_unit_ids": [unit_ids[k] for k in m.invited_unit_keys],
+                "chair_id": user_ids[m.chair_username],
+                "secretary_id": user_ids[m.secretary_username],
+            },
+        )
         for item in m.agenda:
-            await run_action(services, actor, "agenda.add_item", {
-                "meeting_id": created["id"], "title": item.title, "description": item.description,
-                "presenter_id": user_ids[item.presenter_username], "planned_minutes": item.planned_minutes,
-            })
+            await run_action(
+                services,
+                actor,
+                "agenda.add_item",
+                {
+                    "meeting_id": created["id"],
+                    "title": item.title,
+                    "description": item.description,
+                    "presenter_id": user_ids[item.presenter_username],
+                    "planned_minutes": item.planned_minutes,
+                },
+            )
         await run_action(services, actor, "meeting.schedule", {"meeting_id": created["id"]})
         meetings.append({"id": created["id"], "title": m.title})
     return {

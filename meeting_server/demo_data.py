@@ -300,9 +300,7 @@ def _commune_people(c: _CommuneSeed) -> tuple[Person, ...]:
         Person(f"pct.{c.slug}", c.vice_chairman, ("delegate",), key, f"Phó Chủ tịch UBND {level}"),
     ]
     if c.accountant is not None:
-        people.append(
-            Person(f"tckt.{c.slug}", c.accountant, ("delegate",), key, "Công chức Tài chính - Kế toán")
-        )
+        people.append(Person(f"tckt.{c.slug}", c.accountant, ("delegate",), key, "Công chức Tài chính - Kế toán"))
     return tuple(people)
 
 
@@ -318,8 +316,7 @@ _AGENDA: tuple[AgendaItem, ...] = (
         "Tuyên bố lý do, giới thiệu đại biểu dự tại điểm cầu huyện và các điểm cầu xã, thị trấn.",
     ),
     AgendaItem(
-        "Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2026, "
-        "phương hướng, nhiệm vụ năm 2027",
+        "Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2026, phương hướng, nhiệm vụ năm 2027",
         "pct.hung",
         30,
         "Đánh giá kết quả các chỉ tiêu kinh tế - xã hội, quốc phòng - an ninh; "

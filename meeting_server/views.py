@@ -51,9 +51,7 @@ async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict
     return result
 
 
-async def catch_up(
-    services: Services, actor: Actor, meeting_id: str, after_seq: int
-) -> tuple[dict[str, Any], str]:
+async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq: int) -> tuple[dict[str, Any], str]:
     """Missed events for this person (and their role in the meeting), or a snapshot when they are too far
     behind to replay."""
     async with services.db.read() as session:
@@ -103,12 +101,11 @@ def _lower_first(name: str) -> str:
 def _place(name: str) -> str:
     for prefix in _PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
-async def invitation_data(services: Services, actor: Actor, meeting_id: str
-                          ) -> tuple[InvitationData, MeetingState]:
+async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> tuple[InvitationData, MeetingState]:
     """Everything the giấy mời names, resolved from ids to the names and titles printed on paper (and the
     meeting it came from, for the calendar file)."""
     state, _ = await visible_meeting(services, actor, meeting_id)
@@ -125,10 +122,16 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str
     parent = units.get(home["parent_id"] or "") if home else None
     issuing = f"Ủy ban nhân dân {_lower_first(home['name'])}" if home else "Ủy ban nhân dân"
     main_site = next((s["name"] for s in state.sites if s["id"] == state.main_site_id), "")
-    recipients = [f"{u.title} {u.full_name}".strip() if u.title else u.full_name
-                  for uid in state.invitee_ids if (u := people.get(uid))]
-    recipients += [f"Ủy ban nhân dân {_lower_first(units[uid]['name'])}" if units[uid]["kind"] == "commune"
-                   else units[uid]["name"] for uid in state.invited_unit_ids if uid in units]
+    recipients = [
+        f"{u.title} {u.full_name}".strip() if u.title else u.full_name
+        for uid in state.invitee_ids
+        if (u := people.get(uid))
+    ]
+    recipients += [
+        f"Ủy ban nhân dân {_lower_first(units[uid]['name'])}" if units[uid]["kind"] == "commune" else units[uid]["name"]
+        for uid in state.invited_unit_ids
+        if uid in units
+    ]
     data = InvitationData(
         meeting_id=state.id,
         title=state.title,

@@ -74,13 +74,14 @@ class Status:
 
 
 async def api_get(server: str, token: str, path: str, timeout: float = 10.0) -> Any:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, http.get(
-            server.rstrip("/") + path, headers={"Authorization": f"Bearer {token}"}) as response:
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+        http.get(server.rstrip("/") + path, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
         body = await response.json(content_type=None)
         if response.status >= 400:
             error = body.get("error", {}) if isinstance(body, dict) else {}
-            raise MediaRefused({"code": error.get("code", str(response.status)),
-                                "message": error.get("message", "")})
+            raise MediaRefused({"code": error.get("code", str(response.status)), "message": error.get("message", "")})
         return body
 
 
@@ -118,8 +119,13 @@ class RoomClient:
                 except MediaRefused as refused:
                     self.last_error = f"{refused.code}: {refused.message}"
                     self.state = "refused" if refused.code not in WAIT_REFUSALS else "waiting"
-                except (OSError, aiohttp.ClientError, socketio.exceptions.SocketIOError, TimeoutError,
-                        CommandError) as exc:
+                except (
+                    OSError,
+                    aiohttp.ClientError,
+                    socketio.exceptions.SocketIOError,
+                    TimeoutError,
+                    CommandError,
+                ) as exc:
                     self.last_error = f"{type(exc).__name__}: {exc}"
                     self.state = "offline"
                 except Exception as exc:  # a room PC never gives up: log what went wrong and try again
@@ -150,8 +156,9 @@ class RoomClient:
             meetings = [m for m in meetings if m["id"] == self.args.meeting]
         live = [m for m in meetings if m.get("status") == "in_progress"]
         if not live:
-            raise MediaRefused({"code": "conference_not_live",
-                                "message": "Chưa có cuộc họp nào đang diễn ra cho điểm cầu này."})
+            raise MediaRefused(
+                {"code": "conference_not_live", "message": "Chưa có cuộc họp nào đang diễn ra cho điểm cầu này."}
+            )
         return dict(live[0])
 
     async def _one_meeting(self) -> bool:
@@ -159,15 +166,23 @@ class RoomClient:
         self.state = "connecting"
         self.meeting = await self._find_meeting()
         config = await api_get(self.server, self.token, "/api/media/config")
-        self.feed = MeetingFeed(self.server, self.meeting["id"], token=self.token, on_event=self._on_event,
-                                reconnection_delay=1.0)
+        self.feed = MeetingFeed(
+            self.server, self.meeting["id"], token=self.token, on_event=self._on_event, reconnection_delay=1.0
+        )
         await self.feed.connect(timeout=15)
         assert self.sources is not None
         tracks = self.sources.subscribe()
-        self.session = MediaSession(self.feed.sio, self.meeting["id"], view=self.args.view,
-                                    audio=tracks.audio, video=tracks.video, video_small=tracks.video_small,
-                                    ice_servers=config.get("ice_servers", []),
-                                    audio_slots=int(config.get("audio_slots", 3)), tap=bool(self.args.record))
+        self.session = MediaSession(
+            self.feed.sio,
+            self.meeting["id"],
+            view=self.args.view,
+            audio=tracks.audio,
+            video=tracks.video,
+            video_small=tracks.video_small,
+            ice_servers=config.get("ice_servers", []),
+            audio_slots=int(config.get("audio_slots", 3)),
+            tap=bool(self.args.record),
+        )
         if "video_small" in self.session.senders:
             cap_bitrate(self.session.senders["video_small"], SMALL_MAX_BITRATE)
         await self.session.start()
@@ -259,8 +274,14 @@ class RoomClient:
     # ---- what the operator sees ------------------------------------------------------------------------
 
     def _state_text(self) -> str:
-        return {"starting": "Đang khởi động", "connecting": "Đang kết nối", "in_meeting": "Đang họp",
-                "waiting": "Đang chờ", "offline": "Mất kết nối", "refused": "Bị từ chối"}.get(self.state, self.state)
+        return {
+            "starting": "Đang khởi động",
+            "connecting": "Đang kết nối",
+            "in_meeting": "Đang họp",
+            "waiting": "Đang chờ",
+            "offline": "Mất kết nối",
+            "refused": "Bị từ chối",
+        }.get(self.state, self.state)
 
     def line(self) -> str:
         text = self._state_text()
@@ -270,10 +291,13 @@ class RoomClient:
             video = sum(1 for v in summary.values() if v["frames"])
             audio = sum(1 for v in summary.values() if v["audio_frames"])
             kbps = sum(v["bitrate_kbps"] for v in summary.values())
-            muted = self._my_key() in ((self.feed.snapshot.get("conference") or {}).get("muted") or []
-                                       if self.feed else [])
-            text += (f": {self.meeting.get('title', '')} | chính: {main} | nhận {video} hình, {audio} tiếng, "
-                     f"{kbps:.0f} kbps{' | MICRO ĐANG TẮT' if muted else ''}")
+            muted = self._my_key() in (
+                (self.feed.snapshot.get("conference") or {}).get("muted") or [] if self.feed else []
+            )
+            text += (
+                f": {self.meeting.get('title', '')} | chính: {main} | nhận {video} hình, {audio} tiếng, "
+                f"{kbps:.0f} kbps{' | MICRO ĐANG TẮT' if muted else ''}"
+            )
         elif self.last_error:
             text += f" ({self.last_error})"
         return text
@@ -281,9 +305,13 @@ class RoomClient:
     def stats(self) -> dict[str, Any]:
         session = self.session
         return {
-            "server": self.server, "state": self.state, "meeting_id": self.meeting.get("id"),
-            "participant": session.participant if session else None, "joins": self.joins,
-            "last_error": self.last_error, "updated_at": time.time(),
+            "server": self.server,
+            "state": self.state,
+            "meeting_id": self.meeting.get("id"),
+            "participant": session.participant if session else None,
+            "joins": self.joins,
+            "last_error": self.last_error,
+            "updated_at": time.time(),
             "layout": list(session.layout.values()) if session else [],
             "remote": session.summary() if session else {},
         }
@@ -326,11 +354,15 @@ async def check(args: argparse.Namespace, out: Any = sys.stdout) -> dict[str, An
     await api_get(server, token, "/api/health")
     result["http_ms"] = round((time.monotonic() - started) * 1000, 1)
     config = await api_get(server, token, "/api/media/config")
-    result["turn_configured"] = any(str(u).startswith("turn") for s in config.get("ice_servers", [])
-                                    for u in (s["urls"] if isinstance(s["urls"], list) else [s["urls"]]))
+    result["turn_configured"] = any(
+        str(u).startswith("turn")
+        for s in config.get("ice_servers", [])
+        for u in (s["urls"] if isinstance(s["urls"], list) else [s["urls"]])
+    )
     sio = socketio.AsyncClient(reconnection=False)
-    await sio.connect(server, auth={"token": token}, transports=["websocket"], socketio_path=p.SOCKETIO_PATH,
-                      wait_timeout=15)
+    await sio.connect(
+        server, auth={"token": token}, transports=["websocket"], socketio_path=p.SOCKETIO_PATH, wait_timeout=15
+    )
     sources = await open_sources_async("test", "test")
     try:
         rtts = []
@@ -340,9 +372,17 @@ async def check(args: argparse.Namespace, out: Any = sys.stdout) -> dict[str, An
             rtts.append((time.monotonic() - begin) * 1000)
         result["rtt_ms"] = round(statistics.median(rtts), 1)
         tracks = sources.subscribe()
-        session = MediaSession(sio, "", audio=tracks.audio, video=tracks.video, video_small=tracks.video_small,
-                               ice_servers=config.get("ice_servers", []), join_event=p.MEDIA_PROBE,
-                               audio_slots=1, video_slots=1)
+        session = MediaSession(
+            sio,
+            "",
+            audio=tracks.audio,
+            video=tracks.video,
+            video_small=tracks.video_small,
+            ice_servers=config.get("ice_servers", []),
+            join_event=p.MEDIA_PROBE,
+            audio_slots=1,
+            video_slots=1,
+        )
         await session.start()
         await session.wait_connected(timeout=30)
         result["path"] = "{}→{}".format(*_candidate_types(session))
@@ -352,8 +392,9 @@ async def check(args: argparse.Namespace, out: Any = sys.stdout) -> dict[str, An
         await asyncio.sleep(args.seconds)
         received = sum(r.bytes for r in session.received.values()) - bytes_before
         result["down_kbps"] = round(received * 8 / args.seconds / 1000, 1)
-        me: dict[str, Any] = next((x for x in session.stats.get("participants", [])
-                                   if x["key"] == session.participant), {})
+        me: dict[str, Any] = next(
+            (x for x in session.stats.get("participants", []) if x["key"] == session.participant), {}
+        )
         result["up_kbps"] = me.get("bitrate_kbps")
         result["uplink_loss"] = me.get("uplink_loss")
         result["downlink_loss"] = me.get("downlink_loss")
@@ -417,8 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd = sub.add_parser("check", help="test the link: round trip, bitrate up and down, loss, TURN")
     for cmd in (join, check_cmd):
         cmd.add_argument("--server", required=True, help="e.g. https://hop.sonduong.gov.vn")
-        cmd.add_argument("--token", default=os.environ.get("ROOM_CLIENT_TOKEN"),
-                         help="the site's device token (or ROOM_CLIENT_TOKEN)")
+        cmd.add_argument(
+            "--token",
+            default=os.environ.get("ROOM_CLIENT_TOKEN"),
+            help="the site's device token (or ROOM_CLIENT_TOKEN)",
+        )
         cmd.add_argument("-v", "--verbose", action="store_true")
     join.add_argument("--video", default="test", help="/dev/video0, rtsp://…, a file, test or none")
     join.add_argument("--audio", default="test", help="hw:1 (ALSA), a file, test or none")
@@ -435,8 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if not args.token:
         print("Thiếu mã thiết bị (--token hoặc ROOM_CLIENT_TOKEN).", file=sys.stderr)
         return 2

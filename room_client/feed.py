@@ -61,9 +61,13 @@ class MeetingFeed:
         self._sync_lock = asyncio.Lock()
         self._early: list[dict[str, Any]] = []  # events that arrived before the join answer
         self._skipped: set[int] = set()  # numbers of events meant for others (meeting:seq), not holes
-        self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=reconnection_delay,
-                                        reconnection_delay_max=5, randomization_factor=0.3,
-                                        http_session=self._http_session)
+        self.sio = socketio.AsyncClient(
+            reconnection=True,
+            reconnection_delay=reconnection_delay,
+            reconnection_delay_max=5,
+            randomization_factor=0.3,
+            http_session=self._http_session,
+        )
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on(p.EVENT, self._on_event)
@@ -77,8 +81,14 @@ class MeetingFeed:
         if self.origin:
             headers["Origin"] = self.origin
         auth = {"token": self.token} if self.token else None
-        await self.sio.connect(self.server_url, headers=headers, auth=auth, transports=self.transports,
-                               socketio_path=p.SOCKETIO_PATH, wait_timeout=timeout)
+        await self.sio.connect(
+            self.server_url,
+            headers=headers,
+            auth=auth,
+            transports=self.transports,
+            socketio_path=p.SOCKETIO_PATH,
+            wait_timeout=timeout,
+        )
         await asyncio.wait_for(self.joined.wait(), timeout)
 
     def _http_session(self) -> aiohttp.ClientSession:
@@ -98,10 +108,14 @@ class MeetingFeed:
 
     # ---- commands -------------------------------------------------------------------------------------
 
-    async def command(self, action: str, args: dict[str, Any], command_id: str | None = None,
-                      timeout: float = 10.0) -> dict[str, Any]:
-        payload = {"command_id": command_id or f"c-{uuid.uuid4().hex}", "action": action,
-                   "args": {"meeting_id": self.meeting_id, **args}}
+    async def command(
+        self, action: str, args: dict[str, Any], command_id: str | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        payload = {
+            "command_id": command_id or f"c-{uuid.uuid4().hex}",
+            "action": action,
+            "args": {"meeting_id": self.meeting_id, **args},
+        }
         answer = await self.sio.call(p.COMMAND, payload, timeout=timeout)
         if "error" in answer:
             raise CommandError(answer["error"])
@@ -119,8 +133,9 @@ class MeetingFeed:
 
     async def _rejoin(self) -> None:
         try:
-            answer = await self.sio.call(p.JOIN, {"meeting_id": self.meeting_id, "after_seq": self.last_seq},
-                                         timeout=15)
+            answer = await self.sio.call(
+                p.JOIN, {"meeting_id": self.meeting_id, "after_seq": self.last_seq}, timeout=15
+            )
         except Exception as exc:  # the reconnect loop will bring us back
             log.warning("join failed: %s", exc)
             return
@@ -189,8 +204,9 @@ class MeetingFeed:
 
     async def sync(self) -> None:
         async with self._sync_lock:
-            answer = await self.sio.call(p.SYNC, {"meeting_id": self.meeting_id, "after_seq": self.last_seq},
-                                         timeout=15)
+            answer = await self.sio.call(
+                p.SYNC, {"meeting_id": self.meeting_id, "after_seq": self.last_seq}, timeout=15
+            )
             if "error" not in answer:
                 await self._take(answer)
 

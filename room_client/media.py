@@ -61,17 +61,30 @@ class Received:
 def ice_configuration(servers: list[dict[str, Any]]) -> RTCConfiguration:
     """Always an explicit list: aiortc otherwise asks a public Google STUN server, which a hall may not reach.
     One transport for everything (max-bundle): fewer ports through the hall's firewall, one ICE check."""
-    return RTCConfiguration(iceServers=[RTCIceServer(urls=s["urls"], username=s.get("username"),
-                                                     credential=s.get("credential")) for s in servers],
-                            bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential")) for s in servers
+        ],
+        bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+    )
 
 
 class MediaSession:
-    def __init__(self, sio: socketio.AsyncClient, meeting_id: str, *, view: str = "site",
-                 audio: MediaStreamTrack | None = None, video: MediaStreamTrack | None = None,
-                 video_small: MediaStreamTrack | None = None, video_slots: int = 2, audio_slots: int = 3,
-                 ice_servers: list[dict[str, Any]] | None = None, join_event: str = p.MEDIA_JOIN,
-                 tap: bool = False) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncClient,
+        meeting_id: str,
+        *,
+        view: str = "site",
+        audio: MediaStreamTrack | None = None,
+        video: MediaStreamTrack | None = None,
+        video_small: MediaStreamTrack | None = None,
+        video_slots: int = 2,
+        audio_slots: int = 3,
+        ice_servers: list[dict[str, Any]] | None = None,
+        join_event: str = p.MEDIA_JOIN,
+        tap: bool = False,
+    ) -> None:
         self.sio = sio
         self.meeting_id = meeting_id
         self.view = view
@@ -139,10 +152,16 @@ class MediaSession:
         offer = await self.pc.createOffer()
         await self.pc.setLocalDescription(offer)  # aiortc gathers every ICE candidate here (no trickle)
         self._publish_mids = {stream: str(t.mid) for stream, t in sending}
-        self._receive = {"audio": [str(t.mid) for k, t in receiving if k == "audio"],
-                         "video": [str(t.mid) for k, t in receiving if k == "video"]}
-        payload: dict[str, Any] = {"type": "offer", "sdp": self.pc.localDescription.sdp,
-                                   "publish": self._publish_mids, "receive": self._receive}
+        self._receive = {
+            "audio": [str(t.mid) for k, t in receiving if k == "audio"],
+            "video": [str(t.mid) for k, t in receiving if k == "video"],
+        }
+        payload: dict[str, Any] = {
+            "type": "offer",
+            "sdp": self.pc.localDescription.sdp,
+            "publish": self._publish_mids,
+            "receive": self._receive,
+        }
         if self.join_event == p.MEDIA_JOIN:
             payload.update({"meeting_id": self.meeting_id, "view": self.view})
         answer = await self.sio.call(self.join_event, payload, timeout=timeout)
@@ -208,8 +227,9 @@ class MediaSession:
         return True
 
     async def _on_layout(self, message: dict[str, Any]) -> None:
-        if message.get("meeting_id") == self.meeting_id and self._take_layout(message.get("slots", []),
-                                                                              message.get("version")):
+        if message.get("meeting_id") == self.meeting_id and self._take_layout(
+            message.get("slots", []), message.get("version")
+        ):
             self.tier = int(message.get("tier", 0))
 
     async def _on_closed(self, message: dict[str, Any]) -> None:
@@ -226,8 +246,11 @@ class MediaSession:
         return list(self._taps.values())
 
     def showing(self, role: str | None = None, kind: str = "video") -> list[dict[str, Any]]:
-        return [s for s in self.layout.values() if s["kind"] == kind and s.get("source")
-                and (role is None or s.get("role") == role)]
+        return [
+            s
+            for s in self.layout.values()
+            if s["kind"] == kind and s.get("source") and (role is None or s.get("role") == role)
+        ]
 
     def set_sending(self, stream: str, enabled: bool) -> None:
         """Stop or resume sending one stream (a muted microphone sends nothing at all)."""
@@ -237,10 +260,16 @@ class MediaSession:
 
     def summary(self) -> dict[str, Any]:
         now = time.monotonic()
-        return {key: {"frames": r.frames, "audio_frames": r.audio_frames, "packets": r.packets,
-                      "bitrate_kbps": r.bitrate_kbps(now),
-                      "last_frame_s": round(now - r.last_frame_at, 1) if r.last_frame_at else None}
-                for key, r in sorted(self.received.items())}
+        return {
+            key: {
+                "frames": r.frames,
+                "audio_frames": r.audio_frames,
+                "packets": r.packets,
+                "bitrate_kbps": r.bitrate_kbps(now),
+                "last_frame_s": round(now - r.last_frame_at, 1) if r.last_frame_at else None,
+            }
+            for key, r in sorted(self.received.items())
+        }
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -215,8 +215,9 @@ class SyntheticVideoTrack(MediaStreamTrack):
         w, h = self.width, self.height
         x = (index * self._bar_step) % (w - self._bar_width)
         y_row = self._pad(self._y_row[:x] + self._bar + self._y_row[x + self._bar_width :], 0)
-        bits = b"".join(b"\xeb" * self._block_width if index >> (23 - i) & 1 else b"\x10" * self._block_width
-                        for i in range(24))
+        bits = b"".join(
+            b"\xeb" * self._block_width if index >> (23 - i) & 1 else b"\x10" * self._block_width for i in range(24)
+        )
         band_row = self._pad(bits + b"\x10" * (w - len(bits)), 0)
         luma = y_row * (h - self._band_height) + band_row * self._band_height
         shift = (index * 2) % (w // 2)
@@ -533,11 +534,13 @@ def _open_player(spec: _Spec, want: frozenset[str]) -> MediaPlayer:
     kinds = "+".join(k for k in ("video", "audio") if k in want)
     if spec.format is not None and not _has_input_format(spec.format):
         vi_hint, en_hint = (
-            ("hãy dùng alsa:hw:N", "use alsa:hw:N") if spec.kind == "pulse"
+            ("hãy dùng alsa:hw:N", "use alsa:hw:N")
+            if spec.kind == "pulse"
             else ("cần PyAV dựng với FFmpeg của hệ thống", "needs PyAV built on the system's FFmpeg")
         )
         raise _source_error(
-            kinds, spec.src,
+            kinds,
+            spec.src,
             f"FFmpeg trong PyAV không có đầu vào '{spec.format}', {vi_hint}",
             f"the FFmpeg inside PyAV has no '{spec.format}' input, {en_hint}",
         )
@@ -639,8 +642,10 @@ class _PlayerSource:
                 return
             attempt = 0
             while not self.closed:
-                pause = 0.0 if (not self.spec.live and self._delivered and attempt == 0) else (
-                    REOPEN_BACKOFF_S[min(attempt, len(REOPEN_BACKOFF_S) - 1)]
+                pause = (
+                    0.0
+                    if (not self.spec.live and self._delivered and attempt == 0)
+                    else (REOPEN_BACKOFF_S[min(attempt, len(REOPEN_BACKOFF_S) - 1)])
                 )
                 if pause:
                     log.warning("source %s ended; opening it again in %.0f s", _redact(self.spec.src), pause)
@@ -677,8 +682,8 @@ class _PlayerSource:
         if offset is None:
             # The first frame of this generation is due now; both kinds share the shift, so they stay in sync.
             elapsed = fractions.Fraction(round((now - self._epoch) * 1000), 1000)
-            offset = self._offsets[generation] = max(fractions.Fraction(0), elapsed - raw) if generation else (
-                fractions.Fraction(0)
+            offset = self._offsets[generation] = (
+                max(fractions.Fraction(0), elapsed - raw) if generation else (fractions.Fraction(0))
             )
         if generation == self._generation:
             self._delivered = True
@@ -843,8 +848,11 @@ def open_sources(
     video_source: MediaStreamTrack | None = None
     audio_source: MediaStreamTrack | None = None
     try:
-        if video_spec is not None and audio_spec is not None and video_spec.kind != "test" and (
-            video_spec.src == audio_spec.src
+        if (
+            video_spec is not None
+            and audio_spec is not None
+            and video_spec.kind != "test"
+            and (video_spec.src == audio_spec.src)
         ):
             shared = _PlayerSource(video_spec, frozenset({"video", "audio"}))
             players.append(shared)

@@ -60,8 +60,15 @@ class ApiClient:
                 return f"{COOKIE}={morsel.value}"
         raise AssertionError("not signed in")
 
-    async def request(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-                      raw: bytes | None = None) -> tuple[int, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
         hdrs = dict(headers or {})
         if self.csrf and method not in ("GET", "HEAD") and "X-CSRF-Token" not in hdrs:
             hdrs["X-CSRF-Token"] = self.csrf
@@ -78,8 +85,9 @@ class ApiClient:
                 return response.status, await response.json()
             return response.status, await response.read()
 
-    async def upload(self, path: str, content: bytes, filename: str = "tai-lieu.pdf",
-                     fields: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def upload(
+        self, path: str, content: bytes, filename: str = "tai-lieu.pdf", fields: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """A multipart form with the file in `file`, as the secretary's browser sends a paper."""
         form = aiohttp.FormData()
         for key, value in (fields or {}).items():
@@ -128,8 +136,9 @@ class LiveServer:
         if migrate:
             await upgrade_async(self.database_url)
         self.port = self.port or free_port()
-        settings = Settings(data_dir=self.tmp_dir, database_url=self.database_url, port=self.port,
-                            **self.settings_overrides)
+        settings = Settings(
+            data_dir=self.tmp_dir, database_url=self.database_url, port=self.port, **self.settings_overrides
+        )
         self.services = build_services(settings, Database(self.database_url))
         app = create_app(self.services)
         self.runner = web.AppRunner(app, shutdown_timeout=1)
@@ -151,48 +160,94 @@ class LiveServer:
     async def _seed_admin(self) -> None:
         assert self.services is not None
         async with self.services.db.write() as session:
-            province = UnitRow(id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="TQ",
-                               created_at=now_iso())
+            province = UnitRow(
+                id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="TQ", created_at=now_iso()
+            )
             session.add(province)
             await session.flush()
-            district = UnitRow(id=new_id("un"), name="Huyện Sơn Dương", kind="district", parent_id=province.id,
-                               code="SD", created_at=now_iso())
+            district = UnitRow(
+                id=new_id("un"),
+                name="Huyện Sơn Dương",
+                kind="district",
+                parent_id=province.id,
+                code="SD",
+                created_at=now_iso(),
+            )
             session.add(district)
             self.unit_id = district.id
             await session.flush()
-            session.add(UserRow(id=new_id("u"), username="admin", full_name="Quản trị hệ thống", title="",
-                                password_hash=password_hash(ADMIN_PASSWORD), roles=["admin"], unit_id=district.id,
-                                lang="vi", active=True, created_at=now_iso()))
+            session.add(
+                UserRow(
+                    id=new_id("u"),
+                    username="admin",
+                    full_name="Quản trị hệ thống",
+                    title="",
+                    password_hash=password_hash(ADMIN_PASSWORD),
+                    roles=["admin"],
+                    unit_id=district.id,
+                    lang="vi",
+                    active=True,
+                    created_at=now_iso(),
+                )
+            )
 
-    async def create_user(self, username: str, full_name: str, roles: list[str], password: str = PASSWORD,
-                          unit_id: str | None = None, title: str = "") -> dict[str, Any]:
+    async def create_user(
+        self,
+        username: str,
+        full_name: str,
+        roles: list[str],
+        password: str = PASSWORD,
+        unit_id: str | None = None,
+        title: str = "",
+    ) -> dict[str, Any]:
         assert self.services is not None
-        row = UserRow(id=new_id("u"), username=username, full_name=full_name, title=title,
-                      password_hash=password_hash(password), roles=sorted(roles), unit_id=unit_id or self.unit_id,
-                      lang="vi", active=True, created_at=now_iso())
+        row = UserRow(
+            id=new_id("u"),
+            username=username,
+            full_name=full_name,
+            title=title,
+            password_hash=password_hash(password),
+            roles=sorted(roles),
+            unit_id=unit_id or self.unit_id,
+            lang="vi",
+            active=True,
+            created_at=now_iso(),
+        )
         async with self.services.db.write() as session:
             session.add(row)
-        return {"id": row.id, "username": username, "full_name": full_name, "roles": sorted(roles),
-                "unit_id": row.unit_id}
+        return {
+            "id": row.id,
+            "username": username,
+            "full_name": full_name,
+            "roles": sorted(roles),
+            "unit_id": row.unit_id,
+        }
 
     async def create_unit(self, name: str, kind: str = "commune", parent_id: str | None = None) -> str:
         assert self.services is not None
-        row = UnitRow(id=new_id("un"), name=name, kind=kind, parent_id=parent_id or self.unit_id, code="",
-                      created_at=now_iso())
+        row = UnitRow(
+            id=new_id("un"), name=name, kind=kind, parent_id=parent_id or self.unit_id, code="", created_at=now_iso()
+        )
         async with self.services.db.write() as session:
             session.add(row)
         return row.id
 
     async def create_site(self, name: str, unit_id: str | None = None) -> str:
         assert self.services is not None
-        row = SiteRow(id=new_id("s"), name=name, unit_id=unit_id or self.unit_id, location="", capacity=30,
-                      active=True, created_at=now_iso())
+        row = SiteRow(
+            id=new_id("s"),
+            name=name,
+            unit_id=unit_id or self.unit_id,
+            location="",
+            capacity=30,
+            active=True,
+            created_at=now_iso(),
+        )
         async with self.services.db.write() as session:
             session.add(row)
         return row.id
 
-    async def client(self, username: str | None = None, password: str = PASSWORD,
-                     lang: str | None = None) -> ApiClient:
+    async def client(self, username: str | None = None, password: str = PASSWORD, lang: str | None = None) -> ApiClient:
         client = ApiClient(self.url, lang=lang)
         self.clients.append(client)
         if username:
@@ -207,15 +262,21 @@ def command_id() -> str:
     return f"c-{uuid.uuid4().hex}"
 
 
-async def make_meeting(api: ApiClient, *, title: str = "Hội nghị trực tuyến huyện Sơn Dương", items: int = 2,
-                       schedule: bool = True, **fields: Any) -> dict[str, Any]:
-    body = {"title": title, "starts_at": "2026-11-24T08:00:00+07:00", "ends_at": "2026-11-24T11:00:00+07:00",
-            **fields}
+async def make_meeting(
+    api: ApiClient,
+    *,
+    title: str = "Hội nghị trực tuyến huyện Sơn Dương",
+    items: int = 2,
+    schedule: bool = True,
+    **fields: Any,
+) -> dict[str, Any]:
+    body = {"title": title, "starts_at": "2026-11-24T08:00:00+07:00", "ends_at": "2026-11-24T11:00:00+07:00", **fields}
     status, meeting = await api.post("/api/meetings", body)
     assert status == 201, meeting
     for n in range(items):
-        status, meeting = await api.post(f"/api/meetings/{meeting['id']}/agenda",
-                                         {"title": f"Nội dung {n + 1}", "planned_minutes": 15})
+        status, meeting = await api.post(
+            f"/api/meetings/{meeting['id']}/agenda", {"title": f"Nội dung {n + 1}", "planned_minutes": 15}
+        )
         assert status == 201, meeting
     if schedule:
         status, meeting = await api.post(f"/api/meetings/{meeting['id']}/schedule")
@@ -259,11 +320,17 @@ class ServerProcess:
         import sys
         import time
 
-        env = {**os.environ, "MS_DATABASE_URL": self.database_url, "MS_DATA_DIR": str(self.data_dir),
-               "HOST": "127.0.0.1", "PORT": str(self.port)}
+        env = {
+            **os.environ,
+            "MS_DATABASE_URL": self.database_url,
+            "MS_DATA_DIR": str(self.data_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+        }
         log = open(f"{self.data_dir}/server-{self.port}.log", "ab")  # noqa: SIM115,ASYNC230 - tiny, once
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "meeting_server", "serve", "--no-migrate", stdout=log, stderr=log, env=env)
+            sys.executable, "-m", "meeting_server", "serve", "--no-migrate", stdout=log, stderr=log, env=env
+        )
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:
             while True:

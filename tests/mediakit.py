@@ -51,7 +51,7 @@ class ColourTrack(MediaStreamTrack):
         width = self.size[0]
         image = self._image.copy()
         x = (self._count * 4) % width
-        image[:, x:x + 6] = 255
+        image[:, x : x + 6] = 255
         frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
         frame.pts = int(self._count * 90000 / self.fps)
         frame.time_base = VIDEO_TIME_BASE
@@ -69,8 +69,7 @@ def colour_of(frame: av.VideoFrame) -> tuple[int, int, int]:
 
 def nearest_colour(frame: av.VideoFrame) -> int:
     r, g, b = colour_of(frame)
-    return min(range(len(COLOURS)), key=lambda i: sum((a - c) ** 2 for a, c in zip(COLOURS[i], (r, g, b),
-                                                                                     strict=True)))
+    return min(range(len(COLOURS)), key=lambda i: sum((a - c) ** 2 for a, c in zip(COLOURS[i], (r, g, b), strict=True)))
 
 
 @dataclass
@@ -113,8 +112,9 @@ async def start_conference(server: LiveServer, n_sites: int = 3, **fields: Any) 
         assert status == 200, body
         site_ids.append(site_id)
         tokens.append(body["token"])
-    meeting = await make_meeting(admin, site_ids=site_ids, main_site_id=site_ids[0], chair_id=chair_user["id"],
-                                 **fields)
+    meeting = await make_meeting(
+        admin, site_ids=site_ids, main_site_id=site_ids[0], chair_id=chair_user["id"], **fields
+    )
     status, meeting = await admin.post(f"/api/meetings/{meeting['id']}/start")
     assert status == 200, meeting
     return Conference(server, admin, chair, chair_user["id"], meeting["id"], site_ids, tokens)
@@ -145,10 +145,19 @@ class Peer:
         tracks: dict[str, MediaStreamTrack | None] = {"audio": None, "video": None, "video_small": None}
         if publish:
             audio = AudioStreamTrack() if self.silent else SyntheticAudioTrack(frequency=300 + 100 * self.index)
-            tracks = {"audio": audio, "video": ColourTrack(colour),
-                      "video_small": ColourTrack(colour, (160, 90), fps=10)}
-        self.session = MediaSession(self.feed.sio, conf.meeting_id, view=self.view, video_slots=self.video_slots,
-                                    audio_slots=self.audio_slots, **tracks)
+            tracks = {
+                "audio": audio,
+                "video": ColourTrack(colour),
+                "video_small": ColourTrack(colour, (160, 90), fps=10),
+            }
+        self.session = MediaSession(
+            self.feed.sio,
+            conf.meeting_id,
+            view=self.view,
+            video_slots=self.video_slots,
+            audio_slots=self.audio_slots,
+            **tracks,
+        )
         await self.session.start()
         await self.session.wait_connected()
         return self.session

@@ -65,9 +65,7 @@ _DB_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$")
 
 def _has_pg_binaries(directory: Path) -> bool:
     """True if *directory* holds every binary we need, as executable files."""
-    return all(
-        os.access(directory / name, os.X_OK) and (directory / name).is_file() for name in _REQUIRED_BINARIES
-    )
+    return all(os.access(directory / name, os.X_OK) and (directory / name).is_file() for name in _REQUIRED_BINARIES)
 
 
 def _version_key(bindir: str) -> tuple[int, ...]:
@@ -308,9 +306,7 @@ class PostgresServer:
         """Connect to the maintenance database ``postgres`` as the superuser."""
         if not self._started:
             raise RuntimeError("PostgresServer is not running; call start() first")
-        return await asyncpg.connect(
-            host=self.host, port=self.port, user=self.user, database="postgres", timeout=15
-        )
+        return await asyncpg.connect(host=self.host, port=self.port, user=self.user, database="postgres", timeout=15)
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -440,9 +436,7 @@ class PostgresServer:
         if self.data_dir is None or not (self.data_dir / "postmaster.pid").exists():
             return
         try:
-            proc = self._run(
-                str(self.bindir / "pg_ctl"), "stop", "-m", "immediate", "-w", "-D", str(self.data_dir)
-            )
+            proc = self._run(str(self.bindir / "pg_ctl"), "stop", "-m", "immediate", "-w", "-D", str(self.data_dir))
             if proc.returncode == 0:
                 return
         except (OSError, subprocess.SubprocessError):

@@ -19,9 +19,10 @@ async def test_schedule_meeting_and_delegate_sees_it(any_server: LiveServer) -> 
     await any_server.create_user("khach", "Trần Văn Khách", ["delegate"])
     admin = await any_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=0, schedule=False)
-    status, meeting = await admin.post(f"/api/meetings/{meeting['id']}/agenda",
-                                       {"title": "Báo cáo tình hình kinh tế - xã hội", "planned_minutes": 30,
-                                        "presenter_id": delegate["id"]})
+    status, meeting = await admin.post(
+        f"/api/meetings/{meeting['id']}/agenda",
+        {"title": "Báo cáo tình hình kinh tế - xã hội", "planned_minutes": 30, "presenter_id": delegate["id"]},
+    )
     assert status == 201
     assert meeting["agenda"][0]["presenter_name"] == "Nguyễn Thị Hương"
 
@@ -60,10 +61,12 @@ async def test_idempotency_key_applies_once(any_server: LiveServer) -> None:
     admin = await any_server.admin()
     meeting = await make_meeting(admin, items=1)
     key = command_id()
-    first = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"},
-                             headers={"Idempotency-Key": key})
-    again = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"},
-                             headers={"Idempotency-Key": key})
+    first = await admin.post(
+        f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"}, headers={"Idempotency-Key": key}
+    )
+    again = await admin.post(
+        f"/api/meetings/{meeting['id']}/agenda", {"title": "Kết luận"}, headers={"Idempotency-Key": key}
+    )
     assert first == again
     status, snap = await admin.get(f"/api/meetings/{meeting['id']}")
     assert [i["title"] for i in snap["agenda"]] == ["Nội dung 1", "Kết luận"]

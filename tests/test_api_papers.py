@@ -21,8 +21,10 @@ from tests.helpers import ApiClient, LiveServer, feed_for, make_meeting, wait_fo
 
 pytestmark = pytest.mark.timeout(180)
 
-TEXT = ("<h1>Biên bản họp Ủy ban nhân dân huyện Sơn Dương</h1><p>Trang {n}: báo cáo tình hình kinh tế - xã hội, "
-        "đề nghị các đại biểu cho ý kiến về dự thảo nghị quyết.</p>")
+TEXT = (
+    "<h1>Biên bản họp Ủy ban nhân dân huyện Sơn Dương</h1><p>Trang {n}: báo cáo tình hình kinh tế - xã hội, "
+    "đề nghị các đại biểu cho ý kiến về dự thảo nghị quyết.</p>"
+)
 
 
 def make_pdf(pages: int = 3, marker: str = "") -> bytes:
@@ -50,8 +52,9 @@ class World:
         return f"/api/meetings/{self.meeting['id']}"
 
     async def upload(self, content: bytes, **fields: str) -> dict[str, Any]:
-        status, body = await self.secretary.upload(f"{self.base}/papers", content, "du-thao.pdf",
-                                                   {"publish": "1", **fields})
+        status, body = await self.secretary.upload(
+            f"{self.base}/papers", content, "du-thao.pdf", {"publish": "1", **fields}
+        )
         assert status == 201, body
         return dict(body["paper"])
 
@@ -65,12 +68,20 @@ async def world(live_server: LiveServer) -> AsyncIterator[World]:
     by_unit = await server.create_user("daibieu.c", "Lê Thị Cúc", ["delegate"], unit_id=finance)
     other = await server.create_user("daibieu.b", "Phạm Văn Bình", ["delegate"])
     secretary = await server.client("thuky")
-    meeting = await make_meeting(secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]],
-                                 secretary_id=secretary.user["id"])
+    meeting = await make_meeting(
+        secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]], secretary_id=secretary.user["id"]
+    )
     status, meeting = await secretary.post(f"/api/meetings/{meeting['id']}/start")
     assert status == 200, meeting
-    yield World(server, secretary, await server.client("daibieu.a"), await server.client("daibieu.c"),
-                await server.client("daibieu.b"), meeting, finance)
+    yield World(
+        server,
+        secretary,
+        await server.client("daibieu.a"),
+        await server.client("daibieu.c"),
+        await server.client("daibieu.b"),
+        meeting,
+        finance,
+    )
 
 
 async def test_upload_publish_read_search_and_versions(world: World) -> None:
@@ -101,8 +112,9 @@ async def test_upload_publish_read_search_and_versions(world: World) -> None:
     status, body = await world.other.get(f"{v1}/file")
     assert status == 200 and body == original
     # A new upload of the same paper is its version 2; version 1 stays readable.
-    status, answer = await world.secretary.upload(f"{world.base}/papers/{paper['id']}/versions",
-                                                  make_pdf(4, "<p>Bản sửa đổi</p>"), "du-thao-v2.pdf")
+    status, answer = await world.secretary.upload(
+        f"{world.base}/papers/{paper['id']}/versions", make_pdf(4, "<p>Bản sửa đổi</p>"), "du-thao-v2.pdf"
+    )
     assert status == 201, answer
     assert answer["paper"]["current_version"] == 2 and answer["paper"]["versions"][1]["page_count"] == 4
     status, _ = await world.other.get(f"{world.base}/papers/{paper['id']}/versions/2/pages/4")
@@ -120,8 +132,9 @@ async def test_a_paper_reaches_readers_live_and_the_presenter_leads(world: World
         await wait_for(lambda: any(e["type"] == "paper.published" for e in seen), timeout=5)
         published = next(e for e in seen if e["type"] == "paper.published")
         assert published["data"]["paper"]["id"] == paper["id"]
-        status, answer = await world.secretary.post(f"{world.base}/papers/{paper['id']}/present",
-                                                    {"page": 2, "zoom": 1.5, "x": 0.1, "y": 0.2})
+        status, answer = await world.secretary.post(
+            f"{world.base}/papers/{paper['id']}/present", {"page": 2, "zoom": 1.5, "x": 0.1, "y": 0.2}
+        )
         assert status == 200, answer
         await wait_for(lambda: (feed.snapshot.get("presentation") or {}).get("page") == 2, timeout=5)
         status, refused = await world.other.post(f"{world.base}/papers/{paper['id']}/present", {"page": 1})
@@ -137,36 +150,57 @@ async def test_a_delegate_not_listed_cannot_reach_a_restricted_paper_by_any_rout
     heard: list[dict[str, Any]] = []
     other_feed.on_event = heard.append
     try:
-        paper = await world.upload(make_pdf(2), title="Tài liệu mật về nhân sự", access="restricted",
-                                   user_ids=world.listed.user["id"], unit_ids=world.unit_id)
+        paper = await world.upload(
+            make_pdf(2),
+            title="Tài liệu mật về nhân sự",
+            access="restricted",
+            user_ids=world.listed.user["id"],
+            unit_ids=world.unit_id,
+        )
         pid = paper["id"]
         v1 = f"{world.base}/papers/{pid}/versions/1"
         comment_id = "cmt-secret01"
-        await world.listed.post(f"{world.base}/papers/{pid}/comments",
-                                {"id": comment_id, "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Ý kiến"})
+        await world.listed.post(
+            f"{world.base}/papers/{pid}/comments",
+            {"id": comment_id, "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Ý kiến"},
+        )
         routes = [
-            ("GET", f"{world.base}/papers/{pid}", None), ("GET", f"{v1}/pages/1", None),
-            ("GET", f"{v1}/thumbs/1", None), ("GET", f"{v1}/text", None), ("GET", f"{v1}/search?q=bien", None),
-            ("GET", f"{v1}/file", None), ("GET", f"{v1}/export", None),
+            ("GET", f"{world.base}/papers/{pid}", None),
+            ("GET", f"{v1}/pages/1", None),
+            ("GET", f"{v1}/thumbs/1", None),
+            ("GET", f"{v1}/text", None),
+            ("GET", f"{v1}/search?q=bien", None),
+            ("GET", f"{v1}/file", None),
+            ("GET", f"{v1}/export", None),
             ("GET", f"{world.base}/papers/{pid}/annotations", None),
             ("GET", f"{world.base}/papers/{pid}/comments", None),
             ("POST", f"{world.base}/papers/{pid}/open", {}),
-            ("PUT", f"{world.base}/annotations/ink-secret01", {"paper_id": pid, "version": 1, "page": 1,
-                                                               "kind": "note", "data": {"x": 0.5, "y": 0.5,
-                                                                                        "text": "x"}}),
-            ("POST", f"{world.base}/papers/{pid}/comments", {"id": "cmt-secret02", "version": 1, "page": 1,
-                                                             "x": 0.1, "y": 0.1, "text": "x"}),
+            (
+                "PUT",
+                f"{world.base}/annotations/ink-secret01",
+                {"paper_id": pid, "version": 1, "page": 1, "kind": "note", "data": {"x": 0.5, "y": 0.5, "text": "x"}},
+            ),
+            (
+                "POST",
+                f"{world.base}/papers/{pid}/comments",
+                {"id": "cmt-secret02", "version": 1, "page": 1, "x": 0.1, "y": 0.1, "text": "x"},
+            ),
         ]
         for method, path, body in routes:
             status, answer = await world.other.request(method, path, body)
             assert status == 404, (method, path, status, answer)
             assert answer["error"]["code"] == "not_found", (path, answer)
-        for method, path in (("GET", f"{world.base}/papers/{pid}/comments/export"),
-                             ("PATCH", f"{world.base}/comments/{comment_id}"),
-                             ("POST", f"{world.base}/papers/{pid}/publish"),
-                             ("POST", f"{world.base}/papers/{pid}/present")):
-            status, answer = await world.other.request(method, path, {"status": "accepted"} if method == "PATCH"
-                                                       else ({"page": 1} if path.endswith("present") else None))
+        for method, path in (
+            ("GET", f"{world.base}/papers/{pid}/comments/export"),
+            ("PATCH", f"{world.base}/comments/{comment_id}"),
+            ("POST", f"{world.base}/papers/{pid}/publish"),
+            ("POST", f"{world.base}/papers/{pid}/present"),
+        ):
+            status, answer = await world.other.request(
+                method,
+                path,
+                {"status": "accepted"} if method == "PATCH" else ({"page": 1} if path.endswith("present") else None),
+            )
             assert status in (403, 404), (path, answer)
         status, listing = await world.other.get(f"{world.base}/papers")
         assert pid not in [p["id"] for p in listing["papers"]]
@@ -233,8 +267,9 @@ async def test_hostile_uploads_get_a_clear_error_and_the_server_keeps_serving(wo
         assert listing["papers"] == []
     # A hostile file name is only a label: no directory, and the file is stored by its content.
     paper = await world.upload(make_pdf(1), title="Tên tệp lạ")
-    status, answer = await world.secretary.upload(f"{world.base}/papers/{paper['id']}/versions", make_pdf(2),
-                                                  "../../etc/passwd.pdf")
+    status, answer = await world.secretary.upload(
+        f"{world.base}/papers/{paper['id']}/versions", make_pdf(2), "../../etc/passwd.pdf"
+    )
     assert status == 201, answer
     assert answer["paper"]["versions"][1]["filename"] == "passwd.pdf"  # a label without its directories
     # Wrong roles and missing files get the error shape too.
@@ -262,18 +297,37 @@ async def test_too_large_an_upload_is_refused(tmp_path: Path) -> None:
 async def test_annotations_private_shared_export_and_replay(world: World) -> None:
     paper = await world.upload(make_pdf(2), title="Dự thảo")
     pid = paper["id"]
-    ink = {"paper_id": pid, "version": 1, "page": 1, "kind": "ink",
-           "data": {"strokes": [[[0.2, 0.5], [0.5, 0.55], [0.8, 0.5]]], "color": "#d32f2f", "width": 0.005}}
+    ink = {
+        "paper_id": pid,
+        "version": 1,
+        "page": 1,
+        "kind": "ink",
+        "data": {"strokes": [[[0.2, 0.5], [0.5, 0.55], [0.8, 0.5]]], "color": "#d32f2f", "width": 0.005},
+    }
     status, saved = await world.listed.put(f"{world.base}/annotations/ink-0000001", ink)
     assert status == 200 and saved["changed"] is True, saved
     status, again = await world.listed.put(f"{world.base}/annotations/ink-0000001", ink)  # an offline replay
     assert again["changed"] is False
-    await world.listed.put(f"{world.base}/annotations/hl-00000001", {
-        "paper_id": pid, "version": 1, "page": 1, "kind": "highlight",
-        "data": {"rects": [[0.08, 0.07, 0.6, 0.1]], "text": "Biên bản", "color": "#ffeb3b"}})
-    await world.listed.put(f"{world.base}/annotations/note-0000001", {
-        "paper_id": pid, "version": 1, "page": 2, "kind": "note",
-        "data": {"x": 0.5, "y": 0.3, "text": "Đề nghị bổ sung số liệu năm 2025"}})
+    await world.listed.put(
+        f"{world.base}/annotations/hl-00000001",
+        {
+            "paper_id": pid,
+            "version": 1,
+            "page": 1,
+            "kind": "highlight",
+            "data": {"rects": [[0.08, 0.07, 0.6, 0.1]], "text": "Biên bản", "color": "#ffeb3b"},
+        },
+    )
+    await world.listed.put(
+        f"{world.base}/annotations/note-0000001",
+        {
+            "paper_id": pid,
+            "version": 1,
+            "page": 2,
+            "kind": "note",
+            "data": {"x": 0.5, "y": 0.3, "text": "Đề nghị bổ sung số liệu năm 2025"},
+        },
+    )
     # Someone else's id cannot be taken over, and nobody else sees private ink.
     status, answer = await world.other.put(f"{world.base}/annotations/ink-0000001", ink)
     assert status == 404, answer
@@ -300,16 +354,21 @@ async def test_comments_on_a_draft_and_read_receipts(world: World) -> None:
     pid = paper["id"]
     status, _ = await world.listed.post(f"{world.base}/papers/{pid}/open", {})
     assert status == 200
-    status, answer = await world.listed.post(f"{world.base}/papers/{pid}/comments", {
-        "id": "cmt-0000001", "version": 1, "page": 2, "x": 0.4, "y": 0.6, "text": "Đề nghị sửa Điều 3"})
+    status, answer = await world.listed.post(
+        f"{world.base}/papers/{pid}/comments",
+        {"id": "cmt-0000001", "version": 1, "page": 2, "x": 0.4, "y": 0.6, "text": "Đề nghị sửa Điều 3"},
+    )
     assert status == 201, answer
-    status, answer = await world.other.post(f"{world.base}/papers/{pid}/comments", {
-        "id": "cmt-0000002", "version": 1, "page": 1, "x": 0.4, "y": 0.6, "text": "=SUM(A1)"})
+    status, answer = await world.other.post(
+        f"{world.base}/papers/{pid}/comments",
+        {"id": "cmt-0000002", "version": 1, "page": 1, "x": 0.4, "y": 0.6, "text": "=SUM(A1)"},
+    )
     assert status == 201, answer
     status, own = await world.listed.get(f"{world.base}/papers/{pid}/comments")
     assert [c["id"] for c in own["comments"]] == ["cmt-0000001"]
-    status, updated = await world.secretary.patch(f"{world.base}/comments/cmt-0000001",
-                                                  {"status": "answered", "answer": "Đã tiếp thu, sửa Điều 3"})
+    status, updated = await world.secretary.patch(
+        f"{world.base}/comments/cmt-0000001", {"status": "answered", "answer": "Đã tiếp thu, sửa Điều 3"}
+    )
     assert status == 200 and updated["comment"]["status"] == "answered", updated
     status, everything = await world.secretary.get(f"{world.base}/papers/{pid}/comments")
     assert len(everything["comments"]) == 2
@@ -337,8 +396,9 @@ async def test_a_hall_reads_papers_open_to_all(world: World) -> None:
     try:
         await feed.connect()
         async with world.secretary.http.get(
-                world.server.url + f"{world.base}/papers/{paper['id']}/versions/1/pages/1",
-                headers={"Authorization": f"Bearer {token['token']}"}) as response:
+            world.server.url + f"{world.base}/papers/{paper['id']}/versions/1/pages/1",
+            headers={"Authorization": f"Bearer {token['token']}"},
+        ) as response:
             assert response.status == 200
     finally:
         await feed.close()

@@ -8,8 +8,9 @@ from tests.helpers import PASSWORD, LiveServer, make_meeting, wait_for
 async def test_login_sets_a_safe_cookie_and_audits(any_server: LiveServer) -> None:
     await any_server.create_user("thuky", "Đỗ Thị Thu", ["secretary"])
     client = await any_server.client()
-    async with client.http.post(f"{any_server.url}/api/auth/login",
-                                json={"username": "ThuKy", "password": PASSWORD}) as response:
+    async with client.http.post(
+        f"{any_server.url}/api/auth/login", json={"username": "ThuKy", "password": PASSWORD}
+    ) as response:
         assert response.status == 200
         cookie = response.headers["Set-Cookie"]
         body = await response.json()
@@ -74,8 +75,10 @@ async def test_role_change_is_audited(any_server: LiveServer) -> None:
     assert status == 200 and updated["roles"] == ["chair", "delegate"]
     status, audit = await admin.get("/api/audit")
     entry = next(e for e in audit["entries"] if e["kind"] == "role_changed")
-    assert entry["target_id"] == user["id"] and entry["detail"] == {"before": ["delegate"],
-                                                                    "after": ["chair", "delegate"]}
+    assert entry["target_id"] == user["id"] and entry["detail"] == {
+        "before": ["delegate"],
+        "after": ["chair", "delegate"],
+    }
     status, body = await admin.patch(f"/api/users/{admin.user['id']}", {"roles": ["delegate"]})  # type: ignore[index]
     assert status == 422  # an admin cannot lock themselves out
 
@@ -90,8 +93,9 @@ async def test_device_token_authenticates_rest_but_not_writes_of_people(any_serv
     status, mine = await room.get("/api/meetings", headers=auth)
     assert status == 200 and [m["id"] for m in mine["meetings"]] == [meeting["id"]]
     assert mine["meetings"][0]["my_role"] == "site"
-    status, body = await room.post("/api/meetings", {"title": "x", "starts_at": "2026-11-24T08:00:00+07:00"},
-                                   headers=auth)
+    status, body = await room.post(
+        "/api/meetings", {"title": "x", "starts_at": "2026-11-24T08:00:00+07:00"}, headers=auth
+    )
     assert (status, body["error"]["code"]) == (403, "forbidden")
     status, again = await admin.post(f"/api/sites/{site_id}/token")  # re-issuing revokes the old token
     status, body = await room.get("/api/meetings", headers=auth)
@@ -99,8 +103,11 @@ async def test_device_token_authenticates_rest_but_not_writes_of_people(any_serv
 
 
 async def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={
-        "trust_proxy": True, "login_failures_per_ip": 2, "login_failures_per_user": 100})
+    server = LiveServer(
+        f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}",
+        tmp_path,
+        settings_overrides={"trust_proxy": True, "login_failures_per_ip": 2, "login_failures_per_user": 100},
+    )
     await server.start()
     try:
         client = await server.client()

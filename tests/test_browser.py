@@ -36,8 +36,7 @@ async def test_admin_builds_meeting_and_delegate_follows_live(live_server, brows
     errors: list[str] = []
 
     # The delegate signs in on a 10-inch tablet and waits on "Cuộc họp của tôi".
-    tablet = await browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True,
-                                       locale="vi-VN")
+    tablet = await browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, locale="vi-VN")
     d = await tablet.new_page()
     watch_errors(d, errors)
     await login(d, base, "daibieu.hopthanh", DELEGATE_PASSWORD)

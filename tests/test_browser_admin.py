@@ -52,9 +52,10 @@ async def units_by_id(api: Any) -> dict[str, dict[str, Any]]:
 
 async def bearer_status(base_url: str, token: str) -> int:
     """What a room PC presenting this device token gets from the REST API."""
-    async with aiohttp.ClientSession() as http, http.get(
-        f"{base_url}/api/meetings", headers={"Authorization": f"Bearer {token}"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{base_url}/api/meetings", headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
         return response.status
 
 
@@ -136,7 +137,8 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     still_shown = await a.evaluate(
         """(token) => document.body.innerText.includes(token)
             || [...document.querySelectorAll('input, textarea')].some((el) => el.value.includes(token))""",
-        token)
+        token,
+    )
     assert not still_shown, "the device token is still in the page after its dialog closed"
     status, sites = await api.get("/api/sites")
     assert status == 200 and token not in str(sites), "GET /api/sites gives the device token away"
@@ -192,13 +194,15 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     await expect(u.get_by_test_id("login-form")).to_be_visible()
     await expect(u.get_by_test_id("current-user")).to_have_count(0)
     await expect(u.get_by_test_id("error-message").get_by_test_id("message-text")).to_have_text(
-        re.compile(r"^(Tài khoản đã bị khóa\.|Phiên đăng nhập đã kết thúc\.|Bạn cần đăng nhập)"))
+        re.compile(r"^(Tài khoản đã bị khóa\.|Phiên đăng nhập đã kết thúc\.|Bạn cần đăng nhập)")
+    )
     # Signing in again is refused.
     await u.get_by_test_id("login-username").fill(USERNAME)
     await u.get_by_test_id("login-password").fill(USER_PASSWORD)
     await u.get_by_test_id("login-submit").click()
     await expect(u.get_by_test_id("error-message").get_by_test_id("message-text")).to_have_text(
-        "Tên đăng nhập hoặc mật khẩu không đúng.")
+        "Tên đăng nhập hoặc mật khẩu không đúng."
+    )
     await expect(u.get_by_test_id("login-form")).to_be_visible()
     # A full reload stays signed out: the session is gone on the server, not just in the page.
     await u.goto(f"{base}/meetings")
@@ -209,18 +213,23 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     # 4. The audit log shows the token issued and revoked and the account deactivated, in Vietnamese.
     await open_admin_page(a, "nav-audit", "Nhật ký hệ thống")
     audit = a.get_by_test_id("audit-row")
-    for kind, label, target in (("token_issued", "Cấp mã thiết bị", SITE),
-                                ("token_revoked", "Thu hồi mã thiết bị", SITE),
-                                ("user_created", "Tạo người dùng", FULL_NAME),
-                                ("user_deactivated", "Khóa tài khoản", FULL_NAME)):
+    for kind, label, target in (
+        ("token_issued", "Cấp mã thiết bị", SITE),
+        ("token_revoked", "Thu hồi mã thiết bị", SITE),
+        ("user_created", "Tạo người dùng", FULL_NAME),
+        ("user_deactivated", "Khóa tài khoản", FULL_NAME),
+    ):
         entry = a.locator(f'[data-testid="audit-row"][data-kind="{kind}"]')
         await expect(entry, f"no audit row for {kind}").to_have_count(1)
         await expect(entry.locator("td").nth(1)).to_have_text(label)
         await expect(entry.locator("td").nth(2)).to_have_text("Quản trị hệ thống")
         await expect(entry.locator("td").nth(3)).to_have_text(target)
     # Newest first: the deactivation came after the revocation, which came after the issue.
-    kinds = [k for k in await audit.evaluate_all("rows => rows.map((r) => r.dataset.kind)")
-             if k in ("token_issued", "token_revoked", "user_deactivated")]
+    kinds = [
+        k
+        for k in await audit.evaluate_all("rows => rows.map((r) => r.dataset.kind)")
+        if k in ("token_issued", "token_revoked", "user_deactivated")
+    ]
     assert kinds == ["user_deactivated", "token_revoked", "token_issued"], kinds
 
     # 5. English on request, and back to Vietnamese with its diacritics.
@@ -233,7 +242,8 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     await expect(a.get_by_test_id("nav-units")).to_have_text("Units")
     await expect(a.get_by_test_id("nav-users")).to_have_text("Users")
     await expect(a.locator('[data-testid="audit-row"][data-kind="token_revoked"] td').nth(1)).to_have_text(
-        "Device token revoked")
+        "Device token revoked"
+    )
     assert await a.evaluate("document.documentElement.lang") == "en"
     await open_admin_page(a, "nav-units", "Administrative units")
 

@@ -60,13 +60,15 @@ async def open_console(browser: Browser, conf: Conference, errors: list[str]) ->
     await page.goto(f"{conf.server.url}/meetings/{conf.meeting_id}")
     await page.get_by_test_id("open-console").click()
     await expect(page.get_by_test_id("console-page")).to_be_visible()
-    await expect(page.get_by_test_id("console-media-state")).to_have_attribute("data-state", "connected",
-                                                                               timeout=MEDIA_TIMEOUT_MS)
+    await expect(page.get_by_test_id("console-media-state")).to_have_attribute(
+        "data-state", "connected", timeout=MEDIA_TIMEOUT_MS
+    )
     return page
 
 
-async def test_chair_console_shows_every_site_and_runs_the_conference(live_server: LiveServer,
-                                                                      browser: Browser) -> None:
+async def test_chair_console_shows_every_site_and_runs_the_conference(
+    live_server: LiveServer, browser: Browser
+) -> None:
     conf = await start_conference(live_server, 3)
     errors: list[str] = []
     try:
@@ -75,14 +77,16 @@ async def test_chair_console_shows_every_site_and_runs_the_conference(live_serve
 
         # Every site's picture plays: the main site big, the others in the grid.
         for index in range(3):
-            await expect(tile(page, conf.key(index))).to_have_attribute("data-playing", "true",
-                                                                        timeout=MEDIA_TIMEOUT_MS)
+            await expect(tile(page, conf.key(index))).to_have_attribute(
+                "data-playing", "true", timeout=MEDIA_TIMEOUT_MS
+            )
         main = page.get_by_test_id("console-main")
         await expect(main.locator(f'[data-key="{conf.key(0)}"]')).to_be_visible()
         await expect(page.get_by_test_id("console-grid").get_by_test_id("site-tile")).to_have_count(3)  # 2 + us
         await eventually(page, f"window.__media.framesFor('{conf.key(1)}').then(n => n > 0)")
         await expect(tile(page, conf.key(1)).get_by_test_id("tile-health")).to_have_attribute(
-            "data-health", re.compile(r"^(good|poor)$"))
+            "data-health", re.compile(r"^(good|poor)$")
+        )
         await expect(tile(page, conf.key(1)).get_by_test_id("tile-name")).to_have_text("Điểm cầu xã 2")
         await expect(page.get_by_test_id("console-connected-count")).to_have_text("3/3 điểm cầu đã kết nối")
         await page.screenshot(path=str(SCREENSHOTS / "chair-console.png"))
@@ -117,8 +121,9 @@ async def test_chair_console_shows_every_site_and_runs_the_conference(live_serve
         status, snap = await conf.chair.get(f"/api/meetings/{conf.meeting_id}")
         roll_call_id = snap["conference"]["roll_call"]["id"]
         assert a.feed is not None
-        await a.feed.command("conference.answer_roll_call", {"meeting_id": conf.meeting_id,
-                                                              "roll_call_id": roll_call_id})
+        await a.feed.command(
+            "conference.answer_roll_call", {"meeting_id": conf.meeting_id, "roll_call_id": roll_call_id}
+        )
         await expect(count).to_have_text("1/3 điểm cầu đã điểm danh", timeout=LIVE_TIMEOUT_MS)
         await expect(tile(page, conf.key(0)).get_by_test_id("tile-roll-call")).to_contain_text("Đã điểm danh")
         await page.get_by_test_id("console-roll-call-close").click()
@@ -163,8 +168,9 @@ async def test_wall_display_pairs_and_follows_the_meeting(live_server: LiveServe
         await expect(tv.get_by_test_id("display-pair-error")).to_have_text("Mã thiết bị không đúng hoặc đã bị thu hồi.")
         # Paired once from the address; the token leaves the address bar and stays in localStorage.
         await tv.goto(f"{conf.server.url}/display#token={conf.tokens[1]}")
-        await expect(tv.get_by_test_id("display-page")).to_have_attribute("data-state", "meeting",
-                                                                          timeout=LIVE_TIMEOUT_MS)
+        await expect(tv.get_by_test_id("display-page")).to_have_attribute(
+            "data-state", "meeting", timeout=LIVE_TIMEOUT_MS
+        )
         assert "#" not in tv.url and "token" not in tv.url, tv.url
         assert await tv.evaluate("localStorage.getItem('ms.siteToken')") == conf.tokens[1]
         await expect(tv.get_by_test_id("topbar")).to_be_hidden()
@@ -207,8 +213,7 @@ async def test_wall_display_pairs_and_follows_the_meeting(live_server: LiveServe
         await conf.close()
 
 
-async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: LiveServer,
-                                                                   browser: Browser) -> None:
+async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: LiveServer, browser: Browser) -> None:
     delegate = await live_server.create_user("daibieu.media", "Trần Thị Đại Biểu", ["delegate"])
     observer = await live_server.create_user("quansat.media", "Lê Văn Quan Sát", ["observer"])
     key = f"user:{delegate['id']}"
@@ -247,15 +252,22 @@ async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: 
         def publishing() -> bool:
             room = conf.room()
             return room is not None and any(
-                cn.key == key and cn.view == "delegate" and cn.publishes and "video" in cn.sources
-                and cn.sources["video"].frames > 0 for cn in room.connections.values())
+                cn.key == key
+                and cn.view == "delegate"
+                and cn.publishes
+                and "video" in cn.sources
+                and cn.sources["video"].frames > 0
+                for cn in room.connections.values()
+            )
 
         await wait_for(publishing, timeout=MEDIA_TIMEOUT_MS / 1000)
         await page.screenshot(path=str(SCREENSHOTS / "delegate-conference.png"))
 
         # Our own microphone and camera, off and on again: the sender's track is disabled, nothing renegotiates.
-        sender_enabled = ("kind => window.__media.session.pc.getSenders()"
-                          ".filter(s => s.track && s.track.kind === kind).every(s => s.track.enabled)")
+        sender_enabled = (
+            "kind => window.__media.session.pc.getSenders()"
+            ".filter(s => s.track && s.track.kind === kind).every(s => s.track.enabled)"
+        )
         mic = page.get_by_test_id("media-mic")
         await expect(mic).to_have_attribute("data-on", "true")
         await mic.click()
@@ -310,8 +322,9 @@ async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: 
         await expect(refused).to_have_attribute("data-code", "conference_locked", timeout=MEDIA_TIMEOUT_MS)
         await expect(refused).to_have_text("Chủ trì đã khóa cuộc họp; điểm cầu mới không thể tham gia lúc này.")
         await conf.act("unlock")
-        await expect(watcher.get_by_test_id("media-main")).to_have_attribute("data-playing", "true",
-                                                                             timeout=MEDIA_TIMEOUT_MS)
+        await expect(watcher.get_by_test_id("media-main")).to_have_attribute(
+            "data-playing", "true", timeout=MEDIA_TIMEOUT_MS
+        )
         await expect(refused).to_be_hidden()
         await expect(watcher.get_by_test_id("media-mic")).to_be_hidden()
         await expect(watcher.get_by_test_id("media-self")).to_have_count(0)

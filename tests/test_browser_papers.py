@@ -34,10 +34,12 @@ def make_pdf(pages: int = 6) -> bytes:
     doc = pymupdf.open()
     for number in range(1, pages + 1):
         page = doc.new_page(width=595.28, height=841.89)
-        html = (f"<h1 style='font-size:22pt'>Trang {number}</h1>"
-                "<p style='font-size:16pt'>Biên bản họp Ủy ban nhân dân huyện Sơn Dương ngày 24 tháng 11 năm 2026.</p>"
-                "<p style='font-size:13pt'>Thành phần: đồng chí Chủ tịch, các Phó Chủ tịch; thư ký cuộc họp ghi "
-                "biên bản đầy đủ các ý kiến thảo luận của đại biểu tại điểm cầu các xã, thị trấn.</p>")
+        html = (
+            f"<h1 style='font-size:22pt'>Trang {number}</h1>"
+            "<p style='font-size:16pt'>Biên bản họp Ủy ban nhân dân huyện Sơn Dương ngày 24 tháng 11 năm 2026.</p>"
+            "<p style='font-size:13pt'>Thành phần: đồng chí Chủ tịch, các Phó Chủ tịch; thư ký cuộc họp ghi "
+            "biên bản đầy đủ các ý kiến thảo luận của đại biểu tại điểm cầu các xã, thị trấn.</p>"
+        )
         page.insert_htmlbox(pymupdf.Rect(60, 60, 535, 500), html)
     doc.subset_fonts()
     return doc.tobytes(garbage=3, deflate=True)
@@ -61,9 +63,14 @@ class Scene:
         self.users["d1"] = await s.create_user("tp.taichinh", "Trần Thị Tài Chính", ["delegate"])
         self.users["d2"] = await s.create_user("ct.hopthanh", "Phạm Văn Hợp Thành", ["delegate"])
         admin = await s.admin()
-        meeting = await make_meeting(admin, title="Họp UBND huyện tháng 11", items=2,
-                                     chair_id=self.users["chair"]["id"], secretary_id=self.users["secretary"]["id"],
-                                     invitee_ids=[self.users["d1"]["id"], self.users["d2"]["id"]])
+        meeting = await make_meeting(
+            admin,
+            title="Họp UBND huyện tháng 11",
+            items=2,
+            chair_id=self.users["chair"]["id"],
+            secretary_id=self.users["secretary"]["id"],
+            invitee_ids=[self.users["d1"]["id"], self.users["d2"]["id"]],
+        )
         self.meeting_id = meeting["id"]
         if start:
             status, body = await admin.post(f"/api/meetings/{self.meeting_id}/start")
@@ -73,8 +80,9 @@ class Scene:
     async def api(self, username: str) -> ApiClient:
         return await self.server.client(username)
 
-    async def open(self, username: str, path: str, *, touch: bool = True, viewport: dict[str, int] = TABLET
-                   ) -> tuple[BrowserContext, Page]:
+    async def open(
+        self, username: str, path: str, *, touch: bool = True, viewport: dict[str, int] = TABLET
+    ) -> tuple[BrowserContext, Page]:
         """A new browser (its own session, like another device) signed in as `username`, at `path`."""
         api = ApiClient(self.server.url)
         try:
@@ -93,14 +101,16 @@ class Scene:
     def reader_path(self, paper_id: str) -> str:
         return f"/meetings/{self.meeting_id}/papers/{paper_id}"
 
-    async def upload(self, api: ApiClient, title: str = TITLE, *, publish: bool = True,
-                     pdf: bytes | None = None) -> dict[str, Any]:
+    async def upload(
+        self, api: ApiClient, title: str = TITLE, *, publish: bool = True, pdf: bytes | None = None
+    ) -> dict[str, Any]:
         form = aiohttp.FormData()
         form.add_field("file", pdf or make_pdf(), filename="du-thao.pdf", content_type="application/pdf")
         form.add_field("title", title)
         form.add_field("publish", "1" if publish else "0")
-        async with api.http.post(f"{api.base_url}/api/meetings/{self.meeting_id}/papers", data=form,
-                                 headers={"X-CSRF-Token": api.csrf or ""}) as resp:
+        async with api.http.post(
+            f"{api.base_url}/api/meetings/{self.meeting_id}/papers", data=form, headers={"X-CSRF-Token": api.csrf or ""}
+        ) as resp:
             body = await resp.json()
             assert resp.status == 201, body
         return dict(body["paper"])
@@ -142,8 +152,10 @@ async def touch_swipe(context: BrowserContext, page: Page, dx: float) -> None:
     await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y}]})
     for step in range(1, 12):
         # The finger comes to rest before it lifts: a fling would swallow the next tap, as on a real tablet.
-        await cdp.send("Input.dispatchTouchEvent",
-                       {"type": "touchMove", "touchPoints": [{"x": x0 + dx * min(step, 8) / 8, "y": y}]})
+        await cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": "touchMove", "touchPoints": [{"x": x0 + dx * min(step, 8) / 8, "y": y}]},
+        )
         if step >= 8:
             await asyncio.sleep(0.05)
     await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
@@ -153,7 +165,8 @@ async def touch_swipe(context: BrowserContext, page: Page, dx: float) -> None:
 async def word_boxes(page: Page, scene: Scene, paper_id: str, number: int) -> list[dict[str, Any]]:
     words: list[dict[str, Any]] = await page.evaluate(
         """async (url) => (await (await fetch(url)).json()).pages""",
-        f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/versions/1/text")
+        f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/versions/1/text",
+    )
     return list(words[number - 1])
 
 
@@ -294,8 +307,7 @@ async def test_ink_survives_a_restart_and_an_offline_period(live_server: LiveSer
         await expect(a.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
         await ink_count(a).to_have_attribute("data-count", "1", timeout=LIVE_MS)
         await expect(a.get_by_test_id("connection-status")).to_have_attribute("data-state", "online", timeout=LIVE_MS)
-        await expect(b.get_by_test_id("connection-status")).to_have_attribute("data-state", "online",
-                                                                             timeout=15_000)
+        await expect(b.get_by_test_id("connection-status")).to_have_attribute("data-state", "online", timeout=15_000)
 
         # Wi-Fi drops (once the tablet has every page): it keeps reading and drawing, its ink waits in the outbox.
         await expect(a.get_by_test_id("prefetch-progress")).to_have_attribute("data-done", "6", timeout=20_000)
@@ -339,14 +351,16 @@ async def test_published_paper_appears_downloads_and_is_searched(live_server: Li
         form = s.get_by_test_id("paper-upload-form")
         await s.get_by_test_id("paper-upload-toggle").locator("summary").click()
         await form.get_by_test_id("paper-upload-file").set_input_files(
-            files=[{"name": "ghi-chu.pdf", "mimeType": "application/pdf", "buffer": b"khong phai PDF"}])
+            files=[{"name": "ghi-chu.pdf", "mimeType": "application/pdf", "buffer": b"khong phai PDF"}]
+        )
         await form.get_by_test_id("paper-upload-title").fill(TITLE)
         await form.get_by_test_id("paper-upload-publish").uncheck()
         await form.get_by_test_id("paper-upload-submit").click()
         await expect(form.get_by_test_id("paper-upload-error")).to_be_visible(timeout=LIVE_MS)
         await expect(form.get_by_test_id("paper-upload-error")).not_to_be_empty()
         await form.get_by_test_id("paper-upload-file").set_input_files(
-            files=[{"name": "du-thao.pdf", "mimeType": "application/pdf", "buffer": make_pdf()}])
+            files=[{"name": "du-thao.pdf", "mimeType": "application/pdf", "buffer": make_pdf()}]
+        )
         await form.get_by_test_id("paper-upload-title").fill(TITLE)
         await form.get_by_test_id("paper-upload-publish").uncheck()
         await form.get_by_test_id("paper-upload-submit").click()

@@ -14,8 +14,14 @@ import pytest
 def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "MS_DATA_DIR": str(tmp_path / "data"), **(env or {})}
     environment.pop("MS_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "meeting_server", *args], capture_output=True, text=True,
-                          env=environment, timeout=120, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "meeting_server", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("command", ["serve", "migrate", "demo", "create-user"])
@@ -35,18 +41,31 @@ def test_demo_then_serve_check(tmp_path: Path) -> None:
     assert again.returncode == 0 and "không tạo lại" in again.stdout
     check = run(tmp_path, "serve", "--check")
     assert check.returncode == 0, check.stderr
-    assert json.loads(check.stdout.strip().splitlines()[-1]) == {"status": "ok", "database": "ok",
-                                                                  "version": "0.1.0"}
+    assert json.loads(check.stdout.strip().splitlines()[-1]) == {"status": "ok", "database": "ok", "version": "0.1.0"}
 
 
 def test_create_user_and_refuse_a_duplicate(tmp_path: Path) -> None:
     assert run(tmp_path, "migrate").returncode == 0
-    created = run(tmp_path, "create-user", "quantri", "Nguyễn Văn Quản", "--role", "admin",
-                  env={"MS_NEW_PASSWORD": "mot-mat-khau-dai"})
+    created = run(
+        tmp_path,
+        "create-user",
+        "quantri",
+        "Nguyễn Văn Quản",
+        "--role",
+        "admin",
+        env={"MS_NEW_PASSWORD": "mot-mat-khau-dai"},
+    )
     assert created.returncode == 0, created.stderr
     user = json.loads(created.stdout)
     assert user["username"] == "quantri" and user["roles"] == ["admin"] and user["full_name"] == "Nguyễn Văn Quản"
-    duplicate = run(tmp_path, "create-user", "quantri", "Người khác", "--role", "delegate",
-                    env={"MS_NEW_PASSWORD": "mot-mat-khau-dai"})
+    duplicate = run(
+        tmp_path,
+        "create-user",
+        "quantri",
+        "Người khác",
+        "--role",
+        "delegate",
+        env={"MS_NEW_PASSWORD": "mot-mat-khau-dai"},
+    )
     assert duplicate.returncode == 2
     assert json.loads(duplicate.stderr)["error"]["code"] == "conflict"

@@ -43,9 +43,7 @@ def test_units_hierarchy() -> None:
     provinces = [u for u in d.UNITS if u.kind == "province"]
     districts = [u for u in d.UNITS if u.kind == "district"]
     assert [(u.name, u.code, u.parent_key) for u in provinces] == [("Tỉnh Tuyên Quang", "TQ", None)]
-    assert [(u.name, u.code, u.parent_key) for u in districts] == [
-        ("Huyện Sơn Dương", "SD", provinces[0].key)
-    ]
+    assert [(u.name, u.code, u.parent_key) for u in districts] == [("Huyện Sơn Dương", "SD", provinces[0].key)]
     for u in d.UNITS:
         assert u.kind in ("province", "district", "commune")
         assert KEY_RE.match(u.key), u.key

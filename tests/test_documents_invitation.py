@@ -151,18 +151,11 @@ def test_weekday_is_computed_in_vietnam_time(moment: datetime, weekday: str) -> 
 
 
 def test_meeting_time_and_date_line_formats() -> None:
+    assert format_meeting_time(datetime(2026, 11, 23, 18, 5, tzinfo=UTC)) == "01 giờ 05 phút, thứ Ba, ngày 24/11/2026"
     assert (
-        format_meeting_time(datetime(2026, 11, 23, 18, 5, tzinfo=UTC))
-        == "01 giờ 05 phút, thứ Ba, ngày 24/11/2026"
+        format_date_line("Sơn Dương", datetime(2026, 2, 4, 20, 0, tzinfo=UTC)) == "Sơn Dương, ngày 05 tháng 02 năm 2026"
     )
-    assert (
-        format_date_line("Sơn Dương", datetime(2026, 2, 4, 20, 0, tzinfo=UTC))
-        == "Sơn Dương, ngày 05 tháng 02 năm 2026"
-    )
-    assert (
-        format_date_line("Hợp Thành", datetime(2026, 11, 22, tzinfo=VN))
-        == "Hợp Thành, ngày 22 tháng 11 năm 2026"
-    )
+    assert format_date_line("Hợp Thành", datetime(2026, 11, 22, tzinfo=VN)) == "Hợp Thành, ngày 22 tháng 11 năm 2026"
 
 
 def test_weekday_reaches_the_pdf_for_a_utc_evening_start() -> None:

@@ -133,8 +133,9 @@ asyncio.run(main())
 
 async def test_workers_die_with_a_killed_server() -> None:
     """A server killed outright (OOM killer, kill -9) leaves no idle workers behind."""
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE,
-                                                cwd=str(ROOT))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT)
+    )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
     pids = [int(p) for p in line.split()]

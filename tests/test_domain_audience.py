@@ -25,30 +25,39 @@ def test_role_vocabulary() -> None:
 
 # ---- Audience ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs", [
-    {"kind": "everyone"},
-    {"kind": "ALL"},
-    {"kind": ""},
-    {"kind": "roles"},  # roles without any role
-    {"kind": "roles", "roles": ()},
-    {"kind": "roles", "roles": ("boss",)},
-    {"kind": "roles", "roles": ("chair", "Chair")},
-    {"kind": "roles", "roles": ("chair", "delegates")},
-    {"kind": "user"},  # a user audience without the user
-    {"kind": "user", "user_id": ""},
-], ids=repr)
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kind": "everyone"},
+        {"kind": "ALL"},
+        {"kind": ""},
+        {"kind": "roles"},  # roles without any role
+        {"kind": "roles", "roles": ()},
+        {"kind": "roles", "roles": ("boss",)},
+        {"kind": "roles", "roles": ("chair", "Chair")},
+        {"kind": "roles", "roles": ("chair", "delegates")},
+        {"kind": "user"},  # a user audience without the user
+        {"kind": "user", "user_id": ""},
+    ],
+    ids=repr,
+)
 def test_bad_audiences_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Audience(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"kind": "all"},
-    {"kind": "roles", "roles": ("chair",)},
-    {"kind": "roles", "roles": p.MEETING_ROLES},
-    {"kind": "user", "user_id": "u_owner001"},
-], ids=repr)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"kind": "all"},
+        {"kind": "roles", "roles": ("chair",)},
+        {"kind": "roles", "roles": p.MEETING_ROLES},
+        {"kind": "user", "user_id": "u_owner001"},
+    ],
+    ids=repr,
+)
 def test_good_audiences_round_trip(kwargs: dict[str, Any]) -> None:
     audience = Audience(**kwargs)
     assert Audience.from_dict(audience.to_dict()) == audience
@@ -60,32 +69,45 @@ CHAIR_SECRETARY = Audience(kind="roles", roles=("chair", "secretary"))
 OWNER = Audience(kind="user", user_id="u_owner001")
 
 
-@pytest.mark.parametrize(("audience", "role", "user_id", "expected"), [
-    *[(ALL, role, "u_someone1", True) for role in p.MEETING_ROLES],
-    *[(ORGANISERS, role, "u_someone1", role in ORGANISER_ROLES) for role in p.MEETING_ROLES],
-    (CHAIR_SECRETARY, "chair", "u_someone1", True),
-    (CHAIR_SECRETARY, "secretary", "u_someone1", True),
-    (CHAIR_SECRETARY, "organizer", "u_someone1", False),
-    (CHAIR_SECRETARY, "admin", "u_someone1", False),
-    (CHAIR_SECRETARY, "delegate", "u_someone1", False),
-    (OWNER, "delegate", "u_owner001", True),
-    (OWNER, "chair", "u_owner001", True),
-    (OWNER, "chair", "u_someone1", False),  # a private layer is private even from the chair
-    (OWNER, "admin", "u_someone1", False),
-    (OWNER, "site", "s_owner001", False),
-])
+@pytest.mark.parametrize(
+    ("audience", "role", "user_id", "expected"),
+    [
+        *[(ALL, role, "u_someone1", True) for role in p.MEETING_ROLES],
+        *[(ORGANISERS, role, "u_someone1", role in ORGANISER_ROLES) for role in p.MEETING_ROLES],
+        (CHAIR_SECRETARY, "chair", "u_someone1", True),
+        (CHAIR_SECRETARY, "secretary", "u_someone1", True),
+        (CHAIR_SECRETARY, "organizer", "u_someone1", False),
+        (CHAIR_SECRETARY, "admin", "u_someone1", False),
+        (CHAIR_SECRETARY, "delegate", "u_someone1", False),
+        (OWNER, "delegate", "u_owner001", True),
+        (OWNER, "chair", "u_owner001", True),
+        (OWNER, "chair", "u_someone1", False),  # a private layer is private even from the chair
+        (OWNER, "admin", "u_someone1", False),
+        (OWNER, "site", "s_owner001", False),
+    ],
+)
 def test_includes(audience: Audience, role: str, user_id: str, expected: bool) -> None:
     assert audience.includes(role, user_id) is expected
 
 
 # ---- which events go to whom ---------------------------------------------------------------------------
 
+
 def meeting(status: str, current: str | None = None) -> MeetingState:
-    agenda = tuple(AgendaItem(id=i, title=i, status="current" if i == current else "pending")
-                   for i in ("a_item01", "a_item02"))
-    return MeetingState(id="m_meeting1", title="Họp", organizer_id="u_organizer",
-                        starts_at="2026-11-24T01:00:00Z", status=status, agenda=agenda,
-                        current_item_id=current, invitee_ids=("u_delegat1",), published=status != "draft")
+    agenda = tuple(
+        AgendaItem(id=i, title=i, status="current" if i == current else "pending") for i in ("a_item01", "a_item02")
+    )
+    return MeetingState(
+        id="m_meeting1",
+        title="Họp",
+        organizer_id="u_organizer",
+        starts_at="2026-11-24T01:00:00Z",
+        status=status,
+        agenda=agenda,
+        current_item_id=current,
+        invitee_ids=("u_delegat1",),
+        published=status != "draft",
+    )
 
 
 COMMANDS: dict[str, Callable[[MeetingState], list[Event]]] = {
@@ -98,17 +120,23 @@ COMMANDS: dict[str, Callable[[MeetingState], list[Event]]] = {
 
 
 def test_created_draft_goes_to_organisers_only() -> None:
-    (event,) = d.create("m_meeting1", "u_organizer", {"title": "Họp", "starts_at": "2026-11-24T01:00:00Z",
-                                                      "invitee_ids": ["u_delegat1"]})
+    (event,) = d.create(
+        "m_meeting1",
+        "u_organizer",
+        {"title": "Họp", "starts_at": "2026-11-24T01:00:00Z", "invitee_ids": ["u_delegat1"]},
+    )
     assert event.audience == ORGANISERS
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize(("status", "expected"), [
-    ("draft", ORGANISERS),
-    ("scheduled", ALL),
-    ("in_progress", ALL),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("draft", ORGANISERS),
+        ("scheduled", ALL),
+        ("in_progress", ALL),
+    ],
+)
 def test_edit_audience(status: str, expected: Audience, command: str) -> None:
     (event,) = COMMANDS[command](meeting(status))
     assert event.audience == expected
@@ -116,14 +144,17 @@ def test_edit_audience(status: str, expected: Audience, command: str) -> None:
     assert receivers == (set(ORGANISER_ROLES) if status == "draft" else set(p.MEETING_ROLES))
 
 
-@pytest.mark.parametrize(("status", "action"), [
-    ("draft", "schedule"),  # leaving draft is news for everyone
-    ("scheduled", "unschedule"),  # still news for those who saw it scheduled
-    ("scheduled", "start"),
-    ("scheduled", "cancel"),
-    ("in_progress", "end"),
-    ("ended", "archive"),
-])
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        ("draft", "schedule"),  # leaving draft is news for everyone
+        ("scheduled", "unschedule"),  # still news for those who saw it scheduled
+        ("scheduled", "start"),
+        ("scheduled", "cancel"),
+        ("in_progress", "end"),
+        ("ended", "archive"),
+    ],
+)
 def test_transition_audience_is_everyone(status: str, action: str) -> None:
     (event,) = d.transition(meeting(status), action)
     assert event.audience == ALL
@@ -137,12 +168,18 @@ def test_set_current_goes_to_everyone() -> None:
 # ---- meeting_role --------------------------------------------------------------------------------------
 
 STATE = MeetingState(
-    id="m_meeting1", title="Hội nghị", organizer_id="u_organizer", starts_at="2026-11-24T01:00:00Z",
-    chair_id="u_chair001", secretary_id="u_secret01",
+    id="m_meeting1",
+    title="Hội nghị",
+    organizer_id="u_organizer",
+    starts_at="2026-11-24T01:00:00Z",
+    chair_id="u_chair001",
+    secretary_id="u_secret01",
     invitee_ids=("u_delegat1", "u_observe1", "u_both0001", "u_opinvite"),
     invited_unit_ids=("un_invited",),
-    sites=({"id": "s_main01", "name": "Hội trường huyện", "unit_id": "un_district"},
-           {"id": "s_xa0001", "name": "UBND xã", "unit_id": "un_commune1"}),
+    sites=(
+        {"id": "s_main01", "name": "Hội trường huyện", "unit_id": "un_district"},
+        {"id": "s_xa0001", "name": "UBND xã", "unit_id": "un_commune1"},
+    ),
     main_site_id="s_main01",
 )
 
@@ -164,18 +201,17 @@ ROLES: dict[str, tuple[Actor, str | None, str | None]] = {
     "observer via invited unit": (user("u_unitobs1", "observer", unit="un_invited"), None, "observer"),
     "invited delegate and observer": (user("u_both0001", "delegate", "observer"), None, "delegate"),
     "invited chair-role user": (user("u_delegat1", "chair"), None, "delegate"),
-    "site operator of a participating site": (user("u_operat01", "site_operator", unit="un_commune1"),
-                                              None, "site_operator"),
-    "site operator of the main site": (user("u_operat02", "site_operator", unit="un_district"),
-                                       None, "site_operator"),
-    "site operator, also invited": (user("u_opinvite", "site_operator", unit="un_commune1"),
-                                    None, "delegate"),
+    "site operator of a participating site": (
+        user("u_operat01", "site_operator", unit="un_commune1"),
+        None,
+        "site_operator",
+    ),
+    "site operator of the main site": (user("u_operat02", "site_operator", unit="un_district"), None, "site_operator"),
+    "site operator, also invited": (user("u_opinvite", "site_operator", unit="un_commune1"), None, "delegate"),
     "site operator elsewhere": (user("u_operat03", "site_operator", unit="un_commune9"), None, None),
-    "delegate of a participating site's unit": (user("u_delegat3", "delegate", unit="un_commune1"),
-                                                None, None),
+    "delegate of a participating site's unit": (user("u_delegat3", "delegate", unit="un_commune1"), None, None),
     "site operator without a unit": (user("u_operat04", "site_operator", unit=None), None, None),
-    "site actor of a participating site": (Actor(kind="site", id="s_xa0001", unit_id="un_commune1"),
-                                           None, "site"),
+    "site actor of a participating site": (Actor(kind="site", id="s_xa0001", unit_id="un_commune1"), None, "site"),
     "site actor elsewhere": (Actor(kind="site", id="s_xa0009", unit_id="un_commune1"), None, None),
     "uninvited delegate": (user("u_delegat2", "delegate"), None, None),
     "uninvited chair": (user("u_chair002", "chair"), None, None),
@@ -204,22 +240,25 @@ def test_admin_who_organised_is_organiser() -> None:
     assert d.meeting_role(user("u_organizer", "admin"), STATE) == "organizer"
 
 
-@pytest.mark.parametrize(("who", "status", "outcome"), [
-    ("admin", "draft", "admin"),
-    ("admin", "scheduled", "admin"),
-    ("chair of this meeting", "draft", "chair"),
-    ("secretary of this meeting", "scheduled", "secretary"),
-    ("organiser", "in_progress", "organizer"),
-    ("invited delegate", "draft", "not_found"),
-    ("invited delegate", "scheduled", "forbidden"),
-    ("invited chair-role user", "scheduled", "forbidden"),  # a chair elsewhere is a delegate here
-    ("invited observer", "scheduled", "forbidden"),
-    ("site operator of a participating site", "scheduled", "forbidden"),
-    ("site actor of a participating site", "in_progress", "forbidden"),
-    ("site actor of a participating site", "draft", "not_found"),
-    ("uninvited chair", "scheduled", "not_found"),
-    ("uninvited delegate", "scheduled", "not_found"),
-])
+@pytest.mark.parametrize(
+    ("who", "status", "outcome"),
+    [
+        ("admin", "draft", "admin"),
+        ("admin", "scheduled", "admin"),
+        ("chair of this meeting", "draft", "chair"),
+        ("secretary of this meeting", "scheduled", "secretary"),
+        ("organiser", "in_progress", "organizer"),
+        ("invited delegate", "draft", "not_found"),
+        ("invited delegate", "scheduled", "forbidden"),
+        ("invited chair-role user", "scheduled", "forbidden"),  # a chair elsewhere is a delegate here
+        ("invited observer", "scheduled", "forbidden"),
+        ("site operator of a participating site", "scheduled", "forbidden"),
+        ("site actor of a participating site", "in_progress", "forbidden"),
+        ("site actor of a participating site", "draft", "not_found"),
+        ("uninvited chair", "scheduled", "not_found"),
+        ("uninvited delegate", "scheduled", "not_found"),
+    ],
+)
 def test_require_organizer(who: str, status: str, outcome: str) -> None:
     actor = ROLES[who][0]
     state = replace(STATE, status=status, published=status != "draft")

@@ -13,15 +13,25 @@ from meeting_server.domain import meetings as d
 from meeting_server.domain.meetings import MeetingState
 from meeting_server.errors import AppError
 
-SITES = ({"id": "s_huyen01", "name": "Hội trường huyện", "unit_id": "un_huyen1"},
-         {"id": "s_xa00001", "name": "UBND xã Tân Trào", "unit_id": "un_xa0001"})
+SITES = (
+    {"id": "s_huyen01", "name": "Hội trường huyện", "unit_id": "un_huyen1"},
+    {"id": "s_xa00001", "name": "UBND xã Tân Trào", "unit_id": "un_xa0001"},
+)
 HALL, COMMUNE = "site:s_huyen01", "site:s_xa00001"
 
 
 def live(**conference: Any) -> MeetingState:
-    state = MeetingState(id="m_meeting1", title="Họp", organizer_id="u_organizer", starts_at="2026-11-24T01:00:00Z",
-                         status="in_progress", published=True, sites=SITES, main_site_id="s_huyen01",
-                         chair_id="u_chair001")
+    state = MeetingState(
+        id="m_meeting1",
+        title="Họp",
+        organizer_id="u_organizer",
+        starts_at="2026-11-24T01:00:00Z",
+        status="in_progress",
+        published=True,
+        sites=SITES,
+        main_site_id="s_huyen01",
+        chair_id="u_chair001",
+    )
     return replace(state, conference=c.Conference(**conference).to_dict())
 
 
@@ -37,25 +47,27 @@ def fold(state: MeetingState, events: list[d.Event]) -> MeetingState:
     return state
 
 
-@pytest.mark.parametrize(("role", "view", "conference", "connected", "outcome"), [
-    ("site", "site", {}, set(), True),
-    ("delegate", "delegate", {}, set(), True),
-    ("observer", "delegate", {}, set(), False),  # watches, never publishes
-    ("site_operator", "display", {}, set(), False),
-    ("site", "display", {}, set(), False),  # a hall's TV only receives
-    ("chair", "console", {}, set(), True),
-    ("secretary", "console", {}, set(), True),
-    ("delegate", "console", {}, set(), "forbidden"),
-    ("site", "console", {}, set(), "forbidden"),
-    ("site", "theatre", {}, set(), "invalid_input"),
-    ("site", "site", {"removed": (COMMUNE,)}, set(), "participant_removed"),
-    ("site", "site", {"locked": True}, set(), "conference_locked"),
-    ("site", "site", {"locked": True, "locked_with": (COMMUNE,)}, set(), True),  # was in when locked
-    ("site", "site", {"locked": True}, {COMMUNE}, True),  # already connected: a second device
-    ("chair", "console", {"locked": True}, set(), True),  # the chair is never locked out
-])
-def test_admission(role: str, view: str, conference: dict[str, Any], connected: set[str],
-                   outcome: bool | str) -> None:
+@pytest.mark.parametrize(
+    ("role", "view", "conference", "connected", "outcome"),
+    [
+        ("site", "site", {}, set(), True),
+        ("delegate", "delegate", {}, set(), True),
+        ("observer", "delegate", {}, set(), False),  # watches, never publishes
+        ("site_operator", "display", {}, set(), False),
+        ("site", "display", {}, set(), False),  # a hall's TV only receives
+        ("chair", "console", {}, set(), True),
+        ("secretary", "console", {}, set(), True),
+        ("delegate", "console", {}, set(), "forbidden"),
+        ("site", "console", {}, set(), "forbidden"),
+        ("site", "theatre", {}, set(), "invalid_input"),
+        ("site", "site", {"removed": (COMMUNE,)}, set(), "participant_removed"),
+        ("site", "site", {"locked": True}, set(), "conference_locked"),
+        ("site", "site", {"locked": True, "locked_with": (COMMUNE,)}, set(), True),  # was in when locked
+        ("site", "site", {"locked": True}, {COMMUNE}, True),  # already connected: a second device
+        ("chair", "console", {"locked": True}, set(), True),  # the chair is never locked out
+    ],
+)
+def test_admission(role: str, view: str, conference: dict[str, Any], connected: set[str], outcome: bool | str) -> None:
     state = live(**conference)
     if isinstance(outcome, str):
         assert code(lambda: c.check_admission(state, COMMUNE, role, view, frozenset(connected))) == outcome
@@ -117,7 +129,12 @@ def test_recording_and_roll_call_end_with_the_meeting() -> None:
     ended = fold(state, d.transition(state, "end"))
     conf = c.conference_of(ended)
     assert conf.recording is None
-    assert conf.roll_call is not None and not conf.roll_call.open and conf.roll_call.answered == {
-        HALL: "2026-11-24T01:06:05Z"}
-    assert code(lambda: c.answer_roll_call(replace(ended, status="in_progress"), COMMUNE, "rc_abcdef1", "t")) \
+    assert (
+        conf.roll_call is not None
+        and not conf.roll_call.open
+        and conf.roll_call.answered == {HALL: "2026-11-24T01:06:05Z"}
+    )
+    assert (
+        code(lambda: c.answer_roll_call(replace(ended, status="in_progress"), COMMUNE, "rc_abcdef1", "t"))
         == "invalid_transition"
+    )

@@ -20,22 +20,45 @@ from meeting_server.errors import AppError
 
 T_START = "2026-11-24T01:00:00Z"
 T_END = "2026-11-24T04:00:00Z"
-SITES = ({"id": "s_main01", "name": "Hội trường huyện", "unit_id": "un_huyen1"},
-         {"id": "s_xa0001", "name": "UBND xã Tân Trào", "unit_id": "un_xa0001"})
+SITES = (
+    {"id": "s_main01", "name": "Hội trường huyện", "unit_id": "un_huyen1"},
+    {"id": "s_xa0001", "name": "UBND xã Tân Trào", "unit_id": "un_xa0001"},
+)
 ITEMS = ("a_item01", "a_item02", "a_item03")
 
 
-def make_state(status: str = "draft", items: tuple[str, ...] = ITEMS, current: str | None = None,
-               done: tuple[str, ...] = (), **fields: Any) -> MeetingState:
+def make_state(
+    status: str = "draft",
+    items: tuple[str, ...] = ITEMS,
+    current: str | None = None,
+    done: tuple[str, ...] = (),
+    **fields: Any,
+) -> MeetingState:
     agenda = tuple(
-        AgendaItem(id=i, title=f"Nội dung {n + 1}", planned_minutes=15,
-                   status="current" if i == current else "done" if i in done else "pending")
+        AgendaItem(
+            id=i,
+            title=f"Nội dung {n + 1}",
+            planned_minutes=15,
+            status="current" if i == current else "done" if i in done else "pending",
+        )
         for n, i in enumerate(items)
     )
-    base = MeetingState(id="m_meeting1", title="Hội nghị giao ban quý IV", organizer_id="u_organizer",
-                        starts_at=T_START, ends_at=T_END, status=status, sites=SITES, main_site_id="s_main01",
-                        chair_id="u_chair001", secretary_id="u_secret01", invitee_ids=("u_delegat1",),
-                        agenda=agenda, current_item_id=current, published=status != "draft")
+    base = MeetingState(
+        id="m_meeting1",
+        title="Hội nghị giao ban quý IV",
+        organizer_id="u_organizer",
+        starts_at=T_START,
+        ends_at=T_END,
+        status=status,
+        sites=SITES,
+        main_site_id="s_main01",
+        chair_id="u_chair001",
+        secretary_id="u_secret01",
+        invitee_ids=("u_delegat1",),
+        agenda=agenda,
+        current_item_id=current,
+        published=status != "draft",
+    )
     return replace(base, **fields)
 
 
@@ -81,8 +104,9 @@ def test_the_lifecycle_vocabulary_is_the_one_this_file_covers() -> None:
     assert set(ALLOWED) <= set(itertools.product(EXPECTED_STATUSES, EXPECTED_ACTIONS))
 
 
-@pytest.mark.parametrize(("status", "action"), list(itertools.product(EXPECTED_STATUSES, EXPECTED_ACTIONS)),
-                         ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("status", "action"), list(itertools.product(EXPECTED_STATUSES, EXPECTED_ACTIONS)), ids=lambda v: str(v)
+)
 def test_transition_matrix(status: str, action: str) -> None:
     state = make_state(status, current="a_item02" if status == "in_progress" else None)
     if (status, action) not in ALLOWED:
@@ -102,14 +126,17 @@ def test_transition_matrix(status: str, action: str) -> None:
         assert new.cancel_reason == "Lý do"
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    ("draft", "invalid_input"),  # the one thing stopping a draft from being scheduled
-    ("scheduled", "invalid_transition"),
-    ("in_progress", "invalid_transition"),
-    ("ended", "invalid_transition"),
-    ("archived", "invalid_transition"),
-    ("cancelled", "invalid_transition"),
-])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("draft", "invalid_input"),  # the one thing stopping a draft from being scheduled
+        ("scheduled", "invalid_transition"),
+        ("in_progress", "invalid_transition"),
+        ("ended", "invalid_transition"),
+        ("archived", "invalid_transition"),
+        ("cancelled", "invalid_transition"),
+    ],
+)
 def test_schedule_needs_an_agenda(status: str, code: str) -> None:
     assert error_code(lambda: d.transition(make_state(status, items=()), "schedule")) == code
 
@@ -128,13 +155,15 @@ def test_schedule_and_unschedule_carry_the_whole_snapshot(action: str) -> None:
     assert event.patch == {k: v for k, v in new.to_dict().items() if k != "last_seq"}
 
 
-@pytest.mark.parametrize(("current", "done", "expected"), [
-    ("a_item02", ("a_item01",), {"a_item01": "done", "a_item02": "done", "a_item03": "pending"}),
-    (None, ("a_item01",), {"a_item01": "done", "a_item02": "pending", "a_item03": "pending"}),
-    ("a_item03", ("a_item01", "a_item02"), {"a_item01": "done", "a_item02": "done", "a_item03": "done"}),
-])
-def test_end_closes_the_current_item(current: str | None, done: tuple[str, ...],
-                                     expected: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("current", "done", "expected"),
+    [
+        ("a_item02", ("a_item01",), {"a_item01": "done", "a_item02": "done", "a_item03": "pending"}),
+        (None, ("a_item01",), {"a_item01": "done", "a_item02": "pending", "a_item03": "pending"}),
+        ("a_item03", ("a_item01", "a_item02"), {"a_item01": "done", "a_item02": "done", "a_item03": "done"}),
+    ],
+)
+def test_end_closes_the_current_item(current: str | None, done: tuple[str, ...], expected: dict[str, str]) -> None:
     state = make_state("in_progress", current=current, done=done)
     new = d.apply(state, one_event(d.transition(state, "end")))
     assert new.status == "ended"
@@ -147,14 +176,18 @@ def test_end_closes_the_current_item(current: str | None, done: tuple[str, ...],
 NEW = AgendaItem(id="a_newitem", title="Kết luận của chủ trì", planned_minutes=10, status="done")
 
 
-@pytest.mark.parametrize(("position", "expected"), [
-    (None, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
-    (0, ["a_newitem", "a_item01", "a_item02", "a_item03"]),
-    (1, ["a_item01", "a_newitem", "a_item02", "a_item03"]),
-    (3, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
-    (4, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
-    (999, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
-], ids=["append", "at-0", "at-1", "at-len", "past-end-clamps", "far-past-end-clamps"])
+@pytest.mark.parametrize(
+    ("position", "expected"),
+    [
+        (None, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
+        (0, ["a_newitem", "a_item01", "a_item02", "a_item03"]),
+        (1, ["a_item01", "a_newitem", "a_item02", "a_item03"]),
+        (3, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
+        (4, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
+        (999, ["a_item01", "a_item02", "a_item03", "a_newitem"]),
+    ],
+    ids=["append", "at-0", "at-1", "at-len", "past-end-clamps", "far-past-end-clamps"],
+)
 @pytest.mark.parametrize("status", ["draft", "scheduled", "in_progress"])
 def test_add_item(status: str, position: int | None, expected: list[str]) -> None:
     state = make_state(status)
@@ -172,15 +205,17 @@ def test_add_item_to_an_empty_agenda() -> None:
     assert order(d.apply(state, one_event(d.add_item(state, NEW, 5)))) == ["a_newitem"]
 
 
-@pytest.mark.parametrize(("changes", "fields"), [
-    ({"title": "Báo cáo kinh tế - xã hội"}, ["title"]),
-    ({"planned_minutes": 40, "description": "Tài liệu kèm theo"}, ["description", "planned_minutes"]),
-    ({"presenter_id": "u_delegat1", "presenter_name": "Nguyễn Thị Hương"},
-     ["presenter_id", "presenter_name"]),
-    ({"title": "Nội dung 2"}, None),  # unchanged: no event
-    ({"planned_minutes": 15}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"title": "Báo cáo kinh tế - xã hội"}, ["title"]),
+        ({"planned_minutes": 40, "description": "Tài liệu kèm theo"}, ["description", "planned_minutes"]),
+        ({"presenter_id": "u_delegat1", "presenter_name": "Nguyễn Thị Hương"}, ["presenter_id", "presenter_name"]),
+        ({"title": "Nội dung 2"}, None),  # unchanged: no event
+        ({"planned_minutes": 15}, None),
+        ({}, None),
+    ],
+)
 def test_update_item(changes: dict[str, Any], fields: list[str] | None) -> None:
     state = make_state("scheduled")
     events = d.update_item(state, "a_item02", changes)
@@ -197,24 +232,29 @@ def test_update_item(changes: dict[str, Any], fields: list[str] | None) -> None:
     assert [i for i in new.agenda if i.id != "a_item02"] == [i for i in state.agenda if i.id != "a_item02"]
 
 
-@pytest.mark.parametrize(("item_id", "changes", "code"), [
-    ("a_missing", {"title": "X"}, "not_found"),
-    ("a_item02", {"status": "done"}, "invalid_input"),  # statuses move only through set_current and end
-    ("a_item02", {"id": "a_other1"}, "invalid_input"),
-    ("a_item02", {"colour": "red"}, "invalid_input"),
-])
+@pytest.mark.parametrize(
+    ("item_id", "changes", "code"),
+    [
+        ("a_missing", {"title": "X"}, "not_found"),
+        ("a_item02", {"status": "done"}, "invalid_input"),  # statuses move only through set_current and end
+        ("a_item02", {"id": "a_other1"}, "invalid_input"),
+        ("a_item02", {"colour": "red"}, "invalid_input"),
+    ],
+)
 def test_update_item_rejects(item_id: str, changes: dict[str, Any], code: str) -> None:
     assert error_code(lambda: d.update_item(make_state("scheduled"), item_id, changes)) == code
 
 
-@pytest.mark.parametrize(("current", "remove", "expected_order", "expected_current"), [
-    (None, "a_item02", ["a_item01", "a_item03"], None),
-    ("a_item01", "a_item02", ["a_item01", "a_item03"], "a_item01"),
-    ("a_item02", "a_item02", ["a_item01", "a_item03"], None),  # removing the current item clears current
-    (None, "a_item01", ["a_item02", "a_item03"], None),
-])
-def test_remove_item(current: str | None, remove: str, expected_order: list[str],
-                     expected_current: str | None) -> None:
+@pytest.mark.parametrize(
+    ("current", "remove", "expected_order", "expected_current"),
+    [
+        (None, "a_item02", ["a_item01", "a_item03"], None),
+        ("a_item01", "a_item02", ["a_item01", "a_item03"], "a_item01"),
+        ("a_item02", "a_item02", ["a_item01", "a_item03"], None),  # removing the current item clears current
+        (None, "a_item01", ["a_item02", "a_item03"], None),
+    ],
+)
+def test_remove_item(current: str | None, remove: str, expected_order: list[str], expected_current: str | None) -> None:
     state = make_state("in_progress", current=current)
     event = one_event(d.remove_item(state, remove))
     assert (event.type, event.data["item_id"]) == (p.AGENDA_ITEM_REMOVED, remove)
@@ -227,17 +267,20 @@ def test_remove_unknown_item_is_not_found() -> None:
     assert error_code(lambda: d.remove_item(make_state(), "a_missing")) == "not_found"
 
 
-@pytest.mark.parametrize(("item_ids", "outcome"), [
-    (["a_item03", "a_item01", "a_item02"], "event"),
-    (["a_item02", "a_item01", "a_item03"], "event"),
-    (["a_item01", "a_item02", "a_item03"], "no_event"),  # same order
-    (["a_item01", "a_item02"], "invalid_input"),  # one missing
-    (["a_item01", "a_item01", "a_item02", "a_item03"], "invalid_input"),  # a duplicate
-    (["a_item01", "a_item01", "a_item03"], "invalid_input"),  # a duplicate in place of one missing
-    (["a_item01", "a_item02", "a_item03", "a_unknown"], "invalid_input"),  # an unknown extra
-    (["a_item01", "a_item02", "a_unknown"], "invalid_input"),  # an unknown in place of one
-    ([], "invalid_input"),
-])
+@pytest.mark.parametrize(
+    ("item_ids", "outcome"),
+    [
+        (["a_item03", "a_item01", "a_item02"], "event"),
+        (["a_item02", "a_item01", "a_item03"], "event"),
+        (["a_item01", "a_item02", "a_item03"], "no_event"),  # same order
+        (["a_item01", "a_item02"], "invalid_input"),  # one missing
+        (["a_item01", "a_item01", "a_item02", "a_item03"], "invalid_input"),  # a duplicate
+        (["a_item01", "a_item01", "a_item03"], "invalid_input"),  # a duplicate in place of one missing
+        (["a_item01", "a_item02", "a_item03", "a_unknown"], "invalid_input"),  # an unknown extra
+        (["a_item01", "a_item02", "a_unknown"], "invalid_input"),  # an unknown in place of one
+        ([], "invalid_input"),
+    ],
+)
 def test_reorder(item_ids: list[str], outcome: str) -> None:
     state = make_state("scheduled")
     if outcome == "invalid_input":
@@ -258,16 +301,18 @@ def test_reorder_empty_agenda_with_empty_list_is_a_no_op() -> None:
     assert d.reorder(make_state(items=()), []) == []
 
 
-@pytest.mark.parametrize(("current", "target", "expected_statuses"), [
-    (None, "a_item01", {"a_item01": "current", "a_item02": "pending", "a_item03": "pending"}),
-    ("a_item01", "a_item02", {"a_item01": "done", "a_item02": "current", "a_item03": "pending"}),
-    ("a_item02", "a_item01", {"a_item01": "current", "a_item02": "done", "a_item03": "pending"}),
-    ("a_item02", None, {"a_item01": "pending", "a_item02": "done", "a_item03": "pending"}),
-    ("a_item02", "a_item02", None),  # already current: no event
-    (None, None, None),
-])
-def test_set_current(current: str | None, target: str | None,
-                     expected_statuses: dict[str, str] | None) -> None:
+@pytest.mark.parametrize(
+    ("current", "target", "expected_statuses"),
+    [
+        (None, "a_item01", {"a_item01": "current", "a_item02": "pending", "a_item03": "pending"}),
+        ("a_item01", "a_item02", {"a_item01": "done", "a_item02": "current", "a_item03": "pending"}),
+        ("a_item02", "a_item01", {"a_item01": "current", "a_item02": "done", "a_item03": "pending"}),
+        ("a_item02", None, {"a_item01": "pending", "a_item02": "done", "a_item03": "pending"}),
+        ("a_item02", "a_item02", None),  # already current: no event
+        (None, None, None),
+    ],
+)
+def test_set_current(current: str | None, target: str | None, expected_statuses: dict[str, str] | None) -> None:
     state = make_state("in_progress", current=current)
     events = d.set_current(state, target)
     if expected_statuses is None:
@@ -284,8 +329,7 @@ def test_set_current(current: str | None, target: str | None,
 def test_set_current_only_while_in_progress(status: str) -> None:
     with pytest.raises(AppError) as info:
         d.set_current(make_state(status), "a_item01")
-    assert (info.value.code, info.value.params) == ("invalid_transition",
-                                                    {"action": "set_current", "status": status})
+    assert (info.value.code, info.value.params) == ("invalid_transition", {"action": "set_current", "status": status})
 
 
 def test_set_current_unknown_item_is_not_found() -> None:
@@ -306,34 +350,36 @@ def test_closed_meetings_cannot_be_edited(status: str, edit: str) -> None:
     assert error_code(lambda: EDITS[edit](make_state(status))) == "meeting_closed"
 
 
-@pytest.mark.parametrize(("status", "edit"), list(itertools.product(["draft", "scheduled", "in_progress"],
-                                                                    EDITS)))
+@pytest.mark.parametrize(("status", "edit"), list(itertools.product(["draft", "scheduled", "in_progress"], EDITS)))
 def test_open_meetings_can_be_edited(status: str, edit: str) -> None:
     assert len(EDITS[edit](make_state(status))) == 1
 
 
 # ---- update validation ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "changes", "outcome"), [
-    ("draft", {"ends_at": "2026-11-24T00:30:00Z"}, "invalid_input"),  # ends before it starts
-    ("draft", {"ends_at": T_START}, "invalid_input"),  # ends as it starts
-    ("draft", {"starts_at": "2026-11-24T05:00:00Z"}, "invalid_input"),  # moved past its end
-    ("draft", {"starts_at": "2026-11-24T05:00:00Z", "ends_at": "2026-11-24T06:00:00Z"},
-     ["ends_at", "starts_at"]),
-    ("draft", {"ends_at": None}, ["ends_at"]),
-    ("draft", {"main_site_id": "s_nowhere"}, "invalid_input"),  # not among the sites
-    ("draft", {"sites": [SITES[1]]}, "invalid_input"),  # drops the main site
-    ("draft", {"sites": [SITES[1]], "main_site_id": "s_xa0001"}, ["main_site_id", "sites"]),
-    ("draft", {"main_site_id": None, "sites": []}, ["main_site_id", "sites"]),
-    ("draft", {"agenda": []}, "invalid_input"),  # not an editable field
-    ("draft", {"status": "scheduled"}, "invalid_input"),
-    ("draft", {"title": "Hội nghị giao ban quý IV"}, []),  # unchanged: no event
-    ("scheduled", {"starts_at": "2026-11-24T00:00:00Z"}, ["starts_at"]),
-    ("in_progress", {"starts_at": "2026-11-24T00:00:00Z"}, "invalid_transition"),
-    ("in_progress", {"ends_at": "2026-11-24T05:00:00Z", "location": "Hội trường B"}, ["ends_at", "location"]),
-    ("in_progress", {"invitee_ids": ["u_delegat1", "u_delegat2"]}, ["invitee_ids"]),
-    ("ended", {"title": "Khác"}, "meeting_closed"),
-])
+
+@pytest.mark.parametrize(
+    ("status", "changes", "outcome"),
+    [
+        ("draft", {"ends_at": "2026-11-24T00:30:00Z"}, "invalid_input"),  # ends before it starts
+        ("draft", {"ends_at": T_START}, "invalid_input"),  # ends as it starts
+        ("draft", {"starts_at": "2026-11-24T05:00:00Z"}, "invalid_input"),  # moved past its end
+        ("draft", {"starts_at": "2026-11-24T05:00:00Z", "ends_at": "2026-11-24T06:00:00Z"}, ["ends_at", "starts_at"]),
+        ("draft", {"ends_at": None}, ["ends_at"]),
+        ("draft", {"main_site_id": "s_nowhere"}, "invalid_input"),  # not among the sites
+        ("draft", {"sites": [SITES[1]]}, "invalid_input"),  # drops the main site
+        ("draft", {"sites": [SITES[1]], "main_site_id": "s_xa0001"}, ["main_site_id", "sites"]),
+        ("draft", {"main_site_id": None, "sites": []}, ["main_site_id", "sites"]),
+        ("draft", {"agenda": []}, "invalid_input"),  # not an editable field
+        ("draft", {"status": "scheduled"}, "invalid_input"),
+        ("draft", {"title": "Hội nghị giao ban quý IV"}, []),  # unchanged: no event
+        ("scheduled", {"starts_at": "2026-11-24T00:00:00Z"}, ["starts_at"]),
+        ("in_progress", {"starts_at": "2026-11-24T00:00:00Z"}, "invalid_transition"),
+        ("in_progress", {"ends_at": "2026-11-24T05:00:00Z", "location": "Hội trường B"}, ["ends_at", "location"]),
+        ("in_progress", {"invitee_ids": ["u_delegat1", "u_delegat2"]}, ["invitee_ids"]),
+        ("ended", {"title": "Khác"}, "meeting_closed"),
+    ],
+)
 def test_update(status: str, changes: dict[str, Any], outcome: str | list[str]) -> None:
     state = make_state(status)
     if isinstance(outcome, str):
@@ -352,11 +398,14 @@ def test_update(status: str, changes: dict[str, Any], outcome: str | list[str]) 
         assert new.to_dict()[key] == value
 
 
-@pytest.mark.parametrize(("fields", "code"), [
-    ({"ends_at": "2026-11-24T00:00:00Z"}, "invalid_input"),
-    ({"main_site_id": "s_main01"}, "invalid_input"),  # no sites at all
-    ({"main_site_id": "s_main01", "sites": list(SITES)}, None),
-])
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"ends_at": "2026-11-24T00:00:00Z"}, "invalid_input"),
+        ({"main_site_id": "s_main01"}, "invalid_input"),  # no sites at all
+        ({"main_site_id": "s_main01", "sites": list(SITES)}, None),
+    ],
+)
 def test_create_validates_like_update(fields: dict[str, Any], code: str | None) -> None:
     def create() -> list[Event]:
         return d.create("m_meeting1", "u_organizer", {"title": "Họp", "starts_at": T_START, **fields})
@@ -372,16 +421,33 @@ def test_create_validates_like_update(fields: dict[str, Any], code: str | None) 
 Command = Callable[[MeetingState], list[Event]]
 
 LIFECYCLE: list[tuple[str, Command]] = [
-    ("update", lambda s: d.update(s, {"title": "Hội nghị trực tuyến huyện Sơn Dương",
-                                      "invitee_ids": ["u_delegat1", "u_delegat2"],
-                                      "invited_unit_ids": ["un_xa01"]})),
+    (
+        "update",
+        lambda s: d.update(
+            s,
+            {
+                "title": "Hội nghị trực tuyến huyện Sơn Dương",
+                "invitee_ids": ["u_delegat1", "u_delegat2"],
+                "invited_unit_ids": ["un_xa01"],
+            },
+        ),
+    ),
     ("add first", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Khai mạc"))),
-    ("add second", lambda s: d.add_item(s, AgendaItem(
-        id="a_item02", title="Báo cáo", presenter_id="u_delegat1", presenter_name="Nguyễn Thị Hương",
-        planned_minutes=30))),
+    (
+        "add second",
+        lambda s: d.add_item(
+            s,
+            AgendaItem(
+                id="a_item02",
+                title="Báo cáo",
+                presenter_id="u_delegat1",
+                presenter_name="Nguyễn Thị Hương",
+                planned_minutes=30,
+            ),
+        ),
+    ),
     ("add at 0", lambda s: d.add_item(s, AgendaItem(id="a_item00", title="Điểm danh"), 0)),
-    ("update item", lambda s: d.update_item(s, "a_item02",
-                                            {"planned_minutes": 45, "description": "Dự thảo"})),
+    ("update item", lambda s: d.update_item(s, "a_item02", {"planned_minutes": 45, "description": "Dự thảo"})),
     ("reorder", lambda s: d.reorder(s, ["a_item01", "a_item00", "a_item02"])),
     ("schedule", lambda s: d.transition(s, "schedule")),
     ("unschedule", lambda s: d.transition(s, "unschedule")),
@@ -424,43 +490,95 @@ CONFERENCE: list[tuple[str, Command]] = [
     ("record again", lambda s: c.start_recording(s, "rec_abcdef2", T_START, "u_chair001")),
     ("end", lambda s: d.transition(s, "end")),
 ]
-V1 = pp.PaperVersion(version=1, file_id="f" * 64, filename="du-thao.pdf", bytes=1000, page_count=4,
-                     pages=({"width": 595.0, "height": 842.0, "rotation": 0},) * 4)
-DRAFT_PAPER = pp.Paper(id="pp_paper01", meeting_id="m_meeting1", title="Dự thảo nghị quyết", versions=(V1,),
-                       item_id="a_item01")
+V1 = pp.PaperVersion(
+    version=1,
+    file_id="f" * 64,
+    filename="du-thao.pdf",
+    bytes=1000,
+    page_count=4,
+    pages=({"width": 595.0, "height": 842.0, "rotation": 0},) * 4,
+)
+DRAFT_PAPER = pp.Paper(
+    id="pp_paper01", meeting_id="m_meeting1", title="Dự thảo nghị quyết", versions=(V1,), item_id="a_item01"
+)
 PAPER = replace(DRAFT_PAPER, status="published")
 CHAIR = pp.Viewer(role="chair", user_id="u_chair001")
 DELEGATE = pp.Viewer(role="delegate", user_id="u_deleg001", unit_id="un_xa00001")
-INK = pp.Annotation(id="ink-00000001", paper_id=PAPER.id, version=1, page=2, kind="ink", owner_id="u_deleg001",
-                    data={"color": "#d32f2f", "strokes": [[[0.1, 0.1], [0.2, 0.2]]], "width": 0.004, "opacity": 1.0})
-COMMENT = pp.Comment(id="cmt-0000001", paper_id=PAPER.id, version=1, page=1, x=0.5, y=0.5,
-                     author_id="u_deleg001", author_name="Đại biểu", text="Đề nghị bổ sung số liệu")
+INK = pp.Annotation(
+    id="ink-00000001",
+    paper_id=PAPER.id,
+    version=1,
+    page=2,
+    kind="ink",
+    owner_id="u_deleg001",
+    data={"color": "#d32f2f", "strokes": [[[0.1, 0.1], [0.2, 0.2]]], "width": 0.004, "opacity": 1.0},
+)
+COMMENT = pp.Comment(
+    id="cmt-0000001",
+    paper_id=PAPER.id,
+    version=1,
+    page=1,
+    x=0.5,
+    y=0.5,
+    author_id="u_deleg001",
+    author_name="Đại biểu",
+    text="Đề nghị bổ sung số liệu",
+)
 PAPERS: list[tuple[str, Command]] = [
     ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Thông qua dự thảo"))),
     ("schedule", lambda s: d.transition(s, "schedule")),
-    ("upload", lambda s: pp.add_paper(s, paper_id=DRAFT_PAPER.id, title=DRAFT_PAPER.title, item_id="a_item01",
-                                      access="all", user_ids=(), unit_ids=(), first=V1, position=0,
-                                      actor_id="u_secret01", at=T_START)[1]),
+    (
+        "upload",
+        lambda s: pp.add_paper(
+            s,
+            paper_id=DRAFT_PAPER.id,
+            title=DRAFT_PAPER.title,
+            item_id="a_item01",
+            access="all",
+            user_ids=(),
+            unit_ids=(),
+            first=V1,
+            position=0,
+            actor_id="u_secret01",
+            at=T_START,
+        )[1],
+    ),
     ("publish", lambda s: pp.publish_paper(s, DRAFT_PAPER)[1]),
     ("version", lambda s: pp.add_version(s, PAPER, V1)[1]),
     ("rename", lambda s: pp.update_paper(s, PAPER, {"title": "Dự thảo (lần 2)"}, (), ())[1]),
     ("start", lambda s: d.transition(s, "start")),
-    ("present", lambda s: pp.present(s, PAPER, CHAIR, version=None, page=3, zoom=1.5, x=0.2, y=0.3,
-                                     name="Chủ trì", at=T_START)),
+    (
+        "present",
+        lambda s: pp.present(s, PAPER, CHAIR, version=None, page=3, zoom=1.5, x=0.2, y=0.3, name="Chủ trì", at=T_START),
+    ),
     ("stop", lambda s: pp.stop_presenting(s, CHAIR)),
     ("open", lambda s: pp.open_paper(PAPER, DELEGATE, None, True, "Đại biểu", T_START)),
     ("ink", lambda s: pp.save_annotation(s, PAPER, DELEGATE, INK, None)),
     ("erase", lambda s: pp.delete_annotation(PAPER, DELEGATE, INK)),
     ("comment", lambda s: pp.add_comment(s, PAPER, DELEGATE, COMMENT)),
     ("answer", lambda s: pp.update_comment(s, CHAIR, COMMENT, "answered", "Đã bổ sung", T_END)[1]),
-    ("present again", lambda s: pp.present(s, PAPER, CHAIR, version=1, page=1, zoom=1.0, x=0.0, y=0.0,
-                                           name="Chủ trì", at=T_START)),
+    (
+        "present again",
+        lambda s: pp.present(s, PAPER, CHAIR, version=1, page=1, zoom=1.0, x=0.0, y=0.0, name="Chủ trì", at=T_START),
+    ),
     ("withdraw", lambda s: pp.withdraw_paper(s, PAPER)[1]),
 ]
-SCENARIOS = {"lifecycle": LIFECYCLE, "cancelled": CANCELLED, "draft_cancelled": DRAFT_CANCELLED,
-             "conference": CONFERENCE, "papers": PAPERS}
-CREATE_FIELDS = {"title": "Hội nghị", "starts_at": T_START, "ends_at": T_END, "sites": list(SITES),
-                 "main_site_id": "s_main01", "chair_id": "u_chair001", "secretary_id": "u_secret01"}
+SCENARIOS = {
+    "lifecycle": LIFECYCLE,
+    "cancelled": CANCELLED,
+    "draft_cancelled": DRAFT_CANCELLED,
+    "conference": CONFERENCE,
+    "papers": PAPERS,
+}
+CREATE_FIELDS = {
+    "title": "Hội nghị",
+    "starts_at": T_START,
+    "ends_at": T_END,
+    "sites": list(SITES),
+    "main_site_id": "s_main01",
+    "chair_id": "u_chair001",
+    "secretary_id": "u_secret01",
+}
 
 
 def run_scenario(steps: list[tuple[str, Command]]) -> list[tuple[MeetingState, list[Event]]]:
@@ -522,8 +640,7 @@ def test_folding_the_log_gives_each_commands_state(scenario: str) -> None:
 
 
 def test_scenarios_cover_every_event_type() -> None:
-    seen = {event.type for steps in SCENARIOS.values()
-            for _, events in run_scenario(steps) for event in events}
+    seen = {event.type for steps in SCENARIOS.values() for _, events in run_scenario(steps) for event in events}
     assert seen == set(p.EVENT_TYPES)
 
 

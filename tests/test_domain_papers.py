@@ -12,17 +12,41 @@ from meeting_server.domain import papers as pp
 from meeting_server.domain.meetings import AgendaItem, Audience, MeetingState
 from meeting_server.errors import AppError
 
-V1 = pp.PaperVersion(version=1, file_id="a" * 64, filename="bao-cao.pdf", bytes=2048, page_count=3,
-                     pages=({"width": 595.0, "height": 842.0, "rotation": 0},) * 3)
-MEETING = MeetingState(id="m_meeting1", title="Họp UBND", organizer_id="u_organizer", starts_at="2026-11-24T01:00:00Z",
-                       status="in_progress", chair_id="u_chair001", secretary_id="u_secret01", published=True,
-                       agenda=(AgendaItem(id="a_item01", title="Báo cáo", presenter_id="u_present1"),
-                               AgendaItem(id="a_item02", title="Kết luận")))
+V1 = pp.PaperVersion(
+    version=1,
+    file_id="a" * 64,
+    filename="bao-cao.pdf",
+    bytes=2048,
+    page_count=3,
+    pages=({"width": 595.0, "height": 842.0, "rotation": 0},) * 3,
+)
+MEETING = MeetingState(
+    id="m_meeting1",
+    title="Họp UBND",
+    organizer_id="u_organizer",
+    starts_at="2026-11-24T01:00:00Z",
+    status="in_progress",
+    chair_id="u_chair001",
+    secretary_id="u_secret01",
+    published=True,
+    agenda=(
+        AgendaItem(id="a_item01", title="Báo cáo", presenter_id="u_present1"),
+        AgendaItem(id="a_item02", title="Kết luận"),
+    ),
+)
 
 
 def paper(access: str = "all", status: str = "published", **kw: Any) -> pp.Paper:
-    return pp.Paper(id="pp_paper01", meeting_id=MEETING.id, title="Báo cáo tài chính", versions=(V1,),
-                    item_id="a_item01", access=access, status=status, **kw)
+    return pp.Paper(
+        id="pp_paper01",
+        meeting_id=MEETING.id,
+        title="Báo cáo tài chính",
+        versions=(V1,),
+        item_id="a_item01",
+        access=access,
+        status=status,
+        **kw,
+    )
 
 
 LISTED = {"user_ids": ("u_deleg001",), "unit_ids": ("un_taichinh",)}
@@ -75,19 +99,52 @@ def test_readers_do_not_see_the_listing_managers_do() -> None:
 
 def test_a_listed_paper_must_name_someone() -> None:
     with pytest.raises(AppError) as info:
-        pp.add_paper(MEETING, paper_id="pp_x", title="Mật", item_id=None, access="restricted", user_ids=(),
-                     unit_ids=(), first=V1, position=0, actor_id="u_secret01", at="t")
+        pp.add_paper(
+            MEETING,
+            paper_id="pp_x",
+            title="Mật",
+            item_id=None,
+            access="restricted",
+            user_ids=(),
+            unit_ids=(),
+            first=V1,
+            position=0,
+            actor_id="u_secret01",
+            at="t",
+        )
     assert info.value.code == "invalid_input"
 
 
 def test_adding_needs_an_existing_agenda_item_and_an_open_meeting() -> None:
     with pytest.raises(AppError) as info:
-        pp.add_paper(MEETING, paper_id="pp_x", title="T", item_id="a_nothing", access="all", user_ids=(),
-                     unit_ids=(), first=V1, position=0, actor_id="u", at="t")
+        pp.add_paper(
+            MEETING,
+            paper_id="pp_x",
+            title="T",
+            item_id="a_nothing",
+            access="all",
+            user_ids=(),
+            unit_ids=(),
+            first=V1,
+            position=0,
+            actor_id="u",
+            at="t",
+        )
     assert info.value.code == "not_found"
     with pytest.raises(AppError) as info:
-        pp.add_paper(replace(MEETING, status="archived"), paper_id="pp_x", title="T", item_id=None, access="all",
-                     user_ids=(), unit_ids=(), first=V1, position=0, actor_id="u", at="t")
+        pp.add_paper(
+            replace(MEETING, status="archived"),
+            paper_id="pp_x",
+            title="T",
+            item_id=None,
+            access="all",
+            user_ids=(),
+            unit_ids=(),
+            first=V1,
+            position=0,
+            actor_id="u",
+            at="t",
+        )
     assert info.value.code == "meeting_closed"
 
 
@@ -116,16 +173,21 @@ def test_narrowing_access_tells_those_who_lose_it() -> None:
     assert pp.update_paper(MEETING, doc, {"title": doc.title}, (), ()) == (doc, [])
 
 
-PRESENTERS = {"chair": True, "secretary": True, "admin": True, "item presenter": True, "named delegate": False,
-              "observer": False}
+PRESENTERS = {
+    "chair": True,
+    "secretary": True,
+    "admin": True,
+    "item presenter": True,
+    "named delegate": False,
+    "observer": False,
+}
 
 
 @pytest.mark.parametrize(("who", "allowed"), list(PRESENTERS.items()))
 def test_who_presents(who: str, allowed: bool) -> None:
     viewer = VIEWERS.get(who) or pp.Viewer("delegate", "u_present1")
     if allowed:
-        events = pp.present(MEETING, paper(), viewer, version=None, page=2, zoom=2.0, x=0.5, y=0.25, name="A",
-                            at="t")
+        events = pp.present(MEETING, paper(), viewer, version=None, page=2, zoom=2.0, x=0.5, y=0.25, name="A", at="t")
         assert events[0].data["patch"]["presentation"]["page"] == 2
         assert events[0].audience == Audience()
     else:
@@ -141,12 +203,23 @@ def test_presenting_checks_page_zoom_and_the_meeting() -> None:
             pp.present(MEETING, paper(), chair, version=None, page=page, zoom=zoom, x=x, y=0, name="", at="")
         assert info.value.code == "invalid_input"
     with pytest.raises(AppError) as info:
-        pp.present(replace(MEETING, status="scheduled"), paper(), chair, version=None, page=1, zoom=1, x=0, y=0,
-                   name="", at="")
+        pp.present(
+            replace(MEETING, status="scheduled"), paper(), chair, version=None, page=1, zoom=1, x=0, y=0, name="", at=""
+        )
     assert info.value.code == "invalid_transition"
     with pytest.raises(AppError) as info:  # a delegate cannot present what they cannot read
-        pp.present(MEETING, paper("restricted", user_ids=("u_x",)), pp.Viewer("delegate", "u_present1"),
-                   version=None, page=1, zoom=1, x=0, y=0, name="", at="")
+        pp.present(
+            MEETING,
+            paper("restricted", user_ids=("u_x",)),
+            pp.Viewer("delegate", "u_present1"),
+            version=None,
+            page=1,
+            zoom=1,
+            x=0,
+            y=0,
+            name="",
+            at="",
+        )
     assert info.value.code == "not_found"
 
 
@@ -198,8 +271,15 @@ def test_bad_annotations_are_refused_whole(kind: str, data: dict[str, Any]) -> N
 
 def test_private_ink_reaches_its_owner_and_shared_ink_the_readers() -> None:
     doc = paper("listed", user_ids=("u_deleg001",))
-    ink = pp.Annotation(id="ink-00000001", paper_id=doc.id, version=1, page=1, kind="ink", owner_id="u_deleg001",
-                        data=pp.check_annotation_data("ink", GOOD["ink"]))
+    ink = pp.Annotation(
+        id="ink-00000001",
+        paper_id=doc.id,
+        version=1,
+        page=1,
+        kind="ink",
+        owner_id="u_deleg001",
+        data=pp.check_annotation_data("ink", GOOD["ink"]),
+    )
     events = pp.save_annotation(MEETING, doc, VIEWERS["named delegate"], ink, None)
     assert events[0].audience == Audience(kind="user", user_id="u_deleg001")
     shared = replace(ink, layer="shared", owner_id="u_chair001")
@@ -217,8 +297,17 @@ def test_private_ink_reaches_its_owner_and_shared_ink_the_readers() -> None:
 
 
 def test_comments_are_between_their_author_and_the_organisers() -> None:
-    comment = pp.Comment(id="cmt-00000001", paper_id="pp_paper01", version=1, page=1, x=0.1, y=0.1,
-                         author_id="u_deleg001", author_name="A", text="Góp ý")
+    comment = pp.Comment(
+        id="cmt-00000001",
+        paper_id="pp_paper01",
+        version=1,
+        page=1,
+        x=0.1,
+        y=0.1,
+        author_id="u_deleg001",
+        author_name="A",
+        text="Góp ý",
+    )
     events = pp.add_comment(MEETING, paper(), VIEWERS["named delegate"], comment)
     assert events[0].audience.includes("delegate", "u_deleg001")
     assert not events[0].audience.includes("delegate", "u_deleg003")
@@ -239,8 +328,9 @@ def test_a_read_receipt_is_an_event_the_first_time_only() -> None:
 
 
 def test_audiences_validate_themselves() -> None:
-    assert Audience.from_dict(Audience(kind="people", roles=("chair",), user_ids=("u_a",)).to_dict()) == \
-        Audience(kind="people", roles=("chair",), user_ids=("u_a",))
+    assert Audience.from_dict(Audience(kind="people", roles=("chair",), user_ids=("u_a",)).to_dict()) == Audience(
+        kind="people", roles=("chair",), user_ids=("u_a",)
+    )
     with pytest.raises(ValueError):
         Audience(kind="user", user_id="u_a", user_ids=("u_b",))
     with pytest.raises(ValueError):

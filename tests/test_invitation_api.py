@@ -12,8 +12,9 @@ from tests.helpers import ApiClient, LiveServer
 
 
 def pdftotext(path: object) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: ignore[no-untyped-def]

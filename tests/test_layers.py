@@ -70,5 +70,7 @@ def test_media_enforces_but_never_decides_or_stores() -> None:
             if module.startswith("meeting_server."):
                 assert module.split(".")[1] in {"media", "domain", "protocol", "errors", "config"}, (path, module)
             assert not module.startswith(("sqlalchemy", "meeting_server.storage", "meeting_server.actions")), (
-                path, module)
+                path,
+                module,
+            )
         assert "agenda" not in text.lower(), f"{path} mentions agendas"

@@ -73,12 +73,25 @@ async def test_malformed_and_oversized_events_hurt_nobody(meeting_with_delegate)
             (p.JOIN, "not an object", "invalid_input"),
             (p.COMMAND, {"command_id": "short", "action": "meeting.start", "args": {}}, "invalid_input"),
             (p.COMMAND, {"command_id": command_id(), "action": "meeting.explode", "args": {}}, "unknown_event"),
-            (p.COMMAND, {"command_id": command_id(), "action": "agenda.add_item",
-                         "args": {"meeting_id": meeting["id"], "title": "x", "extra": 1}}, "invalid_input"),
+            (
+                p.COMMAND,
+                {
+                    "command_id": command_id(),
+                    "action": "agenda.add_item",
+                    "args": {"meeting_id": meeting["id"], "title": "x", "extra": 1},
+                },
+                "invalid_input",
+            ),
             ("no:such-event", {}, "unknown_event"),
-            (p.COMMAND, {"command_id": command_id(), "action": "agenda.add_item",
-                         "args": {"meeting_id": meeting["id"], "title": "x" * (2 * 1024 * 1024)}},
-             "payload_too_large"),
+            (
+                p.COMMAND,
+                {
+                    "command_id": command_id(),
+                    "action": "agenda.add_item",
+                    "args": {"meeting_id": meeting["id"], "title": "x" * (2 * 1024 * 1024)},
+                },
+                "payload_too_large",
+            ),
         ]
         for event, payload, code in bad:
             answer = await feed.call(event, payload)
@@ -124,8 +137,14 @@ async def test_uninvited_delegate_cannot_join_or_read(meeting_with_delegate) -> 
         assert answer["error"]["code"] == "not_found"
         answer = await sio.call(p.SYNC, {"meeting_id": meeting["id"], "after_seq": 0})
         assert answer["error"]["code"] == "not_found"
-        answer = await sio.call(p.COMMAND, {"command_id": command_id(), "action": "agenda.add_item",
-                                            "args": {"meeting_id": meeting["id"], "title": "Chen ngang"}})
+        answer = await sio.call(
+            p.COMMAND,
+            {
+                "command_id": command_id(),
+                "action": "agenda.add_item",
+                "args": {"meeting_id": meeting["id"], "title": "Chen ngang"},
+            },
+        )
         assert answer["error"]["code"] == "not_found"
     finally:
         await sio.disconnect()
@@ -153,8 +172,9 @@ async def test_client_that_missed_200_events_catches_up(meeting_with_delegate) -
 
 
 async def test_far_behind_client_gets_a_snapshot(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path,
-                        settings_overrides={"snapshot_after": 20})
+    server = LiveServer(
+        f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={"snapshot_after": 20}
+    )
     await server.start()
     try:
         admin = await server.admin()
@@ -265,14 +285,19 @@ async def test_websocket_compression_is_declined_unless_configured(tmp_path) -> 
     import aiohttp
 
     for enabled in (False, True):
-        server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / f'c{enabled}.sqlite3'}", tmp_path,
-                            settings_overrides={"ws_compression": enabled})
+        server = LiveServer(
+            f"sqlite+aiosqlite:///{tmp_path / f'c{enabled}.sqlite3'}",
+            tmp_path,
+            settings_overrides={"ws_compression": enabled},
+        )
         await server.start()
         try:
             admin = await server.admin()
             url = f"{server.url}/socket.io/?EIO=4&transport=websocket"
-            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http, http.ws_connect(
-                    url, compress=15, headers={"Cookie": admin.cookie}) as ws:
+            async with (
+                aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+                http.ws_connect(url, compress=15, headers={"Cookie": admin.cookie}) as ws,
+            ):
                 assert bool(ws.compress) is enabled
                 opening = await ws.receive_str()
                 assert opening.startswith("0{")  # engine.io still talks over the uncompressed socket
@@ -302,10 +327,23 @@ async def test_events_for_others_are_not_holes(meeting_with_delegate) -> None:  
         actor = await load_actor(server, username="admin")
         for n in range(3):
             async with server.services.db.write() as session:
-                await paper_store.add_upload(session, f"up_hole{n}xx", actor.id, f"{n:064x}",
-                                             {"bytes": 10, "page_count": 3, "pages": PAGES, "filename": "a.pdf"})
-            await run_action(server.services, actor, "paper.add", {  # a draft: organisers only
-                "meeting_id": meeting["id"], "upload_id": f"up_hole{n}xx", "title": f"Dự thảo {n}"})
+                await paper_store.add_upload(
+                    session,
+                    f"up_hole{n}xx",
+                    actor.id,
+                    f"{n:064x}",
+                    {"bytes": 10, "page_count": 3, "pages": PAGES, "filename": "a.pdf"},
+                )
+            await run_action(
+                server.services,
+                actor,
+                "paper.add",
+                {  # a draft: organisers only
+                    "meeting_id": meeting["id"],
+                    "upload_id": f"up_hole{n}xx",
+                    "title": f"Dự thảo {n}",
+                },
+            )
         await wait_for(lambda: reader_feed.last_seq == meeting["last_seq"] + 3)
         status, _ = await admin.post(f"/api/meetings/{meeting['id']}/agenda", {"title": "Nội dung mới"})
         assert status == 201

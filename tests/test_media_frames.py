@@ -19,8 +19,9 @@ def packets_of(frame: bytes, first_seq: int, timestamp: int) -> list[tuple[int, 
     for n, payload in enumerate(payloads):
         from aiortc.codecs.vpx import vp8_depayload
 
-        out.append(((first_seq + n) % 65536, timestamp % (1 << 32), n == len(payloads) - 1, payload,
-                    vp8_depayload(payload)))
+        out.append(
+            ((first_seq + n) % 65536, timestamp % (1 << 32), n == len(payloads) - 1, payload, vp8_depayload(payload))
+        )
     return out
 
 

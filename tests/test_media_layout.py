@@ -9,28 +9,45 @@ from meeting_server.media.layout import AUDIO_ONLY, GOOD, SMALL_ONLY, LinkTier, 
 BOTH = frozenset({"audio", "video", "video_small"})
 HALL, A, B, C = "site:s_huyen01", "site:s_xa00001", "site:s_xa00002", "site:s_xa00003"
 CHAIR = "user:u_chair001"
-PUBS = [Publisher(HALL, "Hội trường huyện", BOTH), Publisher(A, "Xã An Khang", BOTH),
-        Publisher(B, "Xã Bình Yên", BOTH), Publisher(C, "Xã Chi Thiết", frozenset({"audio", "video"})),
-        Publisher(CHAIR, "Chủ trì", BOTH)]
+PUBS = [
+    Publisher(HALL, "Hội trường huyện", BOTH),
+    Publisher(A, "Xã An Khang", BOTH),
+    Publisher(B, "Xã Bình Yên", BOTH),
+    Publisher(C, "Xã Chi Thiết", frozenset({"audio", "video"})),
+    Publisher(CHAIR, "Chủ trì", BOTH),
+]
 
 
 def shown(plan: list) -> list[tuple[str | None, str, str]]:
     return [(a.source, a.stream, a.role) for a in plan]
 
 
-@pytest.mark.parametrize(("view", "me", "tier", "expected"), [
-    # a hall's room PC and its TV: the main site big, the chair inset
-    ("site", B, GOOD, [(A, "video", "main"), (CHAIR, "video_small", "chair")]),
-    ("display", B, GOOD, [(A, "video", "main"), (CHAIR, "video_small", "chair")]),
-    # the main hall itself sees the chair big
-    ("site", A, GOOD, [(CHAIR, "video", "chair"), (None, "", "")]),
-    # a poor downlink gets the small stream, then no video at all
-    ("site", B, SMALL_ONLY, [(A, "video_small", "main"), (CHAIR, "video_small", "chair")]),
-    ("site", B, AUDIO_ONLY, [(None, "", ""), (None, "", "")]),
-    # the console: main big, then everyone else small, by name; a site without a small stream sends its big one
-    ("console", CHAIR, GOOD, [(A, "video", "main"), (HALL, "video_small", "site"), (B, "video_small", "site"),
-                              (C, "video", "site"), (None, "", "")]),
-])
+@pytest.mark.parametrize(
+    ("view", "me", "tier", "expected"),
+    [
+        # a hall's room PC and its TV: the main site big, the chair inset
+        ("site", B, GOOD, [(A, "video", "main"), (CHAIR, "video_small", "chair")]),
+        ("display", B, GOOD, [(A, "video", "main"), (CHAIR, "video_small", "chair")]),
+        # the main hall itself sees the chair big
+        ("site", A, GOOD, [(CHAIR, "video", "chair"), (None, "", "")]),
+        # a poor downlink gets the small stream, then no video at all
+        ("site", B, SMALL_ONLY, [(A, "video_small", "main"), (CHAIR, "video_small", "chair")]),
+        ("site", B, AUDIO_ONLY, [(None, "", ""), (None, "", "")]),
+        # the console: main big, then everyone else small, by name; a site without a small stream sends its big one
+        (
+            "console",
+            CHAIR,
+            GOOD,
+            [
+                (A, "video", "main"),
+                (HALL, "video_small", "site"),
+                (B, "video_small", "site"),
+                (C, "video", "site"),
+                (None, "", ""),
+            ],
+        ),
+    ],
+)
 def test_video_plan(view: str, me: str, tier: int, expected: list) -> None:
     slots = len(expected)
     assert shown(video_plan(view, me, PUBS, A, CHAIR, slots, tier)) == expected
@@ -38,8 +55,10 @@ def test_video_plan(view: str, me: str, tier: int, expected: list) -> None:
 
 def test_a_probe_sees_itself_and_too_few_slots_show_the_first_ones() -> None:
     assert shown(video_plan("probe", B, PUBS, A, CHAIR, 1)) == [(B, "video", "self")]
-    assert shown(video_plan("console", CHAIR, PUBS, A, CHAIR, 2)) == [(A, "video", "main"),
-                                                                      (HALL, "video_small", "site")]
+    assert shown(video_plan("console", CHAIR, PUBS, A, CHAIR, 2)) == [
+        (A, "video", "main"),
+        (HALL, "video_small", "site"),
+    ]
     # a main site that publishes no video leaves the big slot empty rather than showing someone else there
     quiet = [Publisher(A, "Xã An Khang", frozenset({"audio"})), *PUBS[2:]]
     assert shown(video_plan("site", B, quiet, A, CHAIR, 2)) == [(CHAIR, "video_small", "chair"), (None, "", "")]

@@ -105,7 +105,10 @@ def h264() -> Encoded:
 def ffprobe(path: Path) -> dict[str, Any]:
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-count_packets", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True, timeout=20,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=20,
     )
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -118,7 +121,10 @@ def listing(directory: Path) -> list[str]:
 def packet_times(path: Path) -> list[float]:
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "packet=pts_time", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True, timeout=20,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=20,
     )
     return [float(p["pts_time"]) for p in json.loads(result.stdout)["packets"]]
 
@@ -135,12 +141,16 @@ async def test_vp8_and_opus_are_muxed_as_they_arrive(tmp_path: Path, vp8: Encode
     assert vp8[0][1] and sum(k for _, k in vp8) < len(vp8)
     preroll = [data for data, key in vp8 if not key][:3]  # a stream joined mid-GOP: undecodable until a keyframe
     video_frames = [video("VP8", data, VIDEO_BASE + i * VIDEO_STEP, False) for i, data in enumerate(preroll)]
-    video_frames += [video("VP8", data, VIDEO_BASE + (len(preroll) + i) * VIDEO_STEP, key)
-                     for i, (data, key) in enumerate(vp8)]
+    video_frames += [
+        video("VP8", data, VIDEO_BASE + (len(preroll) + i) * VIDEO_STEP, key) for i, (data, key) in enumerate(vp8)
+    ]
     audio_frames = [audio(data, AUDIO_BASE + i * AUDIO_STEP) for i, data in enumerate(opus)]
     # Interleave by arrival time (video 33 ms, audio 20 ms apart), as the event loop would call write().
-    timeline = sorted([(i / FPS, "video", f) for i, f in enumerate(video_frames)]
-                      + [(i * 0.02, "audio", f) for i, f in enumerate(audio_frames)], key=lambda x: x[0])
+    timeline = sorted(
+        [(i / FPS, "video", f) for i, f in enumerate(video_frames)]
+        + [(i * 0.02, "audio", f) for i, f in enumerate(audio_frames)],
+        key=lambda x: x[0],
+    )
 
     recorder = StreamRecorder(tmp_path, "site-7.user_42")
     started = time.perf_counter()
@@ -215,8 +225,16 @@ class FrameAfterLoss:
 async def test_video_after_a_loss_waits_for_the_next_keyframe(tmp_path: Path, vp8: Encoded) -> None:
     key = vp8[0][0]
     inter = [d for d, k in vp8 if not k][:5]
-    sequence = [(key, False), (inter[0], False), (inter[1], False), (inter[2], True), (inter[3], False),
-                (key, False), (inter[0], False), (inter[1], False)]
+    sequence = [
+        (key, False),
+        (inter[0], False),
+        (inter[1], False),
+        (inter[2], True),
+        (inter[3], False),
+        (key, False),
+        (inter[0], False),
+        (inter[1], False),
+    ]
     recorder = StreamRecorder(tmp_path, "lossy")
     for i, (data, after_gap) in enumerate(sequence):
         frame = FrameAfterLoss("video", "VP8", data, VIDEO_BASE + i * VIDEO_STEP, data == key, after_gap)

@@ -20,7 +20,9 @@ from meeting_server.media.room import Connection, MediaRoom
 from meeting_server.media.streams import Slot, Source
 
 SNAPSHOT: dict[str, Any] = {
-    "status": "in_progress", "main_site_id": "a", "chair_id": None,
+    "status": "in_progress",
+    "main_site_id": "a",
+    "chair_id": None,
     "sites": [{"id": "host", "name": "Hội trường huyện"}, {"id": "a", "name": "Xã A"}, {"id": "b", "name": "Xã B"}],
     "conference": {},
 }
@@ -67,8 +69,14 @@ def hall(room: MediaRoom, pcs: list[RTCPeerConnection], site: str) -> Connection
     """A site's connection as SFU._wire leaves it: three published sources, two video and three audio slots."""
     pc = RTCPeerConnection()
     pcs.append(pc)
-    conn = Connection(key=f"site:{site}", name=room.site_name(f"site:{site}", site), view="site", sid=f"sid-{site}",
-                      pc=pc, publishes=True)
+    conn = Connection(
+        key=f"site:{site}",
+        name=room.site_name(f"site:{site}", site),
+        view="site",
+        sid=f"sid-{site}",
+        pc=pc,
+        publishes=True,
+    )
     for stream in ("audio", "video", "video_small"):
         source = Source(conn.key, stream, "audio" if stream == "audio" else "video", lambda: None)
         source.on_first_frame = room.schedule_relayout
@@ -105,12 +113,16 @@ async def test_a_first_frame_during_a_layout_pass_is_not_lost(tmp_path: Path, pc
     assert main_of(b) is a.sources["video"]
     assert b.video_slots[0] in a.sources["video"].slots
     last = gate.layouts_to("sid-b")[-1]
-    assert [(s["source"], s["role"], s["quality"]) for s in last["slots"] if s["kind"] == "video"][0] == \
-        ("site:a", "main", "big")
+    assert [(s["source"], s["role"], s["quality"]) for s in last["slots"] if s["kind"] == "video"][0] == (
+        "site:a",
+        "main",
+        "big",
+    )
 
 
-async def test_the_stats_pass_repairs_a_layout_whatever_was_missed(tmp_path: Path,
-                                                                   pcs: list[RTCPeerConnection]) -> None:
+async def test_the_stats_pass_repairs_a_layout_whatever_was_missed(
+    tmp_path: Path, pcs: list[RTCPeerConnection]
+) -> None:
     gate = Gate()
     room = MediaRoom("m1", dict(SNAPSHOT), gate, tmp_path, None)
     a, b = hall(room, pcs, "a"), hall(room, pcs, "b")
@@ -127,8 +139,7 @@ async def test_the_stats_pass_repairs_a_layout_whatever_was_missed(tmp_path: Pat
     assert len(gate.layouts_to("sid-b")) == sent + 1
 
 
-async def test_every_slot_is_assigned_before_any_layout_is_sent(tmp_path: Path,
-                                                                pcs: list[RTCPeerConnection]) -> None:
+async def test_every_slot_is_assigned_before_any_layout_is_sent(tmp_path: Path, pcs: list[RTCPeerConnection]) -> None:
     """Two passes at once (an event and a first frame) cannot leave one hall with the older pass's picture."""
     gate = Gate()
     room = MediaRoom("m1", dict(SNAPSHOT), gate, tmp_path, None)
@@ -152,8 +163,9 @@ async def test_every_slot_is_assigned_before_any_layout_is_sent(tmp_path: Path,
     assert [s["source"] for s in gate.layouts_to("sid-b")[-1]["slots"] if s["role"] == "main"] == ["site:c"]
 
 
-async def test_layouts_are_numbered_and_the_answer_repeats_the_last(tmp_path: Path,
-                                                                   pcs: list[RTCPeerConnection]) -> None:
+async def test_layouts_are_numbered_and_the_answer_repeats_the_last(
+    tmp_path: Path, pcs: list[RTCPeerConnection]
+) -> None:
     gate = Gate()
     room = MediaRoom("m1", dict(SNAPSHOT), gate, tmp_path, None)
     a, b = hall(room, pcs, "a"), hall(room, pcs, "b")

@@ -22,8 +22,7 @@ from tests.mediakit import COLOURS, ColourTrack, Peer, nearest_colour, peers, st
 pytestmark = pytest.mark.timeout(120)
 
 
-async def test_every_site_decodes_the_main_site_and_follows_a_switch_within_a_second(
-        live_server: LiveServer) -> None:
+async def test_every_site_decodes_the_main_site_and_follows_a_switch_within_a_second(live_server: LiveServer) -> None:
     conf = await start_conference(live_server, 3)
     try:
         a, b, c = await peers(conf, 3)
@@ -69,12 +68,20 @@ async def test_a_muted_site_is_not_heard_even_if_its_room_pc_keeps_sending(live_
         a, b, c = await peers(conf, 3)
         muted = conf.key(1)
         assert c.session is not None and a.session is not None
-        await wait_for(lambda: c.session.received.get(muted) is not None  # type: ignore[union-attr]
-                       and c.session.received[muted].audio_frames > 20, timeout=10)  # type: ignore[union-attr]
+        await wait_for(
+            lambda: (
+                c.session.received.get(muted) is not None  # type: ignore[union-attr]
+                and c.session.received[muted].audio_frames > 20
+            ),
+            timeout=10,
+        )  # type: ignore[union-attr]
         await conf.act("mute", {"participant": muted})
         await asyncio.sleep(0.5)
-        before = {peer.index: peer.session.received[muted].packets  # type: ignore[union-attr]
-                  for peer in (a, c) if muted in peer.session.received}  # type: ignore[union-attr]
+        before = {
+            peer.index: peer.session.received[muted].packets  # type: ignore[union-attr]
+            for peer in (a, c)
+            if muted in peer.session.received
+        }  # type: ignore[union-attr]
         source = next(c_.sources["audio"] for c_ in conf.room().connections.values() if c_.key == muted)
         frames_before = source.frames
         await asyncio.sleep(1.5)
@@ -86,8 +93,10 @@ async def test_a_muted_site_is_not_heard_even_if_its_room_pc_keeps_sending(live_
             assert got is None or got.packets == before.get(peer.index, 0), peer.index
         assert all(s["source"] != muted for p_ in (a, c) for s in p_.session.showing(kind="audio"))  # type: ignore
         await conf.act("unmute", {"participant": muted})
-        await wait_for(lambda: c.session.received[muted].packets > before.get(2, 0) + 20,  # type: ignore
-                       timeout=5)
+        await wait_for(
+            lambda: c.session.received[muted].packets > before.get(2, 0) + 20,  # type: ignore
+            timeout=5,
+        )
     finally:
         await conf.close()
 
@@ -101,8 +110,13 @@ async def test_silence_is_not_forwarded(live_server: LiveServer) -> None:
         await speaking.start()
         await quiet.start()
         assert speaking.session is not None and quiet.session is not None
-        await wait_for(lambda: quiet.session.received.get(conf.key(0)) is not None  # type: ignore[union-attr]
-                       and quiet.session.received[conf.key(0)].audio_frames > 25, timeout=10)  # type: ignore
+        await wait_for(
+            lambda: (
+                quiet.session.received.get(conf.key(0)) is not None  # type: ignore[union-attr]
+                and quiet.session.received[conf.key(0)].audio_frames > 25
+            ),
+            timeout=10,
+        )  # type: ignore
         source = next(c.sources["audio"] for c in conf.room().connections.values() if c.key == conf.key(1))
         await wait_for(lambda: source.silent_frames > 25, timeout=10)  # the quiet hall joined second
         assert source.silent_frames == source.frames
@@ -172,9 +186,18 @@ async def test_recording_writes_each_sites_streams_as_received(live_server: Live
         audio = f"site-{conf.site_ids[0]}.audio.webm"
         assert video in files and audio in files, files
         path = live_server.tmp_dir / "recordings" / conf.meeting_id / listing["recordings"][0]["id"] / video
-        probe = json.loads(await asyncio.to_thread(lambda: subprocess.run(
-            ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-            capture_output=True, check=True, text=True).stdout))
+        probe = json.loads(
+            await asyncio.to_thread(
+                lambda: (
+                    subprocess.run(
+                        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+                        capture_output=True,
+                        check=True,
+                        text=True,
+                    ).stdout
+                )
+            )
+        )
         stream = probe["streams"][0]
         assert stream["codec_name"] == "vp8" and (stream["width"], stream["height"]) == (320, 180)
         assert 1.5 < float(probe["format"]["duration"]) < 4.0
@@ -216,8 +239,14 @@ async def _offer(feed: MeetingFeed, meeting_id: str, mangle: Any = None, **overr
     offer = await session.pc.createOffer()
     await session.pc.setLocalDescription(offer)
     sdp = session.pc.localDescription.sdp
-    payload = {"meeting_id": meeting_id, "view": "site", "type": "offer", "sdp": mangle(sdp) if mangle else sdp,
-               "receive": {"audio": ["0"]}, **overrides}
+    payload = {
+        "meeting_id": meeting_id,
+        "view": "site",
+        "type": "offer",
+        "sdp": mangle(sdp) if mangle else sdp,
+        "receive": {"audio": ["0"]},
+        **overrides,
+    }
     answer: dict[str, Any] = await feed.sio.call(p.MEDIA_JOIN, payload, timeout=20)
     await session.pc.close()
     return answer
@@ -373,8 +402,9 @@ def test_colours_are_told_apart() -> None:
     assert ColourTrack(COLOURS[0]).kind == "video"
 
 
-async def test_a_room_that_missed_an_event_catches_up_on_the_next_join(live_server: LiveServer,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_room_that_missed_an_event_catches_up_on_the_next_join(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The race a join can lose: an event commits after the joiner's state was read but before its room existed.
     Simulated by hiding one event from the SFU; the next join reads the meeting again and the room catches up."""
     conf = await start_conference(live_server, 3)

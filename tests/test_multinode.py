@@ -23,8 +23,23 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     if binary is None:
         pytest.fail("redis-server is missing: `make test` installs it (apt-get install redis-server)")
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -41,8 +56,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-async def test_event_and_revocation_cross_nodes(tmp_path: Path, redis_url: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_event_and_revocation_cross_nodes(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"
     seed = LiveServer(database_url, tmp_path)
     await seed.start()

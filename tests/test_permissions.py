@@ -62,18 +62,18 @@ def visible(role: str, own: bool, status: str) -> bool:
 
 
 def expected_outcome(permission: str, role: str, own: bool, status: str | None) -> str:
-    """"ok", "forbidden" or "not_found"."""
+    """ "ok", "forbidden" or "not_found"."""
     where = POLICY[permission].get(role)
     if permission.startswith("meeting_"):
         assert status is not None, "a meeting permission is checked against a meeting"
         if not visible(role, own, status):
             return "not_found"
-    allowed = (where == ANYWHERE or (where == OWN and own)
-               or (where == VISIBLE and visible(role, own, status or "")))
+    allowed = where == ANYWHERE or (where == OWN and own) or (where == VISIBLE and visible(role, own, status or ""))
     return "ok" if allowed else "forbidden"
 
 
 # ---- the world: one server and its people for the whole module --------------------------------------------
+
 
 @dataclass
 class World:
@@ -111,8 +111,11 @@ class World:
 async def load_actor(server: LiveServer, user_id: str | None = None, username: str | None = None) -> Actor:
     assert server.services is not None
     async with server.services.db.read() as session:
-        row = (await directory.get_user(session, user_id) if user_id
-               else await directory.user_by_username(session, username or ""))
+        row = (
+            await directory.get_user(session, user_id)
+            if user_id
+            else await directory.user_by_username(session, username or "")
+        )
         assert row is not None
         return actor_of_user(row)
 
@@ -130,11 +133,14 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         actors[role] = await load_actor(server, made["id"])
     other_unit = await server.create_unit("Xã khác")
     other_chair = await server.create_user("chutri.khac", "Chủ trì khác", ["chair"], unit_id=other_unit)
-    other_delegate = await server.create_user("daibieu.khac", "Đại biểu khác", ["delegate"],
-                                              unit_id=other_unit)
+    other_delegate = await server.create_user("daibieu.khac", "Đại biểu khác", ["delegate"], unit_id=other_unit)
     world = World(
-        server=server, actors=actors, units=units, admin=actors["admin"],
-        other_chair=await load_actor(server, other_chair["id"]), other_unit=other_unit,
+        server=server,
+        actors=actors,
+        units=units,
+        admin=actors["admin"],
+        other_chair=await load_actor(server, other_chair["id"]),
+        other_unit=other_unit,
         own_site=await server.create_site("Điểm cầu xã", units["site_operator"]),
         other_site=await server.create_site("Điểm cầu xã khác", other_unit),
         other_delegate=other_delegate["id"],
@@ -144,6 +150,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
 
 
 # ---- fixture meetings -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Prepared:
@@ -167,15 +174,26 @@ async def build_meeting(w: World, own: bool, status: str) -> tuple[str, list[str
     it."""
     if own:
         creator = w.admin
-        fields = {"chair_id": w.actors["chair"].id, "secretary_id": w.actors["secretary"].id,
-                  "invitee_ids": [w.actors["delegate"].id, w.actors["observer"].id],
-                  "site_ids": [w.own_site], "main_site_id": w.own_site}
+        fields = {
+            "chair_id": w.actors["chair"].id,
+            "secretary_id": w.actors["secretary"].id,
+            "invitee_ids": [w.actors["delegate"].id, w.actors["observer"].id],
+            "site_ids": [w.own_site],
+            "main_site_id": w.own_site,
+        }
     else:
         creator = w.other_chair
         fields = {"invitee_ids": [w.other_delegate], "site_ids": [w.other_site], "main_site_id": w.other_site}
-    meeting = await w.run(creator, "meeting.create", {
-        "title": f"Cuộc họp số {w.n()}", "starts_at": "2026-11-24T08:00:00+07:00",
-        "ends_at": "2026-11-24T11:00:00+07:00", **fields})
+    meeting = await w.run(
+        creator,
+        "meeting.create",
+        {
+            "title": f"Cuộc họp số {w.n()}",
+            "starts_at": "2026-11-24T08:00:00+07:00",
+            "ends_at": "2026-11-24T11:00:00+07:00",
+            **fields,
+        },
+    )
     items = []
     for title in ("Khai mạc", "Báo cáo tình hình kinh tế - xã hội"):
         added = await w.run(creator, "agenda.add_item", {"meeting_id": meeting["id"], "title": title})
@@ -222,10 +240,14 @@ async def user_update(w: World, role: str, own: bool) -> Prepared:
     return Prepared({"user_id": other["id"], "title": "Chuyên viên"})
 
 
-def on_conference(extra: Callable[[World, bool], dict[str, Any]] = lambda w, own: {},
-                  prepare: str | None = None, pass_on: tuple[str, ...] = ()) -> Factory:
+def on_conference(
+    extra: Callable[[World, bool], dict[str, Any]] = lambda w, own: {},
+    prepare: str | None = None,
+    pass_on: tuple[str, ...] = (),
+) -> Factory:
     """A meeting under way; `prepare` is an action its organiser runs first (e.g. start a roll call), and
     `pass_on` names fields of its answer the action needs (e.g. the roll call's id)."""
+
     async def make(w: World, role: str, own: bool) -> Prepared:
         meeting_id, _ = await build_meeting(w, own, "in_progress")
         args = {"meeting_id": meeting_id, **extra(w, own)}
@@ -250,27 +272,46 @@ async def an_upload(w: World, actor: Actor) -> str:
     assert w.server.services is not None
     upload_id = f"up_{w.n():08d}"
     async with w.server.services.db.write() as session:
-        await paper_store.add_upload(session, upload_id, actor.id, f"{w.n():064x}",
-                                     {"sha256": "", "bytes": 1000, "page_count": 3, "pages": PAGES,
-                                      "filename": "du-thao.pdf"})
+        await paper_store.add_upload(
+            session,
+            upload_id,
+            actor.id,
+            f"{w.n():064x}",
+            {"sha256": "", "bytes": 1000, "page_count": 3, "pages": PAGES, "filename": "du-thao.pdf"},
+        )
     return upload_id
 
 
-def on_paper(extra: Callable[[World, str, bool, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
-             status: str = "in_progress", presenter: bool = False) -> Factory:
+def on_paper(
+    extra: Callable[[World, str, bool, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+    status: str = "in_progress",
+    presenter: bool = False,
+) -> Factory:
     """A meeting with a published paper open to all its participants, under the first agenda item (whose
     presenter is the acting person when `presenter`)."""
+
     async def make(w: World, role: str, own: bool) -> Prepared:
         meeting_id, items = await build_meeting(w, own, "scheduled" if status == "in_progress" else status)
         creator = w.admin if own else w.other_chair
         if presenter:
-            await w.run(creator, "agenda.update_item", {"meeting_id": meeting_id, "item_id": items[0],
-                                                        "presenter_id": w.actors[role].id})
+            await w.run(
+                creator,
+                "agenda.update_item",
+                {"meeting_id": meeting_id, "item_id": items[0], "presenter_id": w.actors[role].id},
+            )
         if status == "in_progress":
             await w.run(creator, "meeting.start", {"meeting_id": meeting_id})
-        added = await w.run(creator, "paper.add", {
-            "meeting_id": meeting_id, "upload_id": await an_upload(w, creator), "title": "Dự thảo nghị quyết",
-            "item_id": items[0], "publish": True})
+        added = await w.run(
+            creator,
+            "paper.add",
+            {
+                "meeting_id": meeting_id,
+                "upload_id": await an_upload(w, creator),
+                "title": "Dự thảo nghị quyết",
+                "item_id": items[0],
+                "publish": True,
+            },
+        )
         args = {"meeting_id": meeting_id, "paper_id": added["paper"]["id"]}
         if extra is not None:
             args.update(await extra(w, role, own, args))
@@ -284,8 +325,13 @@ async def upload_of_actor(w: World, role: str, own: bool, args: dict[str, Any]) 
 
 
 async def ink(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"ink-{w.n():08d}", "version": 1, "page": 2, "kind": "ink",
-            "data": {"strokes": [[[0.1, 0.1], [0.2, 0.25]]], "color": "#1565c0"}}
+    return {
+        "id": f"ink-{w.n():08d}",
+        "version": 1,
+        "page": 2,
+        "kind": "ink",
+        "data": {"strokes": [[[0.1, 0.1], [0.2, 0.25]]], "color": "#1565c0"},
+    }
 
 
 async def own_ink(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
@@ -298,8 +344,11 @@ async def own_ink(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[
 
 async def a_comment(w: World, role: str, own: bool, args: dict[str, Any]) -> dict[str, Any]:
     comment_id = f"cmt-{w.n():08d}"
-    await w.run(w.admin if own else w.other_chair, "comment.add", {
-        **args, "id": comment_id, "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Đề nghị bổ sung số liệu"})
+    await w.run(
+        w.admin if own else w.other_chair,
+        "comment.add",
+        {**args, "id": comment_id, "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Đề nghị bổ sung số liệu"},
+    )
     return {"comment_id": comment_id, "paper_id": None}
 
 
@@ -310,8 +359,9 @@ async def draft_comment(w: World, role: str, own: bool, args: dict[str, Any]) ->
 # Valid arguments per action; a registered action missing here fails the matrix
 # (test_every_action_has_a_factory_and_a_policy, and each of its cases).
 FACTORIES: dict[str, Factory] = {
-    "meeting.create": plain(lambda w, role, own: {
-        "title": f"Họp mới {w.n()}", "starts_at": "2026-12-01T08:00:00+07:00"}),
+    "meeting.create": plain(
+        lambda w, role, own: {"title": f"Họp mới {w.n()}", "starts_at": "2026-12-01T08:00:00+07:00"}
+    ),
     "meeting.update": on_meeting("scheduled", lambda items: {"location": "Hội trường B", "title": "Đổi tên"}),
     "meeting.schedule": on_meeting("draft"),
     "meeting.unschedule": on_meeting("scheduled"),
@@ -319,25 +369,31 @@ FACTORIES: dict[str, Factory] = {
     "meeting.end": on_meeting("in_progress"),
     "meeting.archive": on_meeting("ended"),
     "meeting.cancel": on_meeting("scheduled", lambda items: {"reason": "Thay đổi kế hoạch"}),
-    "agenda.add_item": on_meeting("draft", lambda items: {"title": "Kết luận", "planned_minutes": 10,
-                                                          "position": 0}),
+    "agenda.add_item": on_meeting("draft", lambda items: {"title": "Kết luận", "planned_minutes": 10, "position": 0}),
     "agenda.update_item": on_meeting("scheduled", lambda items: {"item_id": items[0], "planned_minutes": 25}),
     "agenda.remove_item": on_meeting("scheduled", lambda items: {"item_id": items[1]}),
     "agenda.reorder": on_meeting("scheduled", lambda items: {"item_ids": items[::-1]}),
     "agenda.set_current": on_meeting("in_progress", lambda items: {"item_id": items[1]}),
-    "unit.create": plain(lambda w, role, own: {
-        "name": f"Xã mới {w.n()}", "kind": "commune", "parent_id": w.server.unit_id}),
-    "unit.update": plain(lambda w, role, own: {
-        "unit_id": w.units[role] if own else w.other_unit, "code": f"X{w.n()}"}),
+    "unit.create": plain(
+        lambda w, role, own: {"name": f"Xã mới {w.n()}", "kind": "commune", "parent_id": w.server.unit_id}
+    ),
+    "unit.update": plain(lambda w, role, own: {"unit_id": w.units[role] if own else w.other_unit, "code": f"X{w.n()}"}),
     "unit.delete": fresh_unit,
-    "site.create": plain(lambda w, role, own: {
-        "name": f"Điểm cầu {w.n()}", "unit_id": w.units[role] if own else w.other_unit}),
+    "site.create": plain(
+        lambda w, role, own: {"name": f"Điểm cầu {w.n()}", "unit_id": w.units[role] if own else w.other_unit}
+    ),
     "site.update": site_factory({"location": "Tầng 2", "capacity": 40}),
     "site.issue_token": site_factory({}),
     "site.revoke_token": site_factory({}),
-    "user.create": plain(lambda w, role, own: {
-        "username": f"nguoi.tao{w.n()}", "full_name": "Lê Văn Mới", "password": PASSWORD,
-        "roles": ["delegate"], "unit_id": w.units[role] if own else w.other_unit}),
+    "user.create": plain(
+        lambda w, role, own: {
+            "username": f"nguoi.tao{w.n()}",
+            "full_name": "Lê Văn Mới",
+            "password": PASSWORD,
+            "roles": ["delegate"],
+            "unit_id": w.units[role] if own else w.other_unit,
+        }
+    ),
     "user.update": user_update,
     "me.update": plain(lambda w, role, own: {"lang": "vi"}),
     "conference.set_main_site": on_conference(lambda w, own: {"site_id": None}),
@@ -384,7 +440,9 @@ FACTORIES["paper.add"] = _paper_add
 
 CASES = [
     pytest.param(name, role, ownership, id=f"{name}-{role}-{ownership}")
-    for name in sorted(REGISTRY) for role in ROLES for ownership in OWNERSHIP
+    for name in sorted(REGISTRY)
+    for role in ROLES
+    for ownership in OWNERSHIP
 ]
 
 
@@ -392,7 +450,8 @@ def test_every_action_has_a_factory_and_a_policy() -> None:
     missing = sorted(set(REGISTRY) - set(FACTORIES))
     assert not missing, (
         f"actions without an argument factory in tests/test_permissions.py: {missing}; add one to FACTORIES "
-        "so the permission matrix covers them")
+        "so the permission matrix covers them"
+    )
     stale = sorted(set(FACTORIES) - set(REGISTRY))
     assert not stale, f"FACTORIES names actions that are no longer registered: {stale}"
     assert set(POLICY) == set(PERMISSIONS), "every permission kind needs a row in POLICY"
@@ -409,8 +468,10 @@ def assert_error_shape(body: Any, code: str) -> None:
 async def prepare(w: World, name: str, role: str, own: bool) -> tuple[Prepared, str]:
     factory = FACTORIES.get(name)
     if factory is None:
-        pytest.fail(f"action {name!r} has no argument factory in tests/test_permissions.py FACTORIES: the "
-                    "permission matrix cannot check it")
+        pytest.fail(
+            f"action {name!r} has no argument factory in tests/test_permissions.py FACTORIES: the "
+            "permission matrix cannot check it"
+        )
     permission = REGISTRY[name].permission
     if permission not in POLICY:
         pytest.fail(f"permission kind {permission!r} of {name!r} has no row in POLICY")
@@ -445,8 +506,10 @@ async def test_action_permission(world: World, name: str, role: str, ownership: 
 ROUTE_OF: dict[str, Route] = {route.action: route for route in ROUTES if route.action}
 REST_CASES = [
     pytest.param(name, role, ownership, id=f"{name}-{role}-{ownership}")
-    for name in sorted(REGISTRY) if name.startswith(("meeting.", "agenda."))
-    for role in ROLES for ownership in OWNERSHIP
+    for name in sorted(REGISTRY)
+    if name.startswith(("meeting.", "agenda."))
+    for role in ROLES
+    for ownership in OWNERSHIP
 ]
 
 

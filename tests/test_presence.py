@@ -21,8 +21,10 @@ def test_changes_are_gathered_and_taken_once() -> None:
     assert next(e for e in changes["online"] if e["id"] == "u_a")["devices"] == 2
     assert presence.take_changes("m_1") is None
     presence.leave("m_1", "user", "u_a")
-    assert presence.take_changes("m_1") == {"online": [{"kind": "user", "id": "u_a", "name": "Hà Thị Lan",
-                                                        "role": "delegate", "devices": 1}], "left": []}
+    assert presence.take_changes("m_1") == {
+        "online": [{"kind": "user", "id": "u_a", "name": "Hà Thị Lan", "role": "delegate", "devices": 1}],
+        "left": [],
+    }
     assert len(presence.online("m_1")) == 40
     assert presence.online("m_1")[0]["kind"] == "site"
 
@@ -33,6 +35,7 @@ async def test_a_burst_of_joins_is_one_presence_message(live_server: LiveServer)
     meeting = await make_meeting(admin, invitee_ids=[p["id"] for p in people])
     watcher = await feed_for(live_server, admin, meeting["id"])
     messages: list[dict] = []  # type: ignore[type-arg]
+
     async def counting(message: dict) -> None:  # type: ignore[type-arg]
         messages.append(message)
         await watcher._on_presence(message)

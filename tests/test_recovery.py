@@ -12,7 +12,7 @@ from tests.helpers import ApiClient, LiveServer, ServerProcess, make_meeting, wa
 def consecutive_after_snapshot(applied: list[int]) -> bool:
     """`applied` holds -N for a snapshot at N, then each seq applied; after the snapshot, no hole, no repeat."""
     start = max(i for i, s in enumerate(applied) if s < 0)
-    seqs = [-applied[start], *applied[start + 1:]]
+    seqs = [-applied[start], *applied[start + 1 :]]
     return seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 

@@ -22,17 +22,36 @@ pytestmark = pytest.mark.timeout(180)
 
 class RoomClientProcess:
     def __init__(self, server: LiveServer, token: str, stats: Path, *extra: str) -> None:
-        self.args = [sys.executable, "-m", "room_client.cli", "join", "--server", server.url, "--token", token,
-                     "--video", "test", "--audio", "test", "--size", "320x180", "--stats-json", str(stats),
-                     "--status-every", "0.5", *extra]
+        self.args = [
+            sys.executable,
+            "-m",
+            "room_client.cli",
+            "join",
+            "--server",
+            server.url,
+            "--token",
+            token,
+            "--video",
+            "test",
+            "--audio",
+            "test",
+            "--size",
+            "320x180",
+            "--stats-json",
+            str(stats),
+            "--status-every",
+            "0.5",
+            *extra,
+        ]
         self.stats_path = stats
         self.log = stats.with_suffix(".log")
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         handle = self.log.open("ab")
-        self.proc = await asyncio.create_subprocess_exec(*self.args, stdout=handle, stderr=handle,
-                                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args, stdout=handle, stderr=handle, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
 
     def stats(self) -> dict[str, Any]:
         try:
@@ -99,8 +118,9 @@ def in_room(conf: Conference) -> set[str]:
     return set(room.connected_keys()) if room is not None else set()
 
 
-async def test_three_halls_on_the_command_line(live_server: LiveServer, tmp_path: Path,
-                                               clients: list[RoomClientProcess], codec_calls: dict[str, int]) -> None:
+async def test_three_halls_on_the_command_line(
+    live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess], codec_calls: dict[str, int]
+) -> None:
     conf = await start_conference(live_server, 3)
     a, b, c = await start_clients(conf, tmp_path, clients)
     main, second = conf.key(0), conf.key(1)
@@ -113,8 +133,7 @@ async def test_three_halls_on_the_command_line(live_server: LiveServer, tmp_path
     # The chair switches the main site: the halls receive the new one.
     before = a.frames_from(second)
     await conf.act("main-site", {"site_id": conf.site_ids[1]})
-    await wait_for(lambda: a.frames_from(second) > before + 15 and c.frames_from(second) > 15, timeout=10,
-                   interval=0.2)
+    await wait_for(lambda: a.frames_from(second) > before + 15 and c.frames_from(second) > 15, timeout=10, interval=0.2)
     assert [s["source"] for s in a.stats()["layout"] if s.get("role") == "main"] == [second]
     # Roll call: every room PC answers by itself.
     started = await conf.act("roll-call")
@@ -141,7 +160,8 @@ async def test_three_halls_on_the_command_line(live_server: LiveServer, tmp_path
 
 
 async def test_a_killed_room_pc_is_back_on_every_console_within_10_s(
-        live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess]) -> None:
+    live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess]
+) -> None:
     conf = await start_conference(live_server, 2)
     a, b = await start_clients(conf, tmp_path, clients)
     await wait_for(lambda: in_room(conf) == {conf.key(0), conf.key(1)}, timeout=60, interval=0.1)
@@ -158,7 +178,8 @@ async def test_a_killed_room_pc_is_back_on_every_console_within_10_s(
 
 
 async def test_every_hall_rejoins_by_itself_after_a_server_restart(
-        live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess]) -> None:
+    live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess]
+) -> None:
     conf = await start_conference(live_server, 2)
     a, b = await start_clients(conf, tmp_path, clients)
     await wait_for(lambda: b.frames_from(conf.key(0)) > 10, timeout=60, interval=0.1)
@@ -166,8 +187,9 @@ async def test_every_hall_rejoins_by_itself_after_a_server_restart(
     await live_server.stop()
     await asyncio.sleep(1.0)
     await live_server.start(migrate=False)
-    await wait_for(lambda: a.stats().get("joins", 0) > joins[0] and b.stats().get("joins", 0) > joins[1],
-                   timeout=45, interval=0.2)
+    await wait_for(
+        lambda: a.stats().get("joins", 0) > joins[0] and b.stats().get("joins", 0) > joins[1], timeout=45, interval=0.2
+    )
     assert in_room(conf) == {conf.key(0), conf.key(1)}
     before = b.frames_from(conf.key(0))
     await wait_for(lambda: b.frames_from(conf.key(0)) > before + 10, timeout=20, interval=0.2)
@@ -176,8 +198,20 @@ async def test_every_hall_rejoins_by_itself_after_a_server_restart(
 async def test_check_measures_the_link(live_server: LiveServer, tmp_path: Path) -> None:
     conf = await start_conference(live_server, 1)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "room_client.cli", "check", "--server", live_server.url, "--token", conf.tokens[0],
-        "--seconds", "3", "--json", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "room_client.cli",
+        "check",
+        "--server",
+        live_server.url,
+        "--token",
+        conf.tokens[0],
+        "--seconds",
+        "3",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 90)
     assert proc.returncode == 0, err.decode()
     result = json.loads(out.decode().strip().splitlines()[-1])
@@ -186,8 +220,17 @@ async def test_check_measures_the_link(live_server: LiveServer, tmp_path: Path) 
     assert result["path"].startswith("host") and result["via_turn"] is False
     assert result["verdict"] in ("ok", "audio_and_small_video")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "room_client.cli", "check", "--server", live_server.url, "--token", "sai-ma",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "room_client.cli",
+        "check",
+        "--server",
+        live_server.url,
+        "--token",
+        "sai-ma",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
     assert "đăng nhập" in err.decode()

@@ -10,8 +10,14 @@ from room_client.media import MediaSession
 
 
 def layout(source: str | None, version: int | None) -> dict[str, Any]:
-    slot = {"mid": "6", "kind": "video", "source": source, "name": "", "quality": "big",
-            "role": "main" if source else ""}
+    slot = {
+        "mid": "6",
+        "kind": "video",
+        "source": source,
+        "name": "",
+        "quality": "big",
+        "role": "main" if source else "",
+    }
     message: dict[str, Any] = {"meeting_id": "m1", "tier": 0, "speaker": None, "slots": [slot]}
     if version is not None:
         message["version"] = version

@@ -48,8 +48,12 @@ async def test_concurrent_writers_keep_the_log_gap_free(any_server: LiveServer) 
     actor = await _admin_actor(any_server)
 
     async def add(n: int) -> None:
-        await run_action(any_server.services, actor, "agenda.add_item",  # type: ignore[arg-type]
-                         {"meeting_id": meeting["id"], "title": f"Ý kiến {n}"})
+        await run_action(
+            any_server.services,
+            actor,
+            "agenda.add_item",  # type: ignore[arg-type]
+            {"meeting_id": meeting["id"], "title": f"Ý kiến {n}"},
+        )
 
     await asyncio.wait_for(asyncio.gather(*(add(n) for n in range(40))), timeout=60)
     status, log = await admin_api.get(f"/api/meetings/{meeting['id']}/events?after={meeting['last_seq']}")
@@ -64,8 +68,12 @@ async def test_failed_action_leaves_nothing_behind(any_server: LiveServer) -> No
     meeting = await make_meeting(admin_api, items=2)
     actor = await _admin_actor(any_server)
     try:
-        await run_action(any_server.services, actor, "agenda.reorder",
-                         {"meeting_id": meeting["id"], "item_ids": [meeting["agenda"][0]["id"]]})
+        await run_action(
+            any_server.services,
+            actor,
+            "agenda.reorder",
+            {"meeting_id": meeting["id"], "item_ids": [meeting["agenda"][0]["id"]]},
+        )
     except AppError as err:
         assert err.code == "invalid_input"
     else:

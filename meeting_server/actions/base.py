@@ -31,8 +31,9 @@ class Notifier(Protocol):
 
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None: ...
 
-    async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
-                     session_id: str | None = None, reason: str) -> None: ...
+    async def revoke(
+        self, *, user_id: str | None = None, site_id: str | None = None, session_id: str | None = None, reason: str
+    ) -> None: ...
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None: ...
 
@@ -41,8 +42,9 @@ class NullNotifier:
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
         return None
 
-    async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
-                     session_id: str | None = None, reason: str) -> None:
+    async def revoke(
+        self, *, user_id: str | None = None, site_id: str | None = None, session_id: str | None = None, reason: str
+    ) -> None:
         return None
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None:
@@ -109,8 +111,9 @@ class Context:
         self._after_commit.append(callback)
 
     async def audit(self, kind: str, target_id: str | None = None, **detail: Any) -> None:
-        await security.add_audit(self.session, kind, actor_id=self.actor.id, target_id=target_id,
-                                 ip=self.ip, detail=detail)
+        await security.add_audit(
+            self.session, kind, actor_id=self.actor.id, target_id=target_id, ip=self.ip, detail=detail
+        )
 
 
 Handler = Callable[[Context, Any], Awaitable[dict[str, Any]]]
@@ -135,8 +138,9 @@ class ActionSpec:
 REGISTRY: dict[str, ActionSpec] = {}
 
 
-def action(name: str, schema: type[Schema], permission: str,
-           secret_fields: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def action(
+    name: str, schema: type[Schema], permission: str, secret_fields: tuple[str, ...] = ()
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise ValueError(f"action {name} registered twice")
@@ -174,8 +178,9 @@ def describe_validation(exc: ValidationError) -> tuple[str, str]:
 
 def validate(schema: type[Schema], args: Any) -> Schema:
     if not isinstance(args, dict):
-        raise AppError("invalid_input", detail="nội dung phải là một đối tượng JSON",
-                       detail_en="the body must be a JSON object")
+        raise AppError(
+            "invalid_input", detail="nội dung phải là một đối tượng JSON", detail_en="the body must be a JSON object"
+        )
     try:
         return schema.model_validate(args)
     except ValidationError as exc:
@@ -195,8 +200,11 @@ def _check_global(spec: ActionSpec, actor: Actor) -> None:
 def _replay(stored_action: str, result: dict[str, Any], name: str) -> dict[str, Any]:
     """The kept answer of a retried command; an id reused for another action is the client's bug, said so."""
     if stored_action != name:
-        raise AppError("invalid_input", detail=f"mã lệnh đã dùng cho thao tác {stored_action}",
-                       detail_en=f"the command id was already used for {stored_action}")
+        raise AppError(
+            "invalid_input",
+            detail=f"mã lệnh đã dùng cho thao tác {stored_action}",
+            detail_en=f"the command id was already used for {stored_action}",
+        )
     return dict(result)
 
 
@@ -242,8 +250,9 @@ async def run_action(
                 previous = await security.stored_answer(session, actor_key, command_id)
             if previous is not None:
                 return _replay(previous.action, previous.result, name)
-        raise AppError("conflict", detail="dữ liệu trùng với bản ghi đã có",
-                       detail_en="it clashes with an existing record") from None
+        raise AppError(
+            "conflict", detail="dữ liệu trùng với bản ghi đã có", detail_en="it clashes with an existing record"
+        ) from None
     for meeting_id_, entries in ctx._published:
         try:
             await services.notifier.publish(meeting_id_, entries)

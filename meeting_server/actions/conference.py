@@ -49,8 +49,11 @@ def _mute(muted: bool) -> None:
         state = await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, muted))
         return snapshot(state, ctx.meeting_role)
 
-    handler.__doc__ = ("Mute a participant's microphone: the server stops forwarding its sound." if muted
-                       else "Unmute a participant's microphone.")
+    handler.__doc__ = (
+        "Mute a participant's microphone: the server stops forwarding its sound."
+        if muted
+        else "Unmute a participant's microphone."
+    )
     action("conference.mute" if muted else "conference.unmute", ParticipantRef, "meeting_organizer")(handler)
 
 
@@ -65,8 +68,11 @@ def _lock(locked: bool) -> None:
         state = await ctx.record(domain.set_locked(ctx.meeting, locked, connected))
         return snapshot(state, ctx.meeting_role)
 
-    handler.__doc__ = ("Lock the meeting: sites connected now may come back, no new site may join." if locked
-                       else "Unlock the meeting.")
+    handler.__doc__ = (
+        "Lock the meeting: sites connected now may come back, no new site may join."
+        if locked
+        else "Unlock the meeting."
+    )
     action("conference.lock" if locked else "conference.unlock", MeetingRef, "meeting_organizer")(handler)
 
 

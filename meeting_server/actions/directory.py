@@ -100,25 +100,34 @@ async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
     expected = {"province": None, "district": "province", "commune": "district"}[kind]
     if parent_id is None:
         if expected is not None:
-            raise AppError("invalid_input", detail=f"đơn vị cấp {LEVELS_VI[kind]} cần đơn vị cấp trên",
-                           detail_en=f"a {kind} needs a parent unit")
+            raise AppError(
+                "invalid_input",
+                detail=f"đơn vị cấp {LEVELS_VI[kind]} cần đơn vị cấp trên",
+                detail_en=f"a {kind} needs a parent unit",
+            )
         return
     if expected is None:
-        raise AppError("invalid_input", detail="đơn vị cấp tỉnh không có đơn vị cấp trên",
-                       detail_en="a province has no parent unit")
+        raise AppError(
+            "invalid_input",
+            detail="đơn vị cấp tỉnh không có đơn vị cấp trên",
+            detail_en="a province has no parent unit",
+        )
     parent = await store.get_unit(ctx.session, parent_id)
     if parent.kind != expected:
-        raise AppError("invalid_input",
-                       detail=f"đơn vị cấp {LEVELS_VI[kind]} phải thuộc một đơn vị cấp {LEVELS_VI[expected]}",
-                       detail_en=f"a {kind} belongs to a {expected}")
+        raise AppError(
+            "invalid_input",
+            detail=f"đơn vị cấp {LEVELS_VI[kind]} phải thuộc một đơn vị cấp {LEVELS_VI[expected]}",
+            detail_en=f"a {kind} belongs to a {expected}",
+        )
 
 
 @action("unit.create", CreateUnit, "admin")
 async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
     """Create a province, district or commune."""
     await _check_parent(ctx, cmd.kind, cmd.parent_id)
-    row = UnitRow(id=new_id("un"), name=cmd.name, kind=cmd.kind, parent_id=cmd.parent_id, code=cmd.code,
-                  created_at=now_iso())
+    row = UnitRow(
+        id=new_id("un"), name=cmd.name, kind=cmd.kind, parent_id=cmd.parent_id, code=cmd.code, created_at=now_iso()
+    )
     ctx.session.add(row)
     await ctx.session.flush()
     return store.unit_dict(row)
@@ -143,8 +152,11 @@ async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     """Delete a unit that holds nothing (no child units, sites or users)."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
     if await store.unit_in_use(ctx.session, row.id):
-        raise AppError("in_use", detail="đơn vị vẫn còn đơn vị cấp dưới, điểm cầu hoặc người dùng",
-                       detail_en="the unit still has child units, sites or users")
+        raise AppError(
+            "in_use",
+            detail="đơn vị vẫn còn đơn vị cấp dưới, điểm cầu hoặc người dùng",
+            detail_en="the unit still has child units, sites or users",
+        )
     await ctx.session.delete(row)
     return {"deleted": row.id}
 
@@ -153,8 +165,15 @@ async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
 async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
     """Register a meeting room (site) of a unit."""
     await store.get_unit(ctx.session, cmd.unit_id)
-    row = SiteRow(id=new_id("s"), name=cmd.name, unit_id=cmd.unit_id, location=cmd.location,
-                  capacity=cmd.capacity, active=True, created_at=now_iso())
+    row = SiteRow(
+        id=new_id("s"),
+        name=cmd.name,
+        unit_id=cmd.unit_id,
+        location=cmd.location,
+        capacity=cmd.capacity,
+        active=True,
+        created_at=now_iso(),
+    )
     ctx.session.add(row)
     await ctx.session.flush()
     return store.site_dict(row)
@@ -219,9 +238,18 @@ async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
         raise AppError("conflict", detail=f"tên đăng nhập {cmd.username}", detail_en=f"username {cmd.username}")
     if cmd.unit_id:
         await store.get_unit(ctx.session, cmd.unit_id)
-    row = UserRow(id=new_id("u"), username=cmd.username, full_name=cmd.full_name, title=cmd.title,
-                  password_hash=await hash_password_async(cmd.password), roles=sorted(set(cmd.roles)),
-                  unit_id=cmd.unit_id, lang=cmd.lang, active=True, created_at=now_iso())
+    row = UserRow(
+        id=new_id("u"),
+        username=cmd.username,
+        full_name=cmd.full_name,
+        title=cmd.title,
+        password_hash=await hash_password_async(cmd.password),
+        roles=sorted(set(cmd.roles)),
+        unit_id=cmd.unit_id,
+        lang=cmd.lang,
+        active=True,
+        created_at=now_iso(),
+    )
     ctx.session.add(row)
     await ctx.session.flush()
     await ctx.audit("user_created", row.id, username=row.username, roles=row.roles)
@@ -239,8 +267,11 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
         new_roles = sorted(set(changes.pop("roles")))
         if new_roles != sorted(row.roles):
             if row.id == ctx.actor.id and "admin" not in new_roles:
-                raise AppError("invalid_input", detail="không thể tự bỏ vai trò quản trị của chính mình",
-                               detail_en="you cannot remove your own admin role")
+                raise AppError(
+                    "invalid_input",
+                    detail="không thể tự bỏ vai trò quản trị của chính mình",
+                    detail_en="you cannot remove your own admin role",
+                )
             await ctx.audit("role_changed", row.id, before=sorted(row.roles), after=new_roles)
             row.roles = new_roles
     if changes.get("password"):
@@ -254,8 +285,11 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
         row.unit_id = changes["unit_id"]
     if changes.get("active") is not None and changes["active"] != row.active:
         if row.id == ctx.actor.id:
-            raise AppError("invalid_input", detail="không thể tự khóa tài khoản của chính mình",
-                           detail_en="you cannot deactivate your own account")
+            raise AppError(
+                "invalid_input",
+                detail="không thể tự khóa tài khoản của chính mình",
+                detail_en="you cannot deactivate your own account",
+            )
         row.active = changes["active"]
         await ctx.audit("user_activated" if row.active else "user_deactivated", row.id)
         if not row.active:

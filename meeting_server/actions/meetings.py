@@ -127,8 +127,10 @@ async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
         fields.setdefault("secretary_id", ctx.actor.id)
     meeting_id = new_id("m")
     events = domain.create(meeting_id, ctx.actor.id, fields)
-    ctx.meeting_row = await store.insert(ctx.session, MeetingState(
-        id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]))
+    ctx.meeting_row = await store.insert(
+        ctx.session,
+        MeetingState(id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]),
+    )
     state = await ctx.record(events)
     return snapshot(state, domain.meeting_role(ctx.actor, state))
 
@@ -181,8 +183,9 @@ async def add_item(ctx: Context, cmd: AddItem) -> dict[str, Any]:
     """Add an agenda item (at the end, or at `position`)."""
     assert ctx.meeting is not None
     presenter = await _presenter(ctx.session, cmd.presenter_id, cmd.presenter_name)
-    item = AgendaItem(id=new_id("a"), title=cmd.title, planned_minutes=cmd.planned_minutes,
-                      description=cmd.description, **presenter)
+    item = AgendaItem(
+        id=new_id("a"), title=cmd.title, planned_minutes=cmd.planned_minutes, description=cmd.description, **presenter
+    )
     state = await ctx.record(domain.add_item(ctx.meeting, item, cmd.position))
     return {**snapshot(state, ctx.meeting_role), "item_id": item.id}
 

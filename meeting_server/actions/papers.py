@@ -33,8 +33,11 @@ People = Annotated[list[Id], Field(max_length=2000)]
 def viewer_of(ctx: Context) -> Viewer:
     assert ctx.meeting_role is not None
     actor = ctx.actor
-    return Viewer(role=ctx.meeting_role, user_id=actor.id if actor.kind == "user" else None,
-                  unit_id=actor.unit_id if actor.kind == "user" else None)
+    return Viewer(
+        role=ctx.meeting_role,
+        user_id=actor.id if actor.kind == "user" else None,
+        unit_id=actor.unit_id if actor.kind == "user" else None,
+    )
 
 
 async def readable(ctx: Context, paper_id: str) -> Paper:
@@ -52,9 +55,17 @@ async def _members(ctx: Context, paper: Paper) -> list[str]:
 
 def _version_from(upload: Any, actor_id: str, at: str) -> PaperVersion:
     info = upload.info
-    return PaperVersion(version=1, file_id=upload.file_id, filename=str(info.get("filename") or "tai-lieu.pdf"),
-                        bytes=int(info["bytes"]), page_count=int(info["page_count"]), pages=tuple(info["pages"]),
-                        outline=tuple(info.get("outline") or ()), uploaded_at=at, uploaded_by=actor_id)
+    return PaperVersion(
+        version=1,
+        file_id=upload.file_id,
+        filename=str(info.get("filename") or "tai-lieu.pdf"),
+        bytes=int(info["bytes"]),
+        page_count=int(info["page_count"]),
+        pages=tuple(info["pages"]),
+        outline=tuple(info.get("outline") or ()),
+        uploaded_at=at,
+        uploaded_by=actor_id,
+    )
 
 
 # ---- uploads ----------------------------------------------------------------------------------------------------
@@ -94,9 +105,18 @@ async def add_paper(ctx: Context, cmd: AddPaper) -> dict[str, Any]:
     at = now_iso()
     position = len(await store.list_papers(ctx.session, ctx.meeting.id))
     paper, events = domain.add_paper(
-        ctx.meeting, paper_id=new_id("pp"), title=cmd.title, item_id=cmd.item_id, access=cmd.access,
-        user_ids=tuple(dict.fromkeys(cmd.user_ids)), unit_ids=tuple(dict.fromkeys(cmd.unit_ids)),
-        first=_version_from(upload, ctx.actor.id, at), position=position, actor_id=ctx.actor.id, at=at)
+        ctx.meeting,
+        paper_id=new_id("pp"),
+        title=cmd.title,
+        item_id=cmd.item_id,
+        access=cmd.access,
+        user_ids=tuple(dict.fromkeys(cmd.user_ids)),
+        unit_ids=tuple(dict.fromkeys(cmd.unit_ids)),
+        first=_version_from(upload, ctx.actor.id, at),
+        position=position,
+        actor_id=ctx.actor.id,
+        at=at,
+    )
     if cmd.publish:
         paper, more = domain.publish_paper(ctx.meeting, paper, await _members(ctx, paper))
         events += more
@@ -120,8 +140,13 @@ async def add_version(ctx: Context, cmd: AddVersion) -> dict[str, Any]:
     assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     upload = await store.take_upload(ctx.session, cmd.upload_id, ctx.actor.id)
-    return await _save_and_answer(ctx, cmd, *domain.add_version(
-        ctx.meeting, paper, _version_from(upload, ctx.actor.id, now_iso()), await _members(ctx, paper)))
+    return await _save_and_answer(
+        ctx,
+        cmd,
+        *domain.add_version(
+            ctx.meeting, paper, _version_from(upload, ctx.actor.id, now_iso()), await _members(ctx, paper)
+        ),
+    )
 
 
 class UpdatePaper(PaperRef):
@@ -190,8 +215,18 @@ async def present(ctx: Context, cmd: Present) -> dict[str, Any]:
     """Show a page to everyone following: the chair, the secretary, or the presenter of the paper's agenda item."""
     assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
-    events = domain.present(ctx.meeting, paper, viewer_of(ctx), version=cmd.version, page=cmd.page, zoom=cmd.zoom,
-                            x=cmd.x, y=cmd.y, name=ctx.actor.name, at=now_iso())
+    events = domain.present(
+        ctx.meeting,
+        paper,
+        viewer_of(ctx),
+        version=cmd.version,
+        page=cmd.page,
+        zoom=cmd.zoom,
+        x=cmd.x,
+        y=cmd.y,
+        name=ctx.actor.name,
+        at=now_iso(),
+    )
     state = await ctx.record(events)
     return {"meeting_id": cmd.meeting_id, "presentation": state.presentation, "last_seq": state.last_seq}
 
@@ -254,11 +289,23 @@ async def save_annotation(ctx: Context, cmd: SaveAnnotation) -> dict[str, Any]:
     viewer = viewer_of(ctx)
     data = domain.check_annotation_data(cmd.kind, cmd.data)
     existing = await store.get_annotation(ctx.session, cmd.id)
-    annotation = Annotation(id=cmd.id, paper_id=paper.id, version=cmd.version, page=cmd.page, kind=cmd.kind,
-                            owner_id=viewer.user_id or "", layer=cmd.layer, data=data, updated_at=now_iso())
-    if existing is not None and existing.owner_id == viewer.user_id and \
-            (existing.version, existing.page, existing.kind, existing.data) == \
-            (annotation.version, annotation.page, annotation.kind, annotation.data):
+    annotation = Annotation(
+        id=cmd.id,
+        paper_id=paper.id,
+        version=cmd.version,
+        page=cmd.page,
+        kind=cmd.kind,
+        owner_id=viewer.user_id or "",
+        layer=cmd.layer,
+        data=data,
+        updated_at=now_iso(),
+    )
+    if (
+        existing is not None
+        and existing.owner_id == viewer.user_id
+        and (existing.version, existing.page, existing.kind, existing.data)
+        == (annotation.version, annotation.page, annotation.kind, annotation.data)
+    ):
         return {"meeting_id": cmd.meeting_id, "annotation": existing.to_dict(), "changed": False}
     events = domain.save_annotation(ctx.meeting, paper, viewer, annotation, existing, await _members(ctx, paper))
     await store.save_annotation(ctx.session, ctx.meeting.id, annotation)
@@ -310,9 +357,19 @@ async def add_comment(ctx: Context, cmd: AddComment) -> dict[str, Any]:
         return {"meeting_id": cmd.meeting_id, "comment": existing.to_dict(), "changed": False}
     paper = await readable(ctx, cmd.paper_id)
     at = now_iso()
-    comment = Comment(id=cmd.id, paper_id=paper.id, version=cmd.version, page=cmd.page, x=cmd.x, y=cmd.y,
-                      author_id=ctx.actor.id, author_name=ctx.actor.name, text=cmd.text, created_at=at,
-                      updated_at=at)
+    comment = Comment(
+        id=cmd.id,
+        paper_id=paper.id,
+        version=cmd.version,
+        page=cmd.page,
+        x=cmd.x,
+        y=cmd.y,
+        author_id=ctx.actor.id,
+        author_name=ctx.actor.name,
+        text=cmd.text,
+        created_at=at,
+        updated_at=at,
+    )
     events = domain.add_comment(ctx.meeting, paper, viewer_of(ctx), comment)
     await store.save_comment(ctx.session, ctx.meeting.id, comment)
     await ctx.record(events)

@@ -46,8 +46,9 @@ CSP = (
 
 
 @web.middleware
-async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                            ) -> web.StreamResponse:
+async def errors_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     try:
         return await handler(request)
     except AppError as err:
@@ -70,8 +71,9 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
 
 
 @web.middleware
-async def headers_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                             ) -> web.StreamResponse:
+async def headers_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     response = await handler(request)
     if not request.path.startswith("/socket.io"):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -84,8 +86,9 @@ async def headers_middleware(request: web.Request, handler: Callable[[web.Reques
 
 
 @web.middleware
-async def identity_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                              ) -> web.StreamResponse:
+async def identity_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     if request.path.startswith("/api"):
         auth = request.app[AUTH]
         header = request.headers.get("Authorization", "")
@@ -105,8 +108,11 @@ async def socket_compression_middleware(
     aiohttp keeps a compressor per socket (about 260 KB: a 1000-tablet meeting went from 242 to 502 MB) and
     compresses every event once per socket, while our events are a few hundred bytes and rare next to the
     media on the same link. Without the offer in the handshake, browsers simply send uncompressed."""
-    if (request.path.startswith("/socket.io") and "Sec-WebSocket-Extensions" in request.headers
-            and not request.app[SERVICES].settings.ws_compression):
+    if (
+        request.path.startswith("/socket.io")
+        and "Sec-WebSocket-Extensions" in request.headers
+        and not request.app[SERVICES].settings.ws_compression
+    ):
         headers = request.headers.copy()
         del headers["Sec-WebSocket-Extensions"]
         request = request.clone(headers=headers)
@@ -135,15 +141,22 @@ def action_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Stream
         args = await read_json(request)
         for key, value in request.match_info.items():
             if key in args and args[key] != value:
-                raise AppError("invalid_input", detail=f"{key} trong nội dung khác với đường dẫn",
-                               detail_en=f"{key} in the body differs from the path")
+                raise AppError(
+                    "invalid_input",
+                    detail=f"{key} trong nội dung khác với đường dẫn",
+                    detail_en=f"{key} in the body differs from the path",
+                )
             args[key] = value
         command_id = request.headers.get("Idempotency-Key") or None
         if command_id is not None and not (8 <= len(command_id) <= 100):
-            raise AppError("invalid_input", detail="Idempotency-Key phải dài 8-100 ký tự",
-                           detail_en="Idempotency-Key must be 8-100 characters")
-        result = await run_action(request.app[SERVICES], identity.actor, name, args, command_id=command_id,
-                                  ip=client_ip(request))
+            raise AppError(
+                "invalid_input",
+                detail="Idempotency-Key phải dài 8-100 ký tự",
+                detail_en="Idempotency-Key must be 8-100 characters",
+            )
+        result = await run_action(
+            request.app[SERVICES], identity.actor, name, args, command_id=command_id, ip=client_ip(request)
+        )
         return json_response(result, status=route.status)
 
     return handle
@@ -164,8 +177,9 @@ async def service_worker(request: web.Request) -> web.StreamResponse:
     path = request.app[SERVICES].settings.static_dir / "sw.js"
     if not path.exists():
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": "text/javascript", "Cache-Control": "no-cache",
-                                           "Service-Worker-Allowed": "/"})
+    return web.FileResponse(
+        path, headers={"Content-Type": "text/javascript", "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"}
+    )
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -203,8 +217,11 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     app[AUTH] = auth
     app[HUB] = hub
     app[WORKERS] = workers or DocumentWorkers()
-    app[paper_views.PAPERS] = PaperPipeline(app[WORKERS], PaperFiles(settings.data_dir / "papers"),
-                                            IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024))
+    app[paper_views.PAPERS] = PaperPipeline(
+        app[WORKERS],
+        PaperFiles(settings.data_dir / "papers"),
+        IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
+    )
     for route in ROUTES:  # the read views are registered by importing `reads` and `papers`
         handler = action_handler(route) if route.action else read_handler(route)
         app.router.add_route(route.method, route.path, handler)

@@ -27,8 +27,9 @@ def request_lang(request: web.Request) -> str:
 
 
 def error_response(err: AppError, lang: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(err.to_dict(lang), status=err.status, headers=headers,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(
+        err.to_dict(lang), status=err.status, headers=headers, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+    )
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -37,8 +38,9 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 
 def client_ip(request: web.Request) -> str:
     """The address failed sign-ins are counted against; behind a trusted proxy, the one it saw."""
-    return forwarded_ip(request.headers.get("X-Forwarded-For", ""), request.remote or "",
-                        request.app[SERVICES].settings.trust_proxy)
+    return forwarded_ip(
+        request.headers.get("X-Forwarded-For", ""), request.remote or "", request.app[SERVICES].settings.trust_proxy
+    )
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -54,5 +56,3 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise AppError("malformed_json")
     return body
-
-

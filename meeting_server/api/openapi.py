@@ -56,8 +56,11 @@ def openapi_document() -> dict[str, Any]:
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Meeting server", "version": __version__,
-                 "description": "Hệ thống họp trực tuyến và phòng họp không giấy. See docs/api.md."},
+        "info": {
+            "title": "Meeting server",
+            "version": __version__,
+            "description": "Hệ thống họp trực tuyến và phòng họp không giấy. See docs/api.md.",
+        },
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA},

@@ -65,8 +65,11 @@ class Reading:
 
 def _viewer(identity: Identity, role: str) -> Viewer:
     actor = identity.actor
-    return Viewer(role=role, user_id=actor.id if actor.kind == "user" else None,
-                  unit_id=actor.unit_id if actor.kind == "user" else None)
+    return Viewer(
+        role=role,
+        user_id=actor.id if actor.kind == "user" else None,
+        unit_id=actor.unit_id if actor.kind == "user" else None,
+    )
 
 
 async def _meeting(request: web.Request, identity: Identity | None) -> tuple[MeetingState, Viewer, Identity]:
@@ -112,8 +115,11 @@ async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[d
     """Stream the multipart upload to a temporary file (never named after the client's file name), then let the
     pipeline check and ingest it in a worker. Returns the paper's info and the form's other fields."""
     if not request.content_type.startswith("multipart/"):
-        raise AppError("invalid_input", detail="gửi tệp dưới dạng multipart/form-data (trường file)",
-                       detail_en="send the file as multipart/form-data (field 'file')")
+        raise AppError(
+            "invalid_input",
+            detail="gửi tệp dưới dạng multipart/form-data (trường file)",
+            detail_en="send the file as multipart/form-data (field 'file')",
+        )
     limit = pipeline.limits.max_bytes
     fields: dict[str, str] = {}
     filename = ""
@@ -137,8 +143,11 @@ async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[d
             elif part.name:
                 value = (await part.read(decode=True)).decode("utf-8", "replace")
                 if len(value) > 20_000:
-                    raise AppError("invalid_input", detail=f"trường {part.name} quá dài",
-                                   detail_en=f"field {part.name} is too long")
+                    raise AppError(
+                        "invalid_input",
+                        detail=f"trường {part.name} quá dài",
+                        detail_en=f"field {part.name} is too long",
+                    )
                 fields[part.name] = value
         if not got:
             raise AppError("invalid_input", detail="thiếu tệp (trường file)", detail_en="the file is missing")
@@ -173,17 +182,20 @@ async def upload_paper(request: web.Request, identity: Identity | None) -> web.S
     pipeline = request.app[PAPERS]
     info, fields = await _receive_pdf(request, pipeline)
     upload_id = await stash_upload(request.app[SERVICES], who.actor, info)
-    args: dict[str, Any] = {"meeting_id": request.match_info["meeting_id"], "upload_id": upload_id,
-                            "title": fields.get("title") or Path(info["filename"]).stem or info.get("title") or
-                            "Tài liệu", "access": fields.get("access", "all"),
-                            "user_ids": _list(fields, "user_ids"), "unit_ids": _list(fields, "unit_ids"),
-                            "publish": fields.get("publish", "") in ("1", "true", "yes")}
+    args: dict[str, Any] = {
+        "meeting_id": request.match_info["meeting_id"],
+        "upload_id": upload_id,
+        "title": fields.get("title") or Path(info["filename"]).stem or info.get("title") or "Tài liệu",
+        "access": fields.get("access", "all"),
+        "user_ids": _list(fields, "user_ids"),
+        "unit_ids": _list(fields, "unit_ids"),
+        "publish": fields.get("publish", "") in ("1", "true", "yes"),
+    }
     if fields.get("item_id"):
         args["item_id"] = fields["item_id"]
     result = await run_action(request.app[SERVICES], who.actor, "paper.add", args, ip=client_ip(request))
     _in_background(_render_rest(pipeline, info["sha256"]))
-    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)},
-                         status=201)
+    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)}, status=201)
 
 
 @view("POST", "/api/meetings/{meeting_id}/papers/{paper_id}/versions")
@@ -192,13 +204,19 @@ async def upload_version(request: web.Request, identity: Identity | None) -> web
     pipeline = request.app[PAPERS]
     info, _ = await _receive_pdf(request, pipeline)
     upload_id = await stash_upload(request.app[SERVICES], who.actor, info)
-    result = await run_action(request.app[SERVICES], who.actor, "paper.add_version",
-                              {"meeting_id": request.match_info["meeting_id"],
-                               "paper_id": request.match_info["paper_id"], "upload_id": upload_id},
-                              ip=client_ip(request))
+    result = await run_action(
+        request.app[SERVICES],
+        who.actor,
+        "paper.add_version",
+        {
+            "meeting_id": request.match_info["meeting_id"],
+            "paper_id": request.match_info["paper_id"],
+            "upload_id": upload_id,
+        },
+        ip=client_ip(request),
+    )
     _in_background(_render_rest(pipeline, info["sha256"]))
-    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)},
-                         status=201)
+    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)}, status=201)
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -227,8 +245,12 @@ def _listing(paper: Paper, viewer: Viewer, pipeline: PaperPipeline) -> dict[str,
 def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipeline) -> dict[str, Any]:
     """What a reader needs beside the paper to fetch its pages: the widths served and how many are ready."""
     done, _ = pipeline.progress(file_id)
-    return {**public, "rendered_pages": done, "restricted": public["access"] == "restricted",
-            "widths": list(pipeline.widths)}
+    return {
+        **public,
+        "rendered_pages": done,
+        "restricted": public["access"] == "restricted",
+        "widths": list(pipeline.widths),
+    }
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers")
@@ -237,8 +259,9 @@ async def list_papers(request: web.Request, identity: Identity | None) -> web.St
     async with request.app[SERVICES].db.read() as session:
         papers = [x for x in await store.list_papers(session, state.id) if x.can_read(viewer)]
     pipeline = request.app[PAPERS]
-    return json_response({"papers": [_listing(x, viewer, pipeline) for x in papers],
-                          "presentation": state.presentation})
+    return json_response(
+        {"papers": [_listing(x, viewer, pipeline) for x in papers], "presentation": state.presentation}
+    )
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}")
@@ -272,8 +295,9 @@ async def page_image(request: web.Request, identity: Identity | None) -> web.Str
     width = pipeline.nearest_width(_int(request.query.get("w"), "w", pipeline.widths[-1]))
     if reading.paper.restricted:
         source = pipeline.files.original(reading.version.file_id)
-        image = await request.app[WORKERS].run(render_watermarked, str(source), page, width, _watermark(reading),
-                                               "webp", timeout=30.0)
+        image = await request.app[WORKERS].run(
+            render_watermarked, str(source), page, width, _watermark(reading), "webp", timeout=30.0
+        )
         return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
     path = await pipeline.page_image(reading.version.file_id, page, width)
     return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
@@ -286,8 +310,9 @@ async def thumbnail(request: web.Request, identity: Identity | None) -> web.Stre
     pipeline = request.app[PAPERS]
     if reading.paper.restricted:
         source = pipeline.files.original(reading.version.file_id)
-        image = await request.app[WORKERS].run(render_watermarked, str(source), page, pipeline.thumb_width,
-                                               _watermark(reading)[:1], "webp", timeout=30.0)
+        image = await request.app[WORKERS].run(
+            render_watermarked, str(source), page, pipeline.thumb_width, _watermark(reading)[:1], "webp", timeout=30.0
+        )
         return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
     path = await pipeline.thumbnail(reading.version.file_id, page)
     return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
@@ -308,8 +333,11 @@ async def search(request: web.Request, identity: Identity | None) -> web.StreamR
     reading = await _reading(request, identity)
     query = request.query.get("q", "").strip()
     if not query or len(query) > 200:
-        raise AppError("invalid_input", detail="từ khóa tìm kiếm cần 1-200 ký tự",
-                       detail_en="the search text needs 1-200 characters")
+        raise AppError(
+            "invalid_input",
+            detail="từ khóa tìm kiếm cần 1-200 ký tự",
+            detail_en="the search text needs 1-200 characters",
+        )
     hits = await request.app[PAPERS].search(reading.version.file_id, query)
     return json_response({"query": query, "hits": hits})
 
@@ -325,8 +353,14 @@ async def original(request: web.Request, identity: Identity | None) -> web.Strea
     if reading.paper.restricted:
         raise AppError("paper_restricted")
     path = request.app[PAPERS].files.original(reading.version.file_id)
-    return web.FileResponse(path, headers={"Content-Type": "application/pdf", "Cache-Control": IMMUTABLE,
-                                           "Content-Disposition": _download(reading.version.filename, "pdf")})
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "application/pdf",
+            "Cache-Control": IMMUTABLE,
+            "Content-Disposition": _download(reading.version.filename, "pdf"),
+        },
+    )
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/export")
@@ -335,18 +369,23 @@ async def export(request: web.Request, identity: Identity | None) -> web.StreamR
     reading = await _reading(request, identity)
     async with request.app[SERVICES].db.read() as session:
         mine = await store.annotations_for(session, reading.paper.id, reading.viewer.user_id, reading.version.version)
-    rows = [{"kind": a.kind, "page": a.page, "author": reading.name if a.layer == "private" else "", **a.data}
-            for a in mine]
+    rows = [
+        {"kind": a.kind, "page": a.page, "author": reading.name if a.layer == "private" else "", **a.data} for a in mine
+    ]
     pipeline = request.app[PAPERS]
     source = pipeline.files.original(reading.version.file_id)
     watermark = _watermark(reading) if reading.paper.restricted else None
     with tempfile.TemporaryDirectory(prefix="export-", dir=pipeline.files.root) as tmp:
         out = Path(tmp) / "export.pdf"
-        await request.app[WORKERS].run(partial(export_annotated, watermark=watermark), str(source), rows, str(out),
-                                       timeout=120.0)
+        await request.app[WORKERS].run(
+            partial(export_annotated, watermark=watermark), str(source), rows, str(out), timeout=120.0
+        )
         body = await asyncio.to_thread(out.read_bytes)
-    return web.Response(body=body, content_type="application/pdf",
-                        headers={"Content-Disposition": _download(reading.version.filename, "pdf")})
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={"Content-Disposition": _download(reading.version.filename, "pdf")},
+    )
 
 
 # ---- annotations, comments, receipts ----------------------------------------------------------------------------
@@ -383,15 +422,17 @@ async def comments_export(request: web.Request, identity: Identity | None) -> we
     name = f"gop-y-{reading.paper.title}"
     if fmt == "csv":
         body = await asyncio.to_thread(comments_csv, rows)
-        return web.Response(body=body, content_type="text/csv", charset="utf-8",
-                            headers={"Content-Disposition": _download(name, "csv")})
+        return web.Response(
+            body=body, content_type="text/csv", charset="utf-8", headers={"Content-Disposition": _download(name, "csv")}
+        )
     pipeline = request.app[PAPERS]
     with tempfile.TemporaryDirectory(prefix="comments-", dir=pipeline.files.root) as tmp:
         out = Path(tmp) / "comments.pdf"
         await request.app[WORKERS].run(comments_report, reading.paper.title, rows, str(out), timeout=60.0)
         body = await asyncio.to_thread(out.read_bytes)
-    return web.Response(body=body, content_type="application/pdf",
-                        headers={"Content-Disposition": _download(name, "pdf")})
+    return web.Response(
+        body=body, content_type="application/pdf", headers={"Content-Disposition": _download(name, "pdf")}
+    )
 
 
 @view("GET", "/api/meetings/{meeting_id}/paper-receipts")
@@ -410,11 +451,27 @@ async def receipts(request: web.Request, identity: Identity | None) -> web.Strea
         by_paper.setdefault(row["paper_id"], {})[row["user_id"]] = row
     out = []
     for paper in papers:
-        readers = [x for x in people if x["role"] and paper.can_read(
-            Viewer(role=x["role"], user_id=x["id"], unit_id=x.get("unit_id")))]
+        readers = [
+            x
+            for x in people
+            if x["role"] and paper.can_read(Viewer(role=x["role"], user_id=x["id"], unit_id=x.get("unit_id")))
+        ]
         opened = by_paper.get(paper.id, {})
-        out.append({"paper_id": paper.id, "title": paper.title,
-                    "readers": [{"user_id": x["id"], "name": x["full_name"], "unit_name": x["unit_name"],
-                                 "opened": opened.get(x["id"])} for x in readers],
-                    "opened": sum(1 for x in readers if x["id"] in opened), "expected": len(readers)})
+        out.append(
+            {
+                "paper_id": paper.id,
+                "title": paper.title,
+                "readers": [
+                    {
+                        "user_id": x["id"],
+                        "name": x["full_name"],
+                        "unit_name": x["unit_name"],
+                        "opened": opened.get(x["id"]),
+                    }
+                    for x in readers
+                ],
+                "opened": sum(1 for x in readers if x["id"] in opened),
+                "expected": len(readers),
+            }
+        )
     return json_response({"papers": out, "at": now_iso()})

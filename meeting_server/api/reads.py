@@ -56,8 +56,9 @@ async def health(request: web.Request, identity: Identity | None) -> web.StreamR
     except Exception:
         database = "unavailable"
     status = 200 if database == "ok" else 503
-    return _json({"status": "ok" if status == 200 else "degraded", "database": database,
-                  "version": __version__}, status)
+    return _json(
+        {"status": "ok" if status == 200 else "degraded", "database": database, "version": __version__}, status
+    )
 
 
 @view("GET", "/api/openapi.json")
@@ -73,15 +74,26 @@ async def login(request: web.Request, identity: Identity | None) -> web.StreamRe
     body = await read_json(request)
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or set(body) - {"username", "password"}:
-        raise AppError("invalid_input", detail="cần đúng hai trường username và password",
-                       detail_en="exactly the fields username and password are required")
+        raise AppError(
+            "invalid_input",
+            detail="cần đúng hai trường username và password",
+            detail_en="exactly the fields username and password are required",
+        )
     if len(username) > 64 or len(password) > 200:
         raise AppError("invalid_credentials")
-    cookie, user, csrf = await auth.login(username, password, ip=client_ip(request),
-                                          user_agent=request.headers.get("User-Agent", ""))
+    cookie, user, csrf = await auth.login(
+        username, password, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+    )
     response = _json({"user": directory.user_dict(user), "csrf_token": csrf})
-    response.set_cookie(COOKIE, cookie, httponly=True, samesite="Lax", secure=services.settings.secure_cookies,
-                        path="/", max_age=services.settings.session_days * 86400)
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        httponly=True,
+        samesite="Lax",
+        secure=services.settings.secure_cookies,
+        path="/",
+        max_age=services.settings.session_days * 86400,
+    )
     return response
 
 
@@ -140,16 +152,18 @@ async def audit(request: web.Request, identity: Identity | None) -> web.StreamRe
 async def meetings(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     scope = request.query.get("scope", "upcoming")
     if scope not in ("upcoming", "past", "all"):
-        raise AppError("invalid_input", detail="scope phải là upcoming, past hoặc all",
-                       detail_en="scope must be upcoming, past or all")
+        raise AppError(
+            "invalid_input",
+            detail="scope phải là upcoming, past hoặc all",
+            detail_en="scope must be upcoming, past or all",
+        )
     found = await views.my_meetings(_app(request)[0], _need(identity).actor, scope)
     return _json({"meetings": found})
 
 
 @view("GET", "/api/meetings/{meeting_id}")
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    state, role = await views.visible_meeting(_app(request)[0], _need(identity).actor,
-                                              request.match_info["meeting_id"])
+    state, role = await views.visible_meeting(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"])
     return _json(views.snapshot(state, role))
 
 
@@ -159,15 +173,15 @@ async def events(request: web.Request, identity: Identity | None) -> web.StreamR
         after = int(request.query.get("after", "0"))
     except ValueError:
         raise AppError("invalid_input", detail="after phải là số", detail_en="after must be a number") from None
-    answer, _ = await views.catch_up(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"],
-                                     max(after, 0))
+    answer, _ = await views.catch_up(
+        _app(request)[0], _need(identity).actor, request.match_info["meeting_id"], max(after, 0)
+    )
     return _json(answer)
 
 
 @view("GET", "/api/meetings/{meeting_id}/participants")
 async def participants(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    return _json(await views.participants(_app(request)[0], _need(identity).actor,
-                                          request.match_info["meeting_id"]))
+    return _json(await views.participants(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"]))
 
 
 def _filename(title: str, ext: str) -> str:
@@ -179,8 +193,9 @@ async def invitation_pdf(request: web.Request, identity: Identity | None) -> web
     services, _, _, workers = _app(request)
     data, _ = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     pdf = await workers.run(render_invitation_pdf, data, timeout=30.0)
-    return web.Response(body=pdf, content_type="application/pdf",
-                        headers={"Content-Disposition": _filename(data.title, "pdf")})
+    return web.Response(
+        body=pdf, content_type="application/pdf", headers={"Content-Disposition": _filename(data.title, "pdf")}
+    )
 
 
 @view("GET", "/api/meetings/{meeting_id}/invitation.ics")
@@ -188,25 +203,43 @@ async def invitation_ics(request: web.Request, identity: Identity | None) -> web
     services = _app(request)[0]
     data, state = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     status = {"cancelled": "CANCELLED", "draft": "TENTATIVE"}.get(state.status, "CONFIRMED")
-    agenda = "\n".join(f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes)
-                       in enumerate(data.agenda, 1))
-    text = render_ics(uid=f"{state.id}@meeting-server", title=state.title, starts_at=parse_iso(state.starts_at),
-                      ends_at=parse_iso(state.ends_at) if state.ends_at else None,
-                      location=", ".join(x for x in (data.main_site, state.location) if x),
-                      description=agenda, organizer_name=data.chair or data.issuing_unit, organizer_email=None,
-                      status=status, sequence=state.last_seq, url=f"{request.scheme}://{request.host}/meetings/"
-                      f"{state.id}", dtstamp=datetime.now(UTC))
-    return web.Response(body=text.encode(), content_type="text/calendar", charset="utf-8",
-                        headers={"Content-Disposition": _filename(data.title, "ics")})
+    agenda = "\n".join(
+        f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes) in enumerate(data.agenda, 1)
+    )
+    text = render_ics(
+        uid=f"{state.id}@meeting-server",
+        title=state.title,
+        starts_at=parse_iso(state.starts_at),
+        ends_at=parse_iso(state.ends_at) if state.ends_at else None,
+        location=", ".join(x for x in (data.main_site, state.location) if x),
+        description=agenda,
+        organizer_name=data.chair or data.issuing_unit,
+        organizer_email=None,
+        status=status,
+        sequence=state.last_seq,
+        url=f"{request.scheme}://{request.host}/meetings/{state.id}",
+        dtstamp=datetime.now(UTC),
+    )
+    return web.Response(
+        body=text.encode(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": _filename(data.title, "ics")},
+    )
 
 
 @view("GET", "/api/media/config")
 async def media_config(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     settings = _app(request)[0].settings
     actor = _need(identity).actor
-    return _json({"ice_servers": client_ice_servers(settings, participant_key(actor)),
-                  "video_codec": settings.media_video_codec, "audio_slots": settings.media_audio_slots,
-                  "max_participants": settings.media_max_participants})
+    return _json(
+        {
+            "ice_servers": client_ice_servers(settings, participant_key(actor)),
+            "video_codec": settings.media_video_codec,
+            "audio_slots": settings.media_audio_slots,
+            "max_participants": settings.media_max_participants,
+        }
+    )
 
 
 async def _organised(request: web.Request, identity: Identity | None) -> Any:
@@ -223,9 +256,15 @@ async def recordings(request: web.Request, identity: Identity | None) -> web.Str
     found = []
     if base.is_dir():
         for folder in sorted(base.iterdir()):
-            files = [{"name": f.name, "bytes": f.stat().st_size,
-                      "url": f"/api/meetings/{request.match_info['meeting_id']}/recordings/{folder.name}/{f.name}"}
-                     for f in sorted(folder.iterdir()) if f.is_file()]
+            files = [
+                {
+                    "name": f.name,
+                    "bytes": f.stat().st_size,
+                    "url": f"/api/meetings/{request.match_info['meeting_id']}/recordings/{folder.name}/{f.name}",
+                }
+                for f in sorted(folder.iterdir())
+                if f.is_file()
+            ]
             found.append({"id": folder.name, "files": files})
     return _json({"recordings": found})
 
@@ -238,5 +277,6 @@ async def recording_file(request: web.Request, identity: Identity | None) -> web
     if base.resolve() not in path.parents or not path.is_file():
         raise AppError("not_found", what="recording")
     content_type = "video/webm" if name.endswith(".webm") else "video/x-matroska"
-    return web.FileResponse(path, headers={"Content-Type": content_type,
-                                           "Content-Disposition": f'attachment; filename="{path.name}"'})
+    return web.FileResponse(
+        path, headers={"Content-Type": content_type, "Content-Disposition": f'attachment; filename="{path.name}"'}
+    )

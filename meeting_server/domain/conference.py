@@ -29,8 +29,9 @@ def participant_key(actor: Actor) -> str:
 def split_key(key: str) -> tuple[str, str]:
     kind, _, ident = key.partition(":")
     if kind not in ("site", "user") or not ident:
-        raise AppError("invalid_input", detail=f"mã người tham gia không hợp lệ: {key}",
-                       detail_en=f"not a participant key: {key}")
+        raise AppError(
+            "invalid_input", detail=f"mã người tham gia không hợp lệ: {key}", detail_en=f"not a participant key: {key}"
+        )
     return kind, ident
 
 
@@ -84,8 +85,14 @@ class Conference:
             locked_with=tuple(raw.get("locked_with") or ()),
             removed=tuple(raw.get("removed") or ()),
             recording=Recording(**rec) if rec else None,
-            roll_call=RollCall(id=roll["id"], started_at=roll["started_at"], open=roll.get("open", True),
-                               answered=dict(roll.get("answered") or {})) if roll else None,
+            roll_call=RollCall(
+                id=roll["id"],
+                started_at=roll["started_at"],
+                open=roll.get("open", True),
+                answered=dict(roll.get("answered") or {}),
+            )
+            if roll
+            else None,
         )
 
 
@@ -141,8 +148,13 @@ def set_main_site(state: MeetingState, site_id: str | None) -> list[Event]:
         raise AppError("not_found", what="site")
     if site_id == state.main_site_id:
         return []
-    return [Event(p.CONFERENCE_MAIN_SITE_CHANGED, {"patch": {"main_site_id": site_id}, "site_id": site_id},
-                  audience_for(state))]
+    return [
+        Event(
+            p.CONFERENCE_MAIN_SITE_CHANGED,
+            {"patch": {"main_site_id": site_id}, "site_id": site_id},
+            audience_for(state),
+        )
+    ]
 
 
 def set_muted(state: MeetingState, key: str, muted: bool) -> list[Event]:
@@ -174,8 +186,9 @@ def remove_participant(state: MeetingState, key: str) -> list[Event]:
     conf = conference_of(state)
     if key in conf.removed:
         return []
-    new = replace(conf, removed=tuple(sorted({*conf.removed, key})),
-                  locked_with=tuple(k for k in conf.locked_with if k != key))
+    new = replace(
+        conf, removed=tuple(sorted({*conf.removed, key})), locked_with=tuple(k for k in conf.locked_with if k != key)
+    )
     return [_event(state, p.CONFERENCE_PARTICIPANT_REMOVED, new, participant=key)]
 
 
@@ -184,8 +197,11 @@ def readmit_participant(state: MeetingState, key: str) -> list[Event]:
     conf = conference_of(state)
     if key not in conf.removed:
         return []
-    new = replace(conf, removed=tuple(k for k in conf.removed if k != key),
-                  locked_with=tuple(sorted({*conf.locked_with, key})) if conf.locked else conf.locked_with)
+    new = replace(
+        conf,
+        removed=tuple(k for k in conf.removed if k != key),
+        locked_with=tuple(sorted({*conf.locked_with, key})) if conf.locked else conf.locked_with,
+    )
     return [_event(state, p.CONFERENCE_PARTICIPANT_READMITTED, new, participant=key)]
 
 
@@ -202,8 +218,15 @@ def stop_recording(state: MeetingState, at: str) -> list[Event]:
     conf = conference_of(state)
     if conf.recording is None:
         return []
-    return [_event(state, p.CONFERENCE_RECORDING_STOPPED, replace(conf, recording=None),
-                   recording_id=conf.recording.id, stopped_at=at)]
+    return [
+        _event(
+            state,
+            p.CONFERENCE_RECORDING_STOPPED,
+            replace(conf, recording=None),
+            recording_id=conf.recording.id,
+            stopped_at=at,
+        )
+    ]
 
 
 def start_roll_call(state: MeetingState, roll_call_id: str, at: str) -> list[Event]:
@@ -232,6 +255,12 @@ def close_roll_call(state: MeetingState) -> list[Event]:
     if conf.roll_call is None or not conf.roll_call.open:
         return []
     new = replace(conf, roll_call=replace(conf.roll_call, open=False))
-    return [_event(state, p.CONFERENCE_ROLL_CALL_CLOSED, new, roll_call_id=conf.roll_call.id,
-                   answered=len(conf.roll_call.answered))]
-
+    return [
+        _event(
+            state,
+            p.CONFERENCE_ROLL_CALL_CLOSED,
+            new,
+            roll_call_id=conf.roll_call.id,
+            answered=len(conf.roll_call.answered),
+        )
+    ]

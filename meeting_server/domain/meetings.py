@@ -62,8 +62,11 @@ class Audience:
             raise ValueError("a roles audience names its roles")
         if self.kind == "user" and not self.user_id:
             raise ValueError("a user audience names the user")
-        if (self.kind not in ("roles", "people") and self.roles) or (self.kind != "user" and self.user_id) \
-                or (self.kind != "people" and self.user_ids):
+        if (
+            (self.kind not in ("roles", "people") and self.roles)
+            or (self.kind != "user" and self.user_id)
+            or (self.kind != "people" and self.user_ids)
+        ):
             raise ValueError(f"an audience of kind {self.kind!r} names no such members")
 
     def includes(self, role: str, user_id: str) -> bool:
@@ -83,8 +86,12 @@ class Audience:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Audience:
-        return cls(kind=raw["kind"], roles=tuple(raw.get("roles") or ()), user_id=raw.get("user_id"),
-                   user_ids=tuple(raw.get("user_ids") or ()))
+        return cls(
+            kind=raw["kind"],
+            roles=tuple(raw.get("roles") or ()),
+            user_id=raw.get("user_id"),
+            user_ids=tuple(raw.get("user_ids") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -190,8 +197,9 @@ class MeetingState:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> MeetingState:
-        return _with_patch(cls(id=raw["id"], title=raw["title"], organizer_id=raw["organizer_id"],
-                               starts_at=raw["starts_at"]), raw)
+        return _with_patch(
+            cls(id=raw["id"], title=raw["title"], organizer_id=raw["organizer_id"], starts_at=raw["starts_at"]), raw
+        )
 
 
 def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
@@ -242,9 +250,7 @@ def meeting_role(actor: Actor, state: MeetingState) -> str | None:
         return "admin"
     if state.status == "draft" or not state.published:
         return None
-    invited = actor.id in state.invitee_ids or (
-        actor.unit_id is not None and actor.unit_id in state.invited_unit_ids
-    )
+    invited = actor.id in state.invitee_ids or (actor.unit_id is not None and actor.unit_id in state.invited_unit_ids)
     if invited:
         return "observer" if "observer" in actor.roles and "delegate" not in actor.roles else "delegate"
     operator = "site_operator" in actor.roles and actor.unit_id is not None
@@ -310,8 +316,7 @@ def _check_main_site(main_site_id: str | None, sites: tuple[dict[str, Any], ...]
 
 def create(meeting_id: str, organizer_id: str, fields: dict[str, Any]) -> list[Event]:
     state = _with_patch(
-        MeetingState(id=meeting_id, title=fields["title"], organizer_id=organizer_id,
-                     starts_at=fields["starts_at"]),
+        MeetingState(id=meeting_id, title=fields["title"], organizer_id=organizer_id, starts_at=fields["starts_at"]),
         fields,
     )
     _check_times(state.starts_at, state.ends_at)
@@ -329,8 +334,11 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     _require_open(state)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise AppError("invalid_input", detail=f"trường không được phép: {', '.join(sorted(unknown))}",
-                       detail_en=f"fields not allowed: {', '.join(sorted(unknown))}")
+        raise AppError(
+            "invalid_input",
+            detail=f"trường không được phép: {', '.join(sorted(unknown))}",
+            detail_en=f"fields not allowed: {', '.join(sorted(unknown))}",
+        )
     new = _with_patch(state, changes)
     _check_times(new.starts_at, new.ends_at)
     _check_main_site(new.main_site_id, new.sites)
@@ -348,17 +356,18 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
         raise AppError("invalid_transition", action=action, status=state.status)
     patch: dict[str, Any] = {"status": target}
     if action == "schedule" and not state.agenda:
-        raise AppError("invalid_input", detail="cuộc họp cần ít nhất một nội dung trước khi lên lịch",
-                       detail_en="a meeting needs at least one agenda item before it is scheduled")
+        raise AppError(
+            "invalid_input",
+            detail="cuộc họp cần ít nhất một nội dung trước khi lên lịch",
+            detail_en="a meeting needs at least one agenda item before it is scheduled",
+        )
     if action == "cancel":
         patch["cancel_reason"] = reason
     if action == "schedule":
         patch["published"] = True
     if action == "end":
         patch["current_item_id"] = None
-        patch["agenda"] = [
-            (replace(i, status="done") if i.status == "current" else i).to_dict() for i in state.agenda
-        ]
+        patch["agenda"] = [(replace(i, status="done") if i.status == "current" else i).to_dict() for i in state.agenda]
         # Nothing keeps running after the meeting: recording stops, the roll call closes (kept for the record).
         conf = dict(state.conference)
         if conf.get("recording") or (conf.get("roll_call") or {}).get("open"):
@@ -386,8 +395,11 @@ def update_item(state: MeetingState, item_id: str, changes: dict[str, Any]) -> l
     current = state.item(item_id)
     unknown = set(changes) - set(ITEM_FIELDS)
     if unknown:
-        raise AppError("invalid_input", detail=f"trường không được phép: {', '.join(sorted(unknown))}",
-                       detail_en=f"fields not allowed: {', '.join(sorted(unknown))}")
+        raise AppError(
+            "invalid_input",
+            detail=f"trường không được phép: {', '.join(sorted(unknown))}",
+            detail_en=f"fields not allowed: {', '.join(sorted(unknown))}",
+        )
     new_item = replace(current, **changes)
     if new_item == current:
         return []
@@ -409,8 +421,11 @@ def remove_item(state: MeetingState, item_id: str) -> list[Event]:
 def reorder(state: MeetingState, item_ids: list[str]) -> list[Event]:
     _require_open(state)
     if sorted(item_ids) != sorted(i.id for i in state.agenda) or len(set(item_ids)) != len(item_ids):
-        raise AppError("invalid_input", detail="danh sách phải gồm đúng các nội dung hiện có, mỗi nội dung một lần",
-                       detail_en="the list must hold exactly the existing agenda items, each once")
+        raise AppError(
+            "invalid_input",
+            detail="danh sách phải gồm đúng các nội dung hiện có, mỗi nội dung một lần",
+            detail_en="the list must hold exactly the existing agenda items, each once",
+        )
     by_id = {i.id: i for i in state.agenda}
     agenda = [by_id[i] for i in item_ids]
     if agenda == list(state.agenda):

@@ -53,19 +53,33 @@ class PaperVersion:
     uploaded_by: str = ""
 
     def to_dict(self, *, with_file: bool = False) -> dict[str, Any]:
-        out = {"version": self.version, "filename": self.filename, "bytes": self.bytes,
-               "page_count": self.page_count, "pages": [dict(x) for x in self.pages],
-               "outline": [dict(x) for x in self.outline], "uploaded_at": self.uploaded_at,
-               "uploaded_by": self.uploaded_by}
+        out = {
+            "version": self.version,
+            "filename": self.filename,
+            "bytes": self.bytes,
+            "page_count": self.page_count,
+            "pages": [dict(x) for x in self.pages],
+            "outline": [dict(x) for x in self.outline],
+            "uploaded_at": self.uploaded_at,
+            "uploaded_by": self.uploaded_by,
+        }
         if with_file:
             out["file_id"] = self.file_id
         return out
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PaperVersion:
-        return cls(version=raw["version"], file_id=raw["file_id"], filename=raw["filename"], bytes=raw["bytes"],
-                   page_count=raw["page_count"], pages=tuple(raw["pages"]), outline=tuple(raw.get("outline", ())),
-                   uploaded_at=raw.get("uploaded_at", ""), uploaded_by=raw.get("uploaded_by", ""))
+        return cls(
+            version=raw["version"],
+            file_id=raw["file_id"],
+            filename=raw["filename"],
+            bytes=raw["bytes"],
+            page_count=raw["page_count"],
+            pages=tuple(raw["pages"]),
+            outline=tuple(raw.get("outline", ())),
+            uploaded_at=raw.get("uploaded_at", ""),
+            uploaded_by=raw.get("uploaded_by", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -130,24 +144,41 @@ class Paper:
         if self.access == "all":
             return Audience()
         people = tuple(sorted(set(self.user_ids) | set(unit_members)))
-        return Audience(kind="people", roles=RESTRICTED_READERS if self.restricted else PAPER_MANAGERS,
-                        user_ids=people)
+        return Audience(kind="people", roles=RESTRICTED_READERS if self.restricted else PAPER_MANAGERS, user_ids=people)
 
     def to_dict(self, *, with_files: bool = False) -> dict[str, Any]:
-        return {"id": self.id, "meeting_id": self.meeting_id, "title": self.title, "item_id": self.item_id,
-                "access": self.access, "user_ids": list(self.user_ids), "unit_ids": list(self.unit_ids),
-                "status": self.status, "position": self.position, "created_by": self.created_by,
-                "created_at": self.created_at, "current_version": self.current.version,
-                "versions": [v.to_dict(with_file=with_files) for v in self.versions]}
+        return {
+            "id": self.id,
+            "meeting_id": self.meeting_id,
+            "title": self.title,
+            "item_id": self.item_id,
+            "access": self.access,
+            "user_ids": list(self.user_ids),
+            "unit_ids": list(self.unit_ids),
+            "status": self.status,
+            "position": self.position,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "current_version": self.current.version,
+            "versions": [v.to_dict(with_file=with_files) for v in self.versions],
+        }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Paper:
-        return cls(id=raw["id"], meeting_id=raw["meeting_id"], title=raw["title"],
-                   versions=tuple(PaperVersion.from_dict(v) for v in raw["versions"]), item_id=raw.get("item_id"),
-                   access=raw.get("access", "all"), user_ids=tuple(raw.get("user_ids", ())),
-                   unit_ids=tuple(raw.get("unit_ids", ())), status=raw.get("status", "draft"),
-                   position=raw.get("position", 0), created_by=raw.get("created_by", ""),
-                   created_at=raw.get("created_at", ""))
+        return cls(
+            id=raw["id"],
+            meeting_id=raw["meeting_id"],
+            title=raw["title"],
+            versions=tuple(PaperVersion.from_dict(v) for v in raw["versions"]),
+            item_id=raw.get("item_id"),
+            access=raw.get("access", "all"),
+            user_ids=tuple(raw.get("user_ids", ())),
+            unit_ids=tuple(raw.get("unit_ids", ())),
+            status=raw.get("status", "draft"),
+            position=raw.get("position", 0),
+            created_by=raw.get("created_by", ""),
+            created_at=raw.get("created_at", ""),
+        )
 
     def public(self, viewer: Viewer) -> dict[str, Any]:
         """What a reader is told: the listing of named people and units is the managers' business."""
@@ -173,8 +204,11 @@ def _check_item(meeting: MeetingState, item_id: str | None) -> None:
 
 def _check_access(access: str, user_ids: tuple[str, ...], unit_ids: tuple[str, ...]) -> None:
     if access != "all" and not user_ids and not unit_ids:
-        raise AppError("invalid_input", detail="tài liệu giới hạn phải nêu người hoặc đơn vị được xem",
-                       detail_en="a listed or restricted paper must name the people or units who may read it")
+        raise AppError(
+            "invalid_input",
+            detail="tài liệu giới hạn phải nêu người hoặc đơn vị được xem",
+            detail_en="a listed or restricted paper must name the people or units who may read it",
+        )
 
 
 def _paper_event(kind: str, paper: Paper, audience: Audience, **data: Any) -> Event:
@@ -185,20 +219,43 @@ def _paper_event(kind: str, paper: Paper, audience: Audience, **data: Any) -> Ev
     return Event(kind, {"paper_id": paper.id, "paper": body, **data}, audience)
 
 
-def add_paper(meeting: MeetingState, *, paper_id: str, title: str, item_id: str | None, access: str,
-              user_ids: tuple[str, ...], unit_ids: tuple[str, ...], first: PaperVersion, position: int,
-              actor_id: str, at: str) -> tuple[Paper, list[Event]]:
+def add_paper(
+    meeting: MeetingState,
+    *,
+    paper_id: str,
+    title: str,
+    item_id: str | None,
+    access: str,
+    user_ids: tuple[str, ...],
+    unit_ids: tuple[str, ...],
+    first: PaperVersion,
+    position: int,
+    actor_id: str,
+    at: str,
+) -> tuple[Paper, list[Event]]:
     _open_meeting(meeting)
     _check_item(meeting, item_id)
     _check_access(access, user_ids, unit_ids)
-    paper = Paper(id=paper_id, meeting_id=meeting.id, title=title, versions=(first,), item_id=item_id,
-                  access=access, user_ids=user_ids, unit_ids=unit_ids, status="draft", position=position,
-                  created_by=actor_id, created_at=at)
+    paper = Paper(
+        id=paper_id,
+        meeting_id=meeting.id,
+        title=title,
+        versions=(first,),
+        item_id=item_id,
+        access=access,
+        user_ids=user_ids,
+        unit_ids=unit_ids,
+        status="draft",
+        position=position,
+        created_by=actor_id,
+        created_at=at,
+    )
     return paper, [_paper_event(p.PAPER_ADDED, paper, paper.audience())]
 
 
-def add_version(meeting: MeetingState, paper: Paper, version: PaperVersion,
-                unit_members: Iterable[str] = ()) -> tuple[Paper, list[Event]]:
+def add_version(
+    meeting: MeetingState, paper: Paper, version: PaperVersion, unit_members: Iterable[str] = ()
+) -> tuple[Paper, list[Event]]:
     """A new upload of the same paper: earlier versions (and the ink made on them) stay readable."""
     _open_meeting(meeting)
     if paper.status == "withdrawn":
@@ -208,8 +265,13 @@ def add_version(meeting: MeetingState, paper: Paper, version: PaperVersion,
     return new, [_paper_event(p.PAPER_VERSION_ADDED, new, new.audience(unit_members), version=version.version)]
 
 
-def update_paper(meeting: MeetingState, paper: Paper, changes: dict[str, Any], unit_members_before: Iterable[str],
-                 unit_members_after: Iterable[str]) -> tuple[Paper, list[Event]]:
+def update_paper(
+    meeting: MeetingState,
+    paper: Paper,
+    changes: dict[str, Any],
+    unit_members_before: Iterable[str],
+    unit_members_after: Iterable[str],
+) -> tuple[Paper, list[Event]]:
     """Title, agenda item, position or access. Those who lose the paper hear that it is gone for them."""
     _open_meeting(meeting)
     if "item_id" in changes:
@@ -274,8 +336,19 @@ def may_present(meeting: MeetingState, paper: Paper, viewer: Viewer) -> bool:
     return item.presenter_id == viewer.user_id
 
 
-def present(meeting: MeetingState, paper: Paper, viewer: Viewer, *, version: int | None, page: int, zoom: float,
-            x: float, y: float, name: str, at: str) -> list[Event]:
+def present(
+    meeting: MeetingState,
+    paper: Paper,
+    viewer: Viewer,
+    *,
+    version: int | None,
+    page: int,
+    zoom: float,
+    x: float,
+    y: float,
+    name: str,
+    at: str,
+) -> list[Event]:
     """The presenter's page and viewport; every reader in follow mode moves with them."""
     if meeting.status != "in_progress":
         raise AppError("invalid_transition", action="present", status=meeting.status)
@@ -285,13 +358,26 @@ def present(meeting: MeetingState, paper: Paper, viewer: Viewer, *, version: int
         raise AppError("forbidden")
     v = paper.version(version)
     if not 1 <= page <= v.page_count:
-        raise AppError("invalid_input", detail=f"trang {page} không có (tài liệu có {v.page_count} trang)",
-                       detail_en=f"there is no page {page} (the paper has {v.page_count} pages)")
+        raise AppError(
+            "invalid_input",
+            detail=f"trang {page} không có (tài liệu có {v.page_count} trang)",
+            detail_en=f"there is no page {page} (the paper has {v.page_count} pages)",
+        )
     if not (1.0 <= zoom <= MAX_ZOOM) or not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise AppError("invalid_input", detail="mức phóng hoặc vị trí không hợp lệ",
-                       detail_en="zoom or position out of range")
-    presentation = {"paper_id": paper.id, "version": v.version, "page": page, "zoom": round(zoom, 3),
-                    "x": round(x, 4), "y": round(y, 4), "by": viewer.user_id, "by_name": name, "at": at}
+        raise AppError(
+            "invalid_input", detail="mức phóng hoặc vị trí không hợp lệ", detail_en="zoom or position out of range"
+        )
+    presentation = {
+        "paper_id": paper.id,
+        "version": v.version,
+        "page": page,
+        "zoom": round(zoom, 3),
+        "x": round(x, 4),
+        "y": round(y, 4),
+        "by": viewer.user_id,
+        "by_name": name,
+        "at": at,
+    }
     return [Event(p.PAPER_PRESENTED, {"patch": {"presentation": presentation}})]
 
 
@@ -326,9 +412,17 @@ class Annotation:
     updated_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "paper_id": self.paper_id, "version": self.version, "page": self.page,
-                "kind": self.kind, "owner_id": self.owner_id, "layer": self.layer, "data": dict(self.data),
-                "updated_at": self.updated_at}
+        return {
+            "id": self.id,
+            "paper_id": self.paper_id,
+            "version": self.version,
+            "page": self.page,
+            "kind": self.kind,
+            "owner_id": self.owner_id,
+            "layer": self.layer,
+            "data": dict(self.data),
+            "updated_at": self.updated_at,
+        }
 
 
 MAX_POINTS = 20_000
@@ -337,18 +431,27 @@ MAX_RECTS = 500
 
 
 def _unit(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
         and -0.01 <= value <= 1.01
+    )
 
 
 def check_annotation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Shape and bounds of what a tablet sends; a bad one is refused whole, with the reason."""
+
     def bad(vi: str, en: str) -> AppError:
         return AppError("invalid_input", detail=vi, detail_en=en)
 
     color = data.get("color", "#d32f2f")
-    if not (isinstance(color, str) and len(color) == 7 and color.startswith("#")
-            and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
+    if not (
+        isinstance(color, str)
+        and len(color) == 7
+        and color.startswith("#")
+        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
+    ):
         raise bad("màu phải có dạng #rrggbb", "the colour must look like #rrggbb")
     out: dict[str, Any] = {"color": color.lower()}
     if kind == "ink":
@@ -371,8 +474,11 @@ def check_annotation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         opacity = data.get("opacity", 1.0)
         if not (isinstance(opacity, int | float) and 0.05 <= opacity <= 1.0):
             raise bad("độ trong suốt không hợp lệ", "opacity out of range")
-        out.update(strokes=[[[round(float(x), 5), round(float(y), 5)] for x, y in s] for s in strokes],
-                   width=float(width), opacity=float(opacity))
+        out.update(
+            strokes=[[[round(float(x), 5), round(float(y), 5)] for x, y in s] for s in strokes],
+            width=float(width),
+            opacity=float(opacity),
+        )
     elif kind == "highlight":
         rects = data.get("rects")
         if not isinstance(rects, list) or not 1 <= len(rects) <= MAX_RECTS:
@@ -403,8 +509,14 @@ def annotation_audience(annotation: Annotation, paper: Paper, unit_members: Iter
     return paper.audience(unit_members)
 
 
-def save_annotation(meeting: MeetingState, paper: Paper, viewer: Viewer, annotation: Annotation,
-                    existing: Annotation | None, unit_members: Iterable[str] = ()) -> list[Event]:
+def save_annotation(
+    meeting: MeetingState,
+    paper: Paper,
+    viewer: Viewer,
+    annotation: Annotation,
+    existing: Annotation | None,
+    unit_members: Iterable[str] = (),
+) -> list[Event]:
     _open_meeting(meeting)
     if not paper.can_read(viewer) or viewer.user_id is None:
         raise AppError("not_found", what="paper")
@@ -416,18 +528,32 @@ def save_annotation(meeting: MeetingState, paper: Paper, viewer: Viewer, annotat
     if existing is not None and existing.owner_id != viewer.user_id:
         raise AppError("not_found", what="annotation")
     if existing is not None and (existing.paper_id, existing.layer) != (annotation.paper_id, annotation.layer):
-        raise AppError("invalid_input", detail="không đổi được tài liệu hoặc lớp của chú thích",
-                       detail_en="an annotation keeps its paper and layer")
-    return [Event(p.ANNOTATION_SAVED, {"annotation": annotation.to_dict()},
-                  annotation_audience(annotation, paper, unit_members))]
+        raise AppError(
+            "invalid_input",
+            detail="không đổi được tài liệu hoặc lớp của chú thích",
+            detail_en="an annotation keeps its paper and layer",
+        )
+    return [
+        Event(
+            p.ANNOTATION_SAVED,
+            {"annotation": annotation.to_dict()},
+            annotation_audience(annotation, paper, unit_members),
+        )
+    ]
 
 
-def delete_annotation(paper: Paper, viewer: Viewer, existing: Annotation,
-                      unit_members: Iterable[str] = ()) -> list[Event]:
+def delete_annotation(
+    paper: Paper, viewer: Viewer, existing: Annotation, unit_members: Iterable[str] = ()
+) -> list[Event]:
     if existing.owner_id != viewer.user_id:
         raise AppError("not_found", what="annotation")
-    return [Event(p.ANNOTATION_DELETED, {"annotation_id": existing.id, "paper_id": existing.paper_id},
-                  annotation_audience(existing, paper, unit_members))]
+    return [
+        Event(
+            p.ANNOTATION_DELETED,
+            {"annotation_id": existing.id, "paper_id": existing.paper_id},
+            annotation_audience(existing, paper, unit_members),
+        )
+    ]
 
 
 # ---- comments on drafts and read receipts ------------------------------------------------------------------------
@@ -450,10 +576,21 @@ class Comment:
     updated_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "paper_id": self.paper_id, "version": self.version, "page": self.page, "x": self.x,
-                "y": self.y, "author_id": self.author_id, "author_name": self.author_name, "text": self.text,
-                "status": self.status, "answer": self.answer, "created_at": self.created_at,
-                "updated_at": self.updated_at}
+        return {
+            "id": self.id,
+            "paper_id": self.paper_id,
+            "version": self.version,
+            "page": self.page,
+            "x": self.x,
+            "y": self.y,
+            "author_id": self.author_id,
+            "author_name": self.author_name,
+            "text": self.text,
+            "status": self.status,
+            "answer": self.answer,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
 
 
 def comment_audience(comment: Comment) -> Audience:
@@ -471,14 +608,19 @@ def add_comment(meeting: MeetingState, paper: Paper, viewer: Viewer, comment: Co
     return [Event(p.COMMENT_ADDED, {"comment": comment.to_dict()}, comment_audience(comment))]
 
 
-def update_comment(meeting: MeetingState, viewer: Viewer, comment: Comment, status: str | None,
-                   answer: str | None, at: str) -> tuple[Comment, list[Event]]:
+def update_comment(
+    meeting: MeetingState, viewer: Viewer, comment: Comment, status: str | None, answer: str | None, at: str
+) -> tuple[Comment, list[Event]]:
     """The chair or secretary accepts a comment (tiếp thu) or answers it (giải trình)."""
     _open_meeting(meeting)
     if not viewer.manages:
         raise AppError("forbidden")
-    new = replace(comment, status=status if status is not None else comment.status,
-                  answer=answer if answer is not None else comment.answer, updated_at=at)
+    new = replace(
+        comment,
+        status=status if status is not None else comment.status,
+        answer=answer if answer is not None else comment.answer,
+        updated_at=at,
+    )
     if new.status not in COMMENT_STATUSES:
         raise AppError("invalid_input", detail="trạng thái góp ý không hợp lệ", detail_en="unknown comment status")
     if new == replace(comment, updated_at=at):
@@ -486,13 +628,17 @@ def update_comment(meeting: MeetingState, viewer: Viewer, comment: Comment, stat
     return new, [Event(p.COMMENT_UPDATED, {"comment": new.to_dict()}, comment_audience(new))]
 
 
-def open_paper(paper: Paper, viewer: Viewer, version: int | None, first_time: bool, name: str,
-               at: str) -> list[Event]:
+def open_paper(paper: Paper, viewer: Viewer, version: int | None, first_time: bool, name: str, at: str) -> list[Event]:
     """A read receipt: the chair sees who has opened which paper. Only the first opening is an event."""
     if not paper.can_read(viewer) or viewer.user_id is None:
         raise AppError("not_found", what="paper")
     v = paper.version(version)
     if not first_time:
         return []
-    return [Event(p.PAPER_OPENED, {"paper_id": paper.id, "version": v.version, "user_id": viewer.user_id,
-                                   "name": name, "at": at}, Audience(kind="roles", roles=PAPER_MANAGERS))]
+    return [
+        Event(
+            p.PAPER_OPENED,
+            {"paper_id": paper.id, "version": v.version, "user_id": viewer.user_id, "name": name, "at": at},
+            Audience(kind="roles", roles=PAPER_MANAGERS),
+        )
+    ]

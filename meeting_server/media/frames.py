@@ -81,9 +81,12 @@ class _Partial:
 
     @property
     def complete(self) -> bool:
-        return (self.first is not None and self.last is not None
-                and len(self.packets) == self.last - self.first + 1
-                and all(s in self.packets for s in range(self.first, self.last + 1)))
+        return (
+            self.first is not None
+            and self.last is not None
+            and len(self.packets) == self.last - self.first + 1
+            and all(s in self.packets for s in range(self.first, self.last + 1))
+        )
 
 
 class VideoAssembler:
@@ -99,8 +102,9 @@ class VideoAssembler:
         self._gap = False
         self.frames_lost = 0
 
-    def add(self, sequence_number: int, timestamp: int, marker: bool, payload: bytes,
-            data: bytes, now: float | None = None) -> list[EncodedFrame]:
+    def add(
+        self, sequence_number: int, timestamp: int, marker: bool, payload: bytes, data: bytes, now: float | None = None
+    ) -> list[EncodedFrame]:
         """`payload` is the RTP payload, `data` the same payload without its codec descriptor."""
         now = time.monotonic() if now is None else now
         seq = self._seq(sequence_number)
@@ -146,8 +150,17 @@ class VideoAssembler:
                 del self._pending[oldest_ts]
                 if not follows:
                     self.frames_lost += 1
-                out.append(EncodedFrame("video", self.codec, data, oldest_ts, is_keyframe(self.codec, data),
-                                        arrival=oldest.arrival, after_gap=self._gap or not follows))
+                out.append(
+                    EncodedFrame(
+                        "video",
+                        self.codec,
+                        data,
+                        oldest_ts,
+                        is_keyframe(self.codec, data),
+                        arrival=oldest.arrival,
+                        after_gap=self._gap or not follows,
+                    )
+                )
                 self._gap = False
                 self._previous_last = oldest.last
                 self._emitted_ts = oldest_ts

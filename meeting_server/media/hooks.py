@@ -32,8 +32,17 @@ log = logging.getLogger(__name__)
 
 PINNED = "1.16."
 _R = "_RTCRtpReceiver__"
-RECEIVER_ATTRIBUTES = ("codecs", "remote_streams", "rtx_ssrc", "nack_generator", "remote_bitrate_estimator",
-                       "rtcp_ssrc", "active_ssrc", "kind", "stop_decoder")
+RECEIVER_ATTRIBUTES = (
+    "codecs",
+    "remote_streams",
+    "rtx_ssrc",
+    "nack_generator",
+    "remote_bitrate_estimator",
+    "rtcp_ssrc",
+    "active_ssrc",
+    "kind",
+    "stop_decoder",
+)
 
 
 class PacketSink(Protocol):
@@ -52,10 +61,14 @@ def check_aiortc() -> None:
     """Fail loudly, at start-up, if this aiortc is not the one the hooks were written for."""
     if not aiortc.__version__.startswith(PINNED):
         raise RuntimeError(f"the SFU hooks are written for aiortc {PINNED}x; found {aiortc.__version__}")
-    missing = [name for name in ("_handle_rtp_packet", "receive", "_send_rtcp", "_send_rtcp_pli",
-                                 "_send_rtcp_nack") if not hasattr(RTCRtpReceiver, name)]
-    missing += [name for name in ("_next_encoded_frame", "_send_keyframe", "_run_rtp")
-                if not hasattr(RTCRtpSender, name)]
+    missing = [
+        name
+        for name in ("_handle_rtp_packet", "receive", "_send_rtcp", "_send_rtcp_pli", "_send_rtcp_nack")
+        if not hasattr(RTCRtpReceiver, name)
+    ]
+    missing += [
+        name for name in ("_next_encoded_frame", "_send_keyframe", "_run_rtp") if not hasattr(RTCRtpSender, name)
+    ]
     if not hasattr(RTCRtpReceiver, _R + "stop_decoder"):
         missing.append(_R + "stop_decoder")
     if missing:
@@ -81,11 +94,16 @@ class ForwardingReceiver(RTCRtpReceiver):
         estimator = getattr(self, _R + "remote_bitrate_estimator")
         rtcp_ssrc = getattr(self, _R + "rtcp_ssrc")
         if estimator is not None and packet.extensions.abs_send_time is not None:
-            remb = estimator.add(abs_send_time=packet.extensions.abs_send_time, arrival_time_ms=arrival_time_ms,
-                                 payload_size=len(packet.payload) + packet.padding_size, ssrc=packet.ssrc)
+            remb = estimator.add(
+                abs_send_time=packet.extensions.abs_send_time,
+                arrival_time_ms=arrival_time_ms,
+                payload_size=len(packet.payload) + packet.padding_size,
+                ssrc=packet.ssrc,
+            )
             if rtcp_ssrc is not None and remb is not None:
-                await self._send_rtcp(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0,
-                                                     fci=pack_remb_fci(*remb)))
+                await self._send_rtcp(
+                    RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb))
+                )
         codecs: dict[int, RTCRtpCodecParameters] = getattr(self, _R + "codecs")
         codec = codecs.get(packet.payload_type)
         if codec is None:

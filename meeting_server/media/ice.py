@@ -31,8 +31,7 @@ def client_ice_servers(settings: Settings, who: str) -> list[dict[str, Any]]:
     if settings.stun_urls:
         servers.append({"urls": list(settings.stun_urls)})
     if settings.turn_urls and settings.turn_secret:
-        username, credential = turn_credentials(settings.turn_secret, who.replace(":", "-"),
-                                                settings.turn_ttl_seconds)
+        username, credential = turn_credentials(settings.turn_secret, who.replace(":", "-"), settings.turn_ttl_seconds)
         servers.append({"urls": list(settings.turn_urls), "username": username, "credential": credential})
     return servers
 

@@ -42,8 +42,15 @@ def _video_stream(pub: Publisher, small: bool) -> str | None:
     return None
 
 
-def video_plan(view: str, me: str, publishers: Sequence[Publisher], main: str | None, chair: str | None,
-               slots: int, tier: int = GOOD) -> list[Assignment]:
+def video_plan(
+    view: str,
+    me: str,
+    publishers: Sequence[Publisher],
+    main: str | None,
+    chair: str | None,
+    slots: int,
+    tier: int = GOOD,
+) -> list[Assignment]:
     """What each of a subscriber's `slots` video slots shows, in slot order (unused slots show nothing)."""
     by_key = {p.key: p for p in publishers}
     plan: list[Assignment] = []
@@ -73,8 +80,15 @@ def video_plan(view: str, me: str, publishers: Sequence[Publisher], main: str | 
     return plan
 
 
-def audio_plan(me: str, publishers: Sequence[Publisher], muted: frozenset[str], main: str | None,
-               chair: str | None, slots: int, current: Sequence[str | None] = ()) -> list[Assignment]:
+def audio_plan(
+    me: str,
+    publishers: Sequence[Publisher],
+    muted: frozenset[str],
+    main: str | None,
+    chair: str | None,
+    slots: int,
+    current: Sequence[str | None] = (),
+) -> list[Assignment]:
     """Which publishers' sound a subscriber receives. Kept slots stay in place so no one is cut mid-word."""
     candidates = [p for p in publishers if p.key != me and p.key not in muted and "audio" in p.streams]
     if not candidates or slots <= 0:

@@ -312,8 +312,15 @@ class _StreamFile:
     Runs only on the recorder's writer thread.
     """
 
-    def __init__(self, path: Path, spec: _CodecSpec, label: str, first: RecordableFrame, arrival: float,
-                 size: tuple[int, int] | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        spec: _CodecSpec,
+        label: str,
+        first: RecordableFrame,
+        arrival: float,
+        size: tuple[int, int] | None,
+    ) -> None:
         self.path = path
         self.spec = spec
         self.frames = 0
@@ -375,8 +382,11 @@ class _StreamFile:
     def _pts(self, timestamp: int) -> int:
         """Strictly increasing (by >= 1 ms) pts from the RTP timestamp; see the module docstring."""
         if timestamp < self._last_timestamp - BACKWARD_JUMP_SECONDS * self.spec.clock and self._last_pts is not None:
-            log.info("%s: RTP timestamp jumped back by %d; continuing the timeline", self.path.name,
-                     self._last_timestamp - timestamp)
+            log.info(
+                "%s: RTP timestamp jumped back by %d; continuing the timeline",
+                self.path.name,
+                self._last_timestamp - timestamp,
+            )
             self._offset = timestamp - (self._last_pts + self._last_duration)
         self._last_timestamp = timestamp
         pts = timestamp - self._offset
@@ -477,8 +487,7 @@ class StreamRecorder:
         except queue.Full:
             counters.dropped += 1
             if counters.dropped == 1 or counters.dropped % 1000 == 0:
-                log.warning("recorder %s: writer is behind, %d %s frames dropped", self.label, counters.dropped,
-                            stream)
+                log.warning("recorder %s: writer is behind, %d %s frames dropped", self.label, counters.dropped, stream)
 
     async def close(self) -> list[Path]:
         """Finish every file (off the event loop) and return the files written; safe to call more than once."""
@@ -531,8 +540,9 @@ class StreamRecorder:
                 try:
                     self._record(stream, frame, arrival)
                 except Exception:
-                    log.exception("recorder %s: writing %s failed; recording of this participant stopped",
-                                  self.label, stream)
+                    log.exception(
+                        "recorder %s: writing %s failed; recording of this participant stopped", self.label, stream
+                    )
                     self._failed = True
                     self._finish_all()
         finally:
@@ -545,8 +555,13 @@ class StreamRecorder:
         if not frame.data or spec is None:
             counters.skipped += 1
             if spec is None:
-                self._warn_once(f"codec:{stream}:{frame.codec}", "recorder %s: cannot record %s codec %r",
-                                self.label, stream, frame.codec)
+                self._warn_once(
+                    f"codec:{stream}:{frame.codec}",
+                    "recorder %s: cannot record %s codec %r",
+                    self.label,
+                    stream,
+                    frame.codec,
+                )
             return
         if current is not None and current.spec is not spec:
             log.info("recorder %s: %s codec changed to %s; starting a new file", self.label, stream, frame.codec)
@@ -564,8 +579,9 @@ class StreamRecorder:
                 if current is None and keyframe:
                     size = h264_frame_size(frame.data)
                     if size is None:
-                        self._warn_once(f"sps:{stream}", "recorder %s: H.264 keyframe without SPS, waiting for one",
-                                        self.label)
+                        self._warn_once(
+                            f"sps:{stream}", "recorder %s: H.264 keyframe without SPS, waiting for one", self.label
+                        )
                         keyframe = False
             if getattr(frame, "after_gap", False) and not keyframe:
                 self._awaiting_keyframe.add(stream)
@@ -582,8 +598,9 @@ class StreamRecorder:
         counters.frames += current.frames - before_frames
         counters.bytes += current.bytes - before_bytes
 
-    def _start(self, stream: str, spec: _CodecSpec, frame: RecordableFrame, arrival: float,
-               size: tuple[int, int] | None) -> _StreamFile:
+    def _start(
+        self, stream: str, spec: _CodecSpec, frame: RecordableFrame, arrival: float, size: tuple[int, int] | None
+    ) -> _StreamFile:
         path = self._reserve_path(stream, spec.extension)
         try:
             sink = _StreamFile(path, spec, self.label, frame, arrival, size)

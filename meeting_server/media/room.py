@@ -85,8 +85,14 @@ class Connection:
 
 
 class MediaRoom:
-    def __init__(self, meeting_id: str, snapshot: dict[str, Any], emit: Emit, recordings_dir: Path,
-                 recorder_factory: RecorderFactory | None) -> None:
+    def __init__(
+        self,
+        meeting_id: str,
+        snapshot: dict[str, Any],
+        emit: Emit,
+        recordings_dir: Path,
+        recorder_factory: RecorderFactory | None,
+    ) -> None:
         self.meeting_id = meeting_id
         self.snapshot = snapshot
         self.connections: dict[str, Connection] = {}
@@ -143,8 +149,10 @@ class MediaRoom:
     # ---- lifecycle --------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._every(AUDIO_INTERVAL, self._audio_tick)),
-                       asyncio.create_task(self._every(STATS_INTERVAL, self._stats_tick))]
+        self._tasks = [
+            asyncio.create_task(self._every(AUDIO_INTERVAL, self._audio_tick)),
+            asyncio.create_task(self._every(STATS_INTERVAL, self._stats_tick)),
+        ]
 
     async def _every(self, seconds: float, tick: Callable[[], Awaitable[None]]) -> None:
         while not self.closed:
@@ -288,8 +296,9 @@ class MediaRoom:
             if self.connections.get(conn.conn_id) is conn:
                 await self._send_layout(conn)
 
-    def _assign_audio(self, conn: Connection, publishers: list[Publisher], muted: frozenset[str],
-                      main: str | None, chair: str | None) -> bool:
+    def _assign_audio(
+        self, conn: Connection, publishers: list[Publisher], muted: frozenset[str], main: str | None, chair: str | None
+    ) -> bool:
         current = [s.source.key if s.source else None for s in conn.audio_slots]
         me = "" if conn.view == "probe" else conn.key  # a link check hears itself
         plan = audio_plan(me, publishers, muted, main, chair, len(conn.audio_slots), current)
@@ -311,11 +320,20 @@ class MediaRoom:
         for slot in conn.slots():
             source = slot.source
             key = source.key if source else None
-            quality = "audio" if slot.kind == "audio" else ("small" if source and source.stream == "video_small"
-                                                             else "big")
+            quality = (
+                "audio" if slot.kind == "audio" else ("small" if source and source.stream == "video_small" else "big")
+            )
             name = self._name_of(key) if key else ""
-            out.append({"mid": slot.mid, "kind": slot.kind, "source": key, "name": name, "quality": quality,
-                        "role": slot.role if key else ""})
+            out.append(
+                {
+                    "mid": slot.mid,
+                    "kind": slot.kind,
+                    "source": key,
+                    "name": name,
+                    "quality": quality,
+                    "role": slot.role if key else "",
+                }
+            )
         return out
 
     def _name_of(self, key: str) -> str:
@@ -327,15 +345,22 @@ class MediaRoom:
     def speaker(self) -> dict[str, str] | None:
         """Who is speaking now (the loudest unmuted participant above a threshold), for the wall displays."""
         muted = set(self.conference.muted)
-        best = max((c for c in self.connections.values() if "audio" in c.sources and c.key not in muted),
-                   key=lambda c: c.sources["audio"].loudness, default=None)
+        best = max(
+            (c for c in self.connections.values() if "audio" in c.sources and c.key not in muted),
+            key=lambda c: c.sources["audio"].loudness,
+            default=None,
+        )
         if best is None or best.sources["audio"].loudness < SPEAKING:
             return None
         return {"key": best.key, "name": best.name}
 
     async def _send_layout(self, conn: Connection, speaker: dict[str, str] | None = None) -> None:
-        message = {"meeting_id": self.meeting_id, "slots": self.layout_of(conn), "tier": conn.tier.tier,
-                   "speaker": speaker if speaker is not None else self.speaker()}
+        message = {
+            "meeting_id": self.meeting_id,
+            "slots": self.layout_of(conn),
+            "tier": conn.tier.tier,
+            "speaker": speaker if speaker is not None else self.speaker(),
+        }
         if message == conn.layout_sent:
             return
         conn.layout_sent = message
@@ -420,11 +445,18 @@ class MediaRoom:
             last_seen = conn.link.get("last_seen_s")
             if conn.publishes and last_seen is not None and last_seen > 5:
                 health = "bad"
-            out.append({
-                "key": conn.key, "name": conn.name, "view": conn.view, "publishes": conn.publishes,
-                "streams": sorted(s for s, src in conn.sources.items() if src.frames > 0),
-                "level": round(audio.loudness, 1) if audio else 0,
-                "muted": conn.key in muted, "tier": conn.tier.tier, "health": health,
-                **conn.link,
-            })
+            out.append(
+                {
+                    "key": conn.key,
+                    "name": conn.name,
+                    "view": conn.view,
+                    "publishes": conn.publishes,
+                    "streams": sorted(s for s, src in conn.sources.items() if src.frames > 0),
+                    "level": round(audio.loudness, 1) if audio else 0,
+                    "muted": conn.key in muted,
+                    "tier": conn.tier.tier,
+                    "health": health,
+                    **conn.link,
+                }
+            )
         return out

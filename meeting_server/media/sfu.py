@@ -64,8 +64,9 @@ class SFU:
 
     # ---- joining --------------------------------------------------------------------------------------------
 
-    async def join(self, actor: Actor, sid: str, state: MeetingState, role: str,
-                   payload: p.MediaJoinPayload) -> dict[str, Any]:
+    async def join(
+        self, actor: Actor, sid: str, state: MeetingState, role: str, payload: p.MediaJoinPayload
+    ) -> dict[str, Any]:
         key = conference.participant_key(actor)
         conn_id = f"{key}/{payload.view}"
         async with self._lock:  # admission and the cap see one consistent room (connections + joins under way)
@@ -73,12 +74,17 @@ class SFU:
             connected = room.connected_keys() if room else frozenset()
             may_publish = conference.check_admission(state, key, role, payload.view, connected)
             cap = self.settings.media_max_participants
-            if (room is not None and may_publish and conn_id not in room.connections
-                    and room.publishing_count() + room.joining_publishers >= cap):
+            if (
+                room is not None
+                and may_publish
+                and conn_id not in room.connections
+                and room.publishing_count() + room.joining_publishers >= cap
+            ):
                 raise AppError("media_full", limit=cap)
             if room is None or room.closed:
-                room = self.rooms[state.id] = MediaRoom(state.id, state.to_dict(), self._emit, self.recordings_dir,
-                                                        self._recorder_factory)
+                room = self.rooms[state.id] = MediaRoom(
+                    state.id, state.to_dict(), self._emit, self.recordings_dir, self._recorder_factory
+                )
                 room.start()
             room.joining += 1
             room.joining_publishers += int(may_publish)
@@ -115,28 +121,44 @@ class SFU:
             old = self.rooms.pop(room_id, None)
             if old is not None:
                 await old.close("replaced")
-            room = self.rooms[room_id] = MediaRoom(room_id, {"status": "in_progress"}, self._emit,
-                                                   self.recordings_dir, None)
+            room = self.rooms[room_id] = MediaRoom(
+                room_id, {"status": "in_progress"}, self._emit, self.recordings_dir, None
+            )
             room.start()
             conn, answer = await self._connect(room, key, actor.name, sid, "probe", payload, True)
             await room.add(conn)
             self._by_sid.setdefault(sid, set()).add((room_id, conn.conn_id))
         asyncio.get_running_loop().call_later(
-            PROBE_SECONDS, lambda: asyncio.ensure_future(self._drop(sid, room_id, conn.conn_id, "probe_over")))
-        return {"type": "answer", "sdp": answer, "participant": key, "room": room_id, "seconds": PROBE_SECONDS,
-                **conn.last_layout()}
+            PROBE_SECONDS, lambda: asyncio.ensure_future(self._drop(sid, room_id, conn.conn_id, "probe_over"))
+        )
+        return {
+            "type": "answer",
+            "sdp": answer,
+            "participant": key,
+            "room": room_id,
+            "seconds": PROBE_SECONDS,
+            **conn.last_layout(),
+        }
 
-    async def _connect(self, room: MediaRoom, key: str, name: str, sid: str, view: str,
-                       payload: p.MediaJoinPayload | p.MediaProbePayload,
-                       may_publish: bool) -> tuple[Connection, str]:
+    async def _connect(
+        self,
+        room: MediaRoom,
+        key: str,
+        name: str,
+        sid: str,
+        view: str,
+        payload: p.MediaJoinPayload | p.MediaProbePayload,
+        may_publish: bool,
+    ) -> tuple[Connection, str]:
         pc = RTCPeerConnection(server_configuration(self.settings))
         try:
             conn = Connection(key=key, name=name, view=view, sid=sid, pc=pc, publishes=may_publish)
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=payload.sdp, type="offer"))
             except Exception as exc:  # aiortc raises ValueError, OperationError, InvalidStateError, ...
-                raise _bad_sdp(f"không đọc được lời mời kết nối ({exc})",
-                               f"the offer could not be read ({exc})") from None
+                raise _bad_sdp(
+                    f"không đọc được lời mời kết nối ({exc})", f"the offer could not be read ({exc})"
+                ) from None
             self._wire(room, conn, payload)
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
@@ -244,13 +266,23 @@ class SFU:
                 ssrc[0] = packet.ssrc
             if kind == "audio":
                 level = packet.extensions.audio_level
-                source.deliver(EncodedFrame("audio", codec.name, data, unwrap(packet.timestamp), True,
-                                            level[1] if level is not None else None, now))
+                source.deliver(
+                    EncodedFrame(
+                        "audio",
+                        codec.name,
+                        data,
+                        unwrap(packet.timestamp),
+                        True,
+                        level[1] if level is not None else None,
+                        now,
+                    )
+                )
                 return
             if assembler is None or assembler.codec != codec.name:
                 assembler = VideoAssembler(codec.name)
-            for frame in assembler.add(packet.sequence_number, packet.timestamp, bool(packet.marker),
-                                       packet.payload, data, now):
+            for frame in assembler.add(
+                packet.sequence_number, packet.timestamp, bool(packet.marker), packet.payload, data, now
+            ):
                 source.deliver(frame)
 
         return sink

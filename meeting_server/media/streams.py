@@ -91,6 +91,7 @@ class Source:
             self._last_keyframe_request = now
             self._request_keyframe()
         elif self._pending_request is None:
+
             def later() -> None:
                 self._pending_request = None
                 self.want_keyframe()

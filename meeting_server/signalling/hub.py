@@ -219,10 +219,12 @@ class Hub:
     async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
         await self._require_valid(conn)
         environ = self.sio.get_environ(sid) or {}
-        ip = forwarded_ip(environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""),
-                          self.services.settings.trust_proxy)
-        result = await run_action(self.services, conn.identity.actor, payload.action, payload.args,
-                                  command_id=payload.command_id, ip=ip)
+        ip = forwarded_ip(
+            environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""), self.services.settings.trust_proxy
+        )
+        result = await run_action(
+            self.services, conn.identity.actor, payload.action, payload.args, command_id=payload.command_id, ip=ip
+        )
         return {"ok": True, "result": result}
 
     async def _ping(self, sid: str, conn: Connection, payload: p.PingPayload) -> dict[str, Any]:
@@ -260,7 +262,8 @@ class Hub:
     def _schedule_presence(self, meeting_id: str) -> None:
         if meeting_id not in self._presence_flushes:
             self._presence_flushes[meeting_id] = asyncio.get_running_loop().call_later(
-                self.presence_delay, lambda: asyncio.ensure_future(self._flush_presence(meeting_id)))
+                self.presence_delay, lambda: asyncio.ensure_future(self._flush_presence(meeting_id))
+            )
 
     async def _flush_presence(self, meeting_id: str) -> None:
         self._presence_flushes.pop(meeting_id, None)
@@ -283,8 +286,9 @@ class Hub:
             if audience["kind"] == "all":
                 await self.sio.emit(p.EVENT, message, room=meeting_room(meeting_id))
             elif audience["kind"] in ("roles", "people"):
-                rooms = ([meeting_room(meeting_id, role) for role in audience["roles"]]
-                         + [user_room(user_id) for user_id in audience.get("user_ids") or ()])
+                rooms = [meeting_room(meeting_id, role) for role in audience["roles"]] + [
+                    user_room(user_id) for user_id in audience.get("user_ids") or ()
+                ]
                 if rooms:
                     await self.sio.emit(p.EVENT, message, room=rooms)
             else:
@@ -297,8 +301,11 @@ class Hub:
             log.exception("media room of %s could not apply events", meeting_id)
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None:
-        rooms = ([user_room(u) for u in sorted(who.users)] + [unit_room(u) for u in sorted(who.units)]
-                 + [site_room(s) for s in sorted(who.sites)])
+        rooms = (
+            [user_room(u) for u in sorted(who.users)]
+            + [unit_room(u) for u in sorted(who.units)]
+            + [site_room(s) for s in sorted(who.sites)]
+        )
         if rooms:
             await self.sio.emit(p.MEETINGS_CHANGED, {"meeting_id": meeting_id}, room=rooms)
 
@@ -334,8 +341,9 @@ class Hub:
             await self.sio.disconnect(sid)
         await self.sio.shutdown()  # stops engine.io's ping/timeout service task
 
-    async def revoke(self, *, user_id: str | None = None, site_id: str | None = None,
-                     session_id: str | None = None, reason: str) -> None:
+    async def revoke(
+        self, *, user_id: str | None = None, site_id: str | None = None, session_id: str | None = None, reason: str
+    ) -> None:
         if session_id:
             room = session_room(session_id)
         elif user_id:

@@ -115,9 +115,7 @@ def public_event(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if k != "audience"}
 
 
-async def events_after(
-    session: AsyncSession, meeting_id: str, after_seq: int, limit: int
-) -> list[dict[str, Any]]:
+async def events_after(session: AsyncSession, meeting_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
     rows = (
         await session.execute(
             select(MeetingEventRow)
@@ -160,9 +158,7 @@ async def candidate_ids(
         member_ids = select(MeetingMemberRow.meeting_id).where(or_(*conditions))
         query = query.where(MeetingRow.id.in_(member_ids))
     if scope == "upcoming":
-        query = query.where(MeetingRow.status.in_(("draft", "scheduled", "in_progress"))).order_by(
-            MeetingRow.starts_at
-        )
+        query = query.where(MeetingRow.status.in_(("draft", "scheduled", "in_progress"))).order_by(MeetingRow.starts_at)
     elif scope == "past":
         query = query.where(MeetingRow.status.in_(("ended", "archived", "cancelled"))).order_by(
             MeetingRow.starts_at.desc()

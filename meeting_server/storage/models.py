@@ -153,8 +153,10 @@ class AnnotationRow(Base):
     layer: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[str] = mapped_column(String(32))
-    __table_args__ = (Index("ix_annotations_paper_owner", "paper_id", "owner_id"),
-                      Index("ix_annotations_paper_layer", "paper_id", "layer"))
+    __table_args__ = (
+        Index("ix_annotations_paper_owner", "paper_id", "owner_id"),
+        Index("ix_annotations_paper_layer", "paper_id", "layer"),
+    )
 
 
 class CommentRow(Base):

@@ -57,8 +57,7 @@ async def unit_members(session: AsyncSession, unit_ids: tuple[str, ...]) -> list
 # ---- uploads ----------------------------------------------------------------------------------------------------
 
 
-async def add_upload(session: AsyncSession, upload_id: str, actor_id: str, file_id: str,
-                     info: dict[str, Any]) -> None:
+async def add_upload(session: AsyncSession, upload_id: str, actor_id: str, file_id: str, info: dict[str, Any]) -> None:
     session.add(PaperUploadRow(id=upload_id, actor_id=actor_id, file_id=file_id, info=info, created_at=now_iso()))
     await session.flush()
 
@@ -82,8 +81,17 @@ async def forget_old_uploads(session: AsyncSession, before: str) -> int:
 
 
 def _annotation(row: AnnotationRow) -> Annotation:
-    return Annotation(id=row.id, paper_id=row.paper_id, version=row.version, page=row.page, kind=row.kind,
-                      owner_id=row.owner_id, layer=row.layer, data=dict(row.data), updated_at=row.updated_at)
+    return Annotation(
+        id=row.id,
+        paper_id=row.paper_id,
+        version=row.version,
+        page=row.page,
+        kind=row.kind,
+        owner_id=row.owner_id,
+        layer=row.layer,
+        data=dict(row.data),
+        updated_at=row.updated_at,
+    )
 
 
 async def get_annotation(session: AsyncSession, annotation_id: str) -> Annotation | None:
@@ -94,10 +102,20 @@ async def get_annotation(session: AsyncSession, annotation_id: str) -> Annotatio
 async def save_annotation(session: AsyncSession, meeting_id: str, annotation: Annotation) -> None:
     row = await session.get(AnnotationRow, annotation.id)
     if row is None:
-        session.add(AnnotationRow(id=annotation.id, meeting_id=meeting_id, paper_id=annotation.paper_id,
-                                  version=annotation.version, page=annotation.page, kind=annotation.kind,
-                                  owner_id=annotation.owner_id, layer=annotation.layer, data=annotation.data,
-                                  updated_at=annotation.updated_at))
+        session.add(
+            AnnotationRow(
+                id=annotation.id,
+                meeting_id=meeting_id,
+                paper_id=annotation.paper_id,
+                version=annotation.version,
+                page=annotation.page,
+                kind=annotation.kind,
+                owner_id=annotation.owner_id,
+                layer=annotation.layer,
+                data=annotation.data,
+                updated_at=annotation.updated_at,
+            )
+        )
     else:
         row.version, row.page, row.kind = annotation.version, annotation.page, annotation.kind
         row.data, row.updated_at = annotation.data, annotation.updated_at
@@ -108,16 +126,25 @@ async def delete_annotation(session: AsyncSession, annotation_id: str) -> None:
     await session.execute(delete(AnnotationRow).where(AnnotationRow.id == annotation_id))
 
 
-async def annotations_for(session: AsyncSession, paper_id: str, user_id: str | None,
-                          version: int | None = None, *, include_shared: bool = True) -> list[Annotation]:
+async def annotations_for(
+    session: AsyncSession,
+    paper_id: str,
+    user_id: str | None,
+    version: int | None = None,
+    *,
+    include_shared: bool = True,
+) -> list[Annotation]:
     """A reader's own layer plus the shared one (the presenter's), oldest first."""
     query = select(AnnotationRow).where(AnnotationRow.paper_id == paper_id)
     if version is not None:
         query = query.where(AnnotationRow.version == version)
     rows = (await session.execute(query.order_by(AnnotationRow.updated_at, AnnotationRow.id))).scalars()
-    return [_annotation(r) for r in rows
-            if (user_id is not None and r.owner_id == user_id and r.layer == "private")
-            or (include_shared and r.layer == "shared")]
+    return [
+        _annotation(r)
+        for r in rows
+        if (user_id is not None and r.owner_id == user_id and r.layer == "private")
+        or (include_shared and r.layer == "shared")
+    ]
 
 
 # ---- comments ---------------------------------------------------------------------------------------------------
@@ -135,8 +162,16 @@ async def get_comment(session: AsyncSession, comment_id: str) -> Comment | None:
 async def save_comment(session: AsyncSession, meeting_id: str, comment: Comment) -> None:
     row = await session.get(CommentRow, comment.id)
     if row is None:
-        session.add(CommentRow(id=comment.id, meeting_id=meeting_id, paper_id=comment.paper_id,
-                               author_id=comment.author_id, state=comment.to_dict(), created_at=comment.created_at))
+        session.add(
+            CommentRow(
+                id=comment.id,
+                meeting_id=meeting_id,
+                paper_id=comment.paper_id,
+                author_id=comment.author_id,
+                state=comment.to_dict(),
+                created_at=comment.created_at,
+            )
+        )
     else:
         row.state = comment.to_dict()
     await session.flush()
@@ -158,8 +193,9 @@ async def note_read(session: AsyncSession, paper_id: str, user_id: str, version:
     """Record an opening; returns whether it was this person's first."""
     row = await session.get(PaperReadRow, (paper_id, user_id))
     if row is None:
-        session.add(PaperReadRow(paper_id=paper_id, user_id=user_id, first_at=at, last_at=at, opens=1,
-                                 last_version=version))
+        session.add(
+            PaperReadRow(paper_id=paper_id, user_id=user_id, first_at=at, last_at=at, opens=1, last_version=version)
+        )
         await session.flush()
         return True
     row.last_at, row.opens, row.last_version = at, row.opens + 1, version
@@ -170,5 +206,14 @@ async def reads_of(session: AsyncSession, paper_ids: list[str]) -> list[dict[str
     if not paper_ids:
         return []
     rows = (await session.execute(select(PaperReadRow).where(PaperReadRow.paper_id.in_(paper_ids)))).scalars()
-    return [{"paper_id": r.paper_id, "user_id": r.user_id, "first_at": r.first_at, "last_at": r.last_at,
-             "opens": r.opens, "version": r.last_version} for r in rows]
+    return [
+        {
+            "paper_id": r.paper_id,
+            "user_id": r.user_id,
+            "first_at": r.first_at,
+            "last_at": r.last_at,
+            "opens": r.opens,
+            "version": r.last_version,
+        }
+        for r in rows
+    ]

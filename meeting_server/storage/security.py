@@ -20,9 +20,7 @@ async def add_audit(
     ip: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditRow(at=now_iso(), kind=kind, actor_id=actor_id, target_id=target_id, ip=ip, detail=detail or {})
-    )
+    session.add(AuditRow(at=now_iso(), kind=kind, actor_id=actor_id, target_id=target_id, ip=ip, detail=detail or {}))
 
 
 async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
@@ -61,5 +59,6 @@ async def stored_answer(session: AsyncSession, actor_id: str, command_id: str) -
 async def remember_answer(
     session: AsyncSession, actor_id: str, command_id: str, action: str, result: dict[str, Any]
 ) -> None:
-    session.add(CommandRow(actor_id=actor_id, command_id=command_id, action=action, result=result,
-                           created_at=now_iso()))
+    session.add(
+        CommandRow(actor_id=actor_id, command_id=command_id, action=action, result=result, created_at=now_iso())
+    )
