@@ -2166,8 +2166,8 @@ def markdown(report: dict[str, Any]) -> str:
         ),
         *(
             [
-                f"**Experiment**: the server reads up to {o['drain_udp']} datagrams per socket readiness (`--drain-udp`)"
-                ", not asyncio's one: these are not the product's figures.",
+                f"**Experiment**: the server reads up to {o['drain_udp']} datagrams per socket readiness"
+                " (`--drain-udp`), not asyncio's one: these are not the product's figures.",
                 "",
             ]
             if o.get("drain_udp", 1) > 1
