@@ -1,4 +1,5 @@
-"""What a given person may read: their meetings, one meeting, the events they missed, its participants.
+"""What a given person may read of meetings: their meetings, one meeting, the events they missed, its
+participants, its giấy mời.
 
 Reads check visibility with the same domain rules the actions use, so REST and socket.io agree.
 """
@@ -8,20 +9,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .actions.base import Services
-from .auth import actor_of_user
-from .documents.invitation import InvitationData
-from .domain.actors import Actor
-from .domain.meetings import MeetingState, meeting_role, require_visible
-from .storage import directory
-from .storage import meetings as store
-from .storage.db import parse_iso
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..actions.base import Services
+from ..auth import actor_of_user
+from ..documents.invitation import InvitationData
+from ..domain.actors import Actor
+from ..domain.meetings import MeetingState, meeting_role, require_visible
+from ..storage import directory
+from ..storage import meetings as store
+from ..storage.db import parse_iso
 
 
 async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
     async with services.db.read() as session:
-        row = await store.load(session, meeting_id)
-        state = store.state_of(row)
+        return await visible_in(session, actor, meeting_id)
+
+
+async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
+    """The meeting and the actor's role in it, inside a read the caller holds (not_found when it is hidden)."""
+    state = store.state_of(await store.load(session, meeting_id))
     return state, require_visible(actor, state)
 
 
@@ -68,13 +75,19 @@ async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq:
 
 
 async def participants(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
-    state, _ = await visible_meeting(services, actor, meeting_id)
     async with services.db.read() as session:
-        direct = await directory.users_by_ids(
-            session, [i for i in (*state.invitee_ids, state.chair_id, state.secretary_id) if i]
-        )
-        by_unit = await directory.users_in_units(session, list(state.invited_unit_ids))
-        units = {u["id"]: u for u in await directory.list_units(session)}
+        state, _ = await visible_in(session, actor, meeting_id)
+        people = await people_of(session, state)
+    return {"people": people, "sites": [dict(s) for s in state.sites]}
+
+
+async def people_of(session: AsyncSession, state: MeetingState) -> list[dict[str, Any]]:
+    """Everyone the meeting names, directly or through their unit, with their unit's name and meeting role."""
+    direct = await directory.users_by_ids(
+        session, [i for i in (*state.invitee_ids, state.chair_id, state.secretary_id) if i]
+    )
+    by_unit = await directory.users_in_units(session, list(state.invited_unit_ids))
+    units = {u["id"]: u for u in await directory.list_units(session)}
     people: dict[str, dict[str, Any]] = {}
     for user in [*direct.values(), *by_unit]:
         if user.id in people:
@@ -88,7 +101,7 @@ async def participants(services: Services, actor: Actor, meeting_id: str) -> dic
             "role": meeting_role(actor_of_user(user), state),
             "invited_via": "unit" if user.id not in direct else "direct",
         }
-    return {"people": list(people.values()), "sites": [dict(s) for s in state.sites]}
+    return list(people.values())
 
 
 _PREFIXES = ("Tỉnh ", "Huyện ", "Thành phố ", "Thị xã ", "Quận ", "Xã ", "Thị trấn ", "Phường ")
@@ -108,8 +121,8 @@ def _place(name: str) -> str:
 async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> tuple[InvitationData, MeetingState]:
     """Everything the giấy mời names, resolved from ids to the names and titles printed on paper (and the
     meeting it came from, for the calendar file)."""
-    state, _ = await visible_meeting(services, actor, meeting_id)
     async with services.db.read() as session:
+        state, _ = await visible_in(session, actor, meeting_id)
         people = await directory.users_by_ids(
             session, [i for i in (state.organizer_id, state.chair_id, state.secretary_id, *state.invitee_ids) if i]
         )
