@@ -15,7 +15,8 @@ For each size N (default 200, 500, 1000), one after another and each against a f
 5. report latency = receive time - the chair's send time (p50/p90/p99/max over all N x K deliveries),
    deliveries received vs expected, connect time, the server's RSS and CPU seconds in the fan-out window.
 
-Results go to bench/results/fanout-<date>.json and .md. See bench/README.md for how to read them.
+Each run overwrites bench/results/fanout-latest.json and .md (fanout-page-turn-latest with --change page-turn;
+--out NAME for another name); profiles go to bench/results/profiles/, which git ignores. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -1366,15 +1367,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="what the chair changes: rename an agenda item, or turn the presented paper's page "
         "(follow the presenter; default %(default)s)",
     )
-    add("--out", help="result file stem (default fanout-<date>, numbered if taken)")
+    add("--out", help="result file stem, overwritten (default fanout-latest, fanout-page-turn-latest)")
     a = ap.parse_args(argv)
-    if a.out:
-        stamp = a.out.removeprefix("fanout-")
-    else:
-        day = datetime.now().strftime("%Y-%m-%d")
-        stamp, i = day, 2
-        while (RESULTS / f"fanout-{stamp}.json").exists():
-            stamp, i = f"{day}-{i}", i + 1
+    default = "page-turn-latest" if a.change == "page-turn" else "latest"
+    stamp = a.out.removeprefix("fanout-") if a.out else default
     sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
     return Options(
         sizes=sizes,

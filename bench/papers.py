@@ -22,7 +22,8 @@ Other people's work on the machine slows a run down: each section reports the CP
 (`other cores`), and "CPU-bound" figures divide the workers' CPU seconds by the cores, what an idle machine
 would take. Sections are functions returning dicts, so more can be added (`SECTIONS`).
 
-Results go to bench/results/papers-<date>.json and .md (-2, -3 ... when the day's file exists).
+Each run overwrites bench/results/papers-latest.json and .md (the page turn: fanout-page-turn-latest; --out NAME
+for another name).
 """
 
 from __future__ import annotations
@@ -441,7 +442,7 @@ async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any
 async def section_page_turn(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
     """Follow the presenter: the chair's page turn (`paper.present`) to 200 readers, measured by bench/fanout.py
     in a process of its own (its delegates are real socket.io clients in worker processes)."""
-    out = RESULTS / f"fanout-page-turn-{opts.stamp}"
+    out = RESULTS / ("fanout-page-turn-latest" if opts.stamp == "latest" else f"fanout-page-turn-{opts.stamp}")
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "bench" / "fanout.py"),
@@ -720,20 +721,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="first_pass section: width sets to time, ';' between sets (default %(default)s)",
     )
     ap.add_argument("--readers", type=int, default=200, help="page_turn section: readers (default %(default)s)")
-    ap.add_argument("--out", help="result file name (without extension); default papers-<date>[-n]")
+    ap.add_argument("--out", help="result file name (without extension), overwritten; default papers-latest")
     opts = ap.parse_args(argv)
     opts.first_pass = [tuple(int(w) for w in part.split(",")) for part in opts.first_pass.split(";") if part]
     opts.sections = [s.strip() for s in opts.sections.split(",") if s.strip()]
     unknown = [s for s in opts.sections if s not in SECTIONS]
     if unknown:
         ap.error(f"unknown sections: {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
-    if opts.out:
-        opts.stamp = opts.out.removeprefix("papers-")
-    else:
-        day = datetime.now().strftime("%Y-%m-%d")
-        opts.stamp, i = day, 2
-        while (RESULTS / f"papers-{opts.stamp}.json").exists():
-            opts.stamp, i = f"{day}-{i}", i + 1
+    opts.stamp = opts.out.removeprefix("papers-") if opts.out else "latest"
     return opts
 
 

@@ -29,7 +29,8 @@ that time each forwarded frame. With `--mode relay` the same application gets `S
 senders (see `relay_sfu_class`):
 signalling, admission, layout and the room are the product's in both modes; only the media path differs.
 
-Results go to bench/results/sfu-<date>.json and .md. See bench/README.md for how to read them.
+Each run overwrites bench/results/sfu-latest.json and .md (sfu-asyncio-latest with --event-loop asyncio, the A/B;
+--out NAME for another name); profiles go to bench/results/profiles/, which git ignores. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -2326,7 +2327,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
     add("--profile-seconds", type=float, default=15.0, help="length of that profile (default %(default)s)")
     add("--flow-timeout", type=float, default=40.0, help="how long to wait for every stream to flow")
     add("--keep-tmp", action="store_true", help="keep each phase's data dir and server.log")
-    add("--out", help="result file stem (default sfu-<date>, numbered if taken)")
+    add("--out", help="result file stem, overwritten (default sfu-latest, sfu-asyncio-latest)")
     add(
         "--all-speak",
         action="store_true",
@@ -2359,13 +2360,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Optio
     a = ap.parse_args(argv)
     if a.sites < 2 or a.relay_sites < 2:
         ap.error("at least 2 sites (site 2 is the main site, site 1 the chair inset)")
-    if a.out:
-        stamp = a.out.removeprefix("sfu-")
-    else:
-        day = datetime.now().strftime("%Y-%m-%d")
-        stamp, i = day, 2
-        while (RESULTS / f"sfu-{stamp}.json").exists():
-            stamp, i = f"{day}-{i}", i + 1
+    default = "asyncio-latest" if a.event_loop == "asyncio" else "latest"
+    stamp = a.out.removeprefix("sfu-") if a.out else default
     opts = Options(
         sites=a.sites,
         more_sites=[int(x) for x in a.more_sites.split(",") if x.strip()],

@@ -17,6 +17,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PROTOCOL = (DOCS / "protocol.md").read_text()
 API = (DOCS / "api.md").read_text()
 CLI = (DOCS / "cli.md").read_text()
+ROOT = DOCS.parent
+ARCHITECTURE = (DOCS / "architecture.md").read_text()
 
 
 def test_every_registered_socket_event_is_documented(live_server: LiveServer) -> None:
@@ -70,3 +72,32 @@ def test_every_cli_command_is_documented() -> None:
         for option in room_parser()._subparsers._group_actions[0].choices[name]._option_string_actions:  # type: ignore
             if option.startswith("--") and option not in ("--help", "--status-every", "--verbose"):
                 assert option in CLI, f"room-client {name} {option} is undocumented"
+
+
+def module_names() -> set[str]:
+    """Every module of the server and the room client as the module map names it: its path, or its package's
+    folder for an `__init__.py`."""
+    found = set()
+    for package in ("meeting_server", "room_client"):
+        for path in (ROOT / package).rglob("*.py"):
+            relative = path.relative_to(ROOT)
+            found.add(f"{relative.parent}/" if path.name == "__init__.py" else str(relative))
+    return found
+
+
+def test_the_module_map_names_every_module() -> None:
+    """docs/architecture.md's module map has one line per module, and no line for a module that is gone."""
+    section = ARCHITECTURE.split("## Module map", 1)[1]
+    mapped = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
+    modules = module_names()
+    assert modules - mapped == set(), "modules missing from docs/architecture.md's module map"
+    assert mapped - modules == set(), "docs/architecture.md's module map names modules that do not exist"
+
+
+def test_the_bench_index_names_the_result_files() -> None:
+    """bench/results/README.md links every kept result, and every file it links is there."""
+    results = ROOT / "bench" / "results"
+    index = (results / "README.md").read_text()
+    linked = set(re.findall(r"\]\(([\w.-]+\.md)\)", index))
+    assert linked == {path.name for path in results.glob("*.md")} - {"README.md"}
+    assert all(results.joinpath(name).with_suffix(".json").is_file() for name in linked)

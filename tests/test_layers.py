@@ -11,9 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def imports_of(path: Path) -> set[str]:
     """Absolute module names a file imports (relative imports resolved against its package)."""
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    return imports_in(path.read_text(), ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1]))
+
+
+def imports_in(source: str, package: str) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -74,3 +77,29 @@ def test_media_enforces_but_never_decides_or_stores() -> None:
                 module,
             )
         assert "agenda" not in text.lower(), f"{path} mentions agendas"
+
+
+def reaches_storage(module: str) -> bool:
+    return module.split(".")[0] == "sqlalchemy" or module.startswith("meeting_server.storage")
+
+
+def test_rest_reads_only_through_views() -> None:
+    """api/ reaches the database only through actions/ (changes) and views/ (reads): no storage module, no
+    SQLAlchemy, so a handler cannot grow a query of its own."""
+    found = [(path.name, m) for path in files("meeting_server/api") for m in imports_of(path) if reaches_storage(m)]
+    assert found == []
+
+
+def test_the_storage_check_sees_an_added_import() -> None:
+    """The check above fails when someone adds such an import, however it is spelt."""
+    for line in (
+        "from ..storage import papers as store",
+        "from ..storage.db import now_iso",
+        "from meeting_server.storage.models import PaperRow",
+        "import meeting_server.storage",
+        "from .. import storage",
+        "from sqlalchemy import select",
+        "import sqlalchemy.ext.asyncio",
+    ):
+        assert any(reaches_storage(m) for m in imports_in(line, "meeting_server.api")), line
+    assert not any(reaches_storage(m) for m in imports_in("from ..views import papers", "meeting_server.api"))

@@ -3,9 +3,9 @@ and permission beside its code (after OpenSlides), loads state, runs the domain,
 projections in one transaction and publishes only after the commit (after Synapse: save first, then notify).
 """
 
-from .base import REGISTRY, ActionSpec, Services, run_action
+from .base import REGISTRY, ActionSpec, Services, build_services, run_action
 
 # Importing the modules registers their actions.
 from . import conference, directory, meetings, papers  # noqa: E402,F401  isort: skip
 
-__all__ = ["REGISTRY", "ActionSpec", "Services", "run_action"]
+__all__ = ["REGISTRY", "ActionSpec", "Services", "build_services", "run_action"]

@@ -70,6 +70,12 @@ class Services:
     media: MediaFacts = field(default_factory=NoMedia)
 
 
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    """The services a server process runs on: its settings and its database (opened from the settings' URL
+    unless given)."""
+    return Services(db=database or Database(settings.resolved_database_url), settings=settings)
+
+
 class Schema(BaseModel):
     """Input of an action: unknown fields and wrong types are errors, never silently dropped or coerced."""
 

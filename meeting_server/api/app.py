@@ -7,17 +7,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
-from ..actions import REGISTRY, Services, run_action
+from ..actions import REGISTRY, Services, build_services, run_action
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..signalling.hub import Hub
-from ..storage.db import Database
 from . import papers as paper_views
 from . import reads
 from .common import (
@@ -251,10 +249,6 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
 
     app.on_cleanup.append(close)
     return app
-
-
-def build_services(settings: Any, database: Database | None = None) -> Services:
-    return Services(db=database or Database(settings.resolved_database_url), settings=settings)
 
 
 async def warm_up_papers(app: web.Application) -> None:

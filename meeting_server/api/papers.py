@@ -10,10 +10,8 @@ original file is never sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -22,20 +20,18 @@ from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
 
-from .. import views
 from ..actions import run_action
 from ..actions.papers import stash_upload
 from ..auth import Identity
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
 from ..documents.invitation import VIETNAM_TZ
 from ..documents.paperfiles import PaperPipeline
-from ..domain.meetings import MeetingState, require_organizer, require_visible
-from ..domain.papers import Paper, PaperVersion, Viewer
+from ..domain.meetings import require_organizer
+from ..domain.papers import Paper, Viewer
 from ..errors import AppError
-from ..storage import directory
-from ..storage import meetings as meeting_store
-from ..storage import papers as store
-from ..storage.db import now_iso
+from ..views import meetings as meeting_views
+from ..views import papers as paper_views
+from ..views.papers import Reading
 from .common import SERVICES, WORKERS, client_ip, json_response
 from .reads import view
 
@@ -51,34 +47,6 @@ def _need(identity: Identity | None) -> Identity:
     return identity
 
 
-@dataclass
-class Reading:
-    """A viewer and the paper they asked for, after every check."""
-
-    state: MeetingState
-    viewer: Viewer
-    name: str
-    unit_name: str
-    paper: Paper
-    version: PaperVersion
-
-
-def _viewer(identity: Identity, role: str) -> Viewer:
-    actor = identity.actor
-    return Viewer(
-        role=role,
-        user_id=actor.id if actor.kind == "user" else None,
-        unit_id=actor.unit_id if actor.kind == "user" else None,
-    )
-
-
-async def _meeting(request: web.Request, identity: Identity | None) -> tuple[MeetingState, Viewer, Identity]:
-    who = _need(identity)
-    state, role = await views.visible_meeting(request.app[SERVICES], who.actor, request.match_info["meeting_id"])
-    assert role is not None
-    return state, _viewer(who, role), who
-
-
 def _int(raw: str | None, name: str, default: int | None = None) -> int:
     if raw is None or raw == "":
         if default is None:
@@ -90,22 +58,18 @@ def _int(raw: str | None, name: str, default: int | None = None) -> int:
         raise AppError("invalid_input", detail=f"{name} phải là số", detail_en=f"{name} must be a number") from None
 
 
+def _ids(request: web.Request) -> tuple[str, str]:
+    return request.match_info["meeting_id"], request.match_info["paper_id"]
+
+
+def _version(request: web.Request) -> int:
+    return _int(request.match_info.get("version"), "version")
+
+
 async def _reading(request: web.Request, identity: Identity | None, *, versioned: bool = True) -> Reading:
-    """One database read for the meeting, the paper and (for a restricted paper's watermark) the reader's unit:
-    every page a tablet fetches comes through here."""
-    who = _need(identity)
-    async with request.app[SERVICES].db.read() as session:
-        state = meeting_store.state_of(await meeting_store.load(session, request.match_info["meeting_id"]))
-        viewer = _viewer(who, require_visible(who.actor, state))
-        paper = await store.get_paper(session, request.match_info["paper_id"], state.id)
-        if not paper.can_read(viewer):
-            raise AppError("not_found", what="paper")
-        unit_name = ""
-        if paper.restricted and who.actor.kind == "user" and who.actor.unit_id:
-            with contextlib.suppress(AppError):
-                unit_name = (await directory.get_unit(session, who.actor.unit_id)).name
-    number = _int(request.match_info.get("version"), "version") if versioned else None
-    return Reading(state, viewer, who.actor.name, unit_name, paper, paper.version(number))
+    """The paper (and the version in the path) for this reader, in one database read."""
+    version = _version(request) if versioned else None
+    return await paper_views.reading(request.app[SERVICES], _need(identity).actor, *_ids(request), version)
 
 
 # ---- uploads ----------------------------------------------------------------------------------------------------
@@ -171,7 +135,8 @@ def _list(fields: dict[str, str], key: str) -> list[str]:
 async def _upload_allowed(request: web.Request, identity: Identity | None) -> Identity:
     """Refuse before reading a byte of the body when the person may not add papers to this meeting (the CSRF
     header was checked with the route)."""
-    state, _, who = await _meeting(request, identity)
+    who = _need(identity)
+    state, _ = await meeting_views.visible_meeting(request.app[SERVICES], who.actor, request.match_info["meeting_id"])
     require_organizer(who.actor, state)
     return who
 
@@ -255,9 +220,9 @@ def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipelin
 
 @view("GET", "/api/meetings/{meeting_id}/papers")
 async def list_papers(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    state, viewer, _ = await _meeting(request, identity)
-    async with request.app[SERVICES].db.read() as session:
-        papers = [x for x in await store.list_papers(session, state.id) if x.can_read(viewer)]
+    state, viewer, papers = await paper_views.papers(
+        request.app[SERVICES], _need(identity).actor, request.match_info["meeting_id"]
+    )
     pipeline = request.app[PAPERS]
     return json_response(
         {"papers": [_listing(x, viewer, pipeline) for x in papers], "presentation": state.presentation}
@@ -366,9 +331,9 @@ async def original(request: web.Request, identity: Identity | None) -> web.Strea
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/export")
 async def export(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     """My annotated copy: my ink, highlights and notes (and the presenter's shared ones) as PDF annotations."""
-    reading = await _reading(request, identity)
-    async with request.app[SERVICES].db.read() as session:
-        mine = await store.annotations_for(session, reading.paper.id, reading.viewer.user_id, reading.version.version)
+    reading, mine = await paper_views.annotated(
+        request.app[SERVICES], _need(identity).actor, *_ids(request), _version(request)
+    )
     rows = [
         {"kind": a.kind, "page": a.page, "author": reading.name if a.layer == "private" else "", **a.data} for a in mine
     ]
@@ -393,32 +358,26 @@ async def export(request: web.Request, identity: Identity | None) -> web.StreamR
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/annotations")
 async def list_annotations(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    reading = await _reading(request, identity, versioned=False)
     version = _int(request.query.get("version"), "version", 0) or None
-    async with request.app[SERVICES].db.read() as session:
-        found = await store.annotations_for(session, reading.paper.id, reading.viewer.user_id, version)
+    found = await paper_views.my_annotations(request.app[SERVICES], _need(identity).actor, *_ids(request), version)
     return json_response({"annotations": [a.to_dict() for a in found]})
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/comments")
 async def list_comments(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    reading = await _reading(request, identity, versioned=False)
-    author = None if reading.viewer.manages else (reading.viewer.user_id or "")
-    async with request.app[SERVICES].db.read() as session:
-        found = await store.comments_for(session, reading.paper.id, author)
+    _, found = await paper_views.comments(request.app[SERVICES], _need(identity).actor, *_ids(request))
     return json_response({"comments": [c.to_dict() for c in found]})
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/comments/export")
 async def comments_export(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    reading = await _reading(request, identity, versioned=False)
-    if not reading.viewer.manages:
-        raise AppError("forbidden")
+    reading, found = await paper_views.comments(
+        request.app[SERVICES], _need(identity).actor, *_ids(request), every=True
+    )
     fmt = request.query.get("format", "pdf")
     if fmt not in ("pdf", "csv"):
         raise AppError("invalid_input", detail="format phải là pdf hoặc csv", detail_en="format must be pdf or csv")
-    async with request.app[SERVICES].db.read() as session:
-        rows = [c.to_dict() for c in await store.comments_for(session, reading.paper.id)]
+    rows = [c.to_dict() for c in found]
     name = f"gop-y-{reading.paper.title}"
     if fmt == "csv":
         body = await asyncio.to_thread(comments_csv, rows)
@@ -438,40 +397,5 @@ async def comments_export(request: web.Request, identity: Identity | None) -> we
 @view("GET", "/api/meetings/{meeting_id}/paper-receipts")
 async def receipts(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     """Who has opened which paper (the chair's and secretary's view), beside who may read it."""
-    state, viewer, who = await _meeting(request, identity)
-    if not viewer.manages:
-        raise AppError("forbidden")
-    services = request.app[SERVICES]
-    people = (await views.participants(services, who.actor, state.id))["people"]
-    async with services.db.read() as session:
-        papers = [x for x in await store.list_papers(session, state.id) if x.status == "published"]
-        reads = await store.reads_of(session, [x.id for x in papers])
-    by_paper: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in reads:
-        by_paper.setdefault(row["paper_id"], {})[row["user_id"]] = row
-    out = []
-    for paper in papers:
-        readers = [
-            x
-            for x in people
-            if x["role"] and paper.can_read(Viewer(role=x["role"], user_id=x["id"], unit_id=x.get("unit_id")))
-        ]
-        opened = by_paper.get(paper.id, {})
-        out.append(
-            {
-                "paper_id": paper.id,
-                "title": paper.title,
-                "readers": [
-                    {
-                        "user_id": x["id"],
-                        "name": x["full_name"],
-                        "unit_name": x["unit_name"],
-                        "opened": opened.get(x["id"]),
-                    }
-                    for x in readers
-                ],
-                "opened": sum(1 for x in readers if x["id"] in opened),
-                "expected": len(readers),
-            }
-        )
-    return json_response({"papers": out, "at": now_iso()})
+    answer = await paper_views.receipts(request.app[SERVICES], _need(identity).actor, request.match_info["meeting_id"])
+    return json_response(answer)

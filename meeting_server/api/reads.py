@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import __version__, views
+from .. import __version__
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
@@ -17,8 +17,8 @@ from ..domain.conference import participant_key
 from ..domain.meetings import require_organizer
 from ..errors import AppError
 from ..media.ice import client_ice_servers
-from ..storage import directory, security
-from ..storage.db import parse_iso
+from ..views import directory as directory_views
+from ..views import meetings as meeting_views
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
@@ -49,12 +49,7 @@ def _need(identity: Identity | None) -> Identity:
 
 @view("GET", "/api/health")
 async def health(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    services = _app(request)[0]
-    try:
-        await services.db.ping()
-        database = "ok"
-    except Exception:
-        database = "unavailable"
+    database = "ok" if await directory_views.database_ok(_app(request)[0]) else "unavailable"
     status = 200 if database == "ok" else 503
     return _json(
         {"status": "ok" if status == 200 else "degraded", "database": database, "version": __version__}, status
@@ -84,7 +79,7 @@ async def login(request: web.Request, identity: Identity | None) -> web.StreamRe
     cookie, user, csrf = await auth.login(
         username, password, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
     )
-    response = _json({"user": directory.user_dict(user), "csrf_token": csrf})
+    response = _json({"user": directory_views.public_user(user), "csrf_token": csrf})
     response.set_cookie(
         COOKIE,
         cookie,
@@ -108,44 +103,35 @@ async def logout(request: web.Request, identity: Identity | None) -> web.StreamR
 
 @view("GET", "/api/auth/session")
 async def current_session(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    services = _app(request)[0]
     me = _need(identity)
-    async with services.db.read() as session:
-        user = await directory.get_user(session, me.actor.id)
-    return _json({"user": directory.user_dict(user), "csrf_token": me.csrf_token})
+    user = await directory_views.me(_app(request)[0], me.actor.id)
+    return _json({"user": user, "csrf_token": me.csrf_token})
 
 
 @view("GET", "/api/units")
 async def units(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    async with _app(request)[0].db.read() as session:
-        return _json({"units": await directory.list_units(session)})
+    return _json({"units": await directory_views.units(_app(request)[0])})
 
 
 @view("GET", "/api/sites")
 async def sites(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    async with _app(request)[0].db.read() as session:
-        return _json({"sites": await directory.list_sites(session)})
+    return _json({"sites": await directory_views.sites(_app(request)[0])})
 
 
 @view("GET", "/api/users")
 async def users(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    me = _need(identity)
-    if not me.actor.can_organize_meetings:
-        raise AppError("forbidden")
-    async with _app(request)[0].db.read() as session:
-        return _json({"users": await directory.list_users(session, request.query.get("unit_id"))})
+    found = await directory_views.users(_app(request)[0], _need(identity).actor, request.query.get("unit_id"))
+    return _json({"users": found})
 
 
 @view("GET", "/api/audit")
 async def audit(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    if not _need(identity).actor.is_admin:
-        raise AppError("forbidden")
+    actor = _need(identity).actor
     try:
         limit = max(1, min(int(request.query.get("limit", "200")), 1000))
     except ValueError:
         raise AppError("invalid_input", detail="limit phải là số", detail_en="limit must be a number") from None
-    async with _app(request)[0].db.read() as session:
-        return _json({"entries": await security.list_audit(session, limit)})
+    return _json({"entries": await directory_views.audit(_app(request)[0], actor, limit)})
 
 
 @view("GET", "/api/meetings")
@@ -157,14 +143,16 @@ async def meetings(request: web.Request, identity: Identity | None) -> web.Strea
             detail="scope phải là upcoming, past hoặc all",
             detail_en="scope must be upcoming, past or all",
         )
-    found = await views.my_meetings(_app(request)[0], _need(identity).actor, scope)
+    found = await meeting_views.my_meetings(_app(request)[0], _need(identity).actor, scope)
     return _json({"meetings": found})
 
 
 @view("GET", "/api/meetings/{meeting_id}")
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    state, role = await views.visible_meeting(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"])
-    return _json(views.snapshot(state, role))
+    state, role = await meeting_views.visible_meeting(
+        _app(request)[0], _need(identity).actor, request.match_info["meeting_id"]
+    )
+    return _json(meeting_views.snapshot(state, role))
 
 
 @view("GET", "/api/meetings/{meeting_id}/events")
@@ -173,7 +161,7 @@ async def events(request: web.Request, identity: Identity | None) -> web.StreamR
         after = int(request.query.get("after", "0"))
     except ValueError:
         raise AppError("invalid_input", detail="after phải là số", detail_en="after must be a number") from None
-    answer, _ = await views.catch_up(
+    answer, _ = await meeting_views.catch_up(
         _app(request)[0], _need(identity).actor, request.match_info["meeting_id"], max(after, 0)
     )
     return _json(answer)
@@ -181,7 +169,9 @@ async def events(request: web.Request, identity: Identity | None) -> web.StreamR
 
 @view("GET", "/api/meetings/{meeting_id}/participants")
 async def participants(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    return _json(await views.participants(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"]))
+    return _json(
+        await meeting_views.participants(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"])
+    )
 
 
 def _filename(title: str, ext: str) -> str:
@@ -191,7 +181,7 @@ def _filename(title: str, ext: str) -> str:
 @view("GET", "/api/meetings/{meeting_id}/invitation.pdf")
 async def invitation_pdf(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services, _, _, workers = _app(request)
-    data, _ = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
+    data, _ = await meeting_views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     pdf = await workers.run(render_invitation_pdf, data, timeout=30.0)
     return web.Response(
         body=pdf, content_type="application/pdf", headers={"Content-Disposition": _filename(data.title, "pdf")}
@@ -201,7 +191,7 @@ async def invitation_pdf(request: web.Request, identity: Identity | None) -> web
 @view("GET", "/api/meetings/{meeting_id}/invitation.ics")
 async def invitation_ics(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services = _app(request)[0]
-    data, state = await views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
+    data, state = await meeting_views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
     status = {"cancelled": "CANCELLED", "draft": "TENTATIVE"}.get(state.status, "CONFIRMED")
     agenda = "\n".join(
         f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes) in enumerate(data.agenda, 1)
@@ -209,8 +199,8 @@ async def invitation_ics(request: web.Request, identity: Identity | None) -> web
     text = render_ics(
         uid=f"{state.id}@meeting-server",
         title=state.title,
-        starts_at=parse_iso(state.starts_at),
-        ends_at=parse_iso(state.ends_at) if state.ends_at else None,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
         location=", ".join(x for x in (data.main_site, state.location) if x),
         description=agenda,
         organizer_name=data.chair or data.issuing_unit,
@@ -245,7 +235,7 @@ async def media_config(request: web.Request, identity: Identity | None) -> web.S
 async def _organised(request: web.Request, identity: Identity | None) -> Any:
     services = _app(request)[0]
     actor = _need(identity).actor
-    state, _ = await views.visible_meeting(services, actor, request.match_info["meeting_id"])
+    state, _ = await meeting_views.visible_meeting(services, actor, request.match_info["meeting_id"])
     require_organizer(actor, state)
     return services.settings.data_dir / "recordings" / state.id
 

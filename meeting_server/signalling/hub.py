@@ -23,7 +23,7 @@ from ..domain.meetings import Members
 from ..errors import AppError, pick_lang
 from ..media.sfu import SFU
 from ..storage.meetings import public_event
-from ..views import catch_up, visible_meeting
+from ..views.meetings import catch_up, visible_meeting
 from .fanout import LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
 

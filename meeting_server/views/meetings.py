@@ -1,0 +1,166 @@
+"""What a given person may read of meetings: their meetings, one meeting, the events they missed, its
+participants, its giấy mời.
+
+Reads check visibility with the same domain rules the actions use, so REST and socket.io agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..actions.base import Services
+from ..auth import actor_of_user
+from ..documents.invitation import InvitationData
+from ..domain.actors import Actor
+from ..domain.meetings import MeetingState, meeting_role, require_visible
+from ..storage import directory
+from ..storage import meetings as store
+from ..storage.db import parse_iso
+
+
+async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
+    async with services.db.read() as session:
+        return await visible_in(session, actor, meeting_id)
+
+
+async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
+    """The meeting and the actor's role in it, inside a read the caller holds (not_found when it is hidden)."""
+    state = store.state_of(await store.load(session, meeting_id))
+    return state, require_visible(actor, state)
+
+
+def snapshot(state: MeetingState, role: str | None) -> dict[str, Any]:
+    return {**state.to_dict(), "my_role": role}
+
+
+async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
+    async with services.db.read() as session:
+        rows = await store.candidate_ids(
+            session,
+            user_id=actor.id if actor.kind == "user" else None,
+            unit_id=actor.unit_id if actor.kind == "user" else None,
+            site_id=actor.id if actor.kind == "site" else None,
+            operator="site_operator" in actor.roles,
+            everything=actor.is_admin,
+            scope=scope,
+        )
+    result = []
+    for row in rows:
+        state = store.state_of(row)
+        role = meeting_role(actor, state)
+        if role is not None:
+            snap = snapshot(state, role)
+            snap["agenda_count"] = len(state.agenda)
+            result.append(snap)
+    return result
+
+
+async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq: int) -> tuple[dict[str, Any], str]:
+    """Missed events for this person (and their role in the meeting), or a snapshot when they are too far
+    behind to replay."""
+    async with services.db.read() as session:
+        row = await store.load(session, meeting_id)
+        state = store.state_of(row)
+        role = require_visible(actor, state)
+        last_seq = row.last_seq
+        behind = last_seq - after_seq
+        if after_seq <= 0 or behind > services.settings.snapshot_after or after_seq > last_seq:
+            return {"last_seq": last_seq, "snapshot": snapshot(state, role)}, role
+        entries = await store.events_after(session, meeting_id, after_seq, behind)
+    events = [store.public_event(e) for e in entries if store.visible(e, role, actor.id)]
+    return {"last_seq": last_seq, "events": events}, role
+
+
+async def participants(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
+    async with services.db.read() as session:
+        state, _ = await visible_in(session, actor, meeting_id)
+        people = await people_of(session, state)
+    return {"people": people, "sites": [dict(s) for s in state.sites]}
+
+
+async def people_of(session: AsyncSession, state: MeetingState) -> list[dict[str, Any]]:
+    """Everyone the meeting names, directly or through their unit, with their unit's name and meeting role."""
+    direct = await directory.users_by_ids(
+        session, [i for i in (*state.invitee_ids, state.chair_id, state.secretary_id) if i]
+    )
+    by_unit = await directory.users_in_units(session, list(state.invited_unit_ids))
+    units = {u["id"]: u for u in await directory.list_units(session)}
+    people: dict[str, dict[str, Any]] = {}
+    for user in [*direct.values(), *by_unit]:
+        if user.id in people:
+            continue
+        people[user.id] = {
+            "id": user.id,
+            "full_name": user.full_name,
+            "title": user.title,
+            "unit_id": user.unit_id,
+            "unit_name": units.get(user.unit_id or "", {}).get("name", ""),
+            "role": meeting_role(actor_of_user(user), state),
+            "invited_via": "unit" if user.id not in direct else "direct",
+        }
+    return list(people.values())
+
+
+_PREFIXES = ("Tỉnh ", "Huyện ", "Thành phố ", "Thị xã ", "Quận ", "Xã ", "Thị trấn ", "Phường ")
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _place(name: str) -> str:
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> tuple[InvitationData, MeetingState]:
+    """Everything the giấy mời names, resolved from ids to the names and titles printed on paper (and the
+    meeting it came from, for the calendar file)."""
+    async with services.db.read() as session:
+        state, _ = await visible_in(session, actor, meeting_id)
+        people = await directory.users_by_ids(
+            session, [i for i in (state.organizer_id, state.chair_id, state.secretary_id, *state.invitee_ids) if i]
+        )
+        units = {u["id"]: u for u in await directory.list_units(session)}
+    organizer = people.get(state.organizer_id)
+    chair = people.get(state.chair_id or "")
+    secretary = people.get(state.secretary_id or "")
+    signer = chair or organizer
+    home = units.get(signer.unit_id or "") if signer is not None else None
+    parent = units.get(home["parent_id"] or "") if home else None
+    issuing = f"Ủy ban nhân dân {_lower_first(home['name'])}" if home else "Ủy ban nhân dân"
+    main_site = next((s["name"] for s in state.sites if s["id"] == state.main_site_id), "")
+    recipients = [
+        f"{u.title} {u.full_name}".strip() if u.title else u.full_name
+        for uid in state.invitee_ids
+        if (u := people.get(uid))
+    ]
+    recipients += [
+        f"Ủy ban nhân dân {_lower_first(units[uid]['name'])}" if units[uid]["kind"] == "commune" else units[uid]["name"]
+        for uid in state.invited_unit_ids
+        if uid in units
+    ]
+    data = InvitationData(
+        meeting_id=state.id,
+        title=state.title,
+        starts_at=parse_iso(state.starts_at),
+        ends_at=parse_iso(state.ends_at) if state.ends_at else None,
+        location=state.location,
+        main_site=main_site,
+        sites=[s["name"] for s in state.sites if s["id"] != state.main_site_id],
+        chair=chair.full_name if chair else "",
+        chair_title=chair.title if chair else "",
+        secretary=secretary.full_name if secretary else "",
+        issuing_unit=issuing.upper(),
+        parent_unit=(parent["name"] if parent else "").upper(),
+        place_name=_place(home["name"]) if home else "",
+        recipients=recipients,
+        agenda=[(i.title, i.presenter_name, i.planned_minutes) for i in state.agenda],
+        issued_at=datetime.now(UTC),
+    )
+    return data, state
