@@ -6,25 +6,38 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test install install-test system-deps lint typecheck bench bench-sfu bench-papers clean
+.PHONY: run test install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Exact versions with their hashes from the lock (requirements/*.txt), then the project itself with nothing resolved
+# again; a changed lock or pyproject.toml reinstalls. pyproject.toml keeps the ranges for people who pip install.
+define install_locked
+	$(BIN)/pip install -q --require-hashes -r $(1)
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+endef
+
+$(VENV)/.installed: requirements/server.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements/server.txt)
+
+$(VENV)/.installed-test: requirements/test.txt $(VENV)/.installed
+	$(BIN)/pip install -q --require-hashes -r requirements/test.txt
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+# A hall's room PC: room-client only (no pymupdf, database, argon2 or redis).
+$(VENV)/.installed-room: requirements/room.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements/room.txt)
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed
+
+install-room: $(VENV)/.installed-room
 
 install-test: $(VENV)/.installed-test node_modules/.installed system-deps
 
@@ -69,6 +82,21 @@ bench-sfu: install-test
 
 bench-papers: install-test
 	$(BIN)/python bench/papers.py
+
+# Refresh the lock from pyproject.toml's ranges: test.txt is the whole set (server + test), server.txt and room.txt
+# are its subsets at the same versions. `make lock` keeps the pins that still fit; `make lock-upgrade` takes the
+# newest versions the ranges allow. Commit the three files.
+PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+
+lock: | $(BIN)/python
+	$(BIN)/pip install -q 'pip-tools>=7.5,<8'
+	$(PIP_COMPILE) $(LOCK_FLAGS) --extra server --extra test -o requirements/test.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade -c requirements/test.txt --extra server -o requirements/server.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade -c requirements/test.txt -o requirements/room.txt pyproject.toml
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 clean:
 	rm -rf $(VENV) node_modules data .pytest_cache

@@ -233,7 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ModuleNotFoundError as exc:
+        # A room PC's install (`pip install .`, `make install-room`) has room-client only.
+        print(
+            f"Thiếu gói Python {exc.name}: máy chủ cần bản cài đầy đủ (make install, hoặc pip install "
+            f"'meeting-server[server]'); bản cài cho máy điểm cầu chỉ có room-client.\n"
+            f"Missing Python package {exc.name}: the server needs the full install (make install, or pip install "
+            f"'meeting-server[server]'); a room PC's install has room-client only.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
