@@ -523,6 +523,16 @@ async def test_thumbnails_colours_eraser_notes_and_comments(live_server: LiveSer
         await expect(d.get_by_test_id("comment-dialog")).to_contain_text("Đã bổ sung tại mục 4")
         await d.get_by_test_id("dialog-cancel").click()
         await expect(d.get_by_test_id("comment-dialog")).to_have_count(0)
+
+        # Someone who may present draws on the shared layer, which every reader sees; a delegate has no such layer.
+        await d.get_by_test_id("tool-pen").click()
+        await expect(d.get_by_test_id("tool-shared")).to_be_hidden()
+        await s.get_by_test_id("tool-pen").click()
+        shared = s.get_by_test_id("tool-shared")
+        await shared.click()
+        await expect(shared).to_have_attribute("aria-pressed", "true")
+        await draw(s, [(0.2, 0.6), (0.5, 0.62), (0.8, 0.6)])
+        await expect(d.locator('[data-testid="annotation"][data-layer="shared"]')).to_have_count(1, timeout=LIVE_MS)
         assert scene.errors == [], scene.errors
     finally:
         await scene.close()
