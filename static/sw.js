@@ -12,7 +12,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js
@@ -46,13 +46,25 @@ const SHELL = [
   '/static/app/pages/admin-audit.js',
   '/static/app/pages/papers.js',
   '/static/app/pages/reader.js',
+  '/static/app/reader/annotations.js',
+  '/static/app/reader/channel.js',
+  '/static/app/reader/comments.js',
+  '/static/app/reader/dialog.js',
+  '/static/app/reader/files.js',
   '/static/app/reader/fold.js',
+  '/static/app/reader/follow.js',
   '/static/app/reader/highlight.js',
   '/static/app/reader/ink.js',
+  '/static/app/reader/nav.js',
   '/static/app/reader/outbox.js',
+  '/static/app/reader/panel.js',
   '/static/app/reader/prefetch.js',
+  '/static/app/reader/search.js',
+  '/static/app/reader/thumbs.js',
+  '/static/app/reader/tools.js',
   '/static/app/reader/upload.js',
   '/static/app/reader/viewer.js',
+  '/static/app/reader/words.js',
   '/vendor/socket.io.min.js',
 ];
 

@@ -8,6 +8,7 @@ Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -407,6 +408,181 @@ async def test_published_paper_appears_downloads_and_is_searched(live_server: Li
         await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-page", "4")
         await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true")
         await d_ctx.set_offline(False)
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def click_on_page(page: Page, x: float, y: float) -> None:
+    """A mouse click at page coordinates (0..1): places a note or a comment with those tools."""
+    box = await sheet_box(page)
+    await page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+
+
+async def test_thumbnails_colours_eraser_notes_and_comments(live_server: LiveServer, browser: Browser) -> None:
+    scene = await Scene(live_server, browser).setup()
+    try:
+        paper = await scene.upload(await scene.api("thuky"))
+        _, d = await open_reader(scene, "tp.taichinh", paper["id"])
+        d_api = await scene.api("tp.taichinh")
+        sheet = d.get_by_test_id("reader-page")
+
+        # A wide tablet opens with the thumbnails; a tap on one goes to its page, which the strip marks.
+        await expect(d.get_by_test_id("reader-panel")).to_have_attribute("data-mode", "thumbs")
+        await expect(d.get_by_test_id("reader-thumb")).to_have_count(6)
+        await d.get_by_test_id("reader-thumb").nth(2).click()
+        await expect(sheet).to_have_attribute("data-page", "3")
+        await expect(d.get_by_test_id("reader-page-number")).to_have_attribute("data-page", "3")
+        await expect(d.locator('[data-testid="reader-thumb"][data-page="3"]')).to_have_attribute("aria-current", "page")
+        await expect(d.locator('[data-testid="reader-thumb"][data-page="1"]')).not_to_have_attribute(
+            "aria-current", "page"
+        )
+        await d.get_by_test_id("reader-thumbs-toggle").click()
+        await expect(d.get_by_test_id("reader-panel")).to_be_hidden()
+        await d.get_by_test_id("reader-thumbs-toggle").click()
+        await expect(d.get_by_test_id("reader-thumb")).to_have_count(6)
+
+        # Fit to width zooms in; turning the page shows the next one whole, and the strip follows.
+        await d.get_by_test_id("reader-fit-width").click()
+        await expect(sheet).not_to_have_attribute("data-zoom", "1")
+        await d.get_by_test_id("reader-next").click()
+        await expect(sheet).to_have_attribute("data-page", "4")
+        await expect(sheet).to_have_attribute("data-zoom", "1")
+        await expect(d.locator('[data-testid="reader-thumb"][data-page="4"]')).to_have_attribute("aria-current", "page")
+        await d.get_by_test_id("reader-prev").click()
+        await expect(sheet).to_have_attribute("data-page", "3")
+
+        # The pen in blue; the eraser takes the stroke away again, on the server too.
+        await d.get_by_test_id("tool-pen").click()
+        await expect(d.get_by_test_id("reader")).to_have_attribute("data-tool", "pen")
+        await expect(d.get_by_test_id("tool-color")).to_have_count(4)
+        blue = d.locator('[data-testid="tool-color"][data-color="#1565c0"]')
+        await blue.click()
+        await expect(blue).to_have_attribute("aria-pressed", "true")
+        stroke = [(0.2, 0.8), (0.5, 0.82), (0.8, 0.8)]
+        await draw(d, stroke)
+        await ink_count(d).to_have_attribute("data-count", "1")
+        await expect(d.locator('[data-testid="annotation"] path')).to_have_attribute("stroke", "#1565c0")
+        await d.get_by_test_id("tool-eraser").click()
+        await expect(d.get_by_test_id("tool-color")).to_have_count(0)
+        await draw(d, stroke)
+        await ink_count(d).to_have_attribute("data-count", "0")
+        await expect(d.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "0", timeout=LIVE_MS)
+        assert await annotations(d_api, scene, paper["id"]) == []
+
+        # A sticky note: placed, read and changed by a tap on its pin, then deleted.
+        await d.get_by_test_id("tool-note").click()
+        await click_on_page(d, 0.5, 0.5)
+        await d.get_by_test_id("note-dialog-text").fill("Cần xem lại số liệu")
+        await d.get_by_test_id("dialog-confirm").click()
+        pin = d.get_by_test_id("note-pin")
+        await expect(pin).to_have_count(1)
+        await d.get_by_test_id("tool-browse").click()
+        await pin.click()
+        await expect(d.get_by_test_id("note-dialog-text")).to_have_value("Cần xem lại số liệu")
+        await d.get_by_test_id("note-dialog-text").fill("Số liệu quý III đã đúng")
+        await d.get_by_test_id("dialog-confirm").click()
+        await expect(pin).to_have_attribute("title", "Số liệu quý III đã đúng")
+        await expect(d.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "0", timeout=LIVE_MS)
+        notes = await annotations(d_api, scene, paper["id"])
+        assert [(x["kind"], x["page"], x["data"]["text"]) for x in notes] == [("note", 3, "Số liệu quý III đã đúng")]
+        await pin.click()
+        await d.get_by_test_id("note-dialog-delete").click()
+        await expect(pin).to_have_count(0)
+
+        # A comment pinned to page 3: the delegate sees it as "new" and cannot manage it.
+        await d.get_by_test_id("tool-comment").click()
+        await click_on_page(d, 0.3, 0.4)
+        await d.get_by_test_id("comment-dialog-text").fill("Đề nghị bổ sung chỉ tiêu về y tế")
+        await d.get_by_test_id("dialog-confirm").click()
+        comment_pin = d.get_by_test_id("comment-pin")
+        await expect(comment_pin).to_have_attribute("data-status", "new")
+        await d.get_by_test_id("tool-browse").click()
+        await d.get_by_test_id("reader-comments-toggle").click()
+        await expect(d.get_by_test_id("reader-panel")).to_have_attribute("data-mode", "comments")
+        await expect(d.get_by_test_id("comment-text")).to_have_text("Đề nghị bổ sung chỉ tiêu về y tế")
+        await expect(d.get_by_test_id("comment-status")).to_have_count(0)
+        await expect(d.get_by_test_id("comments-export-pdf")).to_have_count(0)
+
+        # The secretary answers it from her reader; the delegate's list and pin follow live.
+        _, s = await open_reader(scene, "thuky", paper["id"], touch=False)
+        await s.get_by_test_id("reader-comments-toggle").click()
+        item = s.get_by_test_id("comment-item")
+        await expect(item).to_have_count(1)
+        await expect(s.get_by_test_id("comments-export-pdf")).to_have_attribute("href", re.compile("format=pdf"))
+        await s.get_by_test_id("comment-goto").click()
+        await expect(s.get_by_test_id("reader-page")).to_have_attribute("data-page", "3")
+        await s.get_by_test_id("comment-status").select_option("answered")
+        await s.get_by_test_id("comment-answer").fill("Đã bổ sung tại mục 4")
+        await s.get_by_test_id("comment-save").click()
+        await expect(item).to_have_attribute("data-status", "answered")
+        await expect(d.get_by_test_id("comment-item")).to_have_attribute("data-status", "answered", timeout=LIVE_MS)
+        await expect(d.get_by_test_id("comment-answer-text")).to_contain_text("Đã bổ sung tại mục 4")
+        await expect(comment_pin).to_have_attribute("data-status", "answered")
+        await comment_pin.click()
+        await expect(d.get_by_test_id("comment-dialog")).to_contain_text("Đã bổ sung tại mục 4")
+        await d.get_by_test_id("dialog-cancel").click()
+        await expect(d.get_by_test_id("comment-dialog")).to_have_count(0)
+
+        # Someone who may present draws on the shared layer, which every reader sees; a delegate has no such layer.
+        await d.get_by_test_id("tool-pen").click()
+        await expect(d.get_by_test_id("tool-shared")).to_be_hidden()
+        await s.get_by_test_id("tool-pen").click()
+        shared = s.get_by_test_id("tool-shared")
+        await shared.click()
+        await expect(shared).to_have_attribute("aria-pressed", "true")
+        await draw(s, [(0.2, 0.6), (0.5, 0.62), (0.8, 0.6)])
+        await expect(d.locator('[data-testid="annotation"][data-layer="shared"]')).to_have_count(1, timeout=LIVE_MS)
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def test_a_new_version_reaches_the_open_reader_and_withdrawing_closes_it(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    scene = await Scene(live_server, browser).setup()
+    try:
+        s_api = await scene.api("thuky")
+        paper = await scene.upload(s_api)
+        _, d = await open_reader(scene, "tp.taichinh", paper["id"])
+        reader = d.get_by_test_id("reader")
+        await expect(reader).to_have_attribute("data-version", "1")
+        await expect(d.get_by_test_id("reader-version")).to_have_count(0)
+        await expect(d.get_by_test_id("reader-new-version")).to_be_hidden()
+
+        # The secretary uploads a shorter second version: the open reader says so and stays on the first.
+        form = aiohttp.FormData()
+        form.add_field("file", make_pdf(4), filename="du-thao-2.pdf", content_type="application/pdf")
+        async with s_api.http.post(
+            f"{s_api.base_url}/api/meetings/{scene.meeting_id}/papers/{paper['id']}/versions",
+            data=form,
+            headers={"X-CSRF-Token": s_api.csrf or ""},
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+        newer = d.get_by_test_id("reader-new-version")
+        await expect(newer).to_be_visible(timeout=LIVE_MS)
+        await expect(newer).to_contain_text("2")
+        await expect(reader).to_have_attribute("data-version", "1")
+        await expect(d.get_by_test_id("reader-version").locator("option")).to_have_count(2)
+
+        await newer.click()
+        await expect(reader).to_have_attribute("data-version", "2")
+        await expect(d.get_by_test_id("reader-page-number")).to_have_attribute("data-total", "4")
+        await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+        await expect(newer).to_be_hidden()
+        await expect(d.get_by_test_id("export-annotated")).to_have_attribute("href", re.compile("/versions/2/export"))
+
+        await d.get_by_test_id("reader-version").select_option("1")
+        await expect(reader).to_have_attribute("data-version", "1")
+        await expect(d.get_by_test_id("reader-page-number")).to_have_attribute("data-total", "6")
+        await expect(newer).to_be_visible()
+
+        # Withdrawn: the reader closes and says why.
+        status, body = await s_api.post(f"/api/meetings/{scene.meeting_id}/papers/{paper['id']}/withdraw")
+        assert status == 200, body
+        await expect(d).to_have_url(re.compile(f"/meetings/{scene.meeting_id}/papers$"), timeout=LIVE_MS)
+        await expect(d.get_by_test_id("reader")).to_have_count(0)
         assert scene.errors == [], scene.errors
     finally:
         await scene.close()
