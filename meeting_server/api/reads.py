@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import __version__, views
+from .. import __version__, official_units, views
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
@@ -119,6 +119,20 @@ async def current_session(request: web.Request, identity: Identity | None) -> we
 async def units(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     async with _app(request)[0].db.read() as session:
         return _json({"units": await directory.list_units(session)})
+
+
+@view("GET", "/api/units/official-provinces")
+async def official_provinces(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    provinces = await official_units.load_async()
+    return _json(
+        {
+            "data_version": official_units.DATA_VERSION,
+            "provinces": [
+                {"code": p.code, "name": p.name, "division_type": p.division_type, "communes": len(p.communes)}
+                for p in provinces
+            ],
+        }
+    )
 
 
 @view("GET", "/api/sites")
