@@ -69,6 +69,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"Đã tạo tỉnh mẫu / demo province seeded: {result['units']} units, {result['sites']} sites, "
             f"{result['users']} users, {len(result['meetings'])} meeting(s)."
         )
+        tokens = settings.data_dir / "demo-device-tokens.txt"
+        tokens.touch(mode=0o600)
+        tokens.write_text("".join(f"{token}\t{site}\n" for site, token in result["tokens"].items()))
+        print(f"Mã thiết bị của {len(result['tokens'])} điểm cầu / device tokens of every hall: {tokens}")
     print(accounts_table())
     return 0
 

@@ -76,18 +76,27 @@ def check_parent(kind: str, parent_kind: str | None) -> None:
         )
 
 
+_ANY_TYPE = sorted({t for types in DIVISION_TYPES.values() for t in types if t}, key=len, reverse=True)
+
+
+def _type_prefix(name: str, division_type: str) -> str:
+    """The division type the name starts with ("" if none); any known type when the unit has none recorded."""
+    for candidate in [division_type] if division_type else _ANY_TYPE:
+        if name.lower().startswith(candidate + " "):
+            return candidate
+    return ""
+
+
 def place_name(name: str, division_type: str) -> str:
     """The place without its division type: "Xã Tân Trào" → "Tân Trào"; other names unchanged."""
-    if division_type and name.lower().startswith(division_type + " "):
-        return name[len(division_type) + 1 :]
-    return name
+    prefix = _type_prefix(name, division_type)
+    return name[len(prefix) + 1 :] if prefix else name
 
 
 def local_name(name: str, division_type: str) -> str:
     """The unit's name inside a sentence: "Xã Tân Trào" → "xã Tân Trào", "Tỉnh Tuyên Quang" → "tỉnh Tuyên Quang"."""
-    if division_type and name.lower().startswith(division_type + " "):
-        return division_type + name[len(division_type) :]
-    return name
+    prefix = _type_prefix(name, division_type)
+    return prefix + name[len(prefix) :] if prefix else name
 
 
 def authority_name(kind: str, name: str, division_type: str) -> str:
