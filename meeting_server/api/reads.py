@@ -13,6 +13,7 @@ from .. import __version__, official_units, views
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
+from ..domain import units as unit_rules
 from ..domain.conference import participant_key
 from ..domain.meetings import require_organizer
 from ..errors import AppError
@@ -117,8 +118,12 @@ async def current_session(request: web.Request, identity: Identity | None) -> we
 
 @view("GET", "/api/units")
 async def units(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    kinds = {
+        k: {"parents": sorted(unit_rules.PARENT_KINDS[k]), "division_types": list(unit_rules.DIVISION_TYPES[k])}
+        for k in unit_rules.KINDS
+    }
     async with _app(request)[0].db.read() as session:
-        return _json({"units": await directory.list_units(session)})
+        return _json({"units": await directory.list_units(session), "kinds": kinds})
 
 
 @view("GET", "/api/units/official-provinces")
