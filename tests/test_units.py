@@ -264,6 +264,7 @@ async def test_migration_keeps_a_database_from_before_the_reform(
         ("un_xa0001", "Xã Hợp Thành", "commune", "un_huyen1"),
         ("un_phuong1", "Phường Phan Thiết", "commune", "un_tinh01"),
         ("un_thon01", "Tân Trào", "commune", "un_huyen1"),
+        ("un_tantrao", "Xã Tân Trào", "commune", "un_huyen1"),
     ]
     async with engine.begin() as conn:
         for uid, name, kind, parent in rows:
@@ -290,6 +291,7 @@ async def test_migration_keeps_a_database_from_before_the_reform(
             "un_xa0001": ("xã", None),
             "un_phuong1": ("phường", None),
             "un_thon01": ("xã", None),
+            "un_tantrao": ("xã", None),
         }
         assert units["un_xa0001"]["parent_id"] == "un_huyen1" and units["un_xa0001"]["code"] == "X"
         # The old tree keeps working: a commune still goes under the legacy district, and the import of the
@@ -300,9 +302,12 @@ async def test_migration_keeps_a_database_from_before_the_reform(
         )
         assert made["parent_id"] == "un_huyen1"
         result = await run_action(server.services, system, "unit.import_official", {"province": "08"})
-        assert result["province"]["id"] == "un_tinh01" and result["added"] == 124
+        # Xã Tân Trào, typed under the old district, is taken over where it stands rather than made twice.
+        assert result["province"]["id"] == "un_tinh01" and (result["added"], result["updated"]) == (123, 1)
         async with server.services.db.read() as session:
             provinces = (await session.execute(select(UnitRow).where(UnitRow.kind == "province"))).scalars().all()
+            tan_trao = await directory.get_unit(session, "un_tantrao")
         assert sorted(p.name for p in provinces) == ["Thành phố Hà Nội", "Tỉnh Tuyên Quang"]
+        assert (tan_trao.official_code, tan_trao.parent_id) == ("02545", "un_huyen1")
     finally:
         await server.stop()

@@ -167,12 +167,16 @@ async def import_official_units(ctx: Context, cmd: ImportUnits) -> dict[str, Any
         session.add(province)
     _set_official(province, official.name, official.division_type, official.code)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    typed = {r.name: r for r in await store.child_units(session, province.id) if r.official_code is None}
+    # Communes typed by hand before (under the province, or under one of its districts from before the reform).
+    children = await store.child_units(session, province.id)
+    for district in [r for r in children if r.kind == "district"]:
+        children += await store.child_units(session, district.id)
+    typed = {r.name: r for r in children if r.kind == "commune" and r.official_code is None}
     communes: list[UnitRow] = []
     for c in official.communes:
         row = by_code.get(c.code)
-        if row is None and (typed_row := typed.get(c.name)) is not None and typed_row.kind == "commune":
-            row = typed_row
+        if row is None:
+            row = typed.pop(c.name, None)
         if row is None:
             row = UnitRow(id=new_id("un"), kind="commune", parent_id=province.id, code="", created_at=now_iso())
             session.add(row)
