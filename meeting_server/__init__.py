@@ -1,3 +1,3 @@
-"""Meeting server: district-commune video conferences and paperless meeting rooms."""
+"""Meeting server: province-commune video conferences and paperless meeting rooms."""
 
 __version__ = "0.1.0"

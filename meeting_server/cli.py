@@ -1,4 +1,4 @@
-"""`meeting-server`: serve, migrate, seed the demo district, create users."""
+"""`meeting-server`: serve, migrate, seed the demo province, import official units, create users."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from aiohttp import ClientSession, web
 
 from .config import Settings
 
-DESCRIPTION = """Hệ thống họp trực tuyến huyện - xã và phòng họp không giấy.
-Meeting server for district-commune video conferences and paperless meeting rooms.
+DESCRIPTION = """Hệ thống họp trực tuyến tỉnh - xã và phòng họp không giấy.
+Meeting server for province-commune video conferences and paperless meeting rooms.
 
 Settings come from the environment: MS_DATA_DIR (default ./data), MS_DATABASE_URL (default a SQLite file in
 the data dir; e.g. postgresql+asyncpg://user@host/db), HOST, PORT, MS_ALLOWED_ORIGINS, MS_REDIS_URL,
@@ -66,44 +66,67 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Dữ liệu đã có sẵn, không tạo lại dữ liệu mẫu / the database already has users; demo not re-seeded.")
     else:
         print(
-            f"Đã tạo huyện mẫu / demo district seeded: {result['units']} units, {result['sites']} sites, "
+            f"Đã tạo tỉnh mẫu / demo province seeded: {result['units']} units, {result['sites']} sites, "
             f"{result['users']} users, {len(result['meetings'])} meeting(s)."
         )
+        tokens = settings.data_dir / "demo-device-tokens.txt"
+        tokens.touch(mode=0o600)
+        tokens.write_text("".join(f"{token}\t{site}\n" for site, token in result["tokens"].items()))
+        print(f"Mã thiết bị của {len(result['tokens'])} điểm cầu / device tokens of every hall: {tokens}")
     print(accounts_table())
     return 0
 
 
-def cmd_create_user(args: argparse.Namespace) -> int:
+def _as_cli_admin(action: str, args_of: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Runs an admin action as the command line (migrating first); AppError reaches the caller."""
     from .actions import run_action
     from .api.app import build_services
     from .domain.actors import Actor
-    from .errors import AppError
-
-    settings = _settings(args)
-    password = args.password or os.environ.get("MS_NEW_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
 
     async def run() -> dict[str, Any]:
         await _migrate(settings)
         services = build_services(settings)
         system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({"admin"}))
         try:
-            return await run_action(
-                services,
-                system,
-                "user.create",
-                {
-                    "username": args.username,
-                    "full_name": args.full_name,
-                    "password": password,
-                    "roles": args.role,
-                    **({"title": args.title} if args.title else {}),
-                },
-            )
+            return await run_action(services, system, action, args_of)
         finally:
             await services.db.close()
 
+    return asyncio.run(run())
+
+
+def cmd_units_import(args: argparse.Namespace) -> int:
+    from .errors import AppError
+
     try:
-        user = asyncio.run(run())
+        result = _as_cli_admin(
+            "unit.import_official", {"province": args.province, "with_sites": args.with_sites}, _settings(args)
+        )
+    except AppError as err:
+        print(json.dumps(err.to_dict(), ensure_ascii=False), file=sys.stderr)
+        return 2
+    print(
+        f"{result['province']['name']}: đã thêm {result['added']} xã, phường; cập nhật {result['updated']}; "
+        f"thêm {result['sites_added']} điểm cầu / added {result['added']}, updated {result['updated']}, "
+        f"{result['sites_added']} sites"
+    )
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from .errors import AppError
+
+    settings = _settings(args)
+    password = args.password or os.environ.get("MS_NEW_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
+    body = {
+        "username": args.username,
+        "full_name": args.full_name,
+        "password": password,
+        "roles": args.role,
+        **({"title": args.title} if args.title else {}),
+    }
+    try:
+        user = _as_cli_admin("user.create", body, settings)
     except AppError as err:
         print(json.dumps(err.to_dict(), ensure_ascii=False), file=sys.stderr)
         return 2
@@ -203,12 +226,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="seed the demo district (Sơn Dương) and print its accounts",
-        description="Seed a province, a district, its communes with meeting rooms, people and "
-        "a scheduled meeting. Does nothing if the database already has users.",
+        help="seed the demo province (Tuyên Quang) and print its accounts",
+        description="Seed Tỉnh Tuyên Quang with its 124 communes and wards from the official list, each with a "
+        "meeting room and its device token, the province's departments, people and a scheduled provincial "
+        "conference. Does nothing if the database already has users.",
     )
     demo.add_argument("--database-url", help="override MS_DATABASE_URL")
     demo.set_defaults(func=cmd_demo)
+
+    units = sub.add_parser("units", help="administrative units", description="Administrative units.")
+    units_sub = units.add_subparsers(dest="units_command", required=True, metavar="UNITS_COMMAND")
+    imp = units_sub.add_parser(
+        "import",
+        help="import a province's communes, wards and special zones from the official list",
+        description="Import (or bring up to date) a province and its commune-level units from the official list "
+        "(vietnam-provinces), matched by official code: a second run renames and adds, never duplicates.",
+    )
+    imp.add_argument("--province", required=True, help='official code ("08") or name ("Tuyên Quang")')
+    imp.add_argument("--with-sites", action="store_true", help="give every commune without one a meeting room")
+    imp.add_argument("--database-url", help="override MS_DATABASE_URL")
+    imp.set_defaults(func=cmd_units_import)
 
     create = sub.add_parser(
         "create-user",

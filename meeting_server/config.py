@@ -1,4 +1,4 @@
-"""Settings read once from the environment, so one binary serves a laptop demo and a production district."""
+"""Settings read once from the environment, so one binary serves a laptop demo and a production province."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Seeds the demo district of `demo_data` into a database, so `make run` opens onto a realistic Monday.
+"""Seeds the demo province of `demo_data` into a database, so `make run` opens onto a realistic Monday.
 
-Directory rows are written directly (one password hash shared by every demo account keeps seeding fast);
-the meeting goes through the actions like any other, so its event log starts at sequence 1 as in real use.
+Directory rows are written directly (one password hash shared by every demo account keeps seeding fast, and
+the 125 halls' device tokens are digests made in one go); the meeting goes through the actions like any other,
+so its event log starts at sequence 1 as in real use.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,19 +30,24 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
     password_hash = await hash_password_async(d.DEMO_PASSWORD)
     unit_ids = {u.key: new_id("un") for u in d.UNITS}
     site_ids = {s.key: new_id("s") for s in d.SITES}
+    tokens = {s.key: "st_" + secrets.token_urlsafe(32) for s in d.SITES}
     user_ids = {p.username: new_id("u") for p in d.PEOPLE}
     now = now_iso()
     async with services.db.write() as session:
-        for u in d.UNITS:  # parents come first in UNITS
-            session.add(
+        for depth in (0, 1):  # the province, then everything under it (demo units are never deeper)
+            session.add_all(
                 UnitRow(
                     id=unit_ids[u.key],
                     name=u.name,
                     kind=u.kind,
                     parent_id=unit_ids[u.parent_key] if u.parent_key else None,
                     code=u.code,
+                    division_type=u.division_type,
+                    official_code=u.official_code,
                     created_at=now,
                 )
+                for u in d.UNITS
+                if (u.parent_key is not None) == bool(depth)
             )
             await session.flush()
         session.add_all(
@@ -51,6 +58,8 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
                 location=s.location,
                 capacity=s.capacity,
                 active=True,
+                token_hash=directory.token_digest(tokens[s.key]),
+                token_issued_at=now,
                 created_at=now,
             )
             for s in d.SITES
@@ -120,12 +129,13 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
         "users": len(d.PEOPLE),
         "meetings": meetings,
         "password": d.DEMO_PASSWORD,
+        "tokens": {d.site(key).name: token for key, token in tokens.items()},
     }
 
 
 def accounts_table() -> str:
     """The demo accounts worth trying, one line each, for `meeting-server demo` and `make run` to print."""
-    wanted = ["admin", "chutich", "pct.hung", "thuky", "tp.taichinh", "thanhtra"]
+    wanted = ["admin", "chutich", "pct.hung", "thuky", "tp.taichinh", "gd.yte", "thanhtra"]
     commune = next(p for p in d.PEOPLE if p.username.startswith("kt."))
     slug = commune.username.split(".", 1)[1]
     wanted += [commune.username, f"ct.{slug}", f"pct.{slug}"]

@@ -1,22 +1,26 @@
-"""Demo district: Sơn Dương, Tuyên Quang, with its communes, meeting rooms, people and one meeting.
+"""Demo province: Tỉnh Tuyên Quang with all its communes and wards, departments, people and one conference.
 
 Why this module exists: a newcomer who runs ``make run`` should open the system and see a
-district that looks real, not an empty database or "Test Unit 1". The data is a
-district-level online conference of Huyện Sơn Dương (Tỉnh Tuyên Quang) with the district
-hall and one site in each commune or town, the people who take part in such a meeting,
-and a scheduled meeting with its agenda. Tests and benchmarks reuse the same data, so
-what they exercise looks like production: Vietnamese names with diacritics, about a
-hundred accounts, many sites in one meeting.
+province that looks real, not an empty database or "Test Unit 1". Since the 2025 reform a
+province sits directly above its communes and wards; the data is a provincial online
+conference of UBND tỉnh Tuyên Quang from the main hall at the provincial People's Committee
+to a hall in each of its 124 communes and wards, the people who take part in such a
+meeting (the province's leaders, a secretary, department heads, and the chairmen and
+operators of a few communes), and a scheduled conference with its agenda. Tests and
+benchmarks reuse the same data, so what they exercise looks like production: Vietnamese
+names with diacritics, well over a hundred sites in one meeting.
 
-The unit and place names are the real communes and town of Sơn Dương. The people are
-fictional; any likeness to real officials is a coincidence.
+The communes and wards, their names and official codes are the official list carried by
+the ``vietnam-provinces`` package (``meeting_server.official_units``), read once when this
+module is imported. The departments are real kinds of provincial agencies; the people are
+fictional, and any likeness to real officials is a coincidence.
 
 Demo accounts are only for trying the system. Every one of them has the password
 ``DEMO_PASSWORD``; ``meeting-server demo`` prints the list of accounts with their roles.
 Never load this data into a production deployment.
 
-The module is pure data: standard library only, no I/O, and nothing random, so every
-import yields exactly the same values. Meeting times are given relative to "today"
+Apart from reading that list the module is pure data: no other I/O and nothing random, so
+every import yields exactly the same values. Meeting times are given relative to "today"
 (``start_offset_days``, ``start_hour``, ``start_minute``); whoever loads the data turns
 them into real datetimes in the deployment's time zone.
 """
@@ -26,14 +30,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .documents.textfold import fold
+from .domain.units import UnitKind, hall_location, hall_name, place_name
+from .official_units import OfficialCommune, find_province, load
+
 __all__ = [
+    "AGENCY_KEYS",
     "COMMUNE_KEYS",
     "DEMO_PASSWORD",
-    "DISTRICT_AUTHORITY_NAME",
-    "DISTRICT_KEY",
     "MAIN_SITE_KEY",
     "MEETINGS",
     "PEOPLE",
+    "PROVINCE_AUTHORITY_NAME",
+    "PROVINCE_CODE",
     "PROVINCE_KEY",
     "ROLES",
     "SITES",
@@ -53,7 +62,6 @@ __all__ = [
 DEMO_PASSWORD = "hop-truc-tuyen-2026"
 """Password of every demo account. Demo accounts are for trying the system only."""
 
-UnitKind = Literal["province", "district", "commune"]
 Role = Literal["admin", "chair", "secretary", "delegate", "site_operator", "observer"]
 
 ROLES: tuple[str, ...] = ("admin", "chair", "secretary", "delegate", "site_operator", "observer")
@@ -62,13 +70,15 @@ ROLES: tuple[str, ...] = ("admin", "chair", "secretary", "delegate", "site_opera
 
 @dataclass(frozen=True)
 class Unit:
-    """An administrative unit: the province, the district, or a commune / town."""
+    """The province, one of its communes or wards, or an agency (sở, văn phòng...) of the province."""
 
     key: str
     name: str
     kind: UnitKind
     parent_key: str | None
     code: str
+    division_type: str
+    official_code: str | None
 
 
 @dataclass(frozen=True)
@@ -123,21 +133,113 @@ class Meeting:
 
 # --------------------------------------------------------------------------- units
 
+PROVINCE_CODE = "08"
 PROVINCE_KEY = "tuyenquang"
-DISTRICT_KEY = "sonduong"
-MAIN_SITE_KEY = "site.sonduong"
-DISTRICT_AUTHORITY_NAME = "Ủy ban nhân dân huyện Sơn Dương"
+MAIN_SITE_KEY = "site.tuyenquang"
+PROVINCE_AUTHORITY_NAME = "Ủy ban nhân dân tỉnh Tuyên Quang"
 """The body that convenes the demo meeting."""
+
+_PROVINCE = find_province(load(), PROVINCE_CODE)
+assert _PROVINCE is not None, "the official list has no province 08"
+
+
+def _slug(c: OfficialCommune) -> str:
+    """ASCII, used in keys and usernames: "Xã Tân Trào" → "tantrao", "Phường Hà Giang 1" → "hagiang1"."""
+    return fold(place_name(c.name, c.division_type)).replace(" ", "")
+
+
+def _commune_key(c: OfficialCommune) -> str:
+    return f"{PROVINCE_KEY}.{_slug(c)}"
+
+
+def _site_key(unit_key: str) -> str:
+    return f"site.{unit_key}"
+
+
+# The province's agencies: (key, name, code). They sit under the province and have their own people.
+_AGENCIES: tuple[tuple[str, str, str], ...] = (
+    ("vp", "Văn phòng UBND tỉnh", "VP"),
+    ("stc", "Sở Tài chính", "STC"),
+    ("snv", "Sở Nội vụ", "SNV"),
+    ("syt", "Sở Y tế", "SYT"),
+    ("sgddt", "Sở Giáo dục và Đào tạo", "SGDĐT"),
+    ("snnmt", "Sở Nông nghiệp và Môi trường", "SNNMT"),
+    ("thanhtra", "Thanh tra tỉnh", "TTr"),
+)
+
+
+def _agency_key(short: str) -> str:
+    return f"{PROVINCE_KEY}.{short}"
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit(PROVINCE_KEY, _PROVINCE.name, "province", None, "TQ", _PROVINCE.division_type, _PROVINCE.code),
+    *(Unit(_agency_key(k), name, "agency", PROVINCE_KEY, code, "", None) for k, name, code in _AGENCIES),
+    *(Unit(_commune_key(c), c.name, "commune", PROVINCE_KEY, "", c.division_type, c.code) for c in _PROVINCE.communes),
+)
+
+COMMUNE_KEYS: tuple[str, ...] = tuple(_commune_key(c) for c in _PROVINCE.communes)
+"""Keys of all communes and wards of the province, in the official list's order."""
+
+AGENCY_KEYS: tuple[str, ...] = tuple(_agency_key(k) for k, _, _ in _AGENCIES)
+
+# --------------------------------------------------------------------------- sites
+
+SITES: tuple[Site, ...] = (
+    Site(
+        MAIN_SITE_KEY,
+        "Phòng họp trực tuyến UBND tỉnh",
+        PROVINCE_KEY,
+        "Tầng 3, trụ sở UBND tỉnh Tuyên Quang",
+        120,
+    ),
+    *(
+        Site(
+            _site_key(_commune_key(c)),
+            hall_name(c.name, c.division_type),
+            _commune_key(c),
+            hall_location(c.name, c.division_type),
+            40 if c.division_type == "phường" else 30,
+        )
+        for c in _PROVINCE.communes
+    ),
+)
+
+# --------------------------------------------------------------------------- people
+
+_OFFICE_CLERK = "Chuyên viên Văn phòng UBND tỉnh"
+_VP, _STC, _SNV, _SYT, _SGD, _SNN, _TTR = AGENCY_KEYS
+
+_PROVINCE_PEOPLE: tuple[Person, ...] = (
+    Person("admin", "Nguyễn Thị Thu Hà", ("admin",), _VP, _OFFICE_CLERK),
+    Person("chutich", "Hoàng Văn Thắng", ("chair",), PROVINCE_KEY, "Chủ tịch UBND tỉnh"),
+    Person("pct.hung", "Đặng Quốc Hùng", ("chair",), PROVINCE_KEY, "Phó Chủ tịch UBND tỉnh"),
+    Person("pct.lien", "Triệu Thị Liên", ("chair",), PROVINCE_KEY, "Phó Chủ tịch UBND tỉnh"),
+    Person("thuky", "Lê Thị Phương Thảo", ("secretary",), _VP, _OFFICE_CLERK),
+    Person("chanhvanphong", "Trần Minh Đức", ("delegate",), _VP, "Chánh Văn phòng UBND tỉnh"),
+    Person("tp.taichinh", "Phạm Thị Lan Anh", ("delegate",), _STC, "Giám đốc Sở Tài chính"),
+    Person("gd.noivu", "Ma Văn Toàn", ("delegate",), _SNV, "Giám đốc Sở Nội vụ"),
+    Person("gd.yte", "Lý Thị Hồng Vân", ("delegate",), _SYT, "Giám đốc Sở Y tế"),
+    Person("gd.giaoduc", "Bùi Thị Hồng Nhung", ("delegate",), _SGD, "Giám đốc Sở Giáo dục và Đào tạo"),
+    Person("gd.nongnghiep", "Hà Văn Lực", ("delegate",), _SNN, "Giám đốc Sở Nông nghiệp và Môi trường"),
+    Person("thanhtra", "Triệu Văn Sơn", ("observer",), _TTR, "Chánh Thanh tra tỉnh"),
+)
+
+_DEPARTMENT_HEADS: tuple[str, ...] = (
+    "chanhvanphong",
+    "tp.taichinh",
+    "gd.noivu",
+    "gd.yte",
+    "gd.giaoduc",
+    "gd.nongnghiep",
+)
 
 
 @dataclass(frozen=True)
-class _CommuneSeed:
-    """One commune or town and the four (or three) people at its site."""
+class _CommuneStaff:
+    """The people at one commune's hall: its operator, chairman, vice-chairman and maybe its accountant."""
 
-    slug: str  # ASCII, used in keys, codes and usernames
-    prefix: str  # "Xã" or "Thị trấn"
-    place: str  # "Hợp Thành"
-    capacity: int
+    name: str  # the official name, "Xã Tân Trào"
     operator: str
     operator_title: str
     chairman: str
@@ -149,162 +251,38 @@ _CULTURE = "Công chức Văn hóa - Xã hội"
 _TECHNICIAN = "Kỹ thuật viên điểm cầu"
 
 # fmt: off
-_COMMUNES: tuple[_CommuneSeed, ...] = (
-    _CommuneSeed("ttsonduong", "Thị trấn", "Sơn Dương", 40, "Nguyễn Văn Tiến", _TECHNICIAN,
-                 "Trần Văn Bình", "Lê Thị Hương", "Phạm Thu Trang"),
-    _CommuneSeed("hopthanh", "Xã", "Hợp Thành", 30, "Ma Thị Huyền", _CULTURE,
-                 "Hà Văn Quyết", "Nguyễn Đức Thịnh", "Đỗ Thị Mai"),
-    _CommuneSeed("khangnhat", "Xã", "Kháng Nhật", 25, "Triệu Văn Hải", _TECHNICIAN,
-                 "Lý Văn Kiên", "Triệu Thị Liên", None),
-    _CommuneSeed("phucung", "Xã", "Phúc Ứng", 30, "Vũ Văn Đạt", _CULTURE,
-                 "Hoàng Văn Tuấn", "Nguyễn Thị Hạnh", "Lê Văn Hiếu"),
-    _CommuneSeed("tuthinh", "Xã", "Tú Thịnh", 25, "Hà Thị Ngọc", _CULTURE,
-                 "Đặng Văn Long", "Ma Văn Chiến", None),
-    _CommuneSeed("dongtho", "Xã", "Đông Thọ", 30, "Phạm Văn Khánh", _TECHNICIAN,
-                 "Nguyễn Văn Dũng", "Hà Thị Thủy", "Trần Thị Loan"),
-    _CommuneSeed("vinhloi", "Xã", "Vĩnh Lợi", 30, "Bùi Văn Nam", _CULTURE,
-                 "Lê Quang Vinh", "Phạm Thị Yến", "Hoàng Thị Dung"),
-    _CommuneSeed("thuongam", "Xã", "Thượng Ấm", 25, "Lê Thị Ngân", _CULTURE,
-                 "Ma Văn Hòa", "Trần Đức Mạnh", None),
-    _CommuneSeed("sonnam", "Xã", "Sơn Nam", 30, "Đỗ Văn Hưng", _TECHNICIAN,
-                 "Phạm Văn Sỹ", "Nguyễn Thị Thanh Hương", "Vũ Thị Hoa"),
-    _CommuneSeed("daiphu", "Xã", "Đại Phú", 30, "Nguyễn Thị Kim Oanh", _CULTURE,
-                 "Bùi Đức Thắng", "Lý Văn Quang", "Hà Thị Bích"),
-    _CommuneSeed("tantrao", "Xã", "Tân Trào", 35, "Ma Văn Định", _TECHNICIAN,
-                 "Hà Văn Khiêm", "Nông Thị Hằng", "Trần Văn Hậu"),
-    _CommuneSeed("minhthanh", "Xã", "Minh Thanh", 25, "Triệu Thị Mến", _CULTURE,
-                 "Hoàng Văn Phúc", "Triệu Văn Chung", None),
-    _CommuneSeed("honglac", "Xã", "Hồng Lạc", 25, "Phạm Thị Hòa", _CULTURE,
-                 "Nguyễn Văn Thuận", "Đặng Thị Quyên", "Lê Văn Tâm"),
-    _CommuneSeed("truongsinh", "Xã", "Trường Sinh", 25, "Vũ Thị Thúy", _TECHNICIAN,
-                 "Đỗ Văn Trường", "Ma Thị Lan", None),
-    _CommuneSeed("lamxuyen", "Xã", "Lâm Xuyên", 25, "Hoàng Thị Nhài", _CULTURE,
-                 "Lý Văn Thành", "Nguyễn Văn Lợi", "Bùi Thị Ngọc Ánh"),
-    _CommuneSeed("samduong", "Xã", "Sầm Dương", 25, "Lê Văn Cường", _TECHNICIAN,
-                 "Trần Văn Hiển", "Hà Thị Diệu", "Nguyễn Thị Hoài"),
+_STAFFED: tuple[_CommuneStaff, ...] = (
+    _CommuneStaff("Xã Tân Trào", "Ma Văn Định", _TECHNICIAN, "Hà Văn Khiêm", "Nông Thị Hằng", "Trần Văn Hậu"),
+    _CommuneStaff("Xã Sơn Dương", "Nguyễn Văn Tiến", _TECHNICIAN, "Trần Văn Bình", "Lê Thị Hương", "Phạm Thu Trang"),
+    _CommuneStaff("Xã Minh Thanh", "Triệu Thị Mến", _CULTURE, "Hoàng Văn Phúc", "Triệu Văn Chung", None),
+    _CommuneStaff("Xã Đông Thọ", "Phạm Văn Khánh", _TECHNICIAN, "Nguyễn Văn Dũng", "Hà Thị Thủy", "Trần Thị Loan"),
+    _CommuneStaff("Xã Trường Sinh", "Vũ Thị Thúy", _TECHNICIAN, "Đỗ Văn Trường", "Ma Thị Lan", None),
+    _CommuneStaff("Phường Minh Xuân", "Bùi Văn Nam", _TECHNICIAN, "Lê Quang Vinh", "Phạm Thị Yến", "Hoàng Thị Dung"),
+    _CommuneStaff("Phường Hà Giang 1", "Đỗ Văn Hưng", _TECHNICIAN, "Phạm Văn Sỹ", "Nguyễn Thị Thanh Hương",
+                  "Vũ Thị Hoa"),
+    _CommuneStaff("Xã Đồng Văn", "Lý Văn Kiên", _CULTURE, "Vàng Mí Say", "Sùng Thị Mai", None),
+    _CommuneStaff("Xã Lâm Bình", "Hà Thị Ngọc", _CULTURE, "Đặng Văn Long", "Ma Văn Chiến", "Lê Văn Hiếu"),
 )
 # fmt: on
 
-
-def _commune_key(seed: _CommuneSeed) -> str:
-    return f"{DISTRICT_KEY}.{seed.slug}"
+_BY_NAME: dict[str, OfficialCommune] = {c.name: c for c in _PROVINCE.communes}
 
 
-def _site_key(seed: _CommuneSeed) -> str:
-    return f"site.{_commune_key(seed)}"
-
-
-def _local_name(seed: _CommuneSeed) -> str:
-    """The commune's name as written inside a phrase: "xã Hợp Thành", "thị trấn Sơn Dương"."""
-    return f"{seed.prefix.lower()} {seed.place}"
-
-
-UNITS: tuple[Unit, ...] = (
-    Unit(PROVINCE_KEY, "Tỉnh Tuyên Quang", "province", None, "TQ"),
-    Unit(DISTRICT_KEY, "Huyện Sơn Dương", "district", PROVINCE_KEY, "SD"),
-    *(
-        Unit(_commune_key(c), f"{c.prefix} {c.place}", "commune", DISTRICT_KEY, f"SD-{c.slug.upper()}")
-        for c in _COMMUNES
-    ),
-)
-
-COMMUNE_KEYS: tuple[str, ...] = tuple(_commune_key(c) for c in _COMMUNES)
-"""Keys of all communes and towns of the district, in display order."""
-
-# --------------------------------------------------------------------------- sites
-
-SITES: tuple[Site, ...] = (
-    Site(
-        MAIN_SITE_KEY,
-        "Phòng họp trực tuyến UBND huyện",
-        DISTRICT_KEY,
-        "Tầng 2, trụ sở UBND huyện Sơn Dương",
-        80,
-    ),
-    *(
-        Site(
-            _site_key(c),
-            f"Phòng họp trực tuyến UBND {_local_name(c)}",
-            _commune_key(c),
-            f"Hội trường UBND {_local_name(c)}",
-            c.capacity,
-        )
-        for c in _COMMUNES
-    ),
-)
-
-# --------------------------------------------------------------------------- people
-
-_OFFICE_CLERK = "Chuyên viên Văn phòng HĐND và UBND huyện"
-
-_DISTRICT_PEOPLE: tuple[Person, ...] = (
-    Person("admin", "Nguyễn Thị Thu Hà", ("admin",), DISTRICT_KEY, _OFFICE_CLERK),
-    Person("chutich", "Hoàng Văn Thắng", ("chair",), DISTRICT_KEY, "Chủ tịch UBND huyện"),
-    Person("pct.hung", "Đặng Quốc Hùng", ("chair",), DISTRICT_KEY, "Phó Chủ tịch UBND huyện"),
-    Person("thuky", "Lê Thị Phương Thảo", ("secretary",), DISTRICT_KEY, _OFFICE_CLERK),
-    Person(
-        "chanhvanphong",
-        "Trần Minh Đức",
-        ("delegate",),
-        DISTRICT_KEY,
-        "Chánh Văn phòng HĐND và UBND huyện",
-    ),
-    Person(
-        "tp.taichinh",
-        "Phạm Thị Lan Anh",
-        ("delegate",),
-        DISTRICT_KEY,
-        "Trưởng phòng Tài chính - Kế hoạch",
-    ),
-    Person("tp.noivu", "Ma Văn Toàn", ("delegate",), DISTRICT_KEY, "Trưởng phòng Nội vụ"),
-    Person(
-        "tp.tainguyen",
-        "Vũ Đình Khải",
-        ("delegate",),
-        DISTRICT_KEY,
-        "Trưởng phòng Tài nguyên và Môi trường",
-    ),
-    Person(
-        "tp.nongnghiep",
-        "Hà Văn Lực",
-        ("delegate",),
-        DISTRICT_KEY,
-        "Trưởng phòng Nông nghiệp và Phát triển nông thôn",
-    ),
-    Person(
-        "tp.giaoduc",
-        "Bùi Thị Hồng Nhung",
-        ("delegate",),
-        DISTRICT_KEY,
-        "Trưởng phòng Giáo dục và Đào tạo",
-    ),
-    Person("thanhtra", "Triệu Văn Sơn", ("observer",), DISTRICT_KEY, "Chánh Thanh tra huyện"),
-)
-
-_DEPARTMENT_HEADS: tuple[str, ...] = (
-    "chanhvanphong",
-    "tp.taichinh",
-    "tp.noivu",
-    "tp.tainguyen",
-    "tp.nongnghiep",
-    "tp.giaoduc",
-)
-
-
-def _commune_people(c: _CommuneSeed) -> tuple[Person, ...]:
-    key = _commune_key(c)
-    level = c.prefix.lower()  # "xã" / "thị trấn"
+def _commune_people(staff: _CommuneStaff) -> tuple[Person, ...]:
+    c = _BY_NAME[staff.name]
+    key, slug = _commune_key(c), _slug(c)
+    level = c.division_type  # "xã" / "phường"
     people = [
-        Person(f"kt.{c.slug}", c.operator, ("site_operator",), key, c.operator_title),
-        Person(f"ct.{c.slug}", c.chairman, ("delegate",), key, f"Chủ tịch UBND {level}"),
-        Person(f"pct.{c.slug}", c.vice_chairman, ("delegate",), key, f"Phó Chủ tịch UBND {level}"),
+        Person(f"kt.{slug}", staff.operator, ("site_operator",), key, staff.operator_title),
+        Person(f"ct.{slug}", staff.chairman, ("delegate",), key, f"Chủ tịch UBND {level}"),
+        Person(f"pct.{slug}", staff.vice_chairman, ("delegate",), key, f"Phó Chủ tịch UBND {level}"),
     ]
-    if c.accountant is not None:
-        people.append(Person(f"tckt.{c.slug}", c.accountant, ("delegate",), key, "Công chức Tài chính - Kế toán"))
+    if staff.accountant is not None:
+        people.append(Person(f"tckt.{slug}", staff.accountant, ("delegate",), key, "Công chức Tài chính - Kế toán"))
     return tuple(people)
 
 
-PEOPLE: tuple[Person, ...] = _DISTRICT_PEOPLE + tuple(p for c in _COMMUNES for p in _commune_people(c))
+PEOPLE: tuple[Person, ...] = _PROVINCE_PEOPLE + tuple(p for c in _STAFFED for p in _commune_people(c))
 
 # --------------------------------------------------------------------------- meetings
 
@@ -313,50 +291,47 @@ _AGENDA: tuple[AgendaItem, ...] = (
         "Khai mạc hội nghị",
         "chutich",
         10,
-        "Tuyên bố lý do, giới thiệu đại biểu dự tại điểm cầu huyện và các điểm cầu xã, thị trấn.",
+        "Tuyên bố lý do, giới thiệu đại biểu dự tại điểm cầu tỉnh và các điểm cầu xã, phường.",
     ),
     AgendaItem(
         "Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2026, phương hướng, nhiệm vụ năm 2027",
         "pct.hung",
         30,
-        "Đánh giá kết quả các chỉ tiêu kinh tế - xã hội, quốc phòng - an ninh; "
-        "những tồn tại, hạn chế và giải pháp trọng tâm năm 2027.",
+        "Đánh giá kết quả các chỉ tiêu kinh tế - xã hội, quốc phòng - an ninh sau một năm vận hành chính quyền "
+        "địa phương hai cấp; những tồn tại, hạn chế và giải pháp trọng tâm năm 2027.",
     ),
     AgendaItem(
         "Báo cáo tình hình thu, chi ngân sách nhà nước năm 2026, dự toán ngân sách năm 2027",
         "tp.taichinh",
         25,
         "Kết quả thu ngân sách trên địa bàn, chi đầu tư phát triển, chi thường xuyên; "
-        "phương án phân bổ dự toán cho các xã, thị trấn.",
+        "phương án phân bổ dự toán cho các xã, phường.",
     ),
     AgendaItem(
         "Thảo luận tại các điểm cầu",
         "chutich",
         95,
-        "Chủ trì điều hành; lãnh đạo UBND các xã, thị trấn và trưởng các phòng, ban chuyên môn "
+        "Chủ trì điều hành; lãnh đạo UBND các xã, phường và giám đốc các sở, ngành "
         "phát biểu theo thứ tự đăng ký, lần lượt từ các điểm cầu.",
     ),
     AgendaItem(
         "Kết luận của chủ trì hội nghị",
         "chutich",
         20,
-        "Chủ tịch UBND huyện kết luận, giao nhiệm vụ cho các phòng, ban và UBND các xã, thị trấn.",
+        "Chủ tịch UBND tỉnh kết luận, giao nhiệm vụ cho các sở, ban, ngành và UBND các xã, phường.",
     ),
 )
 
 MEETINGS: tuple[Meeting, ...] = (
     Meeting(
-        title=(
-            "Hội nghị trực tuyến đánh giá tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội "
-            "năm 2026, triển khai kế hoạch năm 2027"
-        ),
+        title="Hội nghị trực tuyến UBND tỉnh với các xã, phường",
         description=(
-            f"{DISTRICT_AUTHORITY_NAME} tổ chức hội nghị trực tuyến từ điểm cầu chính tại trụ sở "
-            f"UBND huyện đến {len(_COMMUNES)} điểm cầu UBND các xã, thị trấn. Thành phần: lãnh đạo "
-            "UBND huyện, trưởng các phòng chuyên môn; Chủ tịch, Phó Chủ tịch UBND và công chức "
-            "chuyên môn các xã, thị trấn."
+            f"{PROVINCE_AUTHORITY_NAME} tổ chức hội nghị trực tuyến đánh giá tình hình thực hiện nhiệm vụ phát "
+            "triển kinh tế - xã hội năm 2026, triển khai kế hoạch năm 2027, từ điểm cầu chính tại trụ sở UBND tỉnh "
+            f"đến {len(COMMUNE_KEYS)} điểm cầu UBND các xã, phường. Thành phần: lãnh đạo UBND tỉnh, giám đốc các "
+            "sở, ngành; Chủ tịch, Phó Chủ tịch UBND và công chức chuyên môn các xã, phường."
         ),
-        location="Phòng họp trực tuyến UBND huyện, Tầng 2, trụ sở UBND huyện Sơn Dương",
+        location="Phòng họp trực tuyến UBND tỉnh, Tầng 3, trụ sở UBND tỉnh Tuyên Quang",
         start_offset_days=2,
         start_hour=8,
         start_minute=0,
@@ -364,7 +339,7 @@ MEETINGS: tuple[Meeting, ...] = (
         chair_username="chutich",
         secretary_username="thuky",
         main_site_key=MAIN_SITE_KEY,
-        site_keys=(MAIN_SITE_KEY, *(_site_key(c) for c in _COMMUNES)),
+        site_keys=(MAIN_SITE_KEY, *(_site_key(k) for k in COMMUNE_KEYS)),
         invitee_usernames=_DEPARTMENT_HEADS,
         invited_unit_keys=COMMUNE_KEYS,
         agenda=_AGENDA,

@@ -139,6 +139,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "meeting": ("cuộc họp", "Meeting"),
     "agenda_item": ("nội dung họp", "Agenda item"),
     "unit": ("đơn vị", "Unit"),
+    "province": ("tỉnh, thành phố trong danh mục đơn vị hành chính", "Province in the official list"),
     "site": ("điểm cầu", "Site"),
     "user": ("người dùng", "User"),
     "route": ("đường dẫn", "Path"),

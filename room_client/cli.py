@@ -457,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     join = sub.add_parser("join", help="join the site's meeting under way and stay in it")
     check_cmd = sub.add_parser("check", help="test the link: round trip, bitrate up and down, loss, TURN")
     for cmd in (join, check_cmd):
-        cmd.add_argument("--server", required=True, help="e.g. https://hop.sonduong.gov.vn")
+        cmd.add_argument("--server", required=True, help="e.g. https://hop.tuyenquang.gov.vn")
         cmd.add_argument(
             "--token",
             default=os.environ.get("ROOM_CLIENT_TOKEN"),

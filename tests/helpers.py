@@ -161,20 +161,16 @@ class LiveServer:
         assert self.services is not None
         async with self.services.db.write() as session:
             province = UnitRow(
-                id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="TQ", created_at=now_iso()
-            )
-            session.add(province)
-            await session.flush()
-            district = UnitRow(
                 id=new_id("un"),
-                name="Huyện Sơn Dương",
-                kind="district",
-                parent_id=province.id,
-                code="SD",
+                name="Tỉnh Tuyên Quang",
+                kind="province",
+                code="TQ",
+                division_type="tỉnh",
+                official_code="08",
                 created_at=now_iso(),
             )
-            session.add(district)
-            self.unit_id = district.id
+            session.add(province)
+            self.unit_id = province.id
             await session.flush()
             session.add(
                 UserRow(
@@ -184,7 +180,7 @@ class LiveServer:
                     title="",
                     password_hash=password_hash(ADMIN_PASSWORD),
                     roles=["admin"],
-                    unit_id=district.id,
+                    unit_id=province.id,
                     lang="vi",
                     active=True,
                     created_at=now_iso(),

@@ -1,6 +1,7 @@
-"""The administration pages end to end, in a real Chromium: an administrator adds a commune, its meeting room
-(điểm cầu) with a device token that works until revoked, and an account that can sign in until deactivated;
-the audit log records it all, and the interface switches to English and back.
+"""The administration pages end to end, in a real Chromium: an administrator imports the province's communes from
+the official list (and again, adding nothing), adds a department by hand, a meeting room (điểm cầu) with a device
+token that works until revoked, and an account that can sign in until deactivated; the audit log records it all,
+and the interface switches to English and back.
 
 Needs /usr/bin/chromium (Debian's package) and the `playwright` Python package; never `playwright install`.
 """
@@ -21,9 +22,10 @@ pytestmark = pytest.mark.browser
 
 
 ADMIN_PASSWORD = "admin-pass-123"
-DISTRICT = "Huyện Sơn Dương"  # made by the live_server fixture, with the admin account in it
-COMMUNE = "Xã Tân Trào"
-SITE = "Phòng họp trực tuyến UBND xã Tân Trào"
+PROVINCE = "Tỉnh Tuyên Quang"  # made by the live_server fixture, with the admin account in it
+COMMUNE = "Xã Tân Trào"  # official code 02545, one of the 124 communes and wards the import brings
+AGENCY = "Sở Y tế"
+SITE = "Hội trường tầng 2 UBND xã Tân Trào"  # a second room: the import already gave the commune its first
 USERNAME = "pct.tantrao"
 FULL_NAME = "Hà Văn Trào"
 USER_PASSWORD = "tan-trao-mat-khau-2026"
@@ -61,7 +63,7 @@ async def bearer_status(base_url: str, token: str) -> int:
 
 async def test_admin_manages_units_sites_users_and_audit(live_server, browser: Browser) -> None:
     base = live_server.url
-    district_id = live_server.unit_id
+    province_id = live_server.unit_id
     api = await live_server.admin()
     errors: list[str] = []
 
@@ -73,34 +75,63 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     notice = a.get_by_test_id("notice-message").get_by_test_id("message-text")
     alert = a.get_by_role("alert")
 
-    # 1. Units: a commune under the fixture's district shows in the tree, one level below it.
+    # 1. Units: the province's 124 communes and wards come from the official list, with a site each.
     await open_admin_page(a, "nav-units", "Đơn vị hành chính")
-    district = a.locator(f'[data-testid="unit-node"][data-unit-id="{district_id}"]')
-    await expect(district.get_by_test_id("unit-node-name")).to_have_text(DISTRICT)
-    await a.get_by_test_id("unit-name").fill(COMMUNE)
-    await a.get_by_test_id("unit-kind").select_option("commune")
-    await a.get_by_test_id("unit-parent").select_option(district_id)
-    await a.get_by_test_id("unit-add").click()
-    await expect(notice).to_have_text("Đã lưu.")
+    province = a.locator(f'[data-testid="unit-node"][data-unit-id="{province_id}"]')
+    await expect(province.get_by_test_id("unit-node-name")).to_have_text(PROVINCE)
+    await expect(province.get_by_test_id("unit-node-official")).to_have_text("Mã ĐVHC 08")
+    await expect(a.get_by_test_id("unit-import-province").locator("option[value='08']")).to_have_text(
+        "Tỉnh Tuyên Quang (124 xã, phường)"
+    )
+    await a.get_by_test_id("unit-import-province").select_option("08")
+    await a.get_by_test_id("unit-import-sites").check()
+    await a.get_by_test_id("unit-import").click()
+    result = a.get_by_test_id("unit-import-result")
+    await expect(result).to_have_text("Đã thêm 124 xã, phường; cập nhật 0; tạo 124 điểm cầu")
     commune_name = a.get_by_test_id("unit-node-name").get_by_text(COMMUNE, exact=True)
     commune = a.get_by_test_id("unit-node").filter(has=commune_name)
     await expect(commune).to_have_count(1)
     await expect(commune).to_have_attribute("data-kind", "commune")
-    await expect(commune).to_have_class(re.compile(r"\bdepth-2\b"))
+    await expect(commune).to_have_class(re.compile(r"\bdepth-1\b"))
+    await expect(commune.get_by_test_id("unit-node-kind")).to_have_text("Xã")
+    await expect(commune.get_by_test_id("unit-node-official")).to_have_text("Mã ĐVHC 02545")
+    await expect(
+        a.get_by_test_id("unit-node").filter(has_text="Phường Minh Xuân").get_by_test_id("unit-node-kind")
+    ).to_have_text("Phường")
     commune_id = await commune.get_attribute("data-unit-id")
     assert commune_id, "the new unit's node carries no data-unit-id"
     saved = (await units_by_id(api)).get(commune_id)
-    assert saved and saved["parent_id"] == district_id and saved["name"] == COMMUNE, saved
+    assert saved and saved["parent_id"] == province_id and saved["official_code"] == "02545", saved
+    # Importing again adds nothing.
+    await a.get_by_test_id("unit-import-sites").uncheck()
+    await a.get_by_test_id("unit-import").click()
+    await expect(result).to_have_text("Đã thêm 0 xã, phường; cập nhật 0")
+    assert len(await units_by_id(api)) == 125
 
-    # Deleting the district (it has the commune and the admin in it) is refused with the server's message.
-    await district.get_by_test_id("unit-delete").click()
+    # A department by hand: an agency goes under the province, which the form picks for it.
+    await a.get_by_test_id("unit-name").fill(AGENCY)
+    await a.get_by_test_id("unit-kind").select_option("agency")
+    await expect(a.get_by_test_id("unit-parent")).to_have_value(province_id)
+    await a.get_by_test_id("unit-add").click()
+    await expect(notice).to_have_text("Đã lưu.")
+    agency = a.get_by_test_id("unit-node").filter(
+        has=a.get_by_test_id("unit-node-name").get_by_text(AGENCY, exact=True)
+    )
+    await expect(agency).to_have_attribute("data-kind", "agency")
+    await expect(agency).to_have_class(re.compile(r"\bdepth-1\b"))
+    await expect(agency.get_by_test_id("unit-node-kind")).to_have_text("Cơ quan (sở, ban, ngành)")
+    await expect(commune.get_by_test_id("unit-add-agency")).to_have_count(1)  # a commune may have its own offices
+    await expect(commune.get_by_test_id("unit-add-commune")).to_have_count(0)
+
+    # Deleting the province (it has the communes and the admin in it) is refused with the server's message.
+    await province.get_by_test_id("unit-delete").click()
     await confirm(a)
     await expect(alert).to_be_visible()
     await expect(alert).to_have_attribute("data-testid", "error-message")
     await expect(alert).to_contain_text(UNIT_IN_USE)
-    await expect(district).to_be_visible()
-    await expect(a.get_by_test_id("unit-node")).to_have_count(3)  # province, district, commune
-    assert district_id in await units_by_id(api), "the district was deleted although the page says it was not"
+    await expect(province).to_be_visible()
+    await expect(a.get_by_test_id("unit-node")).to_have_count(126)  # province, agency, 124 communes and wards
+    assert province_id in await units_by_id(api), "the province was deleted although the page says it was not"
     await alert.get_by_role("button").click()  # dismiss
     await expect(alert).to_have_count(0)
 

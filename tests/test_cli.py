@@ -1,4 +1,4 @@
-"""The `meeting-server` command as a newcomer runs it: help, migrate, demo, create-user, serve --check."""
+"""The `meeting-server` command as a newcomer runs it: help, migrate, demo, units import, create-user, serve --check."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def test_demo_then_serve_check(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert "hop-truc-tuyen-2026" in demo.stdout and "admin" in demo.stdout and "chutich" in demo.stdout
     assert (tmp_path / "data" / "meetings.sqlite3").exists()
+    tokens = (tmp_path / "data" / "demo-device-tokens.txt").read_text().splitlines()
+    assert len(tokens) == 125 and tokens[0].endswith("\tPhòng họp trực tuyến UBND tỉnh")
+    assert (tmp_path / "data" / "demo-device-tokens.txt").stat().st_mode & 0o077 == 0
     again = run(tmp_path, "demo")
     assert again.returncode == 0 and "không tạo lại" in again.stdout
     check = run(tmp_path, "serve", "--check")
@@ -69,3 +72,13 @@ def test_create_user_and_refuse_a_duplicate(tmp_path: Path) -> None:
     )
     assert duplicate.returncode == 2
     assert json.loads(duplicate.stderr)["error"]["code"] == "conflict"
+
+
+def test_units_import_by_name_then_by_code(tmp_path: Path) -> None:
+    first = run(tmp_path, "units", "import", "--province", "Tuyên Quang", "--with-sites")
+    assert first.returncode == 0, first.stderr
+    assert "Tỉnh Tuyên Quang: đã thêm 124 xã, phường; cập nhật 0; thêm 124 điểm cầu" in first.stdout
+    again = run(tmp_path, "units", "import", "--province", "08", "--with-sites")
+    assert again.returncode == 0 and "đã thêm 0 xã, phường; cập nhật 0; thêm 0 điểm cầu" in again.stdout
+    unknown = run(tmp_path, "units", "import", "--province", "Atlantis")
+    assert unknown.returncode == 2 and json.loads(unknown.stderr)["error"]["code"] == "not_found"

@@ -1,4 +1,4 @@
-"""Integrity of the demo district in meeting_server.demo_data."""
+"""Integrity of the demo province in meeting_server.demo_data, and how fast it is seeded."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ import dataclasses
 import re
 import unicodedata
 
+import aiohttp
 import pytest
+from sqlalchemy import select
 
 from meeting_server import demo_data as d
+from meeting_server.demo import seed
+from meeting_server.domain.units import KINDS, check_division_type, check_parent
+from meeting_server.official_units import find_province, load
+from meeting_server.storage.models import SiteRow, UnitRow
+from tests.helpers import LiveServer
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,40}$")
 KEY_RE = re.compile(r"^[a-z0-9._-]+$")
@@ -39,50 +46,67 @@ def test_collections_are_tuples_of_frozen_dataclasses() -> None:
 def test_units_hierarchy() -> None:
     keys = [u.key for u in d.UNITS]
     assert len(keys) == len(set(keys))
-    assert len({u.code for u in d.UNITS}) == len(d.UNITS)
     provinces = [u for u in d.UNITS if u.kind == "province"]
-    districts = [u for u in d.UNITS if u.kind == "district"]
-    assert [(u.name, u.code, u.parent_key) for u in provinces] == [("Tỉnh Tuyên Quang", "TQ", None)]
-    assert [(u.name, u.code, u.parent_key) for u in districts] == [("Huyện Sơn Dương", "SD", provinces[0].key)]
+    assert [(u.name, u.code, u.parent_key, u.division_type, u.official_code) for u in provinces] == [
+        ("Tỉnh Tuyên Quang", "TQ", None, "tỉnh", "08")
+    ]
+    assert not [u for u in d.UNITS if u.kind == "district"], "the demo is a province after the 2025 reform"
     for u in d.UNITS:
-        assert u.kind in ("province", "district", "commune")
+        assert u.kind in KINDS
         assert KEY_RE.match(u.key), u.key
-        assert u.code.isascii() and u.code
-        if u.kind != "province":
-            assert u.parent_key is not None
-            assert d.unit(u.parent_key).kind == {"district": "province", "commune": "district"}[u.kind]
+        check_parent(u.kind, d.unit(u.parent_key).kind if u.parent_key else None)
+        check_division_type(u.kind, u.division_type)
     assert set(d.COMMUNE_KEYS) == {u.key for u in _communes()}
+    agencies = {u.name for u in d.UNITS if u.kind == "agency"}
+    assert {"Văn phòng UBND tỉnh", "Sở Tài chính", "Sở Nội vụ", "Sở Y tế"} <= agencies
 
 
-def test_at_least_twelve_communes_each_fully_staffed() -> None:
+def test_every_commune_and_ward_of_the_official_list() -> None:
+    official = find_province(load(), d.PROVINCE_CODE)
+    assert official is not None and len(official.communes) == 124
     communes = _communes()
-    assert len(communes) >= 12
+    assert [(c.name, c.division_type, c.official_code) for c in communes] == [
+        (c.name, c.division_type, c.code) for c in official.communes
+    ]
+    codes = [u.official_code for u in d.UNITS if u.official_code]
+    assert len(codes) == len(set(codes)) == 125
     for c in communes:
-        assert c.name.startswith(("Xã ", "Thị trấn ")), c.name
         sites = [s for s in d.SITES if s.unit_key == c.key]
         assert len(sites) == 1, c.name
+    names = {c.name for c in communes}
+    assert {"Xã Tân Trào", "Phường Minh Xuân", "Phường Hà Giang 1", "Xã Đồng Văn"} <= names
+    assert "Xã Hợp Thành" not in names  # merged in 2025: the demo account is ct.tantrao now
+
+
+def test_a_few_communes_are_fully_staffed() -> None:
+    staffed = [c for c in _communes() if any(p.unit_key == c.key for p in d.PEOPLE)]
+    assert len(staffed) >= 6
+    for c in staffed:
         people = [p for p in d.PEOPLE if p.unit_key == c.key]
         assert sum("site_operator" in p.roles for p in people) == 1, c.name
         assert sum("delegate" in p.roles for p in people) >= 2, c.name
-    assert "Thị trấn Sơn Dương" in {c.name for c in communes}
-    assert "Xã Hợp Thành" in {c.name for c in communes}
+    assert d.person("ct.tantrao").title == "Chủ tịch UBND xã"
+    assert d.unit(d.person("ct.tantrao").unit_key).name == "Xã Tân Trào"
 
 
 def test_sites_reference_units() -> None:
     keys = [s.key for s in d.SITES]
     assert len(keys) == len(set(keys))
+    assert len({s.name for s in d.SITES}) == len(d.SITES)
     for s in d.SITES:
         assert KEY_RE.match(s.key), s.key
         d.unit(s.unit_key)
         assert d.site(s.key) is s
         assert s.capacity > 0
     main = d.site(d.MAIN_SITE_KEY)
-    assert main.name == "Phòng họp trực tuyến UBND huyện"
-    assert main.location == "Tầng 2, trụ sở UBND huyện Sơn Dương"
-    assert d.unit(main.unit_key).kind == "district"
-    hop_thanh = next(s for s in d.SITES if d.unit(s.unit_key).name == "Xã Hợp Thành")
-    assert hop_thanh.name == "Phòng họp trực tuyến UBND xã Hợp Thành"
-    assert hop_thanh.location == "Hội trường UBND xã Hợp Thành"
+    assert main.name == "Phòng họp trực tuyến UBND tỉnh"
+    assert main.location == "Tầng 3, trụ sở UBND tỉnh Tuyên Quang"
+    assert d.unit(main.unit_key).kind == "province"
+    tan_trao = next(s for s in d.SITES if d.unit(s.unit_key).name == "Xã Tân Trào")
+    assert tan_trao.name == "Phòng họp trực tuyến UBND xã Tân Trào"
+    assert tan_trao.location == "Hội trường UBND xã Tân Trào"
+    ward = next(s for s in d.SITES if d.unit(s.unit_key).name == "Phường Minh Xuân")
+    assert ward.name == "Phòng họp trực tuyến UBND phường Minh Xuân"
 
 
 def test_people() -> None:
@@ -96,12 +120,14 @@ def test_people() -> None:
         assert p.title
     admins = [p for p in d.PEOPLE if "admin" in p.roles]
     assert [(p.username, p.roles) for p in admins] == [("admin", ("admin",))]
-    assert d.person("chutich").title == "Chủ tịch UBND huyện"
-    assert any(p.title == "Phó Chủ tịch UBND huyện" and "chair" in p.roles for p in d.PEOPLE)
+    assert d.person("chutich").title == "Chủ tịch UBND tỉnh"
+    assert d.unit(d.person("chutich").unit_key).kind == "province"
+    assert any(p.title == "Phó Chủ tịch UBND tỉnh" and "chair" in p.roles for p in d.PEOPLE)
+    assert d.unit(d.person("tp.taichinh").unit_key).name == "Sở Tài chính"
     assert any("secretary" in p.roles for p in d.PEOPLE)
     assert any("observer" in p.roles for p in d.PEOPLE)
-    heads = [p for p in d.PEOPLE if p.title.startswith("Trưởng phòng") and "delegate" in p.roles]
-    assert len(heads) >= 5
+    heads = [p for p in d.PEOPLE if p.title.startswith("Giám đốc Sở") and "delegate" in p.roles]
+    assert len(heads) >= 5 and all(d.unit(p.unit_key).kind == "agency" for p in heads)
 
 
 def test_vietnamese_text_is_written_with_diacritics_and_nfc() -> None:
@@ -140,6 +166,7 @@ def test_meetings_reference_existing_data() -> None:
             d.person(username)
         for key in m.invited_unit_keys:
             assert d.unit(key).kind == "commune"
+        assert m.title == "Hội nghị trực tuyến UBND tỉnh với các xã, phường"
         assert 4 <= len(m.agenda) <= 6
         for item in m.agenda:
             d.person(item.presenter_username)
@@ -170,3 +197,29 @@ def test_demo_password() -> None:
     assert d.DEMO_PASSWORD == "hop-truc-tuyen-2026"
     assert "DEMO_PASSWORD" in (d.__doc__ or "")
     assert "meeting-server demo" in (d.__doc__ or "")
+
+
+async def test_seeding_the_province(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every hall gets a device token that lets its room PC in; the meeting reaches all 124 communes."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
+    await server.start(seed_admin=False)
+    try:
+        assert server.services is not None
+        result = await seed(server.services)
+        assert (result["units"], result["sites"], result["users"]) == (len(d.UNITS), len(d.SITES), len(d.PEOPLE))
+        assert len(result["tokens"]) == len(d.SITES) == 125
+        async with server.services.db.read() as session:
+            units = (await session.execute(select(UnitRow))).scalars().all()
+            sites = (await session.execute(select(SiteRow))).scalars().all()
+        assert sum(u.kind == "commune" for u in units) == 124 and all(s.token_hash for s in sites)
+        hall = "Phòng họp trực tuyến UBND xã Tân Trào"
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bearer {result['tokens'][hall]}"}
+            async with http.get(f"{server.url}/api/meetings", headers=headers) as response:
+                assert response.status == 200
+                meetings = (await response.json())["meetings"]
+        assert [m["title"] for m in meetings] == [d.MEETINGS[0].title]
+        assert len(meetings[0]["sites"]) == 125 and len(meetings[0]["invited_unit_ids"]) == 124
+        assert (await seed(server.services))["skipped"]
+    finally:
+        await server.stop()

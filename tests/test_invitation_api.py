@@ -1,4 +1,4 @@
-"""The invitation (giấy mời) and calendar file as a delegate downloads them, from the demo district."""
+"""The invitation (giấy mời) and calendar file as a delegate downloads them, from the demo province."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: i
         text = await asyncio.to_thread(pdftotext, tmp_path / "giay-moi.pdf")
         flat = " ".join(text.split())
         assert "GIẤY MỜI" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat
-        assert "ỦY BAN NHÂN DÂN HUYỆN SƠN DƯƠNG" in flat
+        assert "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG" in flat and "TM. ỦY BAN NHÂN DÂN" in flat
         assert "thứ Tư, ngày 25/11/2026" in flat  # two days after Monday the 23rd
         chair = d.person(d.MEETINGS[0].chair_username)
         assert chair.full_name in flat

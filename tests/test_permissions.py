@@ -379,6 +379,7 @@ FACTORIES: dict[str, Factory] = {
     ),
     "unit.update": plain(lambda w, role, own: {"unit_id": w.units[role] if own else w.other_unit, "code": f"X{w.n()}"}),
     "unit.delete": fresh_unit,
+    "unit.import_official": plain(lambda w, role, own: {"province": "Lai Châu"}),  # 38 communes, no sites
     "site.create": plain(
         lambda w, role, own: {"name": f"Điểm cầu {w.n()}", "unit_id": w.units[role] if own else w.other_unit}
     ),

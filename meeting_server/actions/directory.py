@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
+from .. import official_units
+from ..domain import units
 from ..domain.actors import GLOBAL_ROLES
+from ..domain.units import UnitKind
 from ..errors import AppError
 from ..passwords import hash_password_async
 from ..storage import directory as store
@@ -22,11 +25,16 @@ USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
 Role = Literal["admin", "chair", "secretary", "delegate", "site_operator", "observer"]
 
 
+OfficialCode = Annotated[str, Field(pattern=r"^[0-9]{2}([0-9]{3})?$")]  # "08" a province, "02545" a commune
+
+
 class CreateUnit(Schema):
     name: Title
-    kind: Literal["province", "district", "commune"]
+    kind: UnitKind
     parent_id: Id | None = None
     code: str = Field(default="", max_length=32)
+    division_type: str | None = Field(default=None, max_length=16)  # the kind's usual type when left out
+    official_code: OfficialCode | None = None
 
 
 class UpdateUnit(Schema):
@@ -34,6 +42,13 @@ class UpdateUnit(Schema):
     name: Title | None = None
     parent_id: Id | None = None
     code: str | None = Field(default=None, max_length=32)
+    division_type: str | None = Field(default=None, max_length=16)
+    official_code: OfficialCode | None = None
+
+
+class ImportUnits(Schema):
+    province: str = Field(min_length=1, max_length=100)  # official code ("08") or name ("Tuyên Quang")
+    with_sites: bool = False
 
 
 class UnitRef(Schema):
@@ -93,40 +108,26 @@ class UpdateMe(Schema):
     lang: Literal["vi", "en"]
 
 
-LEVELS_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
 async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
-    expected = {"province": None, "district": "province", "commune": "district"}[kind]
-    if parent_id is None:
-        if expected is not None:
-            raise AppError(
-                "invalid_input",
-                detail=f"đơn vị cấp {LEVELS_VI[kind]} cần đơn vị cấp trên",
-                detail_en=f"a {kind} needs a parent unit",
-            )
-        return
-    if expected is None:
-        raise AppError(
-            "invalid_input",
-            detail="đơn vị cấp tỉnh không có đơn vị cấp trên",
-            detail_en="a province has no parent unit",
-        )
-    parent = await store.get_unit(ctx.session, parent_id)
-    if parent.kind != expected:
-        raise AppError(
-            "invalid_input",
-            detail=f"đơn vị cấp {LEVELS_VI[kind]} phải thuộc một đơn vị cấp {LEVELS_VI[expected]}",
-            detail_en=f"a {kind} belongs to a {expected}",
-        )
+    parent = await store.get_unit(ctx.session, parent_id) if parent_id else None
+    units.check_parent(kind, parent.kind if parent else None)
 
 
 @action("unit.create", CreateUnit, "admin")
 async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
-    """Create a province, district or commune."""
+    """Create a province, commune, agency or (for data from before 2025) district."""
     await _check_parent(ctx, cmd.kind, cmd.parent_id)
+    division_type = units.default_division_type(cmd.kind) if cmd.division_type is None else cmd.division_type
+    units.check_division_type(cmd.kind, division_type)
     row = UnitRow(
-        id=new_id("un"), name=cmd.name, kind=cmd.kind, parent_id=cmd.parent_id, code=cmd.code, created_at=now_iso()
+        id=new_id("un"),
+        name=cmd.name,
+        kind=cmd.kind,
+        parent_id=cmd.parent_id,
+        code=cmd.code,
+        division_type=division_type,
+        official_code=cmd.official_code,
+        created_at=now_iso(),
     )
     ctx.session.add(row)
     await ctx.session.flush()
@@ -135,16 +136,107 @@ async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
 
 @action("unit.update", UpdateUnit, "admin")
 async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
-    """Rename a unit or move it under another parent."""
+    """Rename a unit, change its codes or move it under another parent."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
     changes = cmd.model_dump(exclude_unset=True, exclude={"unit_id"})
     if "parent_id" in changes:
         await _check_parent(ctx, row.kind, changes["parent_id"])
+    if changes.get("division_type") is not None:
+        units.check_division_type(row.kind, changes["division_type"])
     for key, value in changes.items():
-        if value is not None or key == "parent_id":
+        if value is not None or key in ("parent_id", "official_code"):
             setattr(row, key, value)
     await ctx.session.flush()
     return store.unit_dict(row)
+
+
+@action("unit.import_official", ImportUnits, "admin")
+async def import_official_units(ctx: Context, cmd: ImportUnits) -> dict[str, Any]:
+    """Import a province and its communes, wards and special zones from the official list.
+
+    Units are matched by official code (or, for units typed before, by kind and name under the province): a
+    second import renames what the list renamed and adds what is new, and never duplicates anything."""
+    official = official_units.find_province(await official_units.load_async(), cmd.province)
+    if official is None:
+        raise AppError("not_found", what="province")
+    session = ctx.session
+    by_code = await store.units_by_official_code(session, [official.code, *(c.code for c in official.communes)])
+    province = by_code.get(official.code) or await store.unadopted_province(session, official.name)
+    if province is None:
+        province = UnitRow(id=new_id("un"), kind="province", parent_id=None, code="", created_at=now_iso())
+        session.add(province)
+    _set_official(province, official.name, official.division_type, official.code)
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    # Communes typed by hand before (under the province, or under one of its districts from before the reform).
+    children = await store.child_units(session, province.id)
+    for district in [r for r in children if r.kind == "district"]:
+        children += await store.child_units(session, district.id)
+    typed = {r.name: r for r in children if r.kind == "commune" and r.official_code is None}
+    communes: list[UnitRow] = []
+    for c in official.communes:
+        row = by_code.get(c.code)
+        if row is None:
+            row = typed.pop(c.name, None)
+        if row is None:
+            row = UnitRow(id=new_id("un"), kind="commune", parent_id=province.id, code="", created_at=now_iso())
+            session.add(row)
+            _set_official(row, c.name, c.division_type, c.code)
+            counts["added"] += 1
+        elif _set_official(row, c.name, c.division_type, c.code):
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+        communes.append(row)
+    await session.flush()
+    sites_added = await _add_halls(ctx, communes, official.name, official.division_type) if cmd.with_sites else 0
+    await ctx.audit(
+        "units_imported",
+        province.id,
+        province=official.name,
+        official_code=official.code,
+        added=counts["added"],
+        updated=counts["updated"],
+        sites_added=sites_added,
+    )
+    return {"province": store.unit_dict(province), **counts, "sites_added": sites_added}
+
+
+def _set_official(row: UnitRow, name: str, division_type: str, official_code: str) -> bool:
+    """Brings a unit in line with the official list; True when something had to change."""
+    wanted = {"name": name, "division_type": division_type, "official_code": official_code}
+    changed = {k: v for k, v in wanted.items() if getattr(row, k, None) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    return bool(changed)
+
+
+async def _add_halls(ctx: Context, communes: list[UnitRow], province_name: str, province_type: str) -> int:
+    """A meeting room for every commune that has none yet; site names are unique, so a name another province
+    already uses gets the province after it."""
+    equipped = await store.units_with_sites(ctx.session, [c.id for c in communes])
+    taken = await store.site_names(ctx.session)
+    added = 0
+    for c in communes:
+        if c.id in equipped:
+            continue
+        name = units.hall_name(c.name, c.division_type)
+        if name in taken:
+            name = f"{name}, {units.local_name(province_name, province_type)}"
+        taken.add(name)
+        ctx.session.add(
+            SiteRow(
+                id=new_id("s"),
+                name=name,
+                unit_id=c.id,
+                location=units.hall_location(c.name, c.division_type),
+                capacity=0,
+                active=True,
+                created_at=now_iso(),
+            )
+        )
+        added += 1
+    await ctx.session.flush()
+    return added
 
 
 @action("unit.delete", UnitRef, "admin")

@@ -9,10 +9,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import __version__
+from .. import __version__, official_units
 from ..auth import COOKIE, Identity
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
+from ..domain import units as unit_rules
 from ..domain.conference import participant_key
 from ..domain.meetings import require_organizer
 from ..errors import AppError
@@ -110,7 +111,25 @@ async def current_session(request: web.Request, identity: Identity | None) -> we
 
 @view("GET", "/api/units")
 async def units(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    return _json({"units": await directory_views.units(_app(request)[0])})
+    kinds = {
+        k: {"parents": sorted(unit_rules.PARENT_KINDS[k]), "division_types": list(unit_rules.DIVISION_TYPES[k])}
+        for k in unit_rules.KINDS
+    }
+    return _json({"units": await directory_views.units(_app(request)[0]), "kinds": kinds})
+
+
+@view("GET", "/api/units/official-provinces")
+async def official_provinces(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    provinces = await official_units.load_async()
+    return _json(
+        {
+            "data_version": official_units.DATA_VERSION,
+            "provinces": [
+                {"code": p.code, "name": p.name, "division_type": p.division_type, "communes": len(p.communes)}
+                for p in provinces
+            ],
+        }
+    )
 
 
 @view("GET", "/api/sites")

@@ -28,6 +28,13 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/me", "Change my interface language.", action="me.update"),
     Route("GET", "/api/units", "All units (flat; parent_id gives the tree)."),
     Route("POST", "/api/units", "Create a unit.", action="unit.create", status=201),
+    Route("GET", "/api/units/official-provinces", "The official list's provinces, each with its number of communes."),
+    Route(
+        "POST",
+        "/api/units/import",
+        "Import a province's communes, wards and special zones from the official list.",
+        action="unit.import_official",
+    ),
     Route("PATCH", "/api/units/{unit_id}", "Edit a unit.", action="unit.update"),
     Route("DELETE", "/api/units/{unit_id}", "Delete an empty unit.", action="unit.delete"),
     Route("GET", "/api/sites", "All sites (meeting rooms)."),

@@ -26,6 +26,7 @@ _PAGE = pymupdf.paper_rect("a4")
 _CONTENT = pymupdf.Rect(85, 57, _PAGE.width - 57, _PAGE.height - 57)  # margins 30 mm left, 20 mm others
 _LEFT_W = 185.0
 _RIGHT_W = _CONTENT.width - _LEFT_W
+_TITLE_BODY = re.compile(r"\s+(UBND|ỦY BAN NHÂN DÂN|SỞ)\s.*$")  # "CHỦ TỊCH UBND TỈNH" signs as "CHỦ TỊCH"
 _ADMIN_LEVEL = re.compile(r"\s+(TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\b.*$")
 
 # Serif families whose regular/bold/italic/bold-italic faces cover Vietnamese, Times-like first. MuPDF's
@@ -133,7 +134,7 @@ def format_meeting_time(dt: datetime) -> str:
 
 
 def format_date_line(place_name: str, dt: datetime) -> str:
-    """E.g. "Sơn Dương, ngày 22 tháng 11 năm 2026" (days < 10 and months 1-2 get a leading zero)."""
+    """E.g. "Tuyên Quang, ngày 22 tháng 11 năm 2026" (days < 10 and months 1-2 get a leading zero)."""
     local = _vn(dt)
     month = f"{local.month:02d}" if local.month < 3 else str(local.month)
     return f"{place_name}, ngày {local.day:02d} tháng {month} năm {local.year}"
@@ -148,12 +149,15 @@ def short_number(meeting_id: str) -> str:
 
 
 def signature_lines(issuing_unit: str, chair_title: str) -> list[str]:
-    """E.g. ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] for a "Phó Chủ tịch" signing."""
+    """E.g. ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"] for "Phó Chủ tịch UBND tỉnh" signing for
+    Ủy ban nhân dân tỉnh ...; the committee signs collectively (TM.), an agency through its head
+    (["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"] for a Phó Giám đốc Sở). The title drops the body it names."""
     body = _ADMIN_LEVEL.sub("", issuing_unit.strip().upper()) or issuing_unit.strip().upper()
-    title = chair_title.strip().upper()
+    title = _TITLE_BODY.sub("", chair_title.strip().upper())
+    lines = [f"TM. {body}"] if body.startswith("ỦY BAN NHÂN DÂN") else []
     if title.startswith("PHÓ "):
-        return [f"TM. {body}", f"KT. {title[4:].strip()}", title]
-    return [f"TM. {body}", title] if title else [f"TM. {body}"]
+        return [*lines, f"KT. {title[4:].strip()}", title]
+    return [*lines, title] if title else lines or [body]
 
 
 def _header_html(d: InvitationData) -> str:

@@ -18,7 +18,15 @@ def token_digest(token: str) -> str:
 
 
 def unit_dict(row: UnitRow) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "kind": row.kind, "parent_id": row.parent_id, "code": row.code}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "parent_id": row.parent_id,
+        "code": row.code,
+        "division_type": row.division_type,
+        "official_code": row.official_code,
+    }
 
 
 def site_dict(row: SiteRow) -> dict[str, Any]:
@@ -83,6 +91,35 @@ async def site_by_token(session: AsyncSession, token: str) -> SiteRow | None:
 async def list_units(session: AsyncSession) -> list[dict[str, Any]]:
     rows = (await session.execute(select(UnitRow).order_by(UnitRow.kind, UnitRow.name))).scalars()
     return [unit_dict(r) for r in rows]
+
+
+async def child_units(session: AsyncSession, parent_id: str) -> list[UnitRow]:
+    return list((await session.execute(select(UnitRow).where(UnitRow.parent_id == parent_id))).scalars())
+
+
+async def unadopted_province(session: AsyncSession, name: str) -> UnitRow | None:
+    """A province typed by hand (no official code yet) that an import of the official list takes over."""
+    query = select(UnitRow).where(
+        UnitRow.kind == "province", UnitRow.name == name, UnitRow.official_code.is_(None), UnitRow.parent_id.is_(None)
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def units_by_official_code(session: AsyncSession, codes: list[str]) -> dict[str, UnitRow]:
+    if not codes:
+        return {}
+    rows = (await session.execute(select(UnitRow).where(UnitRow.official_code.in_(codes)))).scalars()
+    return {r.official_code: r for r in rows if r.official_code}
+
+
+async def site_names(session: AsyncSession) -> set[str]:
+    return set((await session.execute(select(SiteRow.name))).scalars())
+
+
+async def units_with_sites(session: AsyncSession, unit_ids: list[str]) -> set[str]:
+    if not unit_ids:
+        return set()
+    return set((await session.execute(select(SiteRow.unit_id).where(SiteRow.unit_id.in_(unit_ids)))).scalars())
 
 
 async def list_sites(session: AsyncSession) -> list[dict[str, Any]]:

@@ -14,14 +14,23 @@ class Base(DeclarativeBase):
 
 
 class UnitRow(Base):
+    """A province, commune, agency or (before the 2025 reform) district: domain.units says which sits where."""
+
     __tablename__ = "units"
     id: Mapped[str] = mapped_column(String(48), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
-    code: Mapped[str] = mapped_column(String(32), default="")
+    code: Mapped[str] = mapped_column(String(32), default="")  # the organisation's own short code, free text
+    # Loại đơn vị in Vietnamese ("tỉnh", "thành phố", "xã", "phường", "đặc khu"; "" for an agency).
+    division_type: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Mã đơn vị hành chính from the official list ("08", "02545"); None for agencies and units typed by hand.
+    official_code: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[str] = mapped_column(String(32))
-    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_units_parent_name"),)
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", name="uq_units_parent_name"),
+        UniqueConstraint("official_code", name="uq_units_official_code"),
+    )
 
 
 class SiteRow(Base):

@@ -16,6 +16,7 @@ from ..auth import actor_of_user
 from ..documents.invitation import InvitationData
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState, meeting_role, require_visible
+from ..domain.units import authority_name, place_name
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage.db import parse_iso
@@ -104,18 +105,8 @@ async def people_of(session: AsyncSession, state: MeetingState) -> list[dict[str
     return list(people.values())
 
 
-_PREFIXES = ("Tỉnh ", "Huyện ", "Thành phố ", "Thị xã ", "Quận ", "Xã ", "Thị trấn ", "Phường ")
-
-
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-def _place(name: str) -> str:
-    for prefix in _PREFIXES:
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
+def _authority(unit: dict[str, Any]) -> str:
+    return authority_name(unit["kind"], unit["name"], unit["division_type"])
 
 
 async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> tuple[InvitationData, MeetingState]:
@@ -133,18 +124,17 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
     signer = chair or organizer
     home = units.get(signer.unit_id or "") if signer is not None else None
     parent = units.get(home["parent_id"] or "") if home else None
-    issuing = f"Ủy ban nhân dân {_lower_first(home['name'])}" if home else "Ủy ban nhân dân"
+    # A province or commune issues as its People's Committee; an agency as itself, under its parent's committee.
+    issuing = _authority(home) if home else "Ủy ban nhân dân"
+    above = _authority(parent) if parent and home and home["kind"] == "agency" else (parent or {}).get("name", "")
+    place_unit = parent if home and home["kind"] == "agency" and parent else home
     main_site = next((s["name"] for s in state.sites if s["id"] == state.main_site_id), "")
     recipients = [
         f"{u.title} {u.full_name}".strip() if u.title else u.full_name
         for uid in state.invitee_ids
         if (u := people.get(uid))
     ]
-    recipients += [
-        f"Ủy ban nhân dân {_lower_first(units[uid]['name'])}" if units[uid]["kind"] == "commune" else units[uid]["name"]
-        for uid in state.invited_unit_ids
-        if uid in units
-    ]
+    recipients += [_authority(units[uid]) for uid in state.invited_unit_ids if uid in units]
     data = InvitationData(
         meeting_id=state.id,
         title=state.title,
@@ -157,8 +147,8 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         chair_title=chair.title if chair else "",
         secretary=secretary.full_name if secretary else "",
         issuing_unit=issuing.upper(),
-        parent_unit=(parent["name"] if parent else "").upper(),
-        place_name=_place(home["name"]) if home else "",
+        parent_unit=above.upper(),
+        place_name=place_name(place_unit["name"], place_unit["division_type"]) if place_unit else "",
         recipients=recipients,
         agenda=[(i.title, i.presenter_name, i.planned_minutes) for i in state.agenda],
         issued_at=datetime.now(UTC),

@@ -44,7 +44,7 @@ export const loadUnits = () => cached('units', async () => asList(await get('/ap
 export const loadSites = () => cached('sites', async () => asList(await get('/api/sites'), 'sites'));
 export const loadUsers = () => cached('users', async () => asList(await get('/api/users'), 'users'));
 
-/** Units sorted as a tree (province, its districts, their communes), each with its depth. */
+/** Units sorted as a tree (a province, its agencies, then its communes; legacy districts with theirs), each with its depth. */
 export function unitTree(units) {
   const byParent = new Map();
   const ids = new Set(units.map((u) => u.id));
@@ -53,7 +53,7 @@ export function unitTree(units) {
     if (!byParent.has(p)) byParent.set(p, []);
     byParent.get(p).push(u);
   }
-  const order = { province: 0, district: 1, commune: 2 };
+  const order = { province: 0, agency: 1, district: 2, commune: 3 };
   for (const list of byParent.values()) {
     list.sort((a, b) => (order[a.kind] ?? 9) - (order[b.kind] ?? 9) || String(a.name).localeCompare(String(b.name), 'vi'));
   }

@@ -1,4 +1,4 @@
-// Multipart uploads of meeting papers (PDF), with upload progress: a district hall's uplink can be slow, and a
+// Multipart uploads of meeting papers (PDF), with upload progress: a commune hall's uplink can be slow, and a
 // 30 MB paper takes a while. Errors come back in the standard shape {error: {code, message}} (Vietnamese).
 import { ApiError, getCsrfToken, newId } from '../api.js';
 import { getLang, t } from '../i18n.js';
