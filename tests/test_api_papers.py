@@ -69,7 +69,7 @@ async def world(live_server: LiveServer) -> AsyncIterator[World]:
     other = await server.create_user("daibieu.b", "Phạm Văn Bình", ["delegate"])
     secretary = await server.client("thuky")
     meeting = await make_meeting(
-        secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]], secretary_id=secretary.user["id"]
+        secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]], secretary_id=secretary.user_id
     )
     status, meeting = await secretary.post(f"/api/meetings/{meeting['id']}/start")
     assert status == 200, meeting
@@ -154,7 +154,7 @@ async def test_a_delegate_not_listed_cannot_reach_a_restricted_paper_by_any_rout
             make_pdf(2),
             title="Tài liệu mật về nhân sự",
             access="restricted",
-            user_ids=world.listed.user["id"],
+            user_ids=world.listed.user_id,
             unit_ids=world.unit_id,
         )
         pid = paper["id"]
@@ -380,7 +380,7 @@ async def test_comments_on_a_draft_and_read_receipts(world: World) -> None:
     status, receipts = await world.secretary.get(f"{world.base}/paper-receipts")
     row = next(r for r in receipts["papers"] if r["paper_id"] == pid)
     opened = {r["user_id"] for r in row["readers"] if r["opened"]}
-    assert opened == {world.listed.user["id"]} and row["opened"] == 1 and row["expected"] >= 3
+    assert opened == {world.listed.user_id} and row["opened"] == 1 and row["expected"] >= 3
     status, _ = await world.other.get(f"{world.base}/paper-receipts")
     assert status == 403
 
