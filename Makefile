@@ -71,8 +71,11 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check meeting_server room_client tests bench
-	$(BIN)/mypy
+	@status=0; \
+	$(BIN)/ruff check meeting_server room_client tests bench || status=1; \
+	$(BIN)/ruff format --check meeting_server room_client tests bench || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 bench: install-test
 	$(BIN)/python bench/fanout.py

@@ -164,7 +164,7 @@ def machine_info() -> dict[str, Any]:
         for line in f:
             if line.startswith("MemTotal:"):
                 mem_mb = int(line.split()[1]) // 1024
-    versions = {}
+    versions: dict[str, str | None] = {}
     names = ("aiohttp", "python-socketio", "python-engineio", "SQLAlchemy", "aiosqlite", "simple-websocket")
     for name in names:
         try:
@@ -350,7 +350,7 @@ def install_presence_skim(parse: bool) -> None:
 def _timed_feed_class() -> type:
     from room_client.feed import MeetingFeed
 
-    class TimedFeed(MeetingFeed):  # type: ignore[misc]
+    class TimedFeed(MeetingFeed):
         """A MeetingFeed that stamps each applied event and counts what the bench needs to judge the run."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -839,7 +839,7 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
         queue = [
             (wk, i) for i in range(max((wk.size for wk in workers[1:]), default=0)) for wk in workers[1:] if i < wk.size
         ]
-        rounds: list[list[float]] = []
+        rounds: list[list[float | None]] = []
         done, last_report = 1, time.perf_counter()
         while queue:
             size = opts.batch * max(1, len(workers[1:]))
@@ -921,13 +921,13 @@ async def run_size(n: int, opts: Options, out: dict[str, Any]) -> None:
             t_send = time.time()
             if opts.change == "page-turn":  # follow the presenter: the chair turns to the next page
                 result = await chair.command(
-                    "paper.present",  # type: ignore[union-attr]
+                    "paper.present",
                     {"paper_id": seeded["paper_id"], "page": 1 + (k + 100) % 20},
                     timeout=60,
                 )
             else:
                 result = await chair.command(
-                    "agenda.update_item",  # type: ignore[union-attr]
+                    "agenda.update_item",
                     {"item_id": item, "title": f"Nội dung 1 - bản sửa {k} ({tag})"},
                     timeout=60,
                 )

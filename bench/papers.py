@@ -341,9 +341,9 @@ def section_per_width(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
         costs[str(width)] = {}
         with tempfile.TemporaryDirectory(prefix="width-") as tmp:
             for n in sample:
+                asked = [width] if isinstance(width, int) else []  # "thumb" renders the thumbnail only
                 cpu = time.process_time()
-                pdfcheck.render_pages(str(deck), tmp, [(n, [] if width == "thumb" else [width], width == "thumb")],
-                                      settings)  # fmt: skip
+                pdfcheck.render_pages(str(deck), tmp, [(n, asked, width == "thumb")], settings)
                 costs[str(width)][n] = (time.process_time() - cpu) * 1000
             size = dir_bytes(Path(tmp), "*/*.webp") / len(sample) / 1024
         ms = sum(costs[str(width)].values()) / len(sample)

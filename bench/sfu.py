@@ -133,7 +133,7 @@ def encode_video(width: int, height: int, fps: int, kbps: int, seconds: float, g
     codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
     codec.bit_rate = kbps * 1000
     codec.time_base = fractions.Fraction(1, fps)
-    codec.framerate = fps
+    codec.framerate = fractions.Fraction(fps)
     codec.gop_size = int(gop_s * fps)
     codec.qmin, codec.qmax = 2, 56
     rate = str(kbps * 1000)
@@ -380,7 +380,7 @@ def bench_session_class() -> type:
     from meeting_server.media.hooks import ForwardingReceiver, adopt
     from room_client.media import MediaSession
 
-    class BenchSession(MediaSession):  # type: ignore[misc]
+    class BenchSession(MediaSession):
         """A room PC / console that counts what it receives and decodes nothing."""
 
         def __init__(self, *args: Any, label: int = 0, **kwargs: Any) -> None:
@@ -677,7 +677,9 @@ def install_input_probes(drain: int = 1) -> None:
     class Stamped(bytes):
         arrival: float
 
-    original_read_ready = selector_events._SelectorDatagramTransport._read_ready
+    # asyncio's datagram transport is private: typeshed does not declare it
+    transport: Any = selector_events._SelectorDatagramTransport  # type: ignore[attr-defined]
+    original_read_ready = transport._read_ready
 
     def _read_ready(self: Any) -> None:
         stamping = self.__dict__.get("_bench_stamping")
@@ -717,7 +719,7 @@ def install_input_probes(drain: int = 1) -> None:
                     break
             self._protocol.datagram_received(data, addr)
 
-    selector_events._SelectorDatagramTransport._read_ready = _read_ready  # type: ignore[method-assign]
+    transport._read_ready = _read_ready
     original_recv = aioice.Connection.recv
 
     async def recv(self: Any) -> bytes:
@@ -880,7 +882,7 @@ def relay_sfu_class() -> type:
         def backlog(self) -> int:
             return self._proxy._queue.qsize() if self._proxy is not None else 0
 
-        async def recv(self) -> Any:  # type: ignore[override]
+        async def recv(self) -> Any:
             while True:
                 if self.readyState != "live":
                     raise MediaStreamError
@@ -1000,6 +1002,7 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
     from meeting_server.api.common import SERVICES
     from meeting_server.cli import _tune_gc
     from meeting_server.config import Settings
+    from meeting_server.media.sfu import SFU
 
     settings = Settings.from_env(host="127.0.0.1", port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -1011,7 +1014,8 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
         install_sfu_probes()
 
     async def stats(request: web.Request) -> web.Response:
-        media = request.app[SERVICES].media  # type: ignore[attr-defined]
+        media = request.app[SERVICES].media
+        assert isinstance(media, SFU)  # the relay mode's class is a subclass
         loop = asyncio.get_running_loop()
         body: dict[str, Any] = {
             "t": time.monotonic(),
@@ -1031,8 +1035,8 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
             for values in LAT.values():
                 values.clear()
             PROBE_COUNTS.clear()
-            for values in TAGS.values():
-                values.clear()
+            for tags in TAGS.values():
+                tags.clear()
             TAGGING[0] = "tags" not in request.query
             if not lag_task:
                 lag_task.append(asyncio.create_task(lag_monitor()))
@@ -1052,7 +1056,7 @@ def serve_main(mode: str, port: int, drain: int = 1) -> None:
         app = create_app(build_services(settings))
         app.on_startup.append(_tune_gc)
         if mode == "relay":
-            app[SERVICES].media.__class__ = relay_sfu_class()  # type: ignore[attr-defined]
+            app[SERVICES].media.__class__ = relay_sfu_class()
         app.router.add_get("/_bench/stats", stats)
         return app
 
@@ -1323,9 +1327,9 @@ def flowing(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
                     acc = silent.setdefault((c["id"].split("/")[0], stream), [0, 0])
                     acc[0] += sign * src["frames"]
                     acc[1] += sign * src.get("silent", 0)
-    streams = Counter()
+    streams: Counter[str] = Counter()
     packets = octets = dropped = 0
-    assigned = Counter()
+    assigned: Counter[str] = Counter()
     backlog = 0
     by_stream: Counter[str] = Counter()
     for r in b["rooms"]:
@@ -2034,7 +2038,7 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
             )
             if rt
             else "not measured",
-            "met": bool(rt) and rt["relay_over_sfu"] >= GOAL_RATIO and rt["sfu_status"] == "ok",
+            "met": bool(rt and rt["relay_over_sfu"] >= GOAL_RATIO and rt["sfu_status"] == "ok"),
         }
     )
     return out

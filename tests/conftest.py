@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every test that takes this runs twice: on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}"
@@ -33,7 +34,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 
 
 @pytest.fixture
-async def live_server(tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:  # type: ignore[no-untyped-def]
+async def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:
     """A server on SQLite (the embedded default)."""
     server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}", tmp_path)
     await server.start()
@@ -42,7 +43,7 @@ async def live_server(tmp_path, request: pytest.FixtureRequest) -> AsyncIterator
 
 
 @pytest.fixture
-async def any_server(database_url: str, tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:  # type: ignore[no-untyped-def]
+async def any_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:
     """A server on each database the product supports."""
     if database_url.startswith("postgresql"):
         pg: PostgresServer = request.getfixturevalue("postgres")

@@ -16,6 +16,7 @@ from meeting_server.api.app import build_services, create_app
 from meeting_server.auth import COOKIE
 from meeting_server.config import Settings
 from meeting_server.passwords import hash_password
+from meeting_server.signalling.hub import Hub
 from meeting_server.storage.db import Database, new_id, now_iso
 from meeting_server.storage.migrate import upgrade_async
 from meeting_server.storage.models import SiteRow, UnitRow, UserRow
@@ -52,6 +53,11 @@ class ApiClient:
         assert status == 200, body
         self.csrf, self.user = body["csrf_token"], body["user"]
         return self
+
+    @property
+    def user_id(self) -> str:
+        assert self.user is not None, "not signed in"
+        return str(self.user["id"])
 
     @property
     def cookie(self) -> str:
@@ -156,6 +162,13 @@ class LiveServer:
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+
+    @property
+    def hub(self) -> Hub:
+        """The live channel the app wired in: the actions see it only as a `Notifier`."""
+        assert self.services is not None, "start() the server first"
+        assert isinstance(self.services.notifier, Hub)
+        return self.services.notifier
 
     async def _seed_admin(self) -> None:
         assert self.services is not None

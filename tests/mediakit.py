@@ -11,7 +11,7 @@ import contextlib
 import fractions
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import av
 import numpy as np
@@ -92,8 +92,7 @@ class Conference:
         return answer
 
     def room(self) -> Any:
-        assert self.server.services is not None
-        return self.server.services.media.rooms.get(self.meeting_id)  # type: ignore[attr-defined]
+        return self.server.hub.media.rooms.get(self.meeting_id)
 
     async def close(self) -> None:
         for peer in self.peers:
@@ -120,6 +119,14 @@ async def start_conference(server: LiveServer, n_sites: int = 3, **fields: Any) 
     return Conference(server, admin, chair, chair_user["id"], meeting["id"], site_ids, tokens)
 
 
+class Tracks(TypedDict):
+    """What a peer publishes: `MediaSession`'s track arguments."""
+
+    audio: MediaStreamTrack | None
+    video: MediaStreamTrack | None
+    video_small: MediaStreamTrack | None
+
+
 @dataclass
 class Peer:
     """One site's room PC, in this process: a live feed and a media session with a coloured picture."""
@@ -137,12 +144,18 @@ class Peer:
     def key(self) -> str:
         return self.conference.key(self.index)
 
+    @property
+    def media(self) -> MediaSession:
+        """The media session of a started peer."""
+        assert self.session is not None, "start() the peer first"
+        return self.session
+
     async def start(self, publish: bool = True) -> MediaSession:
         conf = self.conference
         self.feed = MeetingFeed(conf.server.url, conf.meeting_id, token=conf.tokens[self.index])
         await self.feed.connect()
         colour = COLOURS[self.index % len(COLOURS)]
-        tracks: dict[str, MediaStreamTrack | None] = {"audio": None, "video": None, "video_small": None}
+        tracks: Tracks = {"audio": None, "video": None, "video_small": None}
         if publish:
             audio = AudioStreamTrack() if self.silent else SyntheticAudioTrack(frequency=300 + 100 * self.index)
             tracks = {

@@ -11,6 +11,7 @@ import zlib
 
 import pymupdf
 from PIL import Image
+from pypdf.generic import ArrayObject, DictionaryObject
 
 SENTENCE = "Biên bản họp Ủy ban nhân dân huyện Sơn Dương"
 
@@ -194,12 +195,13 @@ def broken_page_tree() -> bytes:
 
 def encrypted(user_password: str = "matkhau") -> bytes:
     doc = pymupdf.open("pdf", simple(2))
-    options = {"encryption": pymupdf.PDF_ENCRYPT_AES_256, "owner_pw": "chu-so-huu"}
+    # pymupdf copies MuPDF's constants onto itself at import: their static home is pymupdf.mupdf
+    options: dict[str, int | str] = {"encryption": pymupdf.mupdf.PDF_ENCRYPT_AES_256, "owner_pw": "chu-so-huu"}
     if user_password:
         options["user_pw"] = user_password
     else:
-        options["permissions"] = pymupdf.PDF_PERM_PRINT  # printing only: still readable without a password
-    return doc.tobytes(**options)  # type: ignore[arg-type]
+        options["permissions"] = pymupdf.mupdf.PDF_PERM_PRINT  # printing only: still readable without a password
+    return doc.tobytes(**options)
 
 
 def text_file() -> bytes:
@@ -210,3 +212,37 @@ def heavy_page_at(page: int, pages: int = 3, side: int = 16000) -> bytes:
     """A paper whose page ``page`` takes MuPDF seconds to render: an image of zeros (16000 px: 768 MB to
     inflate, ~3 s; MuPDF keeps the decoded image, so a second width of the page costs little)."""
     return image_bomb(side, page=page, pages=pages)
+
+
+# Reading PDFs back: pypdf types every lookup as a bare PdfObject, so the tests check what it must be.
+
+
+def pdf_dict(obj: object) -> DictionaryObject:
+    """A looked-up PDF object that must be a dictionary (a page is one too)."""
+    assert isinstance(obj, DictionaryObject), obj
+    return obj
+
+
+def annotations_of(page: DictionaryObject) -> list[DictionaryObject]:
+    """The page's annotation dictionaries (none when it has no /Annots)."""
+    annots = page.get("/Annots")
+    if annots is None:
+        return []
+    annots = annots.get_object()
+    assert isinstance(annots, ArrayObject), annots
+    return [pdf_dict(a.get_object()) for a in annots]
+
+
+# Reading pixels: PIL types a pixel for every image mode at once, so the tests say which they expect.
+
+
+def bands(pixel: object) -> tuple[int, ...]:
+    """A pixel of a multi-band image (RGB, RGBA)."""
+    assert isinstance(pixel, tuple), pixel
+    return pixel
+
+
+def level(value: object) -> float:
+    """A pixel, or an extreme, of a one-band image (L)."""
+    assert isinstance(value, int | float), value
+    return value

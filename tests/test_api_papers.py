@@ -18,6 +18,7 @@ from PIL import Image
 
 from room_client.feed import MeetingFeed
 from tests.helpers import ApiClient, LiveServer, feed_for, make_meeting, wait_for
+from tests.paper_samples import annotations_of, bands
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -69,7 +70,7 @@ async def world(live_server: LiveServer) -> AsyncIterator[World]:
     other = await server.create_user("daibieu.b", "Phạm Văn Bình", ["delegate"])
     secretary = await server.client("thuky")
     meeting = await make_meeting(
-        secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]], secretary_id=secretary.user["id"]
+        secretary, invitee_ids=[listed["id"], by_unit["id"], other["id"]], secretary_id=secretary.user_id
     )
     status, meeting = await secretary.post(f"/api/meetings/{meeting['id']}/start")
     assert status == 200, meeting
@@ -154,7 +155,7 @@ async def test_a_delegate_not_listed_cannot_reach_a_restricted_paper_by_any_rout
             make_pdf(2),
             title="Tài liệu mật về nhân sự",
             access="restricted",
-            user_ids=world.listed.user["id"],
+            user_ids=world.listed.user_id,
             unit_ids=world.unit_id,
         )
         pid = paper["id"]
@@ -238,7 +239,7 @@ def differing_fraction(a: Image.Image, b: Image.Image, threshold: int = 40) -> f
     for y in range(0, a.height, step):
         for x in range(0, a.width, step):
             total += 1
-            if sum(abs(c1 - c2) for c1, c2 in zip(pa[x, y], pb[x, y], strict=True)) > threshold:  # type: ignore[arg-type]
+            if sum(abs(c1 - c2) for c1, c2 in zip(bands(pa[x, y]), bands(pb[x, y]), strict=True)) > threshold:
                 differ += 1
     return differ / total
 
@@ -251,7 +252,7 @@ HOSTILE = [
 
 def encrypted_pdf() -> bytes:
     doc = pymupdf.open(stream=make_pdf(1), filetype="pdf")
-    data = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="chu", user_pw="mat-khau")
+    data = doc.tobytes(encryption=pymupdf.mupdf.PDF_ENCRYPT_AES_256, owner_pw="chu", user_pw="mat-khau")
     doc.close()
     return bytes(data)
 
@@ -339,9 +340,9 @@ async def test_annotations_private_shared_export_and_replay(world: World) -> Non
     status, exported = await world.listed.get(f"{world.base}/papers/{pid}/versions/1/export")
     assert status == 200 and exported[:5] == b"%PDF-"
     reader = pypdf.PdfReader(io.BytesIO(exported))
-    kinds = [str(a.get_object()["/Subtype"]) for page in reader.pages for a in page.get("/Annots", [])]
+    kinds = [str(a["/Subtype"]) for page in reader.pages for a in annotations_of(page)]
     assert sorted(k for k in kinds if k != "/Popup") == ["/Highlight", "/Ink", "/Text"], kinds  # notes pop up
-    note = next(a.get_object() for a in reader.pages[1]["/Annots"] if a.get_object()["/Subtype"] == "/Text")
+    note = next(a for a in annotations_of(reader.pages[1]) if a["/Subtype"] == "/Text")
     assert "Đề nghị bổ sung số liệu" in str(note["/Contents"])
     status, gone = await world.listed.delete(f"{world.base}/annotations/ink-0000001")
     assert gone["deleted"] is True
@@ -380,7 +381,7 @@ async def test_comments_on_a_draft_and_read_receipts(world: World) -> None:
     status, receipts = await world.secretary.get(f"{world.base}/paper-receipts")
     row = next(r for r in receipts["papers"] if r["paper_id"] == pid)
     opened = {r["user_id"] for r in row["readers"] if r["opened"]}
-    assert opened == {world.listed.user["id"]} and row["opened"] == 1 and row["expected"] >= 3
+    assert opened == {world.listed.user_id} and row["opened"] == 1 and row["expected"] >= 3
     status, _ = await world.other.get(f"{world.base}/paper-receipts")
     assert status == 403
 

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pymupdf
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, FloatRect, Page, ViewportSize, expect
 
 from meeting_server.auth import COOKIE
 from tests.browserkit import watch_errors
@@ -25,7 +25,7 @@ from tests.helpers import ApiClient, LiveServer, make_meeting
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-TABLET = {"width": 1280, "height": 800}
+TABLET: ViewportSize = {"width": 1280, "height": 800}
 LIVE_MS = 8_000
 TITLE = "Dự thảo Nghị quyết về kế hoạch phát triển kinh tế - xã hội năm 2027"
 
@@ -82,7 +82,7 @@ class Scene:
         return await self.server.client(username)
 
     async def open(
-        self, username: str, path: str, *, touch: bool = True, viewport: dict[str, int] = TABLET
+        self, username: str, path: str, *, touch: bool = True, viewport: ViewportSize = TABLET
     ) -> tuple[BrowserContext, Page]:
         """A new browser (its own session, like another device) signed in as `username`, at `path`."""
         api = ApiClient(self.server.url)
@@ -128,7 +128,7 @@ async def open_reader(scene: Scene, username: str, paper_id: str, **kw: Any) -> 
     return context, page
 
 
-async def sheet_box(page: Page) -> dict[str, float]:
+async def sheet_box(page: Page) -> FloatRect:
     box = await page.get_by_test_id("reader-page").bounding_box()
     assert box is not None
     return box
@@ -164,14 +164,14 @@ async def touch_swipe(context: BrowserContext, page: Page, dx: float) -> None:
 
 
 async def word_boxes(page: Page, scene: Scene, paper_id: str, number: int) -> list[dict[str, Any]]:
-    words: list[dict[str, Any]] = await page.evaluate(
+    pages: list[list[dict[str, Any]]] = await page.evaluate(
         """async (url) => (await (await fetch(url)).json()).pages""",
         f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/versions/1/text",
     )
-    return list(words[number - 1])
+    return list(pages[number - 1])
 
 
-async def annotations(api: ApiClient, scene: Scene, paper_id: str) -> list[dict[str, Any]]:
+async def saved_annotations(api: ApiClient, scene: Scene, paper_id: str) -> list[dict[str, Any]]:
     status, body = await api.get(f"/api/meetings/{scene.meeting_id}/papers/{paper_id}/annotations")
     assert status == 200, body
     return list(body["annotations"])
@@ -267,7 +267,7 @@ async def test_ink_reaches_my_other_device_and_nobody_else(live_server: LiveServ
         await ink_count(a).to_have_attribute("data-count", "2")
         await expect(b.locator('[data-testid="annotation"][data-kind="highlight"]')).to_have_count(1, timeout=LIVE_MS)
         a_api = await scene.api("tp.taichinh")
-        mine = await annotations(a_api, scene, paper["id"])
+        mine = await saved_annotations(a_api, scene, paper["id"])
         highlight = next(x for x in mine if x["kind"] == "highlight")
         assert highlight["data"]["text"].startswith("Biên bản"), highlight
         assert len(highlight["data"]["rects"]) == 1, highlight  # one line: merged into one rectangle
@@ -278,14 +278,14 @@ async def test_ink_reaches_my_other_device_and_nobody_else(live_server: LiveServ
         # Nobody else sees it: not live, not over REST.
         await asyncio.sleep(1.0)
         await ink_count(c).to_have_attribute("data-count", "0")
-        assert await annotations(await scene.api("ct.hopthanh"), scene, paper["id"]) == []
+        assert await saved_annotations(await scene.api("ct.hopthanh"), scene, paper["id"]) == []
 
         # Undo removes the highlight on both of my devices.
         await a.get_by_test_id("tool-undo").click()
         await ink_count(a).to_have_attribute("data-count", "1")
         await ink_count(b).to_have_attribute("data-count", "1", timeout=LIVE_MS)
         await expect(b.locator('[data-testid="annotation"][data-kind="highlight"]')).to_have_count(0)
-        assert [x["kind"] for x in await annotations(a_api, scene, paper["id"])] == ["ink"]
+        assert [x["kind"] for x in await saved_annotations(a_api, scene, paper["id"])] == ["ink"]
         assert scene.errors == [], scene.errors
     finally:
         await scene.close()
@@ -321,7 +321,7 @@ async def test_ink_survives_a_restart_and_an_offline_period(live_server: LiveSer
         await expect(a.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true")
         await a.get_by_test_id("reader-prev").click()
         api = await scene.api("tp.taichinh")
-        assert len(await annotations(api, scene, paper["id"])) == 1
+        assert len(await saved_annotations(api, scene, paper["id"])) == 1
 
         # Back online: the outbox sends it; the server has it and the other device draws it.
         await a_ctx.set_offline(False)
@@ -329,7 +329,7 @@ async def test_ink_survives_a_restart_and_an_offline_period(live_server: LiveSer
         found: list[dict[str, Any]] = []
 
         async def fetch() -> None:
-            found[:] = await annotations(api, scene, paper["id"])
+            found[:] = await saved_annotations(api, scene, paper["id"])
 
         deadline = time.monotonic() + 10
         while len(found) < 2 and time.monotonic() < deadline:
@@ -352,7 +352,7 @@ async def test_published_paper_appears_downloads_and_is_searched(live_server: Li
         form = s.get_by_test_id("paper-upload-form")
         await s.get_by_test_id("paper-upload-toggle").locator("summary").click()
         await form.get_by_test_id("paper-upload-file").set_input_files(
-            files=[{"name": "ghi-chu.pdf", "mimeType": "application/pdf", "buffer": b"khong phai PDF"}]
+            files=[FilePayload(name="ghi-chu.pdf", mimeType="application/pdf", buffer=b"khong phai PDF")]
         )
         await form.get_by_test_id("paper-upload-title").fill(TITLE)
         await form.get_by_test_id("paper-upload-publish").uncheck()
@@ -360,7 +360,7 @@ async def test_published_paper_appears_downloads_and_is_searched(live_server: Li
         await expect(form.get_by_test_id("paper-upload-error")).to_be_visible(timeout=LIVE_MS)
         await expect(form.get_by_test_id("paper-upload-error")).not_to_be_empty()
         await form.get_by_test_id("paper-upload-file").set_input_files(
-            files=[{"name": "du-thao.pdf", "mimeType": "application/pdf", "buffer": make_pdf()}]
+            files=[FilePayload(name="du-thao.pdf", mimeType="application/pdf", buffer=make_pdf())]
         )
         await form.get_by_test_id("paper-upload-title").fill(TITLE)
         await form.get_by_test_id("paper-upload-publish").uncheck()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ ARCHITECTURE = (DOCS / "architecture.md").read_text()
 
 
 def test_every_registered_socket_event_is_documented(live_server: LiveServer) -> None:
-    hub = live_server.services.notifier  # type: ignore[union-attr]
+    hub = live_server.hub
     registered = set(hub.registered_events) | set(p.SERVER_EVENTS)
     documented = set(re.findall(r"^### `([^`]+)`", PROTOCOL, re.M))
     assert registered - documented == set(), "undocumented socket.io events"
@@ -47,9 +48,9 @@ def test_every_route_is_documented_and_in_openapi(live_server: LiveServer) -> No
     runner = live_server.runner
     assert runner is not None
     registered = {
-        (route.method, route.resource.canonical)  # type: ignore[union-attr]
+        (route.method, resource.canonical)
         for route in runner.app.router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/api") and route.method != "HEAD"
+        if (resource := route.resource) is not None and resource.canonical.startswith("/api") and route.method != "HEAD"
     }
     assert registered == declared
 
@@ -59,17 +60,22 @@ def test_every_error_code_is_documented() -> None:
         assert f"| `{code}` |" in API, code
 
 
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of a CLI's sub-commands, by command name."""
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction) and a.dest == "command").choices
+
+
 def test_every_cli_command_is_documented() -> None:
     parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    commands = _commands(parser)
     for name in commands:
         assert f"## `meeting-server {name}" in CLI, name
     from room_client.cli import build_parser as room_parser
 
-    room_commands = next(a for a in room_parser()._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    room_commands = _commands(room_parser())
     for name in room_commands:
         assert f"## `room-client {name}`" in CLI, name
-        for option in room_parser()._subparsers._group_actions[0].choices[name]._option_string_actions:  # type: ignore
+        for option in _commands(room_parser())[name]._option_string_actions:
             if option.startswith("--") and option not in ("--help", "--status-every", "--verbose"):
                 assert option in CLI, f"room-client {name} {option} is undocumented"
 

@@ -29,6 +29,7 @@ from meeting_server.documents.export import (
     watermark_overlay,
 )
 from meeting_server.documents.workers import DocumentWorkers
+from tests.paper_samples import bands, level, pdf_dict
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -247,7 +248,7 @@ def test_poppler_draws_annotations_where_the_tablet_drew_them(poppler_render: li
     assert w > h if (width > height) != (rotation in (90, 270)) else w < h  # the displayed orientation
 
     def at(x: float, y: float, dx: float = 0, dy: float = 0) -> tuple[int, ...]:
-        return image.getpixel((min(w - 1, int(x * w + dx)), min(h - 1, int(y * h + dy))))  # type: ignore[return-value]
+        return bands(image.getpixel((min(w - 1, int(x * w + dx)), min(h - 1, int(y * h + dy)))))
 
     for x in (0.22, 0.3, 0.38):
         assert _near(at(x, 0.3), INK_RGB), (number, x, at(x, 0.3))
@@ -364,7 +365,7 @@ def test_watermark_changes_the_pixels_under_it_and_no_others(paper: Path, number
     assert 25 <= median <= 80, median
     footer_text = _mask(alpha, lambda v: v > 230)  # the band is 0.82 (209), glyphs go over it
     assert _count(ImageChops.multiply(footer_text, changed)) > 200, "the footer line is drawn"
-    footer_rows = [y for y in range(marked.height) if alpha.getpixel((width // 2, y)) > 150]  # type: ignore[operator]
+    footer_rows = [y for y in range(marked.height) if level(alpha.getpixel((width // 2, y))) > 150]
     assert footer_rows and min(footer_rows) > marked.height * 0.95, "the footer stays at the bottom edge"
 
 
@@ -426,9 +427,10 @@ def test_restricted_export_keeps_nothing_of_the_original_but_its_look(paper: Pat
         if int(source.get("/Rotate", 0)) % 180:
             src_w, src_h = src_h, src_w
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((src_w, src_h), abs=0.01)
-        xobjects = page["/Resources"]["/XObject"]
-        assert [xobjects[k]["/Subtype"] for k in xobjects] == ["/Image"]
-        assert "/Font" not in page["/Resources"]
+        resources = pdf_dict(page["/Resources"])
+        xobjects = pdf_dict(resources["/XObject"])
+        assert [pdf_dict(xobjects[k])["/Subtype"] for k in xobjects] == ["/Image"]
+        assert "/Font" not in resources
     assert sorted(str(a["/Subtype"]) for a in _annots(reader.pages[2])) == ["/Highlight", "/Ink", "/Text"]
     assert not _annots(reader.pages[1])
 

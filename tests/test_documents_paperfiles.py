@@ -270,7 +270,8 @@ async def test_a_heavy_page_after_page_one_fails_alone(make_pipeline: Callable[.
 def _kill_workers() -> int:
     killed = 0
     for child in multiprocessing.active_children():  # this test process's children: the pool's workers
-        os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        assert child.pid is not None  # started, or it would not be active
+        os.kill(child.pid, signal.SIGKILL)
         killed += 1
     return killed
 

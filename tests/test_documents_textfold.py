@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from meeting_server.documents.textfold import TextIndex, Word, fold, load_words, tokens, tone_key
 
 
@@ -23,7 +25,7 @@ PAGE_2 = _line("Uỷ ban nhân dân xã Hợp Thành bán đấu giá; bàn giao
 INDEX = TextIndex([PAGE_1, PAGE_2])
 
 
-def _texts(hits: list[dict]) -> list[tuple[int, str]]:  # type: ignore[type-arg]
+def _texts(hits: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return [(hit["page"], hit["snippet"]) for hit in hits]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -49,7 +49,14 @@ def paper(access: str = "all", status: str = "published", **kw: Any) -> pp.Paper
     )
 
 
-LISTED = {"user_ids": ("u_deleg001",), "unit_ids": ("un_taichinh",)}
+class Listing(TypedDict, total=False):
+    """Who a listed paper names: `Paper`'s fields of that name."""
+
+    user_ids: tuple[str, ...]
+    unit_ids: tuple[str, ...]
+
+
+LISTED: Listing = {"user_ids": ("u_deleg001",), "unit_ids": ("un_taichinh",)}
 VIEWERS = {
     "chair": pp.Viewer("chair", "u_chair001"),
     "secretary": pp.Viewer("secretary", "u_secret01"),
@@ -233,7 +240,7 @@ def test_stopping_and_withdrawing_what_is_presented() -> None:
     assert [e.type for e in events] == [p.PAPER_WITHDRAWN, p.PAPER_PRESENTATION_STOPPED]
 
 
-GOOD = {
+GOOD: dict[str, dict[str, Any]] = {
     "ink": {"strokes": [[[0.1, 0.2], [0.15, 0.25], [1.0, 1.0]]], "color": "#1565C0", "width": 0.003},
     "highlight": {"rects": [[0.1, 0.2, 0.4, 0.22]], "text": "biên bản", "color": "#ffeb3b"},
     "note": {"x": 0.9, "y": 0.1, "text": "  Cần làm rõ  "},

@@ -15,7 +15,7 @@ from meeting_server.signalling.fanout import _poll, install_fast_poll
 def socket_with(*packets: object, wait: float = 0.05) -> AsyncSocket:
     server = SimpleNamespace(ping_interval=wait / 2, ping_timeout=wait / 2)
     socket = AsyncSocket.__new__(AsyncSocket)
-    socket.server = server  # type: ignore[assignment]
+    socket.server = server
     socket.queue = asyncio.Queue()
     for pkt in packets:
         socket.queue.put_nowait(pkt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from meeting_server import demo_data as d
 from meeting_server.demo import seed
@@ -17,12 +18,13 @@ def pdftotext(path: object) -> str:
     ).stdout
 
 
-async def test_demo_meeting_invitation_pdf_and_ics(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
     server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
     await server.start(seed_admin=False)
     try:
         monday = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=7)))
-        result = await seed(server.services, today=monday)  # type: ignore[arg-type]
+        assert server.services is not None
+        result = await seed(server.services, today=monday)
         assert not result["skipped"] and result["users"] == len(d.PEOPLE)
         commune_delegate = next(p for p in d.PEOPLE if p.username.startswith("ct."))
         reader = await ApiClient(server.url).login(commune_delegate.username, d.DEMO_PASSWORD)

@@ -3,16 +3,22 @@ revocation, and catching up after missing events."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import socketio
 
 from meeting_server import protocol as p
 from room_client.feed import CommandError, MeetingFeed
-from tests.helpers import LiveServer, command_id, feed_for, make_meeting, wait_for
+from tests.helpers import ApiClient, LiveServer, command_id, feed_for, make_meeting, wait_for
+
+# The server, its admin, a signed-in invited delegate, and the scheduled meeting.
+MeetingWithDelegate = tuple[LiveServer, ApiClient, ApiClient, dict[str, Any]]
 
 
 @pytest.fixture
-async def meeting_with_delegate(any_server: LiveServer):  # type: ignore[no-untyped-def]
+async def meeting_with_delegate(any_server: LiveServer) -> MeetingWithDelegate:
     delegate = await any_server.create_user("daibieu", "Hà Thị Lan", ["delegate"])
     admin = await any_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"]])
@@ -20,7 +26,7 @@ async def meeting_with_delegate(any_server: LiveServer):  # type: ignore[no-unty
     return any_server, admin, reader, meeting
 
 
-async def test_change_reaches_every_open_screen(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_change_reaches_every_open_screen(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     chair_feed = await feed_for(server, admin, meeting["id"])
     reader_feed = await feed_for(server, reader, meeting["id"])
@@ -38,10 +44,10 @@ async def test_change_reaches_every_open_screen(meeting_with_delegate) -> None: 
     finally:
         await chair_feed.close()
         await reader_feed.close()
-    await wait_for(lambda: server.services.notifier.presence.online(meeting["id"]) == [])  # type: ignore[union-attr]
+    await wait_for(lambda: server.hub.presence.online(meeting["id"]) == [])
 
 
-async def test_command_over_socket_applied_once(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_command_over_socket_applied_once(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     feed = await feed_for(server, admin, meeting["id"])
     try:
@@ -63,7 +69,7 @@ async def test_command_over_socket_applied_once(meeting_with_delegate) -> None: 
         await feed.close()
 
 
-async def test_malformed_and_oversized_events_hurt_nobody(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_and_oversized_events_hurt_nobody(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     bystander = await feed_for(server, reader, meeting["id"])
     feed = await feed_for(server, admin, meeting["id"])
@@ -107,7 +113,7 @@ async def test_malformed_and_oversized_events_hurt_nobody(meeting_with_delegate)
         await bystander.close()
 
 
-async def test_foreign_origin_refused(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_foreign_origin_refused(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     feed = MeetingFeed(server.url, meeting["id"], cookie=reader.cookie, origin="http://evil.example")
     with pytest.raises(socketio.exceptions.ConnectionError) as refused:
@@ -126,7 +132,7 @@ async def test_unauthenticated_socket_refused(any_server: LiveServer) -> None:
     assert feed.refused == {"error": {"code": "unauthenticated", "message": "Bạn cần đăng nhập để tiếp tục."}}
 
 
-async def test_uninvited_delegate_cannot_join_or_read(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_uninvited_delegate_cannot_join_or_read(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     await server.create_user("nguoingoai", "Lý Văn Tâm", ["delegate"])
     outsider = await server.client("nguoingoai")
@@ -153,7 +159,7 @@ async def test_uninvited_delegate_cannot_join_or_read(meeting_with_delegate) -> 
         assert status == 404 and body["error"]["code"] == "not_found", path
 
 
-async def test_client_that_missed_200_events_catches_up(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_client_that_missed_200_events_catches_up(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     feed = await feed_for(server, reader, meeting["id"])
     await feed.close()
@@ -171,7 +177,7 @@ async def test_client_that_missed_200_events_catches_up(meeting_with_delegate) -
         await feed.close()
 
 
-async def test_far_behind_client_gets_a_snapshot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_far_behind_client_gets_a_snapshot(tmp_path: Path) -> None:
     server = LiveServer(
         f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={"snapshot_after": 20}
     )
@@ -189,11 +195,11 @@ async def test_far_behind_client_gets_a_snapshot(tmp_path) -> None:  # type: ign
         await server.stop()
 
 
-async def test_deactivated_user_is_disconnected(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_deactivated_user_is_disconnected(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     feed = await feed_for(server, reader, meeting["id"])
     feed.sio.reconnection = False
-    status, _ = await admin.patch(f"/api/users/{reader.user['id']}", {"active": False})  # type: ignore[index]
+    status, _ = await admin.patch(f"/api/users/{reader.user_id}", {"active": False})
     assert status == 200
     await wait_for(lambda: not feed.sio.connected)
     assert feed.revoked == "deactivated"
@@ -246,7 +252,7 @@ async def test_draft_events_reach_only_organisers(any_server: LiveServer) -> Non
         await feed.close()
 
 
-async def test_ping(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_ping(meeting_with_delegate: MeetingWithDelegate) -> None:
     server, admin, reader, meeting = meeting_with_delegate
     feed = await feed_for(server, reader, meeting["id"])
     try:
@@ -281,7 +287,7 @@ async def test_my_meetings_list_is_told_when_a_meeting_is_scheduled_for_me(any_s
             await sio.disconnect()
 
 
-async def test_websocket_compression_is_declined_unless_configured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_websocket_compression_is_declined_unless_configured(tmp_path: Path) -> None:
     import aiohttp
 
     for enabled in (False, True):
@@ -305,7 +311,7 @@ async def test_websocket_compression_is_declined_unless_configured(tmp_path) -> 
             await server.stop()
 
 
-async def test_events_for_others_are_not_holes(meeting_with_delegate) -> None:  # type: ignore[no-untyped-def]
+async def test_events_for_others_are_not_holes(meeting_with_delegate: MeetingWithDelegate) -> None:
     """The organisers' paper drafts are not for the delegate: `meeting:seq` tells the delegate's screen so, and
     the next event it does receive applies at once, without asking the log."""
     from meeting_server.actions import run_action  # noqa: PLC0415
@@ -322,9 +328,10 @@ async def test_events_for_others_are_not_holes(meeting_with_delegate) -> None:  
         syncs += 1
         await original()
 
-    reader_feed.sync = counting  # type: ignore[method-assign]
+    reader_feed.sync = counting
     try:
         actor = await load_actor(server, username="admin")
+        assert server.services is not None
         for n in range(3):
             async with server.services.db.write() as session:
                 await paper_store.add_upload(

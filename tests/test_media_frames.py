@@ -12,10 +12,14 @@ KEY = bytes([0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x40, 0x01, 0xB4, 0x00]) + byte
 DELTA = bytes([0x11, 0x02, 0x00]) + bytes(range(200)) * 9  # two packets
 
 
-def packets_of(frame: bytes, first_seq: int, timestamp: int) -> list[tuple[int, int, bool, bytes, bytes]]:
+# (seq, timestamp, marker, payload, descriptor-less data): the arguments of `VideoAssembler.add`
+Packet = tuple[int, int, bool, bytes, bytes]
+
+
+def packets_of(frame: bytes, first_seq: int, timestamp: int) -> list[Packet]:
     """(seq, timestamp, marker, payload, descriptor-less data) as aiortc's VP8 packetiser makes them."""
     payloads = Vp8Encoder._packetize(frame, picture_id=7)
-    out = []
+    out: list[Packet] = []
     for n, payload in enumerate(payloads):
         from aiortc.codecs.vpx import vp8_depayload
 
@@ -25,8 +29,8 @@ def packets_of(frame: bytes, first_seq: int, timestamp: int) -> list[tuple[int, 
     return out
 
 
-def stream(frames: list[bytes], seq: int = 65530, ts: int = (1 << 32) - 6000) -> list[tuple]:
-    out: list[tuple] = []
+def stream(frames: list[bytes], seq: int = 65530, ts: int = (1 << 32) - 6000) -> list[list[Packet]]:
+    out: list[list[Packet]] = []
     for n, frame in enumerate(frames):
         packets = packets_of(frame, seq, ts + n * 3000)
         seq += len(packets)

@@ -56,8 +56,8 @@ async def test_nothing_is_decoded_or_encoded_on_the_forwarding_path(live_server:
         # aiortc creates a sender's encoder on its first frame and a receiver's decoder thread on start: the
         # forwarding ones never made the first and stopped the second at once.
         assert sum(s.frames_sent for s in senders) > 50
-        assert all(s._RTCRtpSender__encoder is None for s in senders)  # type: ignore[attr-defined]
-        assert all(r._RTCRtpReceiver__decoder_thread is None for r in receivers)  # type: ignore[attr-defined]
+        assert all(s._RTCRtpSender__encoder is None for s in senders)
+        assert all(r._RTCRtpReceiver__decoder_thread is None for r in receivers)
     finally:
         await conf.close()
 
@@ -69,19 +69,12 @@ async def test_a_muted_site_is_not_heard_even_if_its_room_pc_keeps_sending(live_
         muted = conf.key(1)
         assert c.session is not None and a.session is not None
         await wait_for(
-            lambda: (
-                c.session.received.get(muted) is not None  # type: ignore[union-attr]
-                and c.session.received[muted].audio_frames > 20
-            ),
+            lambda: c.session.received.get(muted) is not None and c.session.received[muted].audio_frames > 20,
             timeout=10,
-        )  # type: ignore[union-attr]
+        )
         await conf.act("mute", {"participant": muted})
         await asyncio.sleep(0.5)
-        before = {
-            peer.index: peer.session.received[muted].packets  # type: ignore[union-attr]
-            for peer in (a, c)
-            if muted in peer.session.received
-        }  # type: ignore[union-attr]
+        before = {peer.index: peer.media.received[muted].packets for peer in (a, c) if muted in peer.media.received}
         source = next(c_.sources["audio"] for c_ in conf.room().connections.values() if c_.key == muted)
         frames_before = source.frames
         await asyncio.sleep(1.5)
@@ -89,12 +82,12 @@ async def test_a_muted_site_is_not_heard_even_if_its_room_pc_keeps_sending(live_
         assert source.frames > frames_before + 30
         # ... but nothing of it reaches anyone.
         for peer in (a, c):
-            got = peer.session.received.get(muted)  # type: ignore[union-attr]
+            got = peer.media.received.get(muted)
             assert got is None or got.packets == before.get(peer.index, 0), peer.index
-        assert all(s["source"] != muted for p_ in (a, c) for s in p_.session.showing(kind="audio"))  # type: ignore
+        assert all(s["source"] != muted for p_ in (a, c) for s in p_.media.showing(kind="audio"))
         await conf.act("unmute", {"participant": muted})
         await wait_for(
-            lambda: c.session.received[muted].packets > before.get(2, 0) + 20,  # type: ignore
+            lambda: c.session.received[muted].packets > before.get(2, 0) + 20,
             timeout=5,
         )
     finally:
@@ -112,11 +105,11 @@ async def test_silence_is_not_forwarded(live_server: LiveServer) -> None:
         assert speaking.session is not None and quiet.session is not None
         await wait_for(
             lambda: (
-                quiet.session.received.get(conf.key(0)) is not None  # type: ignore[union-attr]
+                quiet.session.received.get(conf.key(0)) is not None
                 and quiet.session.received[conf.key(0)].audio_frames > 25
             ),
             timeout=10,
-        )  # type: ignore
+        )
         source = next(c.sources["audio"] for c in conf.room().connections.values() if c.key == conf.key(1))
         await wait_for(lambda: source.silent_frames > 25, timeout=10)  # the quiet hall joined second
         assert source.silent_frames == source.frames
@@ -162,9 +155,9 @@ async def test_the_small_stream_then_audio_only_on_a_lossy_downlink(live_server:
                     await original(packet, arrival_time_ms=arrival_time_ms)
 
             receiver._handle_rtp_packet = lossy  # type: ignore[method-assign]
-        await wait_for(lambda: b.session.tier >= 1, timeout=15)  # type: ignore[union-attr]
+        await wait_for(lambda: b.session.tier >= 1, timeout=15)
         assert b.session.showing("main")[0]["quality"] == "small"
-        await wait_for(lambda: b.session.tier == 2, timeout=15)  # type: ignore[union-attr]
+        await wait_for(lambda: b.session.tier == 2, timeout=15)
         assert b.session.showing(kind="video") == []
         assert b.session.showing(kind="audio"), "audio first: the site still hears the meeting"
     finally:
@@ -258,7 +251,7 @@ async def test_bad_offers_get_a_clear_error_and_disturb_nobody(live_server: Live
         a, b = await peers(conf, 2)
         intruder = MeetingFeed(live_server.url, conf.meeting_id, token=conf.tokens[2])
         await intruder.connect()
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"sdp": "v=0\r\nthis is not sdp at all\r\n"}, "invalid_sdp"),
             ({"receive": {"audio": ["9"]}}, "invalid_sdp"),  # a mid the offer does not have
             ({"publish": {"video": "0"}, "receive": {}}, "invalid_sdp"),  # an audio m-line named as video
@@ -274,12 +267,12 @@ async def test_bad_offers_get_a_clear_error_and_disturb_nobody(live_server: Live
             answer = await _offer(intruder, conf.meeting_id, mangle)
             assert answer.get("error", {}).get("code") == "invalid_sdp", answer
         for overrides, code in cases:
-            frames = b.session.received[conf.key(0)].frames  # type: ignore[union-attr]
+            frames = b.media.received[conf.key(0)].frames
             answer = await _offer(intruder, conf.meeting_id, **overrides)
             assert answer.get("error", {}).get("code") == code, (overrides, answer)
             assert answer["error"]["message"]
             await asyncio.sleep(0.3)
-            assert b.session.received[conf.key(0)].frames > frames  # type: ignore[union-attr]
+            assert b.media.received[conf.key(0)].frames > frames
         assert len(conf.room().connections) == 2
         await intruder.close()
     finally:
@@ -334,7 +327,7 @@ async def test_removed_locked_and_full(live_server: LiveServer) -> None:
         a, b = await peers(conf, 2)
         await conf.act("remove", {"participant": b.key})
         assert b.session is not None
-        await wait_for(lambda: b.session.closed.is_set(), timeout=5)  # type: ignore[union-attr]
+        await wait_for(lambda: b.session.closed.is_set(), timeout=5)
         assert b.session.close_reason == "removed"
         again = Peer(conf, 1)
         with pytest.raises(MediaRefused) as refused:
@@ -411,7 +404,7 @@ async def test_a_room_that_missed_an_event_catches_up_on_the_next_join(
     try:
         a, b = await peers(conf, 2)
         await wait_for(lambda: b.main_colour() == 0, timeout=10)
-        sfu = live_server.services.media  # type: ignore[union-attr]
+        sfu = live_server.hub.media
         original = sfu.on_events
 
         async def deaf(meeting_id: str, entries: list[dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from meeting_server.signalling.presence import Presence
 from tests.helpers import LiveServer, feed_for, make_meeting, wait_for
@@ -34,15 +35,15 @@ async def test_a_burst_of_joins_is_one_presence_message(live_server: LiveServer)
     admin = await live_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[p["id"] for p in people])
     watcher = await feed_for(live_server, admin, meeting["id"])
-    messages: list[dict] = []  # type: ignore[type-arg]
+    messages: list[dict[str, Any]] = []
 
-    async def counting(message: dict) -> None:  # type: ignore[type-arg]
+    async def counting(message: dict[str, Any]) -> None:
         messages.append(message)
         await watcher._on_presence(message)
 
     watcher.sio.on("presence", counting)
     # A wide gathering window, so the assertion below does not depend on how fast this machine joins eight.
-    live_server.services.notifier.presence_delay = 3.0  # type: ignore[union-attr]
+    live_server.hub.presence_delay = 3.0
     clients = [await live_server.client(f"xa{n}") for n in range(8)]
     feeds = []
     try:

@@ -4,6 +4,9 @@ acknowledged is lost."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+import pytest
 
 from room_client.feed import MeetingFeed
 from tests.helpers import ApiClient, LiveServer, ServerProcess, make_meeting, wait_for
@@ -16,7 +19,7 @@ def consecutive_after_snapshot(applied: list[int]) -> bool:
     return seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 
-async def test_server_restart_mid_meeting(database_url: str, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+async def test_server_restart_mid_meeting(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if database_url.startswith("postgresql"):
         await request.getfixturevalue("postgres").create_database(database_url.rsplit("/", 1)[1])
     seed = LiveServer(database_url, tmp_path)
@@ -26,7 +29,8 @@ async def test_server_restart_mid_meeting(database_url: str, tmp_path, request) 
     meeting = await make_meeting(admin, invitee_ids=[p["id"] for p in people], items=1)
     await admin.post(f"/api/meetings/{meeting['id']}/start")
     await seed.stop()
-    await seed.services.db.close()  # type: ignore[union-attr]
+    assert seed.services is not None
+    await seed.services.db.close()
 
     server = ServerProcess(database_url, tmp_path)
     await server.start()
@@ -67,7 +71,7 @@ async def test_server_restart_mid_meeting(database_url: str, tmp_path, request) 
         await server.stop()
 
 
-async def test_graceful_stop_closes_sockets_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_graceful_stop_closes_sockets_at_once(tmp_path: Path) -> None:
     """A tablet must not keep talking to a stopping server while its successor already serves changes."""
     import time
 

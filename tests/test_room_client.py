@@ -90,10 +90,10 @@ def codec_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
 
         monkeypatch.setattr(cls, name, wrapper)
 
-    for cls in (vpx.Vp8Encoder, h264.H264Encoder, opus.OpusEncoder):
-        counting(cls, "encode")
-    for cls in (vpx.Vp8Decoder, h264.H264Decoder, opus.OpusDecoder):
-        counting(cls, "decode")
+    for encoder in (vpx.Vp8Encoder, h264.H264Encoder, opus.OpusEncoder):
+        counting(encoder, "encode")
+    for decoder in (vpx.Vp8Decoder, h264.H264Decoder, opus.OpusDecoder):
+        counting(decoder, "decode")
     yield calls
 
 
@@ -137,7 +137,8 @@ async def test_three_halls_on_the_command_line(
     assert [s["source"] for s in a.stats()["layout"] if s.get("role") == "main"] == [second]
     # Roll call: every room PC answers by itself.
     started = await conf.act("roll-call")
-    status, meeting = 0, {}
+    status = 0
+    meeting: dict[str, Any] = {}
 
     async def answered() -> set[str]:
         nonlocal status, meeting

@@ -4,13 +4,15 @@ gap-free and never deadlock, and a failed action leaves nothing half-applied."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from meeting_server.actions import run_action
 from meeting_server.auth import actor_of_user
+from meeting_server.domain.actors import Actor
 from meeting_server.errors import AppError
 from meeting_server.storage import directory
 from meeting_server.storage.models import Base
@@ -20,7 +22,7 @@ from tests.helpers import LiveServer, make_meeting
 async def test_migrations_match_models(any_server: LiveServer) -> None:
     assert any_server.services is not None
 
-    def diff(connection):  # type: ignore[no-untyped-def]
+    def diff(connection: Connection) -> list[Any]:
         return compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
     async with any_server.services.db.engine.connect() as conn:
@@ -34,24 +36,27 @@ async def test_sqlite_runs_in_wal_with_busy_timeout(live_server: LiveServer) -> 
         assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 30000
 
 
-async def _admin_actor(server: LiveServer):  # type: ignore[no-untyped-def]
+async def _admin_actor(server: LiveServer) -> Actor:
     assert server.services is not None
     async with server.services.db.read() as session:
-        return actor_of_user(await directory.user_by_username(session, "admin"))  # type: ignore[arg-type]
+        user = await directory.user_by_username(session, "admin")
+        assert user is not None
+        return actor_of_user(user)
 
 
 async def test_concurrent_writers_keep_the_log_gap_free(any_server: LiveServer) -> None:
     """Forty changes at once to one meeting: each gets its own seq, none lost, none deadlocked."""
-    assert any_server.services is not None
+    services = any_server.services
+    assert services is not None
     admin_api = await any_server.admin()
     meeting = await make_meeting(admin_api, items=1)
     actor = await _admin_actor(any_server)
 
     async def add(n: int) -> None:
         await run_action(
-            any_server.services,
+            services,
             actor,
-            "agenda.add_item",  # type: ignore[arg-type]
+            "agenda.add_item",
             {"meeting_id": meeting["id"], "title": f"Ý kiến {n}"},
         )
 
