@@ -468,7 +468,7 @@ async def test_thumbnails_colours_eraser_notes_and_comments(live_server: LiveSer
         await draw(d, stroke)
         await ink_count(d).to_have_attribute("data-count", "0")
         await expect(d.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "0", timeout=LIVE_MS)
-        assert await annotations(d_api, scene, paper["id"]) == []
+        assert await saved_annotations(d_api, scene, paper["id"]) == []
 
         # A sticky note: placed, read and changed by a tap on its pin, then deleted.
         await d.get_by_test_id("tool-note").click()
@@ -484,7 +484,7 @@ async def test_thumbnails_colours_eraser_notes_and_comments(live_server: LiveSer
         await d.get_by_test_id("dialog-confirm").click()
         await expect(pin).to_have_attribute("title", "Số liệu quý III đã đúng")
         await expect(d.get_by_test_id("outbox-status")).to_have_attribute("data-pending", "0", timeout=LIVE_MS)
-        notes = await annotations(d_api, scene, paper["id"])
+        notes = await saved_annotations(d_api, scene, paper["id"])
         assert [(x["kind"], x["page"], x["data"]["text"]) for x in notes] == [("note", 3, "Số liệu quý III đã đúng")]
         await pin.click()
         await d.get_by_test_id("note-dialog-delete").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -199,7 +200,7 @@ def test_demo_password() -> None:
     assert "meeting-server demo" in (d.__doc__ or "")
 
 
-async def test_seeding_the_province(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_seeding_the_province(tmp_path: Path) -> None:
     """Every hall gets a device token that lets its room PC in; the meeting reaches all 124 communes."""
     server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
     await server.start(seed_admin=False)

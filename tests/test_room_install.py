@@ -99,7 +99,9 @@ runpy.run_module("meeting_server", run_name="__main__")
 
 def pins(lock: str) -> dict[str, str]:
     text = (ROOT / "requirements" / lock).read_text()
-    found = {canonicalize_name(name): version for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", text, re.M)}
+    found: dict[str, str] = {
+        canonicalize_name(name): version for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", text, re.M)
+    }
     # Every pin carries its hashes: `pip install --require-hashes` refuses a lock without them.
     assert len(re.findall(r"^[A-Za-z0-9._-]+==\S+ \\\n    --hash=sha256:", text, re.M)) == len(found), lock
     return found

@@ -3,6 +3,7 @@ the import of a province's communes from the official list, and the migration of
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,8 +250,8 @@ async def test_a_site_name_another_province_uses_gets_the_province(live_server: 
 
 
 async def test_migration_keeps_a_database_from_before_the_reform(
-    database_url: str, tmp_path, request: pytest.FixtureRequest
-) -> None:  # type: ignore[no-untyped-def]
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     if database_url.startswith("postgresql"):
         pg: PostgresServer = request.getfixturevalue("postgres")
         await pg.create_database(database_url.rsplit("/", 1)[1])
