@@ -245,13 +245,10 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
         shared_hash = hash_password(f"bench-{uuid.uuid4().hex}")  # one hash for everybody; nobody logs in
         now = now_iso()
         async with services.db.write() as session:
-            province = UnitRow(id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", code="", created_at=now)
-            session.add(province)
-            await session.flush()
-            district = UnitRow(
-                id=new_id("un"), name="Huyện Sơn Dương", kind="district", parent_id=province.id, code="", created_at=now
+            province = UnitRow(
+                id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", division_type="tỉnh", code="", created_at=now
             )
-            session.add(district)
+            session.add(province)
             await session.flush()
 
             def user(username: str, full_name: str, roles: list[str]) -> UserRow:
@@ -262,7 +259,7 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
                     title="",
                     password_hash=shared_hash,
                     roles=roles,
-                    unit_id=district.id,
+                    unit_id=province.id,
                     lang="vi",
                     active=True,
                     created_at=now,
@@ -272,7 +269,7 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
             chair = user(f"bench-{tag}-chair", "Chủ trì (bench)", ["chair"])
             delegates = [user(f"bench-{tag}-d{i:04d}", f"Đại biểu {i:04d}", ["delegate"]) for i in range(n)]
             session.add_all([admin, chair, *delegates])
-        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=district.id)
+        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=province.id)
         meeting = await run_action(
             services,
             actor,

@@ -1203,8 +1203,10 @@ async def seed(database_url: str, data_dir: Path, n: int) -> dict[str, Any]:
         now = now_iso()
         shared_hash = hash_password(f"bench-{uuid.uuid4().hex}")
         async with services.db.write() as session:
-            district = UnitRow(id=new_id("un"), name="Huyện Sơn Dương", kind="district", code="", created_at=now)
-            session.add(district)
+            province = UnitRow(
+                id=new_id("un"), name="Tỉnh Tuyên Quang", kind="province", division_type="tỉnh", code="", created_at=now
+            )
+            session.add(province)
             await session.flush()
             admin = UserRow(
                 id=new_id("u"),
@@ -1213,7 +1215,7 @@ async def seed(database_url: str, data_dir: Path, n: int) -> dict[str, Any]:
                 title="",
                 password_hash=shared_hash,
                 roles=["admin"],
-                unit_id=district.id,
+                unit_id=province.id,
                 lang="vi",
                 active=True,
                 created_at=now,
@@ -1225,17 +1227,17 @@ async def seed(database_url: str, data_dir: Path, n: int) -> dict[str, Any]:
                 title="",
                 password_hash=shared_hash,
                 roles=["chair"],
-                unit_id=district.id,
+                unit_id=province.id,
                 lang="vi",
                 active=True,
                 created_at=now,
             )
             session.add_all([admin, chair])
-        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=district.id)
+        actor = Actor(kind="user", id=admin.id, name=admin.full_name, roles=frozenset({"admin"}), unit_id=province.id)
         site_ids, tokens = [], []
         for i in range(n):
             site = await run_action(
-                services, actor, "site.create", {"name": f"Điểm cầu xã {i + 1:02d}", "unit_id": district.id}
+                services, actor, "site.create", {"name": f"Điểm cầu xã {i + 1:02d}", "unit_id": province.id}
             )
             issued = await run_action(services, actor, "site.issue_token", {"site_id": site["id"]})
             site_ids.append(site["id"])
