@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from .config import Settings
+from .vocabulary import ADMIN, GLOBAL_ROLES
 
 DESCRIPTION = """Hệ thống họp trực tuyến huyện - xã và phòng họp không giấy.
 Meeting server for district-commune video conferences and paperless meeting rooms.
@@ -85,7 +86,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     async def run() -> dict[str, Any]:
         await _migrate(settings)
         services = build_services(settings)
-        system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({"admin"}))
+        system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({ADMIN}))
         try:
             return await run_action(
                 services,
@@ -221,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         action="append",
         required=True,
-        choices=["admin", "chair", "secretary", "delegate", "site_operator", "observer"],
+        choices=list(GLOBAL_ROLES),
         help="a role; repeat for several",
     )
     create.add_argument("--title", help="job title, e.g. 'Chánh Văn phòng'")

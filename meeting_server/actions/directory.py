@@ -8,18 +8,18 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..domain.actors import GLOBAL_ROLES
 from ..errors import AppError
 from ..passwords import hash_password_async
 from ..storage import directory as store
 from ..storage import security
 from ..storage.db import new_id, now_iso
 from ..storage.models import SiteRow, UnitRow, UserRow
+from ..vocabulary import ACCOUNT_EDIT, ADMIN, DIRECTORY_MANAGE, GLOBAL_ROLES
+from ..vocabulary import GlobalRole as Role
 from .base import Context, Schema, action
 from .schemas import Id, Short, Title
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
-Role = Literal["admin", "chair", "secretary", "delegate", "site_operator", "observer"]
 
 
 class CreateUnit(Schema):
@@ -121,7 +121,7 @@ async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
         )
 
 
-@action("unit.create", CreateUnit, "admin")
+@action("unit.create", CreateUnit, DIRECTORY_MANAGE)
 async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
     """Create a province, district or commune."""
     await _check_parent(ctx, cmd.kind, cmd.parent_id)
@@ -133,7 +133,7 @@ async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
     return store.unit_dict(row)
 
 
-@action("unit.update", UpdateUnit, "admin")
+@action("unit.update", UpdateUnit, DIRECTORY_MANAGE)
 async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
     """Rename a unit or move it under another parent."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
@@ -147,7 +147,7 @@ async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
     return store.unit_dict(row)
 
 
-@action("unit.delete", UnitRef, "admin")
+@action("unit.delete", UnitRef, DIRECTORY_MANAGE)
 async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     """Delete a unit that holds nothing (no child units, sites or users)."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
@@ -161,7 +161,7 @@ async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     return {"deleted": row.id}
 
 
-@action("site.create", CreateSite, "admin")
+@action("site.create", CreateSite, DIRECTORY_MANAGE)
 async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
     """Register a meeting room (site) of a unit."""
     await store.get_unit(ctx.session, cmd.unit_id)
@@ -179,7 +179,7 @@ async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
     return store.site_dict(row)
 
 
-@action("site.update", UpdateSite, "admin")
+@action("site.update", UpdateSite, DIRECTORY_MANAGE)
 async def update_site(ctx: Context, cmd: UpdateSite) -> dict[str, Any]:
     """Edit a site; deactivating it disconnects its room PC."""
     row = await store.get_site(ctx.session, cmd.site_id)
@@ -203,7 +203,7 @@ def _disconnect_site(ctx: Context, site_id: str, reason: str) -> None:
     ctx.after_commit(disconnect)
 
 
-@action("site.issue_token", SiteRef, "admin", secret_fields=("token",))
+@action("site.issue_token", SiteRef, DIRECTORY_MANAGE, secret_fields=("token",))
 async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     """Issue a new device token for the site's room PC; the previous token stops working.
 
@@ -220,7 +220,7 @@ async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     return {**store.site_dict(row), "token": token}
 
 
-@action("site.revoke_token", SiteRef, "admin")
+@action("site.revoke_token", SiteRef, DIRECTORY_MANAGE)
 async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     """Revoke the site's device token and disconnect its room PC."""
     row = await store.get_site(ctx.session, cmd.site_id)
@@ -231,7 +231,7 @@ async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     return store.site_dict(row)
 
 
-@action("user.create", CreateUser, "admin")
+@action("user.create", CreateUser, DIRECTORY_MANAGE)
 async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
     """Create an account with its roles."""
     if await store.user_by_username(ctx.session, cmd.username) is not None:
@@ -256,7 +256,7 @@ async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
     return store.user_dict(row)
 
 
-@action("user.update", UpdateUser, "admin")
+@action("user.update", UpdateUser, DIRECTORY_MANAGE)
 async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     """Edit an account: roles, unit, password, active. Deactivating signs the person out everywhere."""
     row = await store.get_user(ctx.session, cmd.user_id)
@@ -266,7 +266,7 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     if changes.get("roles") is not None:
         new_roles = sorted(set(changes.pop("roles")))
         if new_roles != sorted(row.roles):
-            if row.id == ctx.actor.id and "admin" not in new_roles:
+            if row.id == ctx.actor.id and ADMIN not in new_roles:
                 raise AppError(
                     "invalid_input",
                     detail="không thể tự bỏ vai trò quản trị của chính mình",
@@ -304,7 +304,7 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     return store.user_dict(row)
 
 
-@action("me.update", UpdateMe, "signed_in")
+@action("me.update", UpdateMe, ACCOUNT_EDIT)
 async def update_me(ctx: Context, cmd: UpdateMe) -> dict[str, Any]:
     """Change my own preferences (interface language)."""
     row = await store.get_user(ctx.session, ctx.actor.id)

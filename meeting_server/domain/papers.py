@@ -14,16 +14,30 @@ from typing import Any
 
 from .. import protocol as p
 from ..errors import AppError
+from ..vocabulary import (
+    ARCHIVED,
+    CANCELLED,
+    DRAFT,
+    IN_PROGRESS,
+    PAPER_MANAGE,
+    PAPER_READ_RESTRICTED,
+    PAPER_STATUSES,
+    PUBLISHED,
+    WITHDRAWN,
+    PaperStatus,
+    role_grants,
+    roles_with,
+)
 from .meetings import Audience, Event, MeetingState
 
-PAPER_MANAGERS = ("organizer", "chair", "secretary", "admin")  # upload, publish, see every comment
-RESTRICTED_READERS = ("organizer", "chair", "secretary")  # a restricted paper: these and the people it lists
+PAPER_MANAGERS = roles_with(PAPER_MANAGE)  # upload, publish, see every comment
+RESTRICTED_READERS = roles_with(PAPER_READ_RESTRICTED)  # a restricted paper: these and the people it lists
 ACCESS_MODES = ("all", "listed", "restricted")
-STATUSES = ("draft", "published", "withdrawn")
+STATUSES = PAPER_STATUSES
 COMMENT_STATUSES = ("new", "accepted", "answered")
 ANNOTATION_KINDS = ("ink", "highlight", "note")
 LAYERS = ("private", "shared")
-CLOSED_MEETING = ("archived", "cancelled")
+CLOSED_MEETING = (ARCHIVED, CANCELLED)
 MAX_ZOOM = 8.0
 
 
@@ -31,13 +45,17 @@ MAX_ZOOM = 8.0
 class Viewer:
     """Who is asking, as far as papers care: a person (user_id, unit) or a hall (site), and their meeting role."""
 
-    role: str
+    role: str  # a vocabulary.MeetingRole
     user_id: str | None = None
     unit_id: str | None = None
 
     @property
     def manages(self) -> bool:
-        return self.role in PAPER_MANAGERS
+        return PAPER_MANAGE in role_grants(self.role)
+
+    @property
+    def reads_restricted(self) -> bool:
+        return PAPER_READ_RESTRICTED in role_grants(self.role)
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ class Paper:
     access: str = "all"
     user_ids: tuple[str, ...] = ()
     unit_ids: tuple[str, ...] = ()
-    status: str = "draft"
+    status: PaperStatus = DRAFT
     position: int = 0
     created_by: str = ""
     created_at: str = ""
@@ -125,11 +143,11 @@ class Paper:
         """Managers read every paper but a restricted one, which only the people running this meeting and the
         people it names read; others read published papers, listed ones only when named (themselves or their
         unit). Halls (sites) read papers open to all participants."""
-        if self.restricted and viewer.role in RESTRICTED_READERS:
+        if self.restricted and viewer.reads_restricted:
             return True
         if viewer.manages and not self.restricted:
             return True
-        if self.status != "published":
+        if self.status != PUBLISHED:
             return False
         if self.access == "all":
             return True
@@ -139,7 +157,7 @@ class Paper:
 
     def audience(self, unit_members: Iterable[str] = ()) -> Audience:
         """Who hears of this paper: `unit_members` are the people of its listed units, resolved by the caller."""
-        if self.status != "published":
+        if self.status != PUBLISHED:
             return Audience(kind="roles", roles=RESTRICTED_READERS if self.restricted else PAPER_MANAGERS)
         if self.access == "all":
             return Audience()
@@ -174,7 +192,7 @@ class Paper:
             access=raw.get("access", "all"),
             user_ids=tuple(raw.get("user_ids", ())),
             unit_ids=tuple(raw.get("unit_ids", ())),
-            status=raw.get("status", "draft"),
+            status=raw.get("status", DRAFT),
             position=raw.get("position", 0),
             created_by=raw.get("created_by", ""),
             created_at=raw.get("created_at", ""),
@@ -245,7 +263,7 @@ def add_paper(
         access=access,
         user_ids=user_ids,
         unit_ids=unit_ids,
-        status="draft",
+        status=DRAFT,
         position=position,
         created_by=actor_id,
         created_at=at,
@@ -258,7 +276,7 @@ def add_version(
 ) -> tuple[Paper, list[Event]]:
     """A new upload of the same paper: earlier versions (and the ink made on them) stay readable."""
     _open_meeting(meeting)
-    if paper.status == "withdrawn":
+    if paper.status == WITHDRAWN:
         raise AppError("invalid_transition", action="add_version", status=paper.status)
     version = replace(version, version=paper.current.version + 1)
     new = replace(paper, versions=(*paper.versions, version))
@@ -302,19 +320,19 @@ def _lost(before: Audience, after: Audience) -> Audience | None:
 def publish_paper(meeting: MeetingState, paper: Paper, unit_members: Iterable[str] = ()) -> tuple[Paper, list[Event]]:
     """Every reader allowed to see it gets it now (and their tablet starts fetching its pages)."""
     _open_meeting(meeting)
-    if paper.status == "published":
+    if paper.status == PUBLISHED:
         return paper, []
-    new = replace(paper, status="published")
+    new = replace(paper, status=PUBLISHED)
     return new, [_paper_event(p.PAPER_PUBLISHED, new, new.audience(unit_members))]
 
 
 def withdraw_paper(meeting: MeetingState, paper: Paper, unit_members: Iterable[str] = ()) -> tuple[Paper, list[Event]]:
     _open_meeting(meeting)
-    if paper.status == "withdrawn":
+    if paper.status == WITHDRAWN:
         return paper, []
     audience = paper.audience(unit_members)  # everyone who had it hears it is gone
-    new = replace(paper, status="withdrawn")
-    events = [Event(p.PAPER_WITHDRAWN, {"paper_id": paper.id, "reason": "withdrawn"}, audience)]
+    new = replace(paper, status=WITHDRAWN)
+    events = [Event(p.PAPER_WITHDRAWN, {"paper_id": paper.id, "reason": WITHDRAWN}, audience)]
     if meeting.presentation and meeting.presentation.get("paper_id") == paper.id:
         events.append(_stop_event())
     return new, events
@@ -350,9 +368,9 @@ def present(
     at: str,
 ) -> list[Event]:
     """The presenter's page and viewport; every reader in follow mode moves with them."""
-    if meeting.status != "in_progress":
+    if meeting.status != IN_PROGRESS:
         raise AppError("invalid_transition", action="present", status=meeting.status)
-    if not paper.can_read(viewer) or paper.status != "published":
+    if not paper.can_read(viewer) or paper.status != PUBLISHED:
         raise AppError("not_found", what="paper")
     if not may_present(meeting, paper, viewer):
         raise AppError("forbidden")
