@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from meeting_server import protocol as p
+from meeting_server import vocabulary as v
 from meeting_server.actions import REGISTRY
 from meeting_server.api.openapi import openapi_document
 from meeting_server.api.routes import ROUTES
@@ -70,3 +71,13 @@ def test_every_cli_command_is_documented() -> None:
         for option in room_parser()._subparsers._group_actions[0].choices[name]._option_string_actions:  # type: ignore
             if option.startswith("--") and option not in ("--help", "--status-every", "--verbose"):
                 assert option in CLI, f"room-client {name} {option} is undocumented"
+
+
+def test_the_permission_table_is_the_vocabulary_table() -> None:
+    """docs/api.md lists every permission with exactly the roles meeting_server/vocabulary.py grants it."""
+    rows = dict(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (?:global|meeting) \| (.+) \|$", API, re.M))
+    tables: dict[str, frozenset[str]] = {**v.GLOBAL_PERMISSIONS, **v.MEETING_PERMISSIONS}
+    assert set(rows) == set(tables), "permissions missing from (or unknown to) docs/api.md"
+    for name, granted in tables.items():
+        documented = set(re.findall(r"`([a-z_]+)`", rows[name])) & set(v.MEETING_ROLES)
+        assert documented == set(granted), name
