@@ -135,8 +135,9 @@ async def test_a_command_id_reused_for_another_action_is_refused(any_server: Liv
 
 
 async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any_server: LiveServer) -> None:
-    """`capabilities` on the session (GET /api/auth/session) and on the meeting snapshot are the permissions the server then enforces; a chair
-    whose chair role is taken away keeps the part (my_role) but no longer runs the meeting, in both places."""
+    """`capabilities` on the session (GET /api/auth/session) and on the meeting snapshot are the permissions the
+    server then enforces; a chair whose chair role is taken away keeps the part (my_role) but no longer runs the
+    meeting, in both places."""
     chair = await any_server.create_user("ct.hopthanh", "Lê Văn Chủ", ["chair"])
     delegate = await any_server.create_user("tp.taichinh", "Nguyễn Thị Hương", ["delegate"])
     admin = await any_server.admin()
