@@ -16,7 +16,8 @@ import pypdf
 import pytest
 from PIL import Image
 
-from room_client.feed import MeetingFeed
+from meeting_server.domain import annotations as schema
+from room_client.feed import CommandError, MeetingFeed
 from tests.helpers import ApiClient, LiveServer, feed_for, make_meeting, wait_for
 
 pytestmark = pytest.mark.timeout(180)
@@ -402,3 +403,36 @@ async def test_a_hall_reads_papers_open_to_all(world: World) -> None:
             assert response.status == 200
     finally:
         await feed.close()
+
+
+@pytest.mark.parametrize("limit", ["strokes", "points"])
+async def test_the_ink_limit_is_the_same_over_rest_and_socket(world: World, limit: str) -> None:
+    """One schema (domain.annotations) decides for both doors: exactly at the limit is saved, one more is refused
+    with the same invalid_input, and the refused one leaves nothing behind."""
+    paper = await world.upload(make_pdf(1), title="Dự thảo")
+
+    def ink(extra: int) -> dict[str, Any]:
+        if limit == "strokes":
+            strokes = [[[0.5, 0.5]]] * (schema.MAX_STROKES + extra)
+        else:
+            strokes = [[[0.5, 0.5]] * (schema.MAX_POINTS + extra)]
+        return {"paper_id": paper["id"], "version": 1, "page": 1, "kind": "ink", "data": {"strokes": strokes}}
+
+    status, saved = await world.listed.put(f"{world.base}/annotations/ink-rest-edge", ink(0))
+    assert status == 200 and saved["changed"] is True, saved
+    status, refused = await world.listed.put(f"{world.base}/annotations/ink-rest-over", ink(1))
+    assert status == 422 and refused["error"]["code"] == "invalid_input", refused
+    assert "tối đa" in refused["error"]["message"]
+
+    feed = await feed_for(world.server, world.listed, world.meeting["id"])
+    try:
+        saved = await feed.command("annotation.save", {"id": "ink-sock-edge", **ink(0)})
+        assert saved["changed"] is True
+        with pytest.raises(CommandError) as info:
+            await feed.command("annotation.save", {"id": "ink-sock-over", **ink(1)})
+        assert info.value.code == "invalid_input"
+        assert info.value.message == refused["error"]["message"]
+    finally:
+        await feed.close()
+    status, mine = await world.listed.get(f"{world.base}/papers/{paper['id']}/annotations")
+    assert sorted(a["id"] for a in mine["annotations"]) == ["ink-rest-edge", "ink-sock-edge"]

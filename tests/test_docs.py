@@ -81,3 +81,11 @@ def test_the_permission_table_is_the_vocabulary_table() -> None:
     for name, granted in tables.items():
         documented = set(re.findall(r"`([a-z_]+)`", rows[name])) & set(v.MEETING_ROLES)
         assert documented == set(granted), name
+
+
+def test_the_annotation_limits_are_the_schema_s() -> None:
+    from meeting_server.domain import annotations as schema
+
+    for figure in (schema.MAX_STROKES, schema.MAX_POINTS, schema.MAX_RECTS, schema.MAX_TEXT):
+        assert f"{figure:,}" in API, f"docs/api.md does not state the annotation limit {figure:,}"
+    assert f"{schema.MIN_WIDTH:g}–{schema.MAX_WIDTH:g}" in API and f"{schema.MIN_OPACITY:g}–1" in API

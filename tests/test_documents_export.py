@@ -322,8 +322,10 @@ def test_tiny_overshoots_are_clamped_and_text_normalised() -> None:
     assert ink["author"] == "Nguyễn"
     assert ink["color"] == export.DEFAULT_COLORS["ink"] and ink["width"] == export.DEFAULT_INK_WIDTH
     assert "extra" not in ink
-    rect = normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.8, 0.7, 0.2, 0.6]]})
-    assert rect["rects"] == [(0.2, 0.6, 0.8, 0.7)]
+    rect = normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.2, 0.6, 1.004, 0.7]]})
+    assert rect["rects"] == [(0.2, 0.6, 1.0, 0.7)]
+    with pytest.raises(ValueError, match="no area"):  # corners given backwards: refused, as saving refuses them
+        normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.8, 0.7, 0.2, 0.6]]})
 
 
 def _plain(paper: Path, number: int, width: int) -> Image.Image:

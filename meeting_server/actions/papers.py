@@ -14,6 +14,7 @@ from pydantic import Field
 
 from ..domain import papers as domain
 from ..domain.actors import Actor
+from ..domain.annotations import AnnotationKind
 from ..domain.meetings import Event
 from ..domain.papers import Annotation, Comment, Paper, PaperVersion, Viewer
 from ..errors import AppError
@@ -266,7 +267,7 @@ class SaveAnnotation(Schema):
     paper_id: Id
     version: Version
     page: Page
-    kind: Literal["ink", "highlight", "note"]
+    kind: AnnotationKind
     layer: Literal["private", "shared"] = "private"
     data: dict[str, Any]
 

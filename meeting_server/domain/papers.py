@@ -7,7 +7,6 @@ audience of its events (`audience`), so a restricted paper's title never reaches
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +27,7 @@ from ..vocabulary import (
     role_grants,
     roles_with,
 )
+from . import annotations as schema
 from .meetings import Audience, Event, MeetingState
 
 PAPER_MANAGERS = roles_with(PAPER_MANAGE)  # upload, publish, see every comment
@@ -35,7 +35,7 @@ RESTRICTED_READERS = roles_with(PAPER_READ_RESTRICTED)  # a restricted paper: th
 ACCESS_MODES = ("all", "listed", "restricted")
 STATUSES = PAPER_STATUSES
 COMMENT_STATUSES = ("new", "accepted", "answered")
-ANNOTATION_KINDS = ("ink", "highlight", "note")
+ANNOTATION_KINDS = schema.KINDS
 LAYERS = ("private", "shared")
 CLOSED_MEETING = (ARCHIVED, CANCELLED)
 MAX_ZOOM = 8.0
@@ -443,81 +443,13 @@ class Annotation:
         }
 
 
-MAX_POINTS = 20_000
-MAX_STROKES = 200
-MAX_RECTS = 500
-
-
-def _unit(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and -0.01 <= value <= 1.01
-    )
-
-
 def check_annotation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Shape and bounds of what a tablet sends; a bad one is refused whole, with the reason."""
-
-    def bad(vi: str, en: str) -> AppError:
-        return AppError("invalid_input", detail=vi, detail_en=en)
-
-    color = data.get("color", "#d32f2f")
-    if not (
-        isinstance(color, str)
-        and len(color) == 7
-        and color.startswith("#")
-        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
-    ):
-        raise bad("màu phải có dạng #rrggbb", "the colour must look like #rrggbb")
-    out: dict[str, Any] = {"color": color.lower()}
-    if kind == "ink":
-        strokes = data.get("strokes")
-        if not isinstance(strokes, list) or not 1 <= len(strokes) <= MAX_STROKES:
-            raise bad("nét vẽ không hợp lệ", "strokes must be a list of 1-200 strokes")
-        total = 0
-        for stroke in strokes:
-            if not isinstance(stroke, list) or not stroke:
-                raise bad("nét vẽ không hợp lệ", "each stroke is a list of points")
-            total += len(stroke)
-            for point in stroke:
-                if not (isinstance(point, list) and len(point) == 2 and _unit(point[0]) and _unit(point[1])):
-                    raise bad("điểm vẽ nằm ngoài trang", "every point is [x, y] within the page (0..1)")
-        if total > MAX_POINTS:
-            raise bad("nét vẽ quá dài", "too many points")
-        width = data.get("width", 0.004)
-        if not (isinstance(width, int | float) and 0.0005 <= width <= 0.1):
-            raise bad("độ dày nét không hợp lệ", "stroke width out of range")
-        opacity = data.get("opacity", 1.0)
-        if not (isinstance(opacity, int | float) and 0.05 <= opacity <= 1.0):
-            raise bad("độ trong suốt không hợp lệ", "opacity out of range")
-        out.update(
-            strokes=[[[round(float(x), 5), round(float(y), 5)] for x, y in s] for s in strokes],
-            width=float(width),
-            opacity=float(opacity),
-        )
-    elif kind == "highlight":
-        rects = data.get("rects")
-        if not isinstance(rects, list) or not 1 <= len(rects) <= MAX_RECTS:
-            raise bad("vùng tô sáng không hợp lệ", "rects must be a list of 1-500 rectangles")
-        for r in rects:
-            if not (isinstance(r, list) and len(r) == 4 and all(_unit(v) for v in r) and r[0] < r[2] and r[1] < r[3]):
-                raise bad("vùng tô sáng không hợp lệ", "each rect is [x0, y0, x1, y1] within the page")
-        text = data.get("text", "")
-        if not isinstance(text, str) or len(text) > 5000:
-            raise bad("nội dung quá dài", "text too long")
-        out.update(rects=[[round(float(v), 5) for v in r] for r in rects], text=text)
-    elif kind == "note":
-        text = data.get("text")
-        if not isinstance(text, str) or not text.strip() or len(text) > 5000:
-            raise bad("ghi chú cần nội dung (tối đa 5000 ký tự)", "a note needs text (at most 5000 characters)")
-        if not (_unit(data.get("x")) and _unit(data.get("y"))):
-            raise bad("vị trí ghi chú nằm ngoài trang", "the note's position must be within the page")
-        out.update(text=text.strip(), x=float(data["x"]), y=float(data["y"]))
-    else:
-        raise bad(f"loại chú thích không hợp lệ: {kind}", f"unknown annotation kind: {kind}")
-    return out
+    """Shape and bounds of what a tablet sends (the one schema, domain.annotations); a bad one is refused whole,
+    with the reason."""
+    try:
+        return schema.normalise(kind, data)
+    except schema.AnnotationInvalid as exc:
+        raise AppError("invalid_input", detail=exc.vi, detail_en=str(exc)) from None
 
 
 def annotation_audience(annotation: Annotation, paper: Paper, unit_members: Iterable[str] = ()) -> Audience:
