@@ -22,6 +22,7 @@ from .passwords import verify_password_async
 from .storage import directory, security
 from .storage.db import iso, now_iso
 from .storage.models import SessionRow, SiteRow, UserRow
+from .vocabulary import SITE
 
 COOKIE = "ms_session"
 
@@ -37,7 +38,7 @@ def actor_of_user(row: UserRow) -> Actor:
 
 
 def actor_of_site(row: SiteRow) -> Actor:
-    return Actor(kind="site", id=row.id, name=row.name, unit_id=row.unit_id)
+    return Actor(kind=SITE, id=row.id, name=row.name, unit_id=row.unit_id)
 
 
 def forwarded_ip(forwarded_for: str, peer: str, trust_proxy: bool) -> str:
@@ -163,7 +164,7 @@ class Authenticator:
     async def still_valid(self, identity: Identity) -> bool:
         """Re-checked before each socket command, so a revocation on any node takes effect everywhere."""
         async with self.services.db.read() as session:
-            if identity.actor.kind == "site":
+            if identity.actor.kind == SITE:
                 site = await session.get(SiteRow, identity.actor.id)
                 return site is not None and site.active and site.token_hash == identity.token_digest
             if identity.session_id is not None and await security.get_session(session, identity.session_id) is None:
@@ -177,7 +178,7 @@ class Authenticator:
         Each node sweeps its sockets with this, so a revocation made on another node closes them too."""
         sessions = {i.session_id for i in identities if i.session_id}
         users = {i.actor.id for i in identities if i.actor.kind == "user"}
-        sites = {i.actor.id for i in identities if i.actor.kind == "site"}
+        sites = {i.actor.id for i in identities if i.actor.kind == SITE}
         async with self.services.db.read() as session:
             live_sessions = (
                 set(
@@ -211,7 +212,7 @@ class Authenticator:
             site_tokens = {site_id: token_hash for site_id, token_hash in rows}
         bad = set()
         for index, identity in enumerate(identities):
-            if identity.actor.kind == "site":
+            if identity.actor.kind == SITE:
                 ok = site_tokens.get(identity.actor.id) == identity.token_digest
             else:
                 ok = identity.actor.id in active_users and (

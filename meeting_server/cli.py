@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from .config import Settings
+from .vocabulary import ADMIN, GLOBAL_ROLES
 
 DESCRIPTION = """Hệ thống họp trực tuyến tỉnh - xã và phòng họp không giấy.
 Meeting server for province-commune video conferences and paperless meeting rooms.
@@ -86,7 +87,7 @@ def _as_cli_admin(action: str, args_of: dict[str, Any], settings: Settings) -> d
     async def run() -> dict[str, Any]:
         await _migrate(settings)
         services = build_services(settings)
-        system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({"admin"}))
+        system = Actor(kind="user", id="system", name="meeting-server CLI", roles=frozenset({ADMIN}))
         try:
             return await run_action(services, system, action, args_of)
         finally:
@@ -258,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         action="append",
         required=True,
-        choices=["admin", "chair", "secretary", "delegate", "site_operator", "observer"],
+        choices=list(GLOBAL_ROLES),
         help="a role; repeat for several",
     )
     create.add_argument("--title", help="job title, e.g. 'Chánh Văn phòng'")

@@ -135,7 +135,7 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
 
 def accounts_table() -> str:
     """The demo accounts worth trying, one line each, for `meeting-server demo` and `make run` to print."""
-    wanted = ["admin", "chutich", "pct.hung", "thuky", "tp.taichinh", "gd.yte", "thanhtra"]
+    wanted = ["admin", "chutich", "pct.hung", "thuky", "tp.taichinh", "gd.yte", "thanhtra"]  # not vocabulary: usernames
     commune = next(p for p in d.PEOPLE if p.username.startswith("kt."))
     slug = commune.username.split(".", 1)[1]
     wanted += [commune.username, f"ct.{slug}", f"pct.{slug}"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# code -> (HTTP status, Vietnamese message, English message). Messages may use {placeholders}.
-CATALOGUE: dict[str, tuple[int, str, str]] = {
+from .vocabulary import SITE, STATUS_WORDS, ErrorCode
+
+# code (vocabulary.ErrorCode) -> (HTTP status, Vietnamese message, English message). Messages may use {placeholders}.
+CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
     "invalid_input": (422, "Dữ liệu không hợp lệ: {detail}", "Invalid input: {detail}"),
     "malformed_json": (400, "Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."),
     "payload_too_large": (
@@ -140,7 +142,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "agenda_item": ("nội dung họp", "Agenda item"),
     "unit": ("đơn vị", "Unit"),
     "province": ("tỉnh, thành phố trong danh mục đơn vị hành chính", "Province in the official list"),
-    "site": ("điểm cầu", "Site"),
+    SITE: ("điểm cầu", "Site"),
     "user": ("người dùng", "User"),
     "route": ("đường dẫn", "Path"),
     "roll_call": ("lượt điểm danh", "Roll call"),
@@ -151,17 +153,6 @@ THINGS: dict[str, tuple[str, str]] = {
     "annotation": ("chú thích", "Annotation"),
     "comment": ("góp ý", "Comment"),
     "upload": ("tệp tải lên", "Upload"),
-}
-
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "draft": ("Dự thảo", "a draft"),
-    "scheduled": ("Đã lên lịch", "scheduled"),
-    "in_progress": ("Đang họp", "in progress"),
-    "ended": ("Đã kết thúc", "ended"),
-    "archived": ("Đã lưu trữ", "archived"),
-    "cancelled": ("Đã hủy", "cancelled"),
-    "closed": ("Đã đóng", "closed"),
-    "withdrawn": ("Đã rút", "withdrawn"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -184,11 +175,11 @@ LANGS = ("vi", "en")
 class AppError(Exception):
     """An error a person can read. `params` fill the message; `detail` is shown as-is."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: ErrorCode, **params: Any) -> None:
         if code not in CATALOGUE:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(code)
-        self.code = code
+        self.code: ErrorCode = code
         self.params = params
 
     @property

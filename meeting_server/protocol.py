@@ -1,7 +1,8 @@
 """Names and payload shapes of the live channel, shared by the server and the room client.
 
 A leaf module on purpose: `room_client` imports it without pulling in the server, so it may depend only on
-the standard library and pydantic. `docs/protocol.md` documents every name here; a test keeps them in step.
+the standard library, pydantic and `vocabulary` (itself standard library only). `docs/protocol.md` documents every
+name here; a test keeps them in step.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .vocabulary import MEETING_ROLES as MEETING_ROLES  # who may hold which part; the audience vocabulary
+from .vocabulary import ORGANIZER_ROLES as ORGANIZER_ROLES
+from .vocabulary import SITE, ActorKind, View
 
 PROTOCOL_VERSION = 1
 SOCKETIO_PATH = "socket.io"
@@ -113,9 +118,6 @@ EVENT_TYPES = (
     COMMENT_UPDATED,
 )
 
-# Who may hold which part of a meeting; also the audience vocabulary of the event log.
-MEETING_ROLES = ("organizer", "chair", "secretary", "delegate", "observer", "site_operator", "site", "admin")
-ORGANIZER_ROLES = ("organizer", "chair", "secretary", "admin")
 
 COMMAND_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"
 ID_PATTERN = r"^[a-z]{1,3}_[A-Za-z0-9]{6,40}$"
@@ -164,7 +166,7 @@ class EventMessage(BaseModel):
 class PresenceEntry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    kind: Literal["user", "site"]
+    kind: ActorKind
     id: str
     name: str
     role: str
@@ -192,7 +194,7 @@ class MediaReceive(_Strict):
 
 class MediaJoinPayload(_Strict):
     meeting_id: str = Field(pattern=ID_PATTERN)
-    view: Literal["site", "console", "display", "delegate"] = "site"
+    view: View = SITE
     type: Literal["offer"] = "offer"
     sdp: str = Field(min_length=10, max_length=MAX_SDP_CHARS)
     publish: MediaPublish = Field(default_factory=MediaPublish)

@@ -132,3 +132,35 @@ async def test_a_command_id_reused_for_another_action_is_refused(any_server: Liv
     assert "agenda.add_item" in body["error"]["message"]
     status, snap = await admin.get(f"/api/meetings/{meeting['id']}")
     assert snap["status"] == "scheduled"
+
+
+async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any_server: LiveServer) -> None:
+    """`capabilities` on the session (GET /api/auth/session) and on the meeting snapshot are the permissions the
+    server then enforces; a chair whose chair role is taken away keeps the part (my_role) but no longer runs the
+    meeting, in both places."""
+    chair = await any_server.create_user("ct.hopthanh", "Lê Văn Chủ", ["chair"])
+    delegate = await any_server.create_user("tp.taichinh", "Nguyễn Thị Hương", ["delegate"])
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], chair_id=chair["id"])
+    path = f"/api/meetings/{meeting['id']}"
+
+    status, me = await admin.get("/api/auth/session")
+    assert status == 200 and me["user"]["capabilities"] == ["account.edit", "directory.manage", "meeting.create"]
+    reader = await any_server.client("tp.taichinh")
+    _, me = await reader.get("/api/auth/session")
+    assert me["user"]["capabilities"] == ["account.edit"]
+    _, snap = await reader.get(path)
+    assert (snap["my_role"], snap["capabilities"]) == ("delegate", ["conference.publish", "meeting.view"])
+    status, _ = await reader.post(f"{path}/start")
+    assert status == 403
+
+    chairing = await any_server.client("ct.hopthanh")
+    _, snap = await chairing.get(path)
+    assert snap["my_role"] == "chair"
+    assert {"meeting.organize", "paper.manage", "conference.console"} <= set(snap["capabilities"])
+    status, _ = await admin.patch(f"/api/users/{chair['id']}", {"roles": ["delegate"]})
+    assert status == 200
+    _, snap = await chairing.get(path)
+    assert snap["my_role"] == "chair" and "meeting.organize" not in snap["capabilities"]
+    status, body = await chairing.post(f"{path}/start")
+    assert status == 403 and body["error"]["code"] == "forbidden"

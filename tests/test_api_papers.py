@@ -16,7 +16,8 @@ import pypdf
 import pytest
 from PIL import Image
 
-from room_client.feed import MeetingFeed
+from meeting_server.domain import annotations as schema
+from room_client.feed import CommandError, MeetingFeed
 from tests.helpers import ApiClient, LiveServer, feed_for, make_meeting, wait_for
 from tests.paper_samples import annotations_of, bands
 
@@ -342,7 +343,7 @@ async def test_annotations_private_shared_export_and_replay(world: World) -> Non
     reader = pypdf.PdfReader(io.BytesIO(exported))
     kinds = [str(a["/Subtype"]) for page in reader.pages for a in annotations_of(page)]
     assert sorted(k for k in kinds if k != "/Popup") == ["/Highlight", "/Ink", "/Text"], kinds  # notes pop up
-    note = next(a for a in annotations_of(reader.pages[1]) if a["/Subtype"] == "/Text")
+    note = next(a for a in annotations_of(reader.pages[1]) if str(a["/Subtype"]) == "/Text")
     assert "Đề nghị bổ sung số liệu" in str(note["/Contents"])
     status, gone = await world.listed.delete(f"{world.base}/annotations/ink-0000001")
     assert gone["deleted"] is True
@@ -403,3 +404,36 @@ async def test_a_hall_reads_papers_open_to_all(world: World) -> None:
             assert response.status == 200
     finally:
         await feed.close()
+
+
+@pytest.mark.parametrize("limit", ["strokes", "points"])
+async def test_the_ink_limit_is_the_same_over_rest_and_socket(world: World, limit: str) -> None:
+    """One schema (domain.annotations) decides for both doors: exactly at the limit is saved, one more is refused
+    with the same invalid_input, and the refused one leaves nothing behind."""
+    paper = await world.upload(make_pdf(1), title="Dự thảo")
+
+    def ink(extra: int) -> dict[str, Any]:
+        if limit == "strokes":
+            strokes = [[[0.5, 0.5]]] * (schema.MAX_STROKES + extra)
+        else:
+            strokes = [[[0.5, 0.5]] * (schema.MAX_POINTS + extra)]
+        return {"paper_id": paper["id"], "version": 1, "page": 1, "kind": "ink", "data": {"strokes": strokes}}
+
+    status, saved = await world.listed.put(f"{world.base}/annotations/ink-rest-edge", ink(0))
+    assert status == 200 and saved["changed"] is True, saved
+    status, refused = await world.listed.put(f"{world.base}/annotations/ink-rest-over", ink(1))
+    assert status == 422 and refused["error"]["code"] == "invalid_input", refused
+    assert "tối đa" in refused["error"]["message"]
+
+    feed = await feed_for(world.server, world.listed, world.meeting["id"])
+    try:
+        saved = await feed.command("annotation.save", {"id": "ink-sock-edge", **ink(0)})
+        assert saved["changed"] is True
+        with pytest.raises(CommandError) as info:
+            await feed.command("annotation.save", {"id": "ink-sock-over", **ink(1)})
+        assert info.value.code == "invalid_input"
+        assert info.value.message == refused["error"]["message"]
+    finally:
+        await feed.close()
+    status, mine = await world.listed.get(f"{world.base}/papers/{paper['id']}/annotations")
+    assert sorted(a["id"] for a in mine["annotations"]) == ["ink-rest-edge", "ink-sock-edge"]

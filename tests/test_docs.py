@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from meeting_server import protocol as p
+from meeting_server import vocabulary as v
 from meeting_server.actions import REGISTRY
 from meeting_server.api.openapi import openapi_document
 from meeting_server.api.routes import ROUTES
@@ -107,3 +108,22 @@ def test_the_bench_index_names_the_result_files() -> None:
     linked = set(re.findall(r"\]\(([\w.-]+\.md)\)", index))
     assert linked == {path.name for path in results.glob("*.md")} - {"README.md"}
     assert all(results.joinpath(name).with_suffix(".json").is_file() for name in linked)
+
+
+def test_the_permission_table_is_the_vocabulary_table() -> None:
+    """docs/api.md lists every permission with exactly the roles meeting_server/vocabulary.py grants it."""
+    rows = dict(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (?:global|meeting) \| (.+) \|$", API, re.M))
+    tables: dict[str, frozenset[str]] = {name: frozenset(roles) for name, roles in v.GLOBAL_PERMISSIONS.items()}
+    tables.update({name: frozenset(roles) for name, roles in v.MEETING_PERMISSIONS.items()})
+    assert set(rows) == set(tables), "permissions missing from (or unknown to) docs/api.md"
+    for name, granted in tables.items():
+        documented = set(re.findall(r"`([a-z_]+)`", rows[name])) & set(v.MEETING_ROLES)
+        assert documented == set(granted), name
+
+
+def test_the_annotation_limits_are_the_schema_s() -> None:
+    from meeting_server.domain import annotations as schema
+
+    for figure in (schema.MAX_STROKES, schema.MAX_POINTS, schema.MAX_RECTS, schema.MAX_TEXT):
+        assert f"{figure:,}" in API, f"docs/api.md does not state the annotation limit {figure:,}"
+    assert f"{schema.MIN_WIDTH:g}–{schema.MAX_WIDTH:g}" in API and f"{schema.MIN_OPACITY:g}–1" in API

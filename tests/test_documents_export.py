@@ -323,8 +323,10 @@ def test_tiny_overshoots_are_clamped_and_text_normalised() -> None:
     assert ink["author"] == "Nguyễn"
     assert ink["color"] == export.DEFAULT_COLORS["ink"] and ink["width"] == export.DEFAULT_INK_WIDTH
     assert "extra" not in ink
-    rect = normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.8, 0.7, 0.2, 0.6]]})
-    assert rect["rects"] == [(0.2, 0.6, 0.8, 0.7)]
+    rect = normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.2, 0.6, 1.004, 0.7]]})
+    assert rect["rects"] == [(0.2, 0.6, 1.0, 0.7)]
+    with pytest.raises(ValueError, match="no area"):  # corners given backwards: refused, as saving refuses them
+        normalise_annotation({"kind": "highlight", "page": 1, "rects": [[0.8, 0.7, 0.2, 0.6]]})
 
 
 def _plain(paper: Path, number: int, width: int) -> Image.Image:
@@ -429,7 +431,7 @@ def test_restricted_export_keeps_nothing_of_the_original_but_its_look(paper: Pat
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((src_w, src_h), abs=0.01)
         resources = pdf_dict(page["/Resources"])
         xobjects = pdf_dict(resources["/XObject"])
-        assert [pdf_dict(xobjects[k])["/Subtype"] for k in xobjects] == ["/Image"]
+        assert [str(pdf_dict(xobjects[k])["/Subtype"]) for k in xobjects] == ["/Image"]
         assert "/Font" not in resources
     assert sorted(str(a["/Subtype"]) for a in _annots(reader.pages[2])) == ["/Highlight", "/Ink", "/Text"]
     assert not _annots(reader.pages[1])

@@ -13,6 +13,7 @@ from meeting_server.domain import meetings as d
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.meetings import AgendaItem, Audience, Event, MeetingState
 from meeting_server.errors import AppError
+from meeting_server.vocabulary import MeetingStatus
 
 ORGANISER_ROLES = ("organizer", "chair", "secretary", "admin")
 EVERYONE_ELSE = ("delegate", "observer", "site_operator", "site")
@@ -93,7 +94,7 @@ def test_includes(audience: Audience, role: str, user_id: str, expected: bool) -
 # ---- which events go to whom ---------------------------------------------------------------------------
 
 
-def meeting(status: str, current: str | None = None) -> MeetingState:
+def meeting(status: MeetingStatus, current: str | None = None) -> MeetingState:
     agenda = tuple(
         AgendaItem(id=i, title=i, status="current" if i == current else "pending") for i in ("a_item01", "a_item02")
     )
@@ -137,7 +138,7 @@ def test_created_draft_goes_to_organisers_only() -> None:
         ("in_progress", ALL),
     ],
 )
-def test_edit_audience(status: str, expected: Audience, command: str) -> None:
+def test_edit_audience(status: MeetingStatus, expected: Audience, command: str) -> None:
     (event,) = COMMANDS[command](meeting(status))
     assert event.audience == expected
     receivers = {role for role in p.MEETING_ROLES if event.audience.includes(role, "u_delegat1")}
@@ -155,7 +156,7 @@ def test_edit_audience(status: str, expected: Audience, command: str) -> None:
         ("ended", "archive"),
     ],
 )
-def test_transition_audience_is_everyone(status: str, action: str) -> None:
+def test_transition_audience_is_everyone(status: MeetingStatus, action: str) -> None:
     (event,) = d.transition(meeting(status), action)
     assert event.audience == ALL
 
@@ -223,7 +224,7 @@ NOT_DRAFT = ("scheduled", "in_progress", "ended", "archived", "cancelled")
 
 @pytest.mark.parametrize("status", ["draft", *NOT_DRAFT])
 @pytest.mark.parametrize("who", list(ROLES))
-def test_meeting_role(who: str, status: str) -> None:
+def test_meeting_role(who: str, status: MeetingStatus) -> None:
     actor, in_draft, once_scheduled = ROLES[who]
     expected = in_draft if status == "draft" else once_scheduled
     state = replace(STATE, status=status, published=status != "draft")
@@ -259,7 +260,7 @@ def test_admin_who_organised_is_organiser() -> None:
         ("uninvited delegate", "scheduled", "not_found"),
     ],
 )
-def test_require_organizer(who: str, status: str, outcome: str) -> None:
+def test_require_organizer(who: str, status: MeetingStatus, outcome: str) -> None:
     actor = ROLES[who][0]
     state = replace(STATE, status=status, published=status != "draft")
     if outcome in ("forbidden", "not_found"):

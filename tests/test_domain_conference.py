@@ -12,6 +12,7 @@ from meeting_server.domain import conference as c
 from meeting_server.domain import meetings as d
 from meeting_server.domain.meetings import MeetingState
 from meeting_server.errors import AppError
+from meeting_server.vocabulary import MeetingStatus
 
 SITES = (
     {"id": "s_huyen01", "name": "Hội trường huyện", "unit_id": "un_huyen1"},
@@ -76,7 +77,7 @@ def test_admission(role: str, view: str, conference: dict[str, Any], connected: 
 
 
 @pytest.mark.parametrize("status", ["draft", "scheduled", "ended", "archived", "cancelled"])
-def test_nothing_connects_or_changes_unless_the_meeting_is_under_way(status: str) -> None:
+def test_nothing_connects_or_changes_unless_the_meeting_is_under_way(status: MeetingStatus) -> None:
     state = replace(live(), status=status)
     assert code(lambda: c.check_admission(state, HALL, "site", "site", frozenset())) == "conference_not_live"
     assert code(lambda: c.set_main_site(state, "s_xa00001")) == "conference_not_live"

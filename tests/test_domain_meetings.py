@@ -17,6 +17,7 @@ from meeting_server.domain import meetings as d
 from meeting_server.domain import papers as pp
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
+from meeting_server.vocabulary import MeetingStatus
 
 T_START = "2026-11-24T01:00:00Z"
 T_END = "2026-11-24T04:00:00Z"
@@ -28,7 +29,7 @@ ITEMS = ("a_item01", "a_item02", "a_item03")
 
 
 def make_state(
-    status: str = "draft",
+    status: MeetingStatus = "draft",
     items: tuple[str, ...] = ITEMS,
     current: str | None = None,
     done: tuple[str, ...] = (),
@@ -107,7 +108,7 @@ def test_the_lifecycle_vocabulary_is_the_one_this_file_covers() -> None:
 @pytest.mark.parametrize(
     ("status", "action"), list(itertools.product(EXPECTED_STATUSES, EXPECTED_ACTIONS)), ids=lambda v: str(v)
 )
-def test_transition_matrix(status: str, action: str) -> None:
+def test_transition_matrix(status: MeetingStatus, action: str) -> None:
     state = make_state(status, current="a_item02" if status == "in_progress" else None)
     if (status, action) not in ALLOWED:
         with pytest.raises(AppError) as info:
@@ -137,7 +138,7 @@ def test_transition_matrix(status: str, action: str) -> None:
         ("cancelled", "invalid_transition"),
     ],
 )
-def test_schedule_needs_an_agenda(status: str, code: str) -> None:
+def test_schedule_needs_an_agenda(status: MeetingStatus, code: str) -> None:
     assert error_code(lambda: d.transition(make_state(status, items=()), "schedule")) == code
 
 
@@ -189,7 +190,7 @@ NEW = AgendaItem(id="a_newitem", title="Kết luận của chủ trì", planned_
     ids=["append", "at-0", "at-1", "at-len", "past-end-clamps", "far-past-end-clamps"],
 )
 @pytest.mark.parametrize("status", ["draft", "scheduled", "in_progress"])
-def test_add_item(status: str, position: int | None, expected: list[str]) -> None:
+def test_add_item(status: MeetingStatus, position: int | None, expected: list[str]) -> None:
     state = make_state(status)
     event = one_event(d.add_item(state, NEW, position))
     assert event.type == p.AGENDA_ITEM_ADDED
@@ -326,7 +327,7 @@ def test_set_current(current: str | None, target: str | None, expected_statuses:
 
 
 @pytest.mark.parametrize("status", ["draft", "scheduled", "ended", "archived", "cancelled"])
-def test_set_current_only_while_in_progress(status: str) -> None:
+def test_set_current_only_while_in_progress(status: MeetingStatus) -> None:
     with pytest.raises(AppError) as info:
         d.set_current(make_state(status), "a_item01")
     assert (info.value.code, info.value.params) == ("invalid_transition", {"action": "set_current", "status": status})
@@ -346,12 +347,12 @@ EDITS: dict[str, Callable[[MeetingState], list[Event]]] = {
 
 
 @pytest.mark.parametrize(("status", "edit"), list(itertools.product(sorted(d.CLOSED), EDITS)))
-def test_closed_meetings_cannot_be_edited(status: str, edit: str) -> None:
+def test_closed_meetings_cannot_be_edited(status: MeetingStatus, edit: str) -> None:
     assert error_code(lambda: EDITS[edit](make_state(status))) == "meeting_closed"
 
 
 @pytest.mark.parametrize(("status", "edit"), list(itertools.product(["draft", "scheduled", "in_progress"], EDITS)))
-def test_open_meetings_can_be_edited(status: str, edit: str) -> None:
+def test_open_meetings_can_be_edited(status: MeetingStatus, edit: str) -> None:
     assert len(EDITS[edit](make_state(status))) == 1
 
 
@@ -380,7 +381,7 @@ def test_open_meetings_can_be_edited(status: str, edit: str) -> None:
         ("ended", {"title": "Khác"}, "meeting_closed"),
     ],
 )
-def test_update(status: str, changes: dict[str, Any], outcome: str | list[str]) -> None:
+def test_update(status: MeetingStatus, changes: dict[str, Any], outcome: str | list[str]) -> None:
     state = make_state(status)
     if isinstance(outcome, str):
         assert error_code(lambda: d.update(state, changes)) == outcome

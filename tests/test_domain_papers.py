@@ -8,9 +8,12 @@ from typing import Any, TypedDict
 import pytest
 
 from meeting_server import protocol as p
+from meeting_server.domain import annotations as schema
 from meeting_server.domain import papers as pp
+from meeting_server.domain.annotations import DEFAULT_COLORS
 from meeting_server.domain.meetings import AgendaItem, Audience, MeetingState
 from meeting_server.errors import AppError
+from meeting_server.vocabulary import PaperStatus
 
 V1 = pp.PaperVersion(
     version=1,
@@ -36,7 +39,7 @@ MEETING = MeetingState(
 )
 
 
-def paper(access: str = "all", status: str = "published", **kw: Any) -> pp.Paper:
+def paper(access: str = "all", status: PaperStatus = "published", **kw: Any) -> pp.Paper:
     return pp.Paper(
         id="pp_paper01",
         meeting_id=MEETING.id,
@@ -80,14 +83,14 @@ READERS = {
 
 
 @pytest.mark.parametrize(("access", "status"), list(READERS))
-def test_who_reads_which_paper(access: str, status: str) -> None:
+def test_who_reads_which_paper(access: str, status: PaperStatus) -> None:
     doc = paper(access, status, **(LISTED if access != "all" else {}))
     readers = {name for name, viewer in VIEWERS.items() if doc.can_read(viewer)}
     assert readers == READERS[(access, status)]
 
 
 @pytest.mark.parametrize(("access", "status"), list(READERS))
-def test_who_hears_of_a_paper_is_who_reads_it(access: str, status: str) -> None:
+def test_who_hears_of_a_paper_is_who_reads_it(access: str, status: PaperStatus) -> None:
     """The audience of a paper's events matches `can_read` for everyone (units resolved to their people)."""
     doc = paper(access, status, **(LISTED if access != "all" else {}))
     audience = doc.audience(unit_members=["u_deleg002"])
@@ -264,7 +267,7 @@ BAD = [
 @pytest.mark.parametrize("kind", list(GOOD))
 def test_good_annotations_are_normalised(kind: str) -> None:
     out = pp.check_annotation_data(kind, GOOD[kind])
-    assert out["color"] == GOOD[kind].get("color", "#d32f2f").lower()
+    assert out["color"] == GOOD[kind].get("color", DEFAULT_COLORS[kind]).lower()
     if kind == "note":
         assert out["text"] == "Cần làm rõ"
 
@@ -342,3 +345,30 @@ def test_audiences_validate_themselves() -> None:
         Audience(kind="user", user_id="u_a", user_ids=("u_b",))
     with pytest.raises(ValueError):
         Audience(kind="people", roles=("king",))
+
+
+@pytest.mark.parametrize(
+    ("data", "ok"),
+    [
+        ({"strokes": [[[0.5, 0.5]]] * schema.MAX_STROKES}, True),
+        ({"strokes": [[[0.5, 0.5]]] * (schema.MAX_STROKES + 1)}, False),
+        ({"strokes": [[[0.5, 0.5]] * (schema.MAX_POINTS // 2)] * 2}, True),
+        ({"strokes": [[[0.5, 0.5]] * (schema.MAX_POINTS // 2)] * 2 + [[[0.5, 0.5]]]}, False),
+        ({"strokes": [[[0.5, 0.5]]], "width": schema.MIN_WIDTH}, True),
+        ({"strokes": [[[0.5, 0.5]]], "width": schema.MIN_WIDTH / 2}, False),
+    ],
+)
+def test_ink_limits_hold_at_their_boundary(data: dict[str, Any], ok: bool) -> None:
+    if ok:
+        assert pp.check_annotation_data("ink", data)["strokes"]
+    else:
+        with pytest.raises(AppError) as info:
+            pp.check_annotation_data("ink", data)
+        assert info.value.code == "invalid_input"
+
+
+def test_overshoots_are_clamped_and_note_text_normalised() -> None:
+    ink = pp.check_annotation_data("ink", {"strokes": [[[-0.004, 1.006], [0.123456789, 0.5]]]})
+    assert ink["strokes"] == [[[0.0, 1.0], [0.12346, 0.5]]]
+    note = pp.check_annotation_data("note", {"x": 0.5, "y": 0.5, "text": " Nguye\u0302\u0303n\x07 "})
+    assert note["text"] == "Nguyễn"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -13,17 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
 from ..domain.actors import Actor
-from ..domain.meetings import Event, MeetingState, Members, members, require_organizer, require_visible
+from ..domain.meetings import Event, MeetingState, Members, members, require
 from ..errors import AppError
 from ..storage import meetings as meeting_store
 from ..storage import security
 from ..storage.db import Database
 from ..storage.models import MeetingRow
+from ..vocabulary import (
+    GLOBAL_PERMISSION_NAMES,
+    MEETING_PERMISSION_NAMES,
+    GlobalPermission,
+    MeetingPermission,
+    MeetingRole,
+    Permission,
+)
 
 log = logging.getLogger(__name__)
 
-# Permission names, checked before the handler runs (meeting ones after loading the meeting).
-PERMISSIONS = ("admin", "organize", "meeting_organizer", "meeting_visible", "signed_in")
+# What an action may require (vocabulary's permissions): global ones are checked before the transaction, meeting
+# ones once the meeting is loaded and locked.
+PERMISSIONS: tuple[Permission, ...] = (*GLOBAL_PERMISSION_NAMES, *MEETING_PERMISSION_NAMES)
 
 
 class Notifier(Protocol):
@@ -84,24 +93,20 @@ class Schema(BaseModel):
 
 @dataclass
 class Context:
+    """What every action's handler gets: who acts, the open transaction, and what to do after it commits."""
+
     services: Services
     actor: Actor
     session: AsyncSession
     ip: str = ""
-    meeting_row: MeetingRow | None = None
-    meeting: MeetingState | None = None
-    meeting_role: str | None = None
     _published: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
-    async def record(self, events: list[Event]) -> MeetingState:
-        """Append events to the loaded meeting's log in this transaction; they are published after commit."""
-        assert self.meeting_row is not None, "record() needs a meeting-scoped action"
-        before = self.meeting
-        state, stored = await meeting_store.append_events(self.session, self.meeting_row, events, self.actor.id)
-        self.meeting = state
+    async def append(self, row: MeetingRow, before: MeetingState | None, events: list[Event]) -> MeetingState:
+        """Append events to a meeting's log in this transaction; they are published after commit."""
+        state, stored = await meeting_store.append_events(self.session, row, events, self.actor.id)
         if stored:
-            self._published.append((self.meeting_row.id, stored))
+            self._published.append((row.id, stored))
         if any(e.type.startswith("meeting.") for e in events):
             # Lists of meetings ("my meetings") change for those who gain, keep or lose the meeting.
             who = members(state) | (members(before) if before is not None else Members())
@@ -122,14 +127,32 @@ class Context:
         )
 
 
-Handler = Callable[[Context, Any], Awaitable[dict[str, Any]]]
+@dataclass(kw_only=True)
+class MeetingContext(Context):
+    """A meeting-scoped action's context: the meeting loaded (row locked for this transaction), typed, and the
+    actor's part in it, already checked against the action's permission."""
+
+    meeting_row: MeetingRow
+    meeting: MeetingState
+    role: MeetingRole
+
+    async def record(self, events: list[Event]) -> MeetingState:
+        """Append events to this meeting's log; `meeting` becomes the state after them."""
+        self.meeting = await self.append(self.meeting_row, self.meeting, events)
+        return self.meeting
+
+
+S = TypeVar("S", bound=Schema)
+Handler = Callable[[Any, Any], Awaitable[dict[str, Any]]]
+GlobalHandler = Callable[[Context, S], Awaitable[dict[str, Any]]]
+MeetingHandler = Callable[[MeetingContext, S], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
     schema: type[Schema]
-    permission: str
+    permission: Permission
     handler: Handler
     summary: str
     secret_fields: tuple[str, ...] = ()  # left out of the answer kept for retries: never stored in clear
@@ -137,21 +160,50 @@ class ActionSpec:
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
             raise ValueError(f"action {self.name}: unknown permission {self.permission!r}")
-        if self.permission.startswith("meeting_") and "meeting_id" not in self.schema.model_fields:
+        if self.meeting_scoped and "meeting_id" not in self.schema.model_fields:
             raise ValueError(f"action {self.name}: a meeting permission needs a meeting_id field")
+
+    @property
+    def meeting_permission(self) -> MeetingPermission | None:
+        """The meeting permission this action needs, or None for an action outside any meeting."""
+        return next((name for name in MEETING_PERMISSION_NAMES if name == self.permission), None)
+
+    @property
+    def meeting_scoped(self) -> bool:
+        return self.meeting_permission is not None
 
 
 REGISTRY: dict[str, ActionSpec] = {}
 
 
+def _register(
+    name: str, schema: type[Schema], permission: Permission, handler: Handler, secret_fields: tuple[str, ...]
+) -> None:
+    if name in REGISTRY:
+        raise ValueError(f"action {name} registered twice")
+    summary = (handler.__doc__ or name).strip().splitlines()[0]
+    REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields)
+
+
 def action(
-    name: str, schema: type[Schema], permission: str, secret_fields: tuple[str, ...] = ()
-) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        if name in REGISTRY:
-            raise ValueError(f"action {name} registered twice")
-        summary = (handler.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields)
+    name: str, schema: type[S], permission: GlobalPermission, secret_fields: tuple[str, ...] = ()
+) -> Callable[[GlobalHandler[S]], GlobalHandler[S]]:
+    """Register an action any actor holding a global permission may run (no meeting is loaded for it)."""
+
+    def register(handler: GlobalHandler[S]) -> GlobalHandler[S]:
+        _register(name, schema, permission, handler, secret_fields)
+        return handler
+
+    return register
+
+
+def meeting_action(
+    name: str, schema: type[S], permission: MeetingPermission
+) -> Callable[[MeetingHandler[S]], MeetingHandler[S]]:
+    """Register an action on one meeting (its schema names `meeting_id`): the handler gets a MeetingContext."""
+
+    def register(handler: MeetingHandler[S]) -> MeetingHandler[S]:
+        _register(name, schema, permission, handler, ())
         return handler
 
     return register
@@ -195,12 +247,23 @@ def validate(schema: type[Schema], args: Any) -> Schema:
 
 
 def _check_global(spec: ActionSpec, actor: Actor) -> None:
-    if spec.permission == "admin" and not actor.is_admin:
+    if not spec.meeting_scoped and spec.permission not in actor.capabilities:
         raise AppError("forbidden")
-    if spec.permission == "organize" and not actor.can_organize_meetings:
-        raise AppError("forbidden")
-    if spec.permission == "signed_in" and actor.kind != "user":
-        raise AppError("forbidden")
+
+
+async def _context(
+    services: Services, actor: Actor, session: AsyncSession, ip: str, spec: ActionSpec, payload: Schema
+) -> Context:
+    """A meeting-scoped action's meeting is loaded, locked and its permission checked before the handler runs."""
+    permission = spec.meeting_permission
+    if permission is None:
+        return Context(services=services, actor=actor, session=session, ip=ip)
+    row = await meeting_store.load(session, getattr(payload, "meeting_id", ""), for_update=True)
+    state = meeting_store.state_of(row)
+    role = require(actor, state, permission)
+    return MeetingContext(
+        services=services, actor=actor, session=session, ip=ip, meeting_row=row, meeting=state, role=role
+    )
 
 
 def _replay(stored_action: str, result: dict[str, Any], name: str) -> dict[str, Any]:
@@ -236,15 +299,7 @@ async def run_action(
                 previous = await security.stored_answer(session, actor_key, command_id)
                 if previous is not None:
                     return _replay(previous.action, previous.result, name)
-            ctx = Context(services=services, actor=actor, session=session, ip=ip)
-            meeting_id = getattr(payload, "meeting_id", None)
-            if spec.permission.startswith("meeting_") and meeting_id:
-                ctx.meeting_row = await meeting_store.load(session, meeting_id, for_update=True)
-                ctx.meeting = meeting_store.state_of(ctx.meeting_row)
-                if spec.permission == "meeting_organizer":
-                    ctx.meeting_role = require_organizer(actor, ctx.meeting)
-                else:
-                    ctx.meeting_role = require_visible(actor, ctx.meeting)
+            ctx = await _context(services, actor, session, ip, spec, payload)
             result = await spec.handler(ctx, payload)
             if command_id:
                 kept = {k: v for k, v in result.items() if k not in spec.secret_fields}

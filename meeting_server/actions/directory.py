@@ -10,7 +10,6 @@ from pydantic import Field, field_validator
 
 from .. import official_units
 from ..domain import units
-from ..domain.actors import GLOBAL_ROLES
 from ..domain.units import UnitKind
 from ..errors import AppError
 from ..passwords import hash_password_async
@@ -18,11 +17,12 @@ from ..storage import directory as store
 from ..storage import security
 from ..storage.db import new_id, now_iso
 from ..storage.models import SiteRow, UnitRow, UserRow
+from ..vocabulary import ACCOUNT_EDIT, ADMIN, DIRECTORY_MANAGE, GLOBAL_ROLES
+from ..vocabulary import GlobalRole as Role
 from .base import Context, Schema, action
 from .schemas import Id, Short, Title
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
-Role = Literal["admin", "chair", "secretary", "delegate", "site_operator", "observer"]
 
 
 OfficialCode = Annotated[str, Field(pattern=r"^[0-9]{2}([0-9]{3})?$")]  # "08" a province, "02545" a commune
@@ -113,7 +113,7 @@ async def _check_parent(ctx: Context, kind: str, parent_id: str | None) -> None:
     units.check_parent(kind, parent.kind if parent else None)
 
 
-@action("unit.create", CreateUnit, "admin")
+@action("unit.create", CreateUnit, DIRECTORY_MANAGE)
 async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
     """Create a province, commune, agency or (for data from before 2025) district."""
     await _check_parent(ctx, cmd.kind, cmd.parent_id)
@@ -134,7 +134,7 @@ async def create_unit(ctx: Context, cmd: CreateUnit) -> dict[str, Any]:
     return store.unit_dict(row)
 
 
-@action("unit.update", UpdateUnit, "admin")
+@action("unit.update", UpdateUnit, DIRECTORY_MANAGE)
 async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
     """Rename a unit, change its codes or move it under another parent."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
@@ -150,7 +150,7 @@ async def update_unit(ctx: Context, cmd: UpdateUnit) -> dict[str, Any]:
     return store.unit_dict(row)
 
 
-@action("unit.import_official", ImportUnits, "admin")
+@action("unit.import_official", ImportUnits, DIRECTORY_MANAGE)
 async def import_official_units(ctx: Context, cmd: ImportUnits) -> dict[str, Any]:
     """Import a province and its communes, wards and special zones from the official list.
 
@@ -239,7 +239,7 @@ async def _add_halls(ctx: Context, communes: list[UnitRow], province_name: str, 
     return added
 
 
-@action("unit.delete", UnitRef, "admin")
+@action("unit.delete", UnitRef, DIRECTORY_MANAGE)
 async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     """Delete a unit that holds nothing (no child units, sites or users)."""
     row = await store.get_unit(ctx.session, cmd.unit_id)
@@ -253,7 +253,7 @@ async def delete_unit(ctx: Context, cmd: UnitRef) -> dict[str, Any]:
     return {"deleted": row.id}
 
 
-@action("site.create", CreateSite, "admin")
+@action("site.create", CreateSite, DIRECTORY_MANAGE)
 async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
     """Register a meeting room (site) of a unit."""
     await store.get_unit(ctx.session, cmd.unit_id)
@@ -271,7 +271,7 @@ async def create_site(ctx: Context, cmd: CreateSite) -> dict[str, Any]:
     return store.site_dict(row)
 
 
-@action("site.update", UpdateSite, "admin")
+@action("site.update", UpdateSite, DIRECTORY_MANAGE)
 async def update_site(ctx: Context, cmd: UpdateSite) -> dict[str, Any]:
     """Edit a site; deactivating it disconnects its room PC."""
     row = await store.get_site(ctx.session, cmd.site_id)
@@ -295,7 +295,7 @@ def _disconnect_site(ctx: Context, site_id: str, reason: str) -> None:
     ctx.after_commit(disconnect)
 
 
-@action("site.issue_token", SiteRef, "admin", secret_fields=("token",))
+@action("site.issue_token", SiteRef, DIRECTORY_MANAGE, secret_fields=("token",))
 async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     """Issue a new device token for the site's room PC; the previous token stops working.
 
@@ -312,7 +312,7 @@ async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     return {**store.site_dict(row), "token": token}
 
 
-@action("site.revoke_token", SiteRef, "admin")
+@action("site.revoke_token", SiteRef, DIRECTORY_MANAGE)
 async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     """Revoke the site's device token and disconnect its room PC."""
     row = await store.get_site(ctx.session, cmd.site_id)
@@ -323,7 +323,7 @@ async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     return store.site_dict(row)
 
 
-@action("user.create", CreateUser, "admin")
+@action("user.create", CreateUser, DIRECTORY_MANAGE)
 async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
     """Create an account with its roles."""
     if await store.user_by_username(ctx.session, cmd.username) is not None:
@@ -348,7 +348,7 @@ async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
     return store.user_dict(row)
 
 
-@action("user.update", UpdateUser, "admin")
+@action("user.update", UpdateUser, DIRECTORY_MANAGE)
 async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     """Edit an account: roles, unit, password, active. Deactivating signs the person out everywhere."""
     row = await store.get_user(ctx.session, cmd.user_id)
@@ -358,7 +358,7 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     if changes.get("roles") is not None:
         new_roles = sorted(set(changes.pop("roles")))
         if new_roles != sorted(row.roles):
-            if row.id == ctx.actor.id and "admin" not in new_roles:
+            if row.id == ctx.actor.id and ADMIN not in new_roles:
                 raise AppError(
                     "invalid_input",
                     detail="không thể tự bỏ vai trò quản trị của chính mình",
@@ -396,7 +396,7 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     return store.user_dict(row)
 
 
-@action("me.update", UpdateMe, "signed_in")
+@action("me.update", UpdateMe, ACCOUNT_EDIT)
 async def update_me(ctx: Context, cmd: UpdateMe) -> dict[str, Any]:
     """Change my own preferences (interface language)."""
     row = await store.get_user(ctx.session, ctx.actor.id)

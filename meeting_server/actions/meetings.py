@@ -13,7 +13,8 @@ from ..errors import AppError
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage.db import new_id
-from .base import Context, Schema, action
+from ..vocabulary import CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY
+from .base import Context, MeetingContext, Schema, action, meeting_action
 from .schemas import Id, Short, Text, Time, Title
 
 
@@ -105,7 +106,7 @@ async def _resolve_fields(session: AsyncSession, given: dict[str, Any]) -> dict[
             await directory.get_unit(session, unit_id)
         except AppError:
             raise _bad(f"không có đơn vị {unit_id}", f"no such unit {unit_id}") from None
-    for key, role, vi in (("chair_id", "chair", "chủ trì"), ("secretary_id", "secretary", "thư ký")):
+    for key, role, vi in (("chair_id", CHAIR, "chủ trì"), ("secretary_id", SECRETARY, "thư ký")):
         if fields.get(key):
             user = (await directory.users_by_ids(session, [fields[key]])).get(fields[key])
             if user is None or role not in user.roles or not user.active:
@@ -113,60 +114,76 @@ async def _resolve_fields(session: AsyncSession, given: dict[str, Any]) -> dict[
     return fields
 
 
-def snapshot(state: MeetingState, role: str | None) -> dict[str, Any]:
-    return {**state.to_dict(), "my_role": role}
+def answer(ctx: MeetingContext, state: MeetingState) -> dict[str, Any]:
+    """The meeting as the acting person now sees it: what most meeting actions answer."""
+    return domain.snapshot(state, ctx.role, ctx.actor)
 
 
-@action("meeting.create", CreateMeeting, "organize")
+@action("meeting.create", CreateMeeting, MEETING_CREATE)
 async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
     """Create a draft meeting; only its organisers see it until it is scheduled."""
     fields = await _resolve_fields(ctx.session, cmd.model_dump(exclude_none=True))
-    if "chair" in ctx.actor.roles:
+    if CHAIR in ctx.actor.roles:
         fields.setdefault("chair_id", ctx.actor.id)
-    if "secretary" in ctx.actor.roles:
+    if SECRETARY in ctx.actor.roles:
         fields.setdefault("secretary_id", ctx.actor.id)
     meeting_id = new_id("m")
     events = domain.create(meeting_id, ctx.actor.id, fields)
-    ctx.meeting_row = await store.insert(
+    row = await store.insert(
         ctx.session,
         MeetingState(id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]),
     )
-    state = await ctx.record(events)
-    return snapshot(state, domain.meeting_role(ctx.actor, state))
+    state = await ctx.append(row, None, events)
+    return domain.snapshot(state, domain.meeting_role(ctx.actor, state), ctx.actor)
 
 
-@action("meeting.update", UpdateMeeting, "meeting_organizer")
-async def update_meeting(ctx: Context, cmd: UpdateMeeting) -> dict[str, Any]:
+@meeting_action("meeting.update", UpdateMeeting, MEETING_ORGANIZE)
+async def update_meeting(ctx: MeetingContext, cmd: UpdateMeeting) -> dict[str, Any]:
     """Edit the title, time, place, sites or invitations."""
-    assert ctx.meeting is not None
     given = cmd.model_dump(exclude_unset=True)
     given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
     changes = await _resolve_fields(ctx.session, given)
-    state = await ctx.record(domain.update(ctx.meeting, changes))
-    return snapshot(state, ctx.meeting_role)
+    return answer(ctx, await ctx.record(domain.update(ctx.meeting, changes)))
 
 
-def _transition(name: str) -> None:
-    schema = CancelMeeting if name == "cancel" else MeetingRef
-
-    async def handler(ctx: Context, cmd: Any) -> dict[str, Any]:
-        assert ctx.meeting is not None
-        state = await ctx.record(domain.transition(ctx.meeting, name, getattr(cmd, "reason", "")))
-        return snapshot(state, ctx.meeting_role)
-
-    handler.__doc__ = {
-        "schedule": "Schedule a draft: invitees and sites now see it.",
-        "unschedule": "Return a scheduled meeting to draft.",
-        "start": "Open the meeting (in progress).",
-        "end": "End the meeting.",
-        "archive": "Archive an ended meeting.",
-        "cancel": "Cancel a draft or scheduled meeting.",
-    }[name]
-    action(f"meeting.{name}", schema, "meeting_organizer")(handler)
+async def _transition(ctx: MeetingContext, name: str, reason: str = "") -> dict[str, Any]:
+    return answer(ctx, await ctx.record(domain.transition(ctx.meeting, name, reason)))
 
 
-for _name in domain.TRANSITIONS:
-    _transition(_name)
+@meeting_action("meeting.schedule", MeetingRef, MEETING_ORGANIZE)
+async def schedule(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Schedule a draft: invitees and sites now see it."""
+    return await _transition(ctx, "schedule")
+
+
+@meeting_action("meeting.unschedule", MeetingRef, MEETING_ORGANIZE)
+async def unschedule(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Return a scheduled meeting to draft."""
+    return await _transition(ctx, "unschedule")
+
+
+@meeting_action("meeting.start", MeetingRef, MEETING_ORGANIZE)
+async def start(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Open the meeting (in progress)."""
+    return await _transition(ctx, "start")
+
+
+@meeting_action("meeting.end", MeetingRef, MEETING_ORGANIZE)
+async def end(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """End the meeting."""
+    return await _transition(ctx, "end")
+
+
+@meeting_action("meeting.archive", MeetingRef, MEETING_ORGANIZE)
+async def archive(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Archive an ended meeting."""
+    return await _transition(ctx, "archive")
+
+
+@meeting_action("meeting.cancel", CancelMeeting, MEETING_ORGANIZE)
+async def cancel(ctx: MeetingContext, cmd: CancelMeeting) -> dict[str, Any]:
+    """Cancel a draft or scheduled meeting."""
+    return await _transition(ctx, "cancel", cmd.reason)
 
 
 async def _presenter(session: AsyncSession, presenter_id: str | None, name: str | None) -> dict[str, Any]:
@@ -178,48 +195,43 @@ async def _presenter(session: AsyncSession, presenter_id: str | None, name: str 
     return {"presenter_id": presenter_id, "presenter_name": name or user.full_name}
 
 
-@action("agenda.add_item", AddItem, "meeting_organizer")
-async def add_item(ctx: Context, cmd: AddItem) -> dict[str, Any]:
+@meeting_action("agenda.add_item", AddItem, MEETING_ORGANIZE)
+async def add_item(ctx: MeetingContext, cmd: AddItem) -> dict[str, Any]:
     """Add an agenda item (at the end, or at `position`)."""
-    assert ctx.meeting is not None
     presenter = await _presenter(ctx.session, cmd.presenter_id, cmd.presenter_name)
     item = AgendaItem(
         id=new_id("a"), title=cmd.title, planned_minutes=cmd.planned_minutes, description=cmd.description, **presenter
     )
     state = await ctx.record(domain.add_item(ctx.meeting, item, cmd.position))
-    return {**snapshot(state, ctx.meeting_role), "item_id": item.id}
+    return {**answer(ctx, state), "item_id": item.id}
 
 
-@action("agenda.update_item", UpdateItem, "meeting_organizer")
-async def update_item(ctx: Context, cmd: UpdateItem) -> dict[str, Any]:
+@meeting_action("agenda.update_item", UpdateItem, MEETING_ORGANIZE)
+async def update_item(ctx: MeetingContext, cmd: UpdateItem) -> dict[str, Any]:
     """Edit an agenda item."""
-    assert ctx.meeting is not None
     changes = cmd.model_dump(exclude_unset=True, exclude={"meeting_id", "item_id"})
     if "presenter_id" in changes:
         changes.update(await _presenter(ctx.session, changes["presenter_id"], changes.get("presenter_name")))
     state = await ctx.record(domain.update_item(ctx.meeting, cmd.item_id, changes))
-    return snapshot(state, ctx.meeting_role)
+    return answer(ctx, state)
 
 
-@action("agenda.remove_item", ItemRef, "meeting_organizer")
-async def remove_item(ctx: Context, cmd: ItemRef) -> dict[str, Any]:
+@meeting_action("agenda.remove_item", ItemRef, MEETING_ORGANIZE)
+async def remove_item(ctx: MeetingContext, cmd: ItemRef) -> dict[str, Any]:
     """Remove an agenda item."""
-    assert ctx.meeting is not None
     state = await ctx.record(domain.remove_item(ctx.meeting, cmd.item_id))
-    return snapshot(state, ctx.meeting_role)
+    return answer(ctx, state)
 
 
-@action("agenda.reorder", Reorder, "meeting_organizer")
-async def reorder(ctx: Context, cmd: Reorder) -> dict[str, Any]:
+@meeting_action("agenda.reorder", Reorder, MEETING_ORGANIZE)
+async def reorder(ctx: MeetingContext, cmd: Reorder) -> dict[str, Any]:
     """Put the agenda items in a new order."""
-    assert ctx.meeting is not None
     state = await ctx.record(domain.reorder(ctx.meeting, cmd.item_ids))
-    return snapshot(state, ctx.meeting_role)
+    return answer(ctx, state)
 
 
-@action("agenda.set_current", SetCurrent, "meeting_organizer")
-async def set_current(ctx: Context, cmd: SetCurrent) -> dict[str, Any]:
+@meeting_action("agenda.set_current", SetCurrent, MEETING_ORGANIZE)
+async def set_current(ctx: MeetingContext, cmd: SetCurrent) -> dict[str, Any]:
     """Mark the item being discussed now; the previous one becomes done."""
-    assert ctx.meeting is not None
     state = await ctx.record(domain.set_current(ctx.meeting, cmd.item_id))
-    return snapshot(state, ctx.meeting_role)
+    return answer(ctx, state)

@@ -14,12 +14,14 @@ from pydantic import Field
 
 from ..domain import papers as domain
 from ..domain.actors import Actor
+from ..domain.annotations import AnnotationKind
 from ..domain.meetings import Event
 from ..domain.papers import Annotation, Comment, Paper, PaperVersion, Viewer
 from ..errors import AppError
 from ..storage import papers as store
 from ..storage.db import iso, new_id, now_iso
-from .base import Context, Schema, Services, action
+from ..vocabulary import MEETING_ORGANIZE, MEETING_VIEW, USER
+from .base import MeetingContext, Schema, Services, meeting_action
 from .schemas import Id, Text, Title
 
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -30,26 +32,24 @@ Access = Literal["all", "listed", "restricted"]
 People = Annotated[list[Id], Field(max_length=2000)]
 
 
-def viewer_of(ctx: Context) -> Viewer:
-    assert ctx.meeting_role is not None
+def viewer_of(ctx: MeetingContext) -> Viewer:
     actor = ctx.actor
     return Viewer(
-        role=ctx.meeting_role,
-        user_id=actor.id if actor.kind == "user" else None,
-        unit_id=actor.unit_id if actor.kind == "user" else None,
+        role=ctx.role,
+        user_id=actor.id if actor.kind == USER else None,
+        unit_id=actor.unit_id if actor.kind == USER else None,
     )
 
 
-async def readable(ctx: Context, paper_id: str) -> Paper:
+async def readable(ctx: MeetingContext, paper_id: str) -> Paper:
     """The paper, if this actor may read it; otherwise it does not exist for them."""
-    assert ctx.meeting is not None
     paper = await store.get_paper(ctx.session, paper_id, ctx.meeting.id)
     if not paper.can_read(viewer_of(ctx)):
         raise AppError("not_found", what="paper")
     return paper
 
 
-async def _members(ctx: Context, paper: Paper) -> list[str]:
+async def _members(ctx: MeetingContext, paper: Paper) -> list[str]:
     return await store.unit_members(ctx.session, paper.unit_ids)
 
 
@@ -97,10 +97,9 @@ class AddPaper(Schema):
     publish: bool = False
 
 
-@action("paper.add", AddPaper, "meeting_organizer")
-async def add_paper(ctx: Context, cmd: AddPaper) -> dict[str, Any]:
+@meeting_action("paper.add", AddPaper, MEETING_ORGANIZE)
+async def add_paper(ctx: MeetingContext, cmd: AddPaper) -> dict[str, Any]:
     """Add a paper (from a checked upload) to the meeting, optionally under an agenda item; a draft until published."""
-    assert ctx.meeting is not None
     upload = await store.take_upload(ctx.session, cmd.upload_id, ctx.actor.id)
     at = now_iso()
     position = len(await store.list_papers(ctx.session, ctx.meeting.id))
@@ -134,10 +133,9 @@ class AddVersion(PaperRef):
     upload_id: Id
 
 
-@action("paper.add_version", AddVersion, "meeting_organizer")
-async def add_version(ctx: Context, cmd: AddVersion) -> dict[str, Any]:
+@meeting_action("paper.add_version", AddVersion, MEETING_ORGANIZE)
+async def add_version(ctx: MeetingContext, cmd: AddVersion) -> dict[str, Any]:
     """A new upload of the same paper becomes its next version; earlier versions and their ink stay readable."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     upload = await store.take_upload(ctx.session, cmd.upload_id, ctx.actor.id)
     return await _save_and_answer(
@@ -159,10 +157,9 @@ class UpdatePaper(PaperRef):
     position: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
-@action("paper.update", UpdatePaper, "meeting_organizer")
-async def update_paper(ctx: Context, cmd: UpdatePaper) -> dict[str, Any]:
+@meeting_action("paper.update", UpdatePaper, MEETING_ORGANIZE)
+async def update_paper(ctx: MeetingContext, cmd: UpdatePaper) -> dict[str, Any]:
     """Rename a paper, move it to another agenda item or place, or change who may read it."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     changes: dict[str, Any] = cmd.model_dump(exclude_none=True, exclude={"meeting_id", "paper_id", "clear_item"})
     if cmd.clear_item:
@@ -175,7 +172,7 @@ async def update_paper(ctx: Context, cmd: UpdatePaper) -> dict[str, Any]:
     return await _save_and_answer(ctx, cmd, *domain.update_paper(ctx.meeting, paper, changes, before, after))
 
 
-async def _save_and_answer(ctx: Context, cmd: Any, paper: Paper, events: list[Event]) -> dict[str, Any]:
+async def _save_and_answer(ctx: MeetingContext, cmd: Any, paper: Paper, events: list[Event]) -> dict[str, Any]:
     """Store the paper and record its events (if anything changed); answer with the paper as this actor sees it."""
     if events:
         await store.save_paper(ctx.session, paper)
@@ -183,18 +180,16 @@ async def _save_and_answer(ctx: Context, cmd: Any, paper: Paper, events: list[Ev
     return {"meeting_id": cmd.meeting_id, "paper": paper.public(viewer_of(ctx))}
 
 
-@action("paper.publish", PaperRef, "meeting_organizer")
-async def publish_paper(ctx: Context, cmd: PaperRef) -> dict[str, Any]:
+@meeting_action("paper.publish", PaperRef, MEETING_ORGANIZE)
+async def publish_paper(ctx: MeetingContext, cmd: PaperRef) -> dict[str, Any]:
     """Publish a paper: every reader allowed to see it gets it now, and tablets start fetching its pages."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     return await _save_and_answer(ctx, cmd, *domain.publish_paper(ctx.meeting, paper, await _members(ctx, paper)))
 
 
-@action("paper.withdraw", PaperRef, "meeting_organizer")
-async def withdraw_paper(ctx: Context, cmd: PaperRef) -> dict[str, Any]:
+@meeting_action("paper.withdraw", PaperRef, MEETING_ORGANIZE)
+async def withdraw_paper(ctx: MeetingContext, cmd: PaperRef) -> dict[str, Any]:
     """Withdraw a paper: readers lose it (its files and annotations are kept for the record)."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     return await _save_and_answer(ctx, cmd, *domain.withdraw_paper(ctx.meeting, paper, await _members(ctx, paper)))
 
@@ -210,10 +205,9 @@ class Present(PaperRef):
     y: Unit = 0.0
 
 
-@action("paper.present", Present, "meeting_visible")
-async def present(ctx: Context, cmd: Present) -> dict[str, Any]:
+@meeting_action("paper.present", Present, MEETING_VIEW)
+async def present(ctx: MeetingContext, cmd: Present) -> dict[str, Any]:
     """Show a page to everyone following: the chair, the secretary, or the presenter of the paper's agenda item."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     events = domain.present(
         ctx.meeting,
@@ -235,10 +229,9 @@ class MeetingRef(Schema):
     meeting_id: Id
 
 
-@action("paper.stop_presenting", MeetingRef, "meeting_visible")
-async def stop_presenting(ctx: Context, cmd: MeetingRef) -> dict[str, Any]:
+@meeting_action("paper.stop_presenting", MeetingRef, MEETING_VIEW)
+async def stop_presenting(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     """Stop presenting; followers stay on the page they were shown."""
-    assert ctx.meeting is not None
     events = domain.stop_presenting(ctx.meeting, viewer_of(ctx))
     if events:
         await ctx.record(events)
@@ -249,10 +242,9 @@ class OpenPaper(PaperRef):
     version: Version | None = None
 
 
-@action("paper.open", OpenPaper, "meeting_visible")
-async def open_paper(ctx: Context, cmd: OpenPaper) -> dict[str, Any]:
+@meeting_action("paper.open", OpenPaper, MEETING_VIEW)
+async def open_paper(ctx: MeetingContext, cmd: OpenPaper) -> dict[str, Any]:
     """A read receipt: the reader opened this paper (the chair sees who has, before and during the meeting)."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     viewer = viewer_of(ctx)
     if viewer.user_id is None:  # a hall's screen is not a reader
@@ -275,16 +267,15 @@ class SaveAnnotation(Schema):
     paper_id: Id
     version: Version
     page: Page
-    kind: Literal["ink", "highlight", "note"]
+    kind: AnnotationKind
     layer: Literal["private", "shared"] = "private"
     data: dict[str, Any]
 
 
-@action("annotation.save", SaveAnnotation, "meeting_visible")
-async def save_annotation(ctx: Context, cmd: SaveAnnotation) -> dict[str, Any]:
+@meeting_action("annotation.save", SaveAnnotation, MEETING_VIEW)
+async def save_annotation(ctx: MeetingContext, cmd: SaveAnnotation) -> dict[str, Any]:
     """Save ink, a highlight or a sticky note (private to its owner's devices, or on the presenter's shared layer).
     The id is the client's: a tablet replaying what it drew offline changes nothing the second time."""
-    assert ctx.meeting is not None
     paper = await readable(ctx, cmd.paper_id)
     viewer = viewer_of(ctx)
     data = domain.check_annotation_data(cmd.kind, cmd.data)
@@ -318,10 +309,9 @@ class DeleteAnnotation(Schema):
     id: ClientId
 
 
-@action("annotation.delete", DeleteAnnotation, "meeting_visible")
-async def delete_annotation(ctx: Context, cmd: DeleteAnnotation) -> dict[str, Any]:
+@meeting_action("annotation.delete", DeleteAnnotation, MEETING_VIEW)
+async def delete_annotation(ctx: MeetingContext, cmd: DeleteAnnotation) -> dict[str, Any]:
     """Delete one's own annotation (deleting one already gone is not an error: offline replays)."""
-    assert ctx.meeting is not None
     existing = await store.get_annotation(ctx.session, cmd.id)
     if existing is None:
         return {"meeting_id": cmd.meeting_id, "deleted": False}
@@ -346,10 +336,9 @@ class AddComment(Schema):
     text: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-@action("comment.add", AddComment, "meeting_visible")
-async def add_comment(ctx: Context, cmd: AddComment) -> dict[str, Any]:
+@meeting_action("comment.add", AddComment, MEETING_VIEW)
+async def add_comment(ctx: MeetingContext, cmd: AddComment) -> dict[str, Any]:
     """Pin a comment on a draft (góp ý dự thảo) to a place on a page; the chair and secretary see it."""
-    assert ctx.meeting is not None
     existing = await store.get_comment(ctx.session, cmd.id)
     if existing is not None:
         if existing.author_id != ctx.actor.id:
@@ -383,10 +372,9 @@ class UpdateComment(Schema):
     answer: Text | None = None
 
 
-@action("comment.update", UpdateComment, "meeting_organizer")
-async def update_comment(ctx: Context, cmd: UpdateComment) -> dict[str, Any]:
+@meeting_action("comment.update", UpdateComment, MEETING_ORGANIZE)
+async def update_comment(ctx: MeetingContext, cmd: UpdateComment) -> dict[str, Any]:
     """Mark a comment accepted (tiếp thu) or answered (giải trình), with the answer."""
-    assert ctx.meeting is not None
     comment = await store.get_comment(ctx.session, cmd.comment_id)
     if comment is None:
         raise AppError("not_found", what="comment")

@@ -20,6 +20,7 @@ from ..errors import AppError
 from ..media.ice import client_ice_servers
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
+from ..vocabulary import CANCELLED, DRAFT
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
@@ -168,10 +169,9 @@ async def meetings(request: web.Request, identity: Identity | None) -> web.Strea
 
 @view("GET", "/api/meetings/{meeting_id}")
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    state, role = await meeting_views.visible_meeting(
-        _app(request)[0], _need(identity).actor, request.match_info["meeting_id"]
-    )
-    return _json(meeting_views.snapshot(state, role))
+    actor = _need(identity).actor
+    state, role = await meeting_views.visible_meeting(_app(request)[0], actor, request.match_info["meeting_id"])
+    return _json(meeting_views.snapshot(state, role, actor))
 
 
 @view("GET", "/api/meetings/{meeting_id}/events")
@@ -211,7 +211,7 @@ async def invitation_pdf(request: web.Request, identity: Identity | None) -> web
 async def invitation_ics(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services = _app(request)[0]
     data, state = await meeting_views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
-    status = {"cancelled": "CANCELLED", "draft": "TENTATIVE"}.get(state.status, "CONFIRMED")
+    status = {CANCELLED: "CANCELLED", DRAFT: "TENTATIVE"}.get(state.status, "CONFIRMED")
     agenda = "\n".join(
         f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes) in enumerate(data.agenda, 1)
     )

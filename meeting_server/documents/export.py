@@ -45,21 +45,18 @@ from PIL import Image, ImageDraw, ImageFont
 
 from meeting_server.documents.invitation import VIETNAM_TZ
 from meeting_server.documents.invitation import _fonts as _serif_fonts
+from meeting_server.domain import annotations as schema
 
-KINDS = ("ink", "highlight", "note", "comment")
+KINDS = (*schema.KINDS, "comment")
 COMMENT_STATUS_LABELS = {"new": "Mới", "accepted": "Đã tiếp thu", "answered": "Đã trả lời"}
-DEFAULT_COLORS = {"ink": "#d32f2f", "highlight": "#ffeb3b", "note": "#fbc02d", "comment": "#1e88e5"}
+DEFAULT_COLORS = {**schema.DEFAULT_COLORS, "comment": "#1e88e5"}
 
-COORD_TOLERANCE = 0.01  # tablets overshoot the page edge by a pixel or two: clamp that, refuse more
-MAX_POINTS_PER_STROKE = 20_000
-MAX_POINTS_PER_ANNOTATION = 100_000
-MAX_STROKES = 2_000
-MAX_RECTS = 2_000
+# Ink, highlights and notes are checked by domain.annotations, the schema they were saved with.
+COORD_TOLERANCE = schema.COORD_TOLERANCE  # tablets overshoot the page edge by a pixel or two
 MAX_ANNOTATIONS = 20_000
-MAX_TEXT = 10_000
+MAX_TEXT = 10_000  # a comment or its answer in the report (annotations: domain.annotations.MAX_TEXT)
 MAX_NAME = 300
-MAX_WIDTH = 0.1  # an ink line a tenth of the page wide is already a paint roller
-DEFAULT_INK_WIDTH = 0.004
+DEFAULT_INK_WIDTH = schema.DEFAULT_INK_WIDTH
 
 MIN_RENDER_WIDTH = 16  # as paperfiles.RenderSettings allows
 MAX_RENDER_WIDTH = 4096
@@ -150,7 +147,6 @@ def normalise_annotation(raw: object, page_count: int | None = None, index: int 
         bound = f"1..{page_count}" if page_count is not None else ">= 1"
         raise _fail(at, f"page {page} out of range ({bound})")
     out: dict[str, Any] = {"kind": kind, "page": page}
-    out["color"] = _color(raw.get("color", DEFAULT_COLORS[kind]), f"{at} color")
     out["author"] = _text(_author(raw), f"{at} author", limit=MAX_NAME, required=False)
     out["created_at"] = _created_at(raw.get("created_at"), f"{at} created_at")
     opacity = _number(raw.get("opacity", 1.0), f"{at} opacity")
@@ -158,69 +154,32 @@ def normalise_annotation(raw: object, page_count: int | None = None, index: int 
         raise _fail(f"{at} opacity", "must be in (0, 1]")
     out["opacity"] = opacity
 
-    if kind == "ink":
-        width = _number(raw.get("width", DEFAULT_INK_WIDTH), f"{at} width")
-        if not 0 < width <= MAX_WIDTH:
-            raise _fail(f"{at} width", f"must be in (0, {MAX_WIDTH}] of the page width")
-        out["width"] = width
-        strokes = raw.get("strokes")
-        if not isinstance(strokes, list) or not strokes:
-            raise _fail(f"{at} strokes", "expected a non-empty list of strokes")
-        if len(strokes) > MAX_STROKES:
-            raise _fail(f"{at} strokes", f"more than {MAX_STROKES} strokes")
-        total = 0
-        clean_strokes: list[list[tuple[float, float]]] = []
-        for s, stroke in enumerate(strokes):
-            where = f"{at} stroke {s}"
-            if not isinstance(stroke, list) or not stroke:
-                raise _fail(where, "expected a non-empty list of [x, y] points")
-            if len(stroke) > MAX_POINTS_PER_STROKE:
-                raise _fail(where, f"{len(stroke)} points, more than {MAX_POINTS_PER_STROKE}")
-            total += len(stroke)
-            if total > MAX_POINTS_PER_ANNOTATION:
-                raise _fail(at, f"more than {MAX_POINTS_PER_ANNOTATION} points in all")
-            clean_strokes.append([_point(p, f"{where} point {i}") for i, p in enumerate(stroke)])
-        out["strokes"] = clean_strokes
-    elif kind == "highlight":
-        rects = raw.get("rects")
-        if not isinstance(rects, list) or not rects:
-            raise _fail(f"{at} rects", "expected a non-empty list of [x0, y0, x1, y1]")
-        if len(rects) > MAX_RECTS:
-            raise _fail(f"{at} rects", f"more than {MAX_RECTS} rects")
-        out["rects"] = [_rect(r, f"{at} rect {i}") for i, r in enumerate(rects)]
-    else:
+    if kind in schema.KINDS:
+        try:
+            data = schema.normalise(kind, raw)
+        except schema.AnnotationInvalid as exc:
+            raise _fail(at, str(exc)) from None
+        out.update(data, opacity=data.get("opacity", opacity))
+        if kind == "ink":
+            out["strokes"] = [[(x, y) for x, y in stroke] for stroke in data["strokes"]]
+        elif kind == "highlight":
+            out["rects"] = [tuple(r) for r in data["rects"]]
+    else:  # a comment on a draft: its own record, not an annotation
+        out["color"] = _color(raw.get("color", DEFAULT_COLORS[kind]), f"{at} color")
         out["x"] = _coordinate(raw.get("x"), f"{at} x")
         out["y"] = _coordinate(raw.get("y"), f"{at} y")
         out["text"] = _text(raw.get("text"), f"{at} text", limit=MAX_TEXT)
-        if kind == "comment":
-            status = raw.get("status", "new")
-            if status not in COMMENT_STATUS_LABELS:
-                raise _fail(f"{at} status", f"{status!r} is not one of {', '.join(COMMENT_STATUS_LABELS)}")
-            out["status"] = status
-            out["answer"] = _text(raw.get("answer"), f"{at} answer", limit=MAX_TEXT, required=False)
+        status = raw.get("status", "new")
+        if status not in COMMENT_STATUS_LABELS:
+            raise _fail(f"{at} status", f"{status!r} is not one of {', '.join(COMMENT_STATUS_LABELS)}")
+        out["status"] = status
+        out["answer"] = _text(raw.get("answer"), f"{at} answer", limit=MAX_TEXT, required=False)
     return out
 
 
 def _author(raw: dict[str, Any]) -> object:
     """``author``, else ``author_name`` (as the domain's Comment.to_dict() calls it)."""
     return raw.get("author") or raw.get("author_name")
-
-
-def _point(value: object, where: str) -> tuple[float, float]:
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise _fail(where, "expected [x, y]")
-    return _coordinate(value[0], f"{where} x"), _coordinate(value[1], f"{where} y")
-
-
-def _rect(value: object, where: str) -> tuple[float, float, float, float]:
-    if not isinstance(value, list | tuple) or len(value) != 4:
-        raise _fail(where, "expected [x0, y0, x1, y1]")
-    x0, y0, x1, y1 = (_coordinate(v, f"{where}[{i}]") for i, v in enumerate(value))
-    x0, x1 = min(x0, x1), max(x0, x1)
-    y0, y1 = min(y0, y1), max(y0, y1)
-    if x1 - x0 <= 0 or y1 - y0 <= 0:
-        raise _fail(where, "has no area")
-    return x0, y0, x1, y1
 
 
 def normalise_annotations(annotations: object, page_count: int | None = None) -> list[dict[str, Any]]:

@@ -37,6 +37,8 @@ from typing import Any
 
 import pymupdf
 
+from ..vocabulary import ErrorCode
+
 SNIFF_BYTES = 1024  # the PDF header may follow some junk, within the first KiB (as readers accept)
 PDF_MAGIC = b"%PDF-"
 WEBP_MAX_SIDE = 16383  # the WebP format's limit
@@ -47,9 +49,9 @@ MAX_TITLE_CHARS = 500
 class PaperRejected(Exception):
     """The paper cannot be accepted: ``code`` is an AppError code, ``detail`` says what was seen (English)."""
 
-    def __init__(self, code: str, detail: str = "", **params: Any) -> None:
+    def __init__(self, code: ErrorCode, detail: str = "", **params: Any) -> None:
         super().__init__(code, detail, params)
-        self.code = code
+        self.code: ErrorCode = code
         self.detail = detail
         self.params = params
 
@@ -57,7 +59,7 @@ class PaperRejected(Exception):
         return (_rebuild_rejected, (self.code, self.detail, self.params))
 
 
-def _rebuild_rejected(code: str, detail: str, params: dict[str, Any]) -> PaperRejected:
+def _rebuild_rejected(code: ErrorCode, detail: str, params: dict[str, Any]) -> PaperRejected:
     return PaperRejected(code, detail, **params)
 
 
@@ -73,7 +75,7 @@ def _quiet() -> None:
 
 
 @contextlib.contextmanager
-def _mupdf_errors(code: str = "paper_corrupt", where: str = "") -> Iterator[None]:
+def _mupdf_errors(code: ErrorCode = "paper_corrupt", where: str = "") -> Iterator[None]:
     """Turn MuPDF's exceptions into a PaperRejected; a failed allocation or a MuPDF limit means too complex."""
     try:
         yield

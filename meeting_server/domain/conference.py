@@ -12,14 +12,19 @@ from typing import Any
 
 from .. import protocol as p
 from ..errors import AppError
+from ..vocabulary import (
+    ACTOR_KINDS,
+    CONFERENCE_CONSOLE,
+    CONFERENCE_PUBLISH,
+    CONSOLE,
+    DISPLAY,
+    IN_PROGRESS,
+    SITE,
+    VIEWS,
+    role_grants,
+)
 from .actors import Actor
 from .meetings import Event, MeetingState, audience_for
-
-# Meeting roles that may send sound and pictures; observers and site operators only watch.
-PUBLISHING_ROLES = frozenset({"site", "chair", "secretary", "organizer", "admin", "delegate"})
-# Views a media connection asks for: what it receives, not what it may do.
-VIEWS = ("site", "console", "display", "delegate")
-CONSOLE_ROLES = frozenset(p.ORGANIZER_ROLES)
 
 
 def participant_key(actor: Actor) -> str:
@@ -28,7 +33,7 @@ def participant_key(actor: Actor) -> str:
 
 def split_key(key: str) -> tuple[str, str]:
     kind, _, ident = key.partition(":")
-    if kind not in ("site", "user") or not ident:
+    if kind not in ACTOR_KINDS or not ident:
         raise AppError(
             "invalid_input", detail=f"mã người tham gia không hợp lệ: {key}", detail_en=f"not a participant key: {key}"
         )
@@ -111,26 +116,27 @@ def check_admission(state: MeetingState, key: str, role: str, view: str, connect
     """
     if view not in VIEWS:
         raise AppError("invalid_input", detail=f"chế độ xem không hợp lệ: {view}", detail_en=f"unknown view: {view}")
-    if state.status != "in_progress":
+    if state.status != IN_PROGRESS:
         raise AppError("conference_not_live", status=state.status)
-    if view == "console" and role not in CONSOLE_ROLES:
+    may = role_grants(role)
+    if view == CONSOLE and CONFERENCE_CONSOLE not in may:
         raise AppError("forbidden")
     conf = conference_of(state)
     if key in conf.removed:
         raise AppError("participant_removed")
-    if conf.locked and key not in conf.locked_with and key not in connected and role not in CONSOLE_ROLES:
+    if conf.locked and key not in conf.locked_with and key not in connected and CONFERENCE_CONSOLE not in may:
         raise AppError("conference_locked")
-    return role in PUBLISHING_ROLES and view != "display"
+    return CONFERENCE_PUBLISH in may and view != DISPLAY
 
 
 def _require_live(state: MeetingState) -> None:
-    if state.status != "in_progress":
+    if state.status != IN_PROGRESS:
         raise AppError("conference_not_live", status=state.status)
 
 
 def _require_participant(state: MeetingState, key: str) -> None:
     kind, ident = split_key(key)
-    if kind == "site" and ident not in state.site_ids:
+    if kind == SITE and ident not in state.site_ids:
         raise AppError("not_found", what="site")
 
 

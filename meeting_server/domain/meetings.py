@@ -11,19 +11,43 @@ from typing import Any
 
 from .. import protocol as p
 from ..errors import AppError
+from ..vocabulary import (
+    ADMIN,
+    ARCHIVED,
+    CANCELLED,
+    CHAIR,
+    CLOSED_STATUSES,
+    DELEGATE,
+    DRAFT,
+    ENDED,
+    IN_PROGRESS,
+    MEETING_ORGANIZE,
+    MEETING_STATUSES,
+    OBSERVER,
+    ORGANIZER,
+    ORGANIZER_ROLES,
+    SCHEDULED,
+    SECRETARY,
+    SITE,
+    SITE_OPERATOR,
+    MeetingPermission,
+    MeetingRole,
+    MeetingStatus,
+    meeting_capabilities,
+)
 from .actors import Actor
 
-STATUSES = ("draft", "scheduled", "in_progress", "ended", "archived", "cancelled")
-CLOSED = frozenset({"ended", "archived", "cancelled"})
+STATUSES = MEETING_STATUSES
+CLOSED = CLOSED_STATUSES
 
 # action -> (allowed from, goes to, event type)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "schedule": (frozenset({"draft"}), "scheduled", p.MEETING_SCHEDULED),
-    "unschedule": (frozenset({"scheduled"}), "draft", p.MEETING_UNSCHEDULED),
-    "start": (frozenset({"scheduled"}), "in_progress", p.MEETING_STARTED),
-    "end": (frozenset({"in_progress"}), "ended", p.MEETING_ENDED),
-    "archive": (frozenset({"ended"}), "archived", p.MEETING_ARCHIVED),
-    "cancel": (frozenset({"draft", "scheduled"}), "cancelled", p.MEETING_CANCELLED),
+TRANSITIONS: dict[str, tuple[frozenset[MeetingStatus], MeetingStatus, str]] = {
+    "schedule": (frozenset({DRAFT}), SCHEDULED, p.MEETING_SCHEDULED),
+    "unschedule": (frozenset({SCHEDULED}), DRAFT, p.MEETING_UNSCHEDULED),
+    "start": (frozenset({SCHEDULED}), IN_PROGRESS, p.MEETING_STARTED),
+    "end": (frozenset({IN_PROGRESS}), ENDED, p.MEETING_ENDED),
+    "archive": (frozenset({ENDED}), ARCHIVED, p.MEETING_ARCHIVED),
+    "cancel": (frozenset({DRAFT, SCHEDULED}), CANCELLED, p.MEETING_CANCELLED),
 }
 
 EDITABLE_FIELDS = (
@@ -40,7 +64,7 @@ EDITABLE_FIELDS = (
     "secretary_id",
 )
 ITEM_FIELDS = ("title", "presenter_id", "presenter_name", "planned_minutes", "description")
-ORGANIZERS_AUDIENCE = ("organizer", "chair", "secretary", "admin")
+ORGANIZERS_AUDIENCE = ORGANIZER_ROLES  # a draft is theirs alone
 
 
 @dataclass(frozen=True)
@@ -138,7 +162,7 @@ class MeetingState:
     title: str
     organizer_id: str
     starts_at: str
-    status: str = "draft"
+    status: MeetingStatus = DRAFT
     description: str = ""
     location: str = ""
     ends_at: str | None = None
@@ -228,7 +252,7 @@ def apply(state: MeetingState, event: Event) -> MeetingState:
 def audience_for(state: MeetingState) -> Audience:
     """A draft is the organisers' business; once scheduled, every participant follows along. A draft that is
     cancelled before it was ever scheduled stays the organisers' business."""
-    if state.status == "draft" or not state.published:
+    if state.status == DRAFT or not state.published:
         return Audience(kind="roles", roles=ORGANIZERS_AUDIENCE)
     return Audience()
 
@@ -236,27 +260,37 @@ def audience_for(state: MeetingState) -> Audience:
 # ---- role in a meeting, visibility and permission ---------------------------------------------------
 
 
-def meeting_role(actor: Actor, state: MeetingState) -> str | None:
+def meeting_role(actor: Actor, state: MeetingState) -> MeetingRole | None:
     """The part the actor holds in this meeting, or None when it is none of their business."""
-    if actor.kind == "site":
-        return "site" if actor.id in state.site_ids and state.status != "draft" and state.published else None
+    if actor.kind == SITE:
+        return SITE if actor.id in state.site_ids and state.status != DRAFT and state.published else None
     if actor.id == state.chair_id:
-        return "chair"
+        return CHAIR
     if actor.id == state.secretary_id:
-        return "secretary"
+        return SECRETARY
     if actor.id == state.organizer_id:
-        return "organizer"
+        return ORGANIZER
     if actor.is_admin:
-        return "admin"
-    if state.status == "draft" or not state.published:
+        return ADMIN
+    if state.status == DRAFT or not state.published:
         return None
     invited = actor.id in state.invitee_ids or (actor.unit_id is not None and actor.unit_id in state.invited_unit_ids)
     if invited:
-        return "observer" if "observer" in actor.roles and "delegate" not in actor.roles else "delegate"
-    operator = "site_operator" in actor.roles and actor.unit_id is not None
+        return OBSERVER if OBSERVER in actor.roles and DELEGATE not in actor.roles else DELEGATE
+    operator = SITE_OPERATOR in actor.roles and actor.unit_id is not None
     if operator and any(s.get("unit_id") == actor.unit_id for s in state.sites):
-        return "site_operator"
+        return SITE_OPERATOR
     return None
+
+
+def capabilities(actor: Actor, role: str | None) -> frozenset[MeetingPermission]:
+    """What this actor may do in a meeting where they hold `role` (vocabulary.MEETING_PERMISSIONS)."""
+    return meeting_capabilities(role, actor.capabilities)
+
+
+def snapshot(state: MeetingState, role: str | None, actor: Actor) -> dict[str, Any]:
+    """The meeting as this actor is told it: the state, their part in it and what they may do there."""
+    return {**state.to_dict(), "my_role": role, "capabilities": sorted(capabilities(actor, role))}
 
 
 @dataclass(frozen=True)
@@ -273,24 +307,29 @@ class Members:
 
 def members(state: MeetingState) -> Members:
     organisers = {u for u in (state.organizer_id, state.chair_id, state.secretary_id) if u}
-    if state.status == "draft" or not state.published:
+    if state.status == DRAFT or not state.published:
         return Members(users=frozenset(organisers))
     units = set(state.invited_unit_ids) | {s["unit_id"] for s in state.sites if s.get("unit_id")}
     return Members(frozenset(organisers | set(state.invitee_ids)), frozenset(units), frozenset(state.site_ids))
 
 
-def require_visible(actor: Actor, state: MeetingState) -> str:
+def require_visible(actor: Actor, state: MeetingState) -> MeetingRole:
     role = meeting_role(actor, state)
     if role is None:
         raise AppError("not_found", what="meeting")
     return role
 
 
-def require_organizer(actor: Actor, state: MeetingState) -> str:
+def require(actor: Actor, state: MeetingState, permission: MeetingPermission) -> MeetingRole:
+    """The actor's role in the meeting when it grants `permission`; not_found when the meeting is not theirs."""
     role = require_visible(actor, state)
-    if role not in ORGANIZERS_AUDIENCE or not actor.can_organize_meetings:
+    if permission not in capabilities(actor, role):
         raise AppError("forbidden")
     return role
+
+
+def require_organizer(actor: Actor, state: MeetingState) -> MeetingRole:
+    return require(actor, state, MEETING_ORGANIZE)
 
 
 # ---- commands -----------------------------------------------------------------------------------------
@@ -342,7 +381,7 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     new = _with_patch(state, changes)
     _check_times(new.starts_at, new.ends_at)
     _check_main_site(new.main_site_id, new.sites)
-    if state.status == "in_progress" and new.starts_at != state.starts_at:
+    if state.status == IN_PROGRESS and new.starts_at != state.starts_at:
         raise AppError("invalid_transition", action="reschedule", status=state.status)
     patch = {k: v for k, v in new.to_dict().items() if k in changes and getattr(state, k) != getattr(new, k)}
     if not patch:
@@ -434,7 +473,7 @@ def reorder(state: MeetingState, item_ids: list[str]) -> list[Event]:
 
 
 def set_current(state: MeetingState, item_id: str | None) -> list[Event]:
-    if state.status != "in_progress":
+    if state.status != IN_PROGRESS:
         raise AppError("invalid_transition", action="set_current", status=state.status)
     if item_id is not None:
         state.item(item_id)

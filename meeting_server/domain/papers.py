@@ -7,23 +7,37 @@ audience of its events (`audience`), so a restricted paper's title never reaches
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import protocol as p
 from ..errors import AppError
+from ..vocabulary import (
+    ARCHIVED,
+    CANCELLED,
+    DRAFT,
+    IN_PROGRESS,
+    PAPER_MANAGE,
+    PAPER_READ_RESTRICTED,
+    PAPER_STATUSES,
+    PUBLISHED,
+    WITHDRAWN,
+    PaperStatus,
+    role_grants,
+    roles_with,
+)
+from . import annotations as schema
 from .meetings import Audience, Event, MeetingState
 
-PAPER_MANAGERS = ("organizer", "chair", "secretary", "admin")  # upload, publish, see every comment
-RESTRICTED_READERS = ("organizer", "chair", "secretary")  # a restricted paper: these and the people it lists
+PAPER_MANAGERS = roles_with(PAPER_MANAGE)  # upload, publish, see every comment
+RESTRICTED_READERS = roles_with(PAPER_READ_RESTRICTED)  # a restricted paper: these and the people it lists
 ACCESS_MODES = ("all", "listed", "restricted")
-STATUSES = ("draft", "published", "withdrawn")
+STATUSES = PAPER_STATUSES
 COMMENT_STATUSES = ("new", "accepted", "answered")
-ANNOTATION_KINDS = ("ink", "highlight", "note")
+ANNOTATION_KINDS = schema.KINDS
 LAYERS = ("private", "shared")
-CLOSED_MEETING = ("archived", "cancelled")
+CLOSED_MEETING = (ARCHIVED, CANCELLED)
 MAX_ZOOM = 8.0
 
 
@@ -31,13 +45,17 @@ MAX_ZOOM = 8.0
 class Viewer:
     """Who is asking, as far as papers care: a person (user_id, unit) or a hall (site), and their meeting role."""
 
-    role: str
+    role: str  # a vocabulary.MeetingRole
     user_id: str | None = None
     unit_id: str | None = None
 
     @property
     def manages(self) -> bool:
-        return self.role in PAPER_MANAGERS
+        return PAPER_MANAGE in role_grants(self.role)
+
+    @property
+    def reads_restricted(self) -> bool:
+        return PAPER_READ_RESTRICTED in role_grants(self.role)
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ class Paper:
     access: str = "all"
     user_ids: tuple[str, ...] = ()
     unit_ids: tuple[str, ...] = ()
-    status: str = "draft"
+    status: PaperStatus = DRAFT
     position: int = 0
     created_by: str = ""
     created_at: str = ""
@@ -125,11 +143,11 @@ class Paper:
         """Managers read every paper but a restricted one, which only the people running this meeting and the
         people it names read; others read published papers, listed ones only when named (themselves or their
         unit). Halls (sites) read papers open to all participants."""
-        if self.restricted and viewer.role in RESTRICTED_READERS:
+        if self.restricted and viewer.reads_restricted:
             return True
         if viewer.manages and not self.restricted:
             return True
-        if self.status != "published":
+        if self.status != PUBLISHED:
             return False
         if self.access == "all":
             return True
@@ -139,7 +157,7 @@ class Paper:
 
     def audience(self, unit_members: Iterable[str] = ()) -> Audience:
         """Who hears of this paper: `unit_members` are the people of its listed units, resolved by the caller."""
-        if self.status != "published":
+        if self.status != PUBLISHED:
             return Audience(kind="roles", roles=RESTRICTED_READERS if self.restricted else PAPER_MANAGERS)
         if self.access == "all":
             return Audience()
@@ -174,7 +192,7 @@ class Paper:
             access=raw.get("access", "all"),
             user_ids=tuple(raw.get("user_ids", ())),
             unit_ids=tuple(raw.get("unit_ids", ())),
-            status=raw.get("status", "draft"),
+            status=raw.get("status", DRAFT),
             position=raw.get("position", 0),
             created_by=raw.get("created_by", ""),
             created_at=raw.get("created_at", ""),
@@ -245,7 +263,7 @@ def add_paper(
         access=access,
         user_ids=user_ids,
         unit_ids=unit_ids,
-        status="draft",
+        status=DRAFT,
         position=position,
         created_by=actor_id,
         created_at=at,
@@ -258,7 +276,7 @@ def add_version(
 ) -> tuple[Paper, list[Event]]:
     """A new upload of the same paper: earlier versions (and the ink made on them) stay readable."""
     _open_meeting(meeting)
-    if paper.status == "withdrawn":
+    if paper.status == WITHDRAWN:
         raise AppError("invalid_transition", action="add_version", status=paper.status)
     version = replace(version, version=paper.current.version + 1)
     new = replace(paper, versions=(*paper.versions, version))
@@ -302,19 +320,19 @@ def _lost(before: Audience, after: Audience) -> Audience | None:
 def publish_paper(meeting: MeetingState, paper: Paper, unit_members: Iterable[str] = ()) -> tuple[Paper, list[Event]]:
     """Every reader allowed to see it gets it now (and their tablet starts fetching its pages)."""
     _open_meeting(meeting)
-    if paper.status == "published":
+    if paper.status == PUBLISHED:
         return paper, []
-    new = replace(paper, status="published")
+    new = replace(paper, status=PUBLISHED)
     return new, [_paper_event(p.PAPER_PUBLISHED, new, new.audience(unit_members))]
 
 
 def withdraw_paper(meeting: MeetingState, paper: Paper, unit_members: Iterable[str] = ()) -> tuple[Paper, list[Event]]:
     _open_meeting(meeting)
-    if paper.status == "withdrawn":
+    if paper.status == WITHDRAWN:
         return paper, []
     audience = paper.audience(unit_members)  # everyone who had it hears it is gone
-    new = replace(paper, status="withdrawn")
-    events = [Event(p.PAPER_WITHDRAWN, {"paper_id": paper.id, "reason": "withdrawn"}, audience)]
+    new = replace(paper, status=WITHDRAWN)
+    events = [Event(p.PAPER_WITHDRAWN, {"paper_id": paper.id, "reason": WITHDRAWN}, audience)]
     if meeting.presentation and meeting.presentation.get("paper_id") == paper.id:
         events.append(_stop_event())
     return new, events
@@ -350,9 +368,9 @@ def present(
     at: str,
 ) -> list[Event]:
     """The presenter's page and viewport; every reader in follow mode moves with them."""
-    if meeting.status != "in_progress":
+    if meeting.status != IN_PROGRESS:
         raise AppError("invalid_transition", action="present", status=meeting.status)
-    if not paper.can_read(viewer) or paper.status != "published":
+    if not paper.can_read(viewer) or paper.status != PUBLISHED:
         raise AppError("not_found", what="paper")
     if not may_present(meeting, paper, viewer):
         raise AppError("forbidden")
@@ -425,81 +443,13 @@ class Annotation:
         }
 
 
-MAX_POINTS = 20_000
-MAX_STROKES = 200
-MAX_RECTS = 500
-
-
-def _unit(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and -0.01 <= value <= 1.01
-    )
-
-
 def check_annotation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Shape and bounds of what a tablet sends; a bad one is refused whole, with the reason."""
-
-    def bad(vi: str, en: str) -> AppError:
-        return AppError("invalid_input", detail=vi, detail_en=en)
-
-    color = data.get("color", "#d32f2f")
-    if not (
-        isinstance(color, str)
-        and len(color) == 7
-        and color.startswith("#")
-        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
-    ):
-        raise bad("màu phải có dạng #rrggbb", "the colour must look like #rrggbb")
-    out: dict[str, Any] = {"color": color.lower()}
-    if kind == "ink":
-        strokes = data.get("strokes")
-        if not isinstance(strokes, list) or not 1 <= len(strokes) <= MAX_STROKES:
-            raise bad("nét vẽ không hợp lệ", "strokes must be a list of 1-200 strokes")
-        total = 0
-        for stroke in strokes:
-            if not isinstance(stroke, list) or not stroke:
-                raise bad("nét vẽ không hợp lệ", "each stroke is a list of points")
-            total += len(stroke)
-            for point in stroke:
-                if not (isinstance(point, list) and len(point) == 2 and _unit(point[0]) and _unit(point[1])):
-                    raise bad("điểm vẽ nằm ngoài trang", "every point is [x, y] within the page (0..1)")
-        if total > MAX_POINTS:
-            raise bad("nét vẽ quá dài", "too many points")
-        width = data.get("width", 0.004)
-        if not (isinstance(width, int | float) and 0.0005 <= width <= 0.1):
-            raise bad("độ dày nét không hợp lệ", "stroke width out of range")
-        opacity = data.get("opacity", 1.0)
-        if not (isinstance(opacity, int | float) and 0.05 <= opacity <= 1.0):
-            raise bad("độ trong suốt không hợp lệ", "opacity out of range")
-        out.update(
-            strokes=[[[round(float(x), 5), round(float(y), 5)] for x, y in s] for s in strokes],
-            width=float(width),
-            opacity=float(opacity),
-        )
-    elif kind == "highlight":
-        rects = data.get("rects")
-        if not isinstance(rects, list) or not 1 <= len(rects) <= MAX_RECTS:
-            raise bad("vùng tô sáng không hợp lệ", "rects must be a list of 1-500 rectangles")
-        for r in rects:
-            if not (isinstance(r, list) and len(r) == 4 and all(_unit(v) for v in r) and r[0] < r[2] and r[1] < r[3]):
-                raise bad("vùng tô sáng không hợp lệ", "each rect is [x0, y0, x1, y1] within the page")
-        text = data.get("text", "")
-        if not isinstance(text, str) or len(text) > 5000:
-            raise bad("nội dung quá dài", "text too long")
-        out.update(rects=[[round(float(v), 5) for v in r] for r in rects], text=text)
-    elif kind == "note":
-        text = data.get("text")
-        if not isinstance(text, str) or not text.strip() or len(text) > 5000:
-            raise bad("ghi chú cần nội dung (tối đa 5000 ký tự)", "a note needs text (at most 5000 characters)")
-        if not (_unit(data.get("x")) and _unit(data.get("y"))):
-            raise bad("vị trí ghi chú nằm ngoài trang", "the note's position must be within the page")
-        out.update(text=text.strip(), x=float(data["x"]), y=float(data["y"]))
-    else:
-        raise bad(f"loại chú thích không hợp lệ: {kind}", f"unknown annotation kind: {kind}")
-    return out
+    """Shape and bounds of what a tablet sends (the one schema, domain.annotations); a bad one is refused whole,
+    with the reason."""
+    try:
+        return schema.normalise(kind, data)
+    except schema.AnnotationInvalid as exc:
+        raise AppError("invalid_input", detail=exc.vi, detail_en=str(exc)) from None
 
 
 def annotation_audience(annotation: Annotation, paper: Paper, unit_members: Iterable[str] = ()) -> Audience:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..vocabulary import CHAIR, SITE
+
 GOOD, SMALL_ONLY, AUDIO_ONLY = 0, 1, 2
 # A new speaker takes a slot from a current one only when louder by this much (of 127), so slots do not flap.
 SPEAKER_MARGIN = 6.0
@@ -70,12 +72,12 @@ def video_plan(
             add(main, tier == SMALL_ONLY, "main")
             for pub in sorted(publishers, key=lambda p: (p.name, p.key)):
                 if pub.key not in (me, main):
-                    add(pub.key, True, "site")
+                    add(pub.key, True, SITE)
         else:
             big = main if main != me else (chair if chair != me else None)
-            add(big, tier == SMALL_ONLY, "main" if big == main else "chair")
+            add(big, tier == SMALL_ONLY, "main" if big == main else CHAIR)
             if chair not in (me, big):
-                add(chair, True, "chair")
+                add(chair, True, CHAIR)
     plan += [Assignment(None)] * (slots - len(plan))
     return plan
 

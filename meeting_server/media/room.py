@@ -20,6 +20,7 @@ from aiortc import RTCPeerConnection
 
 from .. import protocol as p
 from ..domain.conference import Conference
+from ..vocabulary import IN_PROGRESS, SITE
 from .frames import EncodedFrame
 from .hooks import ForwardingReceiver, ForwardingSender
 from .layout import SPEAKING, LinkTier, Publisher, audio_plan, video_plan
@@ -131,7 +132,7 @@ class MediaRoom:
 
     def site_name(self, key: str, fallback: str) -> str:
         kind, _, ident = key.partition(":")
-        if kind == "site":
+        if kind == SITE:
             for site in self.snapshot.get("sites") or []:
                 if site.get("id") == ident:
                     return str(site.get("name") or fallback)
@@ -211,7 +212,7 @@ class MediaRoom:
         for entry in entries:
             self.snapshot = p.apply_patch(self.snapshot, entry)
         conf = self.conference
-        if self.snapshot.get("status") != "in_progress":
+        if self.snapshot.get("status") != IN_PROGRESS:
             await self.close("meeting_not_live")
             return
         for conn in list(self.connections.values()):

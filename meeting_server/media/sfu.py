@@ -25,6 +25,7 @@ from ..domain import conference
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState
 from ..errors import AppError
+from ..vocabulary import ENDED, IN_PROGRESS
 from .frames import EncodedFrame, Unwrapper, VideoAssembler
 from .hooks import ForwardingReceiver, ForwardingSender, adopt, check_aiortc
 from .ice import server_configuration
@@ -104,7 +105,7 @@ class SFU:
         room.joining_publishers -= int(may_publish)
         if room.closed:  # the meeting ended while this participant was connecting
             await conn.pc.close()
-            raise AppError("conference_not_live", status=room.snapshot.get("status", "ended"))
+            raise AppError("conference_not_live", status=room.snapshot.get("status", ENDED))
         await room.add(conn)
         self._by_sid.setdefault(sid, set()).add((state.id, conn.conn_id))
         return {"type": "answer", "sdp": answer, "participant": key, "publishes": may_publish, **conn.last_layout()}
@@ -122,7 +123,7 @@ class SFU:
             if old is not None:
                 await old.close("replaced")
             room = self.rooms[room_id] = MediaRoom(
-                room_id, {"status": "in_progress"}, self._emit, self.recordings_dir, None
+                room_id, {"status": IN_PROGRESS}, self._emit, self.recordings_dir, None
             )
             room.start()
             conn, answer = await self._connect(room, key, actor.name, sid, "probe", payload, True)

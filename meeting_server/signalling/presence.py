@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..vocabulary import SITE
+
 Key = tuple[str, str]  # (kind, id)
 
 
@@ -40,7 +42,7 @@ class Presence:
 
     def online(self, meeting_id: str) -> list[dict[str, Any]]:
         entries = self._online.get(meeting_id, {}).values()
-        return sorted((dict(e) for e in entries), key=lambda e: (e["kind"] != "site", e["name"]))
+        return sorted((dict(e) for e in entries), key=lambda e: (e["kind"] != SITE, e["name"]))
 
     def take_changes(self, meeting_id: str) -> dict[str, list[dict[str, Any]]] | None:
         """What changed since the last call: entries now online (new or with a new device count) and keys

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import AppError
+from ..vocabulary import USER, global_capabilities
 from .models import SiteRow, UnitRow, UserRow
 
 
@@ -50,6 +51,7 @@ def user_dict(row: UserRow) -> dict[str, Any]:
         "title": row.title,
         "unit_id": row.unit_id,
         "roles": list(row.roles),
+        "capabilities": sorted(global_capabilities(USER, frozenset(row.roles))),
         "lang": row.lang,
         "active": row.active,
     }

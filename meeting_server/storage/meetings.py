@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.meetings import Audience, Event, MeetingState, apply
 from ..errors import AppError
+from ..vocabulary import CLOSED_STATUSES, OPEN_STATUSES, SITE
 from .db import now_iso
 from .models import MeetingEventRow, MeetingMemberRow, MeetingRow
 
@@ -94,7 +95,7 @@ async def _index_members(session: AsyncSession, state: MeetingState) -> None:
     members.update(("user", uid) for uid in state.invitee_ids)
     members.update(("user", uid) for uid in (state.chair_id, state.secretary_id) if uid)
     members.update(("unit", uid) for uid in state.invited_unit_ids)
-    members.update(("site", s["id"]) for s in state.sites)
+    members.update((SITE, s["id"]) for s in state.sites)
     members.update(("unit_site", s["unit_id"]) for s in state.sites if s.get("unit_id"))
     session.add_all(MeetingMemberRow(meeting_id=state.id, kind=k, ref_id=r) for k, r in sorted(members))
 
@@ -152,17 +153,15 @@ async def candidate_ids(
             if operator:
                 conditions.append((MeetingMemberRow.kind == "unit_site") & (MeetingMemberRow.ref_id == unit_id))
         if site_id:
-            conditions.append((MeetingMemberRow.kind == "site") & (MeetingMemberRow.ref_id == site_id))
+            conditions.append((MeetingMemberRow.kind == SITE) & (MeetingMemberRow.ref_id == site_id))
         if not conditions:
             return []
         member_ids = select(MeetingMemberRow.meeting_id).where(or_(*conditions))
         query = query.where(MeetingRow.id.in_(member_ids))
     if scope == "upcoming":
-        query = query.where(MeetingRow.status.in_(("draft", "scheduled", "in_progress"))).order_by(MeetingRow.starts_at)
+        query = query.where(MeetingRow.status.in_(OPEN_STATUSES)).order_by(MeetingRow.starts_at)
     elif scope == "past":
-        query = query.where(MeetingRow.status.in_(("ended", "archived", "cancelled"))).order_by(
-            MeetingRow.starts_at.desc()
-        )
+        query = query.where(MeetingRow.status.in_(sorted(CLOSED_STATUSES))).order_by(MeetingRow.starts_at.desc())
     else:
         query = query.order_by(MeetingRow.starts_at.desc())
     return list((await session.execute(query.limit(500))).scalars())

@@ -15,11 +15,12 @@ from ..actions.base import Services
 from ..auth import actor_of_user
 from ..documents.invitation import InvitationData
 from ..domain.actors import Actor
-from ..domain.meetings import MeetingState, meeting_role, require_visible
+from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
 from ..domain.units import authority_name, place_name
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage.db import parse_iso
+from ..vocabulary import SITE, SITE_OPERATOR, USER
 
 
 async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
@@ -33,18 +34,14 @@ async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tu
     return state, require_visible(actor, state)
 
 
-def snapshot(state: MeetingState, role: str | None) -> dict[str, Any]:
-    return {**state.to_dict(), "my_role": role}
-
-
 async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
     async with services.db.read() as session:
         rows = await store.candidate_ids(
             session,
-            user_id=actor.id if actor.kind == "user" else None,
-            unit_id=actor.unit_id if actor.kind == "user" else None,
-            site_id=actor.id if actor.kind == "site" else None,
-            operator="site_operator" in actor.roles,
+            user_id=actor.id if actor.kind == USER else None,
+            unit_id=actor.unit_id if actor.kind == USER else None,
+            site_id=actor.id if actor.kind == SITE else None,
+            operator=SITE_OPERATOR in actor.roles,
             everything=actor.is_admin,
             scope=scope,
         )
@@ -53,7 +50,7 @@ async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict
         state = store.state_of(row)
         role = meeting_role(actor, state)
         if role is not None:
-            snap = snapshot(state, role)
+            snap = snapshot(state, role, actor)
             snap["agenda_count"] = len(state.agenda)
             result.append(snap)
     return result
@@ -69,7 +66,7 @@ async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq:
         last_seq = row.last_seq
         behind = last_seq - after_seq
         if after_seq <= 0 or behind > services.settings.snapshot_after or after_seq > last_seq:
-            return {"last_seq": last_seq, "snapshot": snapshot(state, role)}, role
+            return {"last_seq": last_seq, "snapshot": snapshot(state, role, actor)}, role
         entries = await store.events_after(session, meeting_id, after_seq, behind)
     events = [store.public_event(e) for e in entries if store.visible(e, role, actor.id)]
     return {"last_seq": last_seq, "events": events}, role

@@ -11,10 +11,9 @@ import { h, replaceChildren } from './dom.js';
 import { t } from './i18n.js';
 import { live } from './live.js';
 import { joinMedia } from './media.js';
+import { may } from './meeting-common.js';
 import { getUser } from './session.js';
 
-// Meeting roles the server lets publish (domain/conference.py PUBLISHING_ROLES, less `site`).
-const PUBLISHING_ROLES = ['delegate', 'chair', 'secretary', 'organizer', 'admin'];
 const POLL_MS = 1000;
 
 let active = null; // the panel holding this tab's media connection: one per tab
@@ -76,7 +75,7 @@ export function conferencePanel(meetingId) {
     const user = getUser();
     return user ? `user:${user.id}` : (media && media.participant) || null;
   };
-  const mayPublish = () => Boolean(snap && PUBLISHING_ROLES.includes(snap.my_role));
+  const mayPublish = () => may(snap, 'conference.publish');
   // Whether this connection sends our camera and microphone (the server's answer has the last word).
   const sending = () => Boolean(media && media.localStream && (media.participant == null || media.publishes));
 

@@ -5,14 +5,16 @@ import { t } from './i18n.js';
 import { live } from './live.js';
 import { busy, confirmDialog, dialog } from './ui.js';
 
-export const ORGANIZER_ROLES = ['organizer', 'chair', 'secretary', 'admin'];
 export const CLOSED_STATUSES = ['ended', 'archived', 'cancelled'];
 
 export const meetingPath = (id, rest = '') => `/api/meetings/${encodeURIComponent(id)}${rest}`;
 
-export function isOrganiser(snapshot) {
-  return Boolean(snapshot && ORGANIZER_ROLES.includes(snapshot.my_role));
+/** Whether the server says this person may do `permission` in the meeting (`capabilities` of its snapshot). */
+export function may(snapshot, permission) {
+  return Boolean(snapshot && (snapshot.capabilities || []).includes(permission));
 }
+
+export const isOrganiser = (snapshot) => may(snapshot, 'meeting.organize');
 
 /** id → display name, from any answer holding objects with an id and a name (participants, users, sites). */
 export function namesFrom(...sources) {

@@ -17,13 +17,13 @@ export function setSession(resp) {
   setCsrfToken(resp.csrf_token);
 }
 
-export function hasRole(...roles) {
-  const mine = (currentUser && currentUser.roles) || [];
-  return roles.some((r) => mine.includes(r));
+/** Whether the server says the signed-in person may do `permission` anywhere (`capabilities` of GET /api/auth/session). */
+export function may(permission) {
+  return Boolean(currentUser && (currentUser.capabilities || []).includes(permission));
 }
 
-export const isAdmin = () => hasRole('admin');
-export const canOrganise = () => hasRole('admin', 'chair', 'secretary');
+export const isAdmin = () => may('directory.manage');
+export const canOrganise = () => may('meeting.create');
 
 const cache = new Map(); // key -> {at, promise}
 const TTL_MS = 30000;

@@ -10,7 +10,7 @@ import { MeetingChannel, live } from '../live.js';
 import { joinMedia } from '../media.js';
 import { getUser } from '../session.js';
 import { busy, confirmDialog, loading, showError, statusBadge } from '../ui.js';
-import { afterWrite, isOrganiser, loadParticipantNames, meetingPath } from '../meeting-common.js';
+import { afterWrite, loadParticipantNames, may, meetingPath } from '../meeting-common.js';
 
 const MAX_VIDEO_SLOTS = 64;
 const POLL_MS = 1000;
@@ -408,7 +408,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   function renderAll() {
     if (!isCurrent() || !snap || destroyed) return;
-    if (!isOrganiser(snap)) {
+    if (!may(snap, 'conference.console')) {
       stopMedia();
       setTitle(t('error.forbiddenPage'));
       replaceChildren(view, h('h1', { class: 'page-title', testid: 'console-forbidden' }, t('error.forbiddenPage')));
