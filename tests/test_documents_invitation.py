@@ -131,13 +131,20 @@ def assert_pages_numbered_and_filled(pages: list[str]) -> None:
 
 @pytest.mark.parametrize("agenda_items", range(14, 24))
 def test_closing_block_is_never_split_or_lost(agenda_items: int) -> None:
-    pages = page_texts(render_invitation_pdf(sample_invitation(agenda_items=agenda_items)))
+    pdf = render_invitation_pdf(sample_invitation(agenda_items=agenda_items))
+    pages = page_texts(pdf)
     assert sum("Nơi nhận:" in p for p in pages) == 1
     assert "Nơi nhận:" in pages[-1] and "TM. ỦY BAN NHÂN DÂN" in pages[-1] and "Phạm Minh Tuấn" in pages[-1]
     assert_pages_numbered_and_filled(pages)
-    # Never alone on its page: some of the body comes over with it when it cannot fit below the body.
-    above = pages[-1].split("Nơi nhận:")[0].removeprefix(str(len(pages))).strip()
-    assert len(pages) == 1 or above.endswith("./.") and len(above) > 20, above
+    assert len(pages) == 1 or body_lines_above_closing(pdf) >= 2
+
+
+def body_lines_above_closing(pdf: bytes) -> int:
+    """How many lines of text stand above "Nơi nhận" on its page (the page number not counted)."""
+    with pymupdf.open("pdf", pdf) as doc:
+        page = next(p for p in doc.pages() if p.search_for("Nơi nhận:"))
+        (recv,) = page.search_for("Nơi nhận:")
+        return len({round(w[3]) for w in page.get_text("words") if 57 < w[3] < recv.y0})
 
 
 def test_builtin_font_fallback_still_carries_diacritics(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,6 +343,18 @@ def test_the_annex_follows_the_signature_on_a_new_page(province_pages: list[str]
     rows = " ".join(re.sub(r"^\d+ ", "", p) for p in province_pages[annex:])  # without the page numbers
     expected = " ".join(f"{n} {s.name} {s.unit}" for n, s in enumerate(halls(len(TQ_COMMUNES)), start=1))
     assert expected.replace(" ", "") in rows.replace(" ", "")  # a full cell's text may touch the next one
+
+
+@pytest.mark.parametrize("agenda_items", range(2, 9))
+def test_the_signature_has_body_text_above_it(agenda_items: int) -> None:
+    """Whatever the body's length, the closing block keeps two lines of the body at least above it (on page
+    1 it has the whole body), and the annex starts on the next page."""
+    pdf = render_invitation_pdf(province_conference(agenda_items=agenda_items))
+    pages = page_texts(pdf)
+    assert body_lines_above_closing(pdf) >= 2
+    signed = next(i for i, p in enumerate(pages) if "Nơi nhận:" in p)
+    assert "DANH SÁCH ĐIỂM CẦU" in pages[signed + 1]
+    assert_pages_numbered_and_filled(pages)
 
 
 def test_long_recipient_lists_flow_across_pages() -> None:

@@ -386,6 +386,7 @@ def _annex_html(d: InvitationData, lists: Lists) -> str:
 
 
 _MAX_PAGES = 200
+_LINE = 13 * 1.25  # one line of body text, in points
 
 
 def _page_number(device: Any, page_no: int) -> None:
@@ -440,22 +441,27 @@ def _flow_main(
 
 
 def _keep_closing_company(body: pymupdf.Story, closing: pymupdf.Story) -> tuple[int, float] | None:
-    """Where to end the body's last page early so that a few of its lines go over with the closing block,
-    which would otherwise stand alone on a page; None when no such cut is needed or possible."""
+    """Where to end the body early on the page before the closing block's, so that two lines of the body at
+    least go over with it: alone on a page, or under a lone last line, it would look like an afterthought.
+    None when no cut is needed or none helps."""
     pages = _flow_main(None, body, closing, None)
-    alone = next((i for i, p in enumerate(pages) if p.closing and p.body_end is None), None)
-    if alone is None or alone == 0:
+    signed = next(i for i, p in enumerate(pages) if p.closing)
+    if signed == 0 or len(pages) > signed + 1:  # on page 1, or taller than a page: nothing to gain
         return None
-    last, end = alone - 1, pages[alone - 1].body_end
-    if end is None or len(pages) > alone + 1:  # the closing is taller than a page: nothing to gain
+    if _enough_company(pages, signed):
         return None
-    y = end - 30.0  # two lines at least, not a lone last line
+    y = (pages[signed - 1].body_end or _CONTENT.y1) - _LINE
     while y > _CONTENT.y0 + 60:  # never carry the whole page over
-        trial = _flow_main(None, body, closing, (last, y))
-        if len(trial) == alone + 1 and trial[alone].body_end is not None and trial[alone].closing:
-            return last, y
-        y -= 14.0
+        trial = _flow_main(None, body, closing, (signed - 1, y))
+        if len(trial) == signed + 1 and _enough_company(trial, signed):
+            return signed - 1, y
+        y -= _LINE / 2
     return None
+
+
+def _enough_company(pages: list[_Page], signed: int) -> bool:
+    carried = pages[signed].body_end
+    return pages[signed].closing and carried is not None and carried - _CONTENT.y0 >= 2 * _LINE - 1
 
 
 def _flow_annex(writer: pymupdf.DocumentWriter, annex: pymupdf.Story, first_page: int) -> None:
