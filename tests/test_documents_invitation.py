@@ -365,6 +365,18 @@ def test_long_recipient_lists_flow_across_pages() -> None:
     assert_pages_numbered_and_filled(pages)
 
 
+def test_a_partial_group_of_communes_is_annexed_without_its_sites() -> None:
+    units = communes(11)
+    pages = page_texts(render_invitation_pdf(province_conference(invited_units=units, sites=halls(3))))
+    assert "- Chủ tịch UBND 11 xã thuộc tỉnh (danh sách kèm theo)." in pages[0]
+    assert "3. Các điểm cầu tham dự (3): " in " ".join(pages)  # three sites: still listed inline
+    annex = pages[-1]
+    assert annex.startswith(f"{len(pages)} DANH SÁCH ĐƠN VỊ ĐƯỢC MỜI (Kèm theo Giấy mời số 2F9C1A/GM-UBND")
+    assert "DANH SÁCH ĐIỂM CẦU" not in annex and "Nơi nhận:" in pages[-2]
+    numbered = " ".join(f"{n} {u.authority}" for n, u in enumerate(units, start=1))
+    assert f"STT Đơn vị {numbered}".replace(" ", "") in annex.replace(" ", "")
+
+
 def test_a_small_meeting_keeps_its_inline_lists() -> None:
     units = communes(3)
     data = sample_invitation(agenda_items=1, invited_units=units, sites=halls(3), recipients=["Thường trực Huyện ủy"])
