@@ -115,7 +115,7 @@ class Lists:
 
 
 def _types_phrase(types: set[str]) -> str:
-    """ "xã, phường" for the division types present, in the order of the law's list."""
+    """The division types present, in the order of the law's list: "xã, phường"."""
     return ", ".join(t for t in _COMMUNE_TYPES if t in types)
 
 
@@ -356,8 +356,8 @@ def _annex_table(heading: str, columns: Sequence[tuple[str, float]], rows: Seque
     cell = 'style="width:{}pt" class="{}"'
     head = "".join(f"<td {cell.format(w, 'th')}>{_e(t)}</td>" for t, w in (("STT", 36.0), *columns))
     body = "".join(
-        f"<tr><td {cell.format(36.0, 'td c')}>{n}</td>"
-        + "".join(f"<td {cell.format(w, 'td')}>{_e(v)}</td>" for v, (_, w) in zip(row, columns, strict=True))
+        f"<tr><td {cell.format(36.0, 'c')}>{n}</td>"
+        + "".join(f"<td {cell.format(w, '')}>{_e(v)}</td>" for v, (_, w) in zip(row, columns, strict=True))
         + "</tr>"
         for n, row in enumerate(rows, start=1)
     )
