@@ -10,15 +10,21 @@ from datetime import UTC, datetime
 import pymupdf
 import pytest
 
+from meeting_server import demo_data as demo
 from meeting_server.documents import invitation
 from meeting_server.documents.invitation import (
     InvitationData,
+    InvitedUnit,
+    Lists,
+    SiteLine,
     format_date_line,
     format_meeting_time,
+    plan_lists,
     render_invitation_pdf,
     signature_lines,
     vietnamese_weekday,
 )
+from meeting_server.domain.units import authority_name
 from tests.worker_fns import SITES, VN, sample_invitation
 
 
@@ -111,13 +117,34 @@ def test_long_agenda_flows_onto_more_pages() -> None:
     assert "Nơi nhận:" in last and "PHÓ CHỦ TỊCH" in last and "Phạm Minh Tuấn" in last
 
 
+def page_texts(pdf: bytes) -> list[str]:
+    with pymupdf.open("pdf", pdf) as doc:
+        return [flat(page.get_text()).strip() for page in doc.pages()]
+
+
+def assert_pages_numbered_and_filled(pages: list[str]) -> None:
+    """Page numbers from page 2, and no page holds nothing but its number."""
+    assert not re.match(r"\d", pages[0])
+    for n, text in enumerate(pages[1:], start=2):
+        assert text.startswith(f"{n} ") and len(text) > 40, (n, text[:80])
+
+
 @pytest.mark.parametrize("agenda_items", range(14, 24))
 def test_closing_block_is_never_split_or_lost(agenda_items: int) -> None:
-    doc = pymupdf.open("pdf", render_invitation_pdf(sample_invitation(agenda_items=agenda_items)))
-    pages = [flat(page.get_text()) for page in doc.pages()]
+    pdf = render_invitation_pdf(sample_invitation(agenda_items=agenda_items))
+    pages = page_texts(pdf)
     assert sum("Nơi nhận:" in p for p in pages) == 1
     assert "Nơi nhận:" in pages[-1] and "TM. ỦY BAN NHÂN DÂN" in pages[-1] and "Phạm Minh Tuấn" in pages[-1]
-    assert all(str(n) in pages[n - 1][:20] for n in range(2, len(pages) + 1))  # page numbers from page 2
+    assert_pages_numbered_and_filled(pages)
+    assert len(pages) == 1 or body_lines_above_closing(pdf) >= 2
+
+
+def body_lines_above_closing(pdf: bytes) -> int:
+    """How many lines of text stand above "Nơi nhận" on its page (the page number not counted)."""
+    with pymupdf.open("pdf", pdf) as doc:
+        page = next(p for p in doc.pages() if p.search_for("Nơi nhận:"))
+        (recv,) = page.search_for("Nơi nhận:")
+        return len({round(w[3]) for w in page.get_text("words") if 57 < w[3] < recv.y0})
 
 
 def test_builtin_font_fallback_still_carries_diacritics(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,3 +207,181 @@ def test_naive_datetimes_are_rejected() -> None:
 
 def test_fonts_are_subset_to_keep_the_file_small() -> None:
     assert len(render_invitation_pdf(sample_invitation())) < 400_000
+
+
+# --------------------------------------------------------------------------- grouping (pure)
+
+TQ_COMMUNES = [u for u in demo.UNITS if u.kind == "commune"]
+
+
+def communes(count: int, *, area: str = "tỉnh", size: int = len(TQ_COMMUNES)) -> list[InvitedUnit]:
+    return [
+        InvitedUnit(authority_name("commune", u.name, u.division_type), u.division_type, area, size)
+        for u in TQ_COMMUNES[:count]
+    ]
+
+
+def halls(count: int) -> list[SiteLine]:
+    return [SiteLine(f"Phòng họp trực tuyến UBND {u.name}", u.name, u.division_type) for u in TQ_COMMUNES[:count]]
+
+
+AGENCY = InvitedUnit("Sở Tài chính")
+SON_DUONG = [InvitedUnit(f"Ủy ban nhân dân xã {n}", "xã", "huyện Sơn Dương", 3) for n in ("A", "B", "C")]
+ISLAND = InvitedUnit("Ủy ban nhân dân đặc khu Cồn Cỏ", "đặc khu", "tỉnh", 40)
+
+
+@pytest.mark.parametrize(
+    ("named", "units", "recipients"),
+    [
+        ([], [], []),
+        ([" ", "Giám đốc Sở Y tế Lý Thị Hồng Vân"], [], ["Giám đốc Sở Y tế Lý Thị Hồng Vân"]),
+        # Every commune of the province, as units: one line, after the people named.
+        (
+            ["Giám đốc Sở Y tế Lý Thị Hồng Vân"],
+            [AGENCY, *communes(len(TQ_COMMUNES))],
+            ["Giám đốc Sở Y tế Lý Thị Hồng Vân", "Sở Tài chính", "Chủ tịch UBND các xã, phường thuộc tỉnh"],
+        ),
+        # A few communes stay named; only the division types actually invited are written.
+        ([], communes(3), [u.authority for u in communes(3)]),
+        ([], communes(10, size=10), ["Chủ tịch UBND các xã thuộc tỉnh"]),
+        ([], [*communes(10), ISLAND], ["Chủ tịch UBND 11 xã, đặc khu thuộc tỉnh (danh sách kèm theo)"]),
+        ([], communes(10), [u.authority for u in communes(10)]),
+        # All the communes of an area other than the issuer's own, and the one commune of a tiny area.
+        ([], [*SON_DUONG, AGENCY], ["Chủ tịch UBND các xã thuộc huyện Sơn Dương", "Sở Tài chính"]),
+        ([], SON_DUONG[:2], [u.authority for u in SON_DUONG[:2]]),
+        ([], [InvitedUnit("Ủy ban nhân dân xã A", "xã", "tỉnh", 1)], ["Ủy ban nhân dân xã A"]),
+        # Twelve agencies are twelve addressees: only communes are grouped.
+        ([], [InvitedUnit(f"Sở {n}") for n in range(12)], [f"Sở {n}" for n in range(12)]),
+    ],
+)
+def test_recipients_are_grouped_by_area(named: list[str], units: list[InvitedUnit], recipients: list[str]) -> None:
+    assert plan_lists(named, units, []).recipients == recipients
+
+
+def test_a_partial_group_is_listed_in_the_annex() -> None:
+    lists = plan_lists([], communes(11), [])
+    assert lists.annex_units == [u.authority for u in communes(11)]
+    assert plan_lists([], communes(len(TQ_COMMUNES)), []).annex_units == []
+
+
+@pytest.mark.parametrize(
+    ("sites", "expected"),
+    [
+        ([], Lists([], [])),
+        (halls(20), Lists([], [s.name for s in halls(20)])),
+        ([SiteLine(" "), *halls(2)], Lists([], [s.name for s in halls(2)])),
+        (halls(21), Lists([], [], "21 điểm cầu xã", halls(21))),
+        (halls(len(TQ_COMMUNES)), Lists([], [], "124 điểm cầu xã, phường", halls(len(TQ_COMMUNES)))),
+        ([*halls(21), SiteLine("Hội trường Sở Y tế", "Sở Y tế")], Lists([], [], "22 điểm cầu", [*halls(21)])),
+    ],
+)
+def test_many_sites_are_counted_and_annexed(sites: list[SiteLine], expected: Lists) -> None:
+    lists = plan_lists([], [], sites)
+    if len(sites) == 22:  # the agency's hall is listed too, only the count does not name its kind
+        expected = Lists([], [], expected.site_summary, sites)
+    assert lists == expected
+
+
+# --------------------------------------------------------------------------- the province conference
+
+HEADS = [
+    f"{p.title} {p.full_name}"
+    for p in demo.PEOPLE
+    if p.username in ("chanhvanphong", "tp.taichinh", "gd.noivu", "gd.yte", "gd.giaoduc", "gd.nongnghiep")
+]
+
+
+def province_conference(**changes: object) -> InvitationData:
+    fields: dict[str, object] = {
+        "recipients": HEADS,
+        "invited_units": communes(len(TQ_COMMUNES)),
+        "sites": halls(len(TQ_COMMUNES)),
+        "issuing_unit": "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+        "parent_unit": "",
+        "place_name": "Tuyên Quang",
+        "chair": "Hoàng Văn Thắng",
+        "chair_title": "Chủ tịch UBND tỉnh",
+        "location": "Tầng 3, trụ sở UBND tỉnh Tuyên Quang",
+        "main_site": "Phòng họp trực tuyến UBND tỉnh",
+    }
+    fields.update(changes)
+    return sample_invitation(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def province_pages() -> list[str]:
+    pdf = render_invitation_pdf(province_conference())
+    by_poppler = flat(pdftotext(pdf))
+    pages = page_texts(pdf)
+    # poppler, an independent reader, finds the very same letters (in its own reading order)
+    assert sorted("".join(pages).replace(" ", "")) == sorted(by_poppler.replace(" ", ""))
+    return pages
+
+
+def test_page_one_holds_the_addressees_and_the_start_of_the_body(province_pages: list[str]) -> None:
+    first = province_pages[0]
+    assert "GIẤY MỜI" in first and "Kính gửi:" in first
+    for head in HEADS:
+        assert head in first
+    assert "- Chủ tịch UBND các xã, phường thuộc tỉnh." in first
+    assert "Trân trọng kính mời dự cuộc họp" in first and "1. Thời gian:" in first
+    assert "3. Các điểm cầu tham dự: Điểm cầu chính: Phòng họp trực tuyến UBND tỉnh; các điểm cầu: " in first
+    assert "124 điểm cầu xã, phường (danh sách kèm theo)." in first
+    body = " ".join(province_pages)
+    assert "Ủy ban nhân dân xã Tân Trào" not in body  # no longer one line per commune
+
+
+def test_the_annex_follows_the_signature_on_a_new_page(province_pages: list[str]) -> None:
+    assert_pages_numbered_and_filled(province_pages)
+    signed = next(i for i, p in enumerate(province_pages) if "Nơi nhận:" in p)
+    annex = next(i for i, p in enumerate(province_pages) if "DANH SÁCH ĐIỂM CẦU" in p)
+    assert annex == signed + 1 and sum("Nơi nhận:" in p for p in province_pages) == 1
+    assert "Hoàng Văn Thắng" in province_pages[signed] and "./." in province_pages[signed]
+    head = province_pages[annex]
+    assert head.startswith(f"{annex + 1} DANH SÁCH ĐIỂM CẦU (Kèm theo Giấy mời số 2F9C1A/GM-UBND ngày 22/11/2026)")
+    assert "STT Điểm cầu Đơn vị 1 " in head
+    rows = " ".join(re.sub(r"^\d+ ", "", p) for p in province_pages[annex:])  # without the page numbers
+    expected = " ".join(f"{n} {s.name} {s.unit}" for n, s in enumerate(halls(len(TQ_COMMUNES)), start=1))
+    assert expected.replace(" ", "") in rows.replace(" ", "")  # a full cell's text may touch the next one
+
+
+@pytest.mark.parametrize("agenda_items", range(2, 9))
+def test_the_signature_has_body_text_above_it(agenda_items: int) -> None:
+    """Whatever the body's length, the closing block keeps two lines of the body at least above it (on page
+    1 it has the whole body), and the annex starts on the next page."""
+    pdf = render_invitation_pdf(province_conference(agenda_items=agenda_items))
+    pages = page_texts(pdf)
+    assert body_lines_above_closing(pdf) >= 2
+    signed = next(i for i, p in enumerate(pages) if "Nơi nhận:" in p)
+    assert "DANH SÁCH ĐIỂM CẦU" in pages[signed + 1]
+    assert_pages_numbered_and_filled(pages)
+
+
+def test_long_recipient_lists_flow_across_pages() -> None:
+    people = [f"Đồng chí Nguyễn Văn {n}, Bí thư Đảng ủy" for n in range(70)]
+    pages = page_texts(render_invitation_pdf(province_conference(recipients=people, invited_units=[])))
+    assert "Kính gửi: - Đồng chí Nguyễn Văn 0, Bí thư Đảng ủy;" in pages[0]
+    assert "Nguyễn Văn 69, Bí thư Đảng ủy." in pages[1] and "Trân trọng kính mời" in pages[1]
+    assert_pages_numbered_and_filled(pages)
+
+
+def test_a_partial_group_of_communes_is_annexed_without_its_sites() -> None:
+    units = communes(11)
+    pages = page_texts(render_invitation_pdf(province_conference(invited_units=units, sites=halls(3))))
+    assert "- Chủ tịch UBND 11 xã thuộc tỉnh (danh sách kèm theo)." in pages[0]
+    assert "3. Các điểm cầu tham dự (3): " in " ".join(pages)  # three sites: still listed inline
+    annex = pages[-1]
+    assert annex.startswith(f"{len(pages)} DANH SÁCH ĐƠN VỊ ĐƯỢC MỜI (Kèm theo Giấy mời số 2F9C1A/GM-UBND")
+    assert "DANH SÁCH ĐIỂM CẦU" not in annex and "Nơi nhận:" in pages[-2]
+    numbered = " ".join(f"{n} {u.authority}" for n, u in enumerate(units, start=1))
+    assert f"STT Đơn vị {numbered}".replace(" ", "") in annex.replace(" ", "")
+
+
+def test_a_small_meeting_keeps_its_inline_lists() -> None:
+    units = communes(3)
+    data = sample_invitation(agenda_items=1, invited_units=units, sites=halls(3), recipients=["Thường trực Huyện ủy"])
+    pages = page_texts(render_invitation_pdf(data))
+    assert len(pages) == 1 and "DANH SÁCH" not in pages[0] and "kèm theo" not in pages[0]
+    lines = ["Thường trực Huyện ủy;", *(f"- {u.authority};" for u in units[:2]), f"- {units[2].authority}."]
+    assert " ".join(lines) in pages[0]
+    assert "3. Các điểm cầu tham dự (3): " + " ".join(f"- {s.name};" for s in halls(2)) in pages[0]

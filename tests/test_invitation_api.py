@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pymupdf
 
 from meeting_server import demo_data as d
 from meeting_server.demo import seed
@@ -16,6 +19,11 @@ def pdftotext(path: object) -> str:
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    with pymupdf.open("pdf", pdf) as doc:
+        return [" ".join(page.get_text().split()) for page in doc.pages()]
 
 
 async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
@@ -45,6 +53,25 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
         chair = d.person(d.MEETINGS[0].chair_username)
         assert chair.full_name in flat
         assert d.MEETINGS[0].agenda[1].title.split(",")[0] in flat
+
+        # The province conference as an office writes it: the body from page 1, the communes as one group,
+        # the department heads by name, and the 124 halls numbered in an annex after the signature.
+        pages = await asyncio.to_thread(page_texts, pdf)
+        assert "Kính gửi:" in pages[0] and "Trân trọng kính mời dự cuộc họp" in pages[0]
+        for username in d.MEETINGS[0].invitee_usernames:
+            assert d.person(username).full_name in pages[0]
+        assert "- Chủ tịch UBND các xã, phường thuộc tỉnh." in pages[0]
+        halls = [d.site(k) for k in d.MEETINGS[0].site_keys if k != d.MAIN_SITE_KEY]
+        assert (
+            f"Điểm cầu chính: {d.site(d.MAIN_SITE_KEY).name}; các điểm cầu: {len(halls)} điểm cầu xã, phường"
+            in (pages[0])
+        )
+        assert all(p.startswith(f"{n} ") for n, p in enumerate(pages[1:], start=2))
+        annex = next(i for i, p in enumerate(pages) if "DANH SÁCH ĐIỂM CẦU" in p)
+        assert "Nơi nhận:" in pages[annex - 1] and "./." in pages[annex - 1]
+        rows = " ".join(re.sub(r"^\d+ ", "", p) for p in pages[annex:])
+        numbered = " ".join(f"{n} {h.name} {d.unit(h.unit_key).name}" for n, h in enumerate(halls, start=1))
+        assert len(halls) == 124 and numbered.replace(" ", "") in rows.replace(" ", "")  # cells may touch
 
         status, ics = await reader.get(f"/api/meetings/{meeting['id']}/invitation.ics")
         assert status == 200

@@ -6,7 +6,7 @@ import os
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
-from meeting_server.documents.invitation import InvitationData, render_invitation_pdf
+from meeting_server.documents.invitation import InvitationData, SiteLine, render_invitation_pdf
 
 VN = timezone(timedelta(hours=7))
 
@@ -36,7 +36,7 @@ def sample_invitation(*, agenda_items: int = 5, **changes: object) -> Invitation
         "ends_at": datetime(2026, 11, 24, 11, 30, tzinfo=VN),
         "location": "Hội trường tầng 3, trụ sở Ủy ban nhân dân huyện",
         "main_site": "Điểm cầu huyện Sơn Dương",
-        "sites": SITES,
+        "sites": [SiteLine(name) for name in SITES],
         "chair": "Phạm Minh Tuấn",
         "chair_title": "Phó Chủ tịch",
         "secretary": "Vũ Thị Lan",
@@ -48,6 +48,7 @@ def sample_invitation(*, agenda_items: int = 5, **changes: object) -> Invitation
         "issued_at": datetime(2026, 11, 22, 9, 0, tzinfo=VN),
     }
     fields.update(changes)
+    fields["sites"] = [SiteLine(s) if isinstance(s, str) else s for s in fields["sites"]]  # type: ignore[attr-defined]
     return InvitationData(**fields)  # type: ignore[arg-type]
 
 

@@ -6,6 +6,7 @@ Reads check visibility with the same domain rules the actions use, so REST and s
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actions.base import Services
 from ..auth import actor_of_user
-from ..documents.invitation import InvitationData
+from ..documents.invitation import InvitationData, InvitedUnit, SiteLine
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
-from ..domain.units import authority_name, place_name
+from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_name
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage.db import parse_iso
@@ -106,6 +107,36 @@ def _authority(unit: dict[str, Any]) -> str:
     return authority_name(unit["kind"], unit["name"], unit["division_type"])
 
 
+def _commune_type(unit: dict[str, Any] | None) -> str:
+    """The division type of a commune-level unit (xã, phường, đặc khu); "" for any other unit."""
+    if unit is None or unit["kind"] != "commune" or unit["division_type"] not in DIVISION_TYPES["commune"]:
+        return ""
+    return str(unit["division_type"])
+
+
+def _invited_units(state: MeetingState, units: dict[str, dict[str, Any]], own_id: str | None) -> list[InvitedUnit]:
+    """The units invited as a whole, each with the area above it ("tỉnh" for the issuer's own province) and
+    how many commune-level units that area has, so the giấy mời can name all of them as one group."""
+    sizes = Counter(u["parent_id"] for u in units.values() if _commune_type(u) and u["parent_id"])
+    invited = []
+    for u in (units[i] for i in state.invited_unit_ids if i in units):
+        parent = units.get(u["parent_id"] or "")
+        area = ""
+        if parent is not None:
+            area = (
+                parent["division_type"]
+                if parent["id"] == own_id
+                else local_name(parent["name"], parent["division_type"])
+            )
+        invited.append(InvitedUnit(_authority(u), _commune_type(u), area, sizes[u["parent_id"]]))
+    return invited
+
+
+def _site_line(site: dict[str, Any], units: dict[str, dict[str, Any]]) -> SiteLine:
+    unit = units.get(site.get("unit_id") or "")
+    return SiteLine(site["name"], unit["name"] if unit else "", _commune_type(unit))
+
+
 async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> tuple[InvitationData, MeetingState]:
     """Everything the giấy mời names, resolved from ids to the names and titles printed on paper (and the
     meeting it came from, for the calendar file)."""
@@ -131,7 +162,6 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         for uid in state.invitee_ids
         if (u := people.get(uid))
     ]
-    recipients += [_authority(units[uid]) for uid in state.invited_unit_ids if uid in units]
     data = InvitationData(
         meeting_id=state.id,
         title=state.title,
@@ -139,7 +169,7 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         ends_at=parse_iso(state.ends_at) if state.ends_at else None,
         location=state.location,
         main_site=main_site,
-        sites=[s["name"] for s in state.sites if s["id"] != state.main_site_id],
+        sites=[_site_line(s, units) for s in state.sites if s["id"] != state.main_site_id],
         chair=chair.full_name if chair else "",
         chair_title=chair.title if chair else "",
         secretary=secretary.full_name if secretary else "",
@@ -149,5 +179,6 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         recipients=recipients,
         agenda=[(i.title, i.presenter_name, i.planned_minutes) for i in state.agenda],
         issued_at=datetime.now(UTC),
+        invited_units=_invited_units(state, units, place_unit["id"] if place_unit else None),
     )
     return data, state
