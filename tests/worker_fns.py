@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
+from meeting_server.documents import pdfcheck
 from meeting_server.documents.invitation import InvitationData, render_invitation_pdf
 
 VN = timezone(timedelta(hours=7))
@@ -91,3 +94,34 @@ def slow_pid(seconds: float) -> int:
     """Which worker ran the job (held long enough that two jobs land on two workers)."""
     time.sleep(seconds)
     return os.getpid()
+
+
+@dataclass(frozen=True)
+class HeldRender:
+    """``pdfcheck.render_pages`` (a ``PaperPipeline``'s ``render_pages``), except that a job with page ``page``
+    in it is held: it creates the file ``held`` (so a test knows a worker holds it), then waits until the file
+    ``release`` exists, forever if it never does (a page too heavy for any timeout, however fast the machine).
+    With ``once``, only the first such job is held: a retry renders."""
+
+    page: int
+    held: str
+    release: str = ""
+    once: bool = False
+
+    def __call__(
+        self,
+        path: str,
+        out_dir: str,
+        jobs: list[tuple[int, list[int], bool]],
+        settings: dict[str, Any],
+    ) -> int:
+        if any(number == self.page for number, _, _ in jobs):
+            try:
+                with open(self.held, "x") as marker:
+                    marker.write(str(os.getpid()))
+            except FileExistsError:
+                if self.once:
+                    return pdfcheck.render_pages(path, out_dir, jobs, settings)
+            while not (self.release and os.path.exists(self.release)):
+                time.sleep(0.01)
+        return pdfcheck.render_pages(path, out_dir, jobs, settings)
