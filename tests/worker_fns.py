@@ -6,6 +6,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from meeting_server.documents import pdfcheck
@@ -62,9 +63,18 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-def sleep_for(seconds: float) -> str:
-    time.sleep(seconds)
-    return "woke up"
+def hold(held: str, release: str = "") -> int:
+    """A job that ends when the test says so, or never: create the file ``held`` (the test knows a worker has
+    the job), then wait until the file ``release`` exists, forever without one. Returns the worker's pid."""
+    with open(held, "x") as marker:
+        marker.write(str(os.getpid()))
+    _wait_for_file(release)
+    return os.getpid()
+
+
+def _wait_for_file(release: str) -> None:
+    while not (release and os.path.exists(release)):
+        time.sleep(0.01)
 
 
 def exit_hard(code: int) -> None:
@@ -90,9 +100,12 @@ def huge_pixmap() -> None:
     pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60000, 60000))  # MuPDF refuses: not picklable error
 
 
-def slow_pid(seconds: float) -> int:
-    """Which worker ran the job (held long enough that two jobs land on two workers)."""
-    time.sleep(seconds)
+def meet_pid(directory: str, jobs: int) -> int:
+    """Which worker ran the job; returns only when ``jobs`` such jobs are running at once, so they ran on
+    ``jobs`` different workers."""
+    Path(directory, str(os.getpid())).touch()
+    while len(os.listdir(directory)) < jobs:
+        time.sleep(0.01)
     return os.getpid()
 
 
@@ -122,6 +135,5 @@ class HeldRender:
             except FileExistsError:
                 if self.once:
                     return pdfcheck.render_pages(path, out_dir, jobs, settings)
-            while not (self.release and os.path.exists(self.release)):
-                time.sleep(0.01)
+            _wait_for_file(self.release)
         return pdfcheck.render_pages(path, out_dir, jobs, settings)
