@@ -39,7 +39,7 @@ async def light_peers(conf: Conference, count: int) -> list[Peer]:
     return started
 
 
-async def eventually(page: Page, script: str, timeout_s: float = 10.0) -> None:
+async def eventually(page: Page, script: str, timeout_s: float = 30.0) -> None:
     """Waits until `script` (a JS expression, awaited) is truthy in the page."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not await page.evaluate(script):

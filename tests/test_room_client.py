@@ -225,7 +225,7 @@ async def test_check_measures_the_link(live_server: LiveServer, tmp_path: Path) 
     out, err = await asyncio.wait_for(proc.communicate(), 90)
     assert proc.returncode == 0, err.decode()
     result = json.loads(out.decode().strip().splitlines()[-1])
-    assert result["rtt_ms"] < 200
+    assert 0 <= result["rtt_ms"] < 2000  # a loopback round trip (~1 ms): catches a wrong unit, holds under load
     assert result["up_kbps"] > 100 and result["down_kbps"] > 100, result
     assert result["path"].startswith("host") and result["via_turn"] is False
     assert result["verdict"] in ("ok", "audio_and_small_video")

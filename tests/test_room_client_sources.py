@@ -181,7 +181,7 @@ async def test_normal_and_small_stream_come_from_one_source_together() -> None:
     pending = asyncio.ensure_future(fresh.video_small.recv())
     await sources.close()
     with pytest.raises(MediaStreamError):
-        await asyncio.wait_for(pending, 1)  # closing wakes a reader rather than leaving it waiting
+        await asyncio.wait_for(pending, 30)  # closing wakes a reader rather than leaving it waiting
     with pytest.raises(MediaStreamError):
         await fresh.video.recv()
 
