@@ -31,8 +31,11 @@ LIMITS = IngestLimits(inspect_timeout=15, text_timeout=4, page_timeout=4)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def pool() -> AsyncIterator[DocumentWorkers]:
+async def pool(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DocumentWorkers]:
     workers = DocumentWorkers(max_workers=2, start_method="spawn")
+    # Started before the first test, as the server does: a worker's start is not a paper's work, and on a busy
+    # machine it would eat the short timeouts below.
+    await PaperPipeline(workers, PaperFiles(tmp_path_factory.mktemp("warm-up"))).warm_up()
     yield workers
     await workers.close()
 
