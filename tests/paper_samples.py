@@ -102,14 +102,25 @@ def _stream_object(doc: pymupdf.Document, dictionary: str, data: bytes, filters:
     return xref
 
 
-def content_bomb(gigabytes: int = 2) -> bytes:
-    """Page 1's content stream inflates to ``gigabytes`` GiB of zeros (whitespace to a PDF parser): MuPDF
-    chews on it for many seconds in constant memory. A few KiB on disk."""
+def endless_content(depth: int = 40) -> bytes:
+    """Page 1 draws a form that draws the form below it twice, ``depth`` forms deep: 2^40 drawings of a line,
+    which neither rendering nor text extraction finishes on any machine (18 deep already costs a second); text
+    extraction runs in constant memory, rendering fills the worker's memory limit. A few KiB on disk. MuPDF
+    refuses around 50 nested forms, so 40 stays a bomb."""
     doc = pymupdf.open()
     page = doc.new_page()
-    bomb = zlib.compress(zeros_deflated(gigabytes << 30), 9)
-    xref = _stream_object(doc, "<<>>", bomb, "[/FlateDecode /FlateDecode]")
-    doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    below = 0
+    for _ in range(depth):
+        form = doc.get_new_xref()
+        resources = f"/Resources << /XObject << /F {below} 0 R >> >>" if below else ""
+        doc.update_object(form, f"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] {resources} >>")
+        doc.update_stream(form, b"/F Do /F Do\n" if below else b"72 72 m 500 700 l S\n")
+        below = form
+    contents = doc.get_new_xref()
+    doc.update_object(contents, "<< >>")
+    doc.update_stream(contents, b"/Bomb Do\n")
+    doc.xref_set_key(page.xref, "Contents", f"{contents} 0 R")
+    doc.xref_set_key(page.xref, "Resources", f"<< /XObject << /Bomb {below} 0 R >> >>")
     return doc.tobytes()
 
 
@@ -206,12 +217,6 @@ def encrypted(user_password: str = "matkhau") -> bytes:
 
 def text_file() -> bytes:
     return ("Biên bản họp: đây là tệp văn bản, không phải PDF.\n" * 50).encode()
-
-
-def heavy_page_at(page: int, pages: int = 3, side: int = 16000) -> bytes:
-    """A paper whose page ``page`` takes MuPDF seconds to render: an image of zeros (16000 px: 768 MB to
-    inflate, ~3 s; MuPDF keeps the decoded image, so a second width of the page costs little)."""
-    return image_bomb(side, page=page, pages=pages)
 
 
 # Reading PDFs back: pypdf types every lookup as a bare PdfObject, so the tests check what it must be.

@@ -21,24 +21,33 @@ from meeting_server.documents.paperfiles import IngestLimits, PaperFiles, PaperP
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.errors import AppError
 from tests import paper_samples as samples
+from tests.helpers import wait_for
+from tests.worker_fns import HeldRender
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 
-# Short timeouts so a bomb costs seconds; real papers need a fraction of them.
+# Short timeouts so a bomb (which never finishes) costs seconds; real papers need a fraction of them.
 LIMITS = IngestLimits(inspect_timeout=15, text_timeout=4, page_timeout=4)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def pool() -> AsyncIterator[DocumentWorkers]:
+async def pool(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DocumentWorkers]:
     workers = DocumentWorkers(max_workers=2, start_method="spawn")
+    # Started before the first test, as the server does: a worker's start is not a paper's work, and on a busy
+    # machine it would eat the short timeouts below.
+    await PaperPipeline(workers, PaperFiles(tmp_path_factory.mktemp("warm-up"))).warm_up()
     yield workers
     await workers.close()
 
 
 @pytest.fixture
 def make_pipeline(pool: DocumentWorkers, tmp_path: Path) -> Callable[..., PaperPipeline]:
-    def make(limits: IngestLimits = LIMITS, render: RenderSettings | None = None) -> PaperPipeline:
-        return PaperPipeline(pool, PaperFiles(tmp_path / "papers"), limits, render)
+    def make(
+        limits: IngestLimits = LIMITS, render: RenderSettings | None = None, hold: HeldRender | None = None
+    ) -> PaperPipeline:
+        if hold is None:
+            return PaperPipeline(pool, PaperFiles(tmp_path / "papers"), limits, render)
+        return PaperPipeline(pool, PaperFiles(tmp_path / "papers"), limits, render, render_pages=hold)
 
     return make
 
@@ -182,15 +191,19 @@ async def test_concurrent_requests_for_one_missing_image_render_it_once(
     assert pipeline.progress(info.sha256) == (1, info.page_count)  # page 3 (portrait) still lacks its 800 image
 
 
-async def test_a_reader_goes_before_background_rendering(pipeline: PaperPipeline, tmp_path: Path) -> None:
+async def test_a_reader_goes_before_background_rendering(
+    make_pipeline: Callable[..., PaperPipeline], tmp_path: Path
+) -> None:
+    held, release = tmp_path / "held", tmp_path / "release"
+    hold = HeldRender(15, str(held), str(release))  # the background cannot finish until the test says so
+    pipeline = make_pipeline(IngestLimits(page_timeout=60), hold=hold)
     info = await pipeline.ingest(_upload(tmp_path, samples.text_pages(16)))
     background = asyncio.create_task(pipeline.render_all(info.sha256))
-    await asyncio.sleep(0.2)
-    started = time.monotonic()
+    await wait_for(held.exists)  # one worker holds background work
     path = await pipeline.page_image(info.sha256, 16, 2048)  # the last page, last in the background's order
-    waited = time.monotonic() - started
     assert path.exists()
-    assert not background.done(), f"the reader waited {waited:.2f} s, until all was rendered"
+    assert not background.done()
+    release.touch()
     await background
     assert pipeline.progress(info.sha256) == (16, 16)
 
@@ -217,7 +230,7 @@ HOSTILE = {
     "junk-after-header": (samples.header_and_junk, "paper_corrupt"),
     "no-page-tree": (samples.broken_page_tree, "paper_corrupt"),
     "declared-image-bomb": (lambda: samples.image_bomb(40000), "paper_too_complex"),
-    "content-stream-bomb": (samples.content_bomb, "paper_too_complex"),
+    "content-stream-bomb": (samples.endless_content, "paper_too_complex"),
     "cyclic-outline-next": (lambda: samples.cyclic_outline("next"), None),
     "cyclic-outline-child": (lambda: samples.cyclic_outline("child"), None),
     "cyclic-outline-parent": (lambda: samples.cyclic_outline("parent"), None),
@@ -254,9 +267,9 @@ async def test_hostile_file_then_a_good_one(pipeline: PaperPipeline, tmp_path: P
 
 async def test_a_heavy_page_after_page_one_fails_alone(make_pipeline: Callable[..., PaperPipeline],
                                                        tmp_path: Path) -> None:  # fmt: skip
-    pipeline = make_pipeline(IngestLimits(page_timeout=3), RenderSettings(chunk_pages=1))
-    heavy = samples.heavy_page_at(2, pages=3, side=20000)  # ~4 s to render; its words need no image
-    info = await pipeline.ingest(_upload(tmp_path, heavy))
+    hold = HeldRender(2, str(tmp_path / "held"))  # page 2's rendering never ends; its words do
+    pipeline = make_pipeline(LIMITS, RenderSettings(chunk_pages=1), hold)
+    info = await pipeline.ingest(_upload(tmp_path, samples.simple(3)))
     with pytest.raises(AppError) as failed:
         await pipeline.render_all(info.sha256)
     assert failed.value.code == "paper_too_complex"
@@ -278,20 +291,22 @@ def _kill_workers() -> int:
 
 
 async def test_a_worker_killed_mid_job(make_pipeline: Callable[..., PaperPipeline], tmp_path: Path) -> None:
-    once = make_pipeline(IngestLimits(page_timeout=60, crash_retries=0))
-    info = await once.ingest(_upload(tmp_path, samples.heavy_page_at(2, pages=3, side=12000)))
-    job = asyncio.create_task(once.page_image(info.sha256, 2, 800))  # 1.5 s or more of MuPDF
-    await asyncio.sleep(0.5)
+    held = tmp_path / "held"
+    once = make_pipeline(IngestLimits(page_timeout=60, crash_retries=0), hold=HeldRender(2, str(held), once=True))
+    info = await once.ingest(_upload(tmp_path, samples.simple(3)))
+    job = asyncio.create_task(once.page_image(info.sha256, 2, 800))
+    await wait_for(held.exists)  # a worker is in the middle of the job
     assert _kill_workers() >= 1
     with pytest.raises(AppError) as crashed:
         await job
     assert crashed.value.code == "paper_too_complex"
     assert (await once.thumbnail(info.sha256, 3)).exists()  # the next job runs in a fresh pool
 
-    retrying = make_pipeline(IngestLimits(page_timeout=60))  # the default: a crash is tried once more
+    held = tmp_path / "held-again"  # the default: a crash is tried once more (and this one renders)
+    retrying = make_pipeline(IngestLimits(page_timeout=60), hold=HeldRender(2, str(held), once=True))
     jobs = retrying.jobs
     job = asyncio.create_task(retrying.page_image(info.sha256, 2, 1280))
-    await asyncio.sleep(0.5)
+    await wait_for(held.exists)
     assert _kill_workers() >= 1
     path = await job
     assert path.exists() and retrying.jobs == jobs + 2
@@ -320,14 +335,15 @@ def _alive(pid: int) -> bool:
 async def test_an_upload_given_up_on_still_has_its_bomb_stopped(pipeline: PaperPipeline, tmp_path: Path) -> None:
     await pipeline.ingest(_upload(tmp_path, samples.simple(1)))  # the workers are up
     before = {child.pid for child in multiprocessing.active_children()}
-    upload = asyncio.create_task(pipeline.ingest(_upload(tmp_path, samples.content_bomb(8), "bomb")))  # ~1 min
-    await asyncio.sleep(1.0)
+    jobs = pipeline.jobs
+    upload = asyncio.create_task(pipeline.ingest(_upload(tmp_path, samples.endless_content(), "bomb")))
+    await wait_for(lambda: pipeline.jobs >= jobs + 3)  # inspected; page 1 and its words (never ending) started
     upload.cancel()  # the client went away mid-upload
     with pytest.raises(asyncio.CancelledError):
         await upload
-    deadline = time.monotonic() + LIMITS.text_timeout + 8
-    while any(_alive(pid) for pid in before if pid) and time.monotonic() < deadline:  # noqa: ASYNC110 (a process)
-        await asyncio.sleep(0.2)
-    assert not any(_alive(pid) for pid in before if pid), "the bomb kept its worker after the timeout"
+    try:
+        await wait_for(lambda: not any(_alive(pid) for pid in before if pid), timeout=LIMITS.text_timeout + 60)
+    except AssertionError:
+        raise AssertionError("the bomb kept its worker after the timeout") from None
     assert (await pipeline.ingest(_upload(tmp_path, samples.simple(2)))).page_count == 2
     assert _leftovers(pipeline.files.root) == []

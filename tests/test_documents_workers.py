@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -39,25 +38,26 @@ async def test_renders_an_invitation_in_a_worker(workers: DocumentWorkers) -> No
     assert await workers.run(worker_fns.worker_pid) != os.getpid()
 
 
-async def test_event_loop_stays_responsive_while_rendering(workers: DocumentWorkers) -> None:
-    await workers.run(worker_fns.add, 1, 1, timeout=60)  # warm the worker up
-    job = asyncio.create_task(workers.run(worker_fns.sleep_for, 1.0))
-    started = time.monotonic()
-    await asyncio.sleep(0.05)
-    assert time.monotonic() - started < 0.5
-    assert await job == "woke up"
+async def test_event_loop_stays_responsive_while_rendering(workers: DocumentWorkers, tmp_path: Path) -> None:
+    held, release = tmp_path / "held", tmp_path / "release"
+    job = asyncio.create_task(workers.run(worker_fns.hold, str(held), str(release), timeout=60))
+    await wait_for(held.exists)  # the loop runs while a worker has the job...
+    assert not job.done()
+    release.touch()  # ...and only the loop can end it
+    assert await job != os.getpid()
 
 
-async def test_timeout_kills_the_job_and_the_pool_recovers(workers: DocumentWorkers) -> None:
-    stuck_pid = await workers.run(worker_fns.worker_pid, timeout=60)
-    started = time.monotonic()
-    with pytest.raises(DocumentWorkerError) as info:
-        await workers.run(worker_fns.sleep_for, 60, timeout=1.0)
-    assert info.value.code == DOCUMENT_TIMEOUT
-    assert time.monotonic() - started < 10
-    assert await workers.run(worker_fns.add, 2, 3, timeout=60) == 5
-    await asyncio.sleep(0.5)
-    assert not _alive(stuck_pid)  # the stuck worker process was terminated, not left running
+async def test_timeout_kills_the_job_and_the_pool_recovers(tmp_path: Path) -> None:
+    async with DocumentWorkers(max_workers=1) as workers:
+        stuck_pid = await workers.run(worker_fns.worker_pid, timeout=60)  # the one worker, started
+        with pytest.raises(DocumentWorkerError) as info:
+            await workers.run(worker_fns.hold, str(tmp_path / "held"), timeout=1.0)  # never ends but by timeout
+        assert info.value.code == DOCUMENT_TIMEOUT
+        assert await workers.run(worker_fns.add, 2, 3, timeout=60) == 5
+        try:
+            await wait_for(lambda: not _alive(stuck_pid))
+        except AssertionError:
+            raise AssertionError("the stuck worker process was left running") from None
 
 
 async def test_worker_exit_gives_crash_error_and_the_pool_recovers(workers: DocumentWorkers) -> None:
@@ -90,11 +90,18 @@ async def test_concurrent_jobs_queue_for_free_workers(workers: DocumentWorkers) 
     assert results == [2 * i for i in range(8)]
 
 
-async def test_queue_time_does_not_count_against_the_timeout() -> None:
+async def test_queue_time_does_not_count_against_the_timeout(tmp_path: Path) -> None:
+    held, release = tmp_path / "held", tmp_path / "release"
     async with DocumentWorkers(max_workers=1) as workers:
-        await workers.run(worker_fns.add, 0, 0, timeout=60)
-        jobs = [workers.run(worker_fns.sleep_for, 0.6, timeout=1.0) for _ in range(3)]
-        assert await asyncio.gather(*jobs) == ["woke up"] * 3
+        first = asyncio.create_task(workers.run(worker_fns.hold, str(held), str(release), timeout=60))
+        await wait_for(held.exists)
+        queued = asyncio.create_task(workers.run(worker_fns.add, 1, 1, timeout=1.0))
+        # The time is the behaviour here: the queued job waits twice its timeout behind the first one.
+        await asyncio.sleep(2.0)
+        assert not queued.done()
+        release.touch()
+        assert await queued == 2
+        await first
 
 
 async def test_closed_pool_refuses_work() -> None:
@@ -123,23 +130,23 @@ from tests import worker_fns
 
 async def main():
     pool = DocumentWorkers(max_workers=2)
-    pids = await asyncio.gather(*(pool.run(worker_fns.slow_pid, 0.3) for _ in range(2)))
+    pids = await asyncio.gather(*(pool.run(worker_fns.meet_pid, sys.argv[1], 2) for _ in range(2)))
     print(" ".join(str(p) for p in sorted(set(pids))), flush=True)
-    await asyncio.sleep(60)
+    await asyncio.Event().wait()  # until killed
 
 asyncio.run(main())
 """
 
 
-async def test_workers_die_with_a_killed_server() -> None:
+async def test_workers_die_with_a_killed_server(tmp_path: Path) -> None:
     """A server killed outright (OOM killer, kill -9) leaves no idle workers behind."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", PARENT, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT)
+        sys.executable, "-c", PARENT, str(tmp_path), stdout=asyncio.subprocess.PIPE, cwd=str(ROOT)
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
     pids = [int(p) for p in line.split()]
-    assert pids and all(alive(p) for p in pids)
+    assert len(pids) == 2 and all(alive(p) for p in pids)
     proc.kill()
     await proc.wait()
     try:

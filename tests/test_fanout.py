@@ -41,11 +41,12 @@ async def test_poll_times_out_like_engineio() -> None:
 
 
 async def test_poll_wakes_when_a_packet_arrives() -> None:
-    socket = socket_with(wait=5)
+    socket = socket_with(wait=600)  # engine.io's timeout would end the wait after ten minutes
     waiting = asyncio.ensure_future(_poll(socket))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # one turn of the loop: the poll runs until it waits on the empty queue
+    assert not waiting.done()
     socket.queue.put_nowait("event")
-    assert await asyncio.wait_for(waiting, 1) == ["event"]
+    assert await asyncio.wait_for(waiting, 60) == ["event"]
 
 
 def test_installed_for_the_pinned_engineio() -> None:

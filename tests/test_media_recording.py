@@ -6,14 +6,12 @@ sine tone, so the recorder sees exactly what a browser would send; the result is
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
 import shutil
 import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +30,7 @@ from meeting_server.media.recording import (
     sanitise_label,
     vp8_keyframe_size,
 )
+from tests.helpers import wait_for
 
 # ffprobe comes from Debian's ffmpeg, which `make test` installs (Makefile system-deps).
 assert shutil.which("ffprobe"), "ffprobe is missing: run `make test` (it installs ffmpeg)"
@@ -137,7 +136,9 @@ def audio(data: bytes, timestamp: int) -> EncodedFrame:
     return EncodedFrame("audio", "opus", data, timestamp, True)
 
 
-async def test_vp8_and_opus_are_muxed_as_they_arrive(tmp_path: Path, vp8: Encoded, opus: list[bytes]) -> None:
+async def test_vp8_and_opus_are_muxed_as_they_arrive(
+    tmp_path: Path, vp8: Encoded, opus: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert vp8[0][1] and sum(k for _, k in vp8) < len(vp8)
     preroll = [data for data, key in vp8 if not key][:3]  # a stream joined mid-GOP: undecodable until a keyframe
     video_frames = [video("VP8", data, VIDEO_BASE + i * VIDEO_STEP, False) for i, data in enumerate(preroll)]
@@ -153,10 +154,19 @@ async def test_vp8_and_opus_are_muxed_as_they_arrive(tmp_path: Path, vp8: Encode
     )
 
     recorder = StreamRecorder(tmp_path, "site-7.user_42")
-    started = time.perf_counter()
-    for _, stream, frame in timeline:
-        recorder.write(stream, frame)
-    assert time.perf_counter() - started < 1.0, "write() must only queue"
+    disk = threading.Event()
+    record = recorder._record
+
+    def held_disk(*args: Any) -> None:
+        disk.wait()  # until every write() has returned: a write() that did the work itself would never return
+        record(*args)
+
+    monkeypatch.setattr(recorder, "_record", held_disk)
+    try:
+        for _, stream, frame in timeline:
+            recorder.write(stream, frame)  # write() must only queue
+    finally:
+        disk.set()
     files = await recorder.close()
 
     video_path, audio_path = tmp_path / "site-7.user_42.video.webm", tmp_path / "site-7.user_42.audio.webm"
@@ -300,17 +310,17 @@ async def test_a_full_queue_drops_and_counts_instead_of_blocking(
     record = recorder._record
 
     def stuck_disk(*args: Any) -> None:
-        release.wait(5)
+        release.wait()  # stuck until every write() has returned: one that blocked on the queue never would
         record(*args)
 
     monkeypatch.setattr(recorder, "_record", stuck_disk)
-    started = time.perf_counter()
-    for i in range(10):
-        recorder.write("audio", audio(opus[i], AUDIO_BASE + i * AUDIO_STEP))
-    assert time.perf_counter() - started < 0.5
-    dropped = recorder.stats["audio"].dropped
-    assert 7 <= dropped <= 8  # the writer holds at most one, the queue two
-    release.set()
+    try:
+        for i in range(10):
+            recorder.write("audio", audio(opus[i], AUDIO_BASE + i * AUDIO_STEP))
+        dropped = recorder.stats["audio"].dropped
+        assert 7 <= dropped <= 8  # the writer holds at most one, the queue two
+    finally:
+        release.set()
     (path,) = await recorder.close()
     assert recorder.stats["audio"].frames == 10 - dropped
     assert int(ffprobe(path)["streams"][0]["nb_read_packets"]) == 10 - dropped
@@ -348,11 +358,7 @@ async def test_a_writer_error_is_logged_and_stops_only_this_recorder(
     with caplog.at_level(logging.ERROR, logger="meeting_server.media.recording"):
         recorder.write("audio", audio(opus[0], AUDIO_BASE))
         healthy.write("audio", audio(opus[0], AUDIO_BASE))
-        for _ in range(100):
-            if recorder.failed:
-                break
-            await asyncio.sleep(0.01)
-        assert recorder.failed
+        await wait_for(lambda: recorder.failed)
         recorder.write("audio", audio(opus[1], AUDIO_BASE + AUDIO_STEP))
         assert await recorder.close() == []
     assert recorder.stats["audio"].dropped == 1

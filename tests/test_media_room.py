@@ -105,7 +105,7 @@ async def test_a_first_frame_during_a_layout_pass_is_not_lost(tmp_path: Path, pc
     # Hall B's sound starts: a pass begins, reads the sources, and is held while sending its first message.
     gate.hold_next()
     b.sources["audio"].deliver(AUDIO)
-    await asyncio.wait_for(gate.entered.wait(), 2)
+    await asyncio.wait_for(gate.entered.wait(), 30)
     # The main site's picture starts flowing while that pass is still sending.
     a.sources["video"].deliver(VIDEO)
     gate.open.set()
@@ -153,7 +153,7 @@ async def test_every_slot_is_assigned_before_any_layout_is_sent(tmp_path: Path, 
     gate.hold_next()
     room.snapshot = {**room.snapshot, "main_site_id": "b"}
     first = asyncio.create_task(room.relayout())  # held on its first message
-    await asyncio.wait_for(gate.entered.wait(), 2)
+    await asyncio.wait_for(gate.entered.wait(), 30)
     room.snapshot = {**room.snapshot, "main_site_id": "c"}
     await room.relayout()  # the later pass finishes first
     gate.open.set()

@@ -29,7 +29,7 @@ async def test_throwaway_cluster_roundtrip() -> None:
     server.start()
     try:
         startup = time.monotonic() - t0
-        assert startup < 15, f"cluster startup took {startup:.1f}s"
+        assert startup < 150, f"cluster startup took {startup:.1f}s"  # ~2 s here; far more for a loaded CI
         assert server.host == "127.0.0.1"
         assert server.port > 0
         assert server.socket_dir is not None and server.socket_dir.is_dir()

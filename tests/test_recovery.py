@@ -50,8 +50,7 @@ async def test_server_restart_mid_meeting(database_url: str, tmp_path: Path, req
             acknowledged.append(f"Trước sự cố {n}")
         await server.kill()  # no goodbye: as when the power fails
         await wait_for(lambda: not any(f.sio.connected for f in feeds), timeout=15)
-        await asyncio.sleep(0.5)
-        await server.start()
+        await server.start()  # the tablets' reconnects fail until the new process serves (its start takes a while)
         for n in range(10):
             status, _ = await chair.post(f"/api/meetings/{meeting['id']}/agenda", {"title": f"Sau sự cố {n}"})
             assert status == 201
@@ -90,12 +89,14 @@ async def test_graceful_stop_closes_sockets_at_once(tmp_path: Path) -> None:
         feed.sio.reconnection = False
         started = time.monotonic()
         server.proc.terminate()  # SIGTERM, as systemd does on restart
-        await wait_for(lambda: not feed.sio.connected, timeout=10)
+        await wait_for(lambda: not feed.sio.connected, timeout=30)
         closed = time.monotonic() - started
         await server.proc.wait()
         exited = time.monotonic() - started
-        assert closed < 2, closed  # the sockets close first, so clients move on at once
-        assert exited < 15, exited  # then the process ends within aiohttp's close handshakes
+        # Left alone, a socket would stay open until aiohttp's 60 s shutdown timeout or a 40 s missed ping; here it
+        # closes in a fraction of a second. The bounds leave a loaded CI 10x and more.
+        assert closed < 20, closed  # the sockets close first, so clients move on at once
+        assert exited < 45, exited  # then the process ends within aiohttp's close handshakes
     finally:
         await feed.close()
         await api.close()

@@ -37,6 +37,7 @@ from room_client.sources import (
     open_sources,
     open_sources_async,
 )
+from tests.helpers import wait_for
 
 ENCODER = "_RTCRtpSender__encoder"
 
@@ -45,11 +46,11 @@ async def frames(track: MediaStreamTrack, count: int) -> list[Any]:
     return [await track.recv() for _ in range(count)]
 
 
-async def frames_for(track: MediaStreamTrack, seconds: float) -> list[tuple[float, Any]]:
-    """(arrival time, frame) for every frame that arrives within `seconds`."""
+async def timed_frames(track: MediaStreamTrack, count: int) -> list[tuple[float, Any]]:
+    """(arrival time, frame) for the next `count` frames."""
     start = time.monotonic()
     got: list[tuple[float, Any]] = []
-    while time.monotonic() - start < seconds:
+    for _ in range(count):
         frame = await track.recv()
         got.append((time.monotonic() - start, frame))
     return got
@@ -83,10 +84,10 @@ async def test_synthetic_video_frames_change_and_count_in_90khz() -> None:
 
 def test_synthetic_video_is_cheap() -> None:
     track = SyntheticVideoTrack()
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU, not the wall clock other processes share
     for index in range(60):
         track.draw(index)
-    assert (time.perf_counter() - start) / 60 < 0.002
+    assert (time.process_time() - start) / 60 < 0.02  # ~1 ms here: a tenth of a 30 fps frame is loose enough
 
 
 async def test_synthetic_audio_is_a_440_hz_tone_in_20_ms_frames() -> None:
@@ -111,22 +112,23 @@ async def test_synthetic_tracks_are_paced_in_real_time() -> None:
     elapsed = time.monotonic() - start
     video.stop()
     audio.stop()
-    assert 0.85 < elapsed < 1.5, elapsed
+    assert elapsed > 0.95, elapsed  # not faster than real time, on any machine
+    assert elapsed < 10, elapsed  # nor stuck; how close to 1 s it stays depends on the machine's load
 
 
 async def test_a_track_far_behind_skips_frames_instead_of_bursting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(s, "MAX_LAG", 0.2)
+    monkeypatch.setattr(s, "MAX_LAG", 0.5)
     track = SyntheticVideoTrack()
     await track.recv()
-    time.sleep(0.4)  # the event loop is blocked, as by a stuck callback  # noqa: ASYNC251
+    time.sleep(1.0)  # the loop is blocked, as by a stuck callback (at least this long: an input)  # noqa: ASYNC251
     started = time.monotonic()
     late = await track.recv()
     following = await track.recv()
     track.stop()
     assert late.pts is not None and following.pts is not None
-    assert late.pts >= 0.4 * 90000 - 3000, "the frames missed while blocked are skipped"
+    assert late.pts >= 1.0 * 90000 - 3000, "the frames missed while blocked are skipped"
     assert following.pts == late.pts + 3000
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < s.MAX_LAG, "no burst of the missed frames, no wait for the lag"
 
 
 # ---- dual stream ----------------------------------------------------------------------------------------
@@ -134,9 +136,8 @@ async def test_a_track_far_behind_skips_frames_instead_of_bursting(monkeypatch: 
 
 async def test_scaled_track_gives_320x180_at_15_fps_from_30_fps() -> None:
     small = ScaledTrack(SyntheticVideoTrack(), 320, 180, fps=15)
-    got = [frame for _, frame in await frames_for(small, 1.0)]
+    got = await frames(small, 15)  # one second
     small.stop()
-    assert 14 <= len(got) <= 17, len(got)
     assert all((f.width, f.height, f.format.name) == (320, 180, "yuv420p") for f in got)
     assert all(b.pts - a.pts == 6000 for a, b in zip(got, got[1:], strict=False)), [f.pts for f in got]
 
@@ -162,8 +163,8 @@ def test_scaled_track_keeps_one_frame_per_slot() -> None:
 async def test_normal_and_small_stream_come_from_one_source_together() -> None:
     sources = open_sources("test", None)
     assert sources.audio is None and sources.video is not None and sources.video_small is not None
-    normal, small = await asyncio.gather(frames_for(sources.video, 1.0), frames_for(sources.video_small, 1.0))
-    assert 27 <= len(normal) <= 33 and 13 <= len(small) <= 17, (len(normal), len(small))
+    normal, small = await asyncio.gather(timed_frames(sources.video, 30), timed_frames(sources.video_small, 15))
+    assert all(b.pts - a.pts == 6000 for (_, a), (_, b) in zip(small, small[1:], strict=False))  # 15 fps
     assert {(f.width, f.height) for _, f in normal} == {(640, 360)}
     assert {(f.width, f.height) for _, f in small} == {(320, 180)}
     # The small frames are the normal frames' pictures (same source, same timestamps), every other one.
@@ -180,7 +181,7 @@ async def test_normal_and_small_stream_come_from_one_source_together() -> None:
     pending = asyncio.ensure_future(fresh.video_small.recv())
     await sources.close()
     with pytest.raises(MediaStreamError):
-        await asyncio.wait_for(pending, 1)  # closing wakes a reader rather than leaving it waiting
+        await asyncio.wait_for(pending, 30)  # closing wakes a reader rather than leaving it waiting
     with pytest.raises(MediaStreamError):
         await fresh.video.recv()
 
@@ -237,22 +238,22 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 async def test_a_file_plays_audio_normal_and_small_video_in_a_loop(demo_file: Path) -> None:
     sources = open_sources(str(demo_file), str(demo_file))
     assert sources.audio is not None and sources.video is not None and sources.video_small is not None
-    video, audio, small = await asyncio.gather(
-        frames_for(sources.video, 1.6), frames_for(sources.audio, 1.6), frames_for(sources.video_small, 1.6)
+    video, audio, small = await asyncio.gather(  # 1.6 s of each: 30, 50 and 15 frames a second
+        timed_frames(sources.video, 48), timed_frames(sources.audio, 80), timed_frames(sources.video_small, 24)
     )
     await sources.close()
     # 1.6 s of a 1 s file: it looped, and time went on across the loop.
-    assert 40 <= len(video) <= 52 and 70 <= len(audio) <= 85 and 20 <= len(small) <= 27
     assert {(f.width, f.height) for _, f in video} == {(640, 360)}, "480x270 is brought to the normal size"
     assert {(f.width, f.height) for _, f in small} == {(320, 180)}
     assert all(isinstance(f, AudioFrame) and f.sample_rate == 48000 for _, f in audio)
     for got in (video, audio, small):
         times = media_times([f for _, f in got])
         assert all(b > a for a, b in zip(times, times[1:], strict=False)), times
-        assert times[-1] > 1.3
-        # Paced in real time: each frame is sent close to its media time, with no drift across the loop.
+        assert 1.3 < times[-1] < 1.8, times  # the frame rates: 48 frames at 15 fps would be 3.2 s
+        # Paced in real time: each frame is sent at its media time, with no drift across the loop (a burst
+        # spreads the lags by the whole 1.6 s; ~0.05 s here, the rest of the bound is for a loaded machine).
         lags = [arrival - t for (arrival, _), t in zip(got, times, strict=True)]
-        assert max(lags) - min(lags) < 0.25, (min(lags), max(lags))
+        assert max(lags) - min(lags) < 1.0, (min(lags), max(lags))
     assert not [t for t in threading.enumerate() if t.name == "media-player"], "close() ends the decoding threads"
 
 
@@ -267,9 +268,11 @@ async def test_a_source_that_goes_away_is_opened_again(
     assert sources.video is not None
     first = await frames(sources.video, 3)
     hidden = path.rename(tmp_path / "hidden.webm")  # gone before the first playthrough ends (1 s)
-    await asyncio.sleep(1.4)  # end of file, a failed reopen, a pause
+    await wait_for(lambda: "opening it again" in caplog.text)  # end of file, a failed reopen, a pause
     hidden.rename(path)
-    rest = [f for _, f in await frames_for(sources.video, 1.0)]
+    rest: list[Any] = []
+    while not rest or media_times(rest[-1:])[0] <= 1.5:  # noqa: ASYNC110 (frames, not a sleep)
+        rest.append(await asyncio.wait_for(sources.video.recv(), 30))
     await sources.close()
     times = media_times(first + rest)
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
@@ -280,7 +283,7 @@ async def test_a_source_that_goes_away_is_opened_again(
 async def test_a_file_used_for_video_only_does_not_pile_up_its_audio(demo_file: Path) -> None:
     sources = open_sources(str(demo_file), "test")
     assert sources.video is not None and sources.audio is not None
-    await frames_for(sources.video, 0.8)
+    await frames(sources.video, 24)  # 0.8 s
     player_audio = sources._players[0]._player.audio
     assert player_audio is not None
     assert player_audio._queue.qsize() < 60  # type: ignore[attr-defined]  # drained, not 40 frames a second forever
@@ -433,16 +436,13 @@ async def test_cap_bitrate_on_a_real_connection(monkeypatch: pytest.MonkeyPatch)
         assert len(received) == 2
         first = await asyncio.wait_for(received[1].recv(), 10)  # the small stream arrives, decoded
         assert isinstance(first, VideoFrame) and (first.width, first.height) == (320, 180)
-        readers = [asyncio.ensure_future(frames_for(track, 2.0)) for track in received]
-        await asyncio.sleep(0.5)
         receiver = receiver_pc.getReceivers()[1]
         await receiver._send_rtcp(remb(2_000_000, small._ssrc, normal._ssrc))
+        await wait_for(lambda: 2_000_000 in remb_seen)  # handled by the small stream's sender
         targets: list[int] = []
-        for _ in range(15):
-            await asyncio.sleep(0.1)
+        for _ in range(15):  # frames encoded after the REMB
+            await asyncio.wait_for(received[1].recv(), 10)
             targets.append(getattr(small, ENCODER).target_bitrate)
-        await asyncio.gather(*readers)
-        assert 2_000_000 in remb_seen, remb_seen
         assert max(targets) <= 150_000, targets
         assert getattr(small, ENCODER).codec.bit_rate <= 150_000
     finally:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
+from meeting_server.documents import pdfcheck
 from meeting_server.documents.invitation import InvitationData, SiteLine, render_invitation_pdf
 
 VN = timezone(timedelta(hours=7))
@@ -60,9 +64,18 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-def sleep_for(seconds: float) -> str:
-    time.sleep(seconds)
-    return "woke up"
+def hold(held: str, release: str = "") -> int:
+    """A job that ends when the test says so, or never: create the file ``held`` (the test knows a worker has
+    the job), then wait until the file ``release`` exists, forever without one. Returns the worker's pid."""
+    with open(held, "x") as marker:
+        marker.write(str(os.getpid()))
+    _wait_for_file(release)
+    return os.getpid()
+
+
+def _wait_for_file(release: str) -> None:
+    while not (release and os.path.exists(release)):
+        time.sleep(0.01)
 
 
 def exit_hard(code: int) -> None:
@@ -88,7 +101,40 @@ def huge_pixmap() -> None:
     pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60000, 60000))  # MuPDF refuses: not picklable error
 
 
-def slow_pid(seconds: float) -> int:
-    """Which worker ran the job (held long enough that two jobs land on two workers)."""
-    time.sleep(seconds)
+def meet_pid(directory: str, jobs: int) -> int:
+    """Which worker ran the job; returns only when ``jobs`` such jobs are running at once, so they ran on
+    ``jobs`` different workers."""
+    Path(directory, str(os.getpid())).touch()
+    while len(os.listdir(directory)) < jobs:
+        time.sleep(0.01)
     return os.getpid()
+
+
+@dataclass(frozen=True)
+class HeldRender:
+    """``pdfcheck.render_pages`` (a ``PaperPipeline``'s ``render_pages``), except that a job with page ``page``
+    in it is held: it creates the file ``held`` (so a test knows a worker holds it), then waits until the file
+    ``release`` exists, forever if it never does (a page too heavy for any timeout, however fast the machine).
+    With ``once``, only the first such job is held: a retry renders."""
+
+    page: int
+    held: str
+    release: str = ""
+    once: bool = False
+
+    def __call__(
+        self,
+        path: str,
+        out_dir: str,
+        jobs: list[tuple[int, list[int], bool]],
+        settings: dict[str, Any],
+    ) -> int:
+        if any(number == self.page for number, _, _ in jobs):
+            try:
+                with open(self.held, "x") as marker:
+                    marker.write(str(os.getpid()))
+            except FileExistsError:
+                if self.once:
+                    return pdfcheck.render_pages(path, out_dir, jobs, settings)
+            _wait_for_file(self.release)
+        return pdfcheck.render_pages(path, out_dir, jobs, settings)

@@ -47,6 +47,7 @@ from .workers import DOCUMENT_TIMEOUT, DocumentWorkerError, DocumentWorkers
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Chunk = list[tuple[int, list[int], bool]]  # (page, widths, thumbnail?) per page to render
+RenderPages = Callable[[str, str, Chunk, dict[str, Any]], int]  # pdfcheck.render_pages' signature
 
 MiB = 1 << 20
 POINTS_PER_INCH = 72.0
@@ -327,7 +328,9 @@ class _Progress:
 class PaperPipeline:
     """Ingest papers, render their pages, answer text and search (see the module's docstring).
 
-    ``jobs`` counts the worker jobs started: a paper already in the cache costs none.
+    ``jobs`` counts the worker jobs started: a paper already in the cache costs none. ``render_pages`` is
+    what a worker runs to render pages (picklable; ``pdfcheck.render_pages``): tests hand in one that holds
+    a given page, so a page that never finishes can be had without waiting on how fast the machine is.
     """
 
     TEXT_CACHE = 8  # papers whose words are kept in memory
@@ -338,8 +341,10 @@ class PaperPipeline:
         files: PaperFiles,
         limits: IngestLimits | None = None,
         render: RenderSettings | None = None,
+        render_pages: RenderPages = pdfcheck.render_pages,
     ) -> None:
         self.workers = workers
+        self._render_pages = render_pages
         self.files = files
         self.limits = limits or IngestLimits()
         self.render = render or RenderSettings()
@@ -408,7 +413,8 @@ class PaperPipeline:
                 log.info("paper refused: %s %s", exc.code, exc.detail)
                 raise self._rejection(exc) from None
             except DocumentWorkerError as exc:
-                log.warning("document worker failed on %s (attempt %d): %s", fn.__name__, attempt + 1, exc)
+                name = getattr(fn, "__name__", type(fn).__name__)
+                log.warning("document worker failed on %s (attempt %d): %s", name, attempt + 1, exc)
                 await self._rewarm()
                 memory = isinstance(exc.__cause__, MemoryError)
                 if exc.code == DOCUMENT_TIMEOUT or memory or attempt + 1 == attempts:
@@ -514,7 +520,7 @@ class PaperPipeline:
             step = self.limits.text_chunk_pages
             first_page = [(1, list(self.render.widths), True)]
             jobs = [
-                job(pdfcheck.render_pages, str(original), str(staging), first_page, self._settings,
+                job(self._render_pages, str(original), str(staging), first_page, self._settings,
                     timeout=self.limits.page_timeout),
                 *(job(pdfcheck.extract_words, str(original), a, min(a + step - 1, pages),
                       timeout=self.limits.text_timeout) for a in range(1, pages + 1, step)),
@@ -616,7 +622,7 @@ class PaperPipeline:
     async def _render_held(self, sha: str, chunk: Chunk) -> None:
         original, directory = str(self.files.original(sha)), str(self.files.directory(sha))
         try:
-            await self._call(pdfcheck.render_pages, original, directory, chunk, self._settings,
+            await self._call(self._render_pages, original, directory, chunk, self._settings,
                              timeout=self.limits.page_timeout * len(chunk))  # fmt: skip
         except AppError as exc:
             if len(chunk) == 1:
@@ -624,7 +630,7 @@ class PaperPipeline:
                 raise
             for item in chunk:  # find the page that failed; render the others
                 try:
-                    await self._call(pdfcheck.render_pages, original, directory, [item], self._settings,
+                    await self._call(self._render_pages, original, directory, [item], self._settings,
                                      timeout=self.limits.page_timeout)  # fmt: skip
                 except AppError as one:
                     self._record_failure(sha, item, one)
