@@ -29,8 +29,10 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
 from meeting_server import protocol as p
+from meeting_server.media import consent
 
 log = logging.getLogger(__name__)
+consent.install()  # a late answer to an ICE consent check must not close a busy room PC's connection
 
 
 class MediaRefused(Exception):

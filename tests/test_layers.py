@@ -34,10 +34,22 @@ def files(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
+ROOM_MAY_IMPORT = {"meeting_server", "meeting_server.protocol", "meeting_server.media", "meeting_server.media.consent"}
+
+
 def test_room_client_imports_only_the_protocol_from_the_server() -> None:
+    """...and the ICE consent rule, which both ends of a connection install."""
     for path in files("room_client"):
         server_imports = {m for m in imports_of(path) if m.startswith("meeting_server")}
-        assert server_imports <= {"meeting_server", "meeting_server.protocol"}, (path, server_imports)
+        assert server_imports <= ROOM_MAY_IMPORT, (path, server_imports)
+
+
+def test_what_the_room_client_shares_with_the_server_is_a_leaf() -> None:
+    """media/consent.py needs only the standard library and aioice; the media package's __init__ imports nothing."""
+    allowed = set(sys.stdlib_module_names) | {"aioice", "__future__"}
+    for module in imports_of(ROOT / "meeting_server" / "media" / "consent.py"):
+        assert module.split(".")[0] in allowed, module
+    assert imports_of(ROOT / "meeting_server" / "media" / "__init__.py") == set()
 
 
 def test_protocol_is_a_leaf() -> None:

@@ -7,10 +7,12 @@ import json
 import random
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import socketio
+from aioice import ice
 
 from meeting_server import protocol as p
 from meeting_server.media.hooks import ForwardingReceiver, ForwardingSender
@@ -397,6 +399,56 @@ async def test_a_restarted_room_pc_replaces_its_old_connection_at_once(live_serv
         room = conf.room()
         assert restarted.feed is not None
         assert [c.sid for c in room.connections.values() if c.key == b.key] == [restarted.feed.sio.get_sid()]
+    finally:
+        await conf.close()
+
+
+def answer_only_retransmissions(pc: Any) -> Callable[[], int]:
+    """Make one end of a peer connection a busy computer: it answers no STUN check at the first try (the answer
+    comes too late, as from an event loop running behind), only the check's retransmission. Returns a counter
+    of the checks it answered."""
+    connection = pc.getTransceivers()[0].sender.transport.transport._connection  # the aioice Connection
+    original = connection.request_received
+    seen: set[bytes] = set()
+    answered = [0]
+
+    def late(message: Any, addr: Any, protocol: Any) -> None:
+        if message.transaction_id not in seen:
+            seen.add(message.transaction_id)
+            return
+        answered[0] += 1
+        original(message, addr, protocol)
+
+    connection.request_received = late
+    return lambda: answered[0]
+
+
+async def test_a_site_that_answers_consent_checks_late_stays_connected(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commune hall on a slow PC (or a loaded server) answers ICE consent checks late. aioice alone sent each
+    check once, gave up after 0.5 s and closed the connection after six such checks: the hall showed "Chưa kết
+    nối" on the chair's console for good. A late answer to a retransmitted check now keeps consent, both ways."""
+    monkeypatch.setattr(ice, "CONSENT_INTERVAL", 0.5)  # a check every 0.5 s instead of 5 s ...
+    monkeypatch.setattr(ice, "CONSENT_FAILURES", 12)  # ... consent lapses after 6 s unanswered (RFC 7675: 30 s)
+    conf = await start_conference(live_server, 1)
+    try:
+        (site,) = await peers(conf, 1)
+        (server_side,) = conf.room().connections.values()
+        await wait_for(lambda: server_side.pc.connectionState == "connected", timeout=20)
+        hall_answers = answer_only_retransmissions(site.media.pc)  # the server's checks of the hall
+        server_answers = answer_only_retransmissions(server_side.pc)  # the hall's checks of the server
+        enough = ice.CONSENT_FAILURES + 1  # more checks than aioice alone survives unanswered
+
+        def settled() -> bool:
+            gone = site.media.closed.is_set() or server_side.pc.connectionState != "connected"
+            return gone or (hall_answers() >= enough and server_answers() >= enough)
+
+        await wait_for(settled, timeout=120)
+        assert not site.media.closed.is_set(), site.media.close_reason
+        assert server_side.pc.connectionState == "connected"
+        assert site.media.pc.connectionState == "connected"
+        assert [c.key for c in conf.room().connections.values()] == [site.key]
     finally:
         await conf.close()
 

@@ -26,6 +26,7 @@ from ..domain.actors import Actor
 from ..domain.meetings import MeetingState
 from ..errors import AppError
 from ..vocabulary import ENDED, IN_PROGRESS
+from . import consent
 from .frames import EncodedFrame, Unwrapper, VideoAssembler
 from .hooks import ForwardingReceiver, ForwardingSender, adopt, check_aiortc
 from .ice import server_configuration
@@ -46,6 +47,7 @@ def _bad_sdp(vi: str, en: str) -> AppError:
 class SFU:
     def __init__(self, settings: Settings, emit: Emit, recorder_factory: RecorderFactory | None = None) -> None:
         check_aiortc()
+        consent.install()  # a busy server or hall answers consent checks late: that must not drop the hall
         self.settings = settings
         self._emit = emit
         self._recorder_factory = recorder_factory
