@@ -21,7 +21,7 @@ from ..media.ice import client_ice_servers
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
 from ..vocabulary import CANCELLED, DRAFT
-from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
+from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json, request_scheme
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
 VIEWS: dict[tuple[str, str], View] = {}
@@ -226,7 +226,7 @@ async def invitation_ics(request: web.Request, identity: Identity | None) -> web
         organizer_email=None,
         status=status,
         sequence=state.last_seq,
-        url=f"{request.scheme}://{request.host}/meetings/{state.id}",
+        url=f"{request_scheme(request)}://{request.host}/meetings/{state.id}",
         dtstamp=datetime.now(UTC),
     )
     return web.Response(
