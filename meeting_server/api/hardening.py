@@ -2,9 +2,10 @@
 
 - the request is refused (400, the one error shape) when its Host header is no host name (`Host: ex"ample`) or
   its path or query holds a NUL; JSON bodies are checked where they are parsed (`meeting_server.inputs`);
-- its body must have arrived within `body_timeout_seconds` of the headers (`upload_timeout_seconds` for paper
-  uploads), or the request gets 408 and the connection is closed: a client sending a byte now and then holds a
-  handler for a bounded time, the anonymous sign-in included;
+- its body must have arrived within `body_timeout_seconds` of the headers (`upload_timeout_seconds` on the
+  paper upload routes, whatever content type a client claims elsewhere), or the request gets 408 and the
+  connection is closed: a client sending a byte now and then holds a handler for a bounded time, the anonymous
+  sign-in included;
 - every response, errors, 404s and static files included, carries the security headers, and
   Strict-Transport-Security when it is served over https (directly, or behind a trusted proxy that says so in
   X-Forwarded-Proto).
@@ -21,6 +22,7 @@ from aiohttp import web
 from ..errors import AppError
 from ..inputs import check_text
 from .common import SERVICES, request_scheme
+from .routes import ROUTES
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -36,6 +38,8 @@ SECURITY_HEADERS = {
 }
 # RFC 3986 host (a registered name or an IPv4 address, or an IP literal in brackets) and an optional port.
 HOST = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?")
+
+UPLOADS = frozenset((route.method, route.path) for route in ROUTES if route.upload)  # MS_UPLOAD_TIMEOUT_SECONDS
 
 
 class BodyTimeout(TimeoutError):
@@ -59,7 +63,8 @@ async def input_middleware(request: web.Request, handler: Handler) -> web.Stream
     if not request.body_exists or content.is_eof():
         return await handler(request)
     settings = request.app[SERVICES].settings
-    upload = request.content_type.startswith("multipart/")
+    resource = request.match_info.route.resource
+    upload = resource is not None and (request.method, resource.canonical) in UPLOADS
     seconds = settings.upload_timeout_seconds if upload else settings.body_timeout_seconds
 
     def expire() -> None:
