@@ -14,6 +14,8 @@ from typing import Any
 from .errors import AppError
 
 MAX_JSON_DEPTH = 32  # the deepest of ours is an annotation's stroke (object, list of points, point): 5
+MAX_JSON_INT = 2**53 - 1  # what a browser's JSON reads exactly; a bigger integer is no count of ours
+MAX_DB_INT = 2**31 - 1  # the INTEGER columns of either database (versions, sequence numbers, pages)
 NUL = "\x00"
 
 
@@ -38,6 +40,8 @@ def check_value(value: Any) -> None:
         item, depth = stack.pop()
         if isinstance(item, str):
             check_text(item)
+        elif isinstance(item, int) and abs(item) > MAX_JSON_INT:
+            raise AppError("json_too_complex", limit=MAX_JSON_DEPTH)
         elif isinstance(item, dict | list | tuple):
             if depth > MAX_JSON_DEPTH:
                 raise AppError("json_too_complex", limit=MAX_JSON_DEPTH)
@@ -46,6 +50,22 @@ def check_value(value: Any) -> None:
                 stack.extend((child, depth + 1) for child in item.values())
             else:
                 stack.extend((child, depth + 1) for child in item)
+
+
+def whole_number(raw: str | None, name: str, default: int | None = None) -> int:
+    """A count or number from a path or query (`?after=`, `/versions/{version}`): a whole number the database
+    can store, or `invalid_input` naming it."""
+    if raw is None or raw == "":
+        if default is None:
+            raise AppError("invalid_input", detail=f"thiếu {name}", detail_en=f"{name} is missing")
+        return default
+    if not raw.lstrip("-").isdigit() or len(raw) > 12 or abs(int(raw)) > MAX_DB_INT:
+        raise AppError(
+            "invalid_input",
+            detail=f"{name} phải là số nguyên (tối đa {MAX_DB_INT})",
+            detail_en=f"{name} must be a whole number (at most {MAX_DB_INT})",
+        )
+    return int(raw)
 
 
 def check_text(text: str) -> None:

@@ -241,3 +241,19 @@ async def test_hsts_is_not_taken_from_an_untrusted_client(live_server: LiveServe
     async with aiohttp.ClientSession() as http, http.get(live_server.url + "/api/health", headers=headers) as response:
         assert response.status == 200
         assert "Strict-Transport-Security" not in response.headers
+
+
+async def test_integers_beyond_what_the_database_stores_are_no_500(
+    world: tuple[LiveServer, ApiClient, dict[str, Any]],
+) -> None:
+    server, secretary, meeting = world
+    base = f"/api/meetings/{meeting['id']}"
+    status, paper = await secretary.upload(f"{base}/papers", simple(), "a.pdf", {"publish": "1"})
+    assert status == 201, paper
+    paper_id = paper["paper"]["id"]
+    for big in (2**31, 2**63, 10**30):
+        status, body = await secretary.get(f"{base}/events?after={big}")
+        assert status < 500, body
+        for path in (f"versions/{big}/text", f"versions/1/pages/{big}", f"annotations?version={big}"):
+            status, body = await secretary.get(f"{base}/papers/{paper_id}/{path}")
+            assert status < 500, (path, body)

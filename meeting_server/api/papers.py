@@ -30,7 +30,7 @@ from ..documents.paperfiles import PaperPipeline
 from ..domain.meetings import require_organizer
 from ..domain.papers import Paper, Viewer
 from ..errors import AppError
-from ..inputs import check_text
+from ..inputs import check_text, whole_number
 from ..views import meetings as meeting_views
 from ..views import papers as paper_views
 from ..views.papers import Reading
@@ -50,23 +50,12 @@ def _need(identity: Identity | None) -> Identity:
     return identity
 
 
-def _int(raw: str | None, name: str, default: int | None = None) -> int:
-    if raw is None or raw == "":
-        if default is None:
-            raise AppError("invalid_input", detail=f"thiếu {name}", detail_en=f"{name} is missing")
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise AppError("invalid_input", detail=f"{name} phải là số", detail_en=f"{name} must be a number") from None
-
-
 def _ids(request: web.Request) -> tuple[str, str]:
     return request.match_info["meeting_id"], request.match_info["paper_id"]
 
 
 def _version(request: web.Request) -> int:
-    return _int(request.match_info.get("version"), "version")
+    return whole_number(request.match_info.get("version"), "version")
 
 
 async def _reading(request: web.Request, identity: Identity | None, *, versioned: bool = True) -> Reading:
@@ -282,7 +271,7 @@ def _watermark(reading: Reading) -> list[str]:
 
 
 def _page(reading: Reading, request: web.Request) -> int:
-    page = _int(request.match_info.get("page"), "page")
+    page = whole_number(request.match_info.get("page"), "page")
     if not 1 <= page <= reading.version.page_count:
         raise AppError("not_found", what="page")
     return page
@@ -293,7 +282,7 @@ async def page_image(request: web.Request, identity: Identity | None) -> web.Str
     reading = await _reading(request, identity)
     page = _page(reading, request)
     pipeline = request.app[PAPERS]
-    width = pipeline.nearest_width(_int(request.query.get("w"), "w", pipeline.widths[-1]))
+    width = pipeline.nearest_width(whole_number(request.query.get("w"), "w", pipeline.widths[-1]))
     if reading.paper.restricted:
         source = pipeline.files.original(reading.version.file_id)
         image = await request.app[WORKERS].run(
@@ -394,7 +383,7 @@ async def export(request: web.Request, identity: Identity | None) -> web.StreamR
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/annotations")
 async def list_annotations(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    version = _int(request.query.get("version"), "version", 0) or None
+    version = whole_number(request.query.get("version"), "version", 0) or None
     found = await paper_views.my_annotations(request.app[SERVICES], _need(identity).actor, *_ids(request), version)
     return json_response({"annotations": [a.to_dict() for a in found]})
 
