@@ -138,6 +138,11 @@ async def test_upload_forms_are_bounded(live_server: LiveServer) -> None:
     body, content_type = form((long_header, b"x"), (b'form-data; name="file"; filename="a.pdf"', simple()))
     refused = await secretary.request("POST", path, raw=body, headers={"Content-Type": content_type})
     assert_refused(*refused, "malformed_upload")
+    file = (b'form-data; name="file"; filename="a.pdf"', simple())
+    for odd in ((b"form-data", b"x" * 100_000), (b'form-data; name="title"', b"x"), file):  # unnamed, twice
+        body, content_type = form((b'form-data; name="title"', b"x"), file, odd)
+        refused = await secretary.request("POST", path, raw=body, headers={"Content-Type": content_type})
+        assert_refused(*refused, "malformed_upload")
     body, content_type = form((b'form-data; name="title"', b"t" * 30_000), (b'form-data; name="file"', simple()))
     refused = await secretary.request("POST", path, raw=body, headers={"Content-Type": content_type})
     assert_refused(*refused, "invalid_input", 422)

@@ -114,7 +114,13 @@ async def _read_form(request: web.Request, pipeline: PaperPipeline, target: Path
             )
         if not isinstance(part, BodyPartReader):
             raise AppError("malformed_upload", detail="biểu mẫu lồng nhau", detail_en="a form nested in a form")
-        if part.name == "file" and not got:
+        if not part.name or part.name in fields or (part.name == "file" and got):
+            raise AppError(
+                "malformed_upload",
+                detail="một phần không có tên hoặc trùng tên",
+                detail_en="a part without a name, or a name given twice",
+            )
+        if part.name == "file":
             got = True
             raw_name = unquote(part.filename or "")
             check_text(raw_name)
@@ -126,7 +132,7 @@ async def _read_form(request: web.Request, pipeline: PaperPipeline, target: Path
                     if size > limit:
                         raise AppError("paper_too_large", limit=pipeline.max_megabytes)
                     out.write(chunk)
-        elif part.name:
+        else:
             data = bytearray()
             while chunk := await part.read_chunk(UPLOAD_CHUNK):
                 data += chunk
