@@ -52,6 +52,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def input_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a bad Host or a NUL before any route runs; give the body its deadline (after errors_middleware,
+    which renders what is raised here)."""
     host = request.headers.get("Host")
     if host is not None and not HOST.fullmatch(host):
         raise AppError("invalid_host")
