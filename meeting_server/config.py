@@ -6,6 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# What the server writes is its own and its group's (backups), never the world's: every command sets UMASK;
+# directories it makes are DIR_MODE, files FILE_MODE (storage/filemodes.py, media/recording.py, documents/).
+UMASK = 0o027
+DIR_MODE = 0o750
+FILE_MODE = 0o640
+
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)

@@ -10,10 +10,15 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import av
+import numpy as np
 import pytest
 
-from tests.helpers import PASSWORD, ApiClient, ServerProcess, make_meeting
+from meeting_server.media.frames import EncodedFrame
+from meeting_server.media.recording import StreamRecorder
+from tests.helpers import PASSWORD, ApiClient, LiveServer, ServerProcess, make_meeting
 from tests.paper_samples import simple
 
 pytestmark = pytest.mark.timeout(180)
@@ -68,4 +73,39 @@ async def test_the_server_keeps_its_files_private(tmp_path: Path, open_umask: No
         assert loose == {}, "readable by others, or writable by the group"
     finally:
         await api.close()
+        await server.stop()
+
+
+def opus_packets(count: int = 10) -> list[bytes]:
+    """Real Opus packets (silence), as a hall's microphone sends them."""
+    context: Any = av.CodecContext.create("libopus", "w")
+    context.sample_rate, context.layout, context.format = 48_000, "stereo", "s16"
+    packets: list[bytes] = []
+    for index in range(count):
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 960 * 2), dtype=np.int16), format="s16", layout="stereo")
+        frame.sample_rate, frame.pts = 48_000, index * 960
+        packets += [bytes(p) for p in context.encode(frame)]
+    return packets + [bytes(p) for p in context.encode(None)]
+
+
+async def test_recordings_and_originals_are_private_whatever_the_umask(tmp_path: Path, open_umask: None) -> None:
+    """The recorder and the paper store set their modes themselves, so even a server embedded under umask 022
+    (as the tests run it) writes nothing world-readable."""
+    recorder = StreamRecorder(tmp_path / "recordings", "hoi-truong")
+    for index, packet in enumerate(opus_packets()):
+        recorder.write("audio", EncodedFrame("audio", "opus", packet, index * 960, True))
+    (recording,) = await recorder.close()
+    assert mode(tmp_path / "recordings") == 0o750 and mode(recording) == 0o640
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}", tmp_path / "data")
+    await server.start()
+    try:
+        await server.create_user("thuky", "Lê Thị Thư", ["secretary"])
+        api = await server.client("thuky")
+        meeting = await make_meeting(api)
+        status, added = await api.upload(f"/api/meetings/{meeting['id']}/papers", simple(), "mat.pdf")
+        assert status == 201, added
+        modes = modes_under(tmp_path / "data" / "papers")
+        original = next(name for name in modes if name.endswith("/original.pdf"))
+        assert modes["."] == 0o750 and modes[original] == 0o640
+    finally:
         await server.stop()

@@ -13,9 +13,9 @@ import os
 import stat
 from pathlib import Path
 
-UMASK = 0o027
-DIR_MODE = 0o750
-FILE_MODE = 0o640
+from ..config import DIR_MODE, UMASK
+
+__all__ = ["DIR_MODE", "UMASK", "restrict_data_dir", "sqlite_files", "use_private_umask"]
 
 
 def use_private_umask() -> None:
