@@ -43,7 +43,9 @@ install-test: $(VENV)/.installed-test node_modules/.installed system-deps
 
 # Chromium (browser tests), poppler-utils (pdftotext checks the PDFs' Vietnamese), ffmpeg (ffprobe reads the
 # recordings), Redis (two server
-# nodes in one test), fonts that carry Vietnamese, and PostgreSQL only where its binaries are missing.
+# nodes in one test), fonts that carry Vietnamese, nginx (`nginx -t` on deploy/nginx.conf), systemd
+# (`systemd-analyze security` scores deploy/meeting-server.service), and PostgreSQL only where its binaries are
+# missing.
 # apt-get needs root, as on CI.
 system-deps:
 	@missing=""; \
@@ -51,6 +53,8 @@ system-deps:
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
 	[ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

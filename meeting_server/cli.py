@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from .config import Settings
+from .storage.filemodes import DIR_MODE, restrict_data_dir, use_private_umask
 from .vocabulary import ADMIN, GLOBAL_ROLES
 
 DESCRIPTION = """Hệ thống họp trực tuyến tỉnh - xã và phòng họp không giấy.
@@ -37,7 +38,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 async def _migrate(settings: Settings) -> None:
     from .storage.migrate import upgrade_async
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     await upgrade_async(settings.resolved_database_url)
 
 
@@ -141,6 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    restrict_data_dir(settings.data_dir, settings.resolved_database_url)  # 0750/0640, older files included
 
     async def make() -> web.Application:
         if not args.no_migrate:
@@ -271,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    use_private_umask()  # what any command writes (database, papers, recordings, tokens) is not world-readable
     try:
         return int(args.func(args))
     except ModuleNotFoundError as exc:

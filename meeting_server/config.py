@@ -6,6 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# What the server writes is its own and its group's (backups), never the world's: every command sets UMASK;
+# directories it makes are DIR_MODE, files FILE_MODE (storage/filemodes.py, media/recording.py, documents/).
+UMASK = 0o027
+DIR_MODE = 0o750
+FILE_MODE = 0o640
+
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -30,6 +36,13 @@ class Settings:
     snapshot_after: int = 500
     max_body_bytes: int = 1024 * 1024
     max_socket_message_bytes: int = 256 * 1024
+    # A request body must have arrived this many seconds after its headers, or the request gets 408 and the
+    # connection is closed (a client dribbling a body byte by byte holds nothing for long); paper uploads
+    # (multipart) get upload_timeout_seconds, enough for 100 MB over a slow commune link.
+    body_timeout_seconds: float = 30.0
+    upload_timeout_seconds: float = 900.0
+    upload_max_parts: int = 20  # fields in one upload form (the file among them); more is malformed_upload
+    hsts_seconds: int = 365 * 86400  # Strict-Transport-Security max-age on responses served over https; 0: none
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
     login_window_seconds: int = 300
@@ -71,6 +84,10 @@ class Settings:
             "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
+            "body_timeout_seconds": float(os.environ.get("MS_BODY_TIMEOUT_SECONDS") or 30),
+            "upload_timeout_seconds": float(os.environ.get("MS_UPLOAD_TIMEOUT_SECONDS") or 900),
+            "upload_max_parts": _env_int("MS_UPLOAD_MAX_PARTS", 20),
+            "hsts_seconds": _env_int("MS_HSTS_SECONDS", 365 * 86400),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
             "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),
             "media_max_participants": _env_int("MS_MEDIA_MAX_PARTICIPANTS", 60),

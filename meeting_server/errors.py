@@ -15,6 +15,32 @@ from .vocabulary import SITE, STATUS_WORDS, ErrorCode
 CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
     "invalid_input": (422, "Dữ liệu không hợp lệ: {detail}", "Invalid input: {detail}"),
     "malformed_json": (400, "Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."),
+    "json_too_complex": (
+        400,
+        "Nội dung JSON quá phức tạp: lồng nhau quá {limit} tầng hoặc có số quá dài.",
+        "The JSON body is too complex: nested more than {limit} levels deep, or a number is too long.",
+    ),
+    "nul_character": (
+        400,
+        "Dữ liệu gửi lên chứa ký tự NUL (\\x00); ký tự này không được phép trong văn bản.",
+        "The request contains a NUL character (\\x00), which is not allowed in text.",
+    ),
+    "invalid_host": (
+        400,
+        "Tiêu đề Host của yêu cầu không phải tên máy hợp lệ.",
+        "The request's Host header is not a valid host name.",
+    ),
+    "malformed_upload": (
+        400,
+        "Biểu mẫu tải lên (multipart/form-data) không hợp lệ: {detail}",
+        "The upload form (multipart/form-data) is not valid: {detail}",
+    ),
+    "request_timeout": (
+        408,
+        "Máy chủ đã chờ nội dung yêu cầu quá {limit} giây; kết nối bị đóng. Vui lòng gửi lại.",
+        "The server waited more than {limit} seconds for the request body and closed the connection. "
+        "Please send it again.",
+    ),
     "payload_too_large": (
         413,
         "Dữ liệu gửi lên quá lớn (tối đa {limit} byte).",

@@ -157,6 +157,11 @@ def meeting_capabilities(role: str | None, global_caps: frozenset[GlobalPermissi
 ErrorCode = Literal[
     "invalid_input",
     "malformed_json",
+    "json_too_complex",
+    "nul_character",
+    "invalid_host",
+    "malformed_upload",
+    "request_timeout",
     "payload_too_large",
     "unauthenticated",
     "invalid_credentials",

@@ -127,3 +127,11 @@ def test_the_annotation_limits_are_the_schema_s() -> None:
     for figure in (schema.MAX_STROKES, schema.MAX_POINTS, schema.MAX_RECTS, schema.MAX_TEXT):
         assert f"{figure:,}" in API, f"docs/api.md does not state the annotation limit {figure:,}"
     assert f"{schema.MIN_WIDTH:g}–{schema.MAX_WIDTH:g}" in API and f"{schema.MIN_OPACITY:g}–1" in API
+
+
+def test_every_setting_is_documented() -> None:
+    """Every `MS_*` variable config.py reads has its line in docs/cli.md's settings table."""
+    read = set(re.findall(r"\b(MS_[A-Z_]+)\b", (ROOT / "meeting_server" / "config.py").read_text()))
+    rows = "\n".join(line for line in CLI.splitlines() if line.startswith("| `MS_"))
+    documented = set(re.findall(r"`(MS_[A-Z_]+)`", rows))
+    assert read - documented == set(), "settings missing from docs/cli.md"

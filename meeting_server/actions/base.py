@@ -15,6 +15,7 @@ from ..config import Settings
 from ..domain.actors import Actor
 from ..domain.meetings import Event, MeetingState, Members, members, require
 from ..errors import AppError
+from ..inputs import check_value
 from ..storage import meetings as meeting_store
 from ..storage import security
 from ..storage.db import Database
@@ -239,6 +240,7 @@ def validate(schema: type[Schema], args: Any) -> Schema:
         raise AppError(
             "invalid_input", detail="nội dung phải là một đối tượng JSON", detail_en="the body must be a JSON object"
         )
+    check_value(args)  # no NUL in any text, nothing absurdly deep: refused the same on every database
     try:
         return schema.model_validate(args)
     except ValidationError as exc:

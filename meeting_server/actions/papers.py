@@ -18,6 +18,7 @@ from ..domain.annotations import AnnotationKind
 from ..domain.meetings import Event
 from ..domain.papers import Annotation, Comment, Paper, PaperVersion, Viewer
 from ..errors import AppError
+from ..inputs import MAX_DB_INT
 from ..storage import papers as store
 from ..storage.db import iso, new_id, now_iso
 from ..vocabulary import MEETING_ORGANIZE, MEETING_VIEW, USER
@@ -26,7 +27,7 @@ from .schemas import Id, Text, Title
 
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Page = Annotated[int, Field(ge=1, le=100_000)]
-Version = Annotated[int, Field(ge=1)]
+Version = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Access = Literal["all", "listed", "restricted"]
 People = Annotated[list[Id], Field(max_length=2000)]

@@ -1,5 +1,6 @@
-"""The aiohttp application: middlewares (errors, security headers, identity), REST routes, static files, and
-the socket.io hub mounted beside them."""
+"""The aiohttp application: middlewares (errors, input checks and body deadlines, identity; security headers
+are added to every response by api.hardening), REST routes, static files, and the socket.io hub mounted beside
+them."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..signalling.hub import Hub
+from . import hardening, reads
 from . import papers as paper_views
-from . import reads
 from .common import (
     AUTH,
     HUB,
@@ -30,6 +31,7 @@ from .common import (
     read_json,
     request_lang,
 )
+from .hardening import input_middleware
 from .openapi import openapi_document
 from .routes import ROUTES, Route
 
@@ -37,10 +39,6 @@ log = logging.getLogger(__name__)
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SPA_PATHS = ("/", "/login", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}", "/display")
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 @web.middleware
@@ -66,21 +64,6 @@ async def errors_middleware(
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return error_response(AppError("internal_error"), request_lang(request))
-
-
-@web.middleware
-async def headers_middleware(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    response = await handler(request)
-    if not request.path.startswith("/socket.io"):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/api"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @web.middleware
@@ -205,9 +188,10 @@ def vendor_routes(app: web.Application, node_modules: Path) -> None:
 def create_app(services: Services, *, workers: DocumentWorkers | None = None) -> web.Application:
     settings = services.settings
     app = web.Application(
-        middlewares=[errors_middleware, headers_middleware, identity_middleware, socket_compression_middleware],
+        middlewares=[errors_middleware, input_middleware, identity_middleware, socket_compression_middleware],
         client_max_size=settings.max_body_bytes,
     )
+    hardening.install(app)  # security headers on every response
     auth = Authenticator(services)
     hub = Hub(services, auth)
     services.notifier = hub

@@ -11,6 +11,7 @@ from ..actions import Services
 from ..auth import Authenticator, Identity, forwarded_ip
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError, pick_lang
+from ..inputs import parse_json
 from ..signalling.hub import Hub
 
 SERVICES = web.AppKey("services", Services)
@@ -43,16 +44,22 @@ def client_ip(request: web.Request) -> str:
     )
 
 
+def request_scheme(request: web.Request) -> str:
+    """http or https as the client used it: behind a trusted proxy, what it says in X-Forwarded-Proto."""
+    if request.app[SERVICES].settings.trust_proxy:
+        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        if forwarded in ("http", "https"):
+            return forwarded
+    return request.scheme
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     raw = await request.read()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise AppError("malformed_json") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise AppError("malformed_json")
     return body

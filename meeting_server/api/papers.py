@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from ..actions import run_action
 from ..actions.papers import stash_upload
@@ -29,6 +30,7 @@ from ..documents.paperfiles import PaperPipeline
 from ..domain.meetings import require_organizer
 from ..domain.papers import Paper, Viewer
 from ..errors import AppError
+from ..inputs import check_text, whole_number
 from ..views import meetings as meeting_views
 from ..views import papers as paper_views
 from ..views.papers import Reading
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 PAPERS = web.AppKey("papers", PaperPipeline)
 IMMUTABLE = "private, max-age=31536000, immutable"
 UPLOAD_CHUNK = 1 << 16
+FIELD_MAX_BYTES = 20_000  # a form field beside the file (title, access, ids)
 
 
 def _need(identity: Identity | None) -> Identity:
@@ -47,23 +50,12 @@ def _need(identity: Identity | None) -> Identity:
     return identity
 
 
-def _int(raw: str | None, name: str, default: int | None = None) -> int:
-    if raw is None or raw == "":
-        if default is None:
-            raise AppError("invalid_input", detail=f"thiếu {name}", detail_en=f"{name} is missing")
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise AppError("invalid_input", detail=f"{name} phải là số", detail_en=f"{name} must be a number") from None
-
-
 def _ids(request: web.Request) -> tuple[str, str]:
     return request.match_info["meeting_id"], request.match_info["paper_id"]
 
 
 def _version(request: web.Request) -> int:
-    return _int(request.match_info.get("version"), "version")
+    return whole_number(request.match_info.get("version"), "version")
 
 
 async def _reading(request: web.Request, identity: Identity | None, *, versioned: bool = True) -> Reading:
@@ -77,53 +69,92 @@ async def _reading(request: web.Request, identity: Identity | None, *, versioned
 
 async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[dict[str, Any], dict[str, str]]:
     """Stream the multipart upload to a temporary file (never named after the client's file name), then let the
-    pipeline check and ingest it in a worker. Returns the paper's info and the form's other fields."""
+    pipeline check and ingest it in a worker. Returns the paper's info and the form's other fields.
+
+    The form is bounded before anything is kept: at most `upload_max_parts` parts, each other field at most
+    FIELD_MAX_BYTES, part headers as aiohttp bounds them; a form aiohttp cannot parse is `malformed_upload`."""
     if not request.content_type.startswith("multipart/"):
         raise AppError(
             "invalid_input",
             detail="gửi tệp dưới dạng multipart/form-data (trường file)",
             detail_en="send the file as multipart/form-data (field 'file')",
         )
-    limit = pipeline.limits.max_bytes
-    fields: dict[str, str] = {}
-    filename = ""
-    reader = await request.multipart()
     with tempfile.TemporaryDirectory(prefix="upload-", dir=pipeline.files.root) as tmp:
         target = Path(tmp) / "upload.pdf"
-        got = False
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "file" and not got:
-                got = True
-                filename = _safe_name(part.filename or "")
-                size = 0
-                with target.open("wb") as out:
-                    while chunk := await part.read_chunk(UPLOAD_CHUNK):
-                        size += len(chunk)
-                        if size > limit:
-                            raise AppError("paper_too_large", limit=pipeline.max_megabytes)
-                        out.write(chunk)
-            elif part.name:
-                value = (await part.read(decode=True)).decode("utf-8", "replace")
-                if len(value) > 20_000:
-                    raise AppError(
-                        "invalid_input",
-                        detail=f"trường {part.name} quá dài",
-                        detail_en=f"field {part.name} is too long",
-                    )
-                fields[part.name] = value
-        if not got:
-            raise AppError("invalid_input", detail="thiếu tệp (trường file)", detail_en="the file is missing")
+        try:
+            filename, fields = await _read_form(request, pipeline, target)
+        except (BadHttpMessage, ValueError) as exc:
+            log.info("malformed upload form: %s", exc)
+            raise AppError(
+                "malformed_upload",
+                detail="không đọc được các phần của biểu mẫu",
+                detail_en="its parts cannot be read",
+            ) from None
         info = (await pipeline.ingest(target)).to_dict()
     info["filename"] = filename or "tai-lieu.pdf"
     return info, fields
 
 
+async def _read_form(request: web.Request, pipeline: PaperPipeline, target: Path) -> tuple[str, dict[str, str]]:
+    """The file part written to `target`; returns the client's file name and the other fields."""
+    limit = pipeline.limits.max_bytes
+    max_parts = request.app[SERVICES].settings.upload_max_parts
+    fields: dict[str, str] = {}
+    filename = ""
+    got = False
+    parts = 0
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        parts += 1
+        if parts > max_parts:
+            raise AppError(
+                "malformed_upload",
+                detail=f"quá {max_parts} trường",
+                detail_en=f"more than {max_parts} fields",
+            )
+        if not isinstance(part, BodyPartReader):
+            raise AppError("malformed_upload", detail="biểu mẫu lồng nhau", detail_en="a form nested in a form")
+        if not part.name or part.name in fields or (part.name == "file" and got):
+            raise AppError(
+                "malformed_upload",
+                detail="một phần không có tên hoặc trùng tên",
+                detail_en="a part without a name, or a name given twice",
+            )
+        if part.name == "file":
+            got = True
+            raw_name = unquote(part.filename or "")
+            check_text(raw_name)
+            filename = _safe_name(raw_name)
+            size = 0
+            with target.open("wb") as out:
+                while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise AppError("paper_too_large", limit=pipeline.max_megabytes)
+                    out.write(chunk)
+        else:
+            data = bytearray()
+            while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                data += chunk
+                if len(data) > FIELD_MAX_BYTES:
+                    raise AppError(
+                        "invalid_input",
+                        detail=f"trường {part.name} quá dài",
+                        detail_en=f"field {part.name} is too long",
+                    )
+            value = bytes(part.decode(data)).decode("utf-8", "replace")
+            check_text(part.name)
+            check_text(value)
+            fields[part.name] = value
+    if not got:
+        raise AppError("invalid_input", detail="thiếu tệp (trường file)", detail_en="the file is missing")
+    return filename, fields
+
+
 def _safe_name(raw: str) -> str:
-    """The client's file name, for display and downloads only: no directories, no control characters.
-    Some clients (aiohttp, curl scripts) percent-encode it; browsers send it as it is."""
-    name = unquote(raw).replace("\\", "/").rsplit("/", 1)[-1]
+    """The client's file name (percent-decoded: some clients, aiohttp and curl scripts, encode it; browsers send
+    it as it is), for display and downloads only: no directories, no control characters."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?').strip(" .")
     return name[:200]
 
@@ -246,7 +277,7 @@ def _watermark(reading: Reading) -> list[str]:
 
 
 def _page(reading: Reading, request: web.Request) -> int:
-    page = _int(request.match_info.get("page"), "page")
+    page = whole_number(request.match_info.get("page"), "page")
     if not 1 <= page <= reading.version.page_count:
         raise AppError("not_found", what="page")
     return page
@@ -257,7 +288,7 @@ async def page_image(request: web.Request, identity: Identity | None) -> web.Str
     reading = await _reading(request, identity)
     page = _page(reading, request)
     pipeline = request.app[PAPERS]
-    width = pipeline.nearest_width(_int(request.query.get("w"), "w", pipeline.widths[-1]))
+    width = pipeline.nearest_width(whole_number(request.query.get("w"), "w", pipeline.widths[-1]))
     if reading.paper.restricted:
         source = pipeline.files.original(reading.version.file_id)
         image = await request.app[WORKERS].run(
@@ -358,7 +389,7 @@ async def export(request: web.Request, identity: Identity | None) -> web.StreamR
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/annotations")
 async def list_annotations(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    version = _int(request.query.get("version"), "version", 0) or None
+    version = whole_number(request.query.get("version"), "version", 0) or None
     found = await paper_views.my_annotations(request.app[SERVICES], _need(identity).actor, *_ids(request), version)
     return json_response({"annotations": [a.to_dict() for a in found]})
 

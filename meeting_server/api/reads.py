@@ -17,11 +17,12 @@ from ..domain import units as unit_rules
 from ..domain.conference import participant_key
 from ..domain.meetings import require_organizer
 from ..errors import AppError
+from ..inputs import whole_number
 from ..media.ice import client_ice_servers
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
 from ..vocabulary import CANCELLED, DRAFT
-from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json
+from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json, request_scheme
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
 VIEWS: dict[tuple[str, str], View] = {}
@@ -147,10 +148,7 @@ async def users(request: web.Request, identity: Identity | None) -> web.StreamRe
 @view("GET", "/api/audit")
 async def audit(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor
-    try:
-        limit = max(1, min(int(request.query.get("limit", "200")), 1000))
-    except ValueError:
-        raise AppError("invalid_input", detail="limit phải là số", detail_en="limit must be a number") from None
+    limit = max(1, min(whole_number(request.query.get("limit"), "limit", 200), 1000))
     return _json({"entries": await directory_views.audit(_app(request)[0], actor, limit)})
 
 
@@ -176,10 +174,7 @@ async def meeting(request: web.Request, identity: Identity | None) -> web.Stream
 
 @view("GET", "/api/meetings/{meeting_id}/events")
 async def events(request: web.Request, identity: Identity | None) -> web.StreamResponse:
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        raise AppError("invalid_input", detail="after phải là số", detail_en="after must be a number") from None
+    after = whole_number(request.query.get("after"), "after", 0)
     answer, _ = await meeting_views.catch_up(
         _app(request)[0], _need(identity).actor, request.match_info["meeting_id"], max(after, 0)
     )
@@ -226,7 +221,7 @@ async def invitation_ics(request: web.Request, identity: Identity | None) -> web
         organizer_email=None,
         status=status,
         sequence=state.last_seq,
-        url=f"{request.scheme}://{request.host}/meetings/{state.id}",
+        url=f"{request_scheme(request)}://{request.host}/meetings/{state.id}",
         dtstamp=datetime.now(UTC),
     )
     return web.Response(

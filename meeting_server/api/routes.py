@@ -17,6 +17,7 @@ class Route:
     auth: str = "signed_in"  # "none" | "signed_in" | "any" (session or device token)
     status: int = 200
     content_type: str = "application/json"
+    upload: bool = False  # a multipart paper upload: MS_PAPER_MAX_MB, MS_UPLOAD_TIMEOUT_SECONDS (api/hardening.py)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -149,6 +150,7 @@ ROUTES: tuple[Route, ...] = (
         "/api/meetings/{meeting_id}/papers",
         "Upload a paper (multipart form: file, title, item_id, access, user_ids, unit_ids, publish).",
         status=201,
+        upload=True,
     ),
     Route("GET", "/api/meetings/{meeting_id}/papers/{paper_id}", "One paper.", auth="any"),
     Route(
@@ -162,6 +164,7 @@ ROUTES: tuple[Route, ...] = (
         "/api/meetings/{meeting_id}/papers/{paper_id}/versions",
         "Upload a new version (multipart: file).",
         status=201,
+        upload=True,
     ),
     Route(
         "POST",

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from ..config import DIR_MODE, FILE_MODE
 from ..errors import AppError
 from . import pdfcheck
 from .textfold import TextIndex, Word, load_words
@@ -186,6 +187,12 @@ def check_sha(sha: str) -> str:
     return sha
 
 
+def _copy_private(source: Path, target: Path) -> None:
+    """The original (a restricted paper's too) is 0640 whatever the umask of whoever started the server."""
+    shutil.copyfile(source, target)
+    target.chmod(FILE_MODE)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write under a temporary name in the same directory, then rename: readers see all of it or nothing."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -205,7 +212,7 @@ class PaperFiles:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         self.sweep_staging()
 
     def sweep_staging(self, max_age: float = STAGING_MAX_AGE) -> int:
@@ -253,7 +260,7 @@ class PaperFiles:
 
     def new_staging(self) -> Path:
         staging = self.root / ".staging" / uuid.uuid4().hex
-        staging.mkdir(parents=True)
+        staging.mkdir(parents=True, mode=DIR_MODE)
         (staging / "pages").mkdir()
         (staging / "thumbs").mkdir()
         return staging
@@ -513,7 +520,7 @@ class PaperPipeline:
 
         try:
             original = staging / "original.pdf"
-            await asyncio.to_thread(shutil.copyfile, upload, original)
+            await asyncio.to_thread(_copy_private, upload, original)
             meta = await job(pdfcheck.inspect_pdf, str(original), self.limits.worker_limits(),
                              timeout=self.limits.inspect_timeout)  # fmt: skip
             pages = int(meta["page_count"])

@@ -55,6 +55,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import queue
 import re
 import struct
@@ -71,6 +72,7 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
+from ..config import DIR_MODE, FILE_MODE
 from .frames import EncodedFrame  # noqa: F401  (the frame class recorded; re-exported for callers)
 
 log = logging.getLogger(__name__)
@@ -612,16 +614,15 @@ class StreamRecorder:
 
     def _reserve_path(self, stream: str, extension: str) -> Path:
         """Create a new, empty file `<label>.<stream>[-N].<ext>` exclusively, so no existing file is overwritten."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         root = self.directory.resolve()
         for number in range(1, 1000):
             suffix = "" if number == 1 else f"-{number}"
             path = root / f"{self.label}.{stream}{suffix}.{extension}"
             if path.parent != root:  # cannot happen with a sanitised label; never write outside the directory
                 raise ValueError(f"recording path {path} is outside {root}")
-            try:
-                with open(path, "xb"):
-                    pass
+            try:  # 0640 whatever the umask: a recording is not for everyone on the machine
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
             except FileExistsError:
                 continue
             with self._files_lock:
