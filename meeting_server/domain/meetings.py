@@ -389,6 +389,11 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     return [Event(p.MEETING_UPDATED, {"patch": patch, "fields": sorted(patch)}, audience_for(new))]
 
 
+def presentation_stopped() -> Event:
+    """Nothing is presented any more (the presenter stopped, the paper went, or the meeting closed)."""
+    return Event(p.PAPER_PRESENTATION_STOPPED, {"patch": {"presentation": None}})
+
+
 def transition(state: MeetingState, action: str, reason: str = "") -> list[Event]:
     allowed_from, target, event_type = TRANSITIONS[action]
     if state.status not in allowed_from:
@@ -418,7 +423,12 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
         patch = {k: v for k, v in new.to_dict().items() if k != "last_seq"}
     # Leaving draft is news for everyone; going back to draft is still news for those who saw it scheduled.
     audience = Audience() if action == "unschedule" else audience_for(new)
-    return [Event(event_type, {"patch": patch}, audience)]
+    events = [Event(event_type, {"patch": patch}, audience)]
+    if target in CLOSED and state.presentation:
+        # A paper still presented stops with the meeting: its own event, so every screen clears its banner the
+        # way it does when the presenter stops (an archive clears one left by a meeting ended before this rule).
+        events.insert(0, presentation_stopped())
+    return events
 
 
 def add_item(state: MeetingState, item: AgendaItem, position: int | None = None) -> list[Event]:
