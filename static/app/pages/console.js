@@ -225,7 +225,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const parts = [];
     if (s) {
       if (s.bitrate_kbps != null) parts.push(t('console.bitrate', { n: formatNumber(Math.round(s.bitrate_kbps)) }));
-      if (s.rtt_ms != null) parts.push(t('console.rtt', { n: formatNumber(Math.round(s.rtt_ms)) }));
+      if (typeof s.rtt_ms === 'number' && s.rtt_ms >= 0) parts.push(t('console.rtt', { n: formatNumber(Math.round(s.rtt_ms)) }));
       const losses = [s.uplink_loss, s.downlink_loss].filter((x) => typeof x === 'number');
       if (losses.length) parts.push(t('console.loss', { n: percent(Math.max(...losses)) }));
       if (s.last_seen_s != null && s.last_seen_s >= 2 && s.publishes) parts.push(t('console.lastSeen', { n: formatNumber(Math.round(s.last_seen_s)) }));
