@@ -14,7 +14,7 @@ from meeting_server.domain import papers as pp
 from meeting_server.domain.annotations import DEFAULT_COLORS
 from meeting_server.domain.meetings import AgendaItem, Audience, MeetingState
 from meeting_server.errors import AppError
-from meeting_server.vocabulary import PaperStatus
+from meeting_server.vocabulary import MeetingStatus, PaperStatus
 
 V1 = pp.PaperVersion(
     version=1,
@@ -245,7 +245,7 @@ def test_stopping_and_withdrawing_what_is_presented() -> None:
 
 
 @pytest.mark.parametrize(("status", "action"), [("in_progress", "end"), ("ended", "archive")])
-def test_closing_the_meeting_stops_what_is_presented(status: str, action: str) -> None:
+def test_closing_the_meeting_stops_what_is_presented(status: MeetingStatus, action: str) -> None:
     """Issue 9 §1.1: a presentation still running when the meeting ends stayed on the archived meeting."""
     shown = replace(MEETING, status=status, presentation={"paper_id": "pp_paper01", "page": 2, "by": "u_present1"})
     events = meetings.transition(shown, action)
