@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, FloatRect, Locator, Page, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import PASSWORD, LiveServer, wait_for
+from tests.helpers import PASSWORD, LiveServer, make_meeting, wait_for
 from tests.mediakit import CHAIR, Conference, Peer, start_conference
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -330,6 +330,60 @@ async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: 
         await expect(watcher.get_by_test_id("media-self")).to_have_count(0)
         room = conf.room()
         assert any(cn.key == f"user:{observer['id']}" and not cn.publishes for cn in room.connections.values())
+        assert errors == [], errors
+    finally:
+        await conf.close()
+
+
+def overlap(a: FloatRect | None, b: FloatRect | None) -> bool:
+    assert a is not None and b is not None
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and (a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+    )
+
+
+async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server: LiveServer, browser: Browser) -> None:
+    """Issue 9 §1.9 and §1.10: the TV of a hall booked into two meetings switched silently to the one started
+    last; "Bấm để bật âm thanh" was drawn over "Đang chờ hình ảnh…"."""
+    conf = await start_conference(live_server, 2)
+    errors: list[str] = []
+    try:
+        context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        tv = await context.new_page()
+        watch_errors(tv, errors)
+        await tv.goto(f"{conf.server.url}/display#token={conf.tokens[1]}")
+        screen = tv.get_by_test_id("display-page")
+        await expect(screen).to_have_attribute("data-meeting-id", conf.meeting_id, timeout=LIVE_TIMEOUT_MS)
+
+        # No picture yet and the browser blocks sound: both sentences readable, neither over the other.
+        waiting = tv.get_by_text("Đang chờ hình ảnh từ điểm cầu chính…")
+        await expect(waiting).to_be_visible()
+        unmute = tv.get_by_test_id("display-unmute")
+        await unmute.evaluate("b => { b.hidden = false; }")  # what onAudioBlocked does
+        await expect(unmute).to_have_text("Bấm để bật âm thanh")
+        shown = [await waiting.bounding_box(), await unmute.bounding_box()]
+        for other in ("display-clock", "display-connection", "display-meeting-title"):
+            shown.append(await tv.get_by_test_id(other).first.bounding_box())
+        assert not overlap(shown[0], shown[1]), shown
+        assert not any(overlap(shown[1], box) for box in shown[2:]), shown
+
+        # A second meeting books the same hall and starts later: the TV names it and stays where it is.
+        second = await make_meeting(conf.admin, title="Họp chuyên đề về chuyển đổi số", site_ids=[conf.site_ids[1]])
+        status, body = await conf.admin.post(f"/api/meetings/{second['id']}/start")
+        assert status == 200, body
+        others = tv.get_by_test_id("display-others")
+        await expect(others).to_contain_text("Họp chuyên đề về chuyển đổi số", timeout=LIVE_TIMEOUT_MS)
+        await expect(screen).to_have_attribute("data-meeting-id", conf.meeting_id)
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến huyện Sơn Dương")
+
+        # The first one ends: the screen moves to the one still in progress, and names no other.
+        status, body = await conf.admin.post(f"/api/meetings/{conf.meeting_id}/end")
+        assert status == 200, body
+        await expect(screen).to_have_attribute("data-meeting-id", second["id"], timeout=LIVE_TIMEOUT_MS)
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Họp chuyên đề về chuyển đổi số")
+        await expect(others).to_be_hidden()
         assert errors == [], errors
     finally:
         await conf.close()
