@@ -387,3 +387,71 @@ async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server:
         assert errors == [], errors
     finally:
         await conf.close()
+
+
+async def test_a_province_console_shows_125_halls_on_one_screen(live_server: LiveServer, browser: Browser) -> None:
+    """Issue 9 §1.13: at 40 sites the console was 2 columns and 5,852 px tall on 1920×1080. A province meeting's
+    halls all show at once, the halls in trouble first, with filters and "Tắt tiếng tất cả xã"."""
+    conf = await start_conference(live_server, 125)
+    errors: list[str] = []
+    try:
+        peer = Peer(conf, 7, video_slots=1, audio_slots=1)  # one commune connected: "Điểm cầu xã 8"
+        await peer.start()
+        conf.peers.append(peer)
+        context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        page = await context.new_page()
+        watch_errors(page, errors)
+        await login(page, conf.server.url, CHAIR, PASSWORD)
+        await page.goto(f"{conf.server.url}/meetings/{conf.meeting_id}/console")
+        await expect(page.get_by_test_id("console-media-state")).to_have_attribute(
+            "data-state", "connected", timeout=MEDIA_TIMEOUT_MS
+        )
+        connected = tile(page, conf.key(7))
+        await expect(connected).to_have_attribute("data-connected", "true", timeout=MEDIA_TIMEOUT_MS)
+        grid = page.get_by_test_id("console-grid").get_by_test_id("site-tile")
+        await expect(grid).to_have_count(125)  # 124 communes and the chair's own camera; the main site is big
+
+        # Every tile inside the window, and nothing to scroll.
+        fit = await page.evaluate(
+            """() => {
+              const out = [...document.querySelectorAll('[data-testid="site-tile"]')].filter((el) => {
+                const r = el.getBoundingClientRect();
+                return r.width < 60 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight;
+              });
+              const doc = document.scrollingElement;
+              return { outside: out.length, scroll: [doc.scrollHeight - innerHeight, doc.scrollWidth - innerWidth] };
+            }"""
+        )
+        assert fit == {"outside": 0, "scroll": [0, 0]}, fit
+
+        # The halls in trouble first: the one connected commune comes after every one not connected.
+        keys = await grid.evaluate_all("els => els.map((el) => el.dataset.key)")
+        assert keys[-1] == conf.key(7), keys[-3:]
+
+        # Filters: connected, not connected, and a name typed without tones.
+        await page.get_by_test_id("console-filter-online").click()
+        await expect(connected).to_be_visible()
+        await expect(tile(page, conf.key(9))).to_be_hidden()
+        await page.get_by_test_id("console-filter-offline").click()
+        await expect(connected).to_be_hidden()
+        await expect(page.get_by_test_id("console-filter-offline")).to_have_text("Chưa kết nối (123)")
+        await page.get_by_test_id("console-filter-all").click()
+        await page.get_by_test_id("console-search").fill("diem cau xa 99")
+        await expect(page.locator('[data-testid="console-grid"] [data-testid="site-tile"]:visible')).to_have_count(1)
+        await expect(tile(page, conf.key(98))).to_be_visible()
+        await page.get_by_test_id("console-search").fill("")
+
+        # "Tắt tiếng tất cả xã": every site but the main one, in one command.
+        await page.get_by_test_id("console-mute-sites").click()
+        await expect(page.locator('[data-testid="site-tile"][data-muted="true"]')).to_have_count(
+            124, timeout=LIVE_TIMEOUT_MS
+        )
+        await expect(tile(page, conf.key(0))).to_have_attribute("data-muted", "false")
+        status, snap = await conf.chair.get(f"/api/meetings/{conf.meeting_id}")
+        assert (
+            status == 200 and len(snap["conference"]["muted"]) == 124 and conf.key(0) not in snap["conference"]["muted"]
+        )
+        await expect(page.get_by_test_id("console-mute-sites")).to_be_disabled()
+        assert errors == [], errors
+    finally:
+        await conf.close()
