@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, FloatRect, Locator, Page, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import PASSWORD, LiveServer, make_meeting, wait_for
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting, wait_for
 from tests.mediakit import CHAIR, Conference, Peer, start_conference
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -369,8 +369,20 @@ async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server:
         assert not overlap(shown[0], shown[1]), shown
         assert not any(overlap(shown[1], box) for box in shown[2:]), shown
 
-        # A second meeting books the same hall and starts later: the TV names it and stays where it is.
-        second = await make_meeting(conf.admin, title="Họp chuyên đề về chuyển đổi số", site_ids=[conf.site_ids[1]])
+        # A second meeting at the same time: adding the hall in the editor warns the organiser.
+        second = await make_meeting(conf.admin, title="Họp chuyên đề về chuyển đổi số")
+        office = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")).new_page()
+        watch_errors(office, errors)
+        await login(office, conf.server.url, "admin", ADMIN_PASSWORD)
+        await office.goto(f"{conf.server.url}/meetings/{second['id']}/edit")
+        await office.locator(f'[data-testid="editor-sites-option"][value="{conf.site_ids[1]}"]').check()
+        await office.get_by_test_id("editor-save").click()
+        await expect(office.get_by_test_id("notice-message")).to_contain_text(
+            "Điểm cầu xã 2 đã được xếp vào cuộc họp “Hội nghị trực tuyến huyện Sơn Dương” trùng giờ."
+        )
+        await office.context.close()
+
+        # It starts: the TV names it and stays where it is.
         status, body = await conf.admin.post(f"/api/meetings/{second['id']}/start")
         assert status == 200, body
         others = tv.get_by_test_id("display-others")
