@@ -164,3 +164,41 @@ async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any
     assert snap["my_role"] == "chair" and "meeting.organize" not in snap["capabilities"]
     status, body = await chairing.post(f"{path}/start")
     assert status == 403 and body["error"]["code"] == "forbidden"
+
+
+async def test_a_hall_booked_into_overlapping_meetings_is_a_warning(any_server: LiveServer) -> None:
+    """Issue 9 §1.9: adding a site already booked into an overlapping meeting told the organiser nothing."""
+    hall = await any_server.create_site("Phòng họp UBND xã Hợp Thành")
+    other_hall = await any_server.create_site("Phòng họp UBND xã Tân Trào")
+    await any_server.create_user("thuky", "Lê Thị Thư", ["secretary"])
+    admin = await any_server.admin()
+    first = await make_meeting(admin, title="Giao ban tháng 11", site_ids=[hall])  # 08:00–11:00
+
+    status, second = await admin.post(
+        "/api/meetings",
+        {"title": "Họp chuyên đề", "starts_at": "2026-11-24T10:30:00+07:00", "site_ids": [other_hall, hall]},
+    )
+    assert status == 201, second
+    assert [(w["code"], w["site_id"], w["meeting_id"], w["meeting_title"]) for w in second["warnings"]] == [
+        ("site_booked", hall, first["id"], "Giao ban tháng 11")
+    ]
+    assert second["warnings"][0]["message"] == (
+        "Điểm cầu Phòng họp UBND xã Hợp Thành đã được xếp vào cuộc họp “Giao ban tháng 11” trùng giờ."
+    )
+    # Moved to the afternoon: no clash any more.
+    status, moved = await admin.patch(f"/api/meetings/{second['id']}", {"starts_at": "2026-11-24T14:00:00+07:00"})
+    assert status == 200 and moved["warnings"] == [], moved
+    # Someone who may not see the other meeting is warned without its title.
+    secretary = await any_server.client("thuky")
+    status, third = await secretary.post(
+        "/api/meetings",
+        {
+            "title": "Họp tổ",
+            "starts_at": "2026-11-24T09:00:00+07:00",
+            "ends_at": "2026-11-24T09:30:00+07:00",
+            "site_ids": [hall],
+        },
+    )
+    assert status == 201, third
+    assert [(w["meeting_id"], w["meeting_title"]) for w in third["warnings"]] == [(None, "")]
+    assert "một cuộc họp khác" in third["warnings"][0]["message"]

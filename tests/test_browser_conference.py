@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, FloatRect, Locator, Page, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import PASSWORD, LiveServer, wait_for
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting, wait_for
 from tests.mediakit import CHAIR, Conference, Peer, start_conference
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -330,6 +330,140 @@ async def test_delegate_joins_the_conference_from_the_meeting_page(live_server: 
         await expect(watcher.get_by_test_id("media-self")).to_have_count(0)
         room = conf.room()
         assert any(cn.key == f"user:{observer['id']}" and not cn.publishes for cn in room.connections.values())
+        assert errors == [], errors
+    finally:
+        await conf.close()
+
+
+def overlap(a: FloatRect | None, b: FloatRect | None) -> bool:
+    assert a is not None and b is not None
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and (a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+    )
+
+
+async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server: LiveServer, browser: Browser) -> None:
+    """Issue 9 §1.9 and §1.10: the TV of a hall booked into two meetings switched silently to the one started
+    last; "Bấm để bật âm thanh" was drawn over "Đang chờ hình ảnh…"."""
+    conf = await start_conference(live_server, 2)
+    errors: list[str] = []
+    try:
+        context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        tv = await context.new_page()
+        watch_errors(tv, errors)
+        await tv.goto(f"{conf.server.url}/display#token={conf.tokens[1]}")
+        screen = tv.get_by_test_id("display-page")
+        await expect(screen).to_have_attribute("data-meeting-id", conf.meeting_id, timeout=LIVE_TIMEOUT_MS)
+
+        # No picture yet and the browser blocks sound: both sentences readable, neither over the other.
+        waiting = tv.get_by_text("Đang chờ hình ảnh từ điểm cầu chính…")
+        await expect(waiting).to_be_visible()
+        unmute = tv.get_by_test_id("display-unmute")
+        await unmute.evaluate("b => { b.hidden = false; }")  # what onAudioBlocked does
+        await expect(unmute).to_have_text("Bấm để bật âm thanh")
+        shown = [await waiting.bounding_box(), await unmute.bounding_box()]
+        for other in ("display-clock", "display-connection", "display-meeting-title"):
+            shown.append(await tv.get_by_test_id(other).first.bounding_box())
+        assert not overlap(shown[0], shown[1]), shown
+        assert not any(overlap(shown[1], box) for box in shown[2:]), shown
+
+        # A second meeting at the same time: adding the hall in the editor warns the organiser.
+        second = await make_meeting(conf.admin, title="Họp chuyên đề về chuyển đổi số")
+        office = await (await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")).new_page()
+        watch_errors(office, errors)
+        await login(office, conf.server.url, "admin", ADMIN_PASSWORD)
+        await office.goto(f"{conf.server.url}/meetings/{second['id']}/edit")
+        await office.locator(f'[data-testid="editor-sites-option"][value="{conf.site_ids[1]}"]').check()
+        await office.get_by_test_id("editor-save").click()
+        await expect(office.get_by_test_id("notice-message")).to_contain_text(
+            "Điểm cầu xã 2 đã được xếp vào cuộc họp “Hội nghị trực tuyến huyện Sơn Dương” trùng giờ."
+        )
+        await office.context.close()
+
+        # It starts: the TV names it and stays where it is.
+        status, body = await conf.admin.post(f"/api/meetings/{second['id']}/start")
+        assert status == 200, body
+        others = tv.get_by_test_id("display-others")
+        await expect(others).to_contain_text("Họp chuyên đề về chuyển đổi số", timeout=LIVE_TIMEOUT_MS)
+        await expect(screen).to_have_attribute("data-meeting-id", conf.meeting_id)
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến huyện Sơn Dương")
+
+        # The first one ends: the screen moves to the one still in progress, and names no other.
+        status, body = await conf.admin.post(f"/api/meetings/{conf.meeting_id}/end")
+        assert status == 200, body
+        await expect(screen).to_have_attribute("data-meeting-id", second["id"], timeout=LIVE_TIMEOUT_MS)
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Họp chuyên đề về chuyển đổi số")
+        await expect(others).to_be_hidden()
+        assert errors == [], errors
+    finally:
+        await conf.close()
+
+
+async def test_a_province_console_shows_125_halls_on_one_screen(live_server: LiveServer, browser: Browser) -> None:
+    """Issue 9 §1.13: at 40 sites the console was 2 columns and 5,852 px tall on 1920×1080. A province meeting's
+    halls all show at once, the halls in trouble first, with filters and "Tắt tiếng tất cả xã"."""
+    conf = await start_conference(live_server, 125)
+    errors: list[str] = []
+    try:
+        peer = Peer(conf, 7, video_slots=1, audio_slots=1)  # one commune connected: "Điểm cầu xã 8"
+        await peer.start()
+        conf.peers.append(peer)
+        context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+        page = await context.new_page()
+        watch_errors(page, errors)
+        await login(page, conf.server.url, CHAIR, PASSWORD)
+        await page.goto(f"{conf.server.url}/meetings/{conf.meeting_id}/console")
+        await expect(page.get_by_test_id("console-media-state")).to_have_attribute(
+            "data-state", "connected", timeout=MEDIA_TIMEOUT_MS
+        )
+        connected = tile(page, conf.key(7))
+        await expect(connected).to_have_attribute("data-connected", "true", timeout=MEDIA_TIMEOUT_MS)
+        grid = page.get_by_test_id("console-grid").get_by_test_id("site-tile")
+        await expect(grid).to_have_count(125)  # 124 communes and the chair's own camera; the main site is big
+
+        # Every tile inside the window, and nothing to scroll.
+        fit = await page.evaluate(
+            """() => {
+              const out = [...document.querySelectorAll('[data-testid="site-tile"]')].filter((el) => {
+                const r = el.getBoundingClientRect();
+                return r.width < 60 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight;
+              });
+              const doc = document.scrollingElement;
+              return { outside: out.length, scroll: [doc.scrollHeight - innerHeight, doc.scrollWidth - innerWidth] };
+            }"""
+        )
+        assert fit == {"outside": 0, "scroll": [0, 0]}, fit
+
+        # The halls in trouble first: the one connected commune comes after every one not connected.
+        keys = await grid.evaluate_all("els => els.map((el) => el.dataset.key)")
+        assert keys[-1] == conf.key(7), keys[-3:]
+
+        # Filters: connected, not connected, and a name typed without tones.
+        await page.get_by_test_id("console-filter-online").click()
+        await expect(connected).to_be_visible()
+        await expect(tile(page, conf.key(9))).to_be_hidden()
+        await page.get_by_test_id("console-filter-offline").click()
+        await expect(connected).to_be_hidden()
+        await expect(page.get_by_test_id("console-filter-offline")).to_have_text("Chưa kết nối (123)")
+        await page.get_by_test_id("console-filter-all").click()
+        await page.get_by_test_id("console-search").fill("diem cau xa 99")
+        await expect(page.locator('[data-testid="console-grid"] [data-testid="site-tile"]:visible')).to_have_count(1)
+        await expect(tile(page, conf.key(98))).to_be_visible()
+        await page.get_by_test_id("console-search").fill("")
+
+        # "Tắt tiếng tất cả xã": every site but the main one, in one command.
+        await page.get_by_test_id("console-mute-sites").click()
+        await expect(page.locator('[data-testid="site-tile"][data-muted="true"]')).to_have_count(
+            124, timeout=LIVE_TIMEOUT_MS
+        )
+        await expect(tile(page, conf.key(0))).to_have_attribute("data-muted", "false")
+        status, snap = await conf.chair.get(f"/api/meetings/{conf.meeting_id}")
+        assert (
+            status == 200 and len(snap["conference"]["muted"]) == 124 and conf.key(0) not in snap["conference"]["muted"]
+        )
+        await expect(page.get_by_test_id("console-mute-sites")).to_be_disabled()
         assert errors == [], errors
     finally:
         await conf.close()

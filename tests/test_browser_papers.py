@@ -601,3 +601,74 @@ async def test_a_new_version_reaches_the_open_reader_and_withdrawing_closes_it(
         assert scene.errors == [], scene.errors
     finally:
         await scene.close()
+
+
+async def toolbar_share(page: Page) -> float:
+    """The part of the screen's height the reader's toolbars take (the app's top bar included)."""
+    return float(
+        await page.evaluate(
+            "() => document.querySelector('.reader-body').getBoundingClientRect().top / window.innerHeight"
+        )
+    )
+
+
+async def test_the_presenter_reloads_where_everyone_is_and_a_closed_meeting_offers_nothing(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """Issue 9 §1.2 (a presenter who reloads came back on page 1), §1.1 (the presentation outlived the meeting),
+    §1.6 (an archived meeting still offered upload, the pen and an empty action bar) and §1.13 (the reader's
+    toolbars took ~45% of a phone's screen)."""
+    scene = await Scene(live_server, browser).setup()
+    try:
+        paper = await scene.upload(await scene.api("thuky"))
+        _, chair = await open_reader(scene, "chutich", paper["id"], touch=False)
+        _, delegate = await open_reader(scene, "tp.taichinh", paper["id"])
+        await chair.get_by_test_id("present-toggle").click()
+        await expect(chair.get_by_test_id("present-toggle")).to_have_text("Dừng trình chiếu")
+        await chair.get_by_test_id("reader-next").click()
+        await expect(delegate.get_by_test_id("reader-page")).to_have_attribute("data-page", "2", timeout=LIVE_MS)
+
+        # The presenter reloads: back on page 2, still presenting, and the delegates stay on page 2.
+        await chair.reload()
+        await expect(chair.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
+        await expect(chair.get_by_test_id("reader")).to_have_attribute("data-presenting", "true", timeout=LIVE_MS)
+        await expect(chair.get_by_test_id("reader-page")).to_have_attribute("data-page", "2")
+        await chair.get_by_test_id("reader-next").click()  # and carries on from there
+        await expect(delegate.get_by_test_id("reader-page")).to_have_attribute("data-page", "3", timeout=LIVE_MS)
+
+        # On a phone the toolbars leave the page most of the screen.
+        _, phone = await open_reader(scene, "ct.hopthanh", paper["id"], viewport={"width": 390, "height": 844})
+        share = await toolbar_share(phone)
+        assert share <= 0.15, f"the toolbars take {share:.0%} of a phone's height"
+        await expect(phone.get_by_test_id("presenter-banner")).to_be_visible()
+
+        # The meeting ends while the paper is presented: every screen drops "đang trình chiếu".
+        secretary = await scene.api("thuky")
+        status, body = await secretary.post(f"/api/meetings/{scene.meeting_id}/end")
+        assert status == 200, body
+        await expect(delegate.get_by_test_id("presenter-banner")).to_be_hidden(timeout=LIVE_MS)
+        await expect(chair.get_by_test_id("present-toggle")).to_be_hidden()
+        await expect(delegate.get_by_test_id("tool-pen")).to_be_visible()  # ended: ink is still kept
+
+        # Archived: no pen, no upload, no empty action bar; the ink wording is "nét vẽ".
+        status, body = await secretary.post(f"/api/meetings/{scene.meeting_id}/archive")
+        assert status == 200, body
+        await expect(delegate.get_by_test_id("reader")).to_have_attribute(
+            "data-meeting-status", "archived", timeout=LIVE_MS
+        )
+        await expect(delegate.get_by_test_id("tool-pen")).to_be_hidden()
+        await expect(delegate.get_by_test_id("export-annotated")).to_have_text("Tải bản có nét vẽ, ghi chú của tôi")
+        _, organiser = await scene.open("thuky", f"/meetings/{scene.meeting_id}", touch=False)
+        await expect(organiser.get_by_test_id("meeting-status")).to_have_text("Đã lưu trữ", timeout=LIVE_MS)
+        await expect(organiser.get_by_test_id("paper-item")).to_have_count(1, timeout=LIVE_MS)
+        await expect(organiser.locator(".meeting-controls")).to_have_attribute("hidden", "")  # no empty bar
+        await expect(organiser.get_by_test_id("paper-upload-toggle")).to_be_hidden()
+        await organiser.goto(f"{scene.server.url}/meetings/{scene.meeting_id}/papers")
+        await expect(organiser.get_by_test_id("paper-item")).to_have_count(1, timeout=LIVE_MS)
+        await expect(organiser.get_by_test_id("receipts")).to_be_visible()
+        await expect(organiser.get_by_test_id("paper-publish")).to_have_count(0)
+        await expect(organiser.get_by_test_id("paper-withdraw")).to_have_count(0)
+        await expect(organiser.get_by_test_id("paper-upload-form")).to_be_hidden()
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()

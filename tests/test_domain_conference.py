@@ -105,6 +105,20 @@ def test_mute_names_a_participant_of_the_meeting() -> None:
     assert c.conference_of(fold(state, c.set_muted(state, "user:u_delegat1", True))).muted == ("user:u_delegat1",)
 
 
+def test_mute_all_communes_mutes_every_site_but_the_main_one_in_one_event() -> None:
+    """Issue 9 §1.13: "Tắt tiếng tất cả xã" for a province meeting, as one command."""
+    sites = SITES + tuple({"id": f"s_xa{n:05d}", "name": f"Xã {n}", "unit_id": "un_xa0001"} for n in range(2, 125))
+    state = replace(live(muted=("user:u_deleg001", "site:s_xa00007")), sites=sites)
+    events = c.mute_sites(state)
+    assert [e.type for e in events] == [p.CONFERENCE_MUTED]
+    after = fold(state, events)
+    muted = set(c.conference_of(after).muted)
+    assert HALL not in muted and {f"site:{s['id']}" for s in sites[1:]} <= muted and "user:u_deleg001" in muted
+    assert len(events[0].data["participants"]) == 123  # those newly muted; s_xa00007 already was
+    assert c.mute_sites(after) == []  # again: nothing to do
+    assert code(lambda: c.mute_sites(replace(state, status="ended"))) == "conference_not_live"
+
+
 def test_lock_remembers_who_was_in_and_removal_takes_them_off_that_list() -> None:
     state = fold(live(), c.set_locked(live(), True, frozenset({HALL, COMMUNE})))
     conf = c.conference_of(state)

@@ -9,11 +9,12 @@ import pytest
 
 from meeting_server import protocol as p
 from meeting_server.domain import annotations as schema
+from meeting_server.domain import meetings
 from meeting_server.domain import papers as pp
 from meeting_server.domain.annotations import DEFAULT_COLORS
 from meeting_server.domain.meetings import AgendaItem, Audience, MeetingState
 from meeting_server.errors import AppError
-from meeting_server.vocabulary import PaperStatus
+from meeting_server.vocabulary import MeetingStatus, PaperStatus
 
 V1 = pp.PaperVersion(
     version=1,
@@ -241,6 +242,22 @@ def test_stopping_and_withdrawing_what_is_presented() -> None:
     assert pp.stop_presenting(shown, pp.Viewer("delegate", "u_present1"))[0].data["patch"] == {"presentation": None}
     _, events = pp.withdraw_paper(shown, paper())
     assert [e.type for e in events] == [p.PAPER_WITHDRAWN, p.PAPER_PRESENTATION_STOPPED]
+
+
+@pytest.mark.parametrize(("status", "action"), [("in_progress", "end"), ("ended", "archive")])
+def test_closing_the_meeting_stops_what_is_presented(status: MeetingStatus, action: str) -> None:
+    """Issue 9 §1.1: a presentation still running when the meeting ends stayed on the archived meeting."""
+    shown = replace(MEETING, status=status, presentation={"paper_id": "pp_paper01", "page": 2, "by": "u_present1"})
+    events = meetings.transition(shown, action)
+    assert [e.type for e in events][0] == p.PAPER_PRESENTATION_STOPPED
+    after = shown
+    for event in events:
+        after = meetings.apply(after, event)
+    assert after.presentation is None and after.status == ("ended" if action == "end" else "archived")
+    # nothing to stop: the transition alone
+    assert [e.type for e in meetings.transition(replace(shown, presentation=None), action)][0] != (
+        p.PAPER_PRESENTATION_STOPPED
+    )
 
 
 GOOD: dict[str, dict[str, Any]] = {

@@ -16,7 +16,7 @@ from aiortc import RTCPeerConnection
 
 from meeting_server import protocol as p
 from meeting_server.media.frames import EncodedFrame
-from meeting_server.media.room import Connection, MediaRoom
+from meeting_server.media.room import Connection, MediaRoom, round_trip_ms
 from meeting_server.media.streams import Slot, Source
 
 SNAPSHOT: dict[str, Any] = {
@@ -178,3 +178,17 @@ async def test_layouts_are_numbered_and_the_answer_repeats_the_last(
     sent = gate.layouts_to("sid-b")
     assert [m["version"] for m in sent] == [1, 2]
     assert b.last_layout() == {"slots": sent[-1]["slots"], "layout_version": 2}
+
+
+@pytest.mark.parametrize(
+    ("samples", "shown"),
+    [
+        ([0.042, 0.051], 42.0),
+        ([-0.014], None),  # issue 9 §1.4: the console showed "RTT -14 ms"
+        ([-0.014, 0.0, 0.03], 30.0),  # an impossible sample beside a real one: the real one
+        ([0.0], None),
+        ([], None),
+    ],
+)
+def test_a_round_trip_is_never_negative(samples: list[float], shown: float | None) -> None:
+    assert round_trip_ms(samples) == shown

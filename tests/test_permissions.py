@@ -401,6 +401,7 @@ FACTORIES: dict[str, Factory] = {
     "conference.set_main_site": on_conference(lambda w, own: {"site_id": None}),
     "conference.mute": on_conference(a_site),
     "conference.unmute": on_conference(a_site, prepare="conference.mute"),
+    "conference.mute_sites": on_conference(),  # the single mute's permission, for every site but the main one
     "conference.lock": on_conference(),
     "conference.unlock": on_conference(prepare="conference.lock"),
     "conference.remove": on_conference(a_site),

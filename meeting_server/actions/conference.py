@@ -55,6 +55,12 @@ async def unmute(ctx: MeetingContext, cmd: ParticipantRef) -> dict[str, Any]:
     return answer(ctx, await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, False)))
 
 
+@meeting_action("conference.mute_sites", MeetingRef, MEETING_ORGANIZE)
+async def mute_sites(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Mute every site but the main one ("Tắt tiếng tất cả xã"), in one event."""
+    return answer(ctx, await ctx.record(domain.mute_sites(ctx.meeting)))
+
+
 async def _lock(ctx: MeetingContext, locked: bool) -> dict[str, Any]:
     connected = ctx.services.media.connected(ctx.meeting.id)
     return answer(ctx, await ctx.record(domain.set_locked(ctx.meeting, locked, connected)))

@@ -114,6 +114,12 @@ async def _resolve_fields(session: AsyncSession, given: dict[str, Any]) -> dict[
     return fields
 
 
+async def _with_warnings(ctx: Context, result: dict[str, Any], state: MeetingState) -> dict[str, Any]:
+    """The answer, with `warnings`: sites booked into another meeting at an overlapping time (issue 9 §1.9)."""
+    others = await store.booking_sites(ctx.session, list(state.site_ids), state.id)
+    return {**result, "warnings": domain.site_clashes(state, others, ctx.actor)}
+
+
 def answer(ctx: MeetingContext, state: MeetingState) -> dict[str, Any]:
     """The meeting as the acting person now sees it: what most meeting actions answer."""
     return domain.snapshot(state, ctx.role, ctx.actor)
@@ -121,7 +127,8 @@ def answer(ctx: MeetingContext, state: MeetingState) -> dict[str, Any]:
 
 @action("meeting.create", CreateMeeting, MEETING_CREATE)
 async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
-    """Create a draft meeting; only its organisers see it until it is scheduled."""
+    """Create a draft meeting; only its organisers see it until it is scheduled. `warnings` names sites booked
+    into another meeting at an overlapping time."""
     fields = await _resolve_fields(ctx.session, cmd.model_dump(exclude_none=True))
     if CHAIR in ctx.actor.roles:
         fields.setdefault("chair_id", ctx.actor.id)
@@ -134,16 +141,17 @@ async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
         MeetingState(id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]),
     )
     state = await ctx.append(row, None, events)
-    return domain.snapshot(state, domain.meeting_role(ctx.actor, state), ctx.actor)
+    return await _with_warnings(ctx, domain.snapshot(state, domain.meeting_role(ctx.actor, state), ctx.actor), state)
 
 
 @meeting_action("meeting.update", UpdateMeeting, MEETING_ORGANIZE)
 async def update_meeting(ctx: MeetingContext, cmd: UpdateMeeting) -> dict[str, Any]:
-    """Edit the title, time, place, sites or invitations."""
+    """Edit the title, time, place, sites or invitations; `warnings` names sites booked elsewhere at that time."""
     given = cmd.model_dump(exclude_unset=True)
     given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
     changes = await _resolve_fields(ctx.session, given)
-    return answer(ctx, await ctx.record(domain.update(ctx.meeting, changes)))
+    state = await ctx.record(domain.update(ctx.meeting, changes))
+    return await _with_warnings(ctx, answer(ctx, state), state)
 
 
 async def _transition(ctx: MeetingContext, name: str, reason: str = "") -> dict[str, Any]:

@@ -91,6 +91,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/meetings/{meeting_id}/conference/mute", "Mute a participant.", action="conference.mute"),
     Route("POST", "/api/meetings/{meeting_id}/conference/unmute", "Unmute a participant.", action="conference.unmute"),
     Route(
+        "POST",
+        "/api/meetings/{meeting_id}/conference/mute-sites",
+        "Mute every site but the main one.",
+        action="conference.mute_sites",
+    ),
+    Route(
         "POST", "/api/meetings/{meeting_id}/conference/lock", "Lock the meeting to new sites.", action="conference.lock"
     ),
     Route("POST", "/api/meetings/{meeting_id}/conference/unlock", "Unlock the meeting.", action="conference.unlock"),

@@ -174,6 +174,18 @@ def set_muted(state: MeetingState, key: str, muted: bool) -> list[Event]:
     return [_event(state, event_type, replace(conf, muted=new_muted), participant=key)]
 
 
+def mute_sites(state: MeetingState) -> list[Event]:
+    """Mute every site but the main one (the hall that has the floor): "Tắt tiếng tất cả xã", one event that
+    patches `muted` as the single mute does, so the SFU, the room PCs and every console follow it the same way."""
+    _require_live(state)
+    conf = conference_of(state)
+    keys = [f"{SITE}:{i}" for i in state.site_ids if i != state.main_site_id and f"{SITE}:{i}" not in conf.muted]
+    if not keys:
+        return []
+    muted = tuple(sorted({*conf.muted, *keys}))
+    return [_event(state, p.CONFERENCE_MUTED, replace(conf, muted=muted), participants=keys)]
+
+
 def set_locked(state: MeetingState, locked: bool, connected: frozenset[str]) -> list[Event]:
     _require_live(state)
     conf = conference_of(state)

@@ -6,7 +6,9 @@ every client (see `protocol.apply_patch`): no client needs to re-implement these
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from .. import protocol as p
@@ -364,6 +366,50 @@ def create(meeting_id: str, organizer_id: str, fields: dict[str, Any]) -> list[E
     return [Event(p.MEETING_CREATED, {"patch": patch}, audience_for(state))]
 
 
+ASSUMED_LENGTH = timedelta(hours=2)  # a meeting with no end time is taken to hold its hall this long
+
+
+def _span(state: MeetingState) -> tuple[datetime, datetime]:
+    start = datetime.fromisoformat(state.starts_at)
+    return start, datetime.fromisoformat(state.ends_at) if state.ends_at else start + ASSUMED_LENGTH
+
+
+def site_clashes(state: MeetingState, others: Iterable[MeetingState], actor: Actor) -> list[dict[str, Any]]:
+    """This meeting's sites that another open meeting has booked for an overlapping time: a warning for the
+    organiser, not a refusal (two short meetings may share a hall; the organiser decides). The other meeting's
+    title is named only to someone who may see that meeting."""
+    if state.status in CLOSED or not state.sites:
+        return []
+    start, end = _span(state)
+    mine = {s["id"]: s for s in state.sites}
+    clashes = []
+    for other in sorted(others, key=lambda o: (o.starts_at, o.id)):
+        if other.id == state.id or other.status in CLOSED:
+            continue
+        other_start, other_end = _span(other)
+        if not (other_start < end and start < other_end):
+            continue
+        title = other.title if meeting_role(actor, other) is not None else ""
+        for site_id in (i for i in other.site_ids if i in mine):
+            name = mine[site_id].get("name") or site_id
+            what_vi = f"cuộc họp “{title}”" if title else "một cuộc họp khác"
+            what_en = f"the meeting “{title}”" if title else "another meeting"
+            clashes.append(
+                {
+                    "code": "site_booked",
+                    "site_id": site_id,
+                    "site_name": name,
+                    "meeting_id": other.id if title else None,
+                    "meeting_title": title,
+                    "starts_at": other.starts_at,
+                    "ends_at": other.ends_at,
+                    "message": f"Điểm cầu {name} đã được xếp vào {what_vi} trùng giờ.",
+                    "message_en": f"The site {name} is already booked into {what_en} at an overlapping time.",
+                }
+            )
+    return clashes
+
+
 def _require_open(state: MeetingState) -> None:
     if state.status in CLOSED:
         raise AppError("meeting_closed")
@@ -387,6 +433,11 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     if not patch:
         return []
     return [Event(p.MEETING_UPDATED, {"patch": patch, "fields": sorted(patch)}, audience_for(new))]
+
+
+def presentation_stopped() -> Event:
+    """Nothing is presented any more (the presenter stopped, the paper went, or the meeting closed)."""
+    return Event(p.PAPER_PRESENTATION_STOPPED, {"patch": {"presentation": None}})
 
 
 def transition(state: MeetingState, action: str, reason: str = "") -> list[Event]:
@@ -418,7 +469,12 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
         patch = {k: v for k, v in new.to_dict().items() if k != "last_seq"}
     # Leaving draft is news for everyone; going back to draft is still news for those who saw it scheduled.
     audience = Audience() if action == "unschedule" else audience_for(new)
-    return [Event(event_type, {"patch": patch}, audience)]
+    events = [Event(event_type, {"patch": patch}, audience)]
+    if target in CLOSED and state.presentation:
+        # A paper still presented stops with the meeting: its own event, so every screen clears its banner the
+        # way it does when the presenter stops (an archive clears one left by a meeting ended before this rule).
+        events.insert(0, presentation_stopped())
+    return events
 
 
 def add_item(state: MeetingState, item: AgendaItem, position: int | None = None) -> list[Event]:

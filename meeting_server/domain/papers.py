@@ -28,7 +28,7 @@ from ..vocabulary import (
     roles_with,
 )
 from . import annotations as schema
-from .meetings import Audience, Event, MeetingState
+from .meetings import Audience, Event, MeetingState, presentation_stopped
 
 PAPER_MANAGERS = roles_with(PAPER_MANAGE)  # upload, publish, see every comment
 RESTRICTED_READERS = roles_with(PAPER_READ_RESTRICTED)  # a restricted paper: these and the people it lists
@@ -334,7 +334,7 @@ def withdraw_paper(meeting: MeetingState, paper: Paper, unit_members: Iterable[s
     new = replace(paper, status=WITHDRAWN)
     events = [Event(p.PAPER_WITHDRAWN, {"paper_id": paper.id, "reason": WITHDRAWN}, audience)]
     if meeting.presentation and meeting.presentation.get("paper_id") == paper.id:
-        events.append(_stop_event())
+        events.append(presentation_stopped())
     return new, events
 
 
@@ -399,17 +399,13 @@ def present(
     return [Event(p.PAPER_PRESENTED, {"patch": {"presentation": presentation}})]
 
 
-def _stop_event() -> Event:
-    return Event(p.PAPER_PRESENTATION_STOPPED, {"patch": {"presentation": None}})
-
-
 def stop_presenting(meeting: MeetingState, viewer: Viewer) -> list[Event]:
     current = meeting.presentation
     if not current:
         return []
     if not viewer.manages and current.get("by") != viewer.user_id:
         raise AppError("forbidden")
-    return [_stop_event()]
+    return [presentation_stopped()]
 
 
 # ---- annotations ------------------------------------------------------------------------------------------------

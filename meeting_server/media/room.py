@@ -85,6 +85,19 @@ class Connection:
         return {"slots": slots, "layout_version": self.layout_version}
 
 
+def round_trip_ms(samples: list[float]) -> float | None:
+    """The shortest round trip (ms) of a connection's senders, or None when no sample is possible.
+
+    aiortc takes a round trip from a receiver report as now - when our sender report left - the delay the far end
+    says it held it (DLSR). The first two are our wall clock (`time.time()`), the DLSR is the far machine's, so a
+    wall-clock step on either side (NTP slewing a room PC, a suspended laptop) or a far end that overstates its
+    delay gives a negative or zero figure, which the smoothing then keeps for a while ("RTT -14 ms"). Such a
+    sample says nothing about the link: it is left out, and with nothing left the round trip is unknown.
+    """
+    possible = [s for s in samples if s > 0]
+    return round(min(possible) * 1000, 1) if possible else None
+
+
 class MediaRoom:
     def __init__(
         self,
@@ -425,7 +438,7 @@ class MediaRoom:
         last = max((s.last_frame_at for s in conn.sources.values()), default=0.0)
         conn.link = {
             "bitrate_kbps": round(bitrate / 1000, 1),
-            "rtt_ms": round(min(rtts) * 1000, 1) if rtts else None,
+            "rtt_ms": round_trip_ms(rtts),
             "uplink_loss": round(uplink_loss, 3) if uplink_loss is not None else None,
             "downlink_loss": round(max(losses), 3) if losses else None,
             "last_seen_s": round(time.monotonic() - last, 1) if last else None,

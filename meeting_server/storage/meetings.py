@@ -165,3 +165,16 @@ async def candidate_ids(
     else:
         query = query.order_by(MeetingRow.starts_at.desc())
     return list((await session.execute(query.limit(500))).scalars())
+
+
+async def booking_sites(session: AsyncSession, site_ids: list[str], but: str) -> list[MeetingState]:
+    """Open meetings other than `but` that have any of these sites (their times are the domain's to compare)."""
+    if not site_ids:
+        return []
+    booked = select(MeetingMemberRow.meeting_id).where(
+        MeetingMemberRow.kind == SITE, MeetingMemberRow.ref_id.in_(site_ids)
+    )
+    query = select(MeetingRow).where(
+        MeetingRow.id.in_(booked), MeetingRow.id != but, MeetingRow.status.in_(OPEN_STATUSES)
+    )
+    return [state_of(row) for row in (await session.execute(query.order_by(MeetingRow.starts_at).limit(200))).scalars()]

@@ -64,3 +64,19 @@ export function fromVnLocalInput(local) {
 export function formatNumber(n) {
   return new Intl.NumberFormat(getLang() === 'en' ? 'en-GB' : 'vi-VN').format(n);
 }
+
+const MARKS = /[\u0300-\u036f]/g;
+
+/**
+ * Text without its tones, for searching and filtering: "Biên bản HỌP" → "bien ban hop", "Hợp Thành" → "hop thanh"
+ * (NFD, combining marks dropped, đ/Đ → d since đ does not decompose, lower case, runs of spaces as one).
+ */
+export function foldVietnamese(text) {
+  return String(text ?? '')
+    .normalize('NFD')
+    .replace(MARKS, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,11 +1,15 @@
 // Pieces shared by the meeting page and the meeting editor.
 import { get, post } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { getLang, t } from './i18n.js';
 import { live } from './live.js';
 import { busy, confirmDialog, dialog } from './ui.js';
 
 export const CLOSED_STATUSES = ['ended', 'archived', 'cancelled'];
+// Papers and their ink stay writable after the meeting ends (minutes, late reading), not once it is archived or
+// cancelled (domain.papers.CLOSED_MEETING): then uploads, paper actions and the drawing tools are not offered.
+export const PAPERS_CLOSED_STATUSES = ['archived', 'cancelled'];
+export const papersOpen = (snapshot) => Boolean(snapshot) && !PAPERS_CLOSED_STATUSES.includes(snapshot.status);
 
 export const meetingPath = (id, rest = '') => `/api/meetings/${encodeURIComponent(id)}${rest}`;
 
@@ -36,6 +40,13 @@ export async function loadParticipantNames(meetingId) {
   } catch {
     return new Map();
   }
+}
+
+/** The server's warnings on a saved meeting (a hall booked into another meeting at the same time), as one text. */
+export function bookingWarnings(resp) {
+  const list = (resp && Array.isArray(resp.warnings) && resp.warnings) || [];
+  if (!list.length) return '';
+  return [t('editor.bookingWarning'), ...list.map((w) => (getLang() === 'en' ? w.message_en : w.message))].join(' ');
 }
 
 /** After a REST write: use the answer if it is a snapshot, else refetch when the live channel is down. */

@@ -4,7 +4,7 @@
 // organisers' consoles always agree.
 import { post } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
-import { formatTime, formatNumber } from '../format.js';
+import { foldVietnamese, formatTime, formatNumber } from '../format.js';
 import { t } from '../i18n.js';
 import { MeetingChannel, live } from '../live.js';
 import { joinMedia } from '../media.js';
@@ -14,6 +14,25 @@ import { afterWrite, loadParticipantNames, may, meetingPath } from '../meeting-c
 
 const MAX_VIDEO_SLOTS = 64;
 const POLL_MS = 1000;
+const DENSE_FROM = 13; // more tiles than this: the dense grid that fits a province's 125 halls on one screen
+const MIN_DENSE_TILE_PX = 96; // below this the grid scrolls rather than shrink further
+const FILTERS = ['all', 'problems', 'online', 'offline'];
+// Problem halls first: not connected, lost, poor link; then those that are fine; removed ones last.
+const TROUBLE_RANK = { offline: 0, bad: 1, poor: 2, good: 3, removed: 4 };
+
+/**
+ * Columns for `count` tiles of aspect 16:9 in a box `width` × `height` with `gap` between them: the fewest that
+ * make every row fit (the largest tiles), or, when even the smallest tile would not fit, as many as fit across.
+ */
+export function denseColumns(count, width, height, gap) {
+  for (let cols = 1; cols <= count; cols += 1) {
+    const tile = (width - gap * (cols - 1)) / cols;
+    if (tile < MIN_DENSE_TILE_PX) break;
+    const rows = Math.ceil(count / cols);
+    if (rows * (tile * 9) / 16 + gap * (rows - 1) <= height) return cols;
+  }
+  return Math.max(1, Math.floor((width + gap) / (MIN_DENSE_TILE_PX + gap)));
+}
 
 function conferenceOf(snap) {
   const c = (snap && snap.conference) || {};
@@ -78,11 +97,26 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const recordBtn = h('button', { type: 'button', class: 'btn', testid: 'console-record' });
   const recIndicator = h('span', { class: 'recording-indicator', testid: 'recording-indicator', role: 'status', hidden: true }, t('console.recording'));
   const connectedCount = h('span', { class: 'console-connected muted', testid: 'console-connected-count' });
+  const muteSitesBtn = h('button', { type: 'button', class: 'btn', testid: 'console-mute-sites' }, t('console.muteSites'));
+  let filter = 'all';
+  let search = '';
+  const filterBtns = FILTERS.map((name) => {
+    const b = h('button', { type: 'button', class: 'btn btn-small console-filter', testid: `console-filter-${name}`, 'aria-pressed': String(name === filter), dataset: { filter: name } });
+    b.addEventListener('click', () => { filter = name; renderTiles(); });
+    return b;
+  });
+  const searchInput = h('input', {
+    type: 'search', class: 'input input-small console-search', testid: 'console-search', placeholder: t('console.searchPlaceholder'),
+    'aria-label': t('console.search'),
+  });
+  searchInput.addEventListener('input', () => { search = foldVietnamese(searchInput.value); renderTiles(); });
+  const filterBar = h('div', { class: 'console-filters', role: 'group', 'aria-label': t('console.filters') }, filterBtns, searchInput);
 
   const toolbar = h('div', { class: 'console-toolbar', testid: 'console-toolbar', role: 'toolbar', 'aria-label': t('console.toolbar') },
     h('div', { class: 'button-row' }, lockBtn, lockedBadge),
     h('div', { class: 'button-row' }, rollBtn, rollCloseBtn, rollCount),
-    h('div', { class: 'button-row' }, recordBtn, recIndicator));
+    h('div', { class: 'button-row' }, recordBtn, recIndicator),
+    h('div', { class: 'button-row' }, muteSitesBtn));
 
   const mainBox = h('div', { class: 'console-main', testid: 'console-main' });
   const mainEmpty = h('div', { class: 'console-main-empty', testid: 'console-main-empty' }, t('console.noMainSite'));
@@ -100,6 +134,10 @@ export async function render({ root, params, setTitle, isCurrent }) {
   rollBtn.addEventListener('click', () => act(rollBtn, 'roll-call'));
   rollCloseBtn.addEventListener('click', () => act(rollCloseBtn, 'roll-call/close'));
   recordBtn.addEventListener('click', () => act(recordBtn, conferenceOf(snap).recording ? 'recording/stop' : 'recording/start'));
+  muteSitesBtn.addEventListener('click', async () => {
+    await act(muteSitesBtn, 'mute-sites');
+    if (snap && !destroyed) renderToolbar(); // busy() enabled it again: nothing is left to mute
+  });
 
   // ---- tiles -----------------------------------------------------------------------------------------------
   function nameOf(key) {
@@ -225,12 +263,15 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const parts = [];
     if (s) {
       if (s.bitrate_kbps != null) parts.push(t('console.bitrate', { n: formatNumber(Math.round(s.bitrate_kbps)) }));
-      if (s.rtt_ms != null) parts.push(t('console.rtt', { n: formatNumber(Math.round(s.rtt_ms)) }));
+      if (typeof s.rtt_ms === 'number' && s.rtt_ms >= 0) parts.push(t('console.rtt', { n: formatNumber(Math.round(s.rtt_ms)) }));
       const losses = [s.uplink_loss, s.downlink_loss].filter((x) => typeof x === 'number');
       if (losses.length) parts.push(t('console.loss', { n: percent(Math.max(...losses)) }));
       if (s.last_seen_s != null && s.last_seen_s >= 2 && s.publishes) parts.push(t('console.lastSeen', { n: formatNumber(Math.round(s.last_seen_s)) }));
     }
     tile.healthDetail.textContent = parts.join(' · ');
+    tile.el.title = [name, t(`console.health.${health}`), ...parts].join(' · ');
+    tile.trouble = removed ? 'removed' : health;
+    tile.el.dataset.trouble = tile.trouble;
 
     const roll = conf.roll_call;
     if (roll && !isSelf) {
@@ -280,14 +321,16 @@ export async function render({ root, params, setTitle, isCurrent }) {
       if (mainTile.el.parentNode !== mainBox) replaceChildren(mainBox, mainTile.el);
     } else if (mainEmpty.parentNode !== mainBox) replaceChildren(mainBox, mainEmpty);
     const rest = [...tiles.values()].filter((tile) => tile !== mainTile);
+    // ourselves first, then the halls in trouble (not connected, lost, poor link), then by name
     rest.sort((a, b) => (b.key === selfKey) - (a.key === selfKey)
-      || (b.el.dataset.connected === 'true') - (a.el.dataset.connected === 'true')
+      || TROUBLE_RANK[a.trouble] - TROUBLE_RANK[b.trouble]
       || String(nameOf(a.key)).localeCompare(String(nameOf(b.key)), 'vi'));
     const current = [...grid.children];
     if (current.length !== rest.length || rest.some((tile, i) => current[i] !== tile.el)) {
       for (const tile of rest) grid.append(tile.el); // moves in place: playing videos keep playing
     }
     gridTitle.textContent = t('console.participants', { n: rest.length });
+    renderFilters(rest);
 
     const sites = (snap.sites || []).map((s) => `site:${s.id}`);
     const connectedSites = sites.filter((k) => stats.has(k)).length;
@@ -305,6 +348,43 @@ export async function render({ root, params, setTitle, isCurrent }) {
       rollCount.hidden = true;
     }
   }
+
+  const matches = {
+    all: () => true,
+    problems: (tile) => ['offline', 'bad', 'poor'].includes(tile.trouble),
+    online: (tile) => tile.el.dataset.connected === 'true',
+    offline: (tile) => tile.el.dataset.connected !== 'true',
+  };
+
+  /** Filters (all / problems / online / offline, a name typed without tones) over the grid, then fit it. */
+  function renderFilters(rest) {
+    for (const b of filterBtns) {
+      const name = b.dataset.filter;
+      b.textContent = t(`console.filter.${name}`, { n: rest.filter(matches[name]).length });
+      b.setAttribute('aria-pressed', String(name === filter));
+      b.classList.toggle('is-on', name === filter);
+    }
+    let shown = 0;
+    for (const tile of rest) {
+      const hit = matches[filter](tile) && (!search || foldVietnamese(nameOf(tile.key)).includes(search));
+      tile.el.hidden = !hit;
+      shown += hit ? 1 : 0;
+    }
+    view.classList.toggle('is-dense', rest.length >= DENSE_FROM);
+    document.body.classList.toggle('is-console-dense', rest.length >= DENSE_FROM);
+    fitGrid(shown);
+  }
+
+  /** The dense grid: as many columns as make every tile fit between the grid's top and the window's bottom. */
+  function fitGrid(shown = grid.querySelectorAll('.tile:not([hidden])').length) {
+    if (!view.classList.contains('is-dense')) { grid.style.removeProperty('--cols'); return; }
+    const gap = 4;
+    const top = grid.getBoundingClientRect().top;
+    const height = window.innerHeight - top - 8;
+    grid.style.setProperty('--cols', String(denseColumns(Math.max(1, shown), grid.clientWidth, height, gap)));
+  }
+  const onResize = () => fitGrid();
+  window.addEventListener('resize', onResize);
 
   // Decoded frames per slot: a tile plays when its picture has a size and new frames keep arriving.
   async function pollPlayback() {
@@ -336,6 +416,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
     recordBtn.classList.toggle('btn-danger', Boolean(conf.recording));
     recordBtn.setAttribute('aria-pressed', String(Boolean(conf.recording)));
     recIndicator.hidden = !conf.recording;
+    const sitesToMute = (snap.sites || []).some((x) => x.id !== snap.main_site_id && !conf.muted.includes(`site:${x.id}`));
+    muteSitesBtn.hidden = (snap.sites || []).length < 2;
+    muteSitesBtn.disabled = !isLive || !sitesToMute;
     for (const b of [lockBtn, rollBtn, rollCloseBtn, recordBtn]) b.disabled = !isLive;
     toolbar.hidden = !isLive;
   }
@@ -423,7 +506,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
           agendaEl),
         notLive, toolbar, mediaNote,
         h('section', { class: 'console-stage' }, mainBox,
-          h('div', { class: 'console-grid-wrap' }, gridTitle, grid)),
+          h('div', { class: 'console-grid-wrap' }, h('div', { class: 'console-grid-head' }, gridTitle, filterBar), grid)),
         audioBox);
     }
     renderHead();
@@ -460,6 +543,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     await channel.open();
   } catch (err) {
     clearInterval(poll);
+    window.removeEventListener('resize', onResize);
     channel.close();
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
@@ -468,6 +552,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
   return () => {
     destroyed = true;
     clearInterval(poll);
+    window.removeEventListener('resize', onResize);
+    document.body.classList.remove('is-console-dense');
     stopMedia();
     channel.close();
   };

@@ -43,6 +43,17 @@ function clockParts(now = new Date()) {
   };
 }
 
+/**
+ * Which of the hall's meetings in progress the screen shows when it is on none: the one whose start is nearest to
+ * now (then by id), so two screens of one hall agree. Once on a meeting the screen stays on it while it is in
+ * progress: a hall booked into two meetings does not jump to the other one when it starts.
+ */
+function nearestToNow(live) {
+  const now = Date.now();
+  const distance = (x) => Math.abs(Date.parse(x.starts_at) - now);
+  return [...live].sort((a, b) => distance(a) - distance(b) || String(a.id).localeCompare(String(b.id)))[0] || null;
+}
+
 export async function render({ root, params, setTitle }) {
   const wantedId = params.id || null;
   let token = tokenFromHash() || readToken();
@@ -58,6 +69,7 @@ export async function render({ root, params, setTitle }) {
   let clockTimer = null;
   let destroyed = false;
   let checking = false;
+  let checkAgain = false;
   const clockEls = new Set();
   const offs = [];
 
@@ -191,12 +203,13 @@ export async function render({ root, params, setTitle }) {
     const speaker = h('div', { class: 'display-speaker', testid: 'display-speaker', hidden: true });
     const item = h('div', { class: 'display-agenda-item', testid: 'display-agenda-item' });
     const title = h('div', { class: 'display-meeting-title', testid: 'display-meeting-title' });
+    const others = h('div', { class: 'display-others', testid: 'display-others', hidden: true });
     const notice = h('div', { class: 'display-notice', testid: 'display-notice', role: 'status', hidden: true });
     const unmute = h('button', { type: 'button', class: 'display-unmute', testid: 'display-unmute', hidden: true }, t('display.unmute'));
     const audioBox = h('div', { class: 'media-audio-box', 'aria-hidden': 'true' });
     mainBox.append(mainEmpty, mainName);
     chairBox.append(chairName);
-    m.els = { mainBox, mainEmpty, mainName, chairBox, chairName, speaker, item, title, notice, unmute, audioBox };
+    m.els = { mainBox, mainEmpty, mainName, chairBox, chairName, speaker, item, title, others, notice, unmute, audioBox };
 
     unmute.addEventListener('click', async () => {
       if (m.media && await m.media.unlockAudio()) unmute.hidden = true;
@@ -205,7 +218,7 @@ export async function render({ root, params, setTitle }) {
     replaceChildren(page, h('div', { class: 'display-stage' },
       mainBox, chairBox,
       h('div', { class: 'display-top' }, clock('time', 'display-clock', 'display-clock'), connectionBadge()),
-      h('div', { class: 'display-bottom' }, speaker, item, title),
+      h('div', { class: 'display-bottom' }, speaker, item, title, others),
       notice, unmute, audioBox));
 
     const place = (box, el, before) => {
@@ -250,6 +263,12 @@ export async function render({ root, params, setTitle }) {
       notice.textContent = notice.hidden ? '' : error.message;
       notice.dataset.code = error && error.code ? error.code : '';
       page.dataset.media = state;
+    };
+
+    /** The hall's other meetings in progress (booked twice): named, never switched to behind the chair's back. */
+    m.showOthers = (list) => {
+      others.hidden = !list.length;
+      others.textContent = list.length ? t('display.alsoLive', { titles: list.map((x) => `“${x.title}”`).join(', ') }) : '';
     };
 
     m.renderSnap = () => {
@@ -325,17 +344,20 @@ export async function render({ root, params, setTitle }) {
   // ---- which meeting -------------------------------------------------------------------------------------
 
   async function recheck() {
-    if (destroyed || !token || checking) return;
+    if (checking) { checkAgain = true; return; } // news during a check: check once more after it
+    if (destroyed || !token) return;
     checking = true;
+    checkAgain = false;
     try {
       const list = asList(await get('/api/meetings', { scope: 'all' }, { token }), 'meetings');
       if (destroyed) return;
       const live = list.filter((x) => x.status === 'in_progress');
       let pick = null;
       if (wantedId) pick = live.find((x) => x.id === wantedId) || null;
-      else pick = live.sort((a, b) => String(b.starts_at).localeCompare(String(a.starts_at)))[0] || null;
+      else pick = (meeting && live.find((x) => x.id === meeting.id)) || nearestToNow(live);
       if (pick) {
         if (!meeting || meeting.id !== pick.id) showMeeting(pick);
+        meeting.showOthers(live.filter((x) => x.id !== pick.id));
         return;
       }
       if (meeting) leaveMeeting();
@@ -351,6 +373,7 @@ export async function render({ root, params, setTitle }) {
       if (!meeting && page.dataset.state !== 'waiting') showWaiting({ note: err.message });
     } finally {
       checking = false;
+      if (checkAgain) recheck();
     }
   }
 

@@ -10,7 +10,7 @@ import { loadSites, loadUnits, loadUsers, unitTree, compareVi } from '../session
 import {
   busy, checkList, selectBox, statusBadge, pageHeader, loading, showError, showNotice, confirmDialog, autoGrowText,
 } from '../ui.js';
-import { afterWrite, lifecycleButtons, meetingPath, CLOSED_STATUSES } from '../meeting-common.js';
+import { afterWrite, bookingWarnings, lifecycleButtons, meetingPath, CLOSED_STATUSES } from '../meeting-common.js';
 
 const pad = (n) => String(n).padStart(2, '0');
 
@@ -206,15 +206,16 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         const resp = await post('/api/meetings', createBody);
         const created = resp && (resp.meeting || resp);
         navigate(`/meetings/${encodeURIComponent(created.id)}/edit`, { replace: true });
-        showNotice(t('editor.created'));
+        showNotice(bookingWarnings(resp) || t('editor.created'));
         return;
       }
       const changes = changedFields(body);
+      let resp = null;
       if (Object.keys(changes).length) {
-        const resp = await patch(meetingPath(meetingId), changes);
+        resp = await patch(meetingPath(meetingId), changes);
         await afterWrite(channel, resp);
       }
-      showNotice(t('editor.saved'));
+      showNotice(bookingWarnings(resp) || t('editor.saved'));
     });
   });
 

@@ -63,16 +63,18 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   function renderControls() {
     if (!isOrganiser(snap)) { replaceChildren(controlsBox); controlsBox.hidden = true; return; }
-    controlsBox.hidden = false;
     const edit = CLOSED_STATUSES.includes(snap.status)
       ? null
       : h('a', { href: `/meetings/${encodeURIComponent(id)}/edit`, class: 'btn', testid: 'meeting-edit' }, t('meeting.edit'));
     const consoleLink = snap.status === 'in_progress'
       ? h('a', { href: `/meetings/${encodeURIComponent(id)}/console`, class: 'btn btn-primary', testid: 'open-console' }, t('console.open'))
       : null;
+    const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit].filter(Boolean);
+    // An archived or cancelled meeting offers nothing: no empty bar either.
+    controlsBox.hidden = !buttons.length;
     replaceChildren(controlsBox,
       h('h2', { class: 'visually-hidden' }, t('meeting.controls')),
-      h('div', { class: 'button-row', testid: 'lifecycle-actions' }, consoleLink, lifecycleButtons(snap, channel), edit));
+      h('div', { class: 'button-row', testid: 'lifecycle-actions' }, buttons));
   }
 
   function renderAgenda() {

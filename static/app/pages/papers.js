@@ -11,7 +11,7 @@ import { t } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { loadUnits } from '../session.js';
 import { busy, checkList, emptyState, loading, selectBox, showError, showNotice } from '../ui.js';
-import { isOrganiser, meetingPath } from '../meeting-common.js';
+import { isOrganiser, meetingPath, papersOpen } from '../meeting-common.js';
 import { keepForOffline, prefetcher, registerServiceWorker } from '../reader/prefetch.js';
 import { upload } from '../reader/upload.js';
 
@@ -319,7 +319,7 @@ function paperActions(meetingId, paper, refresh, getSnap) {
   return h('div', { class: 'paper-actions' }, buttons);
 }
 
-function paperRow(meetingId, paper, { organiser, refresh, compact = false, getSnap }) {
+function paperRow(meetingId, paper, { organiser, editable, refresh, compact = false, getSnap }) {
   const pages = pageCountOf(paper);
   const readable = paper.status === 'published' || organiser;
   const link = readable
@@ -338,7 +338,7 @@ function paperRow(meetingId, paper, { organiser, refresh, compact = false, getSn
       paper.current_version > 1 ? h('span', { testid: 'paper-version' }, t('papers.version', { n: paper.current_version })) : null,
       statusBadgeOf(paper), accessBadge(paper),
       paper.status === 'published' ? progressBadge(meetingId, paper) : null)),
-  organiser && !compact ? paperActions(meetingId, paper, refresh, getSnap) : null);
+  editable && !compact ? paperActions(meetingId, paper, refresh, getSnap) : null);
 }
 
 function papersList(meetingId, papers, agenda, opts) {
@@ -420,15 +420,16 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const organiser = isOrganiser(snap);
     replaceChildren(listBox,
       h('h2', { id: 'papers-h', class: 'section-title' }, t('papers.listTitle', { n: papers.length })),
-      loaded ? papersList(id, papers, snap.agenda, { organiser, refresh: () => refetch(), getSnap: () => snap }) : loading());
-    replaceChildren(banner, presentationBanner(id, snap.presentation || presentation, papers));
+      loaded ? papersList(id, papers, snap.agenda, { organiser, editable: organiser && papersOpen(snap), refresh: () => refetch(), getSnap: () => snap }) : loading());
+    replaceChildren(banner, presentationBanner(id, snap && 'presentation' in snap ? snap.presentation : presentation, papers));
   };
 
   const renderOrganiser = () => {
     const organiser = isOrganiser(snap);
-    uploadBox.hidden = !organiser;
+    const uploads = organiser && papersOpen(snap);
+    uploadBox.hidden = !uploads;
     receiptsBox.hidden = !organiser;
-    if (organiser && !form) {
+    if (uploads && !form) {
       form = uploadForm(id, () => snap, () => refetch());
       replaceChildren(uploadBox, form.el);
     } else if (form) form.refresh();
@@ -516,13 +517,14 @@ export function papersSection(meetingId) {
     if (!snap || destroyed) return;
     offProgress(listBox);
     const organiser = isOrganiser(snap);
+    const uploads = organiser && papersOpen(snap);
     replaceChildren(listBox, loaded ? papersList(meetingId, papers, snap.agenda, { organiser, compact: true, refresh: () => refetch() }) : loading());
-    if (organiser && !form) {
+    if (uploads && !form) {
       form = uploadForm(meetingId, () => snap, () => refetch());
       replaceChildren(uploadBox, h('details', { class: 'collapsible upload-details', testid: 'paper-upload-toggle' },
         h('summary', { class: 'section-title' }, t('papers.uploadTitle')), form.el));
     } else if (form) form.refresh();
-    uploadBox.hidden = !organiser;
+    uploadBox.hidden = !uploads;
   };
 
   const refetch = async () => {

@@ -18,7 +18,7 @@ import { h, replaceChildren } from '../dom.js';
 import { t } from '../i18n.js';
 import { getUser } from '../session.js';
 import { showError, showNotice, loading } from '../ui.js';
-import { isOrganiser, meetingPath } from '../meeting-common.js';
+import { isOrganiser, meetingPath, papersOpen } from '../meeting-common.js';
 import { Annotations } from '../reader/annotations.js';
 import { PaperLive } from '../reader/channel.js';
 import { Comments } from '../reader/comments.js';
@@ -214,6 +214,9 @@ export async function render({ root, params, query, setTitle, isCurrent, navigat
     onSnapshot: (s, fresh) => {
       snap = s;
       view.dataset.meetingStatus = s.status;
+      // An archived meeting keeps its ink for reading; the server refuses new ink, so no drawing tools are offered.
+      tools.el.hidden = !papersOpen(s);
+      if (tools.el.hidden && tools.tool !== 'browse') tools.set('browse');
       if (fresh) { anns.load(); comments.load(); }
     },
     onEvent: (type, data) => {

@@ -5,18 +5,10 @@
 // words of `GET …/versions/{v}/text` (kept in the service worker's cache), so a tablet with no network still finds
 // the hits, with the same answer shape as the server's `…/search` ({page, rects, snippet}).
 
-const MARKS = /[\u0300-\u036f]/g;
+import { foldVietnamese } from '../format.js';
 
-/** "Biên bản HỌP" → "bien ban hop". */
-export function fold(text) {
-  return String(text ?? '')
-    .normalize('NFD')
-    .replace(MARKS, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+/** "Biên bản HỌP" → "bien ban hop" (format.js's foldVietnamese, which every search and filter uses). */
+export const fold = foldVietnamese;
 
 /**
  * Boxes of words on one line merged into one rectangle per line: [[x0, y0, x1, y1]…] (page coordinates 0..1).

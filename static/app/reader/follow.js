@@ -20,6 +20,8 @@ function setSessionFlag(key, value) {
   try { sessionStorage.setItem(key, value ? 'true' : 'false'); } catch { /* ignore */ }
 }
 
+const presentedKey = (p) => JSON.stringify([p.paper_id, p.version, p.page, p.zoom, p.x, p.y, p.at]);
+
 export class FollowController {
   /**
    * host: the reader element (`data-follow`, `data-presenting`, `data-presentation`); ids: {meetingId, paperId,
@@ -115,6 +117,8 @@ export class FollowController {
       this.firstLook = false;
       // Opening another paper than the one presented is browsing away (unless following brought us here).
       if (p && p.paper_id !== paperId && !this.presenting() && this.follow && !this.fromFollow) this.setFollow(false);
+      // A presenter who reloads comes back on the page everyone is shown (the server's), not on page 1.
+      if (p && this.presenting() && p.paper_id === paperId) this.showPresented(p);
     }
     this.render();
     if (p && this.presenting() && p.paper_id !== paperId && !this.timer) {
@@ -123,7 +127,7 @@ export class FollowController {
       return;
     }
     if (!p || this.presenting() || !this.follow) return;
-    const key = JSON.stringify([p.paper_id, p.version, p.page, p.zoom, p.x, p.y, p.at]);
+    const key = presentedKey(p);
     if (!force && key === this.lastApplied) return;
     if (p.paper_id !== paperId) {
       // Another paper: open it, if it is one this person may read (the list says).
@@ -133,7 +137,12 @@ export class FollowController {
       }
       return;
     }
-    this.lastApplied = key;
+    this.showPresented(p);
+  }
+
+  /** Show the presented version, page and viewport here (as following, so nothing is sent back). */
+  showPresented(p) {
+    this.lastApplied = presentedKey(p);
     if (p.version && p.version !== this.version() && this.hasVersion(p.version)) this.switchVersion(p.version);
     this.viewer.show(p.page, { zoom: p.zoom || 1, x: p.x || 0, y: p.y || 0 }, 'follow');
   }
