@@ -193,3 +193,10 @@ ErrorCode = Literal[
     "internal_error",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
+
+# ---- warning codes ----------------------------------------------------------------------------------------------
+
+# A change that was saved but deserves the organiser's attention (in an action's answer under "warnings").
+WarningCode = Literal["site_booked"]
+SITE_BOOKED: Final[WarningCode] = "site_booked"  # a site is booked into another meeting at an overlapping time
+WARNING_CODES: Final[tuple[WarningCode, ...]] = get_args(WarningCode)

@@ -17,7 +17,7 @@ from meeting_server.errors import CATALOGUE
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "meeting_server"
 
-WORDS = set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES)
+WORDS = set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
 # Files whose strings are data, not code: demo_data.py's people carry `roles` typed by GlobalRole (mypy checks them).
 DATA_FILES = {PACKAGE / "vocabulary.py", PACKAGE / "demo_data.py"}
 CODE_TAKERS = {"AppError", "PaperRejected"}  # their first argument is a vocabulary.ErrorCode

@@ -31,6 +31,7 @@ from ..vocabulary import (
     SCHEDULED,
     SECRETARY,
     SITE,
+    SITE_BOOKED,
     SITE_OPERATOR,
     MeetingPermission,
     MeetingRole,
@@ -396,7 +397,7 @@ def site_clashes(state: MeetingState, others: Iterable[MeetingState], actor: Act
             what_en = f"the meeting “{title}”" if title else "another meeting"
             clashes.append(
                 {
-                    "code": "site_booked",
+                    "code": SITE_BOOKED,
                     "site_id": site_id,
                     "site_name": name,
                     "meeting_id": other.id if title else None,
