@@ -64,3 +64,9 @@ export function fromVnLocalInput(local) {
 export function formatNumber(n) {
   return new Intl.NumberFormat(getLang() === 'en' ? 'en-GB' : 'vi-VN').format(n);
 }
+
+/**
+ * Text as a filter compares it: no diacritics (đ → d), lower case, single spaces, so "hop thanh" finds
+ * "Xã Hợp Thành" (the reader's paper search folds the same way).
+ */
+export { fold as foldVietnamese } from './reader/fold.js';
