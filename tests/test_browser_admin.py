@@ -195,11 +195,14 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     await expect(notice).to_have_text(f"Đã thêm người dùng {FULL_NAME}.")
     user_row = a.locator(f'[data-testid="user-row"][data-username="{USERNAME}"]')
     await expect(user_row.get_by_test_id("user-full-name")).to_have_text(FULL_NAME)
-    await expect(user_row.get_by_test_id("user-unit")).to_have_value(commune_id)
+    await expect(user_row.get_by_test_id("user-unit-name")).to_have_text(COMMUNE)
+    await user_row.get_by_test_id("user-details-toggle").click()  # one line a person; the details under it
+    details = a.locator(f'[data-testid="user-details"][data-username="{USERNAME}"]')
+    await expect(details.get_by_test_id("user-unit")).to_have_value(commune_id)
     for role in ("delegate", "site_operator"):
-        await expect(user_row.get_by_test_id(f"user-role-{role}")).to_be_checked()
+        await expect(details.get_by_test_id(f"user-role-{role}")).to_be_checked()
     for role in ("admin", "chair", "secretary", "observer"):
-        await expect(user_row.get_by_test_id(f"user-role-{role}")).not_to_be_checked()
+        await expect(details.get_by_test_id(f"user-role-{role}")).not_to_be_checked()
     await expect(user_row.get_by_test_id("user-active")).to_be_checked()
 
     other = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
