@@ -150,6 +150,13 @@ async def test_forms_and_lists_an_administrator_uses(live_server, browser: Brows
     title = a.get_by_test_id("editor-title")
     await expect(title).to_have_attribute("maxlength", "300")
     await expect(a.get_by_test_id("editor-title-count")).to_have_text("0/300 ký tự")
+    await title.evaluate(
+        """(el) => { const data = new DataTransfer(); data.setData('text/plain', 'Hội nghị '.repeat(40));
+            el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, cancelable: true })); }"""
+    )  # a paste longer than the room left: the browser keeps 300 characters, the counter says the rest is gone
+    await expect(a.get_by_test_id("editor-title-count")).to_have_text(
+        "Đã đủ 300 ký tự: phần dán vượt quá không được nhận, hãy rút gọn."
+    )
     await title.fill("Giao ban tháng 12")
     await expect(a.get_by_test_id("editor-title-count")).to_have_text("17/300 ký tự")
 

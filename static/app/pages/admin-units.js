@@ -35,7 +35,7 @@ export async function render({ root, setTitle, isCurrent }) {
     importResult, importErr);
 
   // ------------------------------------------------------------ add one unit by hand
-  const name = h('input', { class: 'input', type: 'text', required: true, maxlength: 200, testid: 'unit-name', id: uid('un') });
+  const name = h('input', { class: 'input', type: 'text', required: true, maxlength: 300, testid: 'unit-name', id: uid('un') });
   const kind = selectBox({ options: KINDS.map((k) => ({ value: k, label: tMaybe('kind', k) })), value: 'commune', testid: 'unit-kind', id: uid('uk') });
   const divisionWrap = h('span');
   const code = h('input', { class: 'input', type: 'text', maxlength: 32, testid: 'unit-code', id: uid('uc') });
