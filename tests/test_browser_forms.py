@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browserkit import login, watch_errors  # the `browser` fixture comes from there too (conftest)
+from tests.browserkit import signed_in_desktop  # the `browser` fixture comes from there too (conftest)
 from tests.helpers import make_meeting
 
 pytestmark = pytest.mark.browser
@@ -60,11 +60,7 @@ async def test_forms_and_lists_an_administrator_uses(live_server, browser: Brows
     await make_meeting(api, title="Hội nghị sơ kết quý IV")
     errors: list[str] = []
 
-    desktop = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
-    desktop.set_default_timeout(TIMEOUT_MS)
-    a = await desktop.new_page()
-    watch_errors(a, errors)
-    await login(a, base, "admin", ADMIN_PASSWORD)
+    desktop, a = await signed_in_desktop(browser, base, "admin", ADMIN_PASSWORD, errors, TIMEOUT_MS)
 
     # 15. A meeting under way is listed under "Đang diễn ra", not under "Sắp diễn ra".
     live_section = a.get_by_test_id("live-section")
