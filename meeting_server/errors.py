@@ -212,9 +212,16 @@ class AppError(Exception):
     def status(self) -> int:
         return CATALOGUE[self.code][0]
 
+    @staticmethod
+    def invalid(vi: str, en: str) -> AppError:
+        """An ``invalid_input`` whose message is just these sentences (no "Dữ liệu không hợp lệ:" lead)."""
+        return AppError("invalid_input", detail=vi, detail_en=en, whole=True)
+
     def message(self, lang: str = "vi") -> str:
         _, vi, en = CATALOGUE[self.code]
         template = en if lang == "en" else vi
+        if self.params.get("whole"):
+            template = "{detail}"
         params: dict[str, Any] = {"detail": "", "limit": "", "retry_after": "", "name": "", "origin": "", "page": ""}
         params.update(self.params)
         what = str(params.get("what", "route"))
@@ -232,6 +239,14 @@ class AppError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message('en')}"
+
+
+class InvalidValue(ValueError):
+    """What a schema's own validator raises: the sentence to show, in both languages, naming the field."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi, self.en = vi, en
 
 
 def pick_lang(*candidates: str | None) -> str:

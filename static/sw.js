@@ -29,6 +29,7 @@ const SHELL = [
   '/static/app/live.js',
   '/static/app/session.js',
   '/static/app/ui.js',
+  '/static/app/unsaved.js',
   '/static/app/meeting-common.js',
   '/static/app/conference-panel.js',
   '/static/app/media.js',

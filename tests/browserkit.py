@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -49,3 +49,15 @@ async def login(page: Page, base_url: str, username: str, password: str) -> None
     await page.get_by_test_id("login-submit").click()
     await expect(page.get_by_test_id("upcoming-meetings")).to_be_visible()
     await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+
+
+async def signed_in_desktop(
+    browser: Browser, base_url: str, username: str, password: str, errors: list[str], timeout_ms: int
+) -> tuple[BrowserContext, Page]:
+    """A 1440×900 Vietnamese desktop browser signed in as ``username``, its page errors collected in ``errors``."""
+    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    context.set_default_timeout(timeout_ms)
+    page = await context.new_page()
+    watch_errors(page, errors)
+    await login(page, base_url, username, password)
+    return context, page

@@ -16,7 +16,11 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from meeting_server.storage.directory import site_by_token
-from tests.browserkit import login, watch_errors  # the `browser` fixture comes from there too (conftest)
+from tests.browserkit import (  # the `browser` fixture comes from there too (conftest)
+    login,
+    signed_in_desktop,
+    watch_errors,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -67,11 +71,7 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     api = await live_server.admin()
     errors: list[str] = []
 
-    desktop = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
-    desktop.set_default_timeout(TIMEOUT_MS)
-    a = await desktop.new_page()
-    watch_errors(a, errors)
-    await login(a, base, "admin", ADMIN_PASSWORD)
+    desktop, a = await signed_in_desktop(browser, base, "admin", ADMIN_PASSWORD, errors, TIMEOUT_MS)
     notice = a.get_by_test_id("notice-message").get_by_test_id("message-text")
     alert = a.get_by_role("alert")
 
@@ -195,11 +195,14 @@ async def test_admin_manages_units_sites_users_and_audit(live_server, browser: B
     await expect(notice).to_have_text(f"Đã thêm người dùng {FULL_NAME}.")
     user_row = a.locator(f'[data-testid="user-row"][data-username="{USERNAME}"]')
     await expect(user_row.get_by_test_id("user-full-name")).to_have_text(FULL_NAME)
-    await expect(user_row.get_by_test_id("user-unit")).to_have_value(commune_id)
+    await expect(user_row.get_by_test_id("user-unit-name")).to_have_text(COMMUNE)
+    await user_row.get_by_test_id("user-details-toggle").click()  # one line a person; the details under it
+    details = a.locator(f'[data-testid="user-details"][data-username="{USERNAME}"]')
+    await expect(details.get_by_test_id("user-unit")).to_have_value(commune_id)
     for role in ("delegate", "site_operator"):
-        await expect(user_row.get_by_test_id(f"user-role-{role}")).to_be_checked()
+        await expect(details.get_by_test_id(f"user-role-{role}")).to_be_checked()
     for role in ("admin", "chair", "secretary", "observer"):
-        await expect(user_row.get_by_test_id(f"user-role-{role}")).not_to_be_checked()
+        await expect(details.get_by_test_id(f"user-role-{role}")).not_to_be_checked()
     await expect(user_row.get_by_test_id("user-active")).to_be_checked()
 
     other = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -19,11 +20,13 @@ from meeting_server.documents.invitation import (
     SiteLine,
     format_date_line,
     format_meeting_time,
+    issuer_abbreviation,
     plan_lists,
     render_invitation_pdf,
     signature_lines,
     vietnamese_weekday,
 )
+from meeting_server.domain.text import has_pictographs
 from meeting_server.domain.units import authority_name
 from tests.worker_fns import SITES, VN, sample_invitation
 
@@ -56,7 +59,7 @@ def sample_text() -> str:
         "Độc lập - Tự do - Hạnh phúc",
         "TỈNH TUYÊN QUANG",
         "ỦY BAN NHÂN DÂN HUYỆN SƠN DƯƠNG",
-        "Số: 2F9C1A/GM-UBND",
+        "Số: …/GM-UBND",
         "Sơn Dương, ngày 22 tháng 11 năm 2026",
         "Về việc dự họp: Giao ban trực tuyến tháng 11 & <chuẩn bị> năm 2027",
         "Kính gửi:",
@@ -145,6 +148,60 @@ def body_lines_above_closing(pdf: bytes) -> int:
         page = next(p for p in doc.pages() if p.search_for("Nơi nhận:"))
         (recv,) = page.search_for("Nơi nhận:")
         return len({round(w[3]) for w in page.get_text("words") if 57 < w[3] < recv.y0})
+
+
+def closing_page(pdf: bytes) -> int:
+    with pymupdf.open("pdf", pdf) as doc:
+        return next(i for i, p in enumerate(doc.pages()) if p.search_for("Nơi nhận:"))
+
+
+def test_a_body_that_fills_page_one_takes_its_last_paragraph_along_with_the_signature() -> None:
+    """The title grows a word at a time until the closing block no longer fits under the body on page 1: from
+    that length on it is never alone at the top of page 2, its page holds the body's last paragraph whole."""
+
+    def titled(words: int) -> bytes:
+        title = "Giao ban trực tuyến tháng 11 năm 2026" + " về công tác chuyển đổi số" * words
+        return render_invitation_pdf(sample_invitation(agenda_items=2, sites=SITES[:4], title=title))
+
+    low, high = 0, 40  # page 1 holds everything at 0 words, not at 40: find the first length that does not
+    assert closing_page(titled(low)) == 0 and closing_page(titled(high)) == 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if closing_page(titled(middle)) == 0 else (low, middle)
+    for words in (high, high + 1):
+        pdf = titled(words)
+        pages = page_texts(pdf)
+        signed = closing_page(pdf)
+        assert signed == 1, words
+        above = pages[signed].split("Nơi nhận:")[0]
+        last_paragraph = "Đề nghị các đại biểu sắp xếp công việc, tham dự đầy đủ, đúng thời gian; các điểm cầu "
+        assert last_paragraph in above and "./." in above, (words, above)
+        assert body_lines_above_closing(pdf) >= 2
+
+
+def test_the_number_is_left_blank_for_the_office_with_the_issuer_after_gm() -> None:
+    text = flat(pdftotext(render_invitation_pdf(sample_invitation())))
+    assert "Số: …/GM-UBND" in text and "2F9C1A" not in text.upper()
+    agency = sample_invitation(issuing_unit="SỞ TÀI CHÍNH", parent_unit="ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG")
+    agency = dataclasses.replace(agency, issuer_abbreviation=issuer_abbreviation("agency", "Sở Tài chính", ""))
+    assert "Số: …/GM-STC" in flat(pdftotext(render_invitation_pdf(agency)))
+    assert issuer_abbreviation("province", "Tỉnh Tuyên Quang", "TQ") == "UBND"
+    assert issuer_abbreviation("commune", "Xã Tân Trào", "") == "UBND"
+    assert issuer_abbreviation("agency", "Văn phòng UBND tỉnh", "VP") == "VP"
+    assert issuer_abbreviation("agency", "Sở Nông nghiệp và Môi trường", "") == "SNNVMT"
+
+
+def test_emoji_stored_before_the_rule_never_reach_the_pdf() -> None:
+    data = sample_invitation(
+        agenda_items=1,
+        title="Giao ban 🎉 cuối năm ⭐️",
+        location="Hội trường 🏛 tầng 3",
+        agenda=[("Tổng kết 👍🏽 năm 2026", "Nguyễn Thị Hương 🇻🇳", 20)],
+    )
+    text = flat(pdftotext(render_invitation_pdf(data)))
+    assert "Về việc dự họp: Giao ban cuối năm" in text and "Hội trường tầng 3" in text
+    assert "Tổng kết năm 2026 (trình bày: Nguyễn Thị Hương;" in text
+    assert not has_pictographs(text), [ch for ch in text if has_pictographs(ch)]
 
 
 def test_builtin_font_fallback_still_carries_diacritics(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -338,7 +395,7 @@ def test_the_annex_follows_the_signature_on_a_new_page(province_pages: list[str]
     assert annex == signed + 1 and sum("Nơi nhận:" in p for p in province_pages) == 1
     assert "Hoàng Văn Thắng" in province_pages[signed] and "./." in province_pages[signed]
     head = province_pages[annex]
-    assert head.startswith(f"{annex + 1} DANH SÁCH ĐIỂM CẦU (Kèm theo Giấy mời số 2F9C1A/GM-UBND ngày 22/11/2026)")
+    assert head.startswith(f"{annex + 1} DANH SÁCH ĐIỂM CẦU (Kèm theo Giấy mời số …/GM-UBND ngày 22/11/2026)")
     assert "STT Điểm cầu Đơn vị 1 " in head
     rows = " ".join(re.sub(r"^\d+ ", "", p) for p in province_pages[annex:])  # without the page numbers
     expected = " ".join(f"{n} {s.name} {s.unit}" for n, s in enumerate(halls(len(TQ_COMMUNES)), start=1))
@@ -371,7 +428,7 @@ def test_a_partial_group_of_communes_is_annexed_without_its_sites() -> None:
     assert "- Chủ tịch UBND 11 xã thuộc tỉnh (danh sách kèm theo)." in pages[0]
     assert "3. Các điểm cầu tham dự (3): " in " ".join(pages)  # three sites: still listed inline
     annex = pages[-1]
-    assert annex.startswith(f"{len(pages)} DANH SÁCH ĐƠN VỊ ĐƯỢC MỜI (Kèm theo Giấy mời số 2F9C1A/GM-UBND")
+    assert annex.startswith(f"{len(pages)} DANH SÁCH ĐƠN VỊ ĐƯỢC MỜI (Kèm theo Giấy mời số …/GM-UBND")
     assert "DANH SÁCH ĐIỂM CẦU" not in annex and "Nơi nhận:" in pages[-2]
     numbered = " ".join(f"{n} {u.authority}" for n, u in enumerate(units, start=1))
     assert f"STT Đơn vị {numbered}".replace(" ", "") in annex.replace(" ", "")

@@ -49,6 +49,7 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
         flat = " ".join(text.split())
         assert "GIẤY MỜI" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat
         assert "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG" in flat and "TM. ỦY BAN NHÂN DÂN" in flat
+        assert "Số: …/GM-UBND" in flat  # left for the office's register, not made from the meeting id
         assert "thứ Tư, ngày 25/11/2026" in flat  # two days after Monday the 23rd
         chair = d.person(d.MEETINGS[0].chair_username)
         assert chair.full_name in flat
@@ -72,6 +73,17 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
         rows = " ".join(re.sub(r"^\d+ ", "", p) for p in pages[annex:])
         numbered = " ".join(f"{n} {h.name} {d.unit(h.unit_key).name}" for n, h in enumerate(halls, start=1))
         assert len(halls) == 124 and numbered.replace(" ", "") in rows.replace(" ", "")  # cells may touch
+
+        # Issued by an agency (the organiser of the Văn phòng, no chair): its code follows "GM-".
+        office = await ApiClient(server.url).login("admin", d.DEMO_PASSWORD)
+        server.clients.append(office)
+        body = {"title": "Họp chuẩn bị hội nghị", "starts_at": "2026-11-24T14:00:00+07:00"}
+        status, own = await office.post("/api/meetings", body)
+        assert status == 201, own
+        status, pdf = await office.get(f"/api/meetings/{own['id']}/invitation.pdf")
+        assert status == 200
+        office_text = " ".join(" ".join(await asyncio.to_thread(page_texts, pdf)).split())
+        assert "Số: …/GM-VP" in office_text and "VĂN PHÒNG UBND TỈNH" in office_text
 
         status, ics = await reader.get(f"/api/meetings/{meeting['id']}/invitation.ics")
         assert status == 200

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..config import Settings
 from ..domain.actors import Actor
 from ..domain.meetings import Event, MeetingState, Members, members, require
-from ..errors import AppError
+from ..errors import AppError, InvalidValue
 from ..inputs import check_value
 from ..storage import meetings as meeting_store
 from ..storage import security
@@ -210,42 +210,147 @@ def meeting_action(
     return register
 
 
+# What each input field is called in a sentence (lower case; a sentence's first word is capitalised).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("tiêu đề", "the title"),
+    "name": ("tên", "the name"),
+    "full_name": ("họ và tên", "the full name"),
+    "username": ("tên đăng nhập", "the username"),
+    "password": ("mật khẩu", "the password"),
+    "roles": ("vai trò", "the roles"),
+    "unit_id": ("đơn vị", "the unit"),
+    "parent_id": ("đơn vị cấp trên", "the parent unit"),
+    "kind": ("loại đơn vị", "the kind of unit"),
+    "code": ("mã đơn vị", "the unit code"),
+    "division_type": ("loại đơn vị hành chính", "the division type"),
+    "official_code": ("mã đơn vị hành chính", "the official code"),
+    "province": ("tỉnh, thành phố", "the province"),
+    "location": ("địa điểm", "the location"),
+    "capacity": ("sức chứa", "the capacity"),
+    "active": ("trạng thái hoạt động", "the active flag"),
+    "lang": ("ngôn ngữ", "the language"),
+    "description": ("nội dung mô tả", "the description"),
+    "starts_at": ("thời gian bắt đầu", "the start time"),
+    "ends_at": ("thời gian kết thúc", "the end time"),
+    "main_site_id": ("điểm cầu chính", "the main site"),
+    "site_ids": ("danh sách điểm cầu", "the list of sites"),
+    "invitee_ids": ("danh sách người được mời", "the list of invitees"),
+    "invited_unit_ids": ("danh sách đơn vị được mời", "the list of invited units"),
+    "chair_id": ("người chủ trì", "the chair"),
+    "secretary_id": ("thư ký", "the secretary"),
+    "presenter_id": ("người trình bày", "the presenter"),
+    "presenter_name": ("tên người trình bày", "the presenter's name"),
+    "planned_minutes": ("thời lượng", "the planned minutes"),
+    "position": ("vị trí trong chương trình", "the position in the agenda"),
+    "item_ids": ("thứ tự nội dung", "the agenda order"),
+    "reason": ("lý do", "the reason"),
+    "meeting_id": ("mã cuộc họp", "the meeting id"),
+    "item_id": ("mã nội dung họp", "the agenda item id"),
+    "user_id": ("mã người dùng", "the user id"),
+    "site_id": ("mã điểm cầu", "the site id"),
+}
+
+# Sentences for one field and one kind of error, where the general one would read badly.
+FIELD_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("roles", "too_short"): ("Người dùng phải có ít nhất một vai trò.", "A user needs at least one role."),
+    ("username", "value_error"): (
+        "Tên đăng nhập gồm 3–40 chữ thường không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
+        "A username is 3–40 lower-case letters, digits, dots, dashes or underscores.",
+    ),
+}
+
+_TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "string_type": ("một chuỗi ký tự", "text"),
+    "int_type": ("một số nguyên", "a whole number"),
+    "int_parsing": ("một số nguyên", "a whole number"),
+    "bool_type": ("đúng hoặc sai", "true or false"),
+    "list_type": ("một danh sách", "a list"),
+    "dict_type": ("một đối tượng", "an object"),
+    "model_type": ("một đối tượng", "an object"),
+}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _field_sentences(err: Any) -> tuple[str, str]:
+    """One Vietnamese and one English sentence for one pydantic error, naming the field by its label."""
+    loc = [x for x in err["loc"] if isinstance(x, str)]
+    name = loc[-1] if loc else ""
+    kind: str = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"Không có trường “{name}”.", f"There is no field “{name}”."
+    base_kind = "too_short" if "too_short" in kind else "too_long" if "too_long" in kind else kind
+    if (name, base_kind) in FIELD_MESSAGES:
+        return FIELD_MESSAGES[(name, base_kind)]
+    fallback = (f"trường “{name}”", f"the field “{name}”") if name else ("nội dung", "the body")
+    vi_label, en_label = FIELD_LABELS.get(name, fallback)
+    indexes = [x for x in err["loc"] if isinstance(x, int)]
+    if indexes:
+        vi_label += f" (mục thứ {indexes[-1] + 1})"
+        en_label += f" (entry {indexes[-1] + 1})"
+    vi_l, en_l = _cap(vi_label), _cap(en_label)
+    is_text = isinstance(err.get("input"), str)
+    if kind == "value_error" and isinstance(ctx.get("error"), InvalidValue):
+        error: InvalidValue = ctx["error"]
+        return error.vi.format(Label=vi_l), error.en.format(Label=en_l)
+    if kind == "missing":
+        return f"Thiếu {vi_label}.", f"{en_l} is missing."
+    if base_kind == "too_short":
+        least = ctx.get("min_length", 1)
+        if is_text:
+            if least <= 1:
+                return f"{vi_l} không được để trống.", f"{en_l} must not be empty."
+            return f"{vi_l} phải có ít nhất {least} ký tự.", f"{en_l} needs at least {least} characters."
+        return f"{vi_l} cần ít nhất {least} mục.", f"{en_l} needs at least {least} entries."
+    if base_kind == "too_long":
+        most = ctx.get("max_length")
+        if is_text:
+            has = len(err["input"].strip())
+            return (
+                f"{vi_l} dài tối đa {most} ký tự (đang có {has} ký tự); hãy rút gọn.",
+                f"{en_l} can be at most {most} characters long (it has {has}); please shorten it.",
+            )
+        return f"{vi_l} có tối đa {most} mục.", f"{en_l} can have at most {most} entries."
+    for key, vi_word, en_word in (
+        ("ge", "lớn hơn hoặc bằng", "at least"),
+        ("gt", "lớn hơn", "more than"),
+        ("le", "nhỏ hơn hoặc bằng", "at most"),
+        ("lt", "nhỏ hơn", "less than"),
+    ):
+        if key in ctx:
+            return f"{vi_l} phải {vi_word} {ctx[key]}.", f"{en_l} must be {en_word} {ctx[key]}."
+    if kind == "string_pattern_mismatch":
+        return f"{vi_l} không đúng định dạng.", f"{en_l} is not in the expected format."
+    if kind in _TYPE_WORDS:
+        vi_type, en_type = _TYPE_WORDS[kind]
+        return f"{vi_l} phải là {vi_type}.", f"{en_l} must be {en_type}."
+    if kind.endswith("_type") or kind == "is_instance_of":
+        return f"{vi_l} sai kiểu dữ liệu.", f"{en_l} has the wrong type."
+    if kind in ("literal_error", "enum"):
+        expected = ctx.get("expected", "")
+        return f"{vi_l} phải là một trong: {expected.replace(' or ', ' hoặc ')}.", f"{en_l} must be one of: {expected}."
+    return f"{vi_l} không hợp lệ.", f"{en_l} is not valid."
+
+
 def describe_validation(exc: ValidationError) -> tuple[str, str]:
-    """A short Vietnamese and English account of what is wrong, naming the fields."""
-    vi_parts, en_parts = [], []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(x) for x in err["loc"]) or "(nội dung)"
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            vi, en = "trường không được phép", "unknown field"
-        elif kind == "missing":
-            vi, en = "thiếu trường bắt buộc", "required field missing"
-        elif kind.endswith("_type") or kind in ("is_instance_of", "model_type"):
-            vi, en = "sai kiểu dữ liệu", "wrong type"
-        elif "too_long" in kind or "too_short" in kind:
-            vi, en = "độ dài không hợp lệ", "wrong length"
-        elif "greater" in kind or "less" in kind:
-            vi, en = "giá trị ngoài khoảng cho phép", "value out of range"
-        elif kind == "string_pattern_mismatch":
-            vi, en = "định dạng không đúng", "wrong format"
-        else:
-            vi, en = "giá trị không hợp lệ", "invalid value"
-        vi_parts.append(f"{loc}: {vi}")
-        en_parts.append(f"{loc}: {en}")
-    return "; ".join(vi_parts), "; ".join(en_parts)
+    """What is wrong with the input, as Vietnamese and English sentences naming each field by its label
+    ("Người dùng phải có ít nhất một vai trò.", "Tiêu đề dài tối đa 300 ký tự …")."""
+    pairs = [_field_sentences(err) for err in exc.errors()[:5]]
+    return " ".join(vi for vi, _ in pairs), " ".join(en for _, en in pairs)
 
 
 def validate(schema: type[Schema], args: Any) -> Schema:
     if not isinstance(args, dict):
-        raise AppError(
-            "invalid_input", detail="nội dung phải là một đối tượng JSON", detail_en="the body must be a JSON object"
-        )
+        raise AppError.invalid("Nội dung gửi lên phải là một đối tượng JSON.", "The body must be a JSON object.")
     check_value(args)  # no NUL in any text, nothing absurdly deep: refused the same on every database
     try:
         return schema.model_validate(args)
     except ValidationError as exc:
         vi, en = describe_validation(exc)
-        raise AppError("invalid_input", detail=vi, detail_en=en) from None
+        raise AppError.invalid(vi, en) from None
 
 
 def _check_global(spec: ActionSpec, actor: Actor) -> None:

@@ -89,7 +89,7 @@ class CreateUser(Schema):
     def _username(cls, value: str) -> str:
         value = value.lower()
         if not USERNAME.match(value):
-            raise ValueError("3-40 lowercase letters, digits, dot, dash or underscore")
+            raise ValueError("3-40 lowercase letters, digits, dot, dash or underscore")  # FIELD_MESSAGES words it
         return value
 
 

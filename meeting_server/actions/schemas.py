@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from ..domain.text import has_pictographs
+from ..errors import InvalidValue
 from ..protocol import ID_PATTERN
 from ..storage.db import iso
 
@@ -15,14 +17,30 @@ def _aware_time(value: str) -> str:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError("not an ISO 8601 time") from None
+        raise InvalidValue(
+            "{Label} không phải là thời điểm hợp lệ (ISO 8601).", "{Label} is not a valid ISO 8601 time."
+        ) from None
     if moment.tzinfo is None:
-        raise ValueError("a time needs its UTC offset, e.g. +07:00")
+        raise InvalidValue("{Label} cần ghi kèm múi giờ, ví dụ +07:00.", "{Label} needs its UTC offset, e.g. +07:00.")
     return iso(moment)
+
+
+def _printable(value: str) -> str:
+    """Names, titles and places are printed on official documents (the giấy mời), which carry no emoji."""
+    if has_pictographs(value):
+        raise InvalidValue(
+            "{Label} không được chứa biểu tượng cảm xúc (emoji) hay ký hiệu hình ảnh: văn bản hành chính không in "
+            "được các ký tự này.",
+            "{Label} must not contain emoji or other pictographs: official documents cannot print them.",
+        )
+    return value
 
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=48)]
 Time = Annotated[str, Field(max_length=40), AfterValidator(_aware_time)]
-Title = Annotated[str, Field(min_length=1, max_length=300)]
+TITLE_MAX = 300
+"""Longest title (of a meeting, agenda item, unit, site or person's name); the forms count down to it."""
+
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_printable)]
 Text = Annotated[str, Field(max_length=5000)]
-Short = Annotated[str, Field(max_length=300)]
+Short = Annotated[str, Field(max_length=300), AfterValidator(_printable)]

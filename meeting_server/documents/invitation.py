@@ -26,6 +26,7 @@ from typing import Any
 
 import pymupdf
 
+from ..domain.text import without_pictographs
 from ..domain.units import DIVISION_TYPES
 
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
@@ -175,6 +176,9 @@ class InvitationData:
     agenda: list[tuple[str, str, int]]  # (title, presenter, planned minutes)
     issued_at: datetime
     invited_units: list[InvitedUnit] = field(default_factory=list)
+    issuer_abbreviation: str = (
+        "UBND"  # after "GM-" in the number: "UBND" for a People's Committee, "STC" for Sở Tài chính
+    )
 
     def __post_init__(self) -> None:
         for name in ("starts_at", "ends_at", "issued_at"):
@@ -212,7 +216,9 @@ def _story(html_text: str) -> pymupdf.Story:
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    """User text as the document prints it: escaped, and without emoji (refused at input since issue 9, but
+    a title stored before may still hold some)."""
+    return html.escape(without_pictographs(text), quote=True)
 
 
 def _vn(dt: datetime) -> datetime:
@@ -237,12 +243,24 @@ def format_date_line(place_name: str, dt: datetime) -> str:
     return f"{place_name}, ngày {local.day:02d} tháng {month} năm {local.year}"
 
 
-def short_number(meeting_id: str) -> str:
-    """Number for "Số: …/GM-UBND": the id itself if numeric, else its first 6 ASCII alphanumerics."""
-    if meeting_id.isdigit():
-        return str(int(meeting_id))
-    compact = "".join(ch for ch in meeting_id if ch.isascii() and ch.isalnum())
-    return (compact[:6] or "…").upper()
+NUMBER_BLANK = "…"
+"""What the giấy mời prints for its number until the office's register of outgoing documents gives one: the
+office writes the number in by hand ("Số: …/GM-UBND"), as it does for any document issued outside a register."""
+
+
+def document_number(abbreviation: str) -> str:
+    """ "…/GM-UBND": the blank for the register number, the document kind (GM, giấy mời) and the issuer."""
+    return f"{NUMBER_BLANK}/GM-{abbreviation.strip() or 'UBND'}"
+
+
+def issuer_abbreviation(kind: str, name: str, code: str) -> str:
+    """What follows "GM-": a People's Committee (a province or commune issuing) is "UBND"; an agency its own
+    code ("STC"), else the initials of its name ("Sở Tài chính" → "STC")."""
+    if kind != "agency":
+        return "UBND"
+    if code.strip():
+        return code.strip().upper()
+    return "".join(word[0] for word in name.split() if word[:1].isalpha()).upper() or "UBND"
 
 
 def signature_lines(issuing_unit: str, chair_title: str) -> list[str]:
@@ -264,7 +282,7 @@ def _header_html(d: InvitationData) -> str:
   <p class="hdr">{_e(d.parent_unit.upper())}</p>
   <p class="hdr"><b>{_e(d.issuing_unit.upper())}</b></p>
   <div class="rule" style="margin-left:58pt;margin-right:58pt"></div>
-  <p class="hdr" style="margin-top:6pt">Số: {_e(short_number(d.meeting_id))}/GM-UBND</p>
+  <p class="hdr" style="margin-top:6pt">Số: {_e(document_number(d.issuer_abbreviation))}</p>
 </td>
 <td style="width:{_RIGHT_W}pt" class="c">
   <p class="hdr"><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p>
@@ -369,7 +387,7 @@ def _annex_html(d: InvitationData, lists: Lists) -> str:
     if not (lists.annex_sites or lists.annex_units):
         return ""
     issued = _vn(d.issued_at)
-    ref = f"(Kèm theo Giấy mời số {short_number(d.meeting_id)}/GM-UBND ngày {issued:%d/%m/%Y})"
+    ref = f"(Kèm theo Giấy mời số {document_number(d.issuer_abbreviation)} ngày {issued:%d/%m/%Y})"
     wide = _CONTENT.width - 36 - 8 * 3  # the number column and each cell's padding
     parts: list[str] = []
     if lists.annex_sites:

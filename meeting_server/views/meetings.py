@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actions.base import Services
 from ..auth import actor_of_user
-from ..documents.invitation import InvitationData, InvitedUnit, SiteLine
+from ..documents.invitation import InvitationData, InvitedUnit, SiteLine, issuer_abbreviation
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
 from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_name
@@ -180,5 +180,6 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         agenda=[(i.title, i.presenter_name, i.planned_minutes) for i in state.agenda],
         issued_at=datetime.now(UTC),
         invited_units=_invited_units(state, units, place_unit["id"] if place_unit else None),
+        issuer_abbreviation=issuer_abbreviation(home["kind"], home["name"], home["code"] or "") if home else "UBND",
     )
     return data, state

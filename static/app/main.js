@@ -5,6 +5,7 @@ import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { live, forgetStoredMeetings } from './live.js';
 import { getUser, setSession, isAdmin, canOrganise } from './session.js';
 import { mountMessageArea, showError, clearMessage, busy } from './ui.js';
+import { confirmLeave, dropGuards } from './unsaved.js';
 import * as loginPage from './pages/login.js';
 import * as meetingsPage from './pages/meetings.js';
 import * as meetingPage from './pages/meeting.js';
@@ -47,6 +48,7 @@ let renderToken = 0;
 let currentNav = null;
 let started = false;
 let quietLang = false;
+let shownPath = null; // the address of the page on screen (Back that is refused goes back to it)
 
 /** The user's profile language applies when this browser has no explicit choice yet. */
 function applyUserLang(user) {
@@ -154,6 +156,8 @@ function match(pathname) {
 async function route({ keepMessage = false } = {}) {
   const token = ++renderToken;
   if (cleanup) { try { cleanup(); } catch (e) { console.warn(e); } cleanup = null; }
+  dropGuards();
+  shownPath = location.pathname + location.search;
   if (!keepMessage) clearMessage();
   const { pathname, search } = location;
   const found = match(pathname);
@@ -259,6 +263,7 @@ live.onRevoked = (reason) => {
 };
 
 async function switchLanguage() {
+  if (!(await confirmLeave())) return;
   const next = getLang() === 'vi' ? 'en' : 'vi';
   setLang(next);
   if (getUser()) patch('/api/me', { lang: next }).catch(() => { /* the local choice still applies */ });
@@ -281,10 +286,18 @@ document.addEventListener('click', (e) => {
   if (/^\/(api|static|vendor|socket\.io)\//.test(url.pathname)) return;
   if (url.hash && url.pathname === location.pathname) return;
   e.preventDefault();
-  if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search);
+  if (url.pathname + url.search === location.pathname + location.search) return;
+  confirmLeave().then((ok) => { if (ok) navigate(url.pathname + url.search); });
 });
 
-window.addEventListener('popstate', () => route());
+window.addEventListener('popstate', async () => {
+  const wanted = location.pathname + location.search;
+  if (shownPath && wanted !== shownPath && !(await confirmLeave())) {
+    history.pushState({}, '', shownPath); // stay: the address goes back to the page still on screen
+    return;
+  }
+  route();
+});
 
 async function start() {
   buildShell();

@@ -1,6 +1,7 @@
 // Shared UI pieces: the message area, dialogs, status badges, check-lists.
 import { h, clear, uid } from './dom.js';
 import { t, tMaybe } from './i18n.js';
+import { foldVietnamese } from './format.js';
 
 // ---------------------------------------------------------------- messages
 
@@ -30,18 +31,60 @@ export function showError(err) {
   show('error', text, 'error-message');
 }
 
+/**
+ * The place next to a form where a refused save says why (the server's sentence, or the form's own check).
+ * Returns the element with show(errOrText) and clear().
+ */
+export function formError(testid = 'form-error') {
+  const el = h('p', { class: 'form-error', role: 'alert', testid, hidden: true });
+  el.show = (err) => {
+    el.textContent = typeof err === 'string' ? err : (err && err.message) || t('error.network');
+    el.hidden = false;
+    el.scrollIntoView({ block: 'nearest' });
+  };
+  el.clear = () => { el.textContent = ''; el.hidden = true; };
+  return el;
+}
+
+/**
+ * "12/300": how many characters a limited field holds, next to it; a paste the limit cut short says so
+ * (the browser's maxlength drops the rest silently).
+ */
+export function charCounter(input, max, testid = 'char-counter') {
+  input.maxLength = max;
+  const out = h('span', { class: 'char-counter', testid, 'aria-live': 'polite' });
+  const update = (cut = false) => {
+    const n = input.value.length;
+    out.textContent = cut ? t('form.cut', { max }) : t('form.count', { n, max });
+    out.classList.toggle('is-full', n >= max || cut);
+  };
+  input.addEventListener('input', () => update());
+  input.addEventListener('paste', (e) => {
+    const pasted = (e.clipboardData && e.clipboardData.getData('text')) || '';
+    const room = max - input.value.length + (input.selectionEnd - input.selectionStart);
+    if (pasted.length > room) setTimeout(() => update(true), 0);
+  });
+  input.updateCounter = update;
+  update();
+  return out;
+}
+
 export function showNotice(text) { show('notice', text, 'notice-message'); }
 
 export function clearMessage() { show('none', ''); }
 
-/** Runs an async action with a button disabled meanwhile; errors go to the message area. */
-export async function busy(button, fn) {
+/**
+ * Runs an async action with a button disabled meanwhile; errors go to `errorBox` (a formError() next to the
+ * form that was saved) or else to the message area.
+ */
+export async function busy(button, fn, errorBox = null) {
   const buttons = Array.isArray(button) ? button : [button];
   for (const b of buttons) if (b) { b.disabled = true; b.setAttribute('aria-busy', 'true'); }
+  if (errorBox) errorBox.clear();
   try {
     return await fn();
   } catch (err) {
-    showError(err);
+    if (errorBox && err?.name !== 'AbortError') errorBox.show(err); else showError(err);
     return undefined;
   } finally {
     for (const b of buttons) if (b) { b.disabled = false; b.removeAttribute('aria-busy'); }
@@ -145,7 +188,7 @@ export function checkList({ options, values = [], testid, label, hint, onChange 
       },
     });
     boxes.set(opt.value, cb);
-    list.append(h('li', { class: 'checklist-item', dataset: { value: opt.value, search: `${opt.label} ${opt.hint || ''}`.toLowerCase() } },
+    list.append(h('li', { class: 'checklist-item', dataset: { value: opt.value, search: foldVietnamese(`${opt.label} ${opt.hint || ''}`) } },
       h('label', { for: id, class: 'check' }, cb,
         h('span', { class: 'check-label' }, opt.label, opt.hint ? h('small', { class: 'check-hint' }, opt.hint) : null))));
   }
@@ -159,7 +202,7 @@ export function checkList({ options, values = [], testid, label, hint, onChange 
     if (onChange) onChange([...selected]);
   };
   filter.addEventListener('input', () => {
-    const q = filter.value.trim().toLowerCase();
+    const q = foldVietnamese(filter.value);
     for (const li of list.children) li.hidden = Boolean(q) && !li.dataset.search.includes(q);
   });
   updateCount();
@@ -201,7 +244,7 @@ export function autoGrowText(props) {
   });
   ta.addEventListener('change', () => { ta.value = ta.value.replace(/\s*\n\s*/g, ' '); });
   ta.grow = () => requestAnimationFrame(grow);
-  ta.setValue = (v) => { ta.value = v; ta.grow(); };
+  ta.setValue = (v) => { ta.value = v; ta.grow(); ta.updateCounter?.(); };
   ta.grow();
   return ta;
 }

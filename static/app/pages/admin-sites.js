@@ -3,7 +3,10 @@ import { post, patch, del } from '../api.js';
 import { h, replaceChildren, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { loadSites, loadUnits, invalidate, unitTree, compareVi } from '../session.js';
-import { busy, dialog, confirmDialog, pageHeader, loading, emptyState, selectBox, showNotice, showError } from '../ui.js';
+import {
+  busy, dialog, confirmDialog, pageHeader, loading, emptyState, selectBox, showNotice, showError, formError, charCounter,
+} from '../ui.js';
+import { guardUnsaved, typedInto } from '../unsaved.js';
 
 async function copyText(text, input) {
   try {
@@ -34,19 +37,23 @@ function showToken(site, token) {
 export async function render({ root, setTitle, isCurrent }) {
   setTitle(t('admin.sites.title'));
   const tableBox = h('div', { testid: 'sites-table' }, loading());
-  const name = h('input', { class: 'input', type: 'text', required: true, maxlength: 200, testid: 'site-name', id: uid('sn') });
+  const name = h('input', { class: 'input', type: 'text', required: true, testid: 'site-name', id: uid('sn') });
+  const nameCount = charCounter(name, 300, 'site-name-count');
   const unitWrap = h('span');
   const loc = h('input', { class: 'input', type: 'text', maxlength: 300, testid: 'site-location', id: uid('sl') });
   const capacity = h('input', { class: 'input input-minutes', type: 'number', min: 0, max: 10000, inputmode: 'numeric', testid: 'site-capacity', id: uid('sc') });
   const addBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'site-add' }, t('admin.sites.add'));
+  const formErr = formError('site-form-error');
   const form = h('form', { class: 'card inline-form', testid: 'site-form', novalidate: true },
     h('h2', { class: 'section-title' }, t('admin.sites.add')),
     h('div', { class: 'field-row' },
-      h('div', { class: 'field grow' }, h('label', { for: name.id }, t('admin.sites.name')), name),
+      h('div', { class: 'field grow' }, h('label', { for: name.id }, t('admin.sites.name')), name, nameCount),
       h('div', { class: 'field' }, h('label', { for: 'site-unit' }, t('admin.sites.unit')), unitWrap),
       h('div', { class: 'field grow' }, h('label', { for: loc.id }, t('admin.sites.location')), loc),
       h('div', { class: 'field' }, h('label', { for: capacity.id }, t('admin.sites.capacity')), capacity),
-      h('div', { class: 'field field-button' }, addBtn)));
+      h('div', { class: 'field field-button' }, addBtn)),
+    formErr);
+  guardUnsaved(typedInto(form));
   root.append(pageHeader(t('admin.sites.title')), form, h('section', { class: 'card table-card' }, tableBox));
 
   const refresh = async () => {
@@ -55,10 +62,15 @@ export async function render({ root, setTitle, isCurrent }) {
     if (!isCurrent()) return;
     const unitsById = new Map(units.map((u) => [u.id, u]));
     if (!unitWrap.firstChild) {
-      replaceChildren(unitWrap, selectBox({
+      // A site always belongs to a unit (the schema requires unit_id): a prompt to choose, never an empty choice.
+      const sel = selectBox({
         options: unitTree(units).map(({ unit, depth }) => ({ value: unit.id, label: `${'\u00a0\u00a0\u00a0'.repeat(depth)}${unit.name}` })),
-        testid: 'site-unit', id: 'site-unit', noneLabel: t('common.none'),
-      }));
+        testid: 'site-unit', id: 'site-unit',
+      });
+      sel.required = true;
+      sel.prepend(h('option', { value: '', disabled: true, hidden: true }, t('admin.sites.pickUnit')));
+      sel.value = '';
+      replaceChildren(unitWrap, sel);
     }
     if (!sites.length) { replaceChildren(tableBox, emptyState(t('admin.sites.empty'))); return; }
     const sorted = [...sites].sort((a, b) => compareVi(a.name, b.name));
@@ -109,17 +121,18 @@ export async function render({ root, setTitle, isCurrent }) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const unitId = unitWrap.querySelector('select')?.value;
-    if (!name.value.trim()) { name.focus(); return; }
-    if (!unitId) { unitWrap.querySelector('select')?.focus(); return; }
+    if (!name.value.trim()) { formErr.show(t('admin.sites.nameRequired')); name.focus(); return; }
+    if (!unitId) { formErr.show(t('admin.sites.unitRequired')); unitWrap.querySelector('select')?.focus(); return; }
     busy(addBtn, async () => {
       const body = { name: name.value.trim(), unit_id: unitId };
       if (loc.value.trim()) body.location = loc.value.trim();
       if (capacity.value !== '') body.capacity = Math.max(0, Math.round(Number(capacity.value)));
       await post('/api/sites', body);
       name.value = ''; loc.value = ''; capacity.value = '';
+      name.updateCounter();
       showNotice(t('common.saved'));
       await refresh();
-    });
+    }, formErr);
   });
 
   await refresh();

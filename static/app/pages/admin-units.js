@@ -5,7 +5,8 @@ import { get, post, patch, del } from '../api.js';
 import { h, replaceChildren, uid } from '../dom.js';
 import { t, tMaybe } from '../i18n.js';
 import { invalidate, unitTree } from '../session.js';
-import { busy, dialog, confirmDialog, pageHeader, loading, emptyState, selectBox, showNotice } from '../ui.js';
+import { busy, dialog, confirmDialog, pageHeader, loading, emptyState, selectBox, showNotice, formError } from '../ui.js';
+import { guardUnsaved, typedInto } from '../unsaved.js';
 
 const KINDS = ['province', 'commune', 'agency', 'district'];
 
@@ -23,6 +24,7 @@ export async function render({ root, setTitle, isCurrent }) {
   const withSites = h('input', { type: 'checkbox', id: uid('uis'), testid: 'unit-import-sites' });
   const importBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'unit-import' }, t('admin.units.import'));
   const importResult = h('p', { class: 'muted', role: 'status', testid: 'unit-import-result' });
+  const importErr = formError('unit-import-error');
   const importForm = h('form', { class: 'card inline-form', testid: 'unit-import-form', novalidate: true },
     h('h2', { class: 'section-title' }, t('admin.units.importTitle')),
     h('p', { class: 'muted small' }, t('admin.units.importHint')),
@@ -30,15 +32,16 @@ export async function render({ root, setTitle, isCurrent }) {
       h('div', { class: 'field grow' }, h('label', { for: 'unit-import-province' }, t('admin.units.importProvince')), provinceBox),
       h('label', { class: 'check', for: withSites.id }, withSites, h('span', {}, t('admin.units.importSites'))),
       h('div', { class: 'field field-button' }, importBtn)),
-    importResult);
+    importResult, importErr);
 
   // ------------------------------------------------------------ add one unit by hand
-  const name = h('input', { class: 'input', type: 'text', required: true, maxlength: 200, testid: 'unit-name', id: uid('un') });
+  const name = h('input', { class: 'input', type: 'text', required: true, maxlength: 300, testid: 'unit-name', id: uid('un') });
   const kind = selectBox({ options: KINDS.map((k) => ({ value: k, label: tMaybe('kind', k) })), value: 'commune', testid: 'unit-kind', id: uid('uk') });
   const divisionWrap = h('span');
   const code = h('input', { class: 'input', type: 'text', maxlength: 32, testid: 'unit-code', id: uid('uc') });
   const parentWrap = h('span');
   const addBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'unit-add' }, t('admin.units.add'));
+  const formErr = formError('unit-form-error');
   const form = h('form', { class: 'card inline-form', testid: 'unit-form', novalidate: true },
     h('h2', { class: 'section-title' }, t('admin.units.add')),
     h('div', { class: 'field-row' },
@@ -47,7 +50,9 @@ export async function render({ root, setTitle, isCurrent }) {
       h('div', { class: 'field' }, h('label', { for: 'unit-division' }, t('admin.units.divisionType')), divisionWrap),
       h('div', { class: 'field' }, h('label', { for: 'unit-parent' }, t('admin.units.parent')), parentWrap),
       h('div', { class: 'field' }, h('label', { for: code.id }, t('admin.units.code')), code),
-      h('div', { class: 'field field-button' }, addBtn)));
+      h('div', { class: 'field field-button' }, addBtn)),
+    formErr);
+  guardUnsaved(typedInto(form));
 
   root.append(pageHeader(t('admin.units.title')), importForm, form, h('section', { class: 'card' }, treeBox));
 
@@ -158,7 +163,7 @@ export async function render({ root, setTitle, isCurrent }) {
       code.value = '';
       showNotice(t('common.saved'));
       await refresh();
-    });
+    }, formErr);
   });
 
   importForm.addEventListener('submit', (e) => {
@@ -172,7 +177,7 @@ export async function render({ root, setTitle, isCurrent }) {
         province: r.province.name, added: r.added, updated: r.updated, sites: r.sites_added,
       });
       await refresh();
-    }).then(() => { if (importResult.textContent === t('admin.units.importing')) importResult.textContent = ''; });
+    }, importErr).then(() => { if (importResult.textContent === t('admin.units.importing')) importResult.textContent = ''; });
   });
 
   const showProvinces = async () => {

@@ -9,10 +9,13 @@ import { MeetingChannel } from '../live.js';
 import { loadSites, loadUnits, loadUsers, unitTree, compareVi } from '../session.js';
 import {
   busy, checkList, selectBox, statusBadge, pageHeader, loading, showError, showNotice, confirmDialog, autoGrowText,
+  charCounter, formError,
 } from '../ui.js';
+import { guardUnsaved } from '../unsaved.js';
 import { afterWrite, bookingWarnings, lifecycleButtons, meetingPath, CLOSED_STATUSES } from '../meeting-common.js';
 
 const pad = (n) => String(n).padStart(2, '0');
+const TITLE_MAX = 300; // the server's limit (actions/schemas.py TITLE_MAX)
 
 function defaultTimes() {
   const p = vnParts(new Date(Date.now() + 24 * 3600 * 1000));
@@ -77,7 +80,8 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   // ------------------------------------------------------------ details form
   const times = defaultTimes();
   const initial = snap || {};
-  const title = autoGrowText({ required: true, maxlength: 300, testid: 'editor-title' });
+  const title = autoGrowText({ required: true, testid: 'editor-title' });
+  const titleCount = charCounter(title, TITLE_MAX, 'editor-title-count');
   title.setValue(initial.title || '');
   const description = h('textarea', { class: 'input', rows: 3, testid: 'editor-description' });
   description.value = initial.description || '';
@@ -136,7 +140,8 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   ensureOption(secretary, initial.secretary_id);
 
   const saveBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'editor-save' }, creating ? t('editor.create') : t('editor.save'));
-  const saveBar = h('div', { class: 'form-actions sticky-actions' }, saveBtn);
+  const saveErr = formError('editor-error');
+  const saveBar = h('div', { class: 'form-actions sticky-actions' }, saveErr, saveBtn);
   const labelled = (label, control, after = null) => {
     control.id = control.id || uid('ed');
     return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, after);
@@ -144,7 +149,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   const form = h('form', { class: 'editor-form', testid: 'editor-form', novalidate: true },
     h('section', { class: 'card' },
       h('h2', { class: 'section-title' }, t('editor.details')),
-      labelled(t('editor.title'), title),
+      labelled(t('editor.title'), title, titleCount),
       h('div', { class: 'field-row' }, labelled(t('editor.startsAt'), startsAt, startsPreview), labelled(t('editor.endsAt'), endsAt, endsPreview)),
       h('div', { class: 'field-row' }, labelled(t('editor.location'), location), labelled(t('editor.mainSite'), mainSite)),
       labelled(t('editor.description'), description),
@@ -155,8 +160,9 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       invitees.el),
     saveBar);
 
-  function collect() {
-    const body = {
+  /** What the form holds now, unchecked. */
+  function readForm() {
+    return {
       title: title.value.trim(),
       starts_at: fromVnLocalInput(startsAt.value),
       ends_at: fromVnLocalInput(endsAt.value),
@@ -169,6 +175,10 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       chair_id: chair.value || null,
       secretary_id: secretary.value || null,
     };
+  }
+
+  function collect() {
+    const body = readForm();
     if (!body.title) { title.focus(); throw new Error(t('error.titleRequired')); }
     if (!body.starts_at) { startsAt.focus(); throw new Error(t('error.startRequired')); }
     if (body.ends_at && Date.parse(body.ends_at) <= Date.parse(body.starts_at)) { endsAt.focus(); throw new Error(t('error.endBeforeStart')); }
@@ -205,6 +215,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         }
         const resp = await post('/api/meetings', createBody);
         const created = resp && (resp.meeting || resp);
+        createdAs = JSON.stringify(readForm()); // saved: nothing is lost by moving on to its edit page
         navigate(`/meetings/${encodeURIComponent(created.id)}/edit`, { replace: true });
         showNotice(bookingWarnings(resp) || t('editor.created'));
         return;
@@ -216,7 +227,16 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         await afterWrite(channel, resp);
       }
       showNotice(bookingWarnings(resp) || t('editor.saved'));
-    });
+    }, saveErr);
+  });
+  // Reloading or leaving with edits not saved asks first (the agenda rows save themselves on change).
+  let createdAs = JSON.stringify(readForm());
+  let agendaDirty = () => false;
+  guardUnsaved(() => {
+    if (closed()) return false;
+    const now = readForm();
+    const detailsDirty = creating ? JSON.stringify(now) !== createdAs : Object.keys(changedFields(now)).length > 0;
+    return detailsDirty || agendaDirty();
   });
 
   // ------------------------------------------------------------ head: status + lifecycle
@@ -333,12 +353,15 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       row.presenterKey = key;
     };
 
-    const newTitle = h('input', { class: 'input', type: 'text', maxlength: 300, testid: 'agenda-new-title', placeholder: t('editor.newItem') });
+    const newTitle = h('input', { class: 'input', type: 'text', testid: 'agenda-new-title', placeholder: t('editor.newItem') });
+    const newTitleCount = charCounter(newTitle, TITLE_MAX, 'agenda-new-title-count');
+    agendaDirty = () => newTitle.value.trim() !== ''
+      || [...rows.values()].some((row) => row.titleIn.value.trim() && row.titleIn.value.trim() !== row.item.title);
     const newPresenterWrap = h('span', { class: 'presenter-wrap' }, presenterSelect('', 'agenda-new-presenter'));
     const newMinutes = h('input', { class: 'input input-minutes', type: 'number', min: 0, max: 600, step: 1, inputmode: 'numeric', testid: 'agenda-new-minutes' });
     const addBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'agenda-add' }, t('editor.addItem'));
     const addForm = h('form', { class: 'agenda-add-form', testid: 'agenda-add-form', novalidate: true },
-      h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, t('editor.newItem')), newTitle),
+      h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, t('editor.newItem')), newTitle, newTitleCount),
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('editor.itemPresenter')), newPresenterWrap),
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('editor.itemMinutes')), newMinutes),
       h('div', { class: 'field field-button' }, addBtn));
@@ -354,6 +377,7 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
         const resp = await post(meetingPath(meetingId, '/agenda'), body);
         await afterWrite(channel, resp);
         newTitle.value = '';
+        newTitle.updateCounter();
         newMinutes.value = '';
         presenterSel.value = '';
         newTitle.focus();

@@ -1,4 +1,5 @@
-// "Cuộc họp của tôi": upcoming meetings first (soonest first), past ones on request.
+// "Cuộc họp của tôi": meetings under way first ("Đang diễn ra"), then upcoming ones (soonest first), past ones
+// on request.
 // The server pushes `meetings:changed` when a meeting is scheduled for you (or changes or is cancelled),
 // so it appears without reload; a slow poll stays as a fallback for when the socket cannot connect.
 import { get } from '../api.js';
@@ -33,6 +34,9 @@ function meetingCard(m, sitesById) {
 export async function render({ root, setTitle, isCurrent }) {
   setTitle(t('meetings.title'));
   const upcomingList = h('div', { testid: 'upcoming-meetings' }, loading());
+  const liveList = h('div', { testid: 'live-meetings' });
+  const liveSection = h('section', { class: 'section', 'aria-labelledby': 'live-h', hidden: true, testid: 'live-section' },
+    h('h2', { id: 'live-h', class: 'section-title' }, t('meetings.live')), liveList);
   const pastList = h('div', { testid: 'past-meetings', hidden: true });
   const updated = h('p', { class: 'muted small', testid: 'meetings-updated', 'aria-live': 'off' });
   const pastToggle = h('button', { type: 'button', class: 'btn', testid: 'toggle-past', 'aria-expanded': 'false' }, t('meetings.showPast'));
@@ -41,6 +45,7 @@ export async function render({ root, setTitle, isCurrent }) {
     : null;
   root.append(
     pageHeader(t('meetings.title'), newBtn),
+    liveSection,
     h('section', { class: 'section', 'aria-labelledby': 'upcoming-h' },
       h('h2', { id: 'upcoming-h', class: 'section-title' }, t('meetings.upcoming')),
       upcomingList, updated),
@@ -62,9 +67,15 @@ export async function render({ root, setTitle, isCurrent }) {
       const key = JSON.stringify(list);
       if (key === lastKey) return;
       lastKey = key;
-      replaceChildren(upcomingList, list.length
-        ? h('ul', { class: 'meeting-list', testid: 'meeting-list' }, list.map((m) => meetingCard(m, sitesById)))
-        : emptyState(t('meetings.emptyUpcoming'), 'meetings-empty'));
+      const live = list.filter((m) => m.status === 'in_progress');
+      const coming = list.filter((m) => m.status !== 'in_progress');
+      liveSection.hidden = !live.length;
+      replaceChildren(liveList, live.length
+        ? h('ul', { class: 'meeting-list', testid: 'live-meeting-list' }, live.map((m) => meetingCard(m, sitesById)))
+        : null);
+      replaceChildren(upcomingList, coming.length
+        ? h('ul', { class: 'meeting-list', testid: 'meeting-list' }, coming.map((m) => meetingCard(m, sitesById)))
+        : emptyState(t(live.length ? 'meetings.nothingElseUpcoming' : 'meetings.emptyUpcoming'), 'meetings-empty'));
     } catch (err) {
       if (!isCurrent()) return;
       if (lastKey === null || !failedOnce) showError(err);
