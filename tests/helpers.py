@@ -274,7 +274,7 @@ def command_id() -> str:
 async def make_meeting(
     api: ApiClient,
     *,
-    title: str = "Hội nghị trực tuyến huyện Sơn Dương",
+    title: str = "Hội nghị trực tuyến tỉnh Tuyên Quang",
     items: int = 2,
     schedule: bool = True,
     **fields: Any,

@@ -13,7 +13,7 @@ import pymupdf
 from PIL import Image
 from pypdf.generic import ArrayObject, DictionaryObject
 
-SENTENCE = "Biên bản họp Ủy ban nhân dân huyện Sơn Dương"
+SENTENCE = "Biên bản họp Ủy ban nhân dân tỉnh Tuyên Quang"
 
 # (name, width, height, rotation) in points, before rotation
 PAGES = [

@@ -23,7 +23,7 @@ from tests.paper_samples import annotations_of, bands
 pytestmark = pytest.mark.timeout(180)
 
 TEXT = (
-    "<h1>Biên bản họp Ủy ban nhân dân huyện Sơn Dương</h1><p>Trang {n}: báo cáo tình hình kinh tế - xã hội, "
+    "<h1>Biên bản họp Ủy ban nhân dân tỉnh Tuyên Quang</h1><p>Trang {n}: báo cáo tình hình kinh tế - xã hội, "
     "đề nghị các đại biểu cho ý kiến về dự thảo nghị quyết.</p>"
 )
 

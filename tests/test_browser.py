@@ -20,7 +20,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 ADMIN_PASSWORD = "admin-pass-123"
 DELEGATE_PASSWORD = "dai-bieu-mat-khau-2026"
-TITLE = "Hội nghị trực tuyến triển khai nhiệm vụ năm 2027 huyện Sơn Dương"
+TITLE = "Hội nghị trực tuyến triển khai nhiệm vụ năm 2027 tỉnh Tuyên Quang"
 ITEM_1 = "Khai mạc hội nghị"
 ITEM_1_RENAMED = "Khai mạc hội nghị, giới thiệu đại biểu dự tại các điểm cầu"
 ITEM_2 = "Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội năm 2026"
@@ -54,7 +54,7 @@ async def test_admin_builds_meeting_and_delegate_follows_live(live_server, brows
     await a.get_by_test_id("editor-starts-at").fill("2030-11-26T08:00")
     await a.get_by_test_id("editor-ends-at").fill("2030-11-26T11:30")
     await expect(a.get_by_test_id("editor-starts-preview")).to_have_text("08:00, Thứ Ba 26/11/2030")
-    await a.get_by_test_id("editor-location").fill("Hội trường UBND huyện Sơn Dương")
+    await a.get_by_test_id("editor-location").fill("Hội trường UBND tỉnh Tuyên Quang")
     await a.locator(f'[data-testid="editor-invitees-option"][value="{delegate["id"]}"]').check()
     await a.get_by_test_id("editor-save").click()
     await expect(a).to_have_url(re.compile(r"/meetings/m_[A-Za-z0-9]+/edit$"))

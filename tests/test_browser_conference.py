@@ -181,7 +181,7 @@ async def test_wall_display_pairs_and_follows_the_meeting(live_server: LiveServe
         inset = tv.get_by_test_id("display-chair")
         await expect(inset).to_have_attribute("data-source", f"user:{conf.chair_id}", timeout=MEDIA_TIMEOUT_MS)
         await expect(inset).to_have_attribute("data-playing", "true", timeout=MEDIA_TIMEOUT_MS)
-        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến huyện Sơn Dương")
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến tỉnh Tuyên Quang")
         await tv.screenshot(path=str(SCREENSHOTS / "wall-display.png"))
         # The chair's console shows the hall's display as watching only.
         await expect(tile(console, conf.key(1))).to_have_attribute("data-connected", "true", timeout=LIVE_TIMEOUT_MS)
@@ -378,7 +378,7 @@ async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server:
         await office.locator(f'[data-testid="editor-sites-option"][value="{conf.site_ids[1]}"]').check()
         await office.get_by_test_id("editor-save").click()
         await expect(office.get_by_test_id("notice-message")).to_contain_text(
-            "Điểm cầu xã 2 đã được xếp vào cuộc họp “Hội nghị trực tuyến huyện Sơn Dương” trùng giờ."
+            "Điểm cầu xã 2 đã được xếp vào cuộc họp “Hội nghị trực tuyến tỉnh Tuyên Quang” trùng giờ."
         )
         await office.context.close()
 
@@ -388,7 +388,7 @@ async def test_a_hall_booked_twice_stays_on_its_meeting_and_says_so(live_server:
         others = tv.get_by_test_id("display-others")
         await expect(others).to_contain_text("Họp chuyên đề về chuyển đổi số", timeout=LIVE_TIMEOUT_MS)
         await expect(screen).to_have_attribute("data-meeting-id", conf.meeting_id)
-        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến huyện Sơn Dương")
+        await expect(tv.get_by_test_id("display-meeting-title")).to_have_text("Hội nghị trực tuyến tỉnh Tuyên Quang")
 
         # The first one ends: the screen moves to the one still in progress, and names no other.
         status, body = await conf.admin.post(f"/api/meetings/{conf.meeting_id}/end")

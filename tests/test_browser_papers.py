@@ -37,7 +37,7 @@ def make_pdf(pages: int = 6) -> bytes:
         page = doc.new_page(width=595.28, height=841.89)
         html = (
             f"<h1 style='font-size:22pt'>Trang {number}</h1>"
-            "<p style='font-size:16pt'>Biên bản họp Ủy ban nhân dân huyện Sơn Dương ngày 24 tháng 11 năm 2026.</p>"
+            "<p style='font-size:16pt'>Biên bản họp Ủy ban nhân dân tỉnh Tuyên Quang ngày 24 tháng 11 năm 2026.</p>"
             "<p style='font-size:13pt'>Thành phần: đồng chí Chủ tịch, các Phó Chủ tịch; thư ký cuộc họp ghi "
             "biên bản đầy đủ các ý kiến thảo luận của đại biểu tại điểm cầu các xã, thị trấn.</p>"
         )
@@ -66,7 +66,7 @@ class Scene:
         admin = await s.admin()
         meeting = await make_meeting(
             admin,
-            title="Họp UBND huyện tháng 11",
+            title="Họp UBND tỉnh tháng 11",
             items=2,
             chair_id=self.users["chair"]["id"],
             secretary_id=self.users["secretary"]["id"],

@@ -77,7 +77,7 @@ def make_paper(path: Path) -> None:
         page = doc.new_page(width=width, height=height)
         page.insert_htmlbox(
             pymupdf.Rect(60, 60, width - 60, 300),
-            f"<p>Trang {number}: Báo cáo tình hình kinh tế - xã hội huyện Sơn Dương. {SECRET}</p>",
+            f"<p>Trang {number}: Báo cáo tình hình kinh tế - xã hội tỉnh Tuyên Quang. {SECRET}</p>",
         )
         if mediabox:
             doc.xref_set_key(page.xref, "MediaBox", mediabox)

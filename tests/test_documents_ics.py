@@ -12,7 +12,7 @@ from meeting_server.documents.ics import escape_text, fold_line, render_ics
 
 VN = timezone(timedelta(hours=7))
 LONG_VI = (
-    "Giao ban trực tuyến giữa Ủy ban nhân dân huyện Sơn Dương và 14 điểm cầu xã, thị trấn: "
+    "Giao ban trực tuyến giữa Ủy ban nhân dân tỉnh Tuyên Quang và 14 điểm cầu xã, thị trấn: "
     "đánh giá tình hình kinh tế - xã hội, chuyển đổi số, phòng chống thiên tai; ý kiến của các đại biểu. "
 ) * 3
 
@@ -23,7 +23,7 @@ def ics(**changes: Any) -> str:
         "title": "Giao ban trực tuyến tháng 11",
         "starts_at": datetime(2026, 11, 24, 8, 0, tzinfo=VN),
         "ends_at": datetime(2026, 11, 24, 11, 30, tzinfo=VN),
-        "location": "Hội trường UBND huyện Sơn Dương",
+        "location": "Hội trường UBND tỉnh Tuyên Quang",
         "description": LONG_VI,
         "organizer_name": "Văn phòng HĐND và UBND huyện",
         "organizer_email": "vanphong@sonduong.example.vn",

@@ -67,7 +67,7 @@ def sample_text() -> str:
         "08 giờ 00 phút, thứ Ba, ngày 24/11/2026",
         "dự kiến kết thúc lúc 11 giờ 30 phút",
         "Hội trường tầng 3, trụ sở Ủy ban nhân dân huyện",
-        "điểm cầu chính: Điểm cầu huyện Sơn Dương",
+        "điểm cầu chính: Điểm cầu tỉnh Tuyên Quang",
         "Điểm cầu xã Hợp Thành;",
         "Điểm cầu xã Thượng Ấm.",
         "Chủ trì: Đồng chí Phạm Minh Tuấn - Phó Chủ tịch",
@@ -283,7 +283,7 @@ def halls(count: int) -> list[SiteLine]:
 
 
 AGENCY = InvitedUnit("Sở Tài chính")
-SON_DUONG = [InvitedUnit(f"Ủy ban nhân dân xã {n}", "xã", "huyện Sơn Dương", 3) for n in ("A", "B", "C")]
+SON_DUONG = [InvitedUnit(f"Ủy ban nhân dân xã {n}", "xã", "tỉnh Tuyên Quang", 3) for n in ("A", "B", "C")]
 ISLAND = InvitedUnit("Ủy ban nhân dân đặc khu Cồn Cỏ", "đặc khu", "tỉnh", 40)
 
 
@@ -304,7 +304,7 @@ ISLAND = InvitedUnit("Ủy ban nhân dân đặc khu Cồn Cỏ", "đặc khu", 
         ([], [*communes(10), ISLAND], ["Chủ tịch UBND 11 xã, đặc khu thuộc tỉnh (danh sách kèm theo)"]),
         ([], communes(10), [u.authority for u in communes(10)]),
         # All the communes of an area other than the issuer's own, and the one commune of a tiny area.
-        ([], [*SON_DUONG, AGENCY], ["Chủ tịch UBND các xã thuộc huyện Sơn Dương", "Sở Tài chính"]),
+        ([], [*SON_DUONG, AGENCY], ["Chủ tịch UBND các xã thuộc tỉnh Tuyên Quang", "Sở Tài chính"]),
         ([], SON_DUONG[:2], [u.authority for u in SON_DUONG[:2]]),
         ([], [InvitedUnit("Ủy ban nhân dân xã A", "xã", "tỉnh", 1)], ["Ủy ban nhân dân xã A"]),
         # Twelve agencies are twelve addressees: only communes are grouped.

@@ -427,7 +427,7 @@ LIFECYCLE: list[tuple[str, Command]] = [
         lambda s: d.update(
             s,
             {
-                "title": "Hội nghị trực tuyến huyện Sơn Dương",
+                "title": "Hội nghị trực tuyến tỉnh Tuyên Quang",
                 "invitee_ids": ["u_delegat1", "u_delegat2"],
                 "invited_unit_ids": ["un_xa01"],
             },
@@ -648,7 +648,7 @@ def test_scenarios_cover_every_event_type() -> None:
 def test_lifecycle_scenario_ends_where_expected() -> None:
     final = run_scenario(LIFECYCLE)[-1][0]
     assert final.status == "archived"
-    assert final.title == "Hội nghị trực tuyến huyện Sơn Dương"
+    assert final.title == "Hội nghị trực tuyến tỉnh Tuyên Quang"
     assert final.starts_at == "2026-11-24T00:30:00Z"
     assert final.invitee_ids == ("u_delegat1", "u_delegat2")
     assert final.current_item_id is None

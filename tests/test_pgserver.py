@@ -16,7 +16,7 @@ from tests.pgserver import PostgresServer, find_pg_bindir
 
 pytestmark = pytest.mark.postgres
 
-VIETNAMESE = "Ủy ban nhân dân huyện Sơn Dương"
+VIETNAMESE = "Ủy ban nhân dân tỉnh Tuyên Quang"
 
 
 async def test_throwaway_cluster_roundtrip() -> None:

@@ -39,7 +39,7 @@ def sample_invitation(*, agenda_items: int = 5, **changes: object) -> Invitation
         "starts_at": datetime(2026, 11, 24, 1, 0, tzinfo=UTC),  # 08:00 Tuesday in Vietnam
         "ends_at": datetime(2026, 11, 24, 11, 30, tzinfo=VN),
         "location": "Hội trường tầng 3, trụ sở Ủy ban nhân dân huyện",
-        "main_site": "Điểm cầu huyện Sơn Dương",
+        "main_site": "Điểm cầu tỉnh Tuyên Quang",
         "sites": [SiteLine(name) for name in SITES],
         "chair": "Phạm Minh Tuấn",
         "chair_title": "Phó Chủ tịch",
