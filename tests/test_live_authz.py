@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
+from aiortc import RTCPeerConnection
 
 from meeting_server import protocol as p
 from meeting_server.storage.models import UserRow
@@ -39,13 +40,18 @@ class RawSocket:
 
 
 @asynccontextmanager
-async def raw_socket(server: LiveServer, api: ApiClient) -> AsyncIterator[RawSocket]:
+async def raw_socket(server: LiveServer, api: ApiClient | None = None, token: str = "") -> AsyncIterator[RawSocket]:
+    """Signed in as the REST client's user, or as a hall with its device token."""
     sio = socketio.AsyncClient(reconnection=False)
     raw = RawSocket(sio)
     for name in (p.EVENT, p.SEQ, p.REVOKED):
         sio.on(name, lambda data, name=name: raw.pushed.append((name, data)))
     await sio.connect(
-        server.url, headers={"Cookie": api.cookie}, transports=["websocket"], socketio_path=p.SOCKETIO_PATH
+        server.url,
+        headers={"Cookie": api.cookie} if api else {},
+        auth={"token": token} if token else None,
+        transports=["websocket"],
+        socketio_path=p.SOCKETIO_PATH,
     )
     try:
         yield raw
@@ -168,3 +174,46 @@ async def test_someone_taken_off_a_meeting_hears_nothing_more_of_it(any_server: 
         # The replaced secretary still follows as a delegate, but no longer hears the organisers' business.
         assert [e["type"] for e in sec_sock.events(meeting["id"])] == ["meeting.updated", "agenda.item_added"]
     await witness.close()
+
+
+async def probe_offer() -> dict[str, Any]:
+    """A real offer, as `room-client check` makes it (one audio slot to hear itself back)."""
+    pc = RTCPeerConnection()
+    try:
+        pc.addTransceiver("audio", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        return {"type": "offer", "sdp": pc.localDescription.sdp, "receive": {"audio": ["0"]}}
+    finally:
+        await pc.close()
+
+
+async def test_refused_probes_hold_no_slot_and_no_account_takes_them_all(live_server: LiveServer) -> None:
+    site_id = await live_server.create_site("Phòng họp UBND xã Hợp Thành")
+    admin = await live_server.admin()
+    status, issued = await admin.post(f"/api/sites/{site_id}/token")
+    assert status == 200
+    await live_server.create_user("daibieu", "Hà Thị Lan", ["delegate"])
+    await live_server.create_user("daibieu2", "Triệu Thị Mai", ["delegate"])
+    someone, another = await live_server.client("daibieu"), await live_server.client("daibieu2")
+    bad = {**await probe_offer(), "receive": {"audio": ["9"]}}  # a mid the offer does not have
+    async with (
+        raw_socket(live_server, someone) as one,
+        raw_socket(live_server, someone) as two,
+        raw_socket(live_server, another) as three,
+        raw_socket(live_server, admin) as four,
+        raw_socket(live_server, token=issued["token"]) as hall,
+    ):
+        for sock in (one, two, three, four, one, two):
+            refused = await sock.call(p.MEDIA_PROBE, bad)
+            assert refused["error"]["code"] == "invalid_sdp", refused
+        checked = await hall.call(p.MEDIA_PROBE, await probe_offer())
+        assert checked["ok"] is True, checked
+        # One account holds one probe: its second replaces its first.
+        for sock in (one, two, one):
+            assert (await sock.call(p.MEDIA_PROBE, await probe_offer()))["ok"] is True
+        assert (await three.call(p.MEDIA_PROBE, await probe_offer()))["ok"] is True
+        # People hold at most half of the slots, whoever they are.
+        full = await four.call(p.MEDIA_PROBE, await probe_offer())
+        assert full["error"]["code"] == "media_full", full
+        checked = await hall.call(p.MEDIA_PROBE, await probe_offer())
+        assert checked["ok"] is True and checked["participant"] == f"site:{site_id}", checked
