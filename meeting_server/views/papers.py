@@ -22,7 +22,7 @@ from ..errors import AppError
 from ..storage import directory
 from ..storage import papers as store
 from ..storage.db import now_iso
-from .meetings import people_of, visible_in
+from .meetings import people_of, viewer_of, visible_in
 
 
 @dataclass
@@ -35,14 +35,6 @@ class Reading:
     unit_name: str
     paper: Paper
     version: PaperVersion
-
-
-def viewer_of(actor: Actor, role: str) -> Viewer:
-    return Viewer(
-        role=role,
-        user_id=actor.id if actor.kind == "user" else None,
-        unit_id=actor.unit_id if actor.kind == "user" else None,
-    )
 
 
 async def _reading_in(
