@@ -39,16 +39,20 @@ class RawSocket:
         assert (await self.call(p.PING, {}))["ok"] is True
 
 
-@asynccontextmanager
-async def raw_socket(server: LiveServer, api: ApiClient | None = None, token: str = "") -> AsyncIterator[RawSocket]:
+def raw_socket(server: LiveServer, api: ApiClient | None = None, token: str = "") -> Any:
     """Signed in as the REST client's user, or as a hall with its device token."""
+    return raw_socket_at(server.url, api.cookie if api else "", token)
+
+
+@asynccontextmanager
+async def raw_socket_at(url: str, cookie: str = "", token: str = "") -> AsyncIterator[RawSocket]:
     sio = socketio.AsyncClient(reconnection=False)
     raw = RawSocket(sio)
     for name in (p.EVENT, p.SEQ, p.REVOKED):
         sio.on(name, lambda data, name=name: raw.pushed.append((name, data)))
     await sio.connect(
-        server.url,
-        headers={"Cookie": api.cookie} if api else {},
+        url,
+        headers={"Cookie": cookie} if cookie else {},
         auth={"token": token} if token else None,
         transports=["websocket"],
         socketio_path=p.SOCKETIO_PATH,
