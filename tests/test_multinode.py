@@ -7,7 +7,8 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,23 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@asynccontextmanager
+async def two_nodes(
+    database_url: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch, *, sweep_seconds: int
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Two `meeting-server serve` processes over one database, joined by the Redis at `redis_url`."""
+    monkeypatch.setenv("MS_REDIS_URL", redis_url)
+    monkeypatch.setenv("MS_SOCKET_SWEEP_SECONDS", str(sweep_seconds))
+    node_a, node_b = ServerProcess(database_url, tmp_path), ServerProcess(database_url, tmp_path)
+    await node_a.start()
+    await node_b.start()
+    try:
+        yield node_a, node_b
+    finally:
+        await node_a.stop()
+        await node_b.stop()
+
+
 async def test_event_and_revocation_cross_nodes(
     tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,12 +85,7 @@ async def test_event_and_revocation_cross_nodes(
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=1)
     await seed.stop()
 
-    monkeypatch.setenv("MS_REDIS_URL", redis_url)
-    monkeypatch.setenv("MS_SOCKET_SWEEP_SECONDS", "1")
-    node_a, node_b = ServerProcess(database_url, tmp_path), ServerProcess(database_url, tmp_path)
-    await node_a.start()
-    await node_b.start()
-    try:
+    async with two_nodes(database_url, tmp_path, redis_url, monkeypatch, sweep_seconds=1) as (node_a, node_b):
         chair = await ApiClient(node_a.url).login("admin", "admin-pass-123")
         reader = await ApiClient(node_b.url).login("daibieu", "mat-khau-thu-123")
         feed = MeetingFeed(node_b.url, meeting["id"], cookie=reader.cookie)
@@ -89,9 +102,6 @@ async def test_event_and_revocation_cross_nodes(
         await wait_for(lambda: not stubborn.connected, timeout=10)  # node B's sweep closed it
         for client in (chair, reader):
             await client.close()
-    finally:
-        await node_a.stop()
-        await node_b.stop()
 
 
 async def test_a_change_on_one_node_moves_and_closes_sockets_on_the_other_at_once(
@@ -110,12 +120,7 @@ async def test_a_change_on_one_node_moves_and_closes_sockets_on_the_other_at_onc
     other = await make_meeting(admin, title="Giao ban tuần", invitee_ids=[gone["id"]], items=1)
     await seed.stop()
 
-    monkeypatch.setenv("MS_REDIS_URL", redis_url)
-    monkeypatch.setenv("MS_SOCKET_SWEEP_SECONDS", "3600")
-    node_a, node_b = ServerProcess(database_url, tmp_path), ServerProcess(database_url, tmp_path)
-    await node_a.start()
-    await node_b.start()
-    try:
+    async with two_nodes(database_url, tmp_path, redis_url, monkeypatch, sweep_seconds=3600) as (node_a, node_b):
         chair = await ApiClient(node_a.url).login("admin", "admin-pass-123")
         reader = await ApiClient(node_b.url).login("daibieu", "mat-khau-thu-123")
         async with raw_socket_at(node_b.url, reader.cookie) as sock:
@@ -134,6 +139,3 @@ async def test_a_change_on_one_node_moves_and_closes_sockets_on_the_other_at_onc
             assert ("session:revoked", {"reason": "password_changed"}) in sock.pushed
         for client in (chair, reader):
             await client.close()
-    finally:
-        await node_a.stop()
-        await node_b.stop()
