@@ -483,6 +483,10 @@ async def test_a_restricted_paper_being_presented_is_told_to_its_readers_only(wo
         await fresh.close()
         status, snap = await world.listed.get(world.base)
         assert snap["presentation"]["paper_id"] == secret["id"]
+        # An administrator runs the meeting's commands, yet reads no restricted paper: its answers do not name it.
+        admin = await world.server.admin()
+        status, answer = await admin.post(f"{world.base}/agenda", {"title": "Mục của quản trị"})
+        assert status == 201 and answer["my_role"] == "admin" and answer["presentation"] is None, answer
     finally:
         await listed_feed.close()
         await other_feed.close()

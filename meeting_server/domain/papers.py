@@ -407,6 +407,14 @@ def present(
     return events
 
 
+def as_told(meeting: MeetingState, presented: Paper | None, viewer: Viewer) -> MeetingState:
+    """The meeting without its presentation when the paper presented (`presented`, None when it is gone) is
+    one this viewer may not read: its id, page and presenter are the readers' business."""
+    if not meeting.presentation or (presented is not None and presented.can_read(viewer)):
+        return meeting
+    return replace(meeting, presentation=None)
+
+
 def _stop_event() -> Event:
     return Event(p.PAPER_PRESENTATION_STOPPED, {"patch": {"presentation": None}})
 

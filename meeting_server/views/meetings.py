@@ -7,7 +7,6 @@ Reads check visibility with the same domain rules the actions use, so REST and s
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +18,8 @@ from ..documents.invitation import InvitationData, InvitedUnit, SiteLine
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
 from ..domain.papers import Viewer
+from ..domain.papers import as_told as told
 from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_name
-from ..errors import AppError
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
@@ -34,11 +33,17 @@ async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> 
 
 
 async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
-    """The meeting as the actor may be told it and their role in it, inside a read the caller holds (not_found
-    when it is hidden)."""
+    """The meeting and the actor's role in it, inside a read the caller holds (not_found when it is hidden).
+    What is shown of it to the actor goes through `as_told`."""
     state = store.state_of(await store.load(session, meeting_id))
-    role = require_visible(actor, state)
-    return await as_told(session, state, role, actor), role
+    return state, require_visible(actor, state)
+
+
+async def told_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
+    """The meeting as the actor may be told it (`as_told`), and their role in it."""
+    async with services.db.read() as session:
+        state, role = await visible_in(session, actor, meeting_id)
+        return await as_told(session, state, role, actor), role
 
 
 def viewer_of(actor: Actor, role: str) -> Viewer:
@@ -50,16 +55,9 @@ def viewer_of(actor: Actor, role: str) -> Viewer:
 
 
 async def as_told(session: AsyncSession, state: MeetingState, role: str, actor: Actor) -> MeetingState:
-    """The meeting without its presentation when the paper presented is one this person may not read: its id,
-    page and presenter are the readers' business (their `paper.presented` events go to its readers only)."""
-    shown = state.presentation
-    if not shown:
-        return state
-    try:
-        paper = await paper_store.get_paper(session, str(shown.get("paper_id")), state.id)
-    except AppError:
-        return replace(state, presentation=None)
-    return state if paper.can_read(viewer_of(actor, role)) else replace(state, presentation=None)
+    """The meeting as this person may be told it: without the presentation of a paper they may not read."""
+    presented = await paper_store.presented_paper(session, state.presentation, state.id)
+    return told(state, presented, viewer_of(actor, role))
 
 
 async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
