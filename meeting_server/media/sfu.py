@@ -315,10 +315,10 @@ class SFU:
 
     # ---- leaving ---------------------------------------------------------------------------------------------
 
-    async def leave(self, sid: str, meeting_id: str) -> None:
+    async def leave(self, sid: str, meeting_id: str, reason: str = "left") -> None:
         for mid, conn_id in list(self._by_sid.get(sid, ())):
             if mid == meeting_id:
-                await self._drop(sid, mid, conn_id, "left")
+                await self._drop(sid, mid, conn_id, reason)
 
     async def disconnect(self, sid: str) -> None:
         for meeting_id, conn_id in list(self._by_sid.get(sid, ())):

@@ -223,6 +223,7 @@ class Hub:
         self._leave_presence(conn, meeting_id)
         if role is None:
             await self.sio.leave_room(sid, meeting_room(meeting_id))
+            await self.media.leave(sid, meeting_id, "not_invited")  # nor hear or see the conference any more
             return
         await self.sio.enter_room(sid, meeting_room(meeting_id, role))
         actor = conn.identity.actor
