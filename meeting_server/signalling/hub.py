@@ -407,8 +407,8 @@ class Hub:
         await self.sio.emit(INTERNAL_EVENT, {"kind": "account", "user_id": user_id})
 
     async def sweep(self) -> int:
-        """Disconnect sockets whose session, account or device token is no longer valid. Revocations made on
-        this node act at once; this catches those made on another node (and sessions that expired)."""
+        """Disconnect sockets whose session, account or device token is no longer valid. Revocations made
+        through `revoke` act at once on every node; this catches sessions that expired or ended otherwise."""
         sids = list(self.connections)
         identities = [self.connections[sid].identity for sid in sids]
         if not identities:
