@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -162,15 +162,25 @@ class Authenticator:
         return Identity(actor_of_site(site), token_digest=site.token_hash)
 
     async def still_valid(self, identity: Identity) -> bool:
-        """Re-checked before each socket command, so a revocation on any node takes effect everywhere."""
+        return await self.current(identity) is not None
+
+    async def current(self, identity: Identity) -> Identity | None:
+        """The identity as the database has it now (roles, unit, name), or None once it is no longer valid.
+
+        Re-read before each socket command, so a revocation or a role change on any node takes effect on every
+        open socket at once: a socket never acts with the roles it connected with."""
         async with self.services.db.read() as session:
             if identity.actor.kind == SITE:
                 site = await session.get(SiteRow, identity.actor.id)
-                return site is not None and site.active and site.token_hash == identity.token_digest
+                if site is None or not site.active or site.token_hash != identity.token_digest:
+                    return None
+                return replace(identity, actor=actor_of_site(site))
             if identity.session_id is not None and await security.get_session(session, identity.session_id) is None:
-                return False
+                return None
             user = await session.get(UserRow, identity.actor.id)
-            return user is not None and user.active
+            if user is None or not user.active:
+                return None
+            return replace(identity, actor=actor_of_user(user))
 
     async def invalid_among(self, identities: list[Identity]) -> set[int]:
         """Indexes of the identities no longer valid, checked in three queries however many there are.

@@ -438,3 +438,55 @@ async def test_the_ink_limit_is_the_same_over_rest_and_socket(world: World, limi
         await feed.close()
     status, mine = await world.listed.get(f"{world.base}/papers/{paper['id']}/annotations")
     assert sorted(a["id"] for a in mine["annotations"]) == ["ink-rest-edge", "ink-sock-edge"]
+
+
+async def test_a_restricted_paper_being_presented_is_told_to_its_readers_only(world: World) -> None:
+    """Its id, page and presenter reach the people who may read it; the others only hear that the paper they
+    were following is no longer presented."""
+    listed_feed = await feed_for(world.server, world.listed, world.meeting["id"])
+    other_feed = await feed_for(world.server, world.other, world.meeting["id"])
+    listed_heard: list[dict[str, Any]] = []
+    other_heard: list[dict[str, Any]] = []
+    listed_feed.on_event, other_feed.on_event = listed_heard.append, other_heard.append
+    try:
+        public = await world.upload(make_pdf(2), title="Báo cáo chung")
+        secret = await world.upload(
+            make_pdf(3), title="Tài liệu mật về nhân sự", access="restricted", user_ids=world.listed.user_id
+        )
+        status, _ = await world.secretary.post(f"{world.base}/papers/{public['id']}/present", {"page": 1})
+        assert status == 200
+        await wait_for(lambda: (other_feed.snapshot.get("presentation") or {}).get("paper_id") == public["id"])
+        for page in (2, 3):
+            status, answer = await world.secretary.post(f"{world.base}/papers/{secret['id']}/present", {"page": page})
+            assert status == 200, answer
+        # A later event for everyone: whatever came before it on the delegate's socket has come too.
+        status, _ = await world.secretary.post(f"{world.base}/agenda", {"title": "Mục sau trình chiếu"})
+        assert status == 201
+        await wait_for(lambda: any(e["type"] == "agenda.item_added" for e in other_heard))
+        await wait_for(lambda: any(e["type"] == "agenda.item_added" for e in listed_heard))
+        other_types = [e["type"] for e in other_heard]
+        assert other_types.count("paper.presented") == 1  # the public paper only
+        assert "paper.presentation_stopped" in other_types
+        assert secret["id"] not in str(other_heard)
+        assert other_feed.snapshot["presentation"] is None
+        assert listed_feed.snapshot["presentation"]["paper_id"] == secret["id"]
+        assert listed_feed.snapshot["presentation"]["page"] == 3
+        # Nor do the reads tell it: the meeting, its papers, a fresh join, the log.
+        status, snap = await world.other.get(world.base)
+        assert status == 200 and snap["presentation"] is None
+        status, listing = await world.other.get(f"{world.base}/papers")
+        assert listing["presentation"] is None
+        status, log = await world.other.get(f"{world.base}/events?after=0")
+        assert secret["id"] not in str(log)
+        fresh = await feed_for(world.server, world.other, world.meeting["id"])
+        assert fresh.snapshot["presentation"] is None
+        await fresh.close()
+        status, snap = await world.listed.get(world.base)
+        assert snap["presentation"]["paper_id"] == secret["id"]
+        # An administrator runs the meeting's commands, yet reads no restricted paper: its answers do not name it.
+        admin = await world.server.admin()
+        status, answer = await admin.post(f"{world.base}/agenda", {"title": "Mục của quản trị"})
+        assert status == 201 and answer["my_role"] == "admin" and answer["presentation"] is None, answer
+    finally:
+        await listed_feed.close()
+        await other_feed.close()

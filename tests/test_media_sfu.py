@@ -493,3 +493,17 @@ async def test_a_room_that_missed_an_event_catches_up_on_the_next_join(
         await wait_for(lambda: a.main_colour() == 1 and late.main_colour() == 1, timeout=30)
     finally:
         await conf.close()
+
+
+async def test_a_site_taken_off_the_meeting_loses_its_media_at_once(live_server: LiveServer) -> None:
+    conf = await start_conference(live_server, 3)
+    try:
+        a, b = await peers(conf, 2)
+        kept = [conf.site_ids[0], conf.site_ids[2]]
+        status, answer = await conf.chair.patch(f"/api/meetings/{conf.meeting_id}", {"site_ids": kept})
+        assert status == 200, answer
+        await wait_for(lambda: b.media.close_reason == "not_invited")
+        assert conf.key(1) not in conf.room().connected_keys()
+        assert conf.key(0) in conf.room().connected_keys()
+    finally:
+        await conf.close()

@@ -47,6 +47,9 @@ class Notifier(Protocol):
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None: ...
 
+    async def account_changed(self, user_id: str) -> None:
+        """The person's roles or unit changed: their open sockets follow (rooms of the meetings they are in)."""
+
 
 class NullNotifier:
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
@@ -58,6 +61,9 @@ class NullNotifier:
         return None
 
     async def meetings_changed(self, meeting_id: str, who: Members) -> None:
+        return None
+
+    async def account_changed(self, user_id: str) -> None:
         return None
 
 
@@ -100,6 +106,7 @@ class Context:
     actor: Actor
     session: AsyncSession
     ip: str = ""
+    session_id: str | None = None  # the sign-in session the command came through, when it came through one
     _published: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -359,17 +366,30 @@ def _check_global(spec: ActionSpec, actor: Actor) -> None:
 
 
 async def _context(
-    services: Services, actor: Actor, session: AsyncSession, ip: str, spec: ActionSpec, payload: Schema
+    services: Services,
+    actor: Actor,
+    session: AsyncSession,
+    ip: str,
+    spec: ActionSpec,
+    payload: Schema,
+    session_id: str | None = None,
 ) -> Context:
     """A meeting-scoped action's meeting is loaded, locked and its permission checked before the handler runs."""
     permission = spec.meeting_permission
     if permission is None:
-        return Context(services=services, actor=actor, session=session, ip=ip)
+        return Context(services=services, actor=actor, session=session, ip=ip, session_id=session_id)
     row = await meeting_store.load(session, getattr(payload, "meeting_id", ""), for_update=True)
     state = meeting_store.state_of(row)
     role = require(actor, state, permission)
     return MeetingContext(
-        services=services, actor=actor, session=session, ip=ip, meeting_row=row, meeting=state, role=role
+        services=services,
+        actor=actor,
+        session=session,
+        ip=ip,
+        session_id=session_id,
+        meeting_row=row,
+        meeting=state,
+        role=role,
     )
 
 
@@ -392,6 +412,7 @@ async def run_action(
     *,
     command_id: str | None = None,
     ip: str = "",
+    session_id: str | None = None,
 ) -> dict[str, Any]:
     """Validate, authorise, apply in one transaction, then publish. Returns the action's result."""
     spec = REGISTRY.get(name)
@@ -406,7 +427,7 @@ async def run_action(
                 previous = await security.stored_answer(session, actor_key, command_id)
                 if previous is not None:
                     return _replay(previous.action, previous.result, name)
-            ctx = await _context(services, actor, session, ip, spec, payload)
+            ctx = await _context(services, actor, session, ip, spec, payload, session_id)
             result = await spec.handler(ctx, payload)
             if command_id:
                 kept = {k: v for k, v in result.items() if k not in spec.secret_fields}

@@ -40,30 +40,30 @@ class RollCallAnswer(MeetingRef):
 async def set_main_site(ctx: MeetingContext, cmd: SetMain) -> dict[str, Any]:
     """Choose the main site (điểm cầu chính) that every wall display shows big."""
     state = await ctx.record(domain.set_main_site(ctx.meeting, cmd.site_id))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.mute", ParticipantRef, MEETING_ORGANIZE)
 async def mute(ctx: MeetingContext, cmd: ParticipantRef) -> dict[str, Any]:
     """Mute a participant's microphone: the server stops forwarding its sound."""
-    return answer(ctx, await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, True)))
+    return await answer(ctx, await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, True)))
 
 
 @meeting_action("conference.unmute", ParticipantRef, MEETING_ORGANIZE)
 async def unmute(ctx: MeetingContext, cmd: ParticipantRef) -> dict[str, Any]:
     """Unmute a participant's microphone."""
-    return answer(ctx, await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, False)))
+    return await answer(ctx, await ctx.record(domain.set_muted(ctx.meeting, cmd.participant, False)))
 
 
 @meeting_action("conference.mute_sites", MeetingRef, MEETING_ORGANIZE)
 async def mute_sites(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     """Mute every site but the main one ("Tắt tiếng tất cả xã"), in one event."""
-    return answer(ctx, await ctx.record(domain.mute_sites(ctx.meeting)))
+    return await answer(ctx, await ctx.record(domain.mute_sites(ctx.meeting)))
 
 
 async def _lock(ctx: MeetingContext, locked: bool) -> dict[str, Any]:
     connected = ctx.services.media.connected(ctx.meeting.id)
-    return answer(ctx, await ctx.record(domain.set_locked(ctx.meeting, locked, connected)))
+    return await answer(ctx, await ctx.record(domain.set_locked(ctx.meeting, locked, connected)))
 
 
 @meeting_action("conference.lock", MeetingRef, MEETING_ORGANIZE)
@@ -82,28 +82,28 @@ async def unlock(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
 async def remove(ctx: MeetingContext, cmd: ParticipantRef) -> dict[str, Any]:
     """Remove a participant: its media is cut at once and refused until it is readmitted."""
     state = await ctx.record(domain.remove_participant(ctx.meeting, cmd.participant))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.readmit", ParticipantRef, MEETING_ORGANIZE)
 async def readmit(ctx: MeetingContext, cmd: ParticipantRef) -> dict[str, Any]:
     """Let a removed participant join again."""
     state = await ctx.record(domain.readmit_participant(ctx.meeting, cmd.participant))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.start_recording", MeetingRef, MEETING_ORGANIZE)
 async def start_recording(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     """Start recording every participant's incoming streams as they arrive (no transcoding)."""
     state = await ctx.record(domain.start_recording(ctx.meeting, new_id("rec"), now_iso(), ctx.actor.id))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.stop_recording", MeetingRef, MEETING_ORGANIZE)
 async def stop_recording(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     """Stop recording; the files stay with the meeting."""
     state = await ctx.record(domain.stop_recording(ctx.meeting, now_iso()))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.start_roll_call", MeetingRef, MEETING_ORGANIZE)
@@ -111,14 +111,14 @@ async def start_roll_call(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any
     """Ask every site to answer (điểm danh); the console shows who did."""
     roll_call_id = new_id("rc")
     state = await ctx.record(domain.start_roll_call(ctx.meeting, roll_call_id, now_iso()))
-    return {**answer(ctx, state), "roll_call_id": roll_call_id}
+    return {**await answer(ctx, state), "roll_call_id": roll_call_id}
 
 
 @meeting_action("conference.close_roll_call", MeetingRef, MEETING_ORGANIZE)
 async def close_roll_call(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     """Close the roll call; answers are kept in the log."""
     state = await ctx.record(domain.close_roll_call(ctx.meeting))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("conference.answer_roll_call", RollCallAnswer, MEETING_VIEW)
@@ -126,4 +126,4 @@ async def answer_roll_call(ctx: MeetingContext, cmd: RollCallAnswer) -> dict[str
     """Answer the open roll call for oneself (a site's room PC, or a person)."""
     key = domain.participant_key(ctx.actor)
     state = await ctx.record(domain.answer_roll_call(ctx.meeting, key, cmd.roll_call_id, now_iso()))
-    return answer(ctx, state)
+    return await answer(ctx, state)

@@ -281,16 +281,19 @@ async def update_site(ctx: Context, cmd: UpdateSite) -> dict[str, Any]:
     for key, value in changes.items():
         setattr(row, key, value)
     if changes.get("active") is False:
-        _disconnect_site(ctx, row.id, "deactivated")
+        _disconnect(ctx, site_id=row.id, reason="deactivated")
     await ctx.session.flush()
     return store.site_dict(row)
 
 
-def _disconnect_site(ctx: Context, site_id: str, reason: str) -> None:
+def _disconnect(
+    ctx: Context, *, reason: str, user_id: str | None = None, site_id: str | None = None, session_id: str | None = None
+) -> None:
+    """Once the change is committed, close the live sockets it took the right from (with the reason)."""
     notifier = ctx.services.notifier
 
     async def disconnect() -> None:
-        await notifier.revoke(site_id=site_id, reason=reason)
+        await notifier.revoke(user_id=user_id, site_id=site_id, session_id=session_id, reason=reason)
 
     ctx.after_commit(disconnect)
 
@@ -308,7 +311,7 @@ async def issue_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     row.token_issued_at = now_iso()
     await ctx.audit("token_issued", row.id, site=row.name, replaced=had_token)
     if had_token:
-        _disconnect_site(ctx, row.id, "token_revoked")
+        _disconnect(ctx, site_id=row.id, reason="token_revoked")
     return {**store.site_dict(row), "token": token}
 
 
@@ -319,7 +322,7 @@ async def revoke_token(ctx: Context, cmd: SiteRef) -> dict[str, Any]:
     row.token_hash = None
     row.token_issued_at = None
     await ctx.audit("token_revoked", row.id, site=row.name)
-    _disconnect_site(ctx, row.id, "token_revoked")
+    _disconnect(ctx, site_id=row.id, reason="token_revoked")
     return store.site_dict(row)
 
 
@@ -352,6 +355,7 @@ async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
 async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     """Edit an account: roles, unit, password, active. Deactivating signs the person out everywhere."""
     row = await store.get_user(ctx.session, cmd.user_id)
+    before_roles, before_unit = list(row.roles), row.unit_id
     changes = cmd.model_dump(exclude_unset=True, exclude={"user_id"})
     if changes.get("unit_id"):
         await store.get_unit(ctx.session, changes["unit_id"])
@@ -369,12 +373,23 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
     if changes.get("password"):
         row.password_hash = await hash_password_async(changes.pop("password"))
         await ctx.audit("password_reset", row.id)
+        # Whoever knew the old password is signed out everywhere; one changing their own keeps this session.
+        keep = ctx.session_id if row.id == ctx.actor.id else None
+        for ended in await security.delete_sessions_of(ctx.session, row.id, keep=keep):
+            _disconnect(ctx, session_id=ended, reason="password_changed")
     changes.pop("password", None)
     for key in ("full_name", "title", "lang"):
         if changes.get(key) is not None:
             setattr(row, key, changes[key])
     if "unit_id" in changes:
         row.unit_id = changes["unit_id"]
+    if row.roles != before_roles or row.unit_id != before_unit:
+        notifier, user_id = ctx.services.notifier, row.id
+
+        async def follow() -> None:
+            await notifier.account_changed(user_id)
+
+        ctx.after_commit(follow)
     if changes.get("active") is not None and changes["active"] != row.active:
         if row.id == ctx.actor.id:
             raise AppError(
@@ -386,12 +401,7 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
         await ctx.audit("user_activated" if row.active else "user_deactivated", row.id)
         if not row.active:
             await security.delete_sessions_of(ctx.session, row.id)
-            notifier, user_id = ctx.services.notifier, row.id
-
-            async def disconnect() -> None:
-                await notifier.revoke(user_id=user_id, reason="deactivated")
-
-            ctx.after_commit(disconnect)
+            _disconnect(ctx, user_id=row.id, reason="deactivated")
     await ctx.session.flush()
     return store.user_dict(row)
 

@@ -9,12 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import meetings as domain
 from ..domain.meetings import AgendaItem, MeetingState
+from ..domain.papers import as_told
 from ..errors import AppError
 from ..storage import directory
 from ..storage import meetings as store
+from ..storage import papers as paper_store
 from ..storage.db import new_id
 from ..vocabulary import CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY
 from .base import Context, MeetingContext, Schema, action, meeting_action
+from .papers import viewer_of
 from .schemas import Id, Short, Text, Time, Title
 
 
@@ -120,9 +123,11 @@ async def _with_warnings(ctx: Context, result: dict[str, Any], state: MeetingSta
     return {**result, "warnings": domain.site_clashes(state, others, ctx.actor)}
 
 
-def answer(ctx: MeetingContext, state: MeetingState) -> dict[str, Any]:
-    """The meeting as the acting person now sees it: what most meeting actions answer."""
-    return domain.snapshot(state, ctx.role, ctx.actor)
+async def answer(ctx: MeetingContext, state: MeetingState) -> dict[str, Any]:
+    """The meeting as the acting person now sees it: what most meeting actions answer (without the presentation
+    of a paper they may not read)."""
+    presented = await paper_store.presented_paper(ctx.session, state.presentation, state.id)
+    return domain.snapshot(as_told(state, presented, viewer_of(ctx)), ctx.role, ctx.actor)
 
 
 @action("meeting.create", CreateMeeting, MEETING_CREATE)
@@ -151,11 +156,11 @@ async def update_meeting(ctx: MeetingContext, cmd: UpdateMeeting) -> dict[str, A
     given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
     changes = await _resolve_fields(ctx.session, given)
     state = await ctx.record(domain.update(ctx.meeting, changes))
-    return await _with_warnings(ctx, answer(ctx, state), state)
+    return await _with_warnings(ctx, await answer(ctx, state), state)
 
 
 async def _transition(ctx: MeetingContext, name: str, reason: str = "") -> dict[str, Any]:
-    return answer(ctx, await ctx.record(domain.transition(ctx.meeting, name, reason)))
+    return await answer(ctx, await ctx.record(domain.transition(ctx.meeting, name, reason)))
 
 
 @meeting_action("meeting.schedule", MeetingRef, MEETING_ORGANIZE)
@@ -211,7 +216,7 @@ async def add_item(ctx: MeetingContext, cmd: AddItem) -> dict[str, Any]:
         id=new_id("a"), title=cmd.title, planned_minutes=cmd.planned_minutes, description=cmd.description, **presenter
     )
     state = await ctx.record(domain.add_item(ctx.meeting, item, cmd.position))
-    return {**answer(ctx, state), "item_id": item.id}
+    return {**await answer(ctx, state), "item_id": item.id}
 
 
 @meeting_action("agenda.update_item", UpdateItem, MEETING_ORGANIZE)
@@ -221,25 +226,25 @@ async def update_item(ctx: MeetingContext, cmd: UpdateItem) -> dict[str, Any]:
     if "presenter_id" in changes:
         changes.update(await _presenter(ctx.session, changes["presenter_id"], changes.get("presenter_name")))
     state = await ctx.record(domain.update_item(ctx.meeting, cmd.item_id, changes))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("agenda.remove_item", ItemRef, MEETING_ORGANIZE)
 async def remove_item(ctx: MeetingContext, cmd: ItemRef) -> dict[str, Any]:
     """Remove an agenda item."""
     state = await ctx.record(domain.remove_item(ctx.meeting, cmd.item_id))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("agenda.reorder", Reorder, MEETING_ORGANIZE)
 async def reorder(ctx: MeetingContext, cmd: Reorder) -> dict[str, Any]:
     """Put the agenda items in a new order."""
     state = await ctx.record(domain.reorder(ctx.meeting, cmd.item_ids))
-    return answer(ctx, state)
+    return await answer(ctx, state)
 
 
 @meeting_action("agenda.set_current", SetCurrent, MEETING_ORGANIZE)
 async def set_current(ctx: MeetingContext, cmd: SetCurrent) -> dict[str, Any]:
     """Mark the item being discussed now; the previous one becomes done."""
     state = await ctx.record(domain.set_current(ctx.meeting, cmd.item_id))
-    return answer(ctx, state)
+    return await answer(ctx, state)

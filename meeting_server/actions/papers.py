@@ -221,6 +221,7 @@ async def present(ctx: MeetingContext, cmd: Present) -> dict[str, Any]:
         y=cmd.y,
         name=ctx.actor.name,
         at=now_iso(),
+        unit_members=await _members(ctx, paper),
     )
     state = await ctx.record(events)
     return {"meeting_id": cmd.meeting_id, "presentation": state.presentation, "last_seq": state.last_seq}

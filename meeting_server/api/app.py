@@ -136,7 +136,13 @@ def action_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Stream
                 detail_en="Idempotency-Key must be 8-100 characters",
             )
         result = await run_action(
-            request.app[SERVICES], identity.actor, name, args, command_id=command_id, ip=client_ip(request)
+            request.app[SERVICES],
+            identity.actor,
+            name,
+            args,
+            command_id=command_id,
+            ip=client_ip(request),
+            session_id=identity.session_id,
         )
         return json_response(result, status=route.status)
 

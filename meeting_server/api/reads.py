@@ -168,7 +168,7 @@ async def meetings(request: web.Request, identity: Identity | None) -> web.Strea
 @view("GET", "/api/meetings/{meeting_id}")
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor
-    state, role = await meeting_views.visible_meeting(_app(request)[0], actor, request.match_info["meeting_id"])
+    state, role = await meeting_views.told_meeting(_app(request)[0], actor, request.match_info["meeting_id"])
     return _json(meeting_views.snapshot(state, role, actor))
 
 

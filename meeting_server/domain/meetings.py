@@ -286,6 +286,16 @@ def meeting_role(actor: Actor, state: MeetingState) -> MeetingRole | None:
     return None
 
 
+def seat(actor: Actor, state: MeetingState) -> MeetingRole | None:
+    """The part an open socket keeps in the meeting's live rooms: the actor's role, and while the meeting is
+    back in draft the role they will hold once it is scheduled again (a draft's events go to its organisers
+    only, so invitees hear nothing of it meanwhile). None once they are no longer part of it."""
+    role = meeting_role(actor, state)
+    if role is None and (state.status == DRAFT or not state.published):
+        return meeting_role(actor, replace(state, status=SCHEDULED, published=True))
+    return role
+
+
 def capabilities(actor: Actor, role: str | None) -> frozenset[MeetingPermission]:
     """What this actor may do in a meeting where they hold `role` (vocabulary.MEETING_PERMISSIONS)."""
     return meeting_capabilities(role, actor.capabilities)

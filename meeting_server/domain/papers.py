@@ -366,8 +366,11 @@ def present(
     y: float,
     name: str,
     at: str,
+    unit_members: Iterable[str] = (),
 ) -> list[Event]:
-    """The presenter's page and viewport; every reader in follow mode moves with them."""
+    """The presenter's page and viewport; every reader in follow mode moves with them. Only the paper's readers
+    hear which paper, page and presenter: when it is not open to all, the others are told (once, on the switch
+    from another paper) only that the earlier presentation stopped."""
     if meeting.status != IN_PROGRESS:
         raise AppError("invalid_transition", action="present", status=meeting.status)
     if not paper.can_read(viewer) or paper.status != PUBLISHED:
@@ -396,7 +399,20 @@ def present(
         "by_name": name,
         "at": at,
     }
-    return [Event(p.PAPER_PRESENTED, {"patch": {"presentation": presentation}})]
+    audience = paper.audience(unit_members)
+    events = [Event(p.PAPER_PRESENTED, {"patch": {"presentation": presentation}}, audience)]
+    before = meeting.presentation
+    if audience.kind != "all" and before and before.get("paper_id") != paper.id:
+        events.insert(0, presentation_stopped())
+    return events
+
+
+def as_told(meeting: MeetingState, presented: Paper | None, viewer: Viewer) -> MeetingState:
+    """The meeting without its presentation when the paper presented (`presented`, None when it is gone) is
+    one this viewer may not read: its id, page and presenter are the readers' business."""
+    if not meeting.presentation or (presented is not None and presented.can_read(viewer)):
+        return meeting
+    return replace(meeting, presentation=None)
 
 
 def stop_presenting(meeting: MeetingState, viewer: Viewer) -> list[Event]:

@@ -25,7 +25,7 @@ from ..domain import conference
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState
 from ..errors import AppError
-from ..vocabulary import ENDED, IN_PROGRESS
+from ..vocabulary import ENDED, IN_PROGRESS, SITE
 from . import consent
 from .frames import EncodedFrame, Unwrapper, VideoAssembler
 from .hooks import ForwardingReceiver, ForwardingSender, adopt, check_aiortc
@@ -53,6 +53,7 @@ class SFU:
         self._recorder_factory = recorder_factory
         self.rooms: dict[str, MediaRoom] = {}
         self._by_sid: dict[str, set[tuple[str, str]]] = {}  # socket id -> {(meeting id, connection id)}
+        self._probes: dict[str, str] = {}  # probe room id -> the participant key holding it
         self._lock = asyncio.Lock()
 
     @property
@@ -114,22 +115,30 @@ class SFU:
 
     async def probe(self, actor: Actor, sid: str, payload: p.MediaProbePayload) -> dict[str, Any]:
         """A link check outside any meeting: the participant's own streams come straight back, and it gets the
-        server's view of its uplink in `media:stats`. Few at a time, and each ends by itself."""
+        server's view of its uplink in `media:stats`. Few at a time, one per account or hall (a new one
+        replaces its earlier one), at most half of them held by people so that halls always find one, and
+        each ends by itself; a refused offer holds none."""
         key = conference.participant_key(actor)
         room_id = f"probe-{sid}"
         async with self._lock:
-            probes = [r for r in self.rooms if r.startswith("probe-") and r != room_id]
-            if len(probes) >= PROBES_AT_ONCE:
+            for other, holder in list(self._probes.items()):
+                if holder == key or other == room_id:
+                    await self._end_probe(other, "replaced")
+            held = list(self._probes.values())
+            people = sum(1 for holder in held if not holder.startswith(f"{SITE}:"))
+            if len(held) >= PROBES_AT_ONCE or (actor.kind != SITE and people >= PROBES_AT_ONCE // 2):
                 raise AppError("media_full", limit=PROBES_AT_ONCE)
-            old = self.rooms.pop(room_id, None)
-            if old is not None:
-                await old.close("replaced")
             room = self.rooms[room_id] = MediaRoom(
                 room_id, {"status": IN_PROGRESS}, self._emit, self.recordings_dir, None
             )
+            self._probes[room_id] = key
             room.start()
-            conn, answer = await self._connect(room, key, actor.name, sid, "probe", payload, True)
-            await room.add(conn)
+            try:
+                conn, answer = await self._connect(room, key, actor.name, sid, "probe", payload, True)
+                await room.add(conn)
+            except BaseException:
+                await self._end_probe(room_id, "refused")
+                raise
             self._by_sid.setdefault(sid, set()).add((room_id, conn.conn_id))
         asyncio.get_running_loop().call_later(
             PROBE_SECONDS, lambda: asyncio.ensure_future(self._drop(sid, room_id, conn.conn_id, "probe_over"))
@@ -142,6 +151,12 @@ class SFU:
             "seconds": PROBE_SECONDS,
             **conn.last_layout(),
         }
+
+    async def _end_probe(self, room_id: str, reason: str) -> None:
+        self._probes.pop(room_id, None)
+        room = self.rooms.pop(room_id, None)
+        if room is not None:
+            await room.close(reason)
 
     async def _connect(
         self,
@@ -300,10 +315,10 @@ class SFU:
 
     # ---- leaving ---------------------------------------------------------------------------------------------
 
-    async def leave(self, sid: str, meeting_id: str) -> None:
+    async def leave(self, sid: str, meeting_id: str, reason: str = "left") -> None:
         for mid, conn_id in list(self._by_sid.get(sid, ())):
             if mid == meeting_id:
-                await self._drop(sid, mid, conn_id, "left")
+                await self._drop(sid, mid, conn_id, reason)
 
     async def disconnect(self, sid: str) -> None:
         for meeting_id, conn_id in list(self._by_sid.get(sid, ())):
@@ -321,6 +336,7 @@ class SFU:
         if not room.connections and not room.joining:
             await room.close("empty")
             self.rooms.pop(meeting_id, None)
+            self._probes.pop(meeting_id, None)
 
     def _forget(self, sid: str, meeting_id: str, conn_id: str) -> None:
         entries = self._by_sid.get(sid)

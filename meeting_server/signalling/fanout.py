@@ -9,6 +9,7 @@ never waits on a slow tablet and keeps the per-socket order the same.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -18,9 +19,15 @@ from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet
 
+# An emit of this event reaches no client: every node's manager hands its data to the hub (`on_internal`), so a
+# change made on one node (a member removed, a role changed, a session ended) acts on the sockets of all nodes.
+INTERNAL_EVENT = "hub:internal"
+
 
 class SequentialEmit(socketio.AsyncManager):
     """The one-process manager, with the no-callback emit (every broadcast we make) done without tasks."""
+
+    on_internal: Callable[[Any], Awaitable[None]] | None = None
 
     async def emit(
         self,
@@ -33,6 +40,10 @@ class SequentialEmit(socketio.AsyncManager):
         to: Any = None,
         **kwargs: Any,
     ) -> None:
+        if event == INTERNAL_EVENT:
+            if self.on_internal is not None:
+                await self.on_internal(data)
+            return
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return

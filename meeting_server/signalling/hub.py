@@ -19,12 +19,14 @@ from .. import protocol as p
 from ..actions import run_action
 from ..actions.base import Services, describe_validation
 from ..auth import COOKIE, Authenticator, Identity, forwarded_ip
-from ..domain.meetings import Members
+from ..domain.actors import Actor
+from ..domain.meetings import Members, seat
 from ..errors import AppError, pick_lang
 from ..media.sfu import SFU
-from ..storage.meetings import public_event
+from ..storage.meetings import load as load_meeting
+from ..storage.meetings import public_event, state_of
 from ..views.meetings import catch_up, visible_meeting
-from .fanout import LocalManager, RedisManager, install_fast_poll
+from .fanout import INTERNAL_EVENT, LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class Hub:
         self.auth = auth
         settings = services.settings
         manager = RedisManager(settings.redis_url) if settings.redis_url else LocalManager()
+        manager.on_internal = self._on_internal
         install_fast_poll()
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
@@ -182,15 +185,97 @@ class Hub:
         conn = self.connections.get(sid)
         return AppError("unknown_event", name=str(event)[:64]).to_dict(conn.lang if conn else "vi")
 
-    async def _require_valid(self, conn: Connection) -> None:
-        if not await self.auth.still_valid(conn.identity):
+    async def _current(self, sid: str, conn: Connection) -> Actor:
+        """Who is behind the socket now: the account (or site) read again, so a command runs with the roles the
+        person holds at this moment, not those they connected with."""
+        fresh = await self.auth.current(conn.identity)
+        if fresh is None:
             raise AppError("unauthenticated")
+        before, conn.identity = conn.identity.actor, fresh
+        if fresh.actor != before:
+            await self._follow_actor(sid, conn, before)
+        return fresh.actor
+
+    async def _follow_actor(self, sid: str, conn: Connection, before: Actor) -> None:
+        """The account changed under an open socket (roles, unit): its rooms follow at once."""
+        actor = conn.identity.actor
+        if actor.kind == "user" and actor.unit_id != before.unit_id:
+            if before.unit_id:
+                await self.sio.leave_room(sid, unit_room(before.unit_id))
+            if actor.unit_id:
+                await self.sio.enter_room(sid, unit_room(actor.unit_id))
+        for meeting_id in list(conn.meetings):
+            await self._recheck(sid, conn, meeting_id)
+
+    async def _recheck(self, sid: str, conn: Connection, meeting_id: str, state: Any = None) -> None:
+        """Put the socket in the rooms its current part in the meeting gives it: another role's room when that
+        changed, none when the meeting is no longer theirs (taken off it, secretary replaced, demoted)."""
+        previous = conn.meetings.get(meeting_id)
+        if previous is None:
+            return
+        if state is None:
+            async with self.services.db.read() as session:
+                state = state_of(await load_meeting(session, meeting_id))
+        role = seat(conn.identity.actor, state)
+        if role == previous:
+            return
+        await self.sio.leave_room(sid, meeting_room(meeting_id, previous))
+        self._leave_presence(conn, meeting_id)
+        if role is None:
+            await self.sio.leave_room(sid, meeting_room(meeting_id))
+            await self.media.leave(sid, meeting_id, "not_invited")  # nor hear or see the conference any more
+            return
+        await self.sio.enter_room(sid, meeting_room(meeting_id, role))
+        actor = conn.identity.actor
+        self.presence.join(meeting_id, actor.kind, actor.id, actor.name, role)
+        conn.meetings[meeting_id] = role
+
+    async def _on_internal(self, message: Any) -> None:
+        """A change made on some node (see fanout.INTERNAL_EVENT), applied to this node's sockets."""
+        kind = message.get("kind") if isinstance(message, dict) else None
+        try:
+            if kind == "meeting":
+                await self._recheck_meeting(str(message["meeting_id"]))
+            elif kind == "account":
+                await self._refresh_room(user_room(str(message["user_id"])))
+            elif kind == "revoke":
+                await self._disconnect_room(str(message["room"]), str(message["reason"]))
+        except Exception:  # one node's failure must not stop the others' (nor the action that asked)
+            log.exception("applying %s on this node failed", kind)
+
+    def _local(self, room: str) -> list[str]:
+        return [sid for sid, _ in self.sio.manager.get_participants("/", room) if sid in self.connections]
+
+    async def _recheck_meeting(self, meeting_id: str) -> None:
+        sids = [sid for sid, conn in self.connections.items() if meeting_id in conn.meetings]
+        if not sids:
+            return
+        async with self.services.db.read() as session:
+            state = state_of(await load_meeting(session, meeting_id))
+        for sid in sids:
+            conn = self.connections.get(sid)
+            if conn is not None:
+                await self._recheck(sid, conn, meeting_id, state)
+
+    async def _refresh_room(self, room: str) -> None:
+        for sid in self._local(room):
+            conn = self.connections.get(sid)
+            if conn is None:
+                continue
+            try:
+                await self._current(sid, conn)
+            except AppError:  # no longer valid: the revocation that made it so closes the socket
+                continue
+
+    async def _disconnect_room(self, room: str, reason: str) -> None:
+        for sid in self._local(room):
+            await self.sio.emit(p.REVOKED, {"reason": reason}, to=sid, ignore_queue=True)
+            await self.sio.disconnect(sid, ignore_queue=True)
 
     # ---- events ---------------------------------------------------------------------------------------
 
     async def _join(self, sid: str, conn: Connection, payload: p.JoinPayload) -> dict[str, Any]:
-        await self._require_valid(conn)
-        actor = conn.identity.actor
+        actor = await self._current(sid, conn)
         answer, role = await catch_up(self.services, actor, payload.meeting_id, payload.after_seq)
         previous = conn.meetings.get(payload.meeting_id)
         if previous is not None and previous != role:
@@ -204,8 +289,8 @@ class Hub:
         return {"ok": True, **answer, "presence": self.presence.online(payload.meeting_id)}
 
     async def _sync(self, sid: str, conn: Connection, payload: p.SyncPayload) -> dict[str, Any]:
-        await self._require_valid(conn)
-        answer, _ = await catch_up(self.services, conn.identity.actor, payload.meeting_id, payload.after_seq)
+        actor = await self._current(sid, conn)
+        answer, _ = await catch_up(self.services, actor, payload.meeting_id, payload.after_seq)
         return {"ok": True, **answer}
 
     async def _leave(self, sid: str, conn: Connection, payload: p.LeavePayload) -> dict[str, Any]:
@@ -217,13 +302,19 @@ class Hub:
         return {"ok": True}
 
     async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
-        await self._require_valid(conn)
+        actor = await self._current(sid, conn)
         environ = self.sio.get_environ(sid) or {}
         ip = forwarded_ip(
             environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""), self.services.settings.trust_proxy
         )
         result = await run_action(
-            self.services, conn.identity.actor, payload.action, payload.args, command_id=payload.command_id, ip=ip
+            self.services,
+            actor,
+            payload.action,
+            payload.args,
+            command_id=payload.command_id,
+            ip=ip,
+            session_id=conn.identity.session_id,
         )
         return {"ok": True, "result": result}
 
@@ -233,16 +324,16 @@ class Hub:
     # ---- media signalling (the SFU answers offers; see docs/media.md) -------------------------------------
 
     async def _media_join(self, sid: str, conn: Connection, payload: p.MediaJoinPayload) -> dict[str, Any]:
-        await self._require_valid(conn)
-        state, role = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
-        answer = await self.media.join(conn.identity.actor, sid, state, role, payload)
-        fresh, _ = await visible_meeting(self.services, conn.identity.actor, payload.meeting_id)
+        actor = await self._current(sid, conn)
+        state, role = await visible_meeting(self.services, actor, payload.meeting_id)
+        answer = await self.media.join(actor, sid, state, role, payload)
+        fresh, _ = await visible_meeting(self.services, actor, payload.meeting_id)
         await self.media.catch_up(fresh)
         return {"ok": True, **answer}
 
     async def _media_probe(self, sid: str, conn: Connection, payload: p.MediaProbePayload) -> dict[str, Any]:
-        await self._require_valid(conn)
-        return {"ok": True, **await self.media.probe(conn.identity.actor, sid, payload)}
+        actor = await self._current(sid, conn)
+        return {"ok": True, **await self.media.probe(actor, sid, payload)}
 
     async def _media_leave(self, sid: str, conn: Connection, payload: p.MediaLeavePayload) -> dict[str, Any]:
         await self.media.leave(sid, payload.meeting_id)
@@ -280,6 +371,9 @@ class Hub:
         the log (`meeting:sync`) on the next event it does receive: 200 tablets syncing on each page turn. The
         notice goes after the events, on the same sockets, so anyone who was to receive event N has it first."""
         private = [entry["seq"] for entry in entries if entry["audience"]["kind"] != "all"]
+        if any(entry["type"].startswith("meeting.") for entry in entries):
+            # Who is in the meeting may have changed: sockets move rooms on every node before these events go.
+            await self.sio.emit(INTERNAL_EVENT, {"kind": "meeting", "meeting_id": meeting_id})
         for entry in entries:
             audience = entry["audience"]
             message = public_event(entry)
@@ -309,9 +403,12 @@ class Hub:
         if rooms:
             await self.sio.emit(p.MEETINGS_CHANGED, {"meeting_id": meeting_id}, room=rooms)
 
+    async def account_changed(self, user_id: str) -> None:
+        await self.sio.emit(INTERNAL_EVENT, {"kind": "account", "user_id": user_id})
+
     async def sweep(self) -> int:
-        """Disconnect sockets whose session, account or device token is no longer valid. Revocations made on
-        this node act at once; this catches those made on another node (and sessions that expired)."""
+        """Disconnect sockets whose session, account or device token is no longer valid. Revocations made
+        through `revoke` act at once on every node; this catches sessions that expired or ended otherwise."""
         sids = list(self.connections)
         identities = [self.connections[sid].identity for sid in sids]
         if not identities:
@@ -352,10 +449,7 @@ class Hub:
             room = site_room(site_id)
         else:
             return
-        await self.sio.emit(p.REVOKED, {"reason": reason}, room=room)
-        sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
-        for sid in sids:
-            await self.sio.disconnect(sid)
+        await self.sio.emit(INTERNAL_EVENT, {"kind": "revoke", "room": room, "reason": reason})
 
 
 def _make_recorder(directory: Any, label: str) -> Any:

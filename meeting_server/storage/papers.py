@@ -29,6 +29,14 @@ async def get_paper(session: AsyncSession, paper_id: str, meeting_id: str | None
     return Paper.from_dict(row.state)
 
 
+async def presented_paper(session: AsyncSession, presentation: dict[str, Any] | None, meeting_id: str) -> Paper | None:
+    """The paper a meeting's presentation shows, or None (no presentation, or the paper is gone)."""
+    if not presentation:
+        return None
+    row = await session.get(PaperRow, str(presentation.get("paper_id")))
+    return Paper.from_dict(row.state) if row is not None and row.meeting_id == meeting_id else None
+
+
 async def list_papers(session: AsyncSession, meeting_id: str) -> list[Paper]:
     rows = (await session.execute(select(PaperRow).where(PaperRow.meeting_id == meeting_id))).scalars()
     papers = [Paper.from_dict(r.state) for r in rows]

@@ -46,9 +46,11 @@ async def get_session(session: AsyncSession, session_id: str) -> SessionRow | No
     return row
 
 
-async def delete_sessions_of(session: AsyncSession, user_id: str) -> list[str]:
-    ids = list((await session.execute(select(SessionRow.id).where(SessionRow.user_id == user_id))).scalars())
-    await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+async def delete_sessions_of(session: AsyncSession, user_id: str, keep: str | None = None) -> list[str]:
+    """End every session of the person (but `keep`, the one they are acting through); returns the ended ids."""
+    chosen = [SessionRow.user_id == user_id] + ([SessionRow.id != keep] if keep else [])
+    ids = list((await session.execute(select(SessionRow.id).where(*chosen))).scalars())
+    await session.execute(delete(SessionRow).where(*chosen))
     return ids
 
 

@@ -17,9 +17,12 @@ from ..auth import actor_of_user
 from ..documents.invitation import InvitationData, InvitedUnit, SiteLine, issuer_abbreviation
 from ..domain.actors import Actor
 from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
+from ..domain.papers import Viewer
+from ..domain.papers import as_told as told
 from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_name
 from ..storage import directory
 from ..storage import meetings as store
+from ..storage import papers as paper_store
 from ..storage.db import parse_iso
 from ..vocabulary import SITE, SITE_OPERATOR, USER
 
@@ -30,9 +33,31 @@ async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> 
 
 
 async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
-    """The meeting and the actor's role in it, inside a read the caller holds (not_found when it is hidden)."""
+    """The meeting and the actor's role in it, inside a read the caller holds (not_found when it is hidden).
+    What is shown of it to the actor goes through `as_told`."""
     state = store.state_of(await store.load(session, meeting_id))
     return state, require_visible(actor, state)
+
+
+async def told_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
+    """The meeting as the actor may be told it (`as_told`), and their role in it."""
+    async with services.db.read() as session:
+        state, role = await visible_in(session, actor, meeting_id)
+        return await as_told(session, state, role, actor), role
+
+
+def viewer_of(actor: Actor, role: str) -> Viewer:
+    return Viewer(
+        role=role,
+        user_id=actor.id if actor.kind == USER else None,
+        unit_id=actor.unit_id if actor.kind == USER else None,
+    )
+
+
+async def as_told(session: AsyncSession, state: MeetingState, role: str, actor: Actor) -> MeetingState:
+    """The meeting as this person may be told it: without the presentation of a paper they may not read."""
+    presented = await paper_store.presented_paper(session, state.presentation, state.id)
+    return told(state, presented, viewer_of(actor, role))
 
 
 async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
@@ -46,14 +71,14 @@ async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict
             everything=actor.is_admin,
             scope=scope,
         )
-    result = []
-    for row in rows:
-        state = store.state_of(row)
-        role = meeting_role(actor, state)
-        if role is not None:
-            snap = snapshot(state, role, actor)
-            snap["agenda_count"] = len(state.agenda)
-            result.append(snap)
+        result = []
+        for row in rows:
+            state = store.state_of(row)
+            role = meeting_role(actor, state)
+            if role is not None:
+                snap = snapshot(await as_told(session, state, role, actor), role, actor)
+                snap["agenda_count"] = len(state.agenda)
+                result.append(snap)
     return result
 
 
@@ -67,7 +92,8 @@ async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq:
         last_seq = row.last_seq
         behind = last_seq - after_seq
         if after_seq <= 0 or behind > services.settings.snapshot_after or after_seq > last_seq:
-            return {"last_seq": last_seq, "snapshot": snapshot(state, role, actor)}, role
+            told = await as_told(session, state, role, actor)
+            return {"last_seq": last_seq, "snapshot": snapshot(told, role, actor)}, role
         entries = await store.events_after(session, meeting_id, after_seq, behind)
     events = [store.public_event(e) for e in entries if store.visible(e, role, actor.id)]
     return {"last_seq": last_seq, "events": events}, role

@@ -22,7 +22,7 @@ from ..errors import AppError
 from ..storage import directory
 from ..storage import papers as store
 from ..storage.db import now_iso
-from .meetings import people_of, visible_in
+from .meetings import as_told, people_of, viewer_of, visible_in
 
 
 @dataclass
@@ -35,14 +35,6 @@ class Reading:
     unit_name: str
     paper: Paper
     version: PaperVersion
-
-
-def viewer_of(actor: Actor, role: str) -> Viewer:
-    return Viewer(
-        role=role,
-        user_id=actor.id if actor.kind == "user" else None,
-        unit_id=actor.unit_id if actor.kind == "user" else None,
-    )
 
 
 async def _reading_in(
@@ -73,6 +65,7 @@ async def papers(services: Services, actor: Actor, meeting_id: str) -> tuple[Mee
     """The meeting's papers this person may read, in their order."""
     async with services.db.read() as session:
         state, role = await visible_in(session, actor, meeting_id)
+        state = await as_told(session, state, role, actor)
         viewer = viewer_of(actor, role)
         found = [x for x in await store.list_papers(session, state.id) if x.can_read(viewer)]
     return state, viewer, found
