@@ -30,9 +30,14 @@ class Settings:
     snapshot_after: int = 500
     max_body_bytes: int = 1024 * 1024
     max_socket_message_bytes: int = 256 * 1024
-    login_failures_per_user: int = 5
-    login_failures_per_ip: int = 30
-    login_window_seconds: int = 300
+    session_idle_minutes: int = 8 * 60  # a session unused this long ends (a day of meetings keeps it alive)
+    # Sign-in limits (see auth.LoginLimiter): the attacker is throttled, not the account's owner.
+    login_failures_per_pair: int = 5  # one account from one address; then growing delays
+    login_failures_per_user: int = 50  # one account from every address: then only its usual addresses
+    login_failures_per_ip: int = 100  # one address: then only accounts with no failure from it
+    login_window_seconds: int = 900
+    login_pending_per_ip: int = 8  # attempts from one address being checked at once; more get login_busy
+    login_pending: int = 64  # attempts being checked at once on this node
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
     paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
@@ -70,6 +75,7 @@ class Settings:
             "secure_cookies": os.environ.get("MS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
+            "session_idle_minutes": _env_int("MS_SESSION_IDLE_MINUTES", 8 * 60),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
             "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),

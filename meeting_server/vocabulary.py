@@ -161,6 +161,8 @@ ErrorCode = Literal[
     "unauthenticated",
     "invalid_credentials",
     "rate_limited",
+    "login_busy",
+    "unsupported_media_type",
     "csrf_failed",
     "forbidden",
     "origin_refused",

@@ -50,7 +50,7 @@ async def errors_middleware(
     try:
         return await handler(request)
     except AppError as err:
-        headers = {"Retry-After": str(err.params["retry_after"])} if err.code == "rate_limited" else None
+        headers = {"Retry-After": str(err.params["retry_after"])} if "retry_after" in err.params else None
         return error_response(err, request_lang(request), headers)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[SERVICES].settings.max_body_bytes

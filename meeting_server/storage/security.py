@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .db import now_iso
+from .db import iso, now_iso
 from .models import AuditRow, CommandRow, SessionRow
 
 
@@ -21,6 +22,16 @@ async def add_audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     session.add(AuditRow(at=now_iso(), kind=kind, actor_id=actor_id, target_id=target_id, ip=ip, detail=detail or {}))
+
+
+async def signed_in_from(session: AsyncSession, user_id: str, ip: str, *, since: datetime) -> bool:
+    """Whether the person signed in from this address since then (the audit log keeps every sign-in)."""
+    found = await session.execute(
+        select(AuditRow.id)
+        .where(AuditRow.kind == "login", AuditRow.actor_id == user_id, AuditRow.ip == ip, AuditRow.at >= iso(since))
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
