@@ -31,6 +31,7 @@ from .common import (
     request_lang,
 )
 from .openapi import openapi_document
+from .origin import same_origin_middleware
 from .routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,13 @@ def vendor_routes(app: web.Application, node_modules: Path) -> None:
 def create_app(services: Services, *, workers: DocumentWorkers | None = None) -> web.Application:
     settings = services.settings
     app = web.Application(
-        middlewares=[errors_middleware, headers_middleware, identity_middleware, socket_compression_middleware],
+        middlewares=[
+            errors_middleware,
+            headers_middleware,
+            identity_middleware,
+            same_origin_middleware,
+            socket_compression_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     auth = Authenticator(services)
