@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .actions.base import Services
 from .config import Settings
@@ -21,11 +22,12 @@ from .domain.actors import Actor
 from .errors import AppError
 from .passwords import verify_password_async
 from .storage import directory, security
-from .storage.db import iso, now_iso
+from .storage.db import iso, parse_iso
 from .storage.models import SessionRow, SiteRow, UserRow
 from .vocabulary import SITE
 
 COOKIE = "ms_session"
+TOUCH_EVERY = timedelta(minutes=1)  # how often a used session's idle end is written forward
 TRUSTED_FOR = timedelta(days=30)  # a sign-in from an address makes it the account's usual one this long
 
 
@@ -168,6 +170,26 @@ class Authenticator:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.limiter = LoginLimiter(services.settings)
+        self.clock: Callable[[], datetime] = utc_now  # tests put a fake clock here
+
+    def _expiry(self, created: datetime, now: datetime) -> datetime:
+        """A session ends when unused for MS_SESSION_IDLE_MINUTES, and at the latest session_days after sign-in.
+
+        The idle end is kept in `expires_at` itself, moved on by use at most once a minute (no write per request)."""
+        s = self.services.settings
+        return min(created + timedelta(days=s.session_days), now + timedelta(minutes=s.session_idle_minutes))
+
+    async def _live_session(self, session: AsyncSession, key: str) -> SessionRow | None:
+        """The session if it has not ended, moving its idle end on (written at most once a minute)."""
+        now = self.clock()
+        row = await security.get_session(session, key, iso(now))
+        if row is None:
+            return None
+        expires = iso(self._expiry(parse_iso(row.created_at), now))
+        if parse_iso(expires) - parse_iso(row.expires_at) >= TOUCH_EVERY:
+            async with self.services.db.write() as write:
+                await security.extend_session(write, key, expires)
+        return row
 
     async def login(self, username: str, password: str, *, ip: str, user_agent: str) -> tuple[str, UserRow, str]:
         """Returns (cookie value, user, csrf token) or raises invalid_credentials / rate_limited."""
@@ -200,22 +222,22 @@ class Authenticator:
         self.limiter.succeeded(attempt)
         cookie = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
-        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        now = self.clock()
         async with self.services.db.write() as session:
             session.add(
                 SessionRow(
                     id=session_key(cookie),
                     user_id=user.id,
                     csrf_token=csrf,
-                    created_at=now_iso(),
-                    expires_at=iso(expires),
+                    created_at=iso(now),
+                    expires_at=iso(self._expiry(now, now)),
                     ip=ip,
                     user_agent=user_agent[:300],
                 )
             )
             await security.add_audit(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
             # Expired sessions are swept on sign-in so the table does not grow without bound.
-            await session.execute(delete(SessionRow).where(SessionRow.expires_at <= now_iso()))
+            await session.execute(delete(SessionRow).where(SessionRow.expires_at <= iso(now)))
         return cookie, user, csrf
 
     async def logout(self, identity: Identity, ip: str) -> None:
@@ -231,7 +253,7 @@ class Authenticator:
             return None
         key = session_key(cookie_value)
         async with self.services.db.read() as session:
-            row = await security.get_session(session, key)
+            row = await self._live_session(session, key)
             if row is None:
                 return None
             user = await session.get(UserRow, row.user_id)
@@ -254,7 +276,7 @@ class Authenticator:
             if identity.actor.kind == SITE:
                 site = await session.get(SiteRow, identity.actor.id)
                 return site is not None and site.active and site.token_hash == identity.token_digest
-            if identity.session_id is not None and await security.get_session(session, identity.session_id) is None:
+            if identity.session_id is not None and await self._live_session(session, identity.session_id) is None:
                 return False
             user = await session.get(UserRow, identity.actor.id)
             return user is not None and user.active
@@ -271,7 +293,9 @@ class Authenticator:
                 set(
                     (
                         await session.execute(
-                            select(SessionRow.id).where(SessionRow.id.in_(sessions), SessionRow.expires_at > now_iso())
+                            select(SessionRow.id).where(
+                                SessionRow.id.in_(sessions), SessionRow.expires_at > iso(self.clock())
+                            )
                         )
                     ).scalars()
                 )
@@ -312,15 +336,15 @@ class Authenticator:
     async def issue_session(self, user_id: str) -> tuple[str, str]:
         """A session without a password, for the CLI and benchmarks that sign in a thousand delegates."""
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        now = self.clock()
         async with self.services.db.write() as session:
             session.add(
                 SessionRow(
                     id=session_key(cookie),
                     user_id=user_id,
                     csrf_token=csrf,
-                    created_at=now_iso(),
-                    expires_at=iso(expires),
+                    created_at=iso(now),
+                    expires_at=iso(self._expiry(now, now)),
                 )
             )
         return cookie, csrf

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import iso, now_iso
@@ -50,11 +50,15 @@ async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, 
     ]
 
 
-async def get_session(session: AsyncSession, session_id: str) -> SessionRow | None:
+async def get_session(session: AsyncSession, session_id: str, now: str | None = None) -> SessionRow | None:
     row = await session.get(SessionRow, session_id)
-    if row is None or row.expires_at <= now_iso():
+    if row is None or row.expires_at <= (now or now_iso()):
         return None
     return row
+
+
+async def extend_session(session: AsyncSession, session_id: str, expires_at: str) -> None:
+    await session.execute(update(SessionRow).where(SessionRow.id == session_id).values(expires_at=expires_at))
 
 
 async def delete_sessions_of(session: AsyncSession, user_id: str) -> list[str]:
