@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -239,6 +240,11 @@ class Authenticator:
             # Expired sessions are swept on sign-in so the table does not grow without bound.
             await session.execute(delete(SessionRow).where(SessionRow.expires_at <= iso(now)))
         return cookie, user, csrf
+
+    async def audit(self, kind: str, *, actor_id: str | None, ip: str, detail: dict[str, Any]) -> None:
+        """A security event from a transport (a refusal): the audit log is written here, not in api/."""
+        async with self.services.db.write() as session:
+            await security.add_audit(session, kind, actor_id=actor_id, ip=ip, detail=detail)
 
     async def logout(self, identity: Identity, ip: str) -> None:
         if identity.session_id is None:

@@ -26,6 +26,7 @@ class Settings:
     redis_url: str = ""
     session_days: int = 14
     secure_cookies: bool = False
+    access_log: bool = True  # one line per request (api/accesslog.py)
     trust_proxy: bool = False  # behind nginx: take the client address from X-Forwarded-For
     snapshot_after: int = 500
     max_body_bytes: int = 1024 * 1024
@@ -74,6 +75,7 @@ class Settings:
             "redis_url": os.environ.get("MS_REDIS_URL", ""),
             "secure_cookies": os.environ.get("MS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
+            "access_log": os.environ.get("MS_ACCESS_LOG", "1") not in ("0", "false", "no"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
             "session_idle_minutes": _env_int("MS_SESSION_IDLE_MINUTES", 8 * 60),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),

@@ -190,3 +190,8 @@ ErrorCode = Literal[
     "internal_error",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
+
+# Refusals that are security events: written to the audit log (coalesced, api/refusals.py).
+AUDITED_REFUSALS: Final[frozenset[ErrorCode]] = frozenset(
+    {"forbidden", "csrf_failed", "origin_refused", "rate_limited", "login_busy"}
+)

@@ -32,6 +32,7 @@ from .common import (
 )
 from .openapi import openapi_document
 from .origin import same_origin_middleware
+from .refusals import AUDIT, RefusalAudit, refusal_audit_middleware
 from .routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
             errors_middleware,
             headers_middleware,
             identity_middleware,
+            refusal_audit_middleware,
             same_origin_middleware,
             socket_compression_middleware,
         ],
@@ -220,6 +222,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     services.notifier = hub
     app[SERVICES] = services
     app[AUTH] = auth
+    app[AUDIT] = RefusalAudit()
     app[HUB] = hub
     app[WORKERS] = workers or DocumentWorkers()
     app[paper_views.PAPERS] = PaperPipeline(
