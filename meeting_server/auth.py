@@ -9,22 +9,31 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .actions.base import Services
+from .config import Settings
 from .domain.actors import Actor
 from .errors import AppError
 from .passwords import verify_password_async
 from .storage import directory, security
-from .storage.db import iso, now_iso
+from .storage.db import iso, parse_iso
 from .storage.models import SessionRow, SiteRow, UserRow
 from .vocabulary import SITE
 
 COOKIE = "ms_session"
+TOUCH_EVERY = timedelta(minutes=1)  # how often a used session's idle end is written forward
+TRUSTED_FOR = timedelta(days=30)  # a sign-in from an address makes it the account's usual one this long
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def session_key(cookie_value: str) -> str:
@@ -49,33 +58,105 @@ def forwarded_ip(forwarded_for: str, peer: str, trust_proxy: bool) -> str:
     return peer
 
 
+def _seconds(wait: float) -> int:
+    return max(1, int(wait + 0.999))
+
+
+@dataclass
+class _Count:
+    failures: int = 0
+    pending: int = 0  # attempts reserved and being checked now: counted as failures until they succeed
+    last: float = 0.0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved sign-in attempt: `needs_trust` when only the account's usual addresses may go on."""
+
+    pair: str
+    user: str
+    ip: str
+    needs_trust: bool
+
+
 class LoginLimiter:
-    """Sliding windows of failed attempts. Per process: behind several nodes, each counts its own."""
+    """Who may try a password now. Per process: behind several nodes, each counts its own.
 
-    def __init__(self, per_user: int, per_ip: int, window_seconds: int) -> None:
-        self.per_user, self.per_ip, self.window = per_user, per_ip, window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    An attempt is reserved before its password is hashed (`reserve`, synchronous, so parallel attempts see each
+    other) and settled after (`failed` / `succeeded`); an attempt being checked counts as a failure meanwhile.
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    - one account from one address (the pair): `per_pair` failures, then each further try waits twice as long as
+      the last (30 s, 60 s, … up to the window). This is the limit an attacker meets first, and it is theirs alone:
+      the owner at another address is not touched by it.
+    - one account from all addresses: `per_user` failures (high), then only the account's usual addresses (a
+      sign-in succeeded from there within 30 days) may try, so a spread-out attack does not lock the owner out.
+    - one address: `per_ip` failures (high: a hall's tablets share one address behind NAT), then only accounts
+      with no failure from that address in the window may try there; a colleague's typos never lock anyone out.
+    - being checked at once: `pending_per_ip` from one address and `pending` in all; more are refused
+      (login_busy) without hashing, so a flood costs neither memory nor the cores everyone else needs.
+    """
 
-    def check(self, username: str, ip: str) -> None:
-        now = time.monotonic()
-        for key, limit in ((f"u:{username}", self.per_user), (f"ip:{ip}", self.per_ip)):
-            q = self._recent(key, now)
-            if len(q) >= limit:
-                raise AppError("rate_limited", retry_after=int(q[0] + self.window - now) + 1)
+    BASE_DELAY = 30.0
 
-    def failed(self, username: str, ip: str) -> None:
-        now = time.monotonic()
-        self._failures[f"u:{username}"].append(now)
-        self._failures[f"ip:{ip}"].append(now)
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.s, self.clock = settings, clock
+        self.window = float(settings.login_window_seconds)
+        self._counts: dict[str, _Count] = {}
+        self.pending = 0
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"u:{username}", None)
+    def _get(self, key: str, now: float) -> _Count:
+        count = self._counts.get(key)
+        if count is None or (not count.pending and count.last <= now - self.window):  # the delay <= the window
+            count = self._counts[key] = _Count()
+        return count
+
+    def _until(self, count: _Count) -> float:
+        """When a pair that has failed `per_pair` times or more may try again."""
+        over = count.failures - self.s.login_failures_per_pair
+        return count.last + min(self.window, self.BASE_DELAY * 2**over) if over >= 0 else 0.0
+
+    def reserve(self, username: str, ip: str) -> Attempt:
+        now = self.clock()
+        if len(self._counts) > 100_000:  # an attack spraying names: forget the settled ones
+            self._counts = {k: v for k, v in self._counts.items() if v.pending or v.last > now - self.window}
+        pair, user, addr = (self._get(k, now) for k in (f"p:{username}\0{ip}", f"u:{username}", f"ip:{ip}"))
+        if addr.pending >= self.s.login_pending_per_ip or self.pending >= self.s.login_pending:
+            raise AppError("login_busy", retry_after=_seconds(1))
+        if pair.failures >= self.s.login_failures_per_pair:
+            if pair.pending or now < self._until(pair):
+                raise AppError("rate_limited", retry_after=_seconds(max(1.0, self._until(pair) - now)))
+        elif pair.failures + pair.pending >= self.s.login_failures_per_pair:
+            raise AppError("rate_limited", retry_after=_seconds(1))
+        if addr.failures + addr.pending >= self.s.login_failures_per_ip and pair.failures + pair.pending > 0:
+            raise AppError("rate_limited", retry_after=_seconds(addr.last + self.window - now))
+        needs_trust = user.failures + user.pending >= self.s.login_failures_per_user
+        for count in (pair, user, addr):
+            count.pending += 1
+        self.pending += 1
+        return Attempt(f"p:{username}\0{ip}", f"u:{username}", f"ip:{ip}", needs_trust)
+
+    def _settle(self, attempt: Attempt, failed: bool) -> None:
+        now = self.clock()
+        self.pending -= 1
+        for key in (attempt.pair, attempt.user, attempt.ip):
+            count = self._counts.setdefault(key, _Count())
+            count.pending = max(0, count.pending - 1)
+            if failed:
+                count.failures += 1
+                count.last = now
+
+    def failed(self, attempt: Attempt) -> None:
+        self._settle(attempt, failed=True)
+
+    def refused(self, attempt: Attempt) -> AppError:
+        """An attempt given up before its password was checked (not from a usual address)."""
+        self._settle(attempt, failed=False)
+        user = self._counts[attempt.user]
+        return AppError("rate_limited", retry_after=_seconds(user.last + self.window - self.clock()))
+
+    def succeeded(self, attempt: Attempt) -> None:
+        self._settle(attempt, failed=False)
+        self._counts.pop(attempt.pair, None)
 
 
 @dataclass(frozen=True)
@@ -89,18 +170,47 @@ class Identity:
 class Authenticator:
     def __init__(self, services: Services) -> None:
         self.services = services
-        s = services.settings
-        self.limiter = LoginLimiter(s.login_failures_per_user, s.login_failures_per_ip, s.login_window_seconds)
+        self.limiter = LoginLimiter(services.settings)
+        self.clock: Callable[[], datetime] = utc_now  # tests put a fake clock here
+
+    def _expiry(self, created: datetime, now: datetime) -> datetime:
+        """A session ends when unused for MS_SESSION_IDLE_MINUTES, and at the latest session_days after sign-in.
+
+        The idle end is kept in `expires_at` itself, moved on by use at most once a minute (no write per request)."""
+        s = self.services.settings
+        return min(created + timedelta(days=s.session_days), now + timedelta(minutes=s.session_idle_minutes))
+
+    async def _live_session(self, session: AsyncSession, key: str) -> SessionRow | None:
+        """The session if it has not ended, moving its idle end on (written at most once a minute)."""
+        now = self.clock()
+        row = await security.get_session(session, key, iso(now))
+        if row is None:
+            return None
+        expires = iso(self._expiry(parse_iso(row.created_at), now))
+        if parse_iso(expires) - parse_iso(row.expires_at) >= TOUCH_EVERY:
+            async with self.services.db.write() as write:
+                await security.extend_session(write, key, expires)
+        return row
 
     async def login(self, username: str, password: str, *, ip: str, user_agent: str) -> tuple[str, UserRow, str]:
         """Returns (cookie value, user, csrf token) or raises invalid_credentials / rate_limited."""
         username = username.strip().lower()
-        self.limiter.check(username, ip)
-        async with self.services.db.read() as session:
-            user = await directory.user_by_username(session, username)
-        ok = await verify_password_async(user.password_hash if user else None, password)
+        attempt = self.limiter.reserve(username, ip)  # before any await: parallel attempts count each other
+        try:
+            async with self.services.db.read() as session:
+                user = await directory.user_by_username(session, username)
+                trusted = not attempt.needs_trust or (
+                    user is not None
+                    and await security.signed_in_from(session, user.id, ip, since=utc_now() - TRUSTED_FOR)
+                )
+            ok = trusted and await verify_password_async(user.password_hash if user else None, password)
+        except BaseException:
+            self.limiter.refused(attempt)
+            raise
+        if not trusted:
+            raise self.limiter.refused(attempt)
         if not ok or user is None or not user.active:
-            self.limiter.failed(username, ip)
+            self.limiter.failed(attempt)
             async with self.services.db.write() as session:
                 await security.add_audit(
                     session,
@@ -110,26 +220,31 @@ class Authenticator:
                     detail={"username": username[:64]},
                 )
             raise AppError("invalid_credentials")
-        self.limiter.succeeded(username)
+        self.limiter.succeeded(attempt)
         cookie = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
-        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        now = self.clock()
         async with self.services.db.write() as session:
             session.add(
                 SessionRow(
                     id=session_key(cookie),
                     user_id=user.id,
                     csrf_token=csrf,
-                    created_at=now_iso(),
-                    expires_at=iso(expires),
+                    created_at=iso(now),
+                    expires_at=iso(self._expiry(now, now)),
                     ip=ip,
                     user_agent=user_agent[:300],
                 )
             )
             await security.add_audit(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
             # Expired sessions are swept on sign-in so the table does not grow without bound.
-            await session.execute(delete(SessionRow).where(SessionRow.expires_at <= now_iso()))
+            await session.execute(delete(SessionRow).where(SessionRow.expires_at <= iso(now)))
         return cookie, user, csrf
+
+    async def audit(self, kind: str, *, actor_id: str | None, ip: str, detail: dict[str, Any]) -> None:
+        """A security event from a transport (a refusal): the audit log is written here, not in api/."""
+        async with self.services.db.write() as session:
+            await security.add_audit(session, kind, actor_id=actor_id, ip=ip, detail=detail)
 
     async def logout(self, identity: Identity, ip: str) -> None:
         if identity.session_id is None:
@@ -144,7 +259,7 @@ class Authenticator:
             return None
         key = session_key(cookie_value)
         async with self.services.db.read() as session:
-            row = await security.get_session(session, key)
+            row = await self._live_session(session, key)
             if row is None:
                 return None
             user = await session.get(UserRow, row.user_id)
@@ -175,7 +290,7 @@ class Authenticator:
                 if site is None or not site.active or site.token_hash != identity.token_digest:
                     return None
                 return replace(identity, actor=actor_of_site(site))
-            if identity.session_id is not None and await security.get_session(session, identity.session_id) is None:
+            if identity.session_id is not None and await self._live_session(session, identity.session_id) is None:
                 return None
             user = await session.get(UserRow, identity.actor.id)
             if user is None or not user.active:
@@ -194,7 +309,9 @@ class Authenticator:
                 set(
                     (
                         await session.execute(
-                            select(SessionRow.id).where(SessionRow.id.in_(sessions), SessionRow.expires_at > now_iso())
+                            select(SessionRow.id).where(
+                                SessionRow.id.in_(sessions), SessionRow.expires_at > iso(self.clock())
+                            )
                         )
                     ).scalars()
                 )
@@ -235,15 +352,15 @@ class Authenticator:
     async def issue_session(self, user_id: str) -> tuple[str, str]:
         """A session without a password, for the CLI and benchmarks that sign in a thousand delegates."""
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        expires = datetime.now(UTC) + timedelta(days=self.services.settings.session_days)
+        now = self.clock()
         async with self.services.db.write() as session:
             session.add(
                 SessionRow(
                     id=session_key(cookie),
                     user_id=user_id,
                     csrf_token=csrf,
-                    created_at=now_iso(),
-                    expires_at=iso(expires),
+                    created_at=iso(now),
+                    expires_at=iso(self._expiry(now, now)),
                 )
             )
         return cookie, csrf

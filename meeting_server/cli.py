@@ -137,6 +137,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .api.accesslog import runner_options
     from .api.app import build_services, create_app, warm_up_papers
 
     settings = _settings(args)
@@ -157,7 +158,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return asyncio.run(_check(make, settings))
     print(f"Đang phục vụ tại / serving on http://{settings.host}:{settings.port}", flush=True)
     _use_fast_loop()
-    web.run_app(make(), host=settings.host, port=settings.port, print=None, access_log=None)
+    web.run_app(make(), host=settings.host, port=settings.port, print=None, **runner_options(settings.access_log))
     return 0
 
 

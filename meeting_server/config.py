@@ -32,6 +32,7 @@ class Settings:
     redis_url: str = ""
     session_days: int = 14
     secure_cookies: bool = False
+    access_log: bool = True  # one line per request (api/accesslog.py)
     trust_proxy: bool = False  # behind nginx: take the client address from X-Forwarded-For
     snapshot_after: int = 500
     max_body_bytes: int = 1024 * 1024
@@ -43,9 +44,14 @@ class Settings:
     upload_timeout_seconds: float = 900.0
     upload_max_parts: int = 20  # fields in one upload form (the file among them); more is malformed_upload
     hsts_seconds: int = 365 * 86400  # Strict-Transport-Security max-age on responses served over https; 0: none
-    login_failures_per_user: int = 5
-    login_failures_per_ip: int = 30
-    login_window_seconds: int = 300
+    session_idle_minutes: int = 8 * 60  # a session unused this long ends (a day of meetings keeps it alive)
+    # Sign-in limits (see auth.LoginLimiter): the attacker is throttled, not the account's owner.
+    login_failures_per_pair: int = 5  # one account from one address; then growing delays
+    login_failures_per_user: int = 50  # one account from every address: then only its usual addresses
+    login_failures_per_ip: int = 100  # one address: then only accounts with no failure from it
+    login_window_seconds: int = 900
+    login_pending_per_ip: int = 8  # attempts from one address being checked at once; more get login_busy
+    login_pending: int = 64  # attempts being checked at once on this node
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
     paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
@@ -82,7 +88,9 @@ class Settings:
             "redis_url": os.environ.get("MS_REDIS_URL", ""),
             "secure_cookies": os.environ.get("MS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "trust_proxy": os.environ.get("MS_TRUST_PROXY", "") in ("1", "true", "yes"),
+            "access_log": os.environ.get("MS_ACCESS_LOG", "1") not in ("0", "false", "no"),
             "snapshot_after": _env_int("MS_SNAPSHOT_AFTER", 500),
+            "session_idle_minutes": _env_int("MS_SESSION_IDLE_MINUTES", 8 * 60),
             "socket_sweep_seconds": float(os.environ.get("MS_SOCKET_SWEEP_SECONDS") or 30),
             "body_timeout_seconds": float(os.environ.get("MS_BODY_TIMEOUT_SECONDS") or 30),
             "upload_timeout_seconds": float(os.environ.get("MS_UPLOAD_TIMEOUT_SECONDS") or 900),

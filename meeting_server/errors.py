@@ -57,6 +57,16 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Bạn đã thử đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {retry_after} giây.",
         "Too many failed sign-in attempts. Please try again in {retry_after} seconds.",
     ),
+    "login_busy": (
+        429,
+        "Máy chủ đang kiểm tra nhiều lượt đăng nhập cùng lúc. Vui lòng thử lại sau {retry_after} giây.",
+        "The server is checking many sign-ins at once. Please try again in {retry_after} seconds.",
+    ),
+    "unsupported_media_type": (
+        415,
+        "Nội dung phải gửi dưới dạng JSON (Content-Type: application/json).",
+        "The body must be sent as JSON (Content-Type: application/json).",
+    ),
     "csrf_failed": (
         403,
         "Yêu cầu bị từ chối vì thiếu mã chống giả mạo (CSRF). Hãy tải lại trang.",

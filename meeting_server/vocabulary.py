@@ -166,6 +166,8 @@ ErrorCode = Literal[
     "unauthenticated",
     "invalid_credentials",
     "rate_limited",
+    "login_busy",
+    "unsupported_media_type",
     "csrf_failed",
     "forbidden",
     "origin_refused",
@@ -200,3 +202,8 @@ ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 WarningCode = Literal["site_booked"]
 SITE_BOOKED: Final[WarningCode] = "site_booked"  # a site is booked into another meeting at an overlapping time
 WARNING_CODES: Final[tuple[WarningCode, ...]] = get_args(WarningCode)
+
+# Refusals that are security events: written to the audit log (coalesced, api/refusals.py).
+AUDITED_REFUSALS: Final[frozenset[ErrorCode]] = frozenset(
+    {"forbidden", "csrf_failed", "origin_refused", "rate_limited", "login_busy"}
+)

@@ -33,6 +33,8 @@ from .common import (
 )
 from .hardening import input_middleware
 from .openapi import openapi_document
+from .origin import same_origin_middleware
+from .refusals import AUDIT, RefusalAudit, refusal_audit_middleware
 from .routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ async def errors_middleware(
     try:
         return await handler(request)
     except AppError as err:
-        headers = {"Retry-After": str(err.params["retry_after"])} if err.code == "rate_limited" else None
+        headers = {"Retry-After": str(err.params["retry_after"])} if "retry_after" in err.params else None
         return error_response(err, request_lang(request), headers)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[SERVICES].settings.max_body_bytes
@@ -194,7 +196,14 @@ def vendor_routes(app: web.Application, node_modules: Path) -> None:
 def create_app(services: Services, *, workers: DocumentWorkers | None = None) -> web.Application:
     settings = services.settings
     app = web.Application(
-        middlewares=[errors_middleware, input_middleware, identity_middleware, socket_compression_middleware],
+        middlewares=[
+            errors_middleware,
+            input_middleware,
+            identity_middleware,
+            refusal_audit_middleware,
+            same_origin_middleware,
+            socket_compression_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     hardening.install(app)  # security headers on every response
@@ -203,6 +212,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     services.notifier = hub
     app[SERVICES] = services
     app[AUTH] = auth
+    app[AUDIT] = RefusalAudit()
     app[HUB] = hub
     app[WORKERS] = workers or DocumentWorkers()
     app[paper_views.PAPERS] = PaperPipeline(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .db import now_iso
+from .db import iso, now_iso
 from .models import AuditRow, CommandRow, SessionRow
 
 
@@ -21,6 +22,16 @@ async def add_audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     session.add(AuditRow(at=now_iso(), kind=kind, actor_id=actor_id, target_id=target_id, ip=ip, detail=detail or {}))
+
+
+async def signed_in_from(session: AsyncSession, user_id: str, ip: str, *, since: datetime) -> bool:
+    """Whether the person signed in from this address since then (the audit log keeps every sign-in)."""
+    found = await session.execute(
+        select(AuditRow.id)
+        .where(AuditRow.kind == "login", AuditRow.actor_id == user_id, AuditRow.ip == ip, AuditRow.at >= iso(since))
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
@@ -39,11 +50,15 @@ async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, 
     ]
 
 
-async def get_session(session: AsyncSession, session_id: str) -> SessionRow | None:
+async def get_session(session: AsyncSession, session_id: str, now: str | None = None) -> SessionRow | None:
     row = await session.get(SessionRow, session_id)
-    if row is None or row.expires_at <= now_iso():
+    if row is None or row.expires_at <= (now or now_iso()):
         return None
     return row
+
+
+async def extend_session(session: AsyncSession, session_id: str, expires_at: str) -> None:
+    await session.execute(update(SessionRow).where(SessionRow.id == session_id).values(expires_at=expires_at))
 
 
 async def delete_sessions_of(session: AsyncSession, user_id: str, keep: str | None = None) -> list[str]:
