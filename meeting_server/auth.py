@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +21,11 @@ from .config import Settings
 from .domain.actors import Actor
 from .errors import AppError
 from .passwords import verify_password_async
+from .refusals import REFUSED, RefusalAudit
 from .storage import directory, security
 from .storage.db import iso, parse_iso
 from .storage.models import SessionRow, SiteRow, UserRow
-from .vocabulary import SITE
+from .vocabulary import SITE, ErrorCode
 
 COOKIE = "ms_session"
 TOUCH_EVERY = timedelta(minutes=1)  # how often a used session's idle end is written forward
@@ -172,6 +172,7 @@ class Authenticator:
         self.services = services
         self.limiter = LoginLimiter(services.settings)
         self.clock: Callable[[], datetime] = utc_now  # tests put a fake clock here
+        self.refusals = RefusalAudit()  # one budget for REST and socket refusals (tests set its clock)
 
     def _expiry(self, created: datetime, now: datetime) -> datetime:
         """A session ends when unused for MS_SESSION_IDLE_MINUTES, and at the latest session_days after sign-in.
@@ -241,10 +242,15 @@ class Authenticator:
             await session.execute(delete(SessionRow).where(SessionRow.expires_at <= iso(now)))
         return cookie, user, csrf
 
-    async def audit(self, kind: str, *, actor_id: str | None, ip: str, detail: dict[str, Any]) -> None:
-        """A security event from a transport (a refusal): the audit log is written here, not in api/."""
+    async def refused(self, code: ErrorCode, *, actor_id: str | None, ip: str, where: dict[str, str]) -> None:
+        """An audited refusal from a transport (`where`: the REST method and path, or the socket event and action),
+        written to the audit log unless the coalescer counts it into a later row."""
+        repeated = self.refusals.admit((code, ip, actor_id or ""))
+        if repeated is None:
+            return
+        detail = {"code": code, **where, "repeated": repeated}
         async with self.services.db.write() as session:
-            await security.add_audit(session, kind, actor_id=actor_id, ip=ip, detail=detail)
+            await security.add_audit(session, REFUSED, actor_id=actor_id, ip=ip, detail=detail)
 
     async def logout(self, identity: Identity, ip: str) -> None:
         if identity.session_id is None:

@@ -12,11 +12,13 @@ from aiohttp import web
 
 from meeting_server.api.accesslog import runner_options
 from meeting_server.api.app import build_services, create_app
-from meeting_server.api.refusals import AUDIT
+from meeting_server.api.common import AUTH
 from meeting_server.config import Settings
 from meeting_server.storage.db import Database
 from meeting_server.storage.migrate import upgrade_async
-from tests.helpers import ApiClient, LiveServer, free_port
+from meeting_server import protocol as p
+from tests.helpers import ApiClient, LiveServer, command_id, free_port
+from tests.test_live_authz import raw_socket
 
 
 class FakeClock:
@@ -55,9 +57,31 @@ async def test_forbidden_csrf_origin_and_rate_limit_refusals_are_audited(live_se
     assert codes["rate_limited"]["ip"] == "127.0.0.1"
 
 
+async def test_a_refused_socket_command_is_audited_through_the_same_budget(live_server: LiveServer) -> None:
+    """A delegate trying admin commands over the live channel leaves the same trace as over REST, coalesced."""
+    assert live_server.runner is not None
+    clock = live_server.runner.app[AUTH].refusals.clock = FakeClock()
+    await live_server.create_user("daibieu", "Đại biểu", ["delegate"])
+    delegate = await live_server.client("daibieu")
+    async with raw_socket(live_server, delegate) as sock:
+        for _ in range(3):
+            args = {"name": "Xã Mới", "kind": "commune", "parent_id": live_server.unit_id}
+            answer = await sock.call(p.COMMAND, {"command_id": command_id(), "action": "unit.create", "args": args})
+            assert answer["error"]["code"] == "forbidden"
+        admin = await live_server.admin()
+        (entry,) = await refusals(admin)
+        assert entry["actor_id"] == delegate.user_id and entry["ip"] == "127.0.0.1"
+        assert entry["detail"] == {"code": "forbidden", "event": p.COMMAND, "action": "unit.create", "repeated": 1}
+        clock.at += 61
+        answer = await sock.call(p.COMMAND, {"command_id": command_id(), "action": "unit.create", "args": args})
+        assert answer["error"]["code"] == "forbidden"
+    latest = (await refusals(admin))[0]
+    assert latest["detail"]["repeated"] == 3  # the two held back in the first minute, and itself
+
+
 async def test_a_flood_of_refusals_is_coalesced(live_server: LiveServer) -> None:
     assert live_server.runner is not None
-    clock = live_server.runner.app[AUDIT].clock = FakeClock()
+    clock = live_server.runner.app[AUTH].refusals.clock = FakeClock()
     await live_server.create_user("daibieu", "Đại biểu", ["delegate"])
     delegate = await live_server.client("daibieu")
     for _ in range(50):
@@ -76,7 +100,7 @@ async def test_refusals_from_many_addresses_write_at_most_a_budget_a_minute(tmp_
     await server.start()
     try:
         assert server.runner is not None
-        clock = server.runner.app[AUDIT].clock = FakeClock()
+        clock = server.runner.app[AUTH].refusals.clock = FakeClock()
         anonymous = await server.client()
         for i in range(40):  # forged sign-ins from 40 addresses
             status, _ = await anonymous.post(

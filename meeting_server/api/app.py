@@ -34,7 +34,7 @@ from .common import (
 from .hardening import input_middleware
 from .openapi import openapi_document
 from .origin import same_origin_middleware
-from .refusals import AUDIT, RefusalAudit, refusal_audit_middleware
+from .refusals import refusal_audit_middleware
 from .routes import ROUTES, Route
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,6 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     services.notifier = hub
     app[SERVICES] = services
     app[AUTH] = auth
-    app[AUDIT] = RefusalAudit()
     app[HUB] = hub
     app[WORKERS] = workers or DocumentWorkers()
     app[paper_views.PAPERS] = PaperPipeline(

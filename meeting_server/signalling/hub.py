@@ -26,6 +26,7 @@ from ..media.sfu import SFU
 from ..storage.meetings import load as load_meeting
 from ..storage.meetings import public_event, state_of
 from ..views.meetings import catch_up, visible_meeting
+from ..vocabulary import AUDITED_REFUSALS
 from .fanout import INTERNAL_EVENT, LocalManager, RedisManager, install_fast_poll
 from .presence import Presence
 
@@ -174,12 +175,30 @@ class Hub:
                     raise AppError("invalid_input", detail=vi, detail_en=en) from None
                 return await handler(sid, conn, payload)
             except AppError as err:
+                if conn is not None and err.code in AUDITED_REFUSALS:
+                    await self._audit_refusal(sid, conn, err, name, data)
                 return err.to_dict(lang)
             except Exception:
                 log.exception("socket event %s failed", name)
                 return AppError("internal_error").to_dict(lang)
 
         return dispatch
+
+    def _ip(self, sid: str) -> str:
+        environ = self.sio.get_environ(sid) or {}
+        return forwarded_ip(
+            environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""), self.services.settings.trust_proxy
+        )
+
+    async def _audit_refusal(self, sid: str, conn: Connection, err: AppError, event: str, data: Any) -> None:
+        """A socket command refused for want of a permission (or a rate limit) is a security event, as over REST."""
+        where = {"event": event}
+        if isinstance(data, dict) and isinstance(data.get("action"), str):
+            where["action"] = data["action"][:80]
+        try:
+            await self.auth.refused(err.code, actor_id=conn.identity.actor.id, ip=self._ip(sid), where=where)
+        except Exception:  # the refusal is answered whatever became of its audit row
+            log.exception("auditing a refused socket %s failed", event)
 
     async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         conn = self.connections.get(sid)
@@ -303,10 +322,7 @@ class Hub:
 
     async def _command(self, sid: str, conn: Connection, payload: p.CommandPayload) -> dict[str, Any]:
         actor = await self._current(sid, conn)
-        environ = self.sio.get_environ(sid) or {}
-        ip = forwarded_ip(
-            environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("REMOTE_ADDR", ""), self.services.settings.trust_proxy
-        )
+        ip = self._ip(sid)
         result = await run_action(
             self.services,
             actor,
