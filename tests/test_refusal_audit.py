@@ -10,13 +10,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from meeting_server import protocol as p
 from meeting_server.api.accesslog import runner_options
 from meeting_server.api.app import build_services, create_app
 from meeting_server.api.common import AUTH
 from meeting_server.config import Settings
 from meeting_server.storage.db import Database
 from meeting_server.storage.migrate import upgrade_async
-from meeting_server import protocol as p
 from tests.helpers import ApiClient, LiveServer, command_id, free_port
 from tests.test_live_authz import raw_socket
 
