@@ -96,6 +96,7 @@ export async function api(method, path, body = undefined, opts = {}) {
     const err = e && e.message
       ? new ApiError(resp.status, e.code || `http_${resp.status}`, e.message)
       : new ApiError(resp.status, `http_${resp.status}`, t('error.http', { status: resp.status }));
+    err.retryAfter = Number(resp.headers.get('Retry-After')) || 0; // seconds, on 429 and 503
     if (resp.status === 401 && !opts.noAuthRedirect && !opts.token && onUnauthenticated) onUnauthenticated(err);
     throw err;
   }

@@ -78,6 +78,7 @@ const vi = {
   'login.password': 'Mật khẩu',
   'login.submit': 'Đăng nhập',
   'login.busy': 'Đang đăng nhập…',
+  'login.retrying': 'Máy chủ đang bận, đang tự thử lại…',
 
   'status.draft': 'Dự thảo',
   'status.scheduled': 'Đã lên lịch',
@@ -598,6 +599,7 @@ const en = {
   'login.password': 'Password',
   'login.submit': 'Sign in',
   'login.busy': 'Signing in…',
+  'login.retrying': 'The server is busy, trying again…',
 
   'status.draft': 'Draft',
   'status.scheduled': 'Scheduled',

@@ -3,6 +3,8 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { showError, clearMessage } from '../ui.js';
 
+const BUSY_RETRIES = 10; // login_busy answers waited out before the message is shown
+
 export function render({ root, setTitle, afterLogin }) {
   setTitle(t('login.title'));
   const username = h('input', {
@@ -25,7 +27,20 @@ export function render({ root, setTitle, afterLogin }) {
     submit.disabled = true;
     submit.textContent = t('login.busy');
     try {
-      const resp = await post('/api/auth/login', { username: username.value.trim(), password: password.value }, { noAuthRedirect: true });
+      const body = { username: username.value.trim(), password: password.value };
+      let resp;
+      // Many tablets of one hall signing in at the same moment: the server says it is busy (login_busy) and
+      // when to come back; the tablet waits and tries again by itself rather than asking the delegate.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          resp = await post('/api/auth/login', body, { noAuthRedirect: true });
+          break;
+        } catch (err) {
+          if (err.code !== 'login_busy' || attempt >= BUSY_RETRIES) throw err;
+          submit.textContent = t('login.retrying');
+          await new Promise((r) => setTimeout(r, ((err.retryAfter || 1) + Math.random()) * 1000));
+        }
+      }
       clearMessage();
       await afterLogin(resp);
     } catch (err) {
