@@ -266,3 +266,36 @@ async def test_integers_beyond_what_the_database_stores_are_no_500(
         for path in (f"versions/{big}/text", f"versions/1/pages/{big}", f"annotations?version={big}"):
             status, body = await secretary.get(f"{base}/papers/{paper_id}/{path}")
             assert status < 500, (path, body)
+
+
+async def socket_packets(ws: aiohttp.ClientWebSocketResponse, prefix: str) -> str:
+    """The next socket.io packet starting with `prefix`, answering the engine's pings on the way."""
+    while True:
+        message = await asyncio.wait_for(ws.receive_str(), 30)
+        if message == "2":
+            await ws.send_str("3")
+        elif message.startswith(prefix):
+            return message
+
+
+async def test_a_socket_packet_whose_json_cannot_be_read_is_answered_on_its_ack(live_server: LiveServer) -> None:
+    """Over the live channel too: nested 5,000 deep, a 5,000-digit integer or broken JSON got no answer at all
+    (the packet raised inside the engine); now its ack carries the error shape, and the socket goes on working."""
+    delegate = await live_server.client("admin")
+    url = live_server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url, headers={"Cookie": delegate.cookie}) as ws:
+        await socket_packets(ws, "0")  # the engine's open packet
+        await ws.send_str("40")
+        await socket_packets(ws, "40")
+        for ack, payload, code in (
+            (1, '["command",' + "[" * 5000 + "]" * 5000 + "]", "json_too_complex"),
+            (2, '["command",{"command_id":"c1","action":"x","args":{"n":' + "9" * 5000 + "}}]", "json_too_complex"),
+            (3, '["command",{"command_id":', "malformed_json"),
+        ):
+            await ws.send_str(f"42{ack}{payload}")
+            answer = json.loads((await socket_packets(ws, f"43{ack}"))[len(f"43{ack}") :])
+            assert answer[0]["error"]["code"] == code, (ack, answer)
+            assert answer[0]["error"]["message"] == CATALOGUE[code][1].format(limit=MAX_JSON_DEPTH)
+        await ws.send_str('424["ping",{}]')
+        pong = json.loads((await socket_packets(ws, "434"))[3:])
+        assert pong[0]["ok"] is True

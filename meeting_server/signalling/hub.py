@@ -22,12 +22,14 @@ from ..auth import COOKIE, Authenticator, Identity, forwarded_ip
 from ..domain.actors import Actor
 from ..domain.meetings import Members, seat
 from ..errors import AppError, pick_lang
+from ..inputs import MAX_JSON_DEPTH
 from ..media.sfu import SFU
 from ..storage.meetings import load as load_meeting
 from ..storage.meetings import public_event, state_of
 from ..views.meetings import catch_up, visible_meeting
 from ..vocabulary import AUDITED_REFUSALS
 from .fanout import INTERNAL_EVENT, LocalManager, RedisManager, install_fast_poll
+from .packets import MALFORMED, TOO_COMPLEX, UNREADABLE, PacketJson
 from .presence import Presence
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class Hub:
             client_manager=manager,
             ping_interval=20,
             ping_timeout=20,
+            json=PacketJson,  # an unreadable payload is answered with an error, not dropped (packets.py)
         )
         self.presence = Presence()
         self.presence_delay = 0.3  # seconds of presence changes gathered into one message
@@ -202,6 +205,9 @@ class Hub:
 
     async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         conn = self.connections.get(sid)
+        if event == MALFORMED:  # its JSON could not be read (packets.py): the code comes as its argument
+            code = TOO_COMPLEX if args and args[0] == TOO_COMPLEX else UNREADABLE
+            return AppError(code, limit=MAX_JSON_DEPTH).to_dict(conn.lang if conn else "vi")
         return AppError("unknown_event", name=str(event)[:64]).to_dict(conn.lang if conn else "vi")
 
     async def _current(self, sid: str, conn: Connection) -> Actor:
