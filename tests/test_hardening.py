@@ -287,11 +287,12 @@ async def test_a_socket_packet_whose_json_cannot_be_read_is_answered_on_its_ack(
         await socket_packets(ws, "0")  # the engine's open packet
         await ws.send_str("40")
         await socket_packets(ws, "40")
-        for ack, payload, code in (
+        cases: tuple[tuple[int, str, ErrorCode], ...] = (
             (1, '["command",' + "[" * 5000 + "]" * 5000 + "]", "json_too_complex"),
             (2, '["command",{"command_id":"c1","action":"x","args":{"n":' + "9" * 5000 + "}}]", "json_too_complex"),
             (3, '["command",{"command_id":', "malformed_json"),
-        ):
+        )
+        for ack, payload, code in cases:
             await ws.send_str(f"42{ack}{payload}")
             answer = json.loads((await socket_packets(ws, f"43{ack}"))[len(f"43{ack}") :])
             assert answer[0]["error"]["code"] == code, (ack, answer)
