@@ -108,9 +108,9 @@ def test_word_boxes_are_where_the_displayed_page_shows_them(paper_path: Path, tm
     assert pdfcheck.render_pages(str(paper_path), str(tmp_path), jobs, SETTINGS) == doc.page_count
     for number, words in enumerate(pages, start=1):
         page = doc[number - 1]
-        found = page.search_for("Sơn")  # pymupdf's own search, unrotated: a rectangle per font run
+        found = page.search_for("Tuyên")  # pymupdf's own search, unrotated: a rectangle per font run
         expected = _displayed(page, _union(found))
-        ours = [w for w in words if w[4] == "Sơn"]
+        ours = [w for w in words if w[4] == "Tuyên"]
         assert len(ours) == 1, f"page {number}"
         assert ours[0][:4] == pytest.approx(expected, abs=0.003), f"page {number}"
         image = Image.open(tmp_path / "pages" / f"{number}-800.webp").convert("L")
