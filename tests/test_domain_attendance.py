@@ -254,6 +254,13 @@ def test_arrival_status(at: str, grace: int, expected: str) -> None:
     assert a.arrival_status(T0, at, grace) == expected
 
 
+@pytest.mark.parametrize(("at", "grace"), [("2026-12-07T08:30:00", 0), ("lúc 8 giờ", 0), (T1, -1)])
+def test_arrival_status_refuses_what_it_cannot_compare(at: str, grace: int) -> None:
+    with pytest.raises(AppError) as err:
+        a.arrival_status(T0, at, grace)
+    assert err.value.code == "invalid_input"
+
+
 @pytest.mark.parametrize(
     ("status", "place", "vi", "en"),
     [

@@ -302,17 +302,9 @@ def record(
     if status == LEFT_EARLY and before is not None and place is None:
         place, site_id = before.place, before.site_id  # leaves from where they were
     reason = reason.strip()
-    if (
-        not correction
-        and before is not None
-        and (before.status, before.place, before.site_id, before.reason)
-        == (
-            status,
-            place,
-            site_id,
-            reason,
-        )
-    ):
+    same = (status, place, site_id, reason)
+    repeat = before is not None and (before.status, before.place, before.site_id, before.reason) == same
+    if repeat and not correction:
         return attendance, []  # the same again (a second tap): nothing new to say
     now_status = before.status if before else None
     if not correction and status not in TRANSITIONS[now_status]:
@@ -340,7 +332,13 @@ def arrival_status(starts_at: str, at: str, grace_minutes: int = 0) -> Attendanc
     """Có mặt, or đến muộn when the person arrives more than `grace_minutes` after the start."""
     if grace_minutes < 0:
         raise AppError.invalid("Thời gian cho phép đến muộn không được âm.", "The grace period cannot be negative.")
-    late = (_instant(at, "at") - _instant(starts_at, "starts_at")).total_seconds() > grace_minutes * 60
+    arrived, start = _instant(at, "at"), _instant(starts_at, "starts_at")
+    if (arrived.tzinfo is None) != (start.tzinfo is None):
+        raise AppError.invalid(
+            "Hai thời điểm phải cùng ghi múi giờ hoặc cùng không ghi.",
+            "Both times must carry a time zone, or neither.",
+        )
+    late = (arrived - start).total_seconds() > grace_minutes * 60
     return LATE if late else CHECKED_IN
 
 
