@@ -203,6 +203,7 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "answer_roll_call": ("trả lời điểm danh", "answer the roll call"),
     "present": ("trình chiếu tài liệu", "present a paper"),
     "add_version": ("thêm phiên bản mới", "add a version"),
+    "record_attendance": ("ghi điểm danh", "record attendance"),
 }
 
 LANGS = ("vi", "en")

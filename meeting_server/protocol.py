@@ -78,6 +78,9 @@ ANNOTATION_SAVED = "annotation.saved"
 ANNOTATION_DELETED = "annotation.deleted"
 COMMENT_ADDED = "comment.added"
 COMMENT_UPDATED = "comment.updated"
+# ---- attendance ----
+ATTENDANCE_RECORDED = "attendance.recorded"
+ATTENDANCE_CORRECTED = "attendance.corrected"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -117,6 +120,8 @@ EVENT_TYPES = (
     COMMENT_ADDED,
     COMMENT_UPDATED,
 )
+# Made by domain/attendance.py; they join EVENT_TYPES (and docs/protocol.md) when actions/ records attendance.
+ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)
 
 
 COMMAND_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"

@@ -75,6 +75,55 @@ DISPLAY: Final = "display"
 View = Literal["site", "console", "display", "delegate"]  # what a media connection receives, not what it may do
 VIEWS: Final[tuple[View, ...]] = get_args(View)
 
+# ---- attendance ------------------------------------------------------------------------------------------------
+# Điểm danh: what a person's attendance of a meeting is, where they are, and who may record it (domain/attendance.py).
+
+CHECKED_IN: Final = "checked_in"  # có mặt
+LATE: Final = "late"  # đến muộn: present, and came after the start
+LEFT_EARLY: Final = "left_early"  # về sớm: was present, left before the end
+ABSENT_EXCUSED: Final = "absent_excused"  # vắng có lý do
+ABSENT_UNEXCUSED: Final = "absent_unexcused"  # vắng không lý do
+AttendanceStatus = Literal["checked_in", "late", "left_early", "absent_excused", "absent_unexcused"]
+ATTENDANCE_STATUSES: Final[tuple[AttendanceStatus, ...]] = get_args(AttendanceStatus)
+PRESENT_STATUSES: Final[frozenset[AttendanceStatus]] = frozenset({CHECKED_IN, LATE})  # counted for the quorum
+
+IN_HALL: Final = "in_hall"  # tại hội trường
+AT_SITE: Final = "at_site"  # tại điểm cầu (a site id goes with it)
+REMOTE: Final = "remote"  # trực tuyến
+AttendancePlace = Literal["in_hall", "at_site", "remote"]
+ATTENDANCE_PLACES: Final[tuple[AttendancePlace, ...]] = get_args(AttendancePlace)
+
+# How each is written on a list: (Vietnamese, English).
+ATTENDANCE_WORDS: Final[dict[str, tuple[str, str]]] = {
+    CHECKED_IN: ("Có mặt", "Present"),
+    LATE: ("Đến muộn", "Arrived late"),
+    LEFT_EARLY: ("Về sớm", "Left early"),
+    ABSENT_EXCUSED: ("Vắng có lý do", "Absent with a reason"),
+    ABSENT_UNEXCUSED: ("Vắng không lý do", "Absent without a reason"),
+    IN_HALL: ("tại hội trường", "in the main hall"),
+    AT_SITE: ("tại điểm cầu", "at the site"),
+    REMOTE: ("trực tuyến", "online"),
+}
+
+# Who recorded an entry, as the list shows it.
+BY_SELF: Final = "self"  # the person on their tablet
+BY_SECRETARY: Final = "secretary_desk"  # the chair, secretary or organiser on anyone's behalf
+BY_SITE_OPERATOR: Final = "site_desk"  # a site's operator, for the people in that hall
+RecordedAs = Literal["self", "secretary_desk", "site_desk"]
+RECORDED_AS: Final[tuple[RecordedAs, ...]] = get_args(RecordedAs)
+
+# The quorum's base: all voting members, those of them not excused (vắng có lý do), or those present.
+BASE_MEMBERS: Final = "members"
+BASE_MEMBERS_NOT_EXCUSED: Final = "members_not_excused"
+BASE_MEMBERS_PRESENT: Final = "members_present"
+QuorumBase = Literal["members", "members_not_excused", "members_present"]
+QUORUM_BASES: Final[tuple[QuorumBase, ...]] = get_args(QuorumBase)
+
+ATTENDANCE_CHECK_IN_SELF: Final = "attendance.check_in_self"
+ATTENDANCE_CHECK_IN_OTHERS: Final = "attendance.check_in_others"
+ATTENDANCE_CHECK_IN_SITE: Final = "attendance.check_in_site"
+AttendancePermission = Literal["attendance.check_in_self", "attendance.check_in_others", "attendance.check_in_site"]
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
@@ -95,6 +144,7 @@ MeetingPermission = Literal[
     "paper.read_restricted",
     "conference.publish",
     "conference.console",
+    AttendancePermission,
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -115,6 +165,10 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     PAPER_READ_RESTRICTED: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # and the people a restricted paper names
     CONFERENCE_PUBLISH: frozenset({SITE, CHAIR, SECRETARY, ORGANIZER, ADMIN, DELEGATE}),  # send sound and pictures
     CONFERENCE_CONSOLE: _ORGANIZING,  # open the chair's console; join a locked meeting
+    # attendance
+    ATTENDANCE_CHECK_IN_SELF: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE}),  # oneself, on one's tablet
+    ATTENDANCE_CHECK_IN_OTHERS: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # anyone, at the secretary's desk
+    ATTENDANCE_CHECK_IN_SITE: frozenset({SITE_OPERATOR}),  # the people at the operator's own site only
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

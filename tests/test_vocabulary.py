@@ -17,11 +17,21 @@ from meeting_server.errors import CATALOGUE
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "meeting_server"
 
-WORDS = set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
+WORDS: set[str] = (
+    set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
+)
+WORDS |= set(v.ATTENDANCE_STATUSES) | set(v.ATTENDANCE_PLACES) | set(v.QUORUM_BASES)  # attendance
 # Files whose strings are data, not code: demo_data.py's people carry `roles` typed by GlobalRole (mypy checks them).
 DATA_FILES = {PACKAGE / "vocabulary.py", PACKAGE / "demo_data.py"}
 CODE_TAKERS = {"AppError", "PaperRejected"}  # their first argument is a vocabulary.ErrorCode
-TYPED_BY = {"ErrorCode", "GlobalRole", "MeetingRole", "MeetingStatus"}  # annotations mypy checks literals against
+TYPED_BY = {
+    "ErrorCode",
+    "GlobalRole",
+    "MeetingRole",
+    "MeetingStatus",
+    "AttendanceStatus",
+    "QuorumBase",
+}  # annotations mypy checks literals against
 PRAGMA = "# not vocabulary"  # the same word meaning something else (the demo account named "admin")
 
 
