@@ -75,6 +75,42 @@ DISPLAY: Final = "display"
 View = Literal["site", "console", "display", "delegate"]  # what a media connection receives, not what it may do
 VIEWS: Final[tuple[View, ...]] = get_args(View)
 
+# ---- the floor (đăng ký phát biểu, domain/floor.py) -------------------------------------------------------------
+
+FloorKind = Literal["speech", "reply", "proposal"]
+FLOOR_SPEECH: Final = "speech"  # phát biểu
+FLOOR_REPLY: Final = "reply"  # tranh luận / trả lời: goes ahead of ordinary requests, in its own arrival order
+FLOOR_PROPOSAL: Final = "proposal"  # kiến nghị
+FLOOR_KINDS: Final[tuple[FloorKind, ...]] = get_args(FloorKind)
+FLOOR_KIND_WORDS: Final[dict[str, tuple[str, str]]] = {
+    FLOOR_SPEECH: ("Phát biểu", "Speech"),
+    FLOOR_REPLY: ("Tranh luận, trả lời", "Debate or reply"),
+    FLOOR_PROPOSAL: ("Kiến nghị", "Proposal"),
+}
+
+# A request to speak waits in its item's queue until the chair gives the floor or it is withdrawn.
+FloorRequestState = Literal["waiting", "given", "withdrawn"]
+FLOOR_WAITING: Final = "waiting"
+FLOOR_GIVEN: Final = "given"
+FLOOR_WITHDRAWN: Final = WITHDRAWN  # the same word as a withdrawn paper
+FLOOR_REQUEST_STATES: Final[tuple[FloorRequestState, ...]] = get_args(FloorRequestState)
+
+# Why a speech ended.
+SpeechEnd = Literal["ended_by_chair", "time_up", "next_speaker"]
+SPEECH_ENDED_BY_CHAIR: Final = "ended_by_chair"
+SPEECH_TIME_UP: Final = "time_up"
+SPEECH_NEXT_SPEAKER: Final = "next_speaker"  # the chair gave the floor to someone else while this one spoke
+SPEECH_ENDS: Final[tuple[SpeechEnd, ...]] = get_args(SpeechEnd)
+
+FloorPermission = Literal["floor.request", "floor.request_site", "floor.manage"]
+FLOOR_REQUEST: Final = "floor.request"  # ask to speak oneself (and withdraw it)
+FLOOR_REQUEST_SITE: Final = "floor.request_site"  # ask for one's hall: its room PC, or its site operator
+FLOOR_MANAGE: Final = "floor.manage"  # add anyone, withdraw any request, give the floor, extend, end
+# who holds them: MEETING_PERMISSIONS below names these
+FLOOR_REQUEST_ROLES: Final[frozenset[MeetingRole]] = frozenset({DELEGATE})
+FLOOR_REQUEST_SITE_ROLES: Final[frozenset[MeetingRole]] = frozenset({SITE, SITE_OPERATOR})
+FLOOR_MANAGE_ROLES: Final[frozenset[MeetingRole]] = frozenset({ORGANIZER, CHAIR, SECRETARY, ADMIN})  # the console's
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
@@ -95,6 +131,7 @@ MeetingPermission = Literal[
     "paper.read_restricted",
     "conference.publish",
     "conference.console",
+    FloorPermission,
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -115,6 +152,9 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     PAPER_READ_RESTRICTED: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # and the people a restricted paper names
     CONFERENCE_PUBLISH: frozenset({SITE, CHAIR, SECRETARY, ORGANIZER, ADMIN, DELEGATE}),  # send sound and pictures
     CONFERENCE_CONSOLE: _ORGANIZING,  # open the chair's console; join a locked meeting
+    FLOOR_REQUEST: FLOOR_REQUEST_ROLES,  # the floor: see its section above
+    FLOOR_REQUEST_SITE: FLOOR_REQUEST_SITE_ROLES,
+    FLOOR_MANAGE: FLOOR_MANAGE_ROLES,
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

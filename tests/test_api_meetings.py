@@ -150,7 +150,10 @@ async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any
     _, me = await reader.get("/api/auth/session")
     assert me["user"]["capabilities"] == ["account.edit"]
     _, snap = await reader.get(path)
-    assert (snap["my_role"], snap["capabilities"]) == ("delegate", ["conference.publish", "meeting.view"])
+    assert (snap["my_role"], snap["capabilities"]) == (
+        "delegate",
+        ["conference.publish", "floor.request", "meeting.view"],
+    )
     status, _ = await reader.post(f"{path}/start")
     assert status == 403
 
