@@ -78,6 +78,13 @@ ANNOTATION_SAVED = "annotation.saved"
 ANNOTATION_DELETED = "annotation.deleted"
 COMMENT_ADDED = "comment.added"
 COMMENT_UPDATED = "comment.updated"
+# the floor (domain/floor.py): each patches `floor`; giving and ending also patch `main_site_id` and `conference`
+FLOOR_REQUESTED = "floor.requested"
+FLOOR_WITHDRAWN = "floor.withdrawn"
+FLOOR_GIVEN = "floor.given"
+FLOOR_EXTENDED = "floor.extended"
+FLOOR_ENDED = "floor.ended"
+FLOOR_MINUTES_SET = "floor.minutes_set"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -116,6 +123,12 @@ EVENT_TYPES = (
     ANNOTATION_DELETED,
     COMMENT_ADDED,
     COMMENT_UPDATED,
+    FLOOR_REQUESTED,
+    FLOOR_WITHDRAWN,
+    FLOOR_GIVEN,
+    FLOOR_EXTENDED,
+    FLOOR_ENDED,
+    FLOOR_MINUTES_SET,
 )
 
 
