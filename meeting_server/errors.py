@@ -189,6 +189,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "annotation": ("chú thích", "Annotation"),
     "comment": ("góp ý", "Comment"),
     "upload": ("tệp tải lên", "Upload"),
+    "floor_request": ("đăng ký phát biểu", "Request to speak"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -204,6 +205,11 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "present": ("trình chiếu tài liệu", "present a paper"),
     "add_version": ("thêm phiên bản mới", "add a version"),
     "record_attendance": ("ghi điểm danh", "record attendance"),
+    # the floor (domain/floor.py)
+    "request_floor": ("đăng ký phát biểu", "ask to speak"),
+    "give_floor": ("mời phát biểu", "give the floor"),
+    "extend_speech": ("thêm giờ phát biểu", "extend the speech"),
+    "end_speech": ("kết thúc phát biểu", "end the speech"),
 }
 
 LANGS = ("vi", "en")

@@ -81,6 +81,13 @@ COMMENT_UPDATED = "comment.updated"
 # ---- attendance ----
 ATTENDANCE_RECORDED = "attendance.recorded"
 ATTENDANCE_CORRECTED = "attendance.corrected"
+# the floor (domain/floor.py): each patches `floor`; giving and ending also patch `main_site_id` and `conference`
+FLOOR_REQUESTED = "floor.requested"
+FLOOR_WITHDRAWN = "floor.withdrawn"
+FLOOR_GIVEN = "floor.given"
+FLOOR_EXTENDED = "floor.extended"
+FLOOR_ENDED = "floor.ended"
+FLOOR_MINUTES_SET = "floor.minutes_set"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -119,6 +126,12 @@ EVENT_TYPES = (
     ANNOTATION_DELETED,
     COMMENT_ADDED,
     COMMENT_UPDATED,
+    FLOOR_REQUESTED,
+    FLOOR_WITHDRAWN,
+    FLOOR_GIVEN,
+    FLOOR_EXTENDED,
+    FLOOR_ENDED,
+    FLOOR_MINUTES_SET,
 )
 # Made by domain/attendance.py; they join EVENT_TYPES (and docs/protocol.md) when actions/ records attendance.
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)

@@ -123,6 +123,41 @@ ATTENDANCE_CHECK_IN_SELF: Final = "attendance.check_in_self"
 ATTENDANCE_CHECK_IN_OTHERS: Final = "attendance.check_in_others"
 ATTENDANCE_CHECK_IN_SITE: Final = "attendance.check_in_site"
 AttendancePermission = Literal["attendance.check_in_self", "attendance.check_in_others", "attendance.check_in_site"]
+# ---- the floor (đăng ký phát biểu, domain/floor.py) -------------------------------------------------------------
+
+FloorKind = Literal["speech", "reply", "proposal"]
+FLOOR_SPEECH: Final = "speech"  # phát biểu
+FLOOR_REPLY: Final = "reply"  # tranh luận / trả lời: goes ahead of ordinary requests, in its own arrival order
+FLOOR_PROPOSAL: Final = "proposal"  # kiến nghị
+FLOOR_KINDS: Final[tuple[FloorKind, ...]] = get_args(FloorKind)
+FLOOR_KIND_WORDS: Final[dict[str, tuple[str, str]]] = {
+    FLOOR_SPEECH: ("Phát biểu", "Speech"),
+    FLOOR_REPLY: ("Tranh luận, trả lời", "Debate or reply"),
+    FLOOR_PROPOSAL: ("Kiến nghị", "Proposal"),
+}
+
+# A request to speak waits in its item's queue until the chair gives the floor or it is withdrawn.
+FloorRequestState = Literal["waiting", "given", "withdrawn"]
+FLOOR_WAITING: Final = "waiting"
+FLOOR_GIVEN: Final = "given"
+FLOOR_WITHDRAWN: Final = WITHDRAWN  # the same word as a withdrawn paper
+FLOOR_REQUEST_STATES: Final[tuple[FloorRequestState, ...]] = get_args(FloorRequestState)
+
+# Why a speech ended.
+SpeechEnd = Literal["ended_by_chair", "time_up", "next_speaker"]
+SPEECH_ENDED_BY_CHAIR: Final = "ended_by_chair"
+SPEECH_TIME_UP: Final = "time_up"
+SPEECH_NEXT_SPEAKER: Final = "next_speaker"  # the chair gave the floor to someone else while this one spoke
+SPEECH_ENDS: Final[tuple[SpeechEnd, ...]] = get_args(SpeechEnd)
+
+FloorPermission = Literal["floor.request", "floor.request_site", "floor.manage"]
+FLOOR_REQUEST: Final = "floor.request"  # ask to speak oneself (and withdraw it)
+FLOOR_REQUEST_SITE: Final = "floor.request_site"  # ask for one's hall: its room PC, or its site operator
+FLOOR_MANAGE: Final = "floor.manage"  # add anyone, withdraw any request, give the floor, extend, end
+# who holds them: MEETING_PERMISSIONS below names these
+FLOOR_REQUEST_ROLES: Final[frozenset[MeetingRole]] = frozenset({DELEGATE})
+FLOOR_REQUEST_SITE_ROLES: Final[frozenset[MeetingRole]] = frozenset({SITE, SITE_OPERATOR})
+FLOOR_MANAGE_ROLES: Final[frozenset[MeetingRole]] = frozenset({ORGANIZER, CHAIR, SECRETARY, ADMIN})  # the console's
 
 # ---- permissions ------------------------------------------------------------------------------------------------
 
@@ -145,6 +180,7 @@ MeetingPermission = Literal[
     "conference.publish",
     "conference.console",
     AttendancePermission,
+    FloorPermission,
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -169,6 +205,9 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     ATTENDANCE_CHECK_IN_SELF: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE}),  # oneself, on one's tablet
     ATTENDANCE_CHECK_IN_OTHERS: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # anyone, at the secretary's desk
     ATTENDANCE_CHECK_IN_SITE: frozenset({SITE_OPERATOR}),  # the people at the operator's own site only
+    FLOOR_REQUEST: FLOOR_REQUEST_ROLES,  # the floor: see its section above
+    FLOOR_REQUEST_SITE: FLOOR_REQUEST_SITE_ROLES,
+    FLOOR_MANAGE: FLOOR_MANAGE_ROLES,
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

@@ -21,6 +21,8 @@ WORDS: set[str] = (
     set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
 )
 WORDS |= set(v.ATTENDANCE_STATUSES) | set(v.ATTENDANCE_PLACES) | set(v.QUORUM_BASES)  # attendance
+# the floor's kinds, request states and speech endings ("withdrawn" is also a paper's, and checked with neither)
+WORDS |= set(v.FLOOR_KINDS) | (set(v.FLOOR_REQUEST_STATES) - {v.WITHDRAWN}) | set(v.SPEECH_ENDS)
 # Files whose strings are data, not code: demo_data.py's people carry `roles` typed by GlobalRole (mypy checks them).
 DATA_FILES = {PACKAGE / "vocabulary.py", PACKAGE / "demo_data.py"}
 CODE_TAKERS = {"AppError", "PaperRejected"}  # their first argument is a vocabulary.ErrorCode
@@ -116,6 +118,8 @@ def test_each_vocabulary_is_whole_and_consistent() -> None:
     assert set(v.STATUS_WORDS) >= set(v.MEETING_STATUSES) | {v.WITHDRAWN}
     assert set(v.GLOBAL_PERMISSIONS) == set(get_args(v.GlobalPermission))
     assert set(v.MEETING_PERMISSIONS) == set(get_args(v.MeetingPermission))
+    assert set(get_args(v.FloorPermission)) < set(v.MEETING_PERMISSIONS)
+    assert set(v.FLOOR_KIND_WORDS) == set(v.FLOOR_KINDS)
     for granted in v.GLOBAL_PERMISSIONS.values():
         assert granted <= set(v.GLOBAL_ROLES)
     for meeting_granted in v.MEETING_PERMISSIONS.values():
@@ -133,5 +137,7 @@ def test_capabilities_follow_the_table() -> None:
     # named chair of a meeting, but the chair role was taken away since: no longer runs it
     assert v.MEETING_ORGANIZE not in v.meeting_capabilities(v.CHAIR, frozenset({v.ACCOUNT_EDIT}))
     assert v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT})) == {v.MEETING_VIEW}
-    assert v.meeting_capabilities(v.SITE, frozenset()) == {v.MEETING_VIEW, v.CONFERENCE_PUBLISH}
+    assert v.meeting_capabilities(v.SITE, frozenset()) == {v.MEETING_VIEW, v.CONFERENCE_PUBLISH, v.FLOOR_REQUEST_SITE}
+    assert v.FLOOR_MANAGE in v.meeting_capabilities(v.CHAIR, chair)
+    assert v.FLOOR_REQUEST not in v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT}))
     assert v.meeting_capabilities(None, chair) == frozenset()
