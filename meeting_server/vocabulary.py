@@ -75,6 +75,48 @@ DISPLAY: Final = "display"
 View = Literal["site", "console", "display", "delegate"]  # what a media connection receives, not what it may do
 VIEWS: Final[tuple[View, ...]] = get_args(View)
 
+# ---- votes (biểu quyết) and proxies (ủy quyền): domain/votes.py ------------------------------------------------
+
+VOTE_OPEN: Final = "open"
+VOTE_CLOSED: Final = "closed"
+VoteStatus = Literal["draft", "open", "closed", "cancelled"]  # draft and cancelled: the DRAFT and CANCELLED above
+VOTE_STATUSES: Final[tuple[VoteStatus, ...]] = get_args(VoteStatus)
+VOTE_STATUS_WORDS: Final[dict[VoteStatus, tuple[str, str]]] = {
+    DRAFT: ("Chưa mở", "not open yet"),
+    VOTE_OPEN: ("Đang biểu quyết", "open"),
+    VOTE_CLOSED: ("Đã kết thúc", "closed"),
+    CANCELLED: ("Đã hủy", "cancelled"),
+}
+
+YES_NO_ABSTAIN: Final = "yes_no_abstain"  # Đồng ý / Không đồng ý / Không biểu quyết
+OPTIONS: Final = "options"  # a list of options or candidates, choose up to N
+ChoiceKind = Literal["yes_no_abstain", "options"]
+CHOICE_KINDS: Final[tuple[ChoiceKind, ...]] = get_args(ChoiceKind)
+YES: Final = "yes"
+NO: Final = "no"
+ABSTAIN: Final = "abstain"
+YesNoChoice = Literal["yes", "no", "abstain"]
+YES_NO_CHOICES: Final[tuple[YesNoChoice, ...]] = get_args(YesNoChoice)
+CHOICE_WORDS: Final[dict[YesNoChoice, tuple[str, str]]] = {
+    YES: ("Đồng ý", "For"),
+    NO: ("Không đồng ý", "Against"),
+    ABSTAIN: ("Không biểu quyết", "Abstain"),
+}
+
+# The base percentages and the rule are counted against.
+BASE_MEMBERS: Final = "all_members"  # every member with voting rights
+BASE_PRESENT: Final = "members_present"  # members present (or represented by a present proxy) at the close
+VoteBase = Literal["all_members", "members_present"]
+VOTE_BASES: Final[tuple[VoteBase, ...]] = get_args(VoteBase)
+MORE_THAN_HALF: Final = "more_than_half"
+TWO_THIRDS: Final = "at_least_two_thirds"
+PassRule = Literal["more_than_half", "at_least_two_thirds"]
+PASS_RULES: Final[tuple[PassRule, ...]] = get_args(PassRule)
+
+VOTE_MANAGE: Final = "vote.manage"  # prepare, open, close, cancel a vote; record a proxy
+VOTE_CAST: Final = "vote.cast"  # cast a ballot (eligibility is domain/votes.py's: a present member)
+VOTE_HALL_TALLY: Final = "vote.hall_tally"  # enter a commune hall's show of hands
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
@@ -95,6 +137,9 @@ MeetingPermission = Literal[
     "paper.read_restricted",
     "conference.publish",
     "conference.console",
+    "vote.manage",
+    "vote.cast",
+    "vote.hall_tally",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -115,6 +160,9 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     PAPER_READ_RESTRICTED: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # and the people a restricted paper names
     CONFERENCE_PUBLISH: frozenset({SITE, CHAIR, SECRETARY, ORGANIZER, ADMIN, DELEGATE}),  # send sound and pictures
     CONFERENCE_CONSOLE: _ORGANIZING,  # open the chair's console; join a locked meeting
+    VOTE_MANAGE: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # votes
+    VOTE_CAST: frozenset({CHAIR, SECRETARY, DELEGATE}),
+    VOTE_HALL_TALLY: frozenset({SITE_OPERATOR, SECRETARY}),
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE
@@ -176,6 +224,7 @@ ErrorCode = Literal[
     "in_use",
     "invalid_transition",
     "meeting_closed",
+    "vote_closed",
     "conference_not_live",
     "conference_locked",
     "participant_removed",
