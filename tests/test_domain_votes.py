@@ -417,6 +417,17 @@ def test_election_results(
     assert (res.elected, res.tied, res.passed, res.tie) == (elected, tied, passed, bool(tied))
 
 
+def test_a_named_tally_is_stored_with_its_ballots() -> None:
+    vt = opened(changeable=True)
+    tally, _ = cast_all(vt, {"b": (v.NO,), "a": (v.YES,)}, proxies=(proxy("b", "c"),))
+    stored = tally.to_dict()
+    assert [(b["voter"], b["choices"], b["cast_by"]) for b in stored["ballots"]] == [
+        ("a", [v.YES], "a"),
+        ("b", [v.NO], "c"),
+    ]
+    assert d.Tally.from_dict(stored) == tally
+
+
 def test_no_result_before_the_close() -> None:
     vt = opened()
     assert refusal(d.result, vt, d.Tally(vt.id), MEMBERS, ()).code == "conflict"
@@ -459,6 +470,14 @@ def test_a_secret_vote_record_holds_who_voted_and_counts_only() -> None:
     assert tally.ballots == {} and tally.voted == MEMBERS
     assert dict(tally.counts) == {v.YES: 3, v.NO: 1, v.ABSTAIN: 1}
     assert {f.name for f in dataclasses.fields(d.CountsAdded)} == {"vote_id", "counts"}
+    stored = tally.to_dict()  # what storage keeps: who voted (sorted, no order of arrival) and the counts
+    assert stored == {
+        "vote_id": "v1",
+        "voted": sorted(MEMBERS),
+        "counts": {v.ABSTAIN: 1, v.NO: 1, v.YES: 3},
+        "halls": ["s1"],
+    }
+    assert d.Tally.from_dict(stored) == tally
     res = d.result(d.transition(vt, "close", T0), tally, MEMBERS, proxies)
     assert res.passed and res.turnout_vi == "Đã biểu quyết 5/5"
     # the result lists proxies (who represented whom) but no ballot

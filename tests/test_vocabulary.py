@@ -17,9 +17,11 @@ from meeting_server.errors import CATALOGUE
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "meeting_server"
 
-WORDS = set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
+WORDS: set[str] = (
+    set(v.MEETING_ROLES) | set(v.GLOBAL_ROLES) | set(v.MEETING_STATUSES) | set(v.ERROR_CODES) | set(v.WARNING_CODES)
+)
 # votes: the words that cannot mean anything else ("open", "yes" … are too common to scan for)
-VOTE_WORDS = {*v.CHOICE_KINDS, *v.VOTE_BASES, *v.PASS_RULES, v.VOTE_MANAGE, v.VOTE_CAST, v.VOTE_HALL_TALLY}
+VOTE_WORDS: set[str] = {*v.CHOICE_KINDS, *v.VOTE_BASES, *v.PASS_RULES, v.VOTE_MANAGE, v.VOTE_CAST, v.VOTE_HALL_TALLY}
 WORDS |= VOTE_WORDS
 # Files whose strings are data, not code: demo_data.py's people carry `roles` typed by GlobalRole (mypy checks them).
 DATA_FILES = {PACKAGE / "vocabulary.py", PACKAGE / "demo_data.py"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..errors import AppError
 from ..vocabulary import (
@@ -299,6 +300,41 @@ class Tally:
     voted: frozenset[str] = frozenset()
     counts: Mapping[str, int] = field(default_factory=dict)  # secret votes only (named: counted from ballots)
     halls: frozenset[str] = frozenset()  # secret votes: halls whose show of hands is in
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form. Sets are sorted, so no order of arrival survives; a secret tally has no ballots."""
+        out: dict[str, Any] = {"vote_id": self.vote_id, "voted": sorted(self.voted)}
+        if self.ballots:
+            out["ballots"] = [
+                {
+                    "voter": b.voter,
+                    "choices": list(b.choices),
+                    "cast_by": b.cast_by,
+                    "at": b.at.isoformat(),
+                    "site_id": b.site_id,
+                }
+                for _, b in sorted(self.ballots.items())
+            ]
+        if self.counts or self.halls:
+            out["counts"] = dict(sorted(self.counts.items()))
+            out["halls"] = sorted(self.halls)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Tally:
+        ballots = {
+            b["voter"]: Ballot(
+                b["voter"], tuple(b["choices"]), b["cast_by"], datetime.fromisoformat(b["at"]), b["site_id"]
+            )
+            for b in raw.get("ballots") or ()
+        }
+        return cls(
+            vote_id=raw["vote_id"],
+            ballots=ballots,
+            voted=frozenset(raw.get("voted") or ()),
+            counts={str(c): int(n) for c, n in (raw.get("counts") or {}).items()},
+            halls=frozenset(raw.get("halls") or ()),
+        )
 
 
 def apply(tally: Tally, event: VoteEvent) -> Tally:
