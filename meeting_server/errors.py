@@ -83,6 +83,11 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Connections from {origin} are not allowed.",
     ),
     "not_found": (404, "Không tìm thấy {what}.", "{what_en} not found."),
+    "vote_closed": (
+        409,
+        "Cuộc biểu quyết {detail} đã kết thúc: phiếu này không được tính.",
+        "The vote {detail} is closed: this ballot was not counted.",
+    ),
     "conflict": (409, "Đã tồn tại: {detail}", "Already exists: {detail}"),
     "in_use": (409, "Không thể xóa: {detail}", "Cannot delete: {detail}"),
     "invalid_transition": (

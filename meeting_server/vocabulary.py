@@ -158,6 +158,46 @@ FLOOR_MANAGE: Final = "floor.manage"  # add anyone, withdraw any request, give t
 FLOOR_REQUEST_ROLES: Final[frozenset[MeetingRole]] = frozenset({DELEGATE})
 FLOOR_REQUEST_SITE_ROLES: Final[frozenset[MeetingRole]] = frozenset({SITE, SITE_OPERATOR})
 FLOOR_MANAGE_ROLES: Final[frozenset[MeetingRole]] = frozenset({ORGANIZER, CHAIR, SECRETARY, ADMIN})  # the console's
+# ---- votes (biểu quyết) and proxies (ủy quyền): domain/votes.py ------------------------------------------------
+
+VOTE_OPEN: Final = "open"
+VOTE_CLOSED: Final = "closed"
+VoteStatus = Literal["draft", "open", "closed", "cancelled"]  # draft and cancelled: the DRAFT and CANCELLED above
+VOTE_STATUSES: Final[tuple[VoteStatus, ...]] = get_args(VoteStatus)
+VOTE_STATUS_WORDS: Final[dict[VoteStatus, tuple[str, str]]] = {
+    DRAFT: ("Chưa mở", "not open yet"),
+    VOTE_OPEN: ("Đang biểu quyết", "open"),
+    VOTE_CLOSED: ("Đã kết thúc", "closed"),
+    CANCELLED: ("Đã hủy", "cancelled"),
+}
+
+YES_NO_ABSTAIN: Final = "yes_no_abstain"  # Đồng ý / Không đồng ý / Không biểu quyết
+OPTIONS: Final = "options"  # a list of options or candidates, choose up to N
+ChoiceKind = Literal["yes_no_abstain", "options"]
+CHOICE_KINDS: Final[tuple[ChoiceKind, ...]] = get_args(ChoiceKind)
+YES: Final = "yes"
+NO: Final = "no"
+ABSTAIN: Final = "abstain"
+YesNoChoice = Literal["yes", "no", "abstain"]
+YES_NO_CHOICES: Final[tuple[YesNoChoice, ...]] = get_args(YesNoChoice)
+CHOICE_WORDS: Final[dict[YesNoChoice, tuple[str, str]]] = {
+    YES: ("Đồng ý", "For"),
+    NO: ("Không đồng ý", "Against"),
+    ABSTAIN: ("Không biểu quyết", "Abstain"),
+}
+
+# The base percentages and the rule are counted against: every member with voting rights (BASE_MEMBERS), or
+# those present, or represented by a present proxy, at the close (BASE_MEMBERS_PRESENT); the quorum's words.
+VoteBase = Literal["members", "members_present"]
+VOTE_BASES: Final[tuple[VoteBase, ...]] = get_args(VoteBase)
+MORE_THAN_HALF: Final = "more_than_half"
+TWO_THIRDS: Final = "at_least_two_thirds"
+PassRule = Literal["more_than_half", "at_least_two_thirds"]
+PASS_RULES: Final[tuple[PassRule, ...]] = get_args(PassRule)
+
+VOTE_MANAGE: Final = "vote.manage"  # prepare, open, close, cancel a vote; record a proxy
+VOTE_CAST: Final = "vote.cast"  # cast a ballot (eligibility is domain/votes.py's: a present member)
+VOTE_HALL_TALLY: Final = "vote.hall_tally"  # enter a commune hall's show of hands
 
 # ---- permissions ------------------------------------------------------------------------------------------------
 
@@ -181,6 +221,9 @@ MeetingPermission = Literal[
     "conference.console",
     AttendancePermission,
     FloorPermission,
+    "vote.manage",
+    "vote.cast",
+    "vote.hall_tally",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -208,6 +251,9 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     FLOOR_REQUEST: FLOOR_REQUEST_ROLES,  # the floor: see its section above
     FLOOR_REQUEST_SITE: FLOOR_REQUEST_SITE_ROLES,
     FLOOR_MANAGE: FLOOR_MANAGE_ROLES,
+    VOTE_MANAGE: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # votes
+    VOTE_CAST: frozenset({CHAIR, SECRETARY, DELEGATE}),
+    VOTE_HALL_TALLY: frozenset({SITE_OPERATOR, SECRETARY}),
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE
@@ -269,6 +315,7 @@ ErrorCode = Literal[
     "in_use",
     "invalid_transition",
     "meeting_closed",
+    "vote_closed",
     "conference_not_live",
     "conference_locked",
     "participant_removed",

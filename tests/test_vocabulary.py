@@ -23,6 +23,9 @@ WORDS: set[str] = (
 WORDS |= set(v.ATTENDANCE_STATUSES) | set(v.ATTENDANCE_PLACES) | set(v.QUORUM_BASES)  # attendance
 # the floor's kinds, request states and speech endings ("withdrawn" is also a paper's, and checked with neither)
 WORDS |= set(v.FLOOR_KINDS) | (set(v.FLOOR_REQUEST_STATES) - {v.WITHDRAWN}) | set(v.SPEECH_ENDS)
+# votes: the words that cannot mean anything else ("open", "yes" … are too common to scan for)
+VOTE_WORDS: set[str] = {*v.CHOICE_KINDS, *v.VOTE_BASES, *v.PASS_RULES, v.VOTE_MANAGE, v.VOTE_CAST, v.VOTE_HALL_TALLY}
+WORDS |= VOTE_WORDS
 # Files whose strings are data, not code: demo_data.py's people carry `roles` typed by GlobalRole (mypy checks them).
 DATA_FILES = {PACKAGE / "vocabulary.py", PACKAGE / "demo_data.py"}
 CODE_TAKERS = {"AppError", "PaperRejected"}  # their first argument is a vocabulary.ErrorCode
