@@ -202,7 +202,7 @@ class Authenticator:
                 user = await directory.user_by_username(session, username)
                 trusted = not attempt.needs_trust or (
                     user is not None
-                    and await security.signed_in_from(session, user.id, ip, since=utc_now() - TRUSTED_FOR)
+                    and await security.signed_in_from(session, user.id, ip, since=self.clock() - TRUSTED_FOR)
                 )
             ok = trusted and await verify_password_async(user.password_hash if user else None, password)
         except BaseException:
