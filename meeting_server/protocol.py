@@ -126,10 +126,16 @@ EVENT_TYPES = (
     ANNOTATION_DELETED,
     COMMENT_ADDED,
     COMMENT_UPDATED,
+    FLOOR_REQUESTED,
+    FLOOR_WITHDRAWN,
+    FLOOR_GIVEN,
+    FLOOR_EXTENDED,
+    FLOOR_ENDED,
+    FLOOR_MINUTES_SET,
 )
 # Made by domain/attendance.py; they join EVENT_TYPES (and docs/protocol.md) when actions/ records attendance.
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)
-# Made by domain/floor.py; likewise they join EVENT_TYPES when actions/ runs the floor.
+# Made by domain/floor.py and recorded by actions/floor.py (they are in EVENT_TYPES).
 FLOOR_EVENT_TYPES = (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_EXTENDED, FLOOR_ENDED, FLOOR_MINUTES_SET)
 
 

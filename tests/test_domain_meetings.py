@@ -13,8 +13,10 @@ import pytest
 
 from meeting_server import protocol as p
 from meeting_server.domain import conference as c
+from meeting_server.domain import floor as fl
 from meeting_server.domain import meetings as d
 from meeting_server.domain import papers as pp
+from meeting_server.domain.actors import Actor
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
 from meeting_server.vocabulary import MeetingStatus
@@ -491,6 +493,52 @@ CONFERENCE: list[tuple[str, Command]] = [
     ("record again", lambda s: c.start_recording(s, "rec_abcdef2", T_START, "u_chair001")),
     ("end", lambda s: d.transition(s, "end")),
 ]
+FLOOR_CHAIR = Actor("user", "u_chair001", roles=frozenset({"chair"}))
+
+
+def floor_step(command: Callable[..., Any], *args: Any, **kwargs: Any) -> Command:
+    """A floor command on the state's floor, pressed by the chair; only its events matter to the scenario."""
+
+    def run(s: MeetingState) -> list[Event]:
+        out = command(fl.Floor.from_dict(s.floor or None), s, fl.asker_for(FLOOR_CHAIR, s), *args, **kwargs)
+        events: list[Event] = out[-1]
+        return events
+
+    return run
+
+
+FLOOR: list[tuple[str, Command]] = [
+    ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Thảo luận"))),
+    ("schedule", lambda s: d.transition(s, "schedule")),
+    ("start", lambda s: d.transition(s, "start")),
+    ("minutes", floor_step(fl.set_minutes, 3, "a_item01")),
+    (
+        "request",
+        floor_step(
+            fl.request_floor,
+            request_id="fr_abcdef1",
+            speaker=f"site:{SITES[1]['id']}",
+            item_id="a_item01",
+            kind="speech",
+            at=T_START,
+        ),
+    ),
+    (
+        "request again",
+        floor_step(
+            fl.request_floor,
+            request_id="fr_abcdef2",
+            speaker="user:u_chair001",
+            item_id="a_item01",
+            kind="reply",
+            at=T_START,
+        ),
+    ),
+    ("withdraw", floor_step(fl.withdraw, "fr_abcdef2", T_START)),
+    ("give", floor_step(fl.give_floor, "fr_abcdef1", T_START, True)),
+    ("extend", floor_step(fl.extend, 2)),
+    ("end", floor_step(fl.end_speech, T_END)),
+]
 V1 = pp.PaperVersion(
     version=1,
     file_id="f" * 64,
@@ -570,6 +618,7 @@ SCENARIOS = {
     "draft_cancelled": DRAFT_CANCELLED,
     "conference": CONFERENCE,
     "papers": PAPERS,
+    "floor": FLOOR,
 }
 CREATE_FIELDS = {
     "title": "Hội nghị",

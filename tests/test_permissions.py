@@ -44,6 +44,9 @@ POLICY: dict[str, dict[str, str]] = {
     "meeting.organize": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
     "meeting.view": {role: VISIBLE for role in ROLES},
     "account.edit": {role: ANYWHERE for role in ROLES},
+    "floor.request": {"delegate": OWN},
+    "floor.request_site": {"site_operator": OWN},
+    "floor.manage": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -265,6 +268,39 @@ def a_site(w: World, own: bool) -> dict[str, Any]:
     return {"participant": f"site:{w.own_site if own else w.other_site}"}
 
 
+def on_floor(
+    extra: Callable[[World, bool, list[str]], dict[str, Any]] = lambda w, own, items: {},
+    steps: tuple[str, ...] = (),
+    speaking: bool = False,
+) -> Factory:
+    """A meeting under way with its floor: `steps` are floor actions its organiser runs first ("floor.add" puts
+    the own meeting's delegate, or the other meeting's, in the first item's queue; its request_id is passed on,
+    unless `speaking`: then the action is on the speech the steps started)."""
+
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, items = await build_meeting(w, own, "in_progress")
+        creator = w.admin if own else w.other_chair
+        args: dict[str, Any] = {"meeting_id": meeting_id, **extra(w, own, items)}
+        speakers = {"floor.add": f"user:{w.actors['delegate'].id if own else w.other_delegate}"}
+        speakers["floor.add_site"] = a_site(w, own)["participant"]
+        request: dict[str, Any] = {}
+        for step in steps:
+            if step in speakers:
+                done = await w.run(
+                    creator, "floor.add", {"meeting_id": meeting_id, "speaker": speakers[step], "item_id": items[0]}
+                )
+                request = {"request_id": done["request_id"]}
+            else:
+                await w.run(creator, step, {"meeting_id": meeting_id, **request})
+        return Prepared(args if speaking else {**args, **request}, meeting_id, "in_progress")
+
+    return make
+
+
+def own_hall(w: World, own: bool, items: list[str]) -> dict[str, Any]:
+    return {"site_id": w.own_site if own else w.other_site, "item_id": items[0]}
+
+
 PAGES = [{"width": 595.0, "height": 842.0, "rotation": 0}] * 3
 
 
@@ -411,6 +447,16 @@ FACTORIES: dict[str, Factory] = {
     "conference.start_roll_call": on_conference(),
     "conference.close_roll_call": on_conference(prepare="conference.start_roll_call"),
     "conference.answer_roll_call": on_conference(prepare="conference.start_roll_call", pass_on=("roll_call_id",)),
+    "floor.request": on_floor(lambda w, own, items: {"item_id": items[0], "topic": "Về nguồn vốn"}),
+    "floor.request_site": on_floor(own_hall),
+    "floor.add": on_floor(lambda w, own, items: {"speaker": a_site(w, own)["participant"], "item_id": items[0]}),
+    "floor.withdraw": on_floor(steps=("floor.add",)),
+    "floor.withdraw_site": on_floor(steps=("floor.add_site",)),
+    "floor.remove": on_floor(steps=("floor.add",)),
+    "floor.give": on_floor(steps=("floor.add",)),
+    "floor.extend": on_floor(lambda w, own, items: {"minutes": 2}, steps=("floor.add", "floor.give"), speaking=True),
+    "floor.end": on_floor(steps=("floor.add", "floor.give"), speaking=True),
+    "floor.set_minutes": on_floor(lambda w, own, items: {"minutes": 4, "item_id": items[1]}),
     "paper.add": on_meeting("scheduled"),  # its upload is added per actor below
     "paper.add_version": on_paper(upload_of_actor),
     "paper.update": on_paper(lambda w, role, own, args: _const({"title": "Dự thảo (sửa đổi)"})),

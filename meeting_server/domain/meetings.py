@@ -181,6 +181,7 @@ class MeetingState:
     published: bool = False  # ever scheduled: only then have invitees heard of it
     conference: dict[str, Any] = field(default_factory=dict)  # see domain.conference
     presentation: dict[str, Any] | None = None  # the paper, page and viewport being presented (domain.papers)
+    floor: dict[str, Any] = field(default_factory=dict)  # requests, the current speech, the speeches (domain.floor)
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -219,6 +220,7 @@ class MeetingState:
             "published": self.published,
             "conference": dict(self.conference),
             "presentation": dict(self.presentation) if self.presentation else None,
+            "floor": dict(self.floor),
             "last_seq": self.last_seq,
         }
 
@@ -240,7 +242,7 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(dict(s) for s in value)
         elif key in ("invitee_ids", "invited_unit_ids"):
             value = tuple(value)
-        elif key == "conference":
+        elif key in ("conference", "floor"):
             value = dict(value or {})
         elif key == "presentation":
             value = dict(value) if value else None
