@@ -132,8 +132,10 @@ EVENT_TYPES = (
     FLOOR_EXTENDED,
     FLOOR_ENDED,
     FLOOR_MINUTES_SET,
+    ATTENDANCE_RECORDED,
+    ATTENDANCE_CORRECTED,
 )
-# Made by domain/attendance.py; they join EVENT_TYPES (and docs/protocol.md) when actions/ records attendance.
+# Made by domain/attendance.py and recorded by actions/attendance.py (they are in EVENT_TYPES).
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)
 # Made by domain/floor.py and recorded by actions/floor.py (they are in EVENT_TYPES).
 FLOOR_EVENT_TYPES = (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_EXTENDED, FLOOR_ENDED, FLOOR_MINUTES_SET)

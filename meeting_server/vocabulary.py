@@ -86,6 +86,8 @@ ABSENT_UNEXCUSED: Final = "absent_unexcused"  # vắng không lý do
 AttendanceStatus = Literal["checked_in", "late", "left_early", "absent_excused", "absent_unexcused"]
 ATTENDANCE_STATUSES: Final[tuple[AttendanceStatus, ...]] = get_args(AttendanceStatus)
 PRESENT_STATUSES: Final[frozenset[AttendanceStatus]] = frozenset({CHECKED_IN, LATE})  # counted for the quorum
+# What one records for oneself, and a site's operator for the people in their hall: arriving or leaving.
+ArrivalStatus = Literal["checked_in", "late", "left_early"]
 
 IN_HALL: Final = "in_hall"  # tại hội trường
 AT_SITE: Final = "at_site"  # tại điểm cầu (a site id goes with it)
@@ -246,7 +248,7 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     CONFERENCE_CONSOLE: _ORGANIZING,  # open the chair's console; join a locked meeting
     # attendance
     ATTENDANCE_CHECK_IN_SELF: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE}),  # oneself, on one's tablet
-    ATTENDANCE_CHECK_IN_OTHERS: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # anyone, at the secretary's desk
+    ATTENDANCE_CHECK_IN_OTHERS: _ORGANIZING,  # anyone, at the secretary's desk (and an administrator anywhere)
     ATTENDANCE_CHECK_IN_SITE: frozenset({SITE_OPERATOR}),  # the people at the operator's own site only
     FLOOR_REQUEST: FLOOR_REQUEST_ROLES,  # the floor: see its section above
     FLOOR_REQUEST_SITE: FLOOR_REQUEST_SITE_ROLES,

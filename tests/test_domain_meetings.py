@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from meeting_server import protocol as p
+from meeting_server.domain import attendance as at
 from meeting_server.domain import conference as c
 from meeting_server.domain import floor as fl
 from meeting_server.domain import meetings as d
@@ -19,7 +20,7 @@ from meeting_server.domain import papers as pp
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
-from meeting_server.vocabulary import MeetingStatus
+from meeting_server.vocabulary import ATTENDANCE_CHECK_IN_OTHERS, CHECKED_IN, IN_HALL, LEFT_EARLY, MeetingStatus
 
 T_START = "2026-11-24T01:00:00Z"
 T_END = "2026-11-24T04:00:00Z"
@@ -539,6 +540,29 @@ FLOOR: list[tuple[str, Command]] = [
     ("extend", floor_step(fl.extend, 2)),
     ("end", floor_step(fl.end_speech, T_END)),
 ]
+DESK = at.Recorder("u_secret01", permissions=frozenset({ATTENDANCE_CHECK_IN_OTHERS}))
+
+
+def attendance_step(**given: Any) -> Command:
+    """The desk records the chair (a voting member): only the events matter to the scenario."""
+
+    def run(s: MeetingState) -> list[Event]:
+        entries = at.Attendance()
+        _, events = at.record(
+            s, entries, at.membership_of(s), DESK, person_id="u_chair001", at=T_START, now=T_START, **given
+        )
+        return events
+
+    return run
+
+
+ATTENDANCE: list[tuple[str, Command]] = [
+    ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Điểm danh"))),
+    ("schedule", lambda s: d.transition(s, "schedule")),
+    ("check in", attendance_step(status=CHECKED_IN, place=IN_HALL)),
+    ("start", lambda s: d.transition(s, "start")),
+    ("correct", attendance_step(status=LEFT_EARLY, place=IN_HALL, reason="Ghi nhầm", correction=True)),
+]
 V1 = pp.PaperVersion(
     version=1,
     file_id="f" * 64,
@@ -619,6 +643,7 @@ SCENARIOS = {
     "conference": CONFERENCE,
     "papers": PAPERS,
     "floor": FLOOR,
+    "attendance": ATTENDANCE,
 }
 CREATE_FIELDS = {
     "title": "Hội nghị",

@@ -47,6 +47,9 @@ POLICY: dict[str, dict[str, str]] = {
     "floor.request": {"delegate": OWN},
     "floor.request_site": {"site_operator": OWN},
     "floor.manage": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "attendance.check_in_self": {"admin": OWN, "chair": OWN, "secretary": OWN, "delegate": OWN},
+    "attendance.check_in_others": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "attendance.check_in_site": {"site_operator": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -457,6 +460,20 @@ FACTORIES: dict[str, Factory] = {
     "floor.extend": on_floor(lambda w, own, items: {"minutes": 2}, steps=("floor.add", "floor.give"), speaking=True),
     "floor.end": on_floor(steps=("floor.add", "floor.give"), speaking=True),
     "floor.set_minutes": on_floor(lambda w, own, items: {"minutes": 4, "item_id": items[1]}),
+    "attendance.check_in": on_conference(lambda w, own: {"place": "in_hall"}),
+    "attendance.record": on_conference(
+        lambda w, own: {
+            "person_id": w.actors["delegate"].id if own else w.other_delegate,
+            "status": "checked_in",
+            "place": "in_hall",
+        }
+    ),
+    "attendance.record_at_site": on_conference(
+        lambda w, own: {
+            "person_id": w.actors["delegate"].id if own else w.other_delegate,
+            "site_id": w.own_site if own else w.other_site,
+        }
+    ),
     "paper.add": on_meeting("scheduled"),  # its upload is added per actor below
     "paper.add_version": on_paper(upload_of_actor),
     "paper.update": on_paper(lambda w, role, own, args: _const({"title": "Dự thảo (sửa đổi)"})),

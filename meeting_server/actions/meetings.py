@@ -8,6 +8,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import meetings as domain
+from ..domain.attendance import QuorumRule
 from ..domain.meetings import AgendaItem, MeetingState
 from ..domain.papers import as_told
 from ..errors import AppError
@@ -15,10 +16,19 @@ from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
 from ..storage.db import new_id
-from ..vocabulary import CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY
+from ..vocabulary import BASE_MEMBERS, CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY, QuorumBase
 from .base import Context, MeetingContext, Schema, action, meeting_action
 from .papers import viewer_of
 from .schemas import Id, Short, Text, Time, Title
+
+
+class QuorumRuleFields(Schema):
+    """More than (`strict`) or at least numerator/denominator of the base (domain.attendance.QuorumRule)."""
+
+    numerator: int = Field(ge=1, le=100)
+    denominator: int = Field(ge=1, le=100)
+    strict: bool = True
+    base: QuorumBase = BASE_MEMBERS
 
 
 class MeetingFields(Schema):
@@ -31,6 +41,8 @@ class MeetingFields(Schema):
     invited_unit_ids: list[Id] | None = Field(default=None, max_length=500)
     chair_id: Id | None = None
     secretary_id: Id | None = None
+    guest_ids: list[Id] | None = Field(default=None, max_length=2000)
+    quorum_rule: QuorumRuleFields | None = None
 
 
 class CreateMeeting(MeetingFields):
@@ -96,7 +108,9 @@ async def _resolve_fields(session: AsyncSession, given: dict[str, Any]) -> dict[
         if missing:
             raise _bad(f"không có điểm cầu {', '.join(missing)}", f"no such site {', '.join(missing)}")
         fields["sites"] = [{"id": i, "name": rows[i].name, "unit_id": rows[i].unit_id} for i in ids]
-    for key in ("invitee_ids", "invited_unit_ids"):
+    if fields.get("quorum_rule") is not None:
+        fields["quorum_rule"] = QuorumRule(**fields["quorum_rule"]).to_dict()  # a ratio outside (0, 1] is refused
+    for key in ("invitee_ids", "invited_unit_ids", "guest_ids"):
         if fields.get(key) is not None:
             fields[key] = list(dict.fromkeys(fields[key]))
     if fields.get("invitee_ids"):

@@ -19,6 +19,7 @@ from ..domain.meetings import require_organizer
 from ..errors import AppError
 from ..inputs import whole_number
 from ..media.ice import client_ice_servers
+from ..views import attendance as attendance_views
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
 from ..vocabulary import CANCELLED, DRAFT
@@ -185,6 +186,13 @@ async def events(request: web.Request, identity: Identity | None) -> web.StreamR
 async def participants(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     return _json(
         await meeting_views.participants(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"])
+    )
+
+
+@view("GET", "/api/meetings/{meeting_id}/attendance")
+async def attendance(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    return _json(
+        await attendance_views.attendance(_app(request)[0], _need(identity).actor, request.match_info["meeting_id"])
     )
 
 

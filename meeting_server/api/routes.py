@@ -68,6 +68,25 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/meetings/{meeting_id}/events", "Events after a sequence number, or a snapshot.", auth="any"),
     Route("GET", "/api/meetings/{meeting_id}/participants", "Invited people and sites.", auth="any"),
+    Route("GET", "/api/meetings/{meeting_id}/attendance", "Attendance: membership, entries and quorum.", auth="any"),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/attendance/check-in",
+        "Check oneself in (or leave early).",
+        action="attendance.check_in",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/attendance",
+        "Record anyone's attendance (the desk).",
+        action="attendance.record",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/attendance/site",
+        "Record a person in one's own site.",
+        action="attendance.record_at_site",
+    ),
     Route(
         "GET",
         "/api/meetings/{meeting_id}/invitation.pdf",

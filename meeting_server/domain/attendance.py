@@ -226,6 +226,14 @@ class Membership:
         return person_id in self.voting or person_id in self.guests
 
 
+def membership_of(state: MeetingState) -> Membership:
+    """The meeting's membership: the invited people and the chair have voting rights, but for the invitees the
+    organiser marked as guests (`guest_ids`)."""
+    guests = frozenset(state.guest_ids)
+    voting = frozenset(state.invitee_ids) | ({state.chair_id} if state.chair_id else set())
+    return Membership(voting=voting - guests, guests=guests)
+
+
 @dataclass(frozen=True)
 class Recorder:
     """Who is recording: their user id, the attendance permissions they hold in the meeting, and for a site's
@@ -372,6 +380,11 @@ class QuorumRule:
 
     def to_dict(self) -> dict[str, Any]:
         return {"numerator": self.numerator, "denominator": self.denominator, "strict": self.strict, "base": self.base}
+
+
+def quorum_rule_of(state: MeetingState) -> QuorumRule:
+    """The meeting's quorum rule: as the organiser set it, or more than half of the members."""
+    return QuorumRule(**state.quorum_rule) if state.quorum_rule else QuorumRule()
 
 
 @dataclass(frozen=True)

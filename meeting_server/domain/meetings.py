@@ -65,6 +65,8 @@ EDITABLE_FIELDS = (
     "invited_unit_ids",
     "chair_id",
     "secretary_id",
+    "guest_ids",
+    "quorum_rule",
 )
 ITEM_FIELDS = ("title", "presenter_id", "presenter_name", "planned_minutes", "description")
 ORGANIZERS_AUDIENCE = ORGANIZER_ROLES  # a draft is theirs alone
@@ -182,6 +184,8 @@ class MeetingState:
     conference: dict[str, Any] = field(default_factory=dict)  # see domain.conference
     presentation: dict[str, Any] | None = None  # the paper, page and viewport being presented (domain.papers)
     floor: dict[str, Any] = field(default_factory=dict)  # requests, the current speech, the speeches (domain.floor)
+    guest_ids: tuple[str, ...] = ()  # invitees without voting rights (khách mời): domain.attendance.membership_of
+    quorum_rule: dict[str, Any] = field(default_factory=dict)  # domain.attendance.QuorumRule's fields; {}: > 1/2
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -221,6 +225,8 @@ class MeetingState:
             "conference": dict(self.conference),
             "presentation": dict(self.presentation) if self.presentation else None,
             "floor": dict(self.floor),
+            "guest_ids": list(self.guest_ids),
+            "quorum_rule": dict(self.quorum_rule),
             "last_seq": self.last_seq,
         }
 
@@ -240,9 +246,9 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(AgendaItem.from_dict(i) for i in value)
         elif key == "sites":
             value = tuple(dict(s) for s in value)
-        elif key in ("invitee_ids", "invited_unit_ids"):
+        elif key in ("invitee_ids", "invited_unit_ids", "guest_ids"):
             value = tuple(value)
-        elif key in ("conference", "floor"):
+        elif key in ("conference", "floor", "quorum_rule"):
             value = dict(value or {})
         elif key == "presentation":
             value = dict(value) if value else None
@@ -368,6 +374,18 @@ def _check_main_site(main_site_id: str | None, sites: tuple[dict[str, Any], ...]
         )
 
 
+def _check_guests(state: MeetingState) -> None:
+    """Guests (khách mời) are invitees without voting rights: each must be invited, and the chair votes."""
+    strangers = [g for g in state.guest_ids if g not in state.invitee_ids]
+    if strangers:
+        raise AppError.invalid(
+            f"Khách mời phải có trong danh sách người được mời: {', '.join(strangers)}",
+            f"A guest must be among the invitees: {', '.join(strangers)}",
+        )
+    if state.chair_id and state.chair_id in state.guest_ids:
+        raise AppError.invalid("Người chủ trì không thể là khách mời.", "The chair cannot be a guest.")
+
+
 def create(meeting_id: str, organizer_id: str, fields: dict[str, Any]) -> list[Event]:
     state = _with_patch(
         MeetingState(id=meeting_id, title=fields["title"], organizer_id=organizer_id, starts_at=fields["starts_at"]),
@@ -375,6 +393,7 @@ def create(meeting_id: str, organizer_id: str, fields: dict[str, Any]) -> list[E
     )
     _check_times(state.starts_at, state.ends_at)
     _check_main_site(state.main_site_id, state.sites)
+    _check_guests(state)
     patch = {k: v for k, v in state.to_dict().items() if k != "last_seq"}
     return [Event(p.MEETING_CREATED, {"patch": patch}, audience_for(state))]
 
@@ -440,6 +459,7 @@ def update(state: MeetingState, changes: dict[str, Any]) -> list[Event]:
     new = _with_patch(state, changes)
     _check_times(new.starts_at, new.ends_at)
     _check_main_site(new.main_site_id, new.sites)
+    _check_guests(new)
     if state.status == IN_PROGRESS and new.starts_at != state.starts_at:
         raise AppError("invalid_transition", action="reschedule", status=state.status)
     patch = {k: v for k, v in new.to_dict().items() if k in changes and getattr(state, k) != getattr(new, k)}

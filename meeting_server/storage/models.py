@@ -188,3 +188,14 @@ class PaperReadRow(Base):
     last_at: Mapped[str] = mapped_column(String(32))
     opens: Mapped[int] = mapped_column(Integer, default=1)
     last_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AttendanceEntryRow(Base):
+    """Điểm danh, append-only: one row per entry (a correction is a new row), keyed by its event's place in the
+    meeting's log, so the order of entries is the log's."""
+
+    __tablename__ = "attendance_entries"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
