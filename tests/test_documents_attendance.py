@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +16,15 @@ from meeting_server.documents.attendance_list import (
     AttendanceListData,
     attendance_csv,
     checkin_qr_svg,
+    qr_box,
+    qr_modules,
     render_attendance_pdf,
+    render_checkin_sheet,
 )
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.domain import attendance as a
 from meeting_server.domain.meetings import MeetingState
+from tests.test_documents_export import poppler_pages
 from tests.test_documents_invitation import pdftotext
 
 T0 = "2026-12-07T08:00:00+07:00"
@@ -115,3 +120,25 @@ async def test_the_pdf_is_made_in_a_worker() -> None:
 def test_the_qr_code_is_an_svg() -> None:
     svg = checkin_qr_svg("https://hop.example.vn/m/m1/checkin?c=m1.main.abc")
     assert svg.startswith("<svg") and "path" in svg
+
+
+def test_the_door_sheet_prints_the_hall_and_a_qr_code_of_the_address(tmp_path: Path) -> None:
+    url = "https://hop.example.vn/meetings/m1/checkin?c=m1.s_xa1.AbCdEfGhIjKlMnOp"
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(render_checkin_sheet("Kỳ họp thứ 5", "Điểm cầu xã Tân Trào", url))
+    text = re.sub(r"\s+", " ", pdftotext(pdf.read_bytes()))
+    for expected in ("ĐIỂM DANH", "Kỳ họp thứ 5", "Điểm cầu xã Tân Trào", "Quét mã bằng máy tính bảng", url):
+        assert expected in text
+    # poppler draws the page at 72 dpi (1 px = 1 pt): the centre of every module is dark exactly where the code's is
+    (image,) = poppler_pages(pdf, tmp_path)
+    modules, box = qr_modules(url), qr_box()
+    size = box.width / len(modules)
+    grey = image.convert("L")
+
+    def dark(x: int, y: int) -> bool:
+        value = grey.getpixel((int(box.x0 + (x + 0.5) * size), int(box.y0 + (y + 0.5) * size)))
+        assert isinstance(value, int)
+        return value < 128
+
+    seen = [[dark(x, y) for x in range(len(modules))] for y in range(len(modules))]
+    assert seen == modules

@@ -20,7 +20,7 @@ import segno
 
 from ..domain.attendance import Attendance, Entry, Membership, Quorum
 from ..vocabulary import ATTENDANCE_WORDS
-from .invitation import VIETNAM_TZ, _e, _story
+from .invitation import VIETNAM_TZ, _e, _fonts, _story
 
 _PAGE = pymupdf.paper_rect("a4")
 _CONTENT = pymupdf.Rect(57, 57, _PAGE.width - 42, _PAGE.height - 57)
@@ -195,6 +195,71 @@ def render_attendance_pdf(data: AttendanceListData) -> bytes:
         doc.close()
 
 
+_SHEET_CSS = """
+body { margin: 0; text-align: center; }
+.big { font-size: 28pt; font-weight: bold; margin: 0 0 6pt 0; }
+.meeting { font-size: 16pt; margin: 0 0 4pt 0; }
+.hall { font-size: 20pt; font-weight: bold; margin: 0; }
+.how { font-size: 14pt; margin: 0 0 4pt 0; }
+.en { font-size: 11pt; font-style: italic; margin: 0 0 8pt 0; }
+.url { font-size: 9pt; margin: 0; }
+"""
+QR_SIDE = 340.0  # points: 12 cm, scanned from an arm's length
+_QR_TOP = 200.0
+
+
+def _checkin_qr(url: str) -> segno.QRCode:
+    return segno.make(url, error="m")
+
+
+def qr_modules(url: str) -> list[list[bool]]:
+    """The QR code's dark modules, row by row, without its quiet zone (what the door sheet draws)."""
+    return [[bool(cell) for cell in row] for row in _checkin_qr(url).matrix]
+
+
+def qr_box() -> pymupdf.Rect:
+    """Where the door sheet draws the QR code (its modules, without the quiet zone)."""
+    left = (_PAGE.width - QR_SIDE) / 2
+    return pymupdf.Rect(left, _QR_TOP, left + QR_SIDE, _QR_TOP + QR_SIDE)
+
+
+def _place_html(page: pymupdf.Page, html_text: str, where: pymupdf.Rect) -> None:
+    font_css, archive = _fonts()
+    page.insert_htmlbox(where, html_text, css=font_css + _SHEET_CSS, archive=archive)
+
+
+def render_checkin_sheet(meeting_title: str, hall: str, url: str) -> bytes:
+    """The sheet for the hall's door: "ĐIỂM DANH", the meeting, the hall, a 12 cm QR code of the check-in page's
+    address and how to use it, in Vietnamese then English, and the address in small print for typing."""
+    doc = pymupdf.open()
+    try:
+        page = doc.new_page(width=_PAGE.width, height=_PAGE.height)
+        head = f'<p class="big">ĐIỂM DANH</p><p class="meeting">{_e(meeting_title)}</p><p class="hall">{_e(hall)}</p>'
+        foot = (
+            f'<p class="how">Quét mã bằng máy tính bảng đã đăng nhập để điểm danh tại {_e(hall)}.</p>'
+            '<p class="en">Scan the code with your signed-in tablet to check in here.</p>'
+            f'<p class="url">{_e(url)}</p>'
+        )
+        box = qr_box()
+        _place_html(page, head, pymupdf.Rect(_CONTENT.x0, 60, _CONTENT.x1, _QR_TOP - 10))
+        _place_html(page, foot, pymupdf.Rect(_CONTENT.x0, box.y1 + 24, _CONTENT.x1, _CONTENT.y1))
+        modules = qr_modules(url)
+        size = box.width / len(modules)
+        shape = page.new_shape()
+        for y, row in enumerate(modules):
+            for x, dark in enumerate(row):
+                if dark:
+                    x0, y0 = box.x0 + x * size, box.y0 + y * size
+                    shape.draw_rect(pymupdf.Rect(x0, y0, x0 + size, y0 + size))
+        shape.finish(color=None, fill=(0, 0, 0), width=0)
+        shape.commit()
+        doc.set_metadata({"title": f"Điểm danh - {meeting_title} - {hall}", "creator": "meeting"})
+        doc.subset_fonts()
+        return doc.tobytes(garbage=3, deflate=True)
+    finally:
+        doc.close()
+
+
 def checkin_qr_svg(url: str) -> str:
     """The check-in page's address as a QR code (SVG), for the hall's TV, the wall display and the door sheet."""
-    return segno.make(url, error="m").svg_inline(scale=8, border=2)
+    return _checkin_qr(url).svg_inline(scale=8, border=2)
