@@ -105,6 +105,10 @@ ATTENDANCE_WORDS: Final[dict[str, tuple[str, str]]] = {
     IN_HALL: ("tại hội trường", "in the main hall"),
     AT_SITE: ("tại điểm cầu", "at the site"),
     REMOTE: ("trực tuyến", "online"),
+    # who recorded an entry (the RECORDED_AS values below), as the attendance list prints it
+    "self": ("tự điểm danh", "checked in themselves"),
+    "secretary_desk": ("thư ký ghi nhận", "recorded at the secretary's desk"),
+    "site_desk": ("điểm cầu ghi nhận", "recorded at the site"),
 }
 
 # Who recorded an entry, as the list shows it.

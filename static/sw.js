@@ -32,6 +32,7 @@ const SHELL = [
   '/static/app/unsaved.js',
   '/static/app/meeting-common.js',
   '/static/app/conference-panel.js',
+  '/static/app/attendance.js',
   '/static/app/media.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',

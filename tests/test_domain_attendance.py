@@ -364,7 +364,7 @@ def test_a_quorum_rule_validates_itself(kw: dict[str, int]) -> None:
 
 
 def test_the_vocabulary_names_every_state_and_place() -> None:
-    assert set(v.ATTENDANCE_WORDS) == set(v.ATTENDANCE_STATUSES) | set(v.ATTENDANCE_PLACES)
+    assert set(v.ATTENDANCE_WORDS) == set(v.ATTENDANCE_STATUSES) | set(v.ATTENDANCE_PLACES) | set(v.RECORDED_AS)
     assert set(v.ATTENDANCE_STATUSES) > v.PRESENT_STATUSES
     assert set(a.TRANSITIONS) == {None, *v.ATTENDANCE_STATUSES}
     assert set(a.MAY_SET) == set(v.RECORDED_AS)

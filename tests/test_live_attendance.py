@@ -55,6 +55,7 @@ async def test_120_delegates_check_in_at_once_and_the_count_is_exact(any_server:
     )
     mid = meeting["id"]
     assert meeting["guest_ids"] == [guest["id"]]
+    assert meeting["quorum"]["line"] == "Có mặt 0/120 · chưa đủ điều kiện (cần 61)"  # the snapshot carries it
     status, before = await admin.get(f"/api/meetings/{mid}/attendance")
     assert status == 200
     assert before["quorum"]["line"] == "Có mặt 0/120 · chưa đủ điều kiện (cần 61)"
@@ -105,7 +106,7 @@ async def test_120_delegates_check_in_at_once_and_the_count_is_exact(any_server:
     # Each person once, retries included: 121 entries (the guest's too), 121 events, the last quorum exact.
     assert len(recorded) == DELEGATES + 1
     assert sorted(e["data"]["entry"]["person_id"] for e in recorded) == sorted([*ids, guest["id"]])
-    counts = [e["data"]["quorum"]["present"] for e in recorded]
+    counts = [e["data"]["patch"]["quorum"]["present"] for e in recorded]
     assert counts == [*range(1, DELEGATES + 1), DELEGATES]  # no two check-ins saw the same count
     assert recorded[-1]["data"]["voting"] is False and recorded[0]["data"]["voting"] is True
     status, after = await admin.get(f"/api/meetings/{mid}/attendance")
@@ -162,6 +163,9 @@ async def test_the_desk_corrects_the_site_records_its_own_hall_and_a_demoted_soc
         {"person_id": minh["id"], "status": "absent_excused", "reason": "Đi công tác tại Hà Nội"},
     )
     assert status == 200 and body["quorum"]["line"] == "Có mặt 1/2 · chưa đủ điều kiện (cần 2)"
+    # Minh becomes a guest: the rule's base shrinks, and the snapshot's line says so at once.
+    status, changed = await admin.patch(f"/api/meetings/{mid}", {"guest_ids": [minh["id"]]})
+    assert status == 200 and changed["quorum"]["line"] == "Có mặt 1/1 · đủ điều kiện tiến hành", changed
     # A correction (Lan was in fact on time) is a new entry; the first stays in the history.
     status, body = await admin.post(
         f"/api/meetings/{mid}/attendance",

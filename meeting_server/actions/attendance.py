@@ -2,8 +2,8 @@
 site's operator recording the people in their hall.
 
 The rules are domain/attendance.py's. Each entry is kept append-only in `attendance_entries`, at the sequence
-number of the event that tells it (`attendance.recorded` / `attendance.corrected`), and every such event carries
-the quorum after it, so the console and the wall display follow the count live.
+number of the event that tells it (`attendance.recorded` / `attendance.corrected`), and every such event patches
+the meeting's `quorum` (the count after it), so the console and the wall display follow the count live.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import Field
 
 from ..domain import attendance as domain
-from ..domain.attendance import Entry, Recorder
-from ..domain.meetings import Event, capabilities
+from ..domain.attendance import Attendance, Entry, Recorder
+from ..domain.meetings import Event, MeetingState, apply, capabilities
 from ..storage import attendance as store
 from ..storage.db import now_iso
 from ..vocabulary import (
@@ -107,7 +107,7 @@ async def _record(ctx: MeetingContext, person_id: str, status: AttendanceStatus,
     )
     quorum = domain.quorum(new, membership, domain.quorum_rule_of(ctx.meeting)).to_dict()
     if events:
-        told = [Event(e.type, {**e.data, "quorum": quorum}, e.audience) for e in events]
+        told = [Event(e.type, {**e.data, "patch": {"quorum": quorum}}, e.audience) for e in events]
         await ctx.record(told)
         await store.add_entry(ctx.session, ctx.meeting.id, ctx.meeting_row.last_seq, new.entries[-1])
     latest = new.latest(person_id)
@@ -142,3 +142,18 @@ async def record(ctx: MeetingContext, cmd: RecordAttendance) -> dict[str, Any]:
         name=cmd.name,
         correction=cmd.correction,
     )
+
+
+def with_quorum(before: MeetingState, events: list[Event], attendance: Attendance) -> list[Event]:
+    """The meeting's events, the last one also patching `quorum` when they change who counts or the rule."""
+    if not events:
+        return events
+    after = before
+    for event in events:
+        after = apply(after, event)
+    quorum = domain.quorum(attendance, domain.membership_of(after), domain.quorum_rule_of(after)).to_dict()
+    if quorum == after.quorum:
+        return events
+    last = events[-1]
+    data = {**last.data, "patch": {**last.patch, "quorum": quorum}}
+    return [*events[:-1], Event(last.type, data, last.audience)]

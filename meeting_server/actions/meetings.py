@@ -8,15 +8,17 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import meetings as domain
-from ..domain.attendance import QuorumRule
+from ..domain.attendance import Attendance, QuorumRule
 from ..domain.meetings import AgendaItem, MeetingState
 from ..domain.papers import as_told
 from ..errors import AppError
+from ..storage import attendance as attendance_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
 from ..storage.db import new_id
 from ..vocabulary import BASE_MEMBERS, CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY, QuorumBase
+from .attendance import with_quorum
 from .base import Context, MeetingContext, Schema, action, meeting_action
 from .papers import viewer_of
 from .schemas import Id, Short, Text, Time, Title
@@ -94,6 +96,10 @@ class SetCurrent(MeetingRef):
     item_id: Id | None
 
 
+# What changes who counts for the quorum, or how.
+COUNTING_FIELDS = frozenset({"invitee_ids", "guest_ids", "chair_id", "quorum_rule"})
+
+
 def _bad(vi: str, en: str) -> AppError:
     return AppError("invalid_input", detail=vi, detail_en=en)
 
@@ -154,11 +160,9 @@ async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
     if SECRETARY in ctx.actor.roles:
         fields.setdefault("secretary_id", ctx.actor.id)
     meeting_id = new_id("m")
-    events = domain.create(meeting_id, ctx.actor.id, fields)
-    row = await store.insert(
-        ctx.session,
-        MeetingState(id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"]),
-    )
+    blank = MeetingState(id=meeting_id, title=cmd.title, organizer_id=ctx.actor.id, starts_at=fields["starts_at"])
+    events = with_quorum(blank, domain.create(meeting_id, ctx.actor.id, fields), Attendance())
+    row = await store.insert(ctx.session, blank)
     state = await ctx.append(row, None, events)
     return await _with_warnings(ctx, domain.snapshot(state, domain.meeting_role(ctx.actor, state), ctx.actor), state)
 
@@ -169,7 +173,10 @@ async def update_meeting(ctx: MeetingContext, cmd: UpdateMeeting) -> dict[str, A
     given = cmd.model_dump(exclude_unset=True)
     given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
     changes = await _resolve_fields(ctx.session, given)
-    state = await ctx.record(domain.update(ctx.meeting, changes))
+    events = domain.update(ctx.meeting, changes)
+    if COUNTING_FIELDS & set(changes):  # who votes or the rule changed: the quorum line follows
+        events = with_quorum(ctx.meeting, events, await attendance_store.load_attendance(ctx.session, ctx.meeting.id))
+    state = await ctx.record(events)
     return await _with_warnings(ctx, await answer(ctx, state), state)
 
 

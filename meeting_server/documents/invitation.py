@@ -210,9 +210,9 @@ def _fonts() -> tuple[str, pymupdf.Archive | None]:
     return "* { font-family: serif; }\n", None
 
 
-def _story(html_text: str) -> pymupdf.Story:
+def _story(html_text: str, css: str = _CSS) -> pymupdf.Story:
     font_css, archive = _fonts()
-    return pymupdf.Story(html=html_text, user_css=font_css + _CSS, archive=archive)
+    return pymupdf.Story(html=html_text, user_css=font_css + css, archive=archive)
 
 
 def _e(text: str) -> str:

@@ -186,6 +186,7 @@ class MeetingState:
     floor: dict[str, Any] = field(default_factory=dict)  # requests, the current speech, the speeches (domain.floor)
     guest_ids: tuple[str, ...] = ()  # invitees without voting rights (khách mời): domain.attendance.membership_of
     quorum_rule: dict[str, Any] = field(default_factory=dict)  # domain.attendance.QuorumRule's fields; {}: > 1/2
+    quorum: dict[str, Any] = field(default_factory=dict)  # the count now (domain.attendance.Quorum.to_dict)
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -227,6 +228,7 @@ class MeetingState:
             "floor": dict(self.floor),
             "guest_ids": list(self.guest_ids),
             "quorum_rule": dict(self.quorum_rule),
+            "quorum": dict(self.quorum),
             "last_seq": self.last_seq,
         }
 
@@ -248,7 +250,7 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(dict(s) for s in value)
         elif key in ("invitee_ids", "invited_unit_ids", "guest_ids"):
             value = tuple(value)
-        elif key in ("conference", "floor", "quorum_rule"):
+        elif key in ("conference", "floor", "quorum_rule", "quorum"):
             value = dict(value or {})
         elif key == "presentation":
             value = dict(value) if value else None

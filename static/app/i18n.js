@@ -522,6 +522,22 @@ const vi = {
   'reader.newVersion': 'Xem phiên bản mới ({n})',
   'reader.newVersionNotice': 'Tài liệu vừa có phiên bản mới ({n}).',
   'reader.withdrawn': 'Tài liệu này đã được thu hồi.',
+
+  // attendance (điểm danh): static/app/attendance.js
+  'attendance.title': 'Điểm danh',
+  'attendance.checkIn': 'Điểm danh',
+  'attendance.checkedIn': 'Đã điểm danh',
+  'attendance.notCheckedIn': 'Chưa điểm danh',
+  'attendance.quorumMet': 'Có mặt {present}/{base} · đủ điều kiện tiến hành',
+  'attendance.quorumNotMet': 'Có mặt {present}/{base} · chưa đủ điều kiện (cần {needed})',
+  'attendance.status.checked_in': 'Có mặt',
+  'attendance.status.late': 'Đến muộn',
+  'attendance.status.left_early': 'Về sớm',
+  'attendance.status.absent_excused': 'Vắng có lý do',
+  'attendance.status.absent_unexcused': 'Vắng không lý do',
+  'attendance.place.in_hall': 'tại hội trường',
+  'attendance.place.at_site': 'tại điểm cầu',
+  'attendance.place.remote': 'trực tuyến',
 };
 
 const en = {
@@ -1043,6 +1059,22 @@ const en = {
   'reader.newVersion': 'See the new version ({n})',
   'reader.newVersionNotice': 'This paper has a new version ({n}).',
   'reader.withdrawn': 'This paper has been withdrawn.',
+
+  // attendance: static/app/attendance.js
+  'attendance.title': 'Attendance',
+  'attendance.checkIn': 'Check in',
+  'attendance.checkedIn': 'Checked in',
+  'attendance.notCheckedIn': 'Not checked in',
+  'attendance.quorumMet': 'Present {present}/{base} · quorum met',
+  'attendance.quorumNotMet': 'Present {present}/{base} · no quorum yet ({needed} needed)',
+  'attendance.status.checked_in': 'Present',
+  'attendance.status.late': 'Arrived late',
+  'attendance.status.left_early': 'Left early',
+  'attendance.status.absent_excused': 'Absent with a reason',
+  'attendance.status.absent_unexcused': 'Absent without a reason',
+  'attendance.place.in_hall': 'in the main hall',
+  'attendance.place.at_site': 'at the site',
+  'attendance.place.remote': 'online',
 };
 
 const DICTS = { vi, en };

@@ -3,6 +3,7 @@
 // back as `conference.*` events patching the meeting snapshot; the page renders from the snapshot, so two
 // organisers' consoles always agree.
 import { post } from '../api.js';
+import { quorumLine } from '../attendance.js';
 import { h, replaceChildren } from '../dom.js';
 import { foldVietnamese, formatTime, formatNumber } from '../format.js';
 import { t } from '../i18n.js';
@@ -83,6 +84,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const titleEl = h('h1', { class: 'page-title console-title', testid: 'console-title' });
   const statusBox = h('span', { class: 'console-status' });
   const agendaEl = h('p', { class: 'console-agenda', testid: 'console-agenda-item' });
+  const quorum = quorumLine('console-quorum', 'console-quorum');
   const mediaDot = h('span', { class: 'conn-dot', 'aria-hidden': 'true' });
   const mediaText = h('span', { class: 'media-state-text' });
   const mediaState = h('span', { class: 'media-state', testid: 'console-media-state', role: 'status' }, mediaDot, mediaText);
@@ -430,6 +432,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const item = (snap.agenda || []).find((x) => x.id === snap.current_item_id);
     agendaEl.textContent = item ? t('console.currentItem', { title: item.title }) : t('console.noCurrentItem');
     agendaEl.dataset.itemId = item ? item.id : '';
+    quorum.update(snap);
   }
 
   function renderMediaState(state, error) {
@@ -503,7 +506,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
         h('div', { class: 'console-head' },
           h('div', { class: 'meeting-title-row' }, h('span', { class: 'console-kicker' }, t('console.heading')), statusBox, mediaState, connectedCount),
           titleEl,
-          agendaEl),
+          agendaEl, quorum.el),
         notLive, toolbar, mediaNote,
         h('section', { class: 'console-stage' }, mainBox,
           h('div', { class: 'console-grid-wrap' }, h('div', { class: 'console-grid-head' }, gridTitle, filterBar), grid)),

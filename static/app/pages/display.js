@@ -6,6 +6,7 @@
 // the main site full screen, the chair inset, the speaker's name. There are no controls; everything follows
 // the chair's console.
 import { ApiError, get } from '../api.js';
+import { quorumLine } from '../attendance.js';
 import { h, replaceChildren, asList } from '../dom.js';
 import { formatDateTime, vnParts } from '../format.js';
 import { t } from '../i18n.js';
@@ -203,6 +204,7 @@ export async function render({ root, params, setTitle }) {
     const speaker = h('div', { class: 'display-speaker', testid: 'display-speaker', hidden: true });
     const item = h('div', { class: 'display-agenda-item', testid: 'display-agenda-item' });
     const title = h('div', { class: 'display-meeting-title', testid: 'display-meeting-title' });
+    const quorum = quorumLine('display-quorum', 'display-quorum');
     const others = h('div', { class: 'display-others', testid: 'display-others', hidden: true });
     const notice = h('div', { class: 'display-notice', testid: 'display-notice', role: 'status', hidden: true });
     const unmute = h('button', { type: 'button', class: 'display-unmute', testid: 'display-unmute', hidden: true }, t('display.unmute'));
@@ -218,7 +220,7 @@ export async function render({ root, params, setTitle }) {
     replaceChildren(page, h('div', { class: 'display-stage' },
       mainBox, chairBox,
       h('div', { class: 'display-top' }, clock('time', 'display-clock', 'display-clock'), connectionBadge()),
-      h('div', { class: 'display-bottom' }, speaker, item, title, others),
+      h('div', { class: 'display-bottom' }, speaker, item, title, quorum.el, others),
       notice, unmute, audioBox));
 
     const place = (box, el, before) => {
@@ -279,6 +281,7 @@ export async function render({ root, params, setTitle }) {
       const current = (snap.agenda || []).find((x) => x.id === snap.current_item_id);
       item.hidden = !current;
       item.dataset.itemId = current ? current.id : '';
+      quorum.update(snap);
       replaceChildren(item, current ? [h('span', { class: 'display-item-label' }, t('meeting.current')), h('span', { class: 'display-item-title' }, current.title)] : []);
     };
 

@@ -1,5 +1,6 @@
 // The meeting page: what everyone sees on a tablet or PC, updated live from the meeting's event log.
 import { post, withLang } from '../api.js';
+import { attendancePanel } from '../attendance.js';
 import { conferencePanel } from '../conference-panel.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatRange } from '../format.js';
@@ -35,6 +36,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const sitesBox = h('section', { class: 'card sites-card', testid: 'meeting-sites' });
   const media = conferencePanel(id); // "Hình và tiếng": shown while the meeting is in progress
   const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
+  const attendance = attendancePanel(id); // "Điểm danh": the delegate's check-in and the quorum line
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -168,11 +170,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
           h('div', { class: 'meeting-main' }, media.el, agendaBox, papers.el),
-          h('aside', { class: 'meeting-side' }, presenceBox, sitesBox)));
+          h('aside', { class: 'meeting-side' }, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
     renderControls();
     media.update(snap);
+    attendance.update(snap);
     renderAgenda();
     papers.update(snap, info);
     renderPresence();
