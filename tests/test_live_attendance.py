@@ -15,6 +15,7 @@ from meeting_server import protocol as p
 from meeting_server.api.common import AUTH
 from meeting_server.auth import COOKIE
 from tests.helpers import ApiClient, LiveServer, command_id, make_meeting
+from tests.test_documents_invitation import pdftotext
 from tests.test_live_authz import VI_FORBIDDEN, RawSocket, raw_socket, raw_socket_at
 
 DELEGATES = 120
@@ -186,6 +187,19 @@ async def test_the_desk_corrects_the_site_records_its_own_hall_and_a_demoted_soc
         lan["id"]: "Có mặt tại điểm cầu",
         minh["id"]: "Vắng có lý do",
     }
+
+    # The desk's printed list and its CSV: names, states, who recorded, the correction; not for a delegate.
+    status, pdf = await admin.get(f"/api/meetings/{mid}/attendance.pdf")
+    assert status == 200 and pdf[:5] == b"%PDF-"
+    text = " ".join(pdftotext(pdf).split())
+    for words in ("Hà Thị Lan", "Lý Văn Minh", "Vắng có lý do", "Đính chính", "Có mặt 1/1 · đủ điều kiện tiến hành"):
+        assert words in text, words
+    status, csv = await admin.get(f"/api/meetings/{mid}/attendance.csv")
+    assert status == 200 and csv.startswith("\ufeff".encode())
+    assert "Hà Thị Lan" in csv.decode("utf-8-sig") and "Đi công tác tại Hà Nội" in csv.decode("utf-8-sig")
+    lan_api, _ = await signed_in(any_server, lan["id"])
+    status, body = await lan_api.get(f"/api/meetings/{mid}/attendance.pdf")
+    assert status == 403 and body["error"]["code"] == "forbidden"
 
     # Minh's socket is open; he becomes an observer; checking in on that socket is refused and writes nothing.
     _, cookie = await signed_in(any_server, minh["id"])

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from .. import __version__, official_units
 from ..auth import COOKIE, Identity
+from ..documents.attendance_list import attendance_csv, render_attendance_pdf
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
 from ..domain import units as unit_rules
@@ -196,8 +197,30 @@ async def attendance(request: web.Request, identity: Identity | None) -> web.Str
     )
 
 
-def _filename(title: str, ext: str) -> str:
-    return f"attachment; filename=\"giay-moi.{ext}\"; filename*=UTF-8''{quote(title[:80])}.{ext}"
+def _filename(title: str, ext: str, stem: str = "giay-moi") -> str:
+    return f"attachment; filename=\"{stem}.{ext}\"; filename*=UTF-8''{quote(title[:80])}.{ext}"
+
+
+@view("GET", "/api/meetings/{meeting_id}/attendance.pdf")
+async def attendance_pdf(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services, _, _, workers = _app(request)
+    data = await attendance_views.attendance_list(services, _need(identity).actor, request.match_info["meeting_id"])
+    pdf = await workers.run(render_attendance_pdf, data, timeout=30.0)
+    disposition = _filename(f"Điểm danh - {data.meeting_title}", "pdf", "diem-danh")
+    return web.Response(body=pdf, content_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+@view("GET", "/api/meetings/{meeting_id}/attendance.csv")
+async def attendance_csv_file(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    services = _app(request)[0]
+    data = await attendance_views.attendance_list(services, _need(identity).actor, request.match_info["meeting_id"])
+    disposition = _filename(f"Điểm danh - {data.meeting_title}", "csv", "diem-danh")
+    return web.Response(
+        body=attendance_csv(data),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @view("GET", "/api/meetings/{meeting_id}/invitation.pdf")

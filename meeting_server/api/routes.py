@@ -70,6 +70,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/meetings/{meeting_id}/participants", "Invited people and sites.", auth="any"),
     Route("GET", "/api/meetings/{meeting_id}/attendance", "Attendance: membership, entries and quorum.", auth="any"),
     Route(
+        "GET",
+        "/api/meetings/{meeting_id}/attendance.pdf",
+        "The attendance list as a PDF.",
+        content_type="application/pdf",
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/attendance.csv", "The attendance list as CSV.", content_type="text/csv"),
+    Route(
         "POST",
         "/api/meetings/{meeting_id}/attendance/check-in",
         "Check oneself in (or leave early).",
