@@ -1,0 +1,19 @@
+"""Reading a meeting's votes: every vote with its turnout (and, once closed, its result) and the authorisations.
+A secret vote shows who voted and, only after the close, the counts; a named vote its ballots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..actions.base import Services
+from ..domain.actors import Actor
+from ..storage import votes as store
+from .meetings import visible_in
+
+
+async def meeting_votes(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
+    async with services.db.read() as session:
+        await visible_in(session, actor, meeting_id)
+        rows = await store.votes_of(session, meeting_id)
+        proxies = await store.proxies_of(session, meeting_id)
+    return {"votes": [store.public_vote(r) for r in rows], "proxies": [store.proxy_to_dict(p) for p in proxies]}
