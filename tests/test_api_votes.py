@@ -54,7 +54,7 @@ async def test_named_vote_concurrent_ballots_retries_once_and_late_ballot_refuse
         return await voters[i][1].post(f"{base}/ballots", {"choices": [choice[i]]}, headers={"Idempotency-Key": ids[i]})
 
     answers = await asyncio.gather(*(ballot(i) for i in range(len(choice))), *(ballot(i) for i in range(0, 11, 2)))
-    assert all(a == (200, {"accepted": True}) for a in answers), answers
+    assert all(a == (200, {"accepted": True, "meeting_id": meeting["id"]}) for a in answers), answers
     status, body = await voters[1][1].post(f"{base}/ballots", {"choices": ["no"]})  # a second ballot, new id
     assert status == 409 and body["error"]["code"] == "conflict"
 
@@ -126,7 +126,7 @@ async def _secret_vote(
         headers = {"Idempotency-Key": f"c-secret-{tag}-{i}"}
         for _ in range(2):  # sent, and retried
             status, ack = await client.post(f"{base}/ballots", {"choices": [pick]}, headers=headers)
-            assert (status, ack) == (200, {"accepted": True})
+            assert (status, ack) == (200, {"accepted": True, "meeting_id": meeting["id"]})
         status, live = await client.get(_votes_path(meeting))
         assert live["votes"][0]["result"] is None and "ballots" not in live["votes"][0]  # no running count
     status, closed = await admin.post(f"{base}/close")

@@ -174,7 +174,7 @@ async def prepare(ctx: MeetingContext, cmd: PrepareVote) -> dict[str, Any]:
     vote = _vote(new_id("vot"), cmd.item_id, cmd.model_dump(exclude_none=True))
     row = await store.insert(ctx.session, ctx.meeting.id, vote)
     await _record(ctx, VOTE_PREPARED, {"vote": store.public_vote(row)})
-    return {"vote": store.public_vote(row)}
+    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
 @meeting_action("vote.edit", EditVote, VOTE_MANAGE)
@@ -206,7 +206,7 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
         await store.reset_counts(ctx.session, row, new)
     await store.save_vote(ctx.session, row, new)
     await _record(ctx, VOTE_EDITED, {"vote": store.public_vote(row)})
-    return {"vote": store.public_vote(row)}
+    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
 @meeting_action("vote.open", VoteRef, VOTE_MANAGE)
@@ -224,7 +224,7 @@ async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
             TIMERS.arm(services, meeting_id, opened.id, closes)
 
         ctx.after_commit(arm)
-    return {"vote": store.public_vote(row)}
+    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
 async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datetime) -> dict[str, Any]:
@@ -236,7 +236,7 @@ async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datet
     await store.save_vote(ctx.session, row, closed)
     await store.save_result(ctx.session, row, result)
     await _record(ctx, VOTE_CLOSED_EVENT, {"vote": store.public_vote(row)})
-    return {"vote": store.public_vote(row)}
+    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
 @meeting_action("vote.close", VoteRef, VOTE_MANAGE)
@@ -252,7 +252,7 @@ async def cancel(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
     row, vote = await _load(ctx, cmd.vote_id)
     await store.save_vote(ctx.session, row, domain.transition(vote, "cancel", now()))
     await _record(ctx, VOTE_CANCELLED, {"vote": store.public_vote(row)})
-    return {"vote": store.public_vote(row)}
+    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
 def _turnout(vote: domain.Vote, tally: domain.Tally, present: frozenset[str], proxies: Any) -> dict[str, Any]:
@@ -304,7 +304,7 @@ async def cast(ctx: MeetingContext, cmd: CastBallot) -> dict[str, Any]:
         at=now(),
     )
     await _store_ballot(ctx, row, vote, events, present, proxies)
-    return {"accepted": True}
+    return {"accepted": True, "meeting_id": ctx.meeting.id}
 
 
 @meeting_action("vote.enter_hall_tally", HallTally, VOTE_HALL_TALLY)
@@ -328,7 +328,7 @@ async def hall_tally(ctx: MeetingContext, cmd: HallTally) -> dict[str, Any]:
         counts=cmd.counts,
     )
     await _store_ballot(ctx, row, vote, events, present, proxies)
-    return {"accepted": True}
+    return {"accepted": True, "meeting_id": ctx.meeting.id}
 
 
 @meeting_action("proxy.authorise", Authorise, VOTE_MANAGE)
@@ -342,7 +342,7 @@ async def authorise(ctx: MeetingContext, cmd: Authorise) -> dict[str, Any]:
     domain.authorise(proxies, new, members)
     await store.add_proxy(ctx.session, ctx.meeting.id, new)
     await _record(ctx, PROXY_AUTHORISED, {"proxy": store.proxy_to_dict(new)})
-    return {"proxy": store.proxy_to_dict(new)}
+    return {"meeting_id": ctx.meeting.id, "proxy": store.proxy_to_dict(new)}
 
 
 @meeting_action("proxy.withdraw", ProxyRef, VOTE_MANAGE)
@@ -353,7 +353,7 @@ async def withdraw(ctx: MeetingContext, cmd: ProxyRef) -> dict[str, Any]:
     await store.withdraw_proxy(ctx.session, cmd.proxy_id, at)
     done = next(store.proxy_to_dict(p) for p in proxies if p.id == cmd.proxy_id)
     await _record(ctx, PROXY_WITHDRAWN, {"proxy": done})
-    return {"proxy": done}
+    return {"meeting_id": ctx.meeting.id, "proxy": done}
 
 
 # ---- the timer --------------------------------------------------------------------------------------------------
