@@ -18,20 +18,7 @@ from pydantic import Field
 
 from ..domain import votes as domain
 from ..domain.actors import Actor
-from ..domain.meetings import Event
 from ..errors import AppError
-from ..protocol import (
-    PROXY_AUTHORISED,
-    PROXY_WITHDRAWN,
-    VOTE_BALLOT_CAST,
-    VOTE_CANCELLED,
-    VOTE_CLOSED_EVENT,
-    VOTE_EDITED,
-    VOTE_HALL_ENTERED,
-    VOTE_OPENED,
-    VOTE_PREPARED,
-    VOTE_TURNOUT,
-)
 from ..storage import meetings as meeting_store
 from ..storage import votes as store
 from ..storage.db import new_id
@@ -158,8 +145,8 @@ def result_dict(result: domain.Result) -> dict[str, Any]:
     return out
 
 
-async def _record(ctx: MeetingContext, kind: str, data: dict[str, Any]) -> None:
-    await ctx.record([Event(kind, data)])
+async def _vote_changed(ctx: MeetingContext, change: str, row: VoteRow) -> None:
+    await ctx.record(domain.vote_changed(ctx.meeting, change, store.public_vote(row)))
 
 
 async def _load(ctx: MeetingContext, vote_id: str) -> tuple[VoteRow, domain.Vote]:
@@ -173,7 +160,7 @@ async def prepare(ctx: MeetingContext, cmd: PrepareVote) -> dict[str, Any]:
     ctx.meeting.item(cmd.item_id)
     vote = _vote(new_id("vot"), cmd.item_id, cmd.model_dump(exclude_none=True))
     row = await store.insert(ctx.session, ctx.meeting.id, vote)
-    await _record(ctx, VOTE_PREPARED, {"vote": store.public_vote(row)})
+    await _vote_changed(ctx, "prepare", row)
     return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
@@ -205,7 +192,7 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
     if new.secret:
         await store.reset_counts(ctx.session, row, new)
     await store.save_vote(ctx.session, row, new)
-    await _record(ctx, VOTE_EDITED, {"vote": store.public_vote(row)})
+    await _vote_changed(ctx, "edit", row)
     return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
@@ -216,7 +203,7 @@ async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
     members, _ = electorate(ctx)
     opened = domain.transition(vote, "open", now(), members)
     await store.save_vote(ctx.session, row, opened)
-    await _record(ctx, VOTE_OPENED, {"vote": store.public_vote(row)})
+    await _vote_changed(ctx, "open", row)
     if opened.closes_at is not None:
         services, meeting_id, closes = ctx.services, ctx.meeting.id, opened.closes_at
 
@@ -235,7 +222,7 @@ async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datet
     result = result_dict(domain.result(closed, tally, present, proxies))
     await store.save_vote(ctx.session, row, closed)
     await store.save_result(ctx.session, row, result)
-    await _record(ctx, VOTE_CLOSED_EVENT, {"vote": store.public_vote(row)})
+    await _vote_changed(ctx, "close", row)
     return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
@@ -251,7 +238,7 @@ async def cancel(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
     """Cancel a draft or open vote; no result is given."""
     row, vote = await _load(ctx, cmd.vote_id)
     await store.save_vote(ctx.session, row, domain.transition(vote, "cancel", now()))
-    await _record(ctx, VOTE_CANCELLED, {"vote": store.public_vote(row)})
+    await _vote_changed(ctx, "cancel", row)
     return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
 
 
@@ -271,19 +258,7 @@ async def _store_ballot(
 ) -> None:
     tally = await store.apply_ballot(ctx.session, row, events)
     turnout = _turnout(vote, tally, present, proxies)
-    logged: list[Event] = []
-    for e in events:
-        if isinstance(e, domain.BallotCast):
-            b = e.ballot
-            ballot = {"voter": b.voter, "choices": list(b.choices), "cast_by": b.cast_by, "site_id": b.site_id}
-            logged.append(Event(VOTE_BALLOT_CAST, {"vote_id": vote.id, **ballot, "changed": e.changed, **turnout}))
-        elif isinstance(e, domain.TurnoutMarked):
-            data = {"vote_id": vote.id, "voters": sorted(e.voters), "cast_by": e.cast_by, "site_id": e.site_id}
-            logged.append(Event(VOTE_TURNOUT, {**data, **turnout}))
-        elif isinstance(e, domain.HallEntered):
-            logged.append(Event(VOTE_HALL_ENTERED, {"vote_id": vote.id, "site_id": e.site_id}))
-        # CountsAdded never enters the log: its counts reach it only in the close event.
-    await ctx.record(logged)
+    await ctx.record(domain.ballot_entries(ctx.meeting, events, turnout))
 
 
 @meeting_action("vote.cast_ballot", CastBallot, VOTE_CAST)
@@ -341,7 +316,7 @@ async def authorise(ctx: MeetingContext, cmd: Authorise) -> dict[str, Any]:
     new = domain.Proxy(new_id("prx"), cmd.delegator, cmd.proxy, now(), ctx.actor.id, cmd.vote_id)
     domain.authorise(proxies, new, members)
     await store.add_proxy(ctx.session, ctx.meeting.id, new)
-    await _record(ctx, PROXY_AUTHORISED, {"proxy": store.proxy_to_dict(new)})
+    await ctx.record(domain.proxy_changed(ctx.meeting, "authorise", store.proxy_to_dict(new)))
     return {"meeting_id": ctx.meeting.id, "proxy": store.proxy_to_dict(new)}
 
 
@@ -352,7 +327,7 @@ async def withdraw(ctx: MeetingContext, cmd: ProxyRef) -> dict[str, Any]:
     proxies = domain.withdraw(await store.proxies_of(ctx.session, ctx.meeting.id), cmd.proxy_id, at)
     await store.withdraw_proxy(ctx.session, cmd.proxy_id, at)
     done = next(store.proxy_to_dict(p) for p in proxies if p.id == cmd.proxy_id)
-    await _record(ctx, PROXY_WITHDRAWN, {"proxy": done})
+    await ctx.record(domain.proxy_changed(ctx.meeting, "withdraw", done))
     return {"meeting_id": ctx.meeting.id, "proxy": done}
 
 
