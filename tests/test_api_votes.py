@@ -72,6 +72,8 @@ async def test_named_vote_concurrent_ballots_retries_once_and_late_ballot_refuse
     status, listed = await voters[11][1].get(_votes_path(meeting))
     again = listed["votes"][0]
     assert again["result"] == result and again["voted"] == 11 and len(again["ballots"]) == 11
+    status, snap = await voters[11][1].get(f"/api/meetings/{meeting['id']}")  # a tablet back online
+    assert [v["result"] for v in snap["votes"]] == [result]
     status, log = await admin.get(f"/api/meetings/{meeting['id']}/events?after=1")
     types = [e["type"] for e in log["events"]]
     assert types.count("vote.ballot_cast") == 11 and types[-1] == "vote.closed"

@@ -62,6 +62,9 @@ async def test_118_concurrent_ballots_with_retries_on_a_secret_vote(any_server: 
     assert sorted(v for e in turnout for v in e["data"]["voters"]) == sorted(x["id"] for x in people[:118])
     assert {e["data"]["line"] for e in turnout} >= {"Đã biểu quyết 118/120"}
     assert all("counts" not in e["data"] and "choices" not in e["data"] for e in turnout)
+    async with raw_socket(any_server, clients[2]) as back:  # a tablet that was offline joins afresh
+        joined = await back.call(p.JOIN, {"meeting_id": meeting["id"], "after_seq": 0})
+        assert [v["result"] for v in joined["snapshot"]["votes"]] == [result]
     closing = [e for e in pushed if e["type"] == "vote.closed"]
     assert len(closing) == 1 and closing[0]["data"]["vote"]["result"] == result
 

@@ -177,6 +177,11 @@ async def votes_of(session: AsyncSession, meeting_id: str) -> list[VoteRow]:
     return list((await session.execute(query)).scalars())
 
 
+async def shown(session: AsyncSession, meeting_id: str) -> list[dict[str, Any]]:
+    """Every vote of the meeting as screens see it (what a snapshot carries, so a tablet back online learns results)."""
+    return [public_vote(r) for r in await votes_of(session, meeting_id)]
+
+
 async def proxies_of(session: AsyncSession, meeting_id: str) -> tuple[domain.Proxy, ...]:
     query = select(ProxyRow).where(ProxyRow.meeting_id == meeting_id).order_by(ProxyRow.given_at, ProxyRow.id)
     return tuple(_proxy_of(r) for r in (await session.execute(query)).scalars())

@@ -17,3 +17,9 @@ async def meeting_votes(services: Services, actor: Actor, meeting_id: str) -> di
         rows = await store.votes_of(session, meeting_id)
         proxies = await store.proxies_of(session, meeting_id)
     return {"votes": [store.public_vote(r) for r in rows], "proxies": [store.proxy_to_dict(p) for p in proxies]}
+
+
+async def shown(services: Services, meeting_id: str) -> list[dict[str, Any]]:
+    """The votes a snapshot carries (the caller has checked the meeting is visible)."""
+    async with services.db.read() as session:
+        return await store.shown(session, meeting_id)
