@@ -8,7 +8,6 @@ readers and deadlock when they upgrade. PostgreSQL takes row locks (`SELECT ... 
 from __future__ import annotations
 
 import asyncio
-
 import secrets
 import string
 from collections.abc import AsyncIterator
