@@ -4,8 +4,12 @@ the close ordered against ballots, a secret vote that stores no link from a vote
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, text
@@ -77,6 +81,33 @@ async def test_named_vote_concurrent_ballots_retries_once_and_late_ballot_refuse
     status, log = await admin.get(f"/api/meetings/{meeting['id']}/events?after=1")
     types = [e["type"] for e in log["events"]]
     assert types.count("vote.ballot_cast") == 11 and types[-1] == "vote.closed"
+
+
+async def test_result_sheet_pdf_and_csv(live_server: LiveServer, tmp_path: Path) -> None:
+    """The result sheet in Vietnamese: a PDF made off the event loop (read back with pdftotext) and a CSV."""
+    voters = await _delegates(live_server, 3)
+    admin, meeting = await _meeting(live_server, [p for p, _ in voters])
+    vote = await _prepare(admin, meeting)
+    base = f"{_votes_path(meeting)}/{vote['id']}"
+    status, body = await admin.get(f"{base}/result")
+    assert status == 409 and body["error"]["code"] == "conflict"  # no result before the close
+    await admin.post(f"{base}/open")
+    for (_, client), choice in zip(voters, ("yes", "yes", "no"), strict=True):
+        await client.post(f"{base}/ballots", {"choices": [choice]})
+    await admin.post(f"{base}/close")
+    status, pdf = await voters[0][1].get(f"{base}/result?format=pdf")
+    assert status == 200 and pdf.startswith(b"%PDF")
+    (tmp_path / "kq.pdf").write_bytes(pdf)
+    done = await asyncio.to_thread(
+        subprocess.run, ["pdftotext", "-enc", "UTF-8", str(tmp_path / "kq.pdf"), "-"], capture_output=True, check=True
+    )
+    sheet = done.stdout.decode()
+    for words in ("PHIẾU KẾT QUẢ BIỂU QUYẾT", "Thông qua Nghị quyết về kế hoạch đầu tư công", "Đồng ý", "66.67%"):
+        assert words in sheet, (words, sheet)
+    assert "Kết quả: Thông qua" in " ".join(sheet.split())
+    status, csv_body = await voters[0][1].get(f"{base}/result?format=csv")
+    rows = list(csv.reader(io.StringIO(csv_body.decode("utf-8-sig"))))
+    assert ["Không đồng ý", "1", "33.33"] in rows and ["Số đã biểu quyết", "3"] in rows
 
 
 async def test_close_and_concurrent_ballots_are_ordered(any_server: LiveServer) -> None:

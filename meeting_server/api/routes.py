@@ -304,6 +304,12 @@ ROUTES: tuple[Route, ...] = (
         "Enter a hall's show of hands.",
         action="vote.enter_hall_tally",
     ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/votes/{vote_id}/result",
+        "A closed vote's result sheet as PDF or CSV (?format=pdf|csv).",
+        content_type="application/pdf",
+    ),
     Route("POST", "/api/meetings/{meeting_id}/proxies", "Authorise a proxy.", action="proxy.authorise", status=201),
     Route(
         "POST", "/api/meetings/{meeting_id}/proxies/{proxy_id}/withdraw", "Withdraw a proxy.", action="proxy.withdraw"

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..actions.base import Services
 from ..domain.actors import Actor
+from ..errors import AppError
 from ..storage import votes as store
 from .meetings import visible_in
 
@@ -23,3 +24,15 @@ async def shown(services: Services, meeting_id: str) -> list[dict[str, Any]]:
     """The votes a snapshot carries (the caller has checked the meeting is visible)."""
     async with services.db.read() as session:
         return await store.shown(session, meeting_id)
+
+
+async def closed_vote(services: Services, actor: Actor, meeting_id: str, vote_id: str) -> tuple[str, dict[str, Any]]:
+    """The meeting's title and a closed vote with its result (for the result sheet); `conflict` before the close."""
+    async with services.db.read() as session:
+        state, _ = await visible_in(session, actor, meeting_id)
+        vote = store.public_vote(await store.load_row(session, meeting_id, vote_id))
+    if vote["result"] is None:
+        raise AppError(
+            "conflict", detail="biểu quyết chưa kết thúc, chưa có kết quả", detail_en="the vote has no result yet"
+        )
+    return state.title, vote
