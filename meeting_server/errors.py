@@ -195,6 +195,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "comment": ("góp ý", "Comment"),
     "upload": ("tệp tải lên", "Upload"),
     "floor_request": ("đăng ký phát biểu", "Request to speak"),
+    "vote": ("cuộc biểu quyết", "Vote"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {

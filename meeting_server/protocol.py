@@ -78,6 +78,17 @@ ANNOTATION_SAVED = "annotation.saved"
 ANNOTATION_DELETED = "annotation.deleted"
 COMMENT_ADDED = "comment.added"
 COMMENT_UPDATED = "comment.updated"
+# votes (biểu quyết) and proxies (ủy quyền): actions/votes.py
+VOTE_PREPARED = "vote.prepared"
+VOTE_EDITED = "vote.edited"
+VOTE_OPENED = "vote.opened"
+VOTE_BALLOT_CAST = "vote.ballot_cast"  # a named vote's ballot (the person and their choices)
+VOTE_TURNOUT = "vote.turnout"  # a secret vote: who voted, never a choice
+VOTE_HALL_ENTERED = "vote.hall_entered"
+VOTE_CLOSED_EVENT = "vote.closed"  # with the result: the only place a secret vote's counts enter the log
+VOTE_CANCELLED = "vote.cancelled"
+PROXY_AUTHORISED = "proxy.authorised"
+PROXY_WITHDRAWN = "proxy.withdrawn"
 # ---- attendance ----
 ATTENDANCE_RECORDED = "attendance.recorded"
 ATTENDANCE_CORRECTED = "attendance.corrected"
@@ -134,6 +145,16 @@ EVENT_TYPES = (
     FLOOR_MINUTES_SET,
     ATTENDANCE_RECORDED,
     ATTENDANCE_CORRECTED,
+    VOTE_PREPARED,
+    VOTE_EDITED,
+    VOTE_OPENED,
+    VOTE_BALLOT_CAST,
+    VOTE_TURNOUT,
+    VOTE_HALL_ENTERED,
+    VOTE_CLOSED_EVENT,
+    VOTE_CANCELLED,
+    PROXY_AUTHORISED,
+    PROXY_WITHDRAWN,
 )
 # Made by domain/attendance.py and recorded by actions/attendance.py (they are in EVENT_TYPES).
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)

@@ -7,6 +7,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from meeting_server.domain import conference as c
 from meeting_server.domain import floor as fl
 from meeting_server.domain import meetings as d
 from meeting_server.domain import papers as pp
+from meeting_server.domain import votes as vv
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
 from meeting_server.errors import AppError
@@ -636,6 +638,56 @@ PAPERS: list[tuple[str, Command]] = [
     ),
     ("withdraw", lambda s: pp.withdraw_paper(s, PAPER)[1]),
 ]
+# Votes: a named vote and a secret one, their ballots, a hall's tally and a proxy, as actions/votes.py logs them.
+_OPENED_AT = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+_MEMBERS = frozenset({"u_deleg001", "u_deleg002", "u_deleg003"})
+NAMED = vv.transition(vv.Vote("vot_named001", "a_item01", "Thông qua chương trình"), "open", _OPENED_AT, _MEMBERS)
+SECRET = vv.transition(vv.Vote("vot_secret01", "a_item01", "Bầu Ủy viên", secret=True), "open", _OPENED_AT, _MEMBERS)
+_PROXY = vv.Proxy("prx_proxy0001", "u_deleg003", "u_deleg002", _OPENED_AT, "u_secret01")
+_TURNOUT = {"voted": 1, "of": 3, "line": "Đã biểu quyết 1/3", "line_en": "Voted 1/3"}
+
+
+def _ballot(vote: vv.Vote, voter: str) -> list[Event]:
+    events = vv.cast(
+        vote,
+        vv.Tally(vote.id),
+        voter=voter,
+        cast_by=voter,
+        choices=["yes"],
+        present=_MEMBERS,
+        proxies=(),
+        at=_OPENED_AT,
+    )
+    return vv.ballot_entries(make_state(), events, _TURNOUT)
+
+
+def _hall(vote: vv.Vote) -> list[Event]:
+    events = vv.enter_hall_tally(
+        vote,
+        vv.Tally(vote.id),
+        site_id="s_site0001",
+        operator="u_oper0001",
+        hall_present=_MEMBERS,
+        proxies=(),
+        at=_OPENED_AT,
+        voters=frozenset({"u_deleg001"}),
+        counts={"no": 1},
+    )
+    return vv.ballot_entries(make_state(), events, _TURNOUT)
+
+
+VOTES: list[tuple[str, Command]] = [
+    ("prepare", lambda s: vv.vote_changed(s, "prepare", {"id": NAMED.id})),
+    ("edit", lambda s: vv.vote_changed(s, "edit", {"id": NAMED.id})),
+    ("open", lambda s: vv.vote_changed(s, "open", {"id": NAMED.id})),
+    ("proxy", lambda s: vv.proxy_changed(s, "authorise", {"id": _PROXY.id})),
+    ("named ballot", lambda s: _ballot(NAMED, "u_deleg001")),
+    ("secret ballot", lambda s: _ballot(SECRET, "u_deleg001")),
+    ("hall", lambda s: _hall(SECRET)),
+    ("withdraw", lambda s: vv.proxy_changed(s, "withdraw", {"id": _PROXY.id})),
+    ("close", lambda s: vv.vote_changed(s, "close", {"id": NAMED.id})),
+    ("cancel", lambda s: vv.vote_changed(s, "cancel", {"id": SECRET.id})),
+]
 SCENARIOS = {
     "lifecycle": LIFECYCLE,
     "cancelled": CANCELLED,
@@ -644,6 +696,7 @@ SCENARIOS = {
     "papers": PAPERS,
     "floor": FLOOR,
     "attendance": ATTENDANCE,
+    "votes": VOTES,
 }
 CREATE_FIELDS = {
     "title": "Hội nghị",

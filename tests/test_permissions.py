@@ -50,6 +50,10 @@ POLICY: dict[str, dict[str, str]] = {
     "attendance.check_in_self": {"admin": OWN, "chair": OWN, "secretary": OWN, "delegate": OWN},
     "attendance.check_in_others": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
     "attendance.check_in_site": {"site_operator": OWN},
+    # votes (docs/votes.md): the meeting roles of vocabulary.MEETING_PERMISSIONS, held in one's own meeting
+    "vote.manage": {"admin": OWN, "chair": OWN, "secretary": OWN},
+    "vote.cast": {"chair": OWN, "secretary": OWN, "delegate": OWN},
+    "vote.hall_tally": {"secretary": OWN, "site_operator": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -487,6 +491,81 @@ FACTORIES: dict[str, Factory] = {
     "comment.add": on_paper(draft_comment),
     "comment.update": on_paper(a_comment),
 }
+
+
+def on_vote(
+    status: str = "draft",
+    extra: Callable[[World, bool], dict[str, Any]] = lambda w, own: {},
+    proxy: bool = False,
+) -> Factory:
+    """A meeting under way with a named vote on its first item, opened when `status` is "open"; with `proxy`, a
+    standing authorisation from its delegate to its observer (the other meeting's: none, any id will do)."""
+
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, items = await build_meeting(w, own, "in_progress")
+        creator = w.admin if own else w.other_chair
+        if own and proxy:
+            given = await w.run(
+                creator,
+                "proxy.authorise",
+                {"meeting_id": meeting_id, "delegator": w.actors["delegate"].id, "proxy": w.actors["observer"].id},
+            )
+            return Prepared({"meeting_id": meeting_id, "proxy_id": given["proxy"]["id"]}, meeting_id, "in_progress")
+        if proxy:
+            return Prepared({"meeting_id": meeting_id, "proxy_id": "prx_00000000000000"}, meeting_id, "in_progress")
+        made = await w.run(
+            w.admin if own else w.other_chair,
+            "vote.prepare",
+            {"meeting_id": meeting_id, "item_id": items[0], "question": "Thông qua chương trình hội nghị"},
+        )
+        vote_id = made["vote"]["id"]
+        if status == "open":
+            if own:  # the electorate: the secretary invited too, and the people who may cast checked in
+                people = [w.actors[r].id for r in ("delegate", "observer", "secretary")]
+                await w.run(creator, "meeting.update", {"meeting_id": meeting_id, "invitee_ids": people})
+                for person in (w.actors["chair"].id, *people):  # the delegate in the commune hall (hall tallies)
+                    where = {"place": "at_site", "site_id": w.own_site} if person == people[0] else {"place": "in_hall"}
+                    desk = {"person_id": person, "status": "checked_in", **where}
+                    await w.run(creator, "attendance.record", {"meeting_id": meeting_id, **desk})
+            await w.run(creator, "vote.open", {"meeting_id": meeting_id, "vote_id": vote_id})
+        return Prepared({"meeting_id": meeting_id, "vote_id": vote_id, **extra(w, own)}, meeting_id, "in_progress")
+
+    return make
+
+
+def _authorisation(w: World, own: bool) -> dict[str, Any]:
+    if own:
+        return {"delegator": w.actors["delegate"].id, "proxy": w.actors["observer"].id}
+    return {"delegator": w.other_delegate, "proxy": w.other_chair.id}
+
+
+FACTORIES.update(
+    {
+        "vote.edit": on_vote(extra=lambda w, own: {"question": "Thông qua chương trình (sửa)"}),
+        "vote.open": on_vote(),
+        "vote.close": on_vote("open"),
+        "vote.cancel": on_vote("open"),
+        "vote.cast_ballot": on_vote("open", lambda w, own: {"choices": ["yes"]}),
+        "vote.enter_hall_tally": on_vote(
+            "open",
+            lambda w, own: {
+                "site_id": w.own_site if own else w.other_site,
+                "by_person": {(w.actors["delegate"].id if own else w.other_delegate): ["no"]},
+            },
+        ),
+        "proxy.authorise": on_conference(_authorisation),
+        "proxy.withdraw": on_vote(proxy=True),
+    }
+)
+
+
+async def _vote_prepare(w: World, role: str, own: bool) -> Prepared:
+    meeting_id, items = await build_meeting(w, own, "in_progress")
+    args = {"meeting_id": meeting_id, "item_id": items[0], "question": "Thông qua chương trình hội nghị"}
+    return Prepared(args, meeting_id, "in_progress")
+
+
+FACTORIES["vote.prepare"] = _vote_prepare  # needs the meeting's own item id
 
 
 async def _const(value: dict[str, Any]) -> dict[str, Any]:

@@ -434,6 +434,12 @@ async def run_action(
                 if previous is not None:
                     return _replay(previous.action, previous.result, name)
             ctx = await _context(services, actor, session, ip, spec, payload, session_id)
+            if command_id and spec.meeting_scoped:
+                # The same command may have committed while this one waited for the meeting's lock (PostgreSQL
+                # reads what committed before each statement): its answer, not a second application.
+                previous = await security.stored_answer(session, actor_key, command_id)
+                if previous is not None:
+                    return _replay(previous.action, previous.result, name)
             result = await spec.handler(ctx, payload)
             if command_id:
                 kept = {k: v for k, v in result.items() if k not in spec.secret_fields}

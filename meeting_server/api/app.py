@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ..actions import REGISTRY, Services, build_services, run_action
+from ..actions import votes as vote_actions
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
@@ -19,6 +20,7 @@ from ..errors import AppError
 from ..signalling.hub import Hub
 from . import hardening, reads
 from . import papers as paper_views
+from . import votes as vote_routes  # noqa: F401  registers its read views
 from .common import (
     AUTH,
     HUB,
@@ -236,6 +238,13 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         task.cancel()
 
     app.cleanup_ctx.append(sweep_sockets)
+
+    async def vote_timers(app_: web.Application) -> AsyncIterator[None]:
+        await vote_actions.TIMERS.rearm(services)  # a vote whose time passed while the server was down closes now
+        yield
+        vote_actions.TIMERS.cancel_all()
+
+    app.cleanup_ctx.append(vote_timers)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

@@ -23,6 +23,7 @@ from ..media.ice import client_ice_servers
 from ..views import attendance as attendance_views
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
+from ..views import votes as vote_views
 from ..vocabulary import CANCELLED, DRAFT
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json, request_scheme
 
@@ -171,7 +172,8 @@ async def meetings(request: web.Request, identity: Identity | None) -> web.Strea
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor
     state, role = await meeting_views.told_meeting(_app(request)[0], actor, request.match_info["meeting_id"])
-    return _json(meeting_views.snapshot(state, role, actor))
+    votes = await vote_views.shown(_app(request)[0], state.id)  # a tablet back online learns the results
+    return _json({**meeting_views.snapshot(state, role, actor), "votes": votes})
 
 
 @view("GET", "/api/meetings/{meeting_id}/events")

@@ -295,5 +295,50 @@ ROUTES: tuple[Route, ...] = (
         content_type="application/pdf",
     ),
     Route("GET", "/api/meetings/{meeting_id}/paper-receipts", "Who has opened which paper (organisers)."),
+    # votes (biểu quyết) and proxies (ủy quyền): actions/votes.py
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/votes",
+        "The meeting's votes, turnout and results, and its proxies.",
+        auth="any",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/votes",
+        "Prepare a vote on an agenda item.",
+        action="vote.prepare",
+        status=201,
+    ),
+    Route("PATCH", "/api/meetings/{meeting_id}/votes/{vote_id}", "Edit a draft vote.", action="vote.edit"),
+    Route("POST", "/api/meetings/{meeting_id}/votes/{vote_id}/open", "Open the vote.", action="vote.open"),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/votes/{vote_id}/close",
+        "Close the vote; the result goes to every screen.",
+        action="vote.close",
+    ),
+    Route("POST", "/api/meetings/{meeting_id}/votes/{vote_id}/cancel", "Cancel the vote.", action="vote.cancel"),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/votes/{vote_id}/ballots",
+        "Cast a ballot (for oneself or as a proxy).",
+        action="vote.cast_ballot",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/votes/{vote_id}/hall-tally",
+        "Enter a hall's show of hands.",
+        action="vote.enter_hall_tally",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/votes/{vote_id}/result",
+        "A closed vote's result sheet as PDF or CSV (?format=pdf|csv).",
+        content_type="application/pdf",
+    ),
+    Route("POST", "/api/meetings/{meeting_id}/proxies", "Authorise a proxy.", action="proxy.authorise", status=201),
+    Route(
+        "POST", "/api/meetings/{meeting_id}/proxies/{proxy_id}/withdraw", "Withdraw a proxy.", action="proxy.withdraw"
+    ),
     Route("GET", "/api/media/config", "ICE servers (STUN, short-lived TURN credentials) and media limits.", auth="any"),
 )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import protocol as p
 from ..errors import AppError
 from ..vocabulary import (
     ABSTAIN,
@@ -40,6 +41,7 @@ from ..vocabulary import (
     VoteBase,
     VoteStatus,
 )
+from .meetings import Event, MeetingState, audience_for
 
 # action -> (allowed from, goes to)
 TRANSITIONS: dict[str, tuple[frozenset[VoteStatus], VoteStatus]] = {
@@ -591,3 +593,45 @@ def result(vote: Vote, tally: Tally, present: frozenset[str], proxies: Iterable[
         turnout_vi=vi,
         turnout_en=en,
     )
+
+
+# ---- the meeting log's entries ----------------------------------------------------------------------------------
+# What actions/votes.py appends to the meeting's event log; none patches the meeting state (a vote lives in its own
+# rows). `CountsAdded` has no entry: a secret vote's counts reach the log only in the close event.
+
+VOTE_CHANGES = {
+    "prepare": p.VOTE_PREPARED,
+    "edit": p.VOTE_EDITED,
+    "open": p.VOTE_OPENED,
+    "close": p.VOTE_CLOSED_EVENT,
+    "cancel": p.VOTE_CANCELLED,
+}
+PROXY_CHANGES = {"authorise": p.PROXY_AUTHORISED, "withdraw": p.PROXY_WITHDRAWN}
+
+
+def vote_changed(state: MeetingState, change: str, shown: Mapping[str, Any]) -> list[Event]:
+    """The vote as every screen sees it after `change` (VOTE_CHANGES), with its result once closed."""
+    return [Event(VOTE_CHANGES[change], {"vote": dict(shown)}, audience_for(state))]
+
+
+def proxy_changed(state: MeetingState, change: str, shown: Mapping[str, Any]) -> list[Event]:
+    return [Event(PROXY_CHANGES[change], {"proxy": dict(shown)}, audience_for(state))]
+
+
+def ballot_entries(state: MeetingState, events: Iterable[VoteEvent], turnout_now: Mapping[str, Any]) -> list[Event]:
+    """A ballot's entries: a named ballot in full; a secret one as turnout only (who voted, never a choice)."""
+    out: list[Event] = []
+    audience = audience_for(state)
+    for e in events:
+        if isinstance(e, BallotCast):
+            b = e.ballot
+            ballot: dict[str, Any] = {"vote_id": e.vote_id, "voter": b.voter, "choices": list(b.choices)}
+            ballot.update(cast_by=b.cast_by, site_id=b.site_id, changed=e.changed)
+            out.append(Event(p.VOTE_BALLOT_CAST, {**ballot, **turnout_now}, audience))
+        elif isinstance(e, TurnoutMarked):
+            data: dict[str, Any] = {"vote_id": e.vote_id, "voters": sorted(e.voters), "cast_by": e.cast_by}
+            data["site_id"] = e.site_id
+            out.append(Event(p.VOTE_TURNOUT, {**data, **turnout_now}, audience))
+        elif isinstance(e, HallEntered):
+            out.append(Event(p.VOTE_HALL_ENTERED, {"vote_id": e.vote_id, "site_id": e.site_id}, audience))
+    return out

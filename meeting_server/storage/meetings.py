@@ -77,6 +77,11 @@ async def append_events(
         )
         session.add(entry)
         stored.append(event_dict(entry))
+    if events and not any(event.patch for event in events):
+        # Nothing in the state changed (a ballot, a vote's entry): the sequence moves, the JSON is not rewritten
+        # (state_of reads last_seq from its column).
+        await session.flush()
+        return MeetingState.from_dict({**state.to_dict(), "last_seq": row.last_seq}), stored
     if events:
         row.state = {**state.to_dict(), "last_seq": row.last_seq}
         row.title = state.title

@@ -199,3 +199,42 @@ class AttendanceEntryRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[str] = mapped_column(String(64))
     entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class VoteRow(Base):
+    """A vote (domain.votes.Vote as JSON) and its tally: a named vote's ballots, or a secret vote's `voted` set
+    only (sorted, so no order of arrival survives). A secret vote's counts are in `vote_counts`, never here."""
+
+    __tablename__ = "votes"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    closes_at: Mapped[str | None] = mapped_column(String(32), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tally: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class VoteCountRow(Base):
+    """A secret vote's count of one choice, updated in place (n = n + 1) in the ballot's transaction: no row per
+    ballot exists, so nothing pairs a voter with a choice."""
+
+    __tablename__ = "vote_counts"
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProxyRow(Base):
+    """An authorisation (ủy quyền) for the whole meeting (`vote_id` None) or one vote; withdrawn ones stay."""
+
+    __tablename__ = "vote_proxies"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    vote_id: Mapped[str | None] = mapped_column(String(48))
+    delegator: Mapped[str] = mapped_column(String(48))
+    proxy: Mapped[str] = mapped_column(String(48))
+    given_at: Mapped[str] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(48))
+    withdrawn_at: Mapped[str | None] = mapped_column(String(32))

@@ -23,6 +23,7 @@ from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_nam
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
+from ..storage import votes as vote_store
 from ..storage.db import parse_iso
 from ..vocabulary import SITE, SITE_OPERATOR, USER
 
@@ -93,7 +94,8 @@ async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq:
         behind = last_seq - after_seq
         if after_seq <= 0 or behind > services.settings.snapshot_after or after_seq > last_seq:
             told = await as_told(session, state, role, actor)
-            return {"last_seq": last_seq, "snapshot": snapshot(told, role, actor)}, role
+            snap = {**snapshot(told, role, actor), "votes": await vote_store.shown(session, meeting_id)}
+            return {"last_seq": last_seq, "snapshot": snap}, role
         entries = await store.events_after(session, meeting_id, after_seq, behind)
     events = [store.public_event(e) for e in entries if store.visible(e, role, actor.id)]
     return {"last_seq": last_seq, "events": events}, role
