@@ -30,6 +30,7 @@ SERVER_ONLY = {
     "pymupdf": ("pymupdf", "fitz"),
     "pillow": ("PIL",),
     "redis": ("redis",),
+    "segno": ("segno",),  # the check-in QR code, drawn by the server
     "uvloop": ("uvloop",),
     "vietnam-provinces": ("vietnam_provinces",),
 }
