@@ -33,6 +33,7 @@ const SHELL = [
   '/static/app/meeting-common.js',
   '/static/app/conference-panel.js',
   '/static/app/media.js',
+  '/static/app/votes.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',

@@ -522,6 +522,14 @@ const vi = {
   'reader.newVersion': 'Xem phiên bản mới ({n})',
   'reader.newVersionNotice': 'Tài liệu vừa có phiên bản mới ({n}).',
   'reader.withdrawn': 'Tài liệu này đã được thu hồi.',
+  'vote.title': 'Biểu quyết',
+  'vote.secret': 'Bỏ phiếu kín',
+  'vote.recorded': 'Đã ghi nhận phiếu của bạn',
+  'vote.chooseUpTo': 'Chọn tối đa {n}',
+  'vote.submit': 'Gửi phiếu',
+  'vote.count': '{count} phiếu ({percent}%)',
+  'vote.passed': 'Thông qua',
+  'vote.notPassed': 'Không thông qua',
 };
 
 const en = {
@@ -1043,6 +1051,14 @@ const en = {
   'reader.newVersion': 'See the new version ({n})',
   'reader.newVersionNotice': 'This paper has a new version ({n}).',
   'reader.withdrawn': 'This paper has been withdrawn.',
+  'vote.title': 'Vote',
+  'vote.secret': 'Secret ballot',
+  'vote.recorded': 'Your ballot has been recorded',
+  'vote.chooseUpTo': 'Choose up to {n}',
+  'vote.submit': 'Send ballot',
+  'vote.count': '{count} votes ({percent}%)',
+  'vote.passed': 'Passed',
+  'vote.notPassed': 'Not passed',
 };
 
 const DICTS = { vi, en };

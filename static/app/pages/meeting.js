@@ -5,6 +5,7 @@ import { h, replaceChildren } from '../dom.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
+import { voteBlock } from '../votes.js';
 import { loadSites } from '../session.js';
 import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
 import {
@@ -35,6 +36,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const sitesBox = h('section', { class: 'card sites-card', testid: 'meeting-sites' });
   const media = conferencePanel(id); // "Hình và tiếng": shown while the meeting is in progress
   const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
+  const vote = voteBlock({ meetingId: id }); // "Biểu quyết": the open vote's big buttons, the result after the close
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -167,7 +169,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, vote.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, presenceBox, sitesBox)));
     }
     renderHead();
@@ -175,6 +177,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     media.update(snap);
     renderAgenda();
     papers.update(snap, info);
+    vote.update(snap, info);
     renderPresence();
   }
 

@@ -1,0 +1,108 @@
+// Votes (biểu quyết) in the pages: the delegate's tablet vote screen (the question large, one big button per choice,
+// a clear confirmation, the server's sentence when a ballot is refused, the result after the close).
+//
+// The meeting snapshot carries `votes` (docs/protocol.md); vote events carry no snapshot patch, so the block reads
+// `GET /api/meetings/{id}/votes` again after any vote.* event or a fresh snapshot.
+import { get, post } from './api.js';
+import { h, replaceChildren } from './dom.js';
+import { getLang, t } from './i18n.js';
+
+const enc = encodeURIComponent;
+
+/** The vote to show on the tablet: the open one, else the latest closed one. */
+export function currentVote(votes) {
+  const list = Array.isArray(votes) ? votes : [];
+  return list.find((v) => v.status === 'open') || [...list].reverse().find((v) => v.status === 'closed') || null;
+}
+
+/** The turnout line of a result in the reader's language ("Đã biểu quyết 96/118"). */
+export function turnoutText(result) {
+  if (!result) return '';
+  return String((getLang() === 'en' ? result.turnout_en : result.turnout_vi) || '');
+}
+
+function resultView(vote) {
+  const result = vote.result || {};
+  const counts = Array.isArray(result.counts) ? result.counts : [];
+  return h('div', { class: 'vote-result', testid: 'vote-result' },
+    h('p', { class: 'vote-turnout', testid: 'vote-result-turnout' }, turnoutText(result)),
+    h('ul', { class: 'vote-counts' }, ...counts.map((c) => h('li', { testid: `vote-count-${c.choice}` },
+      h('span', { class: 'vote-count-label' }, c.label),
+      h('span', { class: 'vote-count-value' }, t('vote.count', { count: c.count, percent: c.percent }))))),
+    result.passed === true || result.passed === false
+      ? h('p', { class: `vote-passed vote-passed-${result.passed}`, testid: 'vote-passed' },
+        t(result.passed ? 'vote.passed' : 'vote.notPassed'))
+      : null);
+}
+
+/** The tablet's vote block; `update(snap, info)` after every snapshot change. */
+export function voteBlock({ meetingId }) {
+  const el = h('section', { class: 'vote-me card', testid: 'vote-me', hidden: true });
+  let votes = [];
+  let cast = new Map(); // vote id -> the choices this tablet sent and the server accepted
+  let loading = null;
+
+  function render() {
+    const vote = currentVote(votes);
+    el.hidden = !vote;
+    if (!vote) { replaceChildren(el); return; }
+    el.dataset.status = vote.status;
+    const title = h('h2', {}, t('vote.title'));
+    const question = h('p', { class: 'vote-question', testid: 'vote-question' }, vote.question);
+    const secret = vote.secret ? h('p', { class: 'badge vote-secret', testid: 'vote-secret' }, t('vote.secret')) : null;
+    if (vote.status !== 'open') { replaceChildren(el, title, question, secret, resultView(vote)); return; }
+    const max = Number(vote.max_choices) || 1;
+    const chosen = new Set(cast.get(vote.id) || []);
+    const done = h('p', { class: 'vote-done', testid: 'vote-done', role: 'status' }, t('vote.recorded'));
+    done.hidden = !cast.has(vote.id);
+    const error = h('p', { class: 'vote-error', testid: 'vote-error', role: 'alert', hidden: true });
+    const send = async (choices) => {
+      error.hidden = true;
+      try {
+        await post(`/api/meetings/${enc(meetingId)}/votes/${enc(vote.id)}/ballots`, { choices });
+        cast.set(vote.id, choices);
+        render();
+      } catch (err) {
+        error.textContent = err && err.message ? err.message : t('error.network');
+        error.hidden = false;
+      }
+    };
+    const buttons = (vote.choices || []).map((c) => {
+      const b = h('button', { type: 'button', class: 'btn btn-huge vote-choice', testid: `vote-choice-${c.id}`,
+        'aria-pressed': String(chosen.has(c.id)) }, c.label);
+      b.addEventListener('click', () => {
+        if (max === 1) { send([c.id]); return; }
+        if (chosen.has(c.id)) chosen.delete(c.id); else if (chosen.size < max) chosen.add(c.id);
+        b.setAttribute('aria-pressed', String(chosen.has(c.id)));
+      });
+      return b;
+    });
+    const submit = max > 1 ? h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'vote-submit' }, t('vote.submit')) : null;
+    if (submit) submit.addEventListener('click', () => send([...chosen]));
+    replaceChildren(el, title, question, secret,
+      max > 1 ? h('p', { class: 'vote-max', testid: 'vote-max' }, t('vote.chooseUpTo', { n: max })) : null,
+      h('div', { class: 'vote-choices' }, ...buttons), submit, done, error);
+  }
+
+  async function reload() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const body = await get(`/api/meetings/${enc(meetingId)}/votes`);
+        votes = Array.isArray(body && body.votes) ? body.votes : [];
+        render();
+      } catch { /* the next event or snapshot tries again */ } finally { loading = null; }
+    })();
+    return loading;
+  }
+
+  return {
+    el,
+    update(snap, info) {
+      const events = (info && info.events) || [];
+      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
+      if (events.some((ev) => String(ev.type || '').startsWith('vote.'))) reload();
+    },
+    reload,
+  };
+}
