@@ -530,6 +530,11 @@ const vi = {
   'vote.count': '{count} phiếu ({percent}%)',
   'vote.passed': 'Thông qua',
   'vote.notPassed': 'Không thông qua',
+  'vote.turnout': 'Đã biểu quyết {voted}/{of}',
+  'vote.open': 'Mở biểu quyết',
+  'vote.close': 'Kết thúc biểu quyết',
+  'vote.sheetPdf': 'Phiếu kết quả (PDF)',
+  'vote.sheetCsv': 'Phiếu kết quả (CSV)',
 };
 
 const en = {
@@ -1059,6 +1064,11 @@ const en = {
   'vote.count': '{count} votes ({percent}%)',
   'vote.passed': 'Passed',
   'vote.notPassed': 'Not passed',
+  'vote.turnout': 'Voted {voted}/{of}',
+  'vote.open': 'Open the vote',
+  'vote.close': 'Close the vote',
+  'vote.sheetPdf': 'Result sheet (PDF)',
+  'vote.sheetCsv': 'Result sheet (CSV)',
 };
 
 const DICTS = { vi, en };

@@ -106,3 +106,82 @@ export function voteBlock({ meetingId }) {
     reload,
   };
 }
+
+/** The turnout line a vote.ballot_cast / vote.turnout event carries, in the reader's language. */
+function eventLine(data) {
+  return String((getLang() === 'en' ? data.line_en : data.line) || t('vote.turnout', { voted: data.voted, of: data.of }));
+}
+
+/**
+ * The chair's console block: each prepared vote with "Mở biểu quyết", the open one with its live turnout
+ * ("Đã biểu quyết 96/118") and "Kết thúc biểu quyết", a closed one's result with links to its PDF/CSV result sheet.
+ */
+export function voteConsole({ meetingId }) {
+  const el = h('section', { class: 'vote-console card', testid: 'vote-console', hidden: true });
+  const error = h('p', { class: 'vote-error', testid: 'vote-console-error', role: 'alert', hidden: true });
+  let votes = [];
+  const lines = new Map(); // vote id -> the latest turnout line from the events
+  const base = `/api/meetings/${enc(meetingId)}/votes`;
+
+  const act = async (vote, what) => {
+    error.hidden = true;
+    try {
+      await post(`${base}/${enc(vote.id)}/${what}`, {});
+      await reload();
+    } catch (err) {
+      error.textContent = err && err.message ? err.message : t('error.network');
+      error.hidden = false;
+    }
+  };
+
+  function row(vote) {
+    const parts = [h('p', { class: 'vote-question-small' }, vote.question),
+      vote.secret ? h('span', { class: 'badge vote-secret' }, t('vote.secret')) : null];
+    if (vote.status === 'draft') {
+      const open = h('button', { type: 'button', class: 'btn btn-primary', testid: 'vote-open' }, t('vote.open'));
+      open.addEventListener('click', () => act(vote, 'open'));
+      parts.push(open);
+    } else if (vote.status === 'open') {
+      const line = lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+      const close = h('button', { type: 'button', class: 'btn btn-danger', testid: 'vote-close' }, t('vote.close'));
+      close.addEventListener('click', () => act(vote, 'close'));
+      parts.push(h('p', { class: 'vote-turnout', testid: 'vote-turnout', role: 'status' }, line), close);
+    } else if (vote.status === 'closed') {
+      parts.push(resultView(vote), h('p', { class: 'button-row' },
+        h('a', { class: 'btn', href: `${base}/${enc(vote.id)}/result?format=pdf`, target: '_blank', testid: 'vote-sheet-pdf' }, t('vote.sheetPdf')),
+        h('a', { class: 'btn', href: `${base}/${enc(vote.id)}/result?format=csv`, testid: 'vote-sheet-csv' }, t('vote.sheetCsv'))));
+    }
+    return h('li', { class: 'vote-row', testid: `vote-row-${vote.id}`, dataset: { status: vote.status } }, ...parts);
+  }
+
+  function render() {
+    const shown = votes.filter((v) => v.status !== 'cancelled');
+    el.hidden = !shown.length;
+    replaceChildren(el, h('h2', {}, t('vote.title')), h('ul', { class: 'vote-list' }, ...shown.map(row)), error);
+  }
+
+  async function reload() {
+    try {
+      const body = await get(base);
+      votes = Array.isArray(body && body.votes) ? body.votes : [];
+      render();
+    } catch { /* the next event tries again */ }
+  }
+
+  return {
+    el,
+    update(snap, info) {
+      const events = (info && info.events) || [];
+      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
+      let again = false;
+      for (const ev of events) {
+        const type = String(ev.type || '');
+        if (type === 'vote.ballot_cast' || type === 'vote.turnout') {
+          lines.set(ev.data.vote_id, eventLine(ev.data));
+        } else if (type.startsWith('vote.')) again = true;
+      }
+      if (again) reload(); else if (events.length) render();
+    },
+    reload,
+  };
+}
