@@ -185,3 +185,52 @@ export function voteConsole({ meetingId }) {
     reload,
   };
 }
+
+/**
+ * The wall display's vote panel: the open vote's question and turnout, the result at the close. `restOptions()`
+ * gives the display's device-token options for the reads.
+ */
+export function voteDisplay({ meetingId, restOptions = () => ({}) }) {
+  const el = h('section', { class: 'display-vote', testid: 'display-vote', hidden: true });
+  let votes = [];
+  const lines = new Map();
+
+  function render() {
+    const vote = currentVote(votes);
+    el.hidden = !vote;
+    if (!vote) { replaceChildren(el); return; }
+    el.dataset.status = vote.status;
+    const question = h('p', { class: 'display-vote-question', testid: 'display-vote-question' }, vote.question);
+    const secret = vote.secret ? h('span', { class: 'badge vote-secret' }, t('vote.secret')) : null;
+    if (vote.status === 'open') {
+      const line = lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+      replaceChildren(el, h('p', { class: 'display-vote-label' }, t('vote.title')), question, secret,
+        h('p', { class: 'vote-turnout', testid: 'display-vote-turnout' }, line));
+    } else {
+      replaceChildren(el, h('p', { class: 'display-vote-label' }, t('vote.title')), question, secret, resultView(vote));
+    }
+  }
+
+  async function reload() {
+    try {
+      const body = await get(`/api/meetings/${enc(meetingId)}/votes`, null, restOptions());
+      votes = Array.isArray(body && body.votes) ? body.votes : [];
+      render();
+    } catch { /* the next event tries again */ }
+  }
+
+  return {
+    el,
+    update(snap, info) {
+      const events = (info && info.events) || [];
+      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
+      let again = false;
+      for (const ev of events) {
+        const type = String(ev.type || '');
+        if (type === 'vote.ballot_cast' || type === 'vote.turnout') lines.set(ev.data.vote_id, eventLine(ev.data));
+        else if (type.startsWith('vote.')) again = true;
+      }
+      if (again) reload(); else if (events.length) render();
+    },
+  };
+}
