@@ -35,15 +35,54 @@ function resultView(vote) {
       : null);
 }
 
+/**
+ * What the three blocks share: the votes list, the latest turnout line per vote from vote.ballot_cast /
+ * vote.turnout, and a reload of `GET …/votes` after any other vote.* event (they carry no snapshot patch).
+ */
+function follower(meetingId, render, restOptions = () => ({})) {
+  const state = { votes: [], lines: new Map() };
+  let loading = null;
+  state.reload = () => {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const body = await get(`/api/meetings/${enc(meetingId)}/votes`, null, restOptions());
+        state.votes = Array.isArray(body && body.votes) ? body.votes : [];
+        render();
+      } catch { /* the next event or snapshot tries again */ } finally { loading = null; }
+    })();
+    return loading;
+  };
+  state.update = (snap, info) => {
+    const events = (info && info.events) || [];
+    if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { state.votes = snap.votes; render(); }
+    let again = false;
+    for (const ev of events) {
+      const type = String(ev.type || '');
+      if (type === 'vote.ballot_cast' || type === 'vote.turnout') state.lines.set(ev.data.vote_id, eventLine(ev.data));
+      else if (type.startsWith('vote.')) again = true;
+    }
+    if (again) state.reload(); else if (events.length) render();
+  };
+  /** The open vote's turnout line: the latest event's, else the list's count. */
+  state.turnout = (vote) => state.lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+  return state;
+}
+
+/** The turnout line a vote.ballot_cast / vote.turnout event carries, in the reader's language. */
+function eventLine(data) {
+  return String((getLang() === 'en' ? data.line_en : data.line) || t('vote.turnout', { voted: data.voted, of: data.of }));
+}
+
 /** The tablet's vote block; `update(snap, info)` after every snapshot change. */
 export function voteBlock({ meetingId }) {
   const el = h('section', { class: 'vote-me card', testid: 'vote-me', hidden: true });
-  let votes = [];
-  let cast = new Map(); // vote id -> the choices this tablet sent and the server accepted
-  let loading = null;
+  const cast = new Map(); // vote id -> the choices this tablet sent and the server accepted
+  const picked = new Map(); // vote id -> the options ticked but not sent yet (kept across re-renders)
+  const follow = follower(meetingId, () => render());
 
   function render() {
-    const vote = currentVote(votes);
+    const vote = currentVote(follow.votes);
     el.hidden = !vote;
     if (!vote) { replaceChildren(el); return; }
     el.dataset.status = vote.status;
@@ -52,7 +91,8 @@ export function voteBlock({ meetingId }) {
     const secret = vote.secret ? h('p', { class: 'badge vote-secret', testid: 'vote-secret' }, t('vote.secret')) : null;
     if (vote.status !== 'open') { replaceChildren(el, title, question, secret, resultView(vote)); return; }
     const max = Number(vote.max_choices) || 1;
-    const chosen = new Set(cast.get(vote.id) || []);
+    if (!picked.has(vote.id)) picked.set(vote.id, new Set(cast.get(vote.id) || []));
+    const chosen = picked.get(vote.id);
     const done = h('p', { class: 'vote-done', testid: 'vote-done', role: 'status' }, t('vote.recorded'));
     done.hidden = !cast.has(vote.id);
     const error = h('p', { class: 'vote-error', testid: 'vote-error', role: 'alert', hidden: true });
@@ -84,32 +124,7 @@ export function voteBlock({ meetingId }) {
       h('div', { class: 'vote-choices' }, ...buttons), submit, done, error);
   }
 
-  async function reload() {
-    if (loading) return loading;
-    loading = (async () => {
-      try {
-        const body = await get(`/api/meetings/${enc(meetingId)}/votes`);
-        votes = Array.isArray(body && body.votes) ? body.votes : [];
-        render();
-      } catch { /* the next event or snapshot tries again */ } finally { loading = null; }
-    })();
-    return loading;
-  }
-
-  return {
-    el,
-    update(snap, info) {
-      const events = (info && info.events) || [];
-      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
-      if (events.some((ev) => String(ev.type || '').startsWith('vote.'))) reload();
-    },
-    reload,
-  };
-}
-
-/** The turnout line a vote.ballot_cast / vote.turnout event carries, in the reader's language. */
-function eventLine(data) {
-  return String((getLang() === 'en' ? data.line_en : data.line) || t('vote.turnout', { voted: data.voted, of: data.of }));
+  return { el, update: follow.update, reload: follow.reload };
 }
 
 /**
@@ -119,15 +134,14 @@ function eventLine(data) {
 export function voteConsole({ meetingId }) {
   const el = h('section', { class: 'vote-console card', testid: 'vote-console', hidden: true });
   const error = h('p', { class: 'vote-error', testid: 'vote-console-error', role: 'alert', hidden: true });
-  let votes = [];
-  const lines = new Map(); // vote id -> the latest turnout line from the events
+  const follow = follower(meetingId, () => render());
   const base = `/api/meetings/${enc(meetingId)}/votes`;
 
   const act = async (vote, what) => {
     error.hidden = true;
     try {
       await post(`${base}/${enc(vote.id)}/${what}`, {});
-      await reload();
+      await follow.reload();
     } catch (err) {
       error.textContent = err && err.message ? err.message : t('error.network');
       error.hidden = false;
@@ -142,7 +156,7 @@ export function voteConsole({ meetingId }) {
       open.addEventListener('click', () => act(vote, 'open'));
       parts.push(open);
     } else if (vote.status === 'open') {
-      const line = lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+      const line = follow.turnout(vote);
       const close = h('button', { type: 'button', class: 'btn btn-danger', testid: 'vote-close' }, t('vote.close'));
       close.addEventListener('click', () => act(vote, 'close'));
       parts.push(h('p', { class: 'vote-turnout', testid: 'vote-turnout', role: 'status' }, line), close);
@@ -155,35 +169,12 @@ export function voteConsole({ meetingId }) {
   }
 
   function render() {
-    const shown = votes.filter((v) => v.status !== 'cancelled');
+    const shown = follow.votes.filter((v) => v.status !== 'cancelled');
     el.hidden = !shown.length;
     replaceChildren(el, h('h2', {}, t('vote.title')), h('ul', { class: 'vote-list' }, ...shown.map(row)), error);
   }
 
-  async function reload() {
-    try {
-      const body = await get(base);
-      votes = Array.isArray(body && body.votes) ? body.votes : [];
-      render();
-    } catch { /* the next event tries again */ }
-  }
-
-  return {
-    el,
-    update(snap, info) {
-      const events = (info && info.events) || [];
-      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
-      let again = false;
-      for (const ev of events) {
-        const type = String(ev.type || '');
-        if (type === 'vote.ballot_cast' || type === 'vote.turnout') {
-          lines.set(ev.data.vote_id, eventLine(ev.data));
-        } else if (type.startsWith('vote.')) again = true;
-      }
-      if (again) reload(); else if (events.length) render();
-    },
-    reload,
-  };
+  return { el, update: follow.update, reload: follow.reload };
 }
 
 /**
@@ -192,18 +183,17 @@ export function voteConsole({ meetingId }) {
  */
 export function voteDisplay({ meetingId, restOptions = () => ({}) }) {
   const el = h('section', { class: 'display-vote', testid: 'display-vote', hidden: true });
-  let votes = [];
-  const lines = new Map();
+  const follow = follower(meetingId, () => render(), restOptions);
 
   function render() {
-    const vote = currentVote(votes);
+    const vote = currentVote(follow.votes);
     el.hidden = !vote;
     if (!vote) { replaceChildren(el); return; }
     el.dataset.status = vote.status;
     const question = h('p', { class: 'display-vote-question', testid: 'display-vote-question' }, vote.question);
     const secret = vote.secret ? h('span', { class: 'badge vote-secret' }, t('vote.secret')) : null;
     if (vote.status === 'open') {
-      const line = lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+      const line = follow.turnout(vote);
       replaceChildren(el, h('p', { class: 'display-vote-label' }, t('vote.title')), question, secret,
         h('p', { class: 'vote-turnout', testid: 'display-vote-turnout' }, line));
     } else {
@@ -211,26 +201,5 @@ export function voteDisplay({ meetingId, restOptions = () => ({}) }) {
     }
   }
 
-  async function reload() {
-    try {
-      const body = await get(`/api/meetings/${enc(meetingId)}/votes`, null, restOptions());
-      votes = Array.isArray(body && body.votes) ? body.votes : [];
-      render();
-    } catch { /* the next event tries again */ }
-  }
-
-  return {
-    el,
-    update(snap, info) {
-      const events = (info && info.events) || [];
-      if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { votes = snap.votes; render(); }
-      let again = false;
-      for (const ev of events) {
-        const type = String(ev.type || '');
-        if (type === 'vote.ballot_cast' || type === 'vote.turnout') lines.set(ev.data.vote_id, eventLine(ev.data));
-        else if (type.startsWith('vote.')) again = true;
-      }
-      if (again) reload(); else if (events.length) render();
-    },
-  };
+  return { el, update: follow.update };
 }
