@@ -145,8 +145,12 @@ def result_dict(result: domain.Result) -> dict[str, Any]:
     return out
 
 
-async def _vote_changed(ctx: MeetingContext, change: str, row: VoteRow) -> None:
-    await ctx.record(domain.vote_changed(ctx.meeting, change, store.public_vote(row)))
+async def _saved(ctx: MeetingContext, change: str, row: VoteRow, vote: domain.Vote) -> dict[str, Any]:
+    """Store the vote after `change`, log it for every screen, and answer with it."""
+    await store.save_vote(ctx.session, row, vote)
+    shown = store.public_vote(row)
+    await ctx.record(domain.vote_changed(ctx.meeting, change, shown))
+    return {"meeting_id": ctx.meeting.id, "vote": shown}
 
 
 async def _load(ctx: MeetingContext, vote_id: str) -> tuple[VoteRow, domain.Vote]:
@@ -160,8 +164,7 @@ async def prepare(ctx: MeetingContext, cmd: PrepareVote) -> dict[str, Any]:
     ctx.meeting.item(cmd.item_id)
     vote = _vote(new_id("vot"), cmd.item_id, cmd.model_dump(exclude_none=True))
     row = await store.insert(ctx.session, ctx.meeting.id, vote)
-    await _vote_changed(ctx, "prepare", row)
-    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
+    return await _saved(ctx, "prepare", row, vote)
 
 
 @meeting_action("vote.edit", EditVote, VOTE_MANAGE)
@@ -191,9 +194,7 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
         )
     if new.secret:
         await store.reset_counts(ctx.session, row, new)
-    await store.save_vote(ctx.session, row, new)
-    await _vote_changed(ctx, "edit", row)
-    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
+    return await _saved(ctx, "edit", row, new)
 
 
 @meeting_action("vote.open", VoteRef, VOTE_MANAGE)
@@ -202,8 +203,7 @@ async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
     row, vote = await _load(ctx, cmd.vote_id)
     members, _ = electorate(ctx)
     opened = domain.transition(vote, "open", now(), members)
-    await store.save_vote(ctx.session, row, opened)
-    await _vote_changed(ctx, "open", row)
+    answer = await _saved(ctx, "open", row, opened)
     if opened.closes_at is not None:
         services, meeting_id, closes = ctx.services, ctx.meeting.id, opened.closes_at
 
@@ -211,7 +211,7 @@ async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
             TIMERS.arm(services, meeting_id, opened.id, closes)
 
         ctx.after_commit(arm)
-    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
+    return answer
 
 
 async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datetime) -> dict[str, Any]:
@@ -219,11 +219,8 @@ async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datet
     _, present = electorate(ctx)
     proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
     tally = await store.tally_of(ctx.session, row)
-    result = result_dict(domain.result(closed, tally, present, proxies))
-    await store.save_vote(ctx.session, row, closed)
-    await store.save_result(ctx.session, row, result)
-    await _vote_changed(ctx, "close", row)
-    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
+    await store.save_result(ctx.session, row, result_dict(domain.result(closed, tally, present, proxies)))
+    return await _saved(ctx, "close", row, closed)
 
 
 @meeting_action("vote.close", VoteRef, VOTE_MANAGE)
@@ -237,9 +234,7 @@ async def close(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
 async def cancel(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
     """Cancel a draft or open vote; no result is given."""
     row, vote = await _load(ctx, cmd.vote_id)
-    await store.save_vote(ctx.session, row, domain.transition(vote, "cancel", now()))
-    await _vote_changed(ctx, "cancel", row)
-    return {"meeting_id": ctx.meeting.id, "vote": store.public_vote(row)}
+    return await _saved(ctx, "cancel", row, domain.transition(vote, "cancel", now()))
 
 
 def _turnout(vote: domain.Vote, tally: domain.Tally, present: frozenset[str], proxies: Any) -> dict[str, Any]:
