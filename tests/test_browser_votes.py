@@ -1,0 +1,48 @@
+"""The vote screens in Chromium: a delegate votes on a tablet-sized meeting page and sees the result at the close."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browserkit import login, watch_errors
+from tests.helpers import PASSWORD, LiveServer, make_meeting
+
+
+async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: LiveServer, browser: Browser) -> None:
+    delegate = await live_server.create_user("daibieu.vote", "Trần Thị Biểu Quyết", ["delegate"])
+    admin = await live_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], items=1)
+    votes = f"/api/meetings/{meeting['id']}/votes"
+    status, made = await admin.post(
+        votes, {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua Nghị quyết số 12"}
+    )
+    assert status == 201
+    base = f"{votes}/{made['vote']['id']}"
+    errors: list[str] = []
+    context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    try:
+        page = await context.new_page()
+        watch_errors(page, errors)
+        await login(page, live_server.url, "daibieu.vote", PASSWORD)
+        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(page.get_by_test_id("meeting-title")).to_be_visible()
+        await expect(page.get_by_test_id("vote-me")).to_be_hidden()  # a draft is not shown to the delegate
+
+        status, _ = await admin.post(f"{base}/open")
+        assert status == 200
+        await expect(page.get_by_test_id("vote-question")).to_have_text("Thông qua Nghị quyết số 12")
+        yes = page.get_by_test_id("vote-choice-yes")
+        await expect(yes).to_have_text("Đồng ý")
+        box = await yes.bounding_box()
+        assert box is not None and box["height"] >= 56  # a big touch target
+        await yes.click()
+        await expect(page.get_by_test_id("vote-done")).to_have_text("Đã ghi nhận phiếu của bạn")
+
+        status, _ = await admin.post(f"{base}/close")
+        assert status == 200
+        await expect(page.get_by_test_id("vote-me")).to_have_attribute("data-status", "closed")
+        await expect(page.get_by_test_id("vote-passed")).to_have_text("Thông qua")
+        await expect(page.get_by_test_id("vote-count-yes")).to_contain_text("1 phiếu (100")
+        assert errors == []
+    finally:
+        await context.close()
