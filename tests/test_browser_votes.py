@@ -1,11 +1,11 @@
-"""The vote screens in Chromium: a delegate votes on a tablet-sized meeting page and sees the result at the close."""
+"""The vote screens in Chromium: the chair opens and closes a vote on the console, a delegate votes on a tablet."""
 
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import PASSWORD, LiveServer, make_meeting
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
 
 
 async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: LiveServer, browser: Browser) -> None:
@@ -20,6 +20,7 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
     base = f"{votes}/{made['vote']['id']}"
     errors: list[str] = []
     context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    chair_context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
     try:
         page = await context.new_page()
         watch_errors(page, errors)
@@ -28,8 +29,14 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         await expect(page.get_by_test_id("meeting-title")).to_be_visible()
         await expect(page.get_by_test_id("vote-me")).to_be_hidden()  # a draft is not shown to the delegate
 
-        status, _ = await admin.post(f"{base}/open")
+        status, _ = await admin.post(f"/api/meetings/{meeting['id']}/start")
         assert status == 200
+        chair = await chair_context.new_page()
+        watch_errors(chair, errors)
+        await login(chair, live_server.url, "admin", ADMIN_PASSWORD)
+        await chair.goto(f"{live_server.url}/meetings/{meeting['id']}/console")
+        await chair.get_by_test_id("vote-open").click()
+        await expect(chair.get_by_test_id("vote-turnout")).to_have_text("Đã biểu quyết 0/1")
         await expect(page.get_by_test_id("vote-question")).to_have_text("Thông qua Nghị quyết số 12")
         yes = page.get_by_test_id("vote-choice-yes")
         await expect(yes).to_have_text("Đồng ý")
@@ -37,12 +44,15 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         assert box is not None and box["height"] >= 56  # a big touch target
         await yes.click()
         await expect(page.get_by_test_id("vote-done")).to_have_text("Đã ghi nhận phiếu của bạn")
+        await expect(chair.get_by_test_id("vote-turnout")).to_have_text("Đã biểu quyết 1/1")
 
-        status, _ = await admin.post(f"{base}/close")
-        assert status == 200
+        await chair.get_by_test_id("vote-close").click()
+        await expect(chair.get_by_test_id("vote-passed")).to_have_text("Thông qua")
+        await expect(chair.get_by_test_id("vote-sheet-pdf")).to_have_attribute("href", f"{base}/result?format=pdf")
         await expect(page.get_by_test_id("vote-me")).to_have_attribute("data-status", "closed")
         await expect(page.get_by_test_id("vote-passed")).to_have_text("Thông qua")
         await expect(page.get_by_test_id("vote-count-yes")).to_contain_text("1 phiếu (100")
         assert errors == []
     finally:
         await context.close()
+        await chair_context.close()
