@@ -34,6 +34,7 @@ const SHELL = [
   '/static/app/conference-panel.js',
   '/static/app/attendance.js',
   '/static/app/media.js',
+  '/static/app/votes.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',

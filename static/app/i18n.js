@@ -538,6 +538,19 @@ const vi = {
   'attendance.place.in_hall': 'tại hội trường',
   'attendance.place.at_site': 'tại điểm cầu',
   'attendance.place.remote': 'trực tuyến',
+  'vote.title': 'Biểu quyết',
+  'vote.secret': 'Bỏ phiếu kín',
+  'vote.recorded': 'Đã ghi nhận phiếu của bạn',
+  'vote.chooseUpTo': 'Chọn tối đa {n}',
+  'vote.submit': 'Gửi phiếu',
+  'vote.count': '{count} phiếu ({percent}%)',
+  'vote.passed': 'Thông qua',
+  'vote.notPassed': 'Không thông qua',
+  'vote.turnout': 'Đã biểu quyết {voted}/{of}',
+  'vote.open': 'Mở biểu quyết',
+  'vote.close': 'Kết thúc biểu quyết',
+  'vote.sheetPdf': 'Phiếu kết quả (PDF)',
+  'vote.sheetCsv': 'Phiếu kết quả (CSV)',
 };
 
 const en = {
@@ -1075,6 +1088,19 @@ const en = {
   'attendance.place.in_hall': 'in the main hall',
   'attendance.place.at_site': 'at the site',
   'attendance.place.remote': 'online',
+  'vote.title': 'Vote',
+  'vote.secret': 'Secret ballot',
+  'vote.recorded': 'Your ballot has been recorded',
+  'vote.chooseUpTo': 'Choose up to {n}',
+  'vote.submit': 'Send ballot',
+  'vote.count': '{count} votes ({percent}%)',
+  'vote.passed': 'Passed',
+  'vote.notPassed': 'Not passed',
+  'vote.turnout': 'Voted {voted}/{of}',
+  'vote.open': 'Open the vote',
+  'vote.close': 'Close the vote',
+  'vote.sheetPdf': 'Result sheet (PDF)',
+  'vote.sheetCsv': 'Result sheet (CSV)',
 };
 
 const DICTS = { vi, en };

@@ -12,6 +12,7 @@ import { joinMedia } from '../media.js';
 import { getUser } from '../session.js';
 import { busy, confirmDialog, loading, showError, statusBadge } from '../ui.js';
 import { afterWrite, loadParticipantNames, may, meetingPath } from '../meeting-common.js';
+import { voteConsole } from '../votes.js';
 
 const MAX_VIDEO_SLOTS = 64;
 const POLL_MS = 1000;
@@ -120,6 +121,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     h('div', { class: 'button-row' }, recordBtn, recIndicator),
     h('div', { class: 'button-row' }, muteSitesBtn));
 
+  const votes = voteConsole({ meetingId: id }); // "Biểu quyết": open / close a vote, its turnout and result
   const mainBox = h('div', { class: 'console-main', testid: 'console-main' });
   const mainEmpty = h('div', { class: 'console-main-empty', testid: 'console-main-empty' }, t('console.noMainSite'));
   const grid = h('div', { class: 'console-grid', testid: 'console-grid' });
@@ -507,7 +509,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
           h('div', { class: 'meeting-title-row' }, h('span', { class: 'console-kicker' }, t('console.heading')), statusBox, mediaState, connectedCount),
           titleEl,
           agendaEl, quorum.el),
-        notLive, toolbar, mediaNote,
+        notLive, toolbar, votes.el, mediaNote,
         h('section', { class: 'console-stage' }, mainBox,
           h('div', { class: 'console-grid-wrap' }, h('div', { class: 'console-grid-head' }, gridTitle, filterBar), grid)),
         audioBox);
@@ -527,7 +529,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   const channel = new MeetingChannel(id, {
-    onUpdate: (s) => { snap = s; renderAll(); },
+    onUpdate: (s, info) => { snap = s; renderAll(); votes.update(s, info); },
     onError: (err) => {
       if (!isCurrent()) return;
       if (err.fatal) {

@@ -12,6 +12,7 @@ import { formatDateTime, vnParts } from '../format.js';
 import { t } from '../i18n.js';
 import { LiveConnection, MeetingChannel } from '../live.js';
 import { joinMedia } from '../media.js';
+import { voteDisplay } from '../votes.js';
 
 const TOKEN_KEY = 'ms.siteToken';
 const RECHECK_MS = 30000;
@@ -217,8 +218,9 @@ export async function render({ root, params, setTitle }) {
       if (m.media && await m.media.unlockAudio()) unmute.hidden = true;
     });
 
+    m.vote = voteDisplay({ meetingId: summary.id, restOptions: () => (m.channel ? m.channel.live.restOptions : {}) });
     replaceChildren(page, h('div', { class: 'display-stage' },
-      mainBox, chairBox,
+      mainBox, chairBox, m.vote.el,
       h('div', { class: 'display-top' }, clock('time', 'display-clock', 'display-clock'), connectionBadge()),
       h('div', { class: 'display-bottom' }, speaker, item, title, quorum.el, others),
       notice, unmute, audioBox));
@@ -286,11 +288,12 @@ export async function render({ root, params, setTitle }) {
     };
 
     m.channel = new MeetingChannel(summary.id, {
-      onUpdate: (snap) => {
+      onUpdate: (snap, info) => {
         if (m.closed) return;
         m.snap = snap;
         if (snap.status !== 'in_progress') { leaveMeeting(); recheck(); return; }
         m.renderSnap();
+        m.vote.update(snap, info);
         const removed = JSON.stringify((snap.conference && snap.conference.removed) || []);
         if (m.media && m.removedSeen !== null && removed !== m.removedSeen && m.media.state === 'stopped') m.media.rejoin();
         m.removedSeen = removed;

@@ -6,6 +6,7 @@ import { h, replaceChildren } from '../dom.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
+import { voteBlock } from '../votes.js';
 import { loadSites } from '../session.js';
 import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
 import {
@@ -37,6 +38,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const media = conferencePanel(id); // "Hình và tiếng": shown while the meeting is in progress
   const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
   const attendance = attendancePanel(id); // "Điểm danh": the delegate's check-in and the quorum line
+  const vote = voteBlock({ meetingId: id }); // "Biểu quyết": the open vote's big buttons, the result after the close
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -169,7 +171,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, vote.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -178,6 +180,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     attendance.update(snap);
     renderAgenda();
     papers.update(snap, info);
+    vote.update(snap, info);
     renderPresence();
   }
 
