@@ -304,10 +304,15 @@ async def feed_for(server: LiveServer, api: ApiClient, meeting_id: str, **kw: An
 
 async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
     import asyncio
+    import inspect
     import time
 
+    async def met() -> bool:
+        value = predicate()
+        return bool(await value) if inspect.isawaitable(value) else bool(value)
+
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not await met():  # a predicate may be a coroutine function (a REST read, say)
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(interval)

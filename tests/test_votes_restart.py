@@ -106,12 +106,7 @@ async def test_a_vote_whose_time_passed_while_down_closes_at_start_up(
             status, listed = await chair.get(votes)
             return bool(listed["votes"][0]["status"] == "closed")
 
-        done = False
-        for _ in range(300):  # the start-up close runs just after the server answers health checks
-            if done := await closed():
-                break
-            await asyncio.sleep(0.1)
-        assert done
+        await wait_for(closed, timeout=30, interval=0.1)  # the start-up close runs just after health checks pass
         status, listed = await chair.get(votes)
         result = listed["votes"][0]["result"]
         assert result["voted"] == 1 and result["counts"][0]["count"] == 1
