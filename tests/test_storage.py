@@ -4,17 +4,21 @@ gap-free and never deadlock, and a failed action leaves nothing half-applied."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from meeting_server.actions import run_action
 from meeting_server.auth import actor_of_user
 from meeting_server.domain.actors import Actor
 from meeting_server.errors import AppError
 from meeting_server.storage import directory
+from meeting_server.storage.db import Database
 from meeting_server.storage.models import Base
 from tests.helpers import LiveServer, make_meeting
 
@@ -34,6 +38,30 @@ async def test_sqlite_runs_in_wal_with_busy_timeout(live_server: LiveServer) -> 
     async with live_server.services.db.read() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 30000
+
+
+async def test_no_bound_parameter_reaches_a_log_line_or_an_error(
+    any_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the server's logging turned up to DEBUG (an operator chasing a fault, possibly mid-vote), neither
+    SQLAlchemy's statement log, the driver's own debug lines nor a database error message prints a statement's
+    parameters: in a secret vote they would pair the voter with the choice."""
+    assert any_server.services is not None
+    marker = "phiếu-kín-7Qx"
+    caplog.set_level(logging.DEBUG)
+    db = Database(any_server.services.db.url, echo=True)  # the server's database, its statements logged
+    try:
+        async with db.write() as session:
+            assert (await session.execute(text("SELECT :v"), {"v": marker})).scalar() == marker
+        with pytest.raises(DBAPIError) as refused:
+            async with db.write() as session:
+                await session.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": marker})
+    finally:
+        await db.close()
+    assert marker not in str(refused.value)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "SELECT" in logged  # the statements themselves are logged at this level ...
+    assert marker not in logged  # ... but never what was bound to them
 
 
 async def _admin_actor(server: LiveServer) -> Actor:

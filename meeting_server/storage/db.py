@@ -8,6 +8,7 @@ readers and deadlock when they upgrade. PostgreSQL takes row locks (`SELECT ... 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import string
 from collections.abc import AsyncIterator
@@ -45,7 +46,10 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         connect_args: dict[str, Any] = {}
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Bound parameters never reach a log line or an error message: in a secret vote they would pair a voter
+        # with a choice (docs/votes.md). The driver's own debug lines print them too, so they are held back.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger("aiosqlite").level))
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
