@@ -16,7 +16,7 @@ import pytest
 
 from meeting_server.actions import floor as floor_actions
 from meeting_server.storage.db import iso
-from tests.floorkit import FakeClock
+from tests.floorkit import FakeClock, floor_meeting
 from tests.helpers import ApiClient, LiveServer, make_meeting, wait_for
 
 
@@ -39,15 +39,8 @@ async def _last_speech_ended(api: ApiClient, meeting_id: str) -> bool:
 
 
 async def test_ask_give_extend_time_up_and_the_record(any_server: LiveServer, clock: FakeClock) -> None:
-    delegate = await any_server.create_user("daibieu", "Hà Thị Lan", ["delegate"])
-    main = await any_server.create_site("Hội trường tỉnh")
-    hall = await any_server.create_site("Xã Tân Trào")
-    other = await any_server.create_site("Xã Yên Sơn")
-    admin = await any_server.admin()
-    meeting = await make_meeting(
-        admin, invitee_ids=[delegate["id"]], site_ids=[main, hall, other], main_site_id=main, items=2
-    )
-    mid, item = meeting["id"], meeting["agenda"][0]["id"]
+    made = await floor_meeting(any_server, items=2)
+    admin, main, hall, other, mid, item = made.admin, made.main, made.hall, made.other, made.id, made.item
     base = f"/api/meetings/{mid}/floor"
     tablet = await any_server.client("daibieu")
     assert (await admin.post(f"/api/meetings/{mid}/start"))[0] == 200

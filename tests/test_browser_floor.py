@@ -88,6 +88,10 @@ async def test_a_delegate_asks_the_chair_gives_the_floor_the_display_counts_down
         await expect(tv.get_by_test_id("display-floor")).to_be_hidden()
         await expect(tablet.get_by_test_id("floor-me-speaking")).to_have_count(0)
         await expect(tablet.get_by_test_id("floor-ask")).to_be_visible()  # may ask again
+        spoken = chair.get_by_test_id("floor-spoken-row")
+        await expect(spoken).to_have_count(1)
+        await expect(spoken).to_contain_text("Nguyễn Văn Phát")
+        await expect(spoken.get_by_test_id("floor-spoken-time")).to_have_text(re.compile(r"^0:\d\d \(1 lượt\)$"))
         status, record = await admin.get(f"/api/meetings/{mid}/speeches")
         assert status == 200 and [s["end_reason"] for s in record["speeches"]] == ["ended_by_chair"]
         assert record["speeches"][0]["extended"] is True

@@ -242,6 +242,24 @@ export function floorConsole({ meetingId, names = () => new Map(), onWrite = nul
       ' ', h('a', { class: 'btn btn-small', href: speechesCsvPath(meetingId), testid: 'floor-speeches-csv' }, t('floor.speechesCsv')));
   }
 
+  /** Minutes spoken per speaker so far (ended speeches), most first: for the chair and the minutes. */
+  function spoken(snap) {
+    const totals = new Map();
+    for (const s of floorOf(snap).speeches) {
+      if (!s.ended_at) continue;
+      const seconds = (Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000;
+      const prev = totals.get(s.speaker) || { seconds: 0, count: 0 };
+      totals.set(s.speaker, { seconds: prev.seconds + seconds, count: prev.count + 1 });
+    }
+    if (!totals.size) return null;
+    const rows = [...totals.entries()].sort((a, b) => b[1].seconds - a[1].seconds);
+    return h('div', { class: 'floor-spoken', testid: 'floor-spoken' },
+      h('h3', { class: 'floor-queue-title' }, t('floor.spoken')),
+      h('ul', { class: 'floor-list' }, ...rows.map(([key, v]) => h('li', { testid: 'floor-spoken-row', dataset: { speaker: key } },
+        h('strong', {}, speakerName(key, snap, names())), ' · ',
+        h('span', { testid: 'floor-spoken-time' }, t('floor.spokenTime', { time: clockText(v.seconds), n: v.count }))))));
+  }
+
   function update(snap) {
     const show = may(snap, 'floor.manage') && ASKING.has(snap.status);
     el.hidden = !show;
@@ -255,7 +273,7 @@ export function floorConsole({ meetingId, names = () => new Map(), onWrite = nul
     replaceChildren(el, h('h2', {}, t('floor.title')), speakerBlock(snap, currentSpeech(snap)),
       onlyLabel,
       queues.length ? queues : h('p', { class: 'muted', testid: 'floor-queue-empty' }, t('floor.queueEmpty')),
-      minutesControl(snap), error.el);
+      spoken(snap), minutesControl(snap), error.el);
     tick.tick();
   }
 
