@@ -225,7 +225,8 @@ async def end_due(services: Services, meeting_id: str, speech_id: str) -> bool:
 class _Armed:
     speech_id: str
     due_at: datetime
-    task: asyncio.Task[None]
+    task: asyncio.Task[None] | None = None
+    firing: bool = False  # past its due time, ending the speech: let it finish (it checks the speech itself)
 
 
 class FloorTimers:
@@ -251,25 +252,30 @@ class FloorTimers:
             self.arm(services, meeting_id, speech.id, speech.due_at)
 
     def arm(self, services: Services, meeting_id: str, speech_id: str, due_at: datetime) -> None:
+        entry = _Armed(speech_id, due_at)
+
         async def run() -> None:
             await self.clock.sleep_until(due_at)
-            for _ in range(20):
-                try:
-                    if await end_due(services, meeting_id, speech_id):
-                        break
-                except Exception:
-                    log.exception("ending speech %s at its time failed", speech_id)
-                await self.clock.sleep_until(self.clock.now() + RETRY)
-            entry = self._armed.get(meeting_id)
-            if entry is not None and entry.speech_id == speech_id and entry.due_at == due_at:
-                del self._armed[meeting_id]
+            entry.firing = True
+            try:
+                for _ in range(20):
+                    try:
+                        if await end_due(services, meeting_id, speech_id):
+                            return
+                    except Exception:
+                        log.exception("ending speech %s at its time failed", speech_id)
+                    await self.clock.sleep_until(self.clock.now() + RETRY)
+            finally:
+                if self._armed.get(meeting_id) is entry:
+                    del self._armed[meeting_id]
 
         self.drop(meeting_id)
-        self._armed[meeting_id] = _Armed(speech_id, due_at, asyncio.create_task(run()))
+        entry.task = asyncio.create_task(run())
+        self._armed[meeting_id] = entry
 
     def drop(self, meeting_id: str) -> None:
         entry = self._armed.pop(meeting_id, None)
-        if entry is not None and entry.task is not asyncio.current_task():
+        if entry is not None and entry.task is not None and not entry.firing:
             entry.task.cancel()
 
     async def rearm(self, services: Services) -> int:
@@ -285,8 +291,11 @@ class FloorTimers:
         return count
 
     def cancel_all(self) -> None:
-        for meeting_id in list(self._armed):
-            self.drop(meeting_id)
+        """At shutdown: every timer stops, firing or not."""
+        for entry in self._armed.values():
+            if entry.task is not None:
+                entry.task.cancel()
+        self._armed.clear()
 
 
 TIMERS = FloorTimers()
