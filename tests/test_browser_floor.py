@@ -6,12 +6,14 @@ countdown; the chair ends the speech and it is gone from every screen."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
 from tests.browserkit import login, watch_errors
 from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
 
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 COUNTDOWN = re.compile(r"^[0-4]:[0-5]\d$")  # five minutes by default, counting down
 
 
@@ -48,6 +50,7 @@ async def test_a_delegate_asks_the_chair_gives_the_floor_the_display_counts_down
         await ask.click()
         await expect(tablet.get_by_test_id("floor-me-place")).to_have_text("Bạn đang chờ phát biểu: thứ tự 1")
         await expect(tablet.get_by_test_id("floor-withdraw")).to_have_text("Rút đăng ký")
+        await me.screenshot(path=str(SCREENSHOTS / "floor-tablet.png"))
 
         chair = await chair_context.new_page()
         watch_errors(chair, errors)
@@ -69,6 +72,7 @@ async def test_a_delegate_asks_the_chair_gives_the_floor_the_display_counts_down
         await expect(tv.get_by_test_id("display-floor")).to_be_hidden()
 
         await chair.get_by_test_id("floor-only-speaker").check()
+        await chair.get_by_test_id("floor-console").screenshot(path=str(SCREENSHOTS / "floor-console.png"))
         await row.get_by_test_id("floor-give").click()
         await expect(chair.get_by_test_id("floor-current-name")).to_have_text("Nguyễn Văn Phát")
         await expect(chair.get_by_test_id("floor-current-countdown")).to_have_text(COUNTDOWN)
