@@ -22,6 +22,7 @@ from tests.helpers import ApiClient, LiveServer, make_meeting, wait_for
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """The floor's fake clock; a test names it before its server, so the server's timers start on it."""
     fake = FakeClock()
     monkeypatch.setattr(floor_actions.TIMERS, "clock", fake)
     yield fake
@@ -38,7 +39,7 @@ async def _last_speech_ended(api: ApiClient, meeting_id: str) -> bool:
     return bool(speeches and speeches[-1]["ended_at"])
 
 
-async def test_ask_give_extend_time_up_and_the_record(any_server: LiveServer, clock: FakeClock) -> None:
+async def test_ask_give_extend_time_up_and_the_record(clock: FakeClock, any_server: LiveServer) -> None:
     made = await floor_meeting(any_server, items=2)
     admin, main, hall, other, mid, item = made.admin, made.main, made.hall, made.other, made.id, made.item
     base = f"/api/meetings/{mid}/floor"
@@ -132,7 +133,7 @@ async def test_ask_give_extend_time_up_and_the_record(any_server: LiveServer, cl
 
 
 async def test_a_speech_whose_time_ran_out_while_the_server_was_down_ends_at_start_up(
-    any_server: LiveServer, clock: FakeClock
+    clock: FakeClock, any_server: LiveServer
 ) -> None:
     main = await any_server.create_site("Hội trường tỉnh")
     hall = await any_server.create_site("Xã Tân Trào")
@@ -171,3 +172,25 @@ async def test_a_speech_whose_time_ran_out_while_the_server_was_down_ends_at_sta
         )
     finally:
         await again.stop()
+
+
+async def test_a_speech_given_through_another_server_gets_a_timer_from_the_sweep(
+    clock: FakeClock, live_server: LiveServer
+) -> None:
+    """A server whose timers never heard of a speech (it was given through another node) arms it on its next
+    sweep and ends it at its time."""
+    made = await floor_meeting(live_server)
+    admin, base = made.admin, f"/api/meetings/{made.id}/floor"
+    assert (await admin.post(f"/api/meetings/{made.id}/start"))[0] == 200
+    status, added = await admin.post(f"{base}/queue", {"speaker": f"site:{made.hall}", "item_id": made.item})
+    assert status == 201
+    start = clock.now()
+    assert (await admin.post(f"{base}/requests/{added['request_id']}/give"))[0] == 200
+    floor_actions.TIMERS.drop(made.id)  # as on a node that only relayed the events
+    assert floor_actions.TIMERS.armed(made.id) is None
+    await clock.advance(floor_actions.SWEEP.total_seconds())
+    await wait_for(lambda: floor_actions.TIMERS.armed(made.id) == (added["request_id"], start + timedelta(minutes=5)))
+    await clock.advance(5 * 60 - floor_actions.SWEEP.total_seconds())  # to the due time exactly
+    await wait_for(lambda: _last_speech_ended(admin, made.id))
+    speech = (await _snapshot(admin, made.id))["floor"]["speeches"][-1]
+    assert (speech["end_reason"], speech["ended_at"]) == ("time_up", iso(start + timedelta(minutes=5)))

@@ -198,6 +198,7 @@ class SystemClock:
 
 
 RETRY = timedelta(seconds=0.5)  # another node's clock may be a little behind the stored due time
+SWEEP = timedelta(seconds=30)  # how often each server looks for running speeches it has no timer for
 
 
 async def end_due(services: Services, meeting_id: str, speech_id: str) -> bool:
@@ -289,6 +290,16 @@ class FloorTimers:
                 self.follow(services, state.id, floor)
                 count += 1
         return count
+
+    async def sweep_forever(self, services: Services, every: timedelta = SWEEP) -> None:
+        """Every `every`, arm the running speeches this process has no timer for: given through another server
+        (its events reach this one's sockets, not its timers), so a speech still ends when that server is gone."""
+        while True:
+            await self.clock.sleep_until(self.clock.now() + every)
+            try:
+                await self.rearm(services)
+            except Exception:
+                log.exception("looking for running speeches failed")
 
     def cancel_all(self) -> None:
         """At shutdown: every timer stops, firing or not."""

@@ -250,7 +250,9 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
 
     async def floor_timers(app_: web.Application) -> AsyncIterator[None]:
         await floor_actions.TIMERS.rearm(services)  # a speech whose time ran out while the server was down ends now
+        sweep = asyncio.create_task(floor_actions.TIMERS.sweep_forever(services))  # and those given on another node
         yield
+        sweep.cancel()
         floor_actions.TIMERS.cancel_all()
 
     app.cleanup_ctx.append(floor_timers)
