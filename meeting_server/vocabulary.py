@@ -155,6 +155,11 @@ SPEECH_ENDED_BY_CHAIR: Final = "ended_by_chair"
 SPEECH_TIME_UP: Final = "time_up"
 SPEECH_NEXT_SPEAKER: Final = "next_speaker"  # the chair gave the floor to someone else while this one spoke
 SPEECH_ENDS: Final[tuple[SpeechEnd, ...]] = get_args(SpeechEnd)
+SPEECH_END_WORDS: Final[dict[str, tuple[str, str]]] = {
+    SPEECH_ENDED_BY_CHAIR: ("Chủ tọa kết thúc", "ended by the chair"),
+    SPEECH_TIME_UP: ("Hết giờ", "time up"),
+    SPEECH_NEXT_SPEAKER: ("Chuyển người phát biểu", "next speaker"),
+}
 
 FloorPermission = Literal["floor.request", "floor.request_site", "floor.manage"]
 FLOOR_REQUEST: Final = "floor.request"  # ask to speak oneself (and withdraw it)

@@ -3,7 +3,9 @@
 `join` finds the site's meeting that is under way, publishes the camera (and its small copy) and microphone,
 receives the main site and the chair, answers the chair's roll call, obeys mute, and rejoins by itself with
 backoff after any drop, server restart or network outage. It prints one status line and, with `--stats-json`,
-keeps a file with what arrived from each remote site.
+keeps a file with what arrived from each remote site. The status line also shows the hall's floor (xin phát
+biểu / đang phát biểu with the countdown / tắt tiếng); with `--keys` the operator types `p` + Enter to ask for the
+floor for the hall ("Điểm cầu xin phát biểu") and `r` + Enter to withdraw it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,28 @@ async def api_get(server: str, token: str, path: str, timeout: float = 10.0) -> 
             error = body.get("error", {}) if isinstance(body, dict) else {}
             raise MediaRefused({"code": error.get("code", str(response.status)), "message": error.get("message", "")})
         return body
+
+
+FLOOR_ASKING, FLOOR_SPEAKING, FLOOR_MUTED = "asking", "speaking", "muted"
+FLOOR_WORDS = {FLOOR_ASKING: "XIN PHÁT BIỂU", FLOOR_SPEAKING: "ĐANG PHÁT BIỂU", FLOOR_MUTED: "TẮT TIẾNG"}
+
+
+def hall_floor(snapshot: dict[str, Any], key: str, now: datetime | None = None) -> tuple[str, str]:
+    """The hall's state on the floor as (state, status text): speaking (its site has the floor: the countdown),
+    asking (a waiting request for the hall), muted, or ("", "") when none of these."""
+    floor = snapshot.get("floor") or {}
+    site_id = key.partition(":")[2] if key.startswith("site:") else ""
+    speeches = floor.get("speeches") or []
+    speech = speeches[-1] if speeches and not speeches[-1].get("ended_at") else None
+    if speech is not None and (speech.get("speaker") == key or (site_id and speech.get("site_id") == site_id)):
+        left = (datetime.fromisoformat(speech["due_at"]) - (now or datetime.now(UTC))).total_seconds()
+        clock = f"{int(max(0, left)) // 60}:{int(max(0, left)) % 60:02d}" if left > 0 else "hết giờ"
+        return FLOOR_SPEAKING, f"{FLOOR_WORDS[FLOOR_SPEAKING]} {clock}"
+    if any(r.get("speaker") == key and r.get("status") == "waiting" for r in floor.get("requests") or []):
+        return FLOOR_ASKING, FLOOR_WORDS[FLOOR_ASKING]
+    if key in ((snapshot.get("conference") or {}).get("muted") or []):
+        return FLOOR_MUTED, FLOOR_WORDS[FLOOR_MUTED]
+    return "", ""
 
 
 class RoomClient:
@@ -233,8 +258,54 @@ class RoomClient:
         return self.session.participant if self.session else ""
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("type", "").startswith("conference."):
+        if event.get("type", "").startswith(("conference.", "floor.")):  # the floor opens and closes microphones
             self._obey()
+
+    def floor(self) -> tuple[str, str]:
+        if self.feed is None or self.session is None:
+            return "", ""
+        return hall_floor(self.feed.snapshot, self._my_key())
+
+    async def ask_floor(self) -> str:
+        """Ask for the floor for this hall on the agenda item under discussion (else the first not done)."""
+        if self.feed is None or self.session is None:
+            return "Chưa vào cuộc họp."
+        snap = self.feed.snapshot
+        items = snap.get("agenda") or []
+        item = next((i for i in items if i["id"] == snap.get("current_item_id")), None) or next(
+            (i for i in items if i.get("status") != "done"), None
+        )
+        if item is None:
+            return "Cuộc họp không có nội dung nào để đăng ký phát biểu."
+        site_id = self._my_key().partition(":")[2]
+        try:
+            await self.feed.command("floor.request_site", {"site_id": site_id, "item_id": item["id"]})
+        except CommandError as exc:
+            return exc.message
+        return f"Đã đăng ký phát biểu: {item['title']}"
+
+    async def withdraw_floor(self) -> str:
+        if self.feed is None or self.session is None:
+            return "Chưa vào cuộc họp."
+        key = self._my_key()
+        waiting = [r for r in (self.feed.snapshot.get("floor") or {}).get("requests") or [] if r.get("speaker") == key]
+        waiting = [r for r in waiting if r.get("status") == "waiting"]
+        if not waiting:
+            return "Điểm cầu không có đăng ký nào đang chờ."
+        for request in waiting:
+            try:
+                await self.feed.command("floor.withdraw_site", {"request_id": request["id"]})
+            except CommandError as exc:
+                return exc.message
+        return "Đã rút đăng ký phát biểu."
+
+    async def _keys_forever(self, lines: asyncio.StreamReader) -> None:
+        """`p` + Enter asks for the floor, `r` + Enter withdraws (`--keys`)."""
+        while not lines.at_eof():
+            key = (await lines.readline()).decode(errors="replace").strip().lower()
+            if key in ("p", "r"):
+                answer = await (self.ask_floor() if key == "p" else self.withdraw_floor())
+                self.status.show(answer, force=True)
 
     def _obey(self) -> None:
         """Mute follows the chair (the server enforces it anyway); an open roll call is answered once."""
@@ -294,9 +365,10 @@ class RoomClient:
             muted = self._my_key() in (
                 (self.feed.snapshot.get("conference") or {}).get("muted") or [] if self.feed else []
             )
+            _, floor = self.floor()
             text += (
                 f": {self.meeting.get('title', '')} | chính: {main} | nhận {video} hình, {audio} tiếng, "
-                f"{kbps:.0f} kbps{' | MICRO ĐANG TẮT' if muted else ''}"
+                f"{kbps:.0f} kbps{' | MICRO ĐANG TẮT' if muted else ''}{f' | {floor}' if floor else ''}"
             )
         elif self.last_error:
             text += f" ({self.last_error})"
@@ -310,6 +382,7 @@ class RoomClient:
             "meeting_id": self.meeting.get("id"),
             "participant": session.participant if session else None,
             "joins": self.joins,
+            "floor": self.floor()[0],
             "last_error": self.last_error,
             "updated_at": time.time(),
             "layout": list(session.layout.values()) if session else [],
@@ -472,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument("--record", help="also keep a local recording of the main site (e.g. hop.mp4)")
     join.add_argument("--stats-json", help="write per-remote-site figures to this file every few seconds")
     join.add_argument("--status-every", type=float, default=2.0, help=argparse.SUPPRESS)
+    join.add_argument("--keys", action="store_true", help="read p (ask for the floor) / r (withdraw) from stdin")
     check_cmd.add_argument("--seconds", type=float, default=6.0)
     check_cmd.add_argument("--json", action="store_true")
     return parser
@@ -507,7 +581,16 @@ async def _join(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, client.stopping.set)
-    await client.run()
+    keys = None
+    if args.keys:
+        lines = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(lines), sys.stdin)
+        keys = asyncio.create_task(client._keys_forever(lines))
+    try:
+        await client.run()
+    finally:
+        if keys is not None:
+            keys.cancel()
     return 0
 
 

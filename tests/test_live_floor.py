@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from meeting_server import protocol as p
-from tests.helpers import LiveServer, command_id, make_meeting
+from tests.floorkit import floor_meeting
+from tests.helpers import LiveServer, command_id
 from tests.test_live_authz import VI_FORBIDDEN, RawSocket, raw_socket
 
 
@@ -16,15 +17,9 @@ async def run(sock: RawSocket, action: str, **args: Any) -> dict[str, Any]:
 
 
 async def test_a_delegate_asks_the_chair_gives_the_floor_and_ends_it(any_server: LiveServer) -> None:
-    delegate = await any_server.create_user("daibieu", "Hà Thị Lan", ["delegate"])
-    main = await any_server.create_site("Hội trường tỉnh")
-    hall = await any_server.create_site("Xã Tân Trào")
-    other = await any_server.create_site("Xã Yên Sơn")
-    admin = await any_server.admin()
-    meeting = await make_meeting(
-        admin, invitee_ids=[delegate["id"]], site_ids=[main, hall, other], main_site_id=main, items=1
-    )
-    mid, item = meeting["id"], meeting["agenda"][0]["id"]
+    made = await floor_meeting(any_server)
+    delegate, admin, main, hall, other = made.delegate, made.admin, made.main, made.hall, made.other
+    mid, item = made.id, made.item
     assert (await admin.post(f"/api/meetings/{mid}/start"))[0] == 200
     async with (
         raw_socket(any_server, await any_server.client("daibieu")) as tablet,

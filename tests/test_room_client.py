@@ -245,3 +245,51 @@ async def test_check_measures_the_link(live_server: LiveServer, tmp_path: Path) 
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
     assert "đăng nhập" in err.decode()
+
+
+async def test_the_hall_asks_for_the_floor_from_its_room_pc_and_its_status_line_follows(
+    live_server: LiveServer, tmp_path: Path, clients: list[RoomClientProcess]
+) -> None:
+    """`p` + Enter on the room PC (`--keys`) asks for the floor for its hall; the status line shows XIN PHÁT
+    BIỂU, then ĐANG PHÁT BIỂU with the countdown once the chair gives it, TẮT TIẾNG when it ends; `r` withdraws."""
+    conf = await start_conference(live_server, 2)
+    hall = RoomClientProcess(conf.server, conf.tokens[1], tmp_path / "hall.json", "--keys")
+    handle = hall.log.open("ab")
+    hall.proc = await asyncio.create_subprocess_exec(
+        *hall.args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=handle,
+        stderr=handle,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    clients.append(hall)
+    assert hall.proc.stdin is not None
+    await conf.act("mute", {"participant": conf.key(1)})
+    await wait_for(lambda: hall.stats().get("state") == "in_meeting", timeout=60)
+    await wait_for(lambda: hall.stats().get("floor") == "muted", timeout=30)
+    meeting = f"/api/meetings/{conf.meeting_id}"
+
+    async def waiting() -> list[dict[str, Any]]:
+        snap = (await conf.chair.get(meeting))[1]
+        return [r for r in snap["floor"]["requests"] if r["status"] == "waiting"]
+
+    hall.proc.stdin.write(b"p\n")
+    await hall.proc.stdin.drain()
+    await wait_for(lambda: hall.stats().get("floor") == "asking", timeout=30)
+    hall.proc.stdin.write(b"r\n")  # changes its mind ...
+    await hall.proc.stdin.drain()
+    await wait_for(lambda: hall.stats().get("floor") == "muted", timeout=30)
+    assert await waiting() == []
+    hall.proc.stdin.write(b"p\n")  # ... and asks again
+    await hall.proc.stdin.drain()
+    await wait_for(lambda: hall.stats().get("floor") == "asking", timeout=30)
+    (request,) = await waiting()
+    assert (request["speaker"], request["site_id"]) == (conf.key(1), conf.site_ids[1])
+
+    status, _ = await conf.chair.post(f"{meeting}/floor/requests/{request['id']}/give")
+    assert status == 200
+    await wait_for(lambda: hall.stats().get("floor") == "speaking", timeout=30)
+    await wait_for(lambda: "ĐANG PHÁT BIỂU 4:" in hall.log.read_text(encoding="utf-8"), timeout=30)
+    status, _ = await conf.chair.post(f"{meeting}/floor/end")
+    assert status == 200
+    await wait_for(lambda: hall.stats().get("floor") == "muted", timeout=30)

@@ -7,19 +7,27 @@ the same patch: the SFU and every screen follow the one event, as they follow co
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Protocol
 
 from pydantic import Field
 
 from ..domain import floor as domain
 from ..domain.floor import Floor
 from ..domain.meetings import Event
-from ..storage.db import new_id, now_iso
-from ..vocabulary import FLOOR_MANAGE, FLOOR_REQUEST, FLOOR_REQUEST_SITE, FLOOR_SPEECH, FloorKind
-from .base import MeetingContext, meeting_action
+from ..storage import meetings as meeting_store
+from ..storage.db import iso, new_id
+from ..vocabulary import CHAIR, FLOOR_MANAGE, FLOOR_REQUEST, FLOOR_REQUEST_SITE, FLOOR_SPEECH, FloorKind
+from .base import MeetingContext, Services, meeting_action
 from .conference import MeetingRef, ParticipantKey
 from .meetings import answer
 from .schemas import Id
+from .votes import SYSTEM
+
+log = logging.getLogger(__name__)
 
 Topic = Annotated[str, Field(max_length=200)]
 Minutes = Annotated[int, Field(ge=1, le=120)]
@@ -61,8 +69,20 @@ def _floor(ctx: MeetingContext) -> tuple[Floor, domain.Asker]:
     return Floor.from_dict(ctx.meeting.floor or None), domain.asker_for(ctx.actor, ctx.meeting)
 
 
+def now_iso() -> str:
+    """The floor's clock (the timer's, so a test's fake clock moves both)."""
+    return iso(TIMERS.clock.now())
+
+
 async def _record(ctx: MeetingContext, events: list[Event], **extra: Any) -> dict[str, Any]:
-    return {**await answer(ctx, await ctx.record(events)), **extra}
+    state = await ctx.record(events)
+    services, meeting_id, floor = ctx.services, state.id, Floor.from_dict(state.floor or None)
+
+    async def follow() -> None:
+        TIMERS.follow(services, meeting_id, floor)
+
+    ctx.after_commit(follow)
+    return {**await answer(ctx, state), **extra}
 
 
 async def _ask(ctx: MeetingContext, cmd: AskToSpeak, speaker: str, site_id: str | None) -> dict[str, Any]:
@@ -156,3 +176,137 @@ async def set_minutes(ctx: MeetingContext, cmd: SetMinutes) -> dict[str, Any]:
     floor, asker = _floor(ctx)
     _, events = domain.set_minutes(floor, ctx.meeting, asker, cmd.minutes, cmd.item_id)
     return await _record(ctx, events)
+
+
+# ---- the timer: a speech ends when its time runs out -----------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    async def sleep_until(self, moment: datetime) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, moment: datetime) -> None:
+        delay = (moment - self.now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+RETRY = timedelta(seconds=0.5)  # another node's clock may be a little behind the stored due time
+SWEEP = timedelta(seconds=30)  # how often each server looks for running speeches it has no timer for
+
+
+async def end_due(services: Services, meeting_id: str, speech_id: str) -> bool:
+    """End the speech if it is still the running one and its time has run out (the timer's work). True when
+    there is nothing left to do: it ended it, or the speech had already ended (by the chair, another node)."""
+    async with services.db.write() as session:
+        row = await meeting_store.load(session, meeting_id, for_update=True)
+        state = meeting_store.state_of(row)
+        floor = Floor.from_dict(state.floor or None)
+        if floor.current is None or floor.current.id != speech_id:
+            return True
+        _, ended, events = domain.time_up(floor, state, now_iso())
+        if ended is None:
+            return False
+        ctx = MeetingContext(
+            services=services, actor=SYSTEM, session=session, meeting_row=row, meeting=state, role=CHAIR
+        )
+        await ctx.record(events)
+    for mid, entries in ctx._published:
+        await services.notifier.publish(mid, entries)
+    return True
+
+
+@dataclass
+class _Armed:
+    speech_id: str
+    due_at: datetime
+    task: asyncio.Task[None] | None = None
+    firing: bool = False  # past its due time, ending the speech: let it finish (it checks the speech itself)
+
+
+class FloorTimers:
+    """One timer per meeting with a running speech, in this process."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self._armed: dict[str, _Armed] = {}
+
+    def armed(self, meeting_id: str) -> tuple[str, datetime] | None:
+        """(speech id, due time) this process waits for in the meeting, or None."""
+        entry = self._armed.get(meeting_id)
+        return None if entry is None else (entry.speech_id, entry.due_at)
+
+    def follow(self, services: Services, meeting_id: str, floor: Floor) -> None:
+        """After a commit: wait for the running speech's due time (again, if an extension moved it), or for
+        nothing once no speech runs."""
+        speech = floor.current
+        entry = self._armed.get(meeting_id)
+        if speech is None:
+            self.drop(meeting_id)
+        elif entry is None or (entry.speech_id, entry.due_at) != (speech.id, speech.due_at):
+            self.arm(services, meeting_id, speech.id, speech.due_at)
+
+    def arm(self, services: Services, meeting_id: str, speech_id: str, due_at: datetime) -> None:
+        entry = _Armed(speech_id, due_at)
+
+        async def run() -> None:
+            await self.clock.sleep_until(due_at)
+            entry.firing = True
+            try:
+                for _ in range(20):
+                    try:
+                        if await end_due(services, meeting_id, speech_id):
+                            return
+                    except Exception:
+                        log.exception("ending speech %s at its time failed", speech_id)
+                    await self.clock.sleep_until(self.clock.now() + RETRY)
+            finally:
+                if self._armed.get(meeting_id) is entry:
+                    del self._armed[meeting_id]
+
+        self.drop(meeting_id)
+        entry.task = asyncio.create_task(run())
+        self._armed[meeting_id] = entry
+
+    def drop(self, meeting_id: str) -> None:
+        entry = self._armed.pop(meeting_id, None)
+        if entry is not None and entry.task is not None and not entry.firing:
+            entry.task.cancel()
+
+    async def rearm(self, services: Services) -> int:
+        """At start-up: every meeting's running speech gets its timer; one whose time passed ends now."""
+        async with services.db.read() as session:
+            meetings = await meeting_store.in_progress(session)
+        count = 0
+        for state in meetings:
+            floor = Floor.from_dict(state.floor or None)
+            if floor.current is not None:
+                self.follow(services, state.id, floor)
+                count += 1
+        return count
+
+    async def sweep_forever(self, services: Services, every: timedelta = SWEEP) -> None:
+        """Every `every`, arm the running speeches this process has no timer for: given through another server
+        (its events reach this one's sockets, not its timers), so a speech still ends when that server is gone."""
+        while True:
+            await self.clock.sleep_until(self.clock.now() + every)
+            try:
+                await self.rearm(services)
+            except Exception:
+                log.exception("looking for running speeches failed")
+
+    def cancel_all(self) -> None:
+        """At shutdown: every timer stops, firing or not."""
+        for entry in self._armed.values():
+            if entry.task is not None:
+                entry.task.cancel()
+        self._armed.clear()
+
+
+TIMERS = FloorTimers()

@@ -12,12 +12,14 @@ from pathlib import Path
 from aiohttp import web
 
 from ..actions import REGISTRY, Services, build_services, run_action
+from ..actions import floor as floor_actions
 from ..actions import votes as vote_actions
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..signalling.hub import Hub
+from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
 from . import papers as paper_views
 from . import votes as vote_routes  # noqa: F401  registers its read views
@@ -245,6 +247,15 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         vote_actions.TIMERS.cancel_all()
 
     app.cleanup_ctx.append(vote_timers)
+
+    async def floor_timers(app_: web.Application) -> AsyncIterator[None]:
+        await floor_actions.TIMERS.rearm(services)  # a speech whose time ran out while the server was down ends now
+        sweep = asyncio.create_task(floor_actions.TIMERS.sweep_forever(services))  # and those given on another node
+        yield
+        sweep.cancel()
+        floor_actions.TIMERS.cancel_all()
+
+    app.cleanup_ctx.append(floor_timers)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

@@ -340,5 +340,62 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST", "/api/meetings/{meeting_id}/proxies/{proxy_id}/withdraw", "Withdraw a proxy.", action="proxy.withdraw"
     ),
+    # the floor (đăng ký phát biểu): actions/floor.py
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/requests",
+        "Ask to speak on an agenda item.",
+        action="floor.request",
+        status=201,
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/site-requests",
+        "Ask to speak for a hall (its room PC or operator).",
+        action="floor.request_site",
+        auth="any",
+        status=201,
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/queue",
+        "Put anyone in the queue (the chair's side).",
+        action="floor.add",
+        status=201,
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/requests/{request_id}/withdraw",
+        "Withdraw one's own request.",
+        action="floor.withdraw",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/site-requests/{request_id}/withdraw",
+        "Withdraw a hall's request.",
+        action="floor.withdraw_site",
+        auth="any",
+    ),
+    Route(
+        "DELETE",
+        "/api/meetings/{meeting_id}/floor/requests/{request_id}",
+        "Take any request off the queue (the chair's side).",
+        action="floor.remove",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/floor/requests/{request_id}/give",
+        "Give the floor: the speaker's site becomes the main site and is unmuted.",
+        action="floor.give",
+    ),
+    Route("POST", "/api/meetings/{meeting_id}/floor/extend", "Give the speaker more minutes.", action="floor.extend"),
+    Route("POST", "/api/meetings/{meeting_id}/floor/end", "End the speech.", action="floor.end"),
+    Route("PUT", "/api/meetings/{meeting_id}/floor/minutes", "The minutes per speaker.", action="floor.set_minutes"),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/speeches",
+        "Every speech and the speaking time per person, site and item (?format=json|csv).",
+        auth="any",
+    ),
     Route("GET", "/api/media/config", "ICE servers (STUN, short-lived TURN credentials) and media limits.", auth="any"),
 )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.meetings import Audience, Event, MeetingState, apply
 from ..errors import AppError
-from ..vocabulary import CLOSED_STATUSES, OPEN_STATUSES, SITE
+from ..vocabulary import CLOSED_STATUSES, IN_PROGRESS, OPEN_STATUSES, SITE
 from .db import now_iso
 from .models import MeetingEventRow, MeetingMemberRow, MeetingRow
 
@@ -183,3 +183,9 @@ async def booking_sites(session: AsyncSession, site_ids: list[str], but: str) ->
         MeetingRow.id.in_(booked), MeetingRow.id != but, MeetingRow.status.in_(OPEN_STATUSES)
     )
     return [state_of(row) for row in (await session.execute(query.order_by(MeetingRow.starts_at).limit(200))).scalars()]
+
+
+async def in_progress(session: AsyncSession) -> list[MeetingState]:
+    """Every meeting in progress (the floor's timer re-arms their running speeches at start-up)."""
+    rows = (await session.execute(select(MeetingRow).where(MeetingRow.status == IN_PROGRESS))).scalars()
+    return [state_of(row) for row in rows]

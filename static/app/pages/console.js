@@ -5,6 +5,7 @@
 import { post } from '../api.js';
 import { quorumLine } from '../attendance.js';
 import { h, replaceChildren } from '../dom.js';
+import { floorConsole } from '../floor.js';
 import { foldVietnamese, formatTime, formatNumber } from '../format.js';
 import { t } from '../i18n.js';
 import { MeetingChannel, live } from '../live.js';
@@ -122,6 +123,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
     h('div', { class: 'button-row' }, muteSitesBtn));
 
   const votes = voteConsole({ meetingId: id }); // "Biểu quyết": open / close a vote, its turnout and result
+  // "Đăng ký phát biểu": the queue per item, give the floor in one press, extend, end, the minutes per speaker
+  const floor = floorConsole({ meetingId: id, names: () => names, onWrite: (resp) => afterWrite(channel, resp) });
   const mainBox = h('div', { class: 'console-main', testid: 'console-main' });
   const mainEmpty = h('div', { class: 'console-main-empty', testid: 'console-main-empty' }, t('console.noMainSite'));
   const grid = h('div', { class: 'console-grid', testid: 'console-grid' });
@@ -509,7 +512,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
           h('div', { class: 'meeting-title-row' }, h('span', { class: 'console-kicker' }, t('console.heading')), statusBox, mediaState, connectedCount),
           titleEl,
           agendaEl, quorum.el),
-        notLive, toolbar, votes.el, mediaNote,
+        notLive, toolbar, floor.el, votes.el, mediaNote,
         h('section', { class: 'console-stage' }, mainBox,
           h('div', { class: 'console-grid-wrap' }, h('div', { class: 'console-grid-head' }, gridTitle, filterBar), grid)),
         audioBox);
@@ -529,7 +532,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   const channel = new MeetingChannel(id, {
-    onUpdate: (s, info) => { snap = s; renderAll(); votes.update(s, info); },
+    onUpdate: (s, info) => { snap = s; renderAll(); votes.update(s, info); floor.update(s); },
     onError: (err) => {
       if (!isCurrent()) return;
       if (err.fatal) {
@@ -553,13 +556,14 @@ export async function render({ root, params, setTitle, isCurrent }) {
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
   }
-  loadParticipantNames(id).then((map) => { names = map; if (!destroyed) renderTiles(); });
+  loadParticipantNames(id).then((map) => { names = map; if (!destroyed) { renderTiles(); if (snap) floor.update(snap); } });
   return () => {
     destroyed = true;
     clearInterval(poll);
     window.removeEventListener('resize', onResize);
     document.body.classList.remove('is-console-dense');
     stopMedia();
+    floor.destroy();
     channel.close();
   };
 }

@@ -8,9 +8,11 @@
 import { ApiError, get } from '../api.js';
 import { quorumLine } from '../attendance.js';
 import { h, replaceChildren, asList } from '../dom.js';
+import { floorDisplay } from '../floor.js';
 import { formatDateTime, vnParts } from '../format.js';
 import { t } from '../i18n.js';
 import { LiveConnection, MeetingChannel } from '../live.js';
+import { namesFrom } from '../meeting-common.js';
 import { joinMedia } from '../media.js';
 import { voteDisplay } from '../votes.js';
 
@@ -185,6 +187,7 @@ export async function render({ root, params, setTitle }) {
     const m = meeting;
     meeting = null;
     clearInterval(m.poll);
+    m.floor.destroy();
     if (m.media) m.media.close();
     m.closed = true;
     m.channel.close();
@@ -219,8 +222,10 @@ export async function render({ root, params, setTitle }) {
     });
 
     m.vote = voteDisplay({ meetingId: summary.id, restOptions: () => (m.channel ? m.channel.live.restOptions : {}) });
+    m.names = new Map();
+    m.floor = floorDisplay({ names: () => m.names }); // the speaker, their site, the countdown
     replaceChildren(page, h('div', { class: 'display-stage' },
-      mainBox, chairBox, m.vote.el,
+      mainBox, chairBox, m.vote.el, m.floor.el,
       h('div', { class: 'display-top' }, clock('time', 'display-clock', 'display-clock'), connectionBadge()),
       h('div', { class: 'display-bottom' }, speaker, item, title, quorum.el, others),
       notice, unmute, audioBox));
@@ -294,6 +299,7 @@ export async function render({ root, params, setTitle }) {
         if (snap.status !== 'in_progress') { leaveMeeting(); recheck(); return; }
         m.renderSnap();
         m.vote.update(snap, info);
+        m.floor.update(snap);
         const removed = JSON.stringify((snap.conference && snap.conference.removed) || []);
         if (m.media && m.removedSeen !== null && removed !== m.removedSeen && m.media.state === 'stopped') m.media.rejoin();
         m.removedSeen = removed;
@@ -305,6 +311,9 @@ export async function render({ root, params, setTitle }) {
       },
     }, { connection: conn });
     m.renderSnap();
+    get(`/api/meetings/${encodeURIComponent(summary.id)}/participants`, null, conn.restOptions)
+      .then((body) => { if (!m.closed) { m.names = namesFrom(body); m.floor.update(m.snap); } })
+      .catch(() => {});
     m.poll = setInterval(() => pollPlayback(m).catch(() => {}), POLL_MS);
     m.channel.open().catch(() => { if (!m.closed) { leaveMeeting(); recheck(); } });
   }

@@ -3,6 +3,7 @@ import { post, withLang } from '../api.js';
 import { attendancePanel } from '../attendance.js';
 import { conferencePanel } from '../conference-panel.js';
 import { h, replaceChildren } from '../dom.js';
+import { floorTablet } from '../floor.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
@@ -39,6 +40,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
   const attendance = attendancePanel(id); // "Điểm danh": the delegate's check-in and the quorum line
   const vote = voteBlock({ meetingId: id }); // "Biểu quyết": the open vote's big buttons, the result after the close
+  // "Đăng ký phát biểu": ask, withdraw, the place in the queue, the countdown while speaking
+  const floor = floorTablet({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -171,7 +174,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, vote.el, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, vote.el, floor.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -181,6 +184,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     renderAgenda();
     papers.update(snap, info);
     vote.update(snap, info);
+    floor.update(snap);
     renderPresence();
   }
 
@@ -193,6 +197,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
         snap = null;
         media.destroy();
         papers.destroy();
+        floor.destroy();
         channel.close();
         replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
         showError(err);
@@ -207,6 +212,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   } catch (err) {
     media.destroy();
     papers.destroy();
+    floor.destroy();
     channel.close();
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
@@ -216,6 +222,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   return () => {
     media.destroy();
     papers.destroy();
+    floor.destroy();
     channel.close();
   };
 }
