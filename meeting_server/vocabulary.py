@@ -150,15 +150,17 @@ FLOOR_WITHDRAWN: Final = WITHDRAWN  # the same word as a withdrawn paper
 FLOOR_REQUEST_STATES: Final[tuple[FloorRequestState, ...]] = get_args(FloorRequestState)
 
 # Why a speech ended.
-SpeechEnd = Literal["ended_by_chair", "time_up", "next_speaker"]
+SpeechEnd = Literal["ended_by_chair", "time_up", "next_speaker", "meeting_ended"]
 SPEECH_ENDED_BY_CHAIR: Final = "ended_by_chair"
 SPEECH_TIME_UP: Final = "time_up"
 SPEECH_NEXT_SPEAKER: Final = "next_speaker"  # the chair gave the floor to someone else while this one spoke
+SPEECH_MEETING_ENDED: Final = "meeting_ended"  # the meeting ended while they spoke
 SPEECH_ENDS: Final[tuple[SpeechEnd, ...]] = get_args(SpeechEnd)
 SPEECH_END_WORDS: Final[dict[str, tuple[str, str]]] = {
     SPEECH_ENDED_BY_CHAIR: ("Chủ tọa kết thúc", "ended by the chair"),
     SPEECH_TIME_UP: ("Hết giờ", "time up"),
     SPEECH_NEXT_SPEAKER: ("Chuyển người phát biểu", "next speaker"),
+    SPEECH_MEETING_ENDED: ("Kết thúc cuộc họp", "the meeting ended"),
 }
 
 FloorPermission = Literal["floor.request", "floor.request_site", "floor.manage"]

@@ -27,6 +27,7 @@ async def _meeting(server: LiveServer, people: list[dict[str, Any]]) -> tuple[Ap
     admin = await server.admin()
     meeting = await make_meeting(admin, invitee_ids=[p["id"] for p in people], items=1)
     await check_in_everyone(admin, meeting["id"], [p["id"] for p in people])
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/start"))[0] == 200  # votes open in a meeting under way
     return admin, meeting
 
 

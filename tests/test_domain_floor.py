@@ -313,6 +313,21 @@ def test_ending_restores_the_layout_and_mutes_the_hall_again(only_speaker: bool)
     assert floor.current is None and [e.type for e in events] == [p.FLOOR_ENDED]
 
 
+def test_the_meeting_ending_ends_the_speech_and_restores_the_layout() -> None:
+    state = live()
+    floor = ask(f.Floor(), "r1", TAN_TRAO)
+    floor, _, _, given = f.give_floor(floor, state, asker("chair"), "r1", at(1), only_speaker=True)
+    during = fold(state, given)
+    floor, events = f.end_with_meeting(floor, during, asker("secretary"), at(3))
+    after = fold(during, events)
+    assert (after.main_site_id, conference_of(after).muted) == (state.main_site_id, conference_of(state).muted)
+    ended = floor.speeches[-1]
+    assert (ended.ended_at, ended.end_reason, ended.duration_seconds) == (at(3), "meeting_ended", 120)
+    assert floor.current is None and [e.type for e in events] == [p.FLOOR_ENDED]
+    # No one speaking: nothing to end, nothing recorded.
+    assert f.end_with_meeting(floor, after, asker("secretary"), at(4)) == (floor, [])
+
+
 def test_ending_keeps_what_the_chair_changed_meanwhile() -> None:
     """Only what the floor did is undone: a main site the chair moved, a hall the chair unmuted, stay so."""
     state = live(muted=(TAN_TRAO,))

@@ -64,3 +64,45 @@ async def test_a_delegate_asks_the_chair_gives_the_floor_and_ends_it(any_server:
         assert status == 200
         again = await run(tablet, "floor.request", meeting_id=mid, item_id=item)
         assert again == {"error": {"code": "forbidden", "message": VI_FORBIDDEN}}
+
+
+async def test_ending_the_meeting_ends_the_speech_and_waits_for_an_open_vote(any_server: LiveServer) -> None:
+    """A meeting ended while a hall speaks closes the speech first (its record complete, the main site back, no
+    timer left to end it later); while a vote is open the end is refused with a sentence, and nothing changes."""
+    made = await floor_meeting(any_server)
+    admin, mid, item = made.admin, made.id, made.item
+    assert (await admin.post(f"/api/meetings/{mid}/start"))[0] == 200
+    async with raw_socket(any_server, admin) as console:
+        assert (await console.call(p.JOIN, {"meeting_id": mid, "after_seq": 0}))["ok"] is True
+        hall = f"site:{made.hall}"
+        asked = await run(console, "floor.add", meeting_id=mid, item_id=item, speaker=hall, site_id=made.hall)
+        assert asked["ok"] is True, asked
+        given = await run(console, "floor.give", meeting_id=mid, request_id=asked["result"]["request_id"])
+        assert given["ok"] is True and given["result"]["main_site_id"] == made.hall
+        prepared = await run(console, "vote.prepare", meeting_id=mid, item_id=item, question="Thông qua nghị quyết?")
+        assert prepared["ok"] is True, prepared
+        vote_id = prepared["result"]["vote"]["id"]
+        assert (await run(console, "vote.open", meeting_id=mid, vote_id=vote_id))["ok"] is True
+        later = await run(console, "vote.prepare", meeting_id=mid, item_id=item, question="Biểu quyết để sau")
+        later_id = later["result"]["vote"]["id"]
+
+        refused = await run(console, "meeting.end", meeting_id=mid)
+        assert refused["error"]["code"] == "conflict"
+        assert "còn biểu quyết đang mở" in refused["error"]["message"]
+        status, meeting = await admin.get(f"/api/meetings/{mid}")
+        assert status == 200 and meeting["status"] == "in_progress"
+        assert meeting["floor"]["speeches"][-1]["ended_at"] is None  # the refusal changed nothing
+
+        assert (await run(console, "vote.close", meeting_id=mid, vote_id=vote_id))["ok"] is True
+        ended = await run(console, "meeting.end", meeting_id=mid)
+        assert ended["ok"] is True, ended
+        state = ended["result"]
+        assert state["status"] == "ended" and state["main_site_id"] == made.main
+        speech = state["floor"]["speeches"][-1]
+        assert speech["end_reason"] == "meeting_ended" and speech["ended_at"] is not None
+        await console.marker()
+        types = [e["type"] for e in console.events(mid)]
+        assert types[-2:] == [p.FLOOR_ENDED, p.MEETING_ENDED]
+        # No vote opens in an ended meeting.
+        too_late = await run(console, "vote.open", meeting_id=mid, vote_id=later_id)
+        assert too_late["error"]["code"] == "invalid_transition", too_late

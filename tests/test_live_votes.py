@@ -19,6 +19,7 @@ async def test_118_concurrent_ballots_with_retries_on_a_secret_vote(any_server: 
     admin = await any_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[x["id"] for x in people], items=1)
     await check_in_everyone(admin, meeting["id"], [x["id"] for x in people])  # the 120 are in the hall
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/start"))[0] == 200
     votes = f"/api/meetings/{meeting['id']}/votes"
     body = {"item_id": meeting["agenda"][0]["id"], "question": "Bầu Trưởng ban", "secret": True}
     status, made = await admin.post(votes, body)
@@ -76,6 +77,7 @@ async def test_a_socket_opened_before_losing_the_part_is_refused_vote_commands(a
     admin = await any_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[voter["id"]], secretary_id=sec["id"], items=1)
     await check_in_everyone(admin, meeting["id"], [voter["id"]])
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/start"))[0] == 200
     votes = f"/api/meetings/{meeting['id']}/votes"
     status, made = await admin.post(votes, {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
     vote_id = made["vote"]["id"]

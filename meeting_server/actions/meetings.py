@@ -7,8 +7,10 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain import floor as floor_domain
 from ..domain import meetings as domain
 from ..domain.attendance import Attendance, QuorumRule
+from ..domain.floor import Floor
 from ..domain.meetings import AgendaItem, MeetingState
 from ..domain.papers import as_told
 from ..errors import AppError
@@ -16,8 +18,9 @@ from ..storage import attendance as attendance_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
-from ..storage.db import new_id
-from ..vocabulary import BASE_MEMBERS, CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY, QuorumBase
+from ..storage import votes as vote_store
+from ..storage.db import new_id, now_iso
+from ..vocabulary import BASE_MEMBERS, CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY, VOTE_OPEN, QuorumBase
 from .attendance import with_quorum
 from .base import Context, MeetingContext, Schema, action, meeting_action
 from .papers import viewer_of
@@ -204,7 +207,17 @@ async def start(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
 
 @meeting_action("meeting.end", MeetingRef, MEETING_ORGANIZE)
 async def end(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
-    """End the meeting."""
+    """End the meeting: a speech still running ends with it; refused while a vote is open (close it first)."""
+    if any(row.status == VOTE_OPEN for row in await vote_store.votes_of(ctx.session, ctx.meeting.id)):
+        raise AppError(
+            "conflict",
+            detail="còn biểu quyết đang mở; hãy kết thúc biểu quyết trước khi kết thúc cuộc họp",
+            detail_en="a vote is still open; close it before ending the meeting",
+        )
+    asker = floor_domain.asker_for(ctx.actor, ctx.meeting)
+    _, events = floor_domain.end_with_meeting(Floor.from_dict(ctx.meeting.floor or None), ctx.meeting, asker, now_iso())
+    if events:
+        await ctx.record(events)
     return await _transition(ctx, "end")
 
 

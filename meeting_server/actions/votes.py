@@ -29,6 +29,7 @@ from ..vocabulary import (
     BASE_MEMBERS,
     CHAIR,
     DRAFT,
+    IN_PROGRESS,
     MORE_THAN_HALF,
     OPTIONS,
     VOTE_CAST,
@@ -209,7 +210,10 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
 
 @meeting_action("vote.open", VoteRef, VOTE_MANAGE)
 async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
-    """Open the vote: the members with voting rights are fixed, and with a duration its closing time."""
+    """Open the vote: the members with voting rights are fixed, and with a duration its closing time. Only in a
+    meeting under way (and an ended meeting has no open vote: meeting.end waits for its close)."""
+    if ctx.meeting.status != IN_PROGRESS:
+        raise AppError("invalid_transition", action="open_vote", status=ctx.meeting.status)
     row, vote = await _load(ctx, cmd.vote_id)
     members, _ = await electorate(ctx)
     opened = domain.transition(vote, "open", now(), members)

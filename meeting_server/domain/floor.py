@@ -31,6 +31,7 @@ from ..vocabulary import (
     SITE,
     SPEECH_ENDED_BY_CHAIR,
     SPEECH_ENDS,
+    SPEECH_MEETING_ENDED,
     SPEECH_NEXT_SPEAKER,
     SPEECH_TIME_UP,
     USER,
@@ -542,6 +543,17 @@ def end_speech(
     new, ended, change = _end(floor, state, at, SPEECH_ENDED_BY_CHAIR, asker.key)
     facts = {"speech_id": ended.id, "reason": ended.end_reason}
     return new, ended, change, [_event(state, p.FLOOR_ENDED, new, change.patch(state), **facts)]
+
+
+def end_with_meeting(floor: Floor, state: MeetingState, asker: Asker, at: str) -> tuple[Floor, list[Event]]:
+    """The meeting is ending: a speech still running ends first (the layout and microphones go back), so the
+    record of speeches is closed and no timer is left to end it later; nothing when no one is speaking. Whoever
+    may end the meeting may do this (the meeting's action checked that)."""
+    if floor.current is None:
+        return floor, []
+    new, ended, change = _end(floor, state, at, SPEECH_MEETING_ENDED, asker.key)
+    facts = {"speech_id": ended.id, "reason": ended.end_reason}
+    return new, [_event(state, p.FLOOR_ENDED, new, change.patch(state), **facts)]
 
 
 def time_up(floor: Floor, state: MeetingState, now: str) -> tuple[Floor, Speech | None, list[Event]]:
