@@ -138,6 +138,9 @@ async def test_a_hall_qr_opens_the_check_in_page_and_checks_the_delegate_in_ther
     assert status == 200 and again["recorded"] is False  # a second scan records nothing new
     status, page = await lan_api.get(f"/api/checkin?code={code}")
     assert page["my_attendance"]["line"] == "Có mặt tại điểm cầu"
+    # Về sớm from the check-in page's tablet: recorded from where she was, the commune hall.
+    status, left = await lan_api.post(f"/api/meetings/{mid}/attendance/check-in", {"status": "left_early"})
+    assert status == 200 and (left["entry"]["place"], left["entry"]["site_id"]) == ("at_site", hall)
 
     # The main hall's code records tại hội trường.
     minh_api = await any_server.client("daibieu.minh")

@@ -31,6 +31,7 @@ from ..vocabulary import (
     IN_HALL,
     IN_PROGRESS,
     LATE,
+    LEFT_EARLY,
     ArrivalStatus,
     AttendancePlace,
     AttendanceStatus,
@@ -127,7 +128,10 @@ async def _record(ctx: MeetingContext, person_id: str, status: AttendanceStatus,
 
 @meeting_action("attendance.check_in", CheckIn, ATTENDANCE_CHECK_IN_SELF)
 async def check_in(ctx: MeetingContext, cmd: CheckIn) -> dict[str, Any]:
-    """Check oneself in on one's tablet (in the main hall, at a site, online), or say one leaves early."""
+    """Check oneself in on one's tablet (in the main hall, at a site, online), or say one leaves early (from where
+    one was, unless `place` says otherwise)."""
+    if cmd.status == LEFT_EARLY and "place" not in cmd.model_fields_set:
+        return await _record(ctx, ctx.actor.id, cmd.status)
     site_id = cmd.site_id if cmd.place == AT_SITE else None
     return await _record(ctx, ctx.actor.id, cmd.status, place=cmd.place, site_id=site_id)
 
