@@ -98,9 +98,10 @@ async def test_a_hall_qr_opens_the_check_in_page_and_checks_the_delegate_in_ther
     assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert png_modules(png) == [[bool(c) for c in row] for row in segno.make(url, error="m").matrix]
     status, svg = await admin.get(f"/api/meetings/{mid}/checkin/qr.svg")  # the main hall's
-    assert status == 200 and b"<svg" in svg
+    assert status == 200 and b'xmlns="http://www.w3.org/2000/svg"' in svg  # an <img> shows it
     main_url = f"{any_server.url}/checkin?code={checkin_code(key, CheckinPlace(mid))}"
-    assert svg.decode() == segno.make(main_url, error="m").svg_inline(scale=8, border=2)
+    main_path = segno.make(main_url, error="m").svg_inline(scale=8, border=2).split(' d="', 1)[1]
+    assert main_path in svg.decode()  # the main hall's address, module for module
 
     # The door sheet: ĐIỂM DANH, the meeting, the hall, the address in small print.
     status, pdf = await admin.get(f"/api/meetings/{mid}/checkin/sheet.pdf?site_id={hall}")

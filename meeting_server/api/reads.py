@@ -14,7 +14,7 @@ from ..auth import COOKIE, Identity
 from ..documents.attendance_list import (
     attendance_csv,
     checkin_qr_png,
-    checkin_qr_svg,
+    checkin_qr_svg_file,
     render_attendance_pdf,
     render_checkin_sheet,
 )
@@ -244,7 +244,7 @@ _NO_STORE = {"Cache-Control": "no-store"}  # a renewed key changes the picture a
 @view("GET", "/api/meetings/{meeting_id}/checkin/qr.svg")
 async def checkin_svg(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     _, url = await _hall_code(request, identity)
-    svg = await _app(request)[3].run(checkin_qr_svg, url, timeout=30.0)
+    svg = await _app(request)[3].run(checkin_qr_svg_file, url, timeout=30.0)
     return web.Response(text=svg, content_type="image/svg+xml", headers=_NO_STORE)
 
 

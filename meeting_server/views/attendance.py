@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ..actions.base import Services
 from ..documents.attendance_list import AttendanceListData
 from ..domain import attendance as domain
@@ -15,6 +17,7 @@ from ..domain.meetings import MeetingState, capabilities, require_organizer
 from ..errors import AppError
 from ..storage import attendance as store
 from ..storage import checkin as checkin_store
+from ..storage import directory
 from ..storage import meetings as meeting_store
 from ..storage.db import now_iso
 from .meetings import people_of, visible_in
@@ -24,6 +27,7 @@ async def attendance(services: Services, actor: Actor, meeting_id: str) -> dict[
     async with services.db.read() as session:
         state, _ = await visible_in(session, actor, meeting_id)
         entries = await store.load_attendance(session, meeting_id)
+        recorders = await _recorder_names(session, entries)
     membership = domain.membership_of(state)
     quorum = domain.quorum(entries, membership, domain.quorum_rule_of(state))
     current = [
@@ -35,7 +39,14 @@ async def attendance(services: Services, actor: Actor, meeting_id: str) -> dict[
         "quorum": quorum.to_dict(),
         "current": current,
         "entries": [e.to_dict() for e in entries.entries],
+        "recorders": recorders,
     }
+
+
+async def _recorder_names(session: AsyncSession, entries: domain.Attendance) -> dict[str, str]:
+    """The names of whoever recorded an entry (a hall's operator or an administrator is not on the meeting's list)."""
+    found = await directory.users_by_ids(session, sorted({e.recorded_by for e in entries.entries}))
+    return {uid: row.full_name for uid, row in found.items()}
 
 
 async def attendance_list(services: Services, actor: Actor, meeting_id: str) -> AttendanceListData:
@@ -46,8 +57,9 @@ async def attendance_list(services: Services, actor: Actor, meeting_id: str) -> 
         require_organizer(actor, state)
         entries = await store.load_attendance(session, meeting_id)
         people = await people_of(session, state)
+        recorders = await _recorder_names(session, entries)
     membership = domain.membership_of(state)
-    names = {s["id"]: s["name"] for s in state.sites} | {p["id"]: p["full_name"] for p in people}
+    names = recorders | {s["id"]: s["name"] for s in state.sites} | {p["id"]: p["full_name"] for p in people}
     names |= {e.person_id: e.name for e in entries.entries if e.name and e.person_id not in names}
     return AttendanceListData(
         meeting_title=state.title,

@@ -53,7 +53,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   let qrVersion = Date.now();
 
   const siteName = (sid) => ((snap && snap.sites) || []).find((s) => s.id === sid)?.name || '';
-  const names = () => new Map((participants.people || []).map((p) => [p.id, p.full_name]));
+  const names = () => new Map([...Object.entries(list.recorders || {}), ...(participants.people || []).map((p) => [p.id, p.full_name])]);
   const entriesOf = (pid) => (list.entries || []).filter((e) => e.person_id === pid);
   const latestOf = (pid) => { const all = entriesOf(pid); return all.length ? all[all.length - 1] : null; };
   const desk = () => may(snap, 'attendance.check_in_others');
@@ -144,7 +144,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     return h('tr', { testid: 'attendance-row', dataset: { personId: person.id, status: latest ? latest.status : NONE } },
       h('th', { scope: 'row' }, h('div', { testid: 'attendance-name' }, person.name), person.unit ? h('div', { class: 'muted' }, person.unit) : null),
       h('td', {}, person.voting ? t('desk.member') : t('desk.guest')),
-      h('td', { testid: 'attendance-line' }, entryLine(latest, siteName),
+      h('td', {}, h('span', { class: 'attendance-line', testid: 'attendance-line' }, entryLine(latest, siteName)),
         latest && note(latest) ? h('div', { class: 'muted', testid: 'attendance-note' }, note(latest)) : null,
         earlier.length ? h('details', { class: 'attendance-history', testid: 'attendance-history' },
           h('summary', {}, t('desk.history', { n: earlier.length })),
