@@ -2,7 +2,8 @@
 brought back and checks in with one press, while the secretary's attendance page shows her present at that hall and
 the quorum line moves; the desk records an absence with its reason and corrects it (the history kept); the commune
 hall's operator records a delegate who has no tablet with one press; the tablet shows the state after a reload and
-leaves early; the hall TV shows the QR code big with the meeting's title."""
+leaves early; the hall TV shows the QR code big with the meeting's title, also on the room PC with only its device
+token, and the new code once the desk renews the key."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
     desk_context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
     tablet_context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
     operator_context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    tv_context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
     try:
         desk = await desk_context.new_page()
         watch_errors(desk, errors)
@@ -160,8 +162,24 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await picture_loaded(desk, qr)
         box = await qr.bounding_box()
         assert box is not None and box["height"] >= 500  # 62% of the 900-pixel screen
+
+        # The same on the hall's own TV, signed in with nothing but the room PC's device token; a new code shows.
+        status, issued = await admin.post(f"/api/sites/{hall}/token")
+        assert status == 200
+        await tv_context.add_init_script(f"localStorage.setItem('ms.siteToken', {issued['token']!r})")
+        tv = await tv_context.new_page()
+        watch_errors(tv, errors)
+        await tv.goto(f"{live_server.url}/meetings/{mid}/checkin-tv?site_id={hall}")
+        await expect(tv.get_by_test_id("checkin-tv-hall")).to_have_text("Điểm cầu xã Tân Trào")
+        tv_qr = tv.get_by_test_id("checkin-tv-qr")
+        await picture_loaded(tv, tv_qr)
+        first = await tv_qr.get_attribute("src")
+        assert (await admin.post(f"/api/meetings/{mid}/checkin/key"))[0] == 200
+        await expect(tv_qr).not_to_have_attribute("src", first or "")
+        await picture_loaded(tv, tv_qr)
         assert errors == []
     finally:
         await desk_context.close()
         await tablet_context.close()
         await operator_context.close()
+        await tv_context.close()

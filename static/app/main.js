@@ -37,7 +37,7 @@ const ROUTES = [
   // Attendance (điểm danh): the page a scanned QR code opens, the desk's and the site's lists, the hall TV's QR.
   { re: /^\/checkin\/?$/, page: checkinPage, nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/attendance\/?$/, page: attendanceDeskPage, keys: ['id'], nav: '/meetings' },
-  { re: /^\/meetings\/([^/]+)\/checkin-tv\/?$/, page: checkinTvPage, keys: ['id'], bare: true },
+  { re: /^\/meetings\/([^/]+)\/checkin-tv\/?$/, page: checkinTvPage, keys: ['id'], bare: true, access: 'public' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
