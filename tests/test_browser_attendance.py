@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Locator, Page, expect
 
 from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.storage import checkin as checkin_store
-from tests.browserkit import login, watch_errors
+from tests.browserkit import login, signed_in_desktop, watch_errors
 from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
 
 AT = r"\d\d:\d\d"
@@ -21,6 +21,12 @@ AT = r"\d\d:\d\d"
 
 def row(page: Page, person_id: str) -> Locator:
     return page.locator(f'[data-testid="attendance-row"][data-person-id="{person_id}"]')
+
+
+async def assert_big(target: Locator, least: float = 56) -> None:
+    """A touch target a 60-year-old hits on a 10-inch tablet (or a picture seen from the back of the hall)."""
+    box = await target.bounding_box()
+    assert box is not None and box["height"] >= least, box
 
 
 async def picture_loaded(page: Page, img: Locator) -> None:
@@ -55,14 +61,11 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
     qr_link = f"{live_server.url}/checkin?code={checkin_code(key, CheckinPlace(mid, hall))}"
 
     errors: list[str] = []
-    desk_context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    desk_context, desk = await signed_in_desktop(browser, live_server.url, "admin", ADMIN_PASSWORD, errors, 5000)
     tablet_context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
     operator_context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
     tv_context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
     try:
-        desk = await desk_context.new_page()
-        watch_errors(desk, errors)
-        await login(desk, live_server.url, "admin", ADMIN_PASSWORD)
         await desk.goto(f"{live_server.url}/meetings/{mid}/attendance")
         quorum = desk.get_by_test_id("attendance-quorum")
         await expect(quorum).to_have_text("Có mặt 0/3 · chưa đủ điều kiện (cần 2)")
@@ -90,8 +93,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await expect(tablet.get_by_test_id("checkin-meeting")).to_have_text("Hội nghị sơ kết 6 tháng")
         button = tablet.get_by_test_id("attendance-check-in")
         await expect(button).to_have_text("Điểm danh tại Điểm cầu xã Tân Trào")
-        box = await button.bounding_box()
-        assert box is not None and box["height"] >= 56  # a big touch target
+        await assert_big(button)
         await button.click()
         state = tablet.get_by_test_id("attendance-me-state")
         await expect(state).to_have_text(re.compile(rf"^Đã điểm danh lúc {AT} · tại Điểm cầu xã Tân Trào$"))
@@ -129,8 +131,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await expect(operator.get_by_test_id("site-count")).to_have_text("Có mặt tại điểm cầu: 1/2")
         ba_item = operator.locator(f'[data-testid="site-person"][data-person-id="{ba["id"]}"]')
         mark = ba_item.get_by_test_id("site-mark")
-        box = await mark.bounding_box()
-        assert box is not None and box["height"] >= 56
+        await assert_big(mark)
         await mark.click()
         await expect(operator.get_by_test_id("site-count")).to_have_text("Có mặt tại điểm cầu: 2/2")
         await expect(operator.get_by_test_id("attendance-desk")).to_be_hidden()  # not the desk's whole list
@@ -160,8 +161,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await expect(desk.get_by_test_id("checkin-tv-hall")).to_have_text("Điểm cầu xã Tân Trào")
         qr = desk.get_by_test_id("checkin-tv-qr")
         await picture_loaded(desk, qr)
-        box = await qr.bounding_box()
-        assert box is not None and box["height"] >= 500  # 62% of the 900-pixel screen
+        await assert_big(qr, 500)  # 62% of the 900-pixel screen
 
         # The same on the hall's own TV, signed in with nothing but the room PC's device token; a new code shows.
         status, issued = await admin.post(f"/api/sites/{hall}/token")
