@@ -45,7 +45,7 @@ def png_modules(png: bytes, border: int = 2, scale: int = 12) -> list[list[bool]
 async def every_stored_text(server: LiveServer, but: str) -> str:
     """Every row of every table but one, as text: where a secret must not be."""
     assert server.services is not None
-    out = []
+    out: list[str] = []
     async with server.services.db.read() as session:
         for table in Base.metadata.sorted_tables:
             if table.name == but:
