@@ -43,12 +43,15 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
     lan = await live_server.create_user("daibieu.lan", "Hà Thị Lan", ["delegate"], unit_id=commune)
     ba = await live_server.create_user("daibieu.ba", "Nông Văn Ba", ["delegate"], unit_id=commune)
     minh = await live_server.create_user("daibieu.minh", "Lý Văn Minh", ["delegate"])
+    press = await live_server.create_unit("Báo Tuyên Quang", kind="agency")
+    reporter = await live_server.create_user("phongvien", "Phóng viên Đỗ Thu", ["delegate"], unit_id=press)
     await live_server.create_user("kythuat.tantrao", "Kỹ thuật Tân Trào", ["site_operator"], unit_id=commune)
     admin = await live_server.admin()
     meeting = await make_meeting(
         admin,
         title="Hội nghị sơ kết 6 tháng",
         invitee_ids=[lan["id"], ba["id"], minh["id"]],
+        invited_unit_ids=[press],  # the paper's people come with their unit: not on the list, so guests
         site_ids=[hall],
         main_site_id=hall,
         items=1,
@@ -69,7 +72,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await desk.goto(f"{live_server.url}/meetings/{mid}/attendance")
         quorum = desk.get_by_test_id("attendance-quorum")
         await expect(quorum).to_have_text("Có mặt 0/3 · chưa đủ điều kiện (cần 2)")
-        await expect(desk.get_by_test_id("attendance-row")).to_have_count(3)
+        await expect(desk.get_by_test_id("attendance-row")).to_have_count(4)
         await expect(row(desk, lan["id"]).get_by_test_id("attendance-line")).to_have_text("Chưa điểm danh")
         await expect(desk.get_by_test_id("attendance-pdf")).to_have_attribute("href", re.compile(r"/attendance\.pdf"))
         await desk.get_by_test_id("qr-hall").select_option(hall)
@@ -138,8 +141,14 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         ba_row = row(desk, ba["id"])
         await expect(ba_row.get_by_test_id("attendance-by")).to_have_text("Kỹ thuật Tân Trào · điểm cầu ghi nhận")
         await expect(quorum).to_have_text("Có mặt 3/3 · đủ điều kiện tiến hành")
+        # A guest who came with their unit: recorded at the desk with one press, and never counted.
+        reporter_row = row(desk, reporter["id"])
+        await expect(reporter_row).to_contain_text("Khách mời")
+        await reporter_row.get_by_test_id("desk-present").click()
+        await expect(reporter_row.get_by_test_id("attendance-line")).to_have_text("Có mặt tại hội trường")
+        await expect(quorum).to_have_text("Có mặt 3/3 · đủ điều kiện tiến hành")
         await desk.get_by_test_id("attendance-filter").select_option("checked_in")
-        await expect(desk.get_by_test_id("attendance-row")).to_have_count(3)
+        await expect(desk.get_by_test_id("attendance-row")).to_have_count(4)
         await desk.get_by_test_id("attendance-filter").select_option("absent_excused")
         await expect(desk.get_by_test_id("attendance-empty")).to_be_visible()
         await desk.get_by_test_id("attendance-filter").select_option("")

@@ -20,17 +20,24 @@ const STATUSES = ['checked_in', 'late', 'left_early', 'absent_excused', 'absent_
 const PLACES = ['in_hall', 'at_site', 'remote'];
 const NONE = 'none'; // the filter's "not checked in"
 
+/** The people the meeting's membership knows (members and guests); anyone else is recorded with their name. */
+function knownIds(list) {
+  const m = list.membership || {};
+  return new Set([...(m.voting || []), ...(m.guests || []), ...(list.entries || []).map((e) => e.person_id)]);
+}
+
 /** Everyone the page lists: the participants, and anyone counted in a hall by name only. */
 function peopleOf(participants, list) {
   const voting = new Set((list.membership && list.membership.voting) || []);
+  const known = knownIds(list);
   const byId = new Map();
   for (const p of participants.people || []) {
     if (p.role === 'site_operator' || p.role === 'observer' || p.role === 'admin') continue;
-    byId.set(p.id, { id: p.id, name: p.full_name, unit: p.unit_name || '', unitId: p.unit_id, voting: voting.has(p.id) });
+    byId.set(p.id, { id: p.id, name: p.full_name, unit: p.unit_name || '', unitId: p.unit_id, voting: voting.has(p.id), known: known.has(p.id) });
   }
-  for (const id of voting) if (!byId.has(id)) byId.set(id, { id, name: id, unit: '', unitId: null, voting: true });
+  for (const id of voting) if (!byId.has(id)) byId.set(id, { id, name: id, unit: '', unitId: null, voting: true, known: true });
   for (const e of list.entries || []) {
-    if (!byId.has(e.person_id)) byId.set(e.person_id, { id: e.person_id, name: e.name || e.person_id, unit: '', unitId: null, voting: false });
+    if (!byId.has(e.person_id)) byId.set(e.person_id, { id: e.person_id, name: e.name || e.person_id, unit: '', unitId: null, voting: false, known: true });
   }
   return [...byId.values()].sort((a, b) => (b.voting - a.voting) || a.name.localeCompare(b.name, 'vi'));
 }
@@ -117,7 +124,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
       title: t('desk.reasonTitle', { name: person.name }), testid: 'reason-dialog', confirmLabel: t('desk.absentExcused'),
       fields: [{ name: 'reason', label: t('desk.reason'), required: true }],
     });
-    if (answer) await record(button, '/attendance', { person_id: person.id, status: 'absent_excused', reason: answer.reason });
+    const named = person.known ? {} : { name: person.name };
+    if (answer) await record(button, '/attendance', { person_id: person.id, status: 'absent_excused', reason: answer.reason, ...named });
   }
 
   function deskButtons(person, latest) {
@@ -127,12 +135,13 @@ export async function render({ root, params, setTitle, isCurrent }) {
       return b;
     };
     const where = { place: deskPlace.place, ...(deskPlace.place === 'at_site' ? { site_id: deskPlace.site } : {}) };
+    const named = person.known ? {} : { name: person.name }; // invited with their unit, not on the list: a guest
     return [
-      isPresent(latest) ? null : btn(t('desk.present'), 'desk-present', (b) => record(b, '/attendance', { person_id: person.id, status: 'checked_in', ...where }), 'btn btn-small btn-primary'),
+      isPresent(latest) ? null : btn(t('desk.present'), 'desk-present', (b) => record(b, '/attendance', { person_id: person.id, status: 'checked_in', ...where, ...named }), 'btn btn-small btn-primary'),
       isPresent(latest) ? btn(t('desk.leftEarly'), 'desk-left-early', (b) => record(b, '/attendance', { person_id: person.id, status: 'left_early' })) : null,
       latest && !['absent_excused', 'absent_unexcused'].includes(latest.status) ? null
         : btn(t('desk.absentExcused'), 'desk-absent-excused', (b) => excused(b, person)),
-      latest ? null : btn(t('desk.absentUnexcused'), 'desk-absent-unexcused', (b) => record(b, '/attendance', { person_id: person.id, status: 'absent_unexcused' })),
+      latest ? null : btn(t('desk.absentUnexcused'), 'desk-absent-unexcused', (b) => record(b, '/attendance', { person_id: person.id, status: 'absent_unexcused', ...named })),
       latest ? btn(t('desk.correct'), 'desk-correct', (b) => correct(b, person)) : null,
     ];
   }
@@ -187,7 +196,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     }
     renderBody();
     replaceChildren(deskBox,
-      h('div', { class: 'table-tools' }, statusSel, search, h('span', { class: 'muted' }, t('desk.present')), placeSel, siteSel),
+      h('div', { class: 'table-tools' }, statusSel, search, h('span', { class: 'muted' }, t('desk.presentRecords')), placeSel, siteSel),
       h('div', { class: 'table-scroll' }, h('table', { class: 'table attendance-table', testid: 'attendance-table' },
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, t('desk.colName')), h('th', { scope: 'col' }, t('desk.colKind')),
@@ -199,6 +208,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   function renderSites() {
     const mine = may(snap, 'attendance.check_in_site') && !desk() ? operatedSites() : [];
     siteBox.hidden = !mine.length;
+    const known = knownIds(list);
     replaceChildren(siteBox, mine.map((site) => {
       const people = (participants.people || []).filter((p) => p.unit_id === site.unit_id && p.role !== 'site_operator')
         .sort((a, b) => a.full_name.localeCompare(b.full_name, 'vi'));
@@ -208,7 +218,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
         const present = isPresent(latest);
         const btn = h('button', { type: 'button', class: ['btn', 'btn-huge', present ? '' : 'btn-primary'], testid: present ? 'site-leave' : 'site-mark' },
           present ? t('site.leave') : t('site.mark'));
-        btn.addEventListener('click', () => record(btn, '/attendance/site', { site_id: site.id, person_id: p.id, status: present ? 'left_early' : 'checked_in' }));
+        const named = known.has(p.id) ? {} : { name: p.full_name };
+        btn.addEventListener('click', () => record(btn, '/attendance/site', { site_id: site.id, person_id: p.id, status: present ? 'left_early' : 'checked_in', ...named }));
         return h('li', { class: 'site-person', testid: 'site-person', dataset: { personId: p.id, status: latest ? latest.status : NONE } },
           h('div', { class: 'site-person-who' }, h('div', { class: 'site-person-name' }, p.full_name),
             h('div', { class: 'muted', testid: 'site-person-line' }, latest ? `${entryLine(latest, siteName)} · ${formatTime(latest.at)}` : t('attendance.notCheckedIn'))),
@@ -276,7 +287,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
         h('a', { href: withLang(meetingPath(id, '/attendance.pdf')), class: 'btn', download: true, testid: 'attendance-pdf' }, t('desk.pdf')),
         h('a', { href: withLang(meetingPath(id, '/attendance.csv')), class: 'btn', download: true, testid: 'attendance-csv' }, t('desk.csv'))) : null);
     quorum.update(snap);
-    if (!built) { replaceChildren(view, head, qrBox, siteBox, deskBox); built = true; }
+    if (!built) { replaceChildren(view, head, siteBox, qrBox, deskBox); built = true; }
     renderQr();
     renderLists();
   }
