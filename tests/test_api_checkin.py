@@ -1,24 +1,30 @@
 """The check-in codes over the real server (SQLite and PostgreSQL): the QR a hall's TV shows (SVG, PNG), the door
 sheet (read back with pdftotext), who may be shown a hall's code, the page a scanned code opens and the check-in it
 records where the code says, forged and other meetings' codes refused with one sentence, the key renewed, and the key
-never leaving its table (no event, snapshot, kept answer or other row holds it). Also `my_attendance` in the snapshot:
+never leaving its table (no event, snapshot, kept answer or other row holds it), and a key for every meeting a
+database had before the migration. Also `my_attendance` in the snapshot:
 the person's own latest entry, never another person's, and về sớm from the tablet."""
 
 from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pymupdf
+import pytest
 import segno
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from meeting_server import protocol as p
 from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.storage import checkin as checkin_store
+from meeting_server.storage.migrate import upgrade_async
 from meeting_server.storage.models import Base, MeetingEventRow
 from tests.helpers import ApiClient, LiveServer, make_meeting
+from tests.pgserver import PostgresServer
 from tests.test_documents_invitation import flat, pdftotext
 
 REFUSED = "Mã điểm danh không hợp lệ hoặc không thuộc cuộc họp này."
@@ -267,3 +273,37 @@ async def test_the_snapshot_carries_my_own_attendance_only(live_server: LiveServ
     status, body = await admin.post(desk, {"person_id": minh, "status": "left_early"})
     assert status == 200 and body["entry"]["place"] == "remote"
     assert (await minh_api.get(f"/api/meetings/{mid}"))[1]["my_attendance"]["status"] == "left_early"
+
+
+async def test_the_migration_gives_every_meeting_already_there_its_own_key(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if database_url.startswith("postgresql"):
+        pg: PostgresServer = request.getfixturevalue("postgres")
+        await pg.create_database(database_url.rsplit("/", 1)[1])
+    await upgrade_async(database_url, "0006")
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, title, password_hash, roles, lang, active, created_at) "
+                "VALUES ('u_old00001', 'cu', 'Người cũ', '', 'x', '[]', 'vi', true, '2026-01-01T00:00:00Z')"
+            )
+        )
+        for mid in ("m_old00001", "m_old00002"):
+            await conn.execute(
+                text(
+                    "INSERT INTO meetings (id, title, status, starts_at, organizer_id, last_seq, state, created_at,"
+                    " updated_at) VALUES (:id, 'Họp cũ', 'draft', '2026-01-02T08:00:00+07:00', 'u_old00001', 0,"
+                    " '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+                ),
+                {"id": mid},
+            )
+    await engine.dispose()
+    server = LiveServer(database_url, tmp_path)
+    await server.start(seed_admin=False)  # migrates to head
+    try:
+        keys = {mid: await key_of(server, mid) for mid in ("m_old00001", "m_old00002")}
+        assert len(set(keys.values())) == 2 and all(len(k) >= 40 for k in keys.values())
+    finally:
+        await server.stop()
