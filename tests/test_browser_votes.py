@@ -44,6 +44,8 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         await login(chair, live_server.url, "admin", ADMIN_PASSWORD)
         await chair.goto(f"{live_server.url}/meetings/{meeting['id']}/console")
         await expect(chair.get_by_test_id("console-quorum")).to_have_text("Có mặt 1/1 · đủ điều kiện tiến hành")
+        attendance_page = f"/meetings/{meeting['id']}/attendance"  # the desk's list, one press from the console
+        await expect(chair.get_by_test_id("console-attendance")).to_have_attribute("href", attendance_page)
         await chair.get_by_test_id("vote-open").click()
         await expect(chair.get_by_test_id("vote-turnout")).to_have_text("Đã biểu quyết 0/1")
         await expect(page.get_by_test_id("vote-question")).to_have_text("Thông qua Nghị quyết số 12")
