@@ -8,6 +8,7 @@ token, and the new code once the desk renews the key."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.async_api import Browser, Locator, Page, expect
 
@@ -17,6 +18,7 @@ from tests.browserkit import login, signed_in_desktop, watch_errors
 from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
 
 AT = r"\d\d:\d\d"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def row(page: Page, person_id: str) -> Locator:
@@ -100,6 +102,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await button.click()
         state = tablet.get_by_test_id("attendance-me-state")
         await expect(state).to_have_text(re.compile(rf"^Đã điểm danh lúc {AT} · tại Điểm cầu xã Tân Trào$"))
+        await tablet.screenshot(path=str(SCREENSHOTS / "checkin-tablet.png"))
 
         # The desk sees her present at that hall, recorded by herself, and the quorum line moves.
         lan_row = row(desk, lan["id"])
@@ -141,6 +144,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         ba_row = row(desk, ba["id"])
         await expect(ba_row.get_by_test_id("attendance-by")).to_have_text("Kỹ thuật Tân Trào · điểm cầu ghi nhận")
         await expect(quorum).to_have_text("Có mặt 3/3 · đủ điều kiện tiến hành")
+        await desk.screenshot(path=str(SCREENSHOTS / "attendance-desk.png"))
         # A guest who came with their unit: recorded at the desk with one press, and never counted.
         reporter_row = row(desk, reporter["id"])
         await expect(reporter_row).to_contain_text("Khách mời")
