@@ -156,6 +156,12 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await desk.get_by_test_id("attendance-filter").select_option("absent_excused")
         await expect(desk.get_by_test_id("attendance-empty")).to_be_visible()
         await desk.get_by_test_id("attendance-filter").select_option("")
+        # Someone invited while the page is open appears on it, not checked in, and the count's base follows.
+        moi = await live_server.create_user("daibieu.moi", "Trần Văn Mới", ["delegate"])
+        members = [lan["id"], ba["id"], minh["id"], moi["id"]]
+        assert (await admin.patch(f"/api/meetings/{mid}", {"invitee_ids": members}))[0] == 200
+        await expect(row(desk, moi["id"]).get_by_test_id("attendance-line")).to_have_text("Chưa điểm danh")
+        await expect(quorum).to_have_text("Có mặt 3/4 · đủ điều kiện tiến hành")
 
         # The tablet's meeting page after a reload still says when and where; she leaves early from it.
         await tablet.goto(f"{live_server.url}/meetings/{mid}")
@@ -165,7 +171,7 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await tablet.get_by_test_id("dialog-confirm").click()
         await expect(state).to_have_text(re.compile(rf"^Về sớm lúc {AT}$"))
         await expect(lan_row.get_by_test_id("attendance-line")).to_have_text("Về sớm")
-        await expect(quorum).to_have_text("Có mặt 2/3 · đủ điều kiện tiến hành")
+        await expect(quorum).to_have_text("Có mặt 2/4 · chưa đủ điều kiện (cần 3)")
         await expect(operator.get_by_test_id("site-count")).to_have_text("Có mặt tại điểm cầu: 1/2")
 
         # The hall TV: the meeting's title, the hall, the QR code big.

@@ -299,6 +299,10 @@ export async function render({ root, params, setTitle, isCurrent }) {
       const events = (info && info.events) || [];
       if (first) renderAll();
       else quorum.update(snap);
+      if (events.some((e) => e.type === 'meeting.updated')) { // the invitees or the sites may have changed
+        get(meetingPath(id, '/participants')).then((p) => { participants = { ...p, mine: participants.mine }; reload(); })
+          .catch(() => { /* the next change tries again */ });
+      }
       if (events.some((e) => String(e.type).startsWith('attendance.') && e.type !== 'attendance.checkin_key_renewed')) reload();
       if (events.some((e) => e.type === 'attendance.checkin_key_renewed')) { qrVersion = Date.now(); renderQr(); }
       if (!first && !events.length) renderAll();
