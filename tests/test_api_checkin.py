@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pymupdf
-import pytest
 import segno
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -24,7 +23,6 @@ from meeting_server.storage import checkin as checkin_store
 from meeting_server.storage.migrate import upgrade_async
 from meeting_server.storage.models import Base, MeetingEventRow
 from tests.helpers import ApiClient, LiveServer, make_meeting
-from tests.pgserver import PostgresServer
 from tests.test_documents_invitation import flat, pdftotext
 
 REFUSED = "Mã điểm danh không hợp lệ hoặc không thuộc cuộc họp này."
@@ -275,12 +273,8 @@ async def test_the_snapshot_carries_my_own_attendance_only(live_server: LiveServ
     assert (await minh_api.get(f"/api/meetings/{mid}"))[1]["my_attendance"]["status"] == "left_early"
 
 
-async def test_the_migration_gives_every_meeting_already_there_its_own_key(
-    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if database_url.startswith("postgresql"):
-        pg: PostgresServer = request.getfixturevalue("postgres")
-        await pg.create_database(database_url.rsplit("/", 1)[1])
+async def test_the_migration_gives_every_meeting_already_there_its_own_key(empty_database: str, tmp_path: Path) -> None:
+    database_url = empty_database
     await upgrade_async(database_url, "0006")
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
