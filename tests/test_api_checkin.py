@@ -24,6 +24,7 @@ from meeting_server.storage.migrate import upgrade_async
 from meeting_server.storage.models import Base, MeetingEventRow
 from tests.helpers import ApiClient, LiveServer, make_meeting
 from tests.test_documents_invitation import flat, pdftotext
+from tests.test_live_authz import raw_socket
 
 REFUSED = "Mã điểm danh không hợp lệ hoặc không thuộc cuộc họp này."
 
@@ -256,9 +257,14 @@ async def test_the_snapshot_carries_my_own_attendance_only(live_server: LiveServ
     assert mine["line"] == "Có mặt tại hội trường" and mine["recorded_at"] == done["entry"]["recorded_at"]
     assert (await minh_api.get(f"/api/meetings/{mid}"))[1]["my_attendance"] is None  # not Lan's
     assert (await admin.get(f"/api/meetings/{mid}"))[1]["my_attendance"] is None
-    # The events route's snapshot (after=0) is the same personal one.
+    # The events route's snapshot (after=0) and the socket's are the same personal one.
     status, caught = await lan_api.get(f"/api/meetings/{mid}/events?after=0")
     assert caught["snapshot"]["my_attendance"]["person_id"] == w["lan"]["id"]
+    for api, person in ((lan_api, w["lan"]["id"]), (minh_api, None)):
+        async with raw_socket(live_server, api) as sock:
+            joined = await sock.call(p.JOIN, {"meeting_id": mid, "after_seq": 0})
+        mine = joined["snapshot"]["my_attendance"]
+        assert (mine and mine["person_id"]) == person
 
     # Về sớm from the tablet; the desk records Minh leaving early after arriving.
     status, left = await lan_api.post(f"/api/meetings/{mid}/attendance/check-in", {"status": "left_early"})
