@@ -92,6 +92,7 @@ PROXY_WITHDRAWN = "proxy.withdrawn"
 # ---- attendance ----
 ATTENDANCE_RECORDED = "attendance.recorded"
 ATTENDANCE_CORRECTED = "attendance.corrected"
+ATTENDANCE_CHECKIN_KEY_RENEWED = "attendance.checkin_key_renewed"  # never the key: the QR screens fetch the new code
 # the floor (domain/floor.py): each patches `floor`; giving and ending also patch `main_site_id` and `conference`
 FLOOR_REQUESTED = "floor.requested"
 FLOOR_WITHDRAWN = "floor.withdrawn"
@@ -145,6 +146,7 @@ EVENT_TYPES = (
     FLOOR_MINUTES_SET,
     ATTENDANCE_RECORDED,
     ATTENDANCE_CORRECTED,
+    ATTENDANCE_CHECKIN_KEY_RENEWED,
     VOTE_PREPARED,
     VOTE_EDITED,
     VOTE_OPENED,
@@ -157,7 +159,7 @@ EVENT_TYPES = (
     PROXY_WITHDRAWN,
 )
 # Made by domain/attendance.py and recorded by actions/attendance.py (they are in EVENT_TYPES).
-ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)
+ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED, ATTENDANCE_CHECKIN_KEY_RENEWED)
 # Made by domain/floor.py and recorded by actions/floor.py (they are in EVENT_TYPES).
 FLOOR_EVENT_TYPES = (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_EXTENDED, FLOOR_ENDED, FLOOR_MINUTES_SET)
 

@@ -50,6 +50,9 @@ const SHELL = [
   '/static/app/pages/admin-audit.js',
   '/static/app/pages/papers.js',
   '/static/app/pages/reader.js',
+  '/static/app/pages/checkin.js',
+  '/static/app/pages/checkin-tv.js',
+  '/static/app/pages/attendance-desk.js',
   '/static/app/reader/annotations.js',
   '/static/app/reader/channel.js',
   '/static/app/reader/comments.js',
@@ -72,7 +75,7 @@ const SHELL = [
   '/vendor/socket.io.min.js',
 ];
 
-const APP_PATHS = /^\/(?:$|login\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$)/;
+const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$)/;
 const PAPER_FILES = /^\/api\/meetings\/[^/]+\/papers\/[^/]+\/versions\/[^/]+\/(?:pages\/[^/]+|thumbs\/[^/]+|text)$/;
 const DATA_READS = [
   /^\/api\/auth\/session$/,

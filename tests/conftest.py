@@ -43,12 +43,19 @@ async def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIt
 
 
 @pytest.fixture
-async def any_server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[LiveServer]:
-    """A server on each database the product supports."""
+async def empty_database(database_url: str, request: pytest.FixtureRequest) -> str:
+    """`database_url` on each database the product supports, the database made (on PostgreSQL) and nothing in it:
+    for a server, or for a test that migrates it step by step itself."""
     if database_url.startswith("postgresql"):
         pg: PostgresServer = request.getfixturevalue("postgres")
         await pg.create_database(database_url.rsplit("/", 1)[1])
-    server = LiveServer(database_url, tmp_path)
+    return database_url
+
+
+@pytest.fixture
+async def any_server(empty_database: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A server on each database the product supports."""
+    server = LiveServer(empty_database, tmp_path)
     await server.start()
     yield server
     await server.stop()

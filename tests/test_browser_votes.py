@@ -3,6 +3,8 @@ quorum line, opens the vote, watches the turnout, closes it and sees the result.
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Browser, expect
 
 from tests.browserkit import login, watch_errors
@@ -31,7 +33,8 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         await expect(page.get_by_test_id("vote-me")).to_be_hidden()  # a draft is not shown to the delegate
         # The delegate checks in with the big button; the quorum line follows on their page.
         await page.get_by_test_id("attendance-check-in").click()
-        await expect(page.get_by_test_id("attendance-me-state")).to_have_text("Có mặt tại hội trường")
+        checked_in = re.compile(r"^Đã điểm danh lúc \d\d:\d\d · tại hội trường$")
+        await expect(page.get_by_test_id("attendance-me-state")).to_have_text(checked_in)
         await expect(page.get_by_test_id("meeting-quorum")).to_have_text("Có mặt 1/1 · đủ điều kiện tiến hành")
 
         status, _ = await admin.post(f"/api/meetings/{meeting['id']}/start")
@@ -41,6 +44,8 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         await login(chair, live_server.url, "admin", ADMIN_PASSWORD)
         await chair.goto(f"{live_server.url}/meetings/{meeting['id']}/console")
         await expect(chair.get_by_test_id("console-quorum")).to_have_text("Có mặt 1/1 · đủ điều kiện tiến hành")
+        attendance_page = f"/meetings/{meeting['id']}/attendance"  # the desk's list, one press from the console
+        await expect(chair.get_by_test_id("console-attendance")).to_have_attribute("href", attendance_page)
         await chair.get_by_test_id("vote-open").click()
         await expect(chair.get_by_test_id("vote-turnout")).to_have_text("Đã biểu quyết 0/1")
         await expect(page.get_by_test_id("vote-question")).to_have_text("Thông qua Nghị quyết số 12")

@@ -14,6 +14,7 @@ import pytest
 
 from meeting_server import protocol as p
 from meeting_server.domain import attendance as at
+from meeting_server.domain import checkin
 from meeting_server.domain import conference as c
 from meeting_server.domain import floor as fl
 from meeting_server.domain import meetings as d
@@ -564,6 +565,7 @@ ATTENDANCE: list[tuple[str, Command]] = [
     ("check in", attendance_step(status=CHECKED_IN, place=IN_HALL)),
     ("start", lambda s: d.transition(s, "start")),
     ("correct", attendance_step(status=LEFT_EARLY, place=IN_HALL, reason="Ghi nhầm", correction=True)),
+    ("renew the check-in key", lambda s: checkin.key_renewed(T_START)),
 ]
 V1 = pp.PaperVersion(
     version=1,

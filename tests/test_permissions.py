@@ -22,7 +22,9 @@ from meeting_server.actions import REGISTRY, run_action
 from meeting_server.api.routes import ROUTES, Route
 from meeting_server.auth import actor_of_user
 from meeting_server.domain.actors import Actor
+from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.errors import AppError
+from meeting_server.storage import checkin as checkin_store
 from meeting_server.storage import directory
 from meeting_server.storage import meetings as meeting_store
 from meeting_server.storage import papers as paper_store
@@ -570,6 +572,22 @@ FACTORIES["vote.prepare"] = _vote_prepare  # needs the meeting's own item id
 
 async def _const(value: dict[str, Any]) -> dict[str, Any]:
     return value
+
+
+async def _checkin_code(w: World, role: str, own: bool) -> Prepared:
+    """A meeting under way and its main hall's genuine check-in code (the key read where the server keeps it)."""
+    meeting_id, _ = await build_meeting(w, own, "in_progress")
+    assert w.server.services is not None
+    async with w.server.services.db.read() as session:
+        key = await checkin_store.key_of(session, meeting_id)
+    assert key is not None
+    return Prepared(
+        {"meeting_id": meeting_id, "code": checkin_code(key, CheckinPlace(meeting_id))}, meeting_id, "in_progress"
+    )
+
+
+FACTORIES["attendance.check_in_with_code"] = _checkin_code
+FACTORIES["attendance.renew_checkin_key"] = on_conference()
 
 
 async def _paper_add(w: World, role: str, own: bool) -> Prepared:

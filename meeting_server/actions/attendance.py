@@ -14,9 +14,11 @@ from typing import Any
 from pydantic import Field
 
 from ..domain import attendance as domain
+from ..domain import checkin
 from ..domain.attendance import Attendance, Entry, Recorder
 from ..domain.meetings import Event, MeetingState, apply, capabilities
 from ..storage import attendance as store
+from ..storage import checkin as checkin_store
 from ..storage.db import now_iso
 from ..vocabulary import (
     ABSENT_EXCUSED,
@@ -29,6 +31,7 @@ from ..vocabulary import (
     IN_HALL,
     IN_PROGRESS,
     LATE,
+    LEFT_EARLY,
     ArrivalStatus,
     AttendancePlace,
     AttendanceStatus,
@@ -47,6 +50,15 @@ class CheckIn(Schema):
     status: ArrivalStatus = CHECKED_IN
     place: AttendancePlace = IN_HALL
     site_id: Id | None = None
+
+
+class CheckInWithCode(Schema):
+    meeting_id: Id
+    code: str = Field(min_length=1, max_length=200)
+
+
+class MeetingRef(Schema):
+    meeting_id: Id
 
 
 class RecordAtSite(Schema):
@@ -70,8 +82,7 @@ class RecordAttendance(Schema):
 
 def _recorder(ctx: MeetingContext) -> Recorder:
     caps = capabilities(ctx.actor, ctx.role)
-    unit = ctx.actor.unit_id
-    sites = frozenset(s["id"] for s in ctx.meeting.sites if unit is not None and s.get("unit_id") == unit)
+    sites = domain.operated_sites(ctx.meeting, ctx.actor.unit_id)
     return Recorder(user_id=ctx.actor.id, permissions=caps, site_ids=sites)
 
 
@@ -117,9 +128,30 @@ async def _record(ctx: MeetingContext, person_id: str, status: AttendanceStatus,
 
 @meeting_action("attendance.check_in", CheckIn, ATTENDANCE_CHECK_IN_SELF)
 async def check_in(ctx: MeetingContext, cmd: CheckIn) -> dict[str, Any]:
-    """Check oneself in on one's tablet (in the main hall, at a site, online), or say one leaves early."""
+    """Check oneself in on one's tablet (in the main hall, at a site, online), or say one leaves early (from where
+    one was, unless `place` says otherwise)."""
+    if cmd.status == LEFT_EARLY and "place" not in cmd.model_fields_set:
+        return await _record(ctx, ctx.actor.id, cmd.status)
     site_id = cmd.site_id if cmd.place == AT_SITE else None
     return await _record(ctx, ctx.actor.id, cmd.status, place=cmd.place, site_id=site_id)
+
+
+@meeting_action("attendance.check_in_with_code", CheckInWithCode, ATTENDANCE_CHECK_IN_SELF)
+async def check_in_with_code(ctx: MeetingContext, cmd: CheckInWithCode) -> dict[str, Any]:
+    """Check oneself in with a hall's scanned code: recorded tại hội trường, or tại điểm cầu of the code's site."""
+    key = await checkin_store.key_of(ctx.session, ctx.meeting.id)
+    place = checkin.read_checkin_code(key or "", cmd.code, ctx.meeting.id)
+    if place.site_id is not None and place.site_id not in ctx.meeting.site_ids:
+        raise checkin.refused()  # a hall taken out of the meeting since the code was printed
+    return await _record(ctx, ctx.actor.id, CHECKED_IN, place=place.place, site_id=place.site_id)
+
+
+@meeting_action("attendance.renew_checkin_key", MeetingRef, ATTENDANCE_CHECK_IN_OTHERS)
+async def renew_checkin_key(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
+    """Replace the meeting's check-in key: every QR code shown or printed before stops checking anyone in."""
+    renewed_at = await checkin_store.issue_key(ctx.session, ctx.meeting.id)
+    await ctx.record(checkin.key_renewed(renewed_at))
+    return {"meeting_id": ctx.meeting.id, "renewed_at": renewed_at}
 
 
 @meeting_action("attendance.record_at_site", RecordAtSite, ATTENDANCE_CHECK_IN_SITE)

@@ -15,6 +15,7 @@ from ..domain.meetings import AgendaItem, MeetingState
 from ..domain.papers import as_told
 from ..errors import AppError
 from ..storage import attendance as attendance_store
+from ..storage import checkin as checkin_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
@@ -167,6 +168,7 @@ async def create_meeting(ctx: Context, cmd: CreateMeeting) -> dict[str, Any]:
     events = with_quorum(blank, domain.create(meeting_id, ctx.actor.id, fields), Attendance())
     row = await store.insert(ctx.session, blank)
     state = await ctx.append(row, None, events)
+    await checkin_store.issue_key(ctx.session, meeting_id)  # its QR codes' secret, never told (storage/checkin.py)
     return await _with_warnings(ctx, domain.snapshot(state, domain.meeting_role(ctx.actor, state), ctx.actor), state)
 
 

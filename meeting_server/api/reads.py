@@ -11,10 +11,17 @@ from aiohttp import web
 
 from .. import __version__, official_units
 from ..auth import COOKIE, Identity
-from ..documents.attendance_list import attendance_csv, render_attendance_pdf
+from ..documents.attendance_list import (
+    attendance_csv,
+    checkin_qr_png,
+    checkin_qr_svg_file,
+    render_attendance_pdf,
+    render_checkin_sheet,
+)
 from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
 from ..domain import units as unit_rules
+from ..domain.checkin import checkin_url
 from ..domain.conference import participant_key
 from ..domain.meetings import require_organizer
 from ..errors import AppError
@@ -23,7 +30,6 @@ from ..media.ice import client_ice_servers
 from ..views import attendance as attendance_views
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
-from ..views import votes as vote_views
 from ..vocabulary import CANCELLED, DRAFT
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json, request_scheme
 
@@ -171,9 +177,7 @@ async def meetings(request: web.Request, identity: Identity | None) -> web.Strea
 @view("GET", "/api/meetings/{meeting_id}")
 async def meeting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor
-    state, role = await meeting_views.told_meeting(_app(request)[0], actor, request.match_info["meeting_id"])
-    votes = await vote_views.shown(_app(request)[0], state.id)  # a tablet back online learns the results
-    return _json({**meeting_views.snapshot(state, role, actor), "votes": votes})
+    return _json(await meeting_views.meeting_snapshot(_app(request)[0], actor, request.match_info["meeting_id"]))
 
 
 @view("GET", "/api/meetings/{meeting_id}/events")
@@ -223,6 +227,48 @@ async def attendance_csv_file(request: web.Request, identity: Identity | None) -
         charset="utf-8",
         headers={"Content-Disposition": disposition},
     )
+
+
+async def _hall_code(request: web.Request, identity: Identity | None) -> tuple[attendance_views.HallCode, str]:
+    """The hall's code (`?site_id=`, none: the main hall) and the check-in page's address it opens here."""
+    site_id = request.query.get("site_id") or None
+    found = await attendance_views.hall_code(
+        _app(request)[0], _need(identity).actor, request.match_info["meeting_id"], site_id
+    )
+    return found, checkin_url(f"{request_scheme(request)}://{request.host}", found.code)
+
+
+_NO_STORE = {"Cache-Control": "no-store"}  # a renewed key changes the picture at the same address
+
+
+@view("GET", "/api/meetings/{meeting_id}/checkin/qr.svg")
+async def checkin_svg(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    _, url = await _hall_code(request, identity)
+    svg = await _app(request)[3].run(checkin_qr_svg_file, url, timeout=30.0)
+    return web.Response(text=svg, content_type="image/svg+xml", headers=_NO_STORE)
+
+
+@view("GET", "/api/meetings/{meeting_id}/checkin/qr.png")
+async def checkin_png(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    _, url = await _hall_code(request, identity)
+    png = await _app(request)[3].run(checkin_qr_png, url, timeout=30.0)
+    return web.Response(body=png, content_type="image/png", headers=_NO_STORE)
+
+
+@view("GET", "/api/meetings/{meeting_id}/checkin/sheet.pdf")
+async def checkin_sheet(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    found, url = await _hall_code(request, identity)
+    pdf = await _app(request)[3].run(render_checkin_sheet, found.meeting_title, found.hall, url, timeout=30.0)
+    disposition = _filename(f"Điểm danh - {found.hall}", "pdf", "diem-danh-cua")
+    return web.Response(
+        body=pdf, content_type="application/pdf", headers={"Content-Disposition": disposition, **_NO_STORE}
+    )
+
+
+@view("GET", "/api/checkin")
+async def checkin_page(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    code = request.query.get("code", "")
+    return _json(await attendance_views.code_page(_app(request)[0], _need(identity).actor, code))
 
 
 @view("GET", "/api/meetings/{meeting_id}/invitation.pdf")

@@ -94,6 +94,40 @@ ROUTES: tuple[Route, ...] = (
         "Record a person in one's own site.",
         action="attendance.record_at_site",
     ),
+    # the check-in codes (mã điểm danh, domain/checkin.py): the QR a hall shows, the door sheet, the scanned page
+    Route("GET", "/api/checkin", "What a scanned check-in code opens: the meeting, the hall, my entry."),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/attendance/check-in-code",
+        "Check oneself in with a hall's scanned code.",
+        action="attendance.check_in_with_code",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/checkin/qr.svg",
+        "A hall's check-in QR code (SVG), for its TV.",
+        auth="any",
+        content_type="image/svg+xml",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/checkin/qr.png",
+        "A hall's check-in QR code (PNG).",
+        auth="any",
+        content_type="image/png",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/checkin/sheet.pdf",
+        "A hall's printable check-in sheet for the door (PDF).",
+        content_type="application/pdf",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/checkin/key",
+        "Renew the check-in key: every code before stops working.",
+        action="attendance.renew_checkin_key",
+    ),
     Route(
         "GET",
         "/api/meetings/{meeting_id}/invitation.pdf",

@@ -263,3 +263,17 @@ def render_checkin_sheet(meeting_title: str, hall: str, url: str) -> bytes:
 def checkin_qr_svg(url: str) -> str:
     """The check-in page's address as a QR code (SVG), for the hall's TV, the wall display and the door sheet."""
     return _checkin_qr(url).svg_inline(scale=8, border=2)
+
+
+def checkin_qr_svg_file(url: str) -> str:
+    """The QR code as an SVG document of its own (with its namespace, so a browser shows it as an <img>)."""
+    out = io.BytesIO()
+    _checkin_qr(url).save(out, kind="svg", scale=8, border=2, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def checkin_qr_png(url: str) -> bytes:
+    """The same QR code as a PNG (for a TV or a projector that shows pictures, not SVG): 12 pixels a module."""
+    out = io.BytesIO()
+    _checkin_qr(url).save(out, kind="png", scale=12, border=2)
+    return out.getvalue()

@@ -171,6 +171,11 @@ class Entry:
         return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
 
 
+def own_entry(entry: Entry | None) -> dict[str, Any] | None:
+    """A person's latest entry as their own snapshot carries it (`my_attendance`), with its line."""
+    return {**entry.to_dict(), "line": entry.label("vi"), "line_en": entry.label("en")} if entry else None
+
+
 @dataclass(frozen=True)
 class Attendance:
     """A meeting's attendance: every entry in the order recorded. The latest entry per person counts."""
@@ -242,6 +247,11 @@ class Recorder:
     user_id: str
     permissions: frozenset[MeetingPermission] = frozenset()
     site_ids: frozenset[str] = frozenset()
+
+
+def operated_sites(state: MeetingState, unit_id: str | None) -> frozenset[str]:
+    """The meeting's sites a site operator of this unit runs (their unit's halls)."""
+    return frozenset(s["id"] for s in state.sites if unit_id is not None and s.get("unit_id") == unit_id)
 
 
 def recorded_as(recorder: Recorder, person_id: str) -> RecordedAs:

@@ -18,7 +18,20 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from .. import protocol as p
 from ..errors import AppError
+from ..vocabulary import (
+    AT_SITE,
+    ATTENDANCE_CHECK_IN_OTHERS,
+    ATTENDANCE_CHECK_IN_SITE,
+    IN_HALL,
+    ORGANIZER_ROLES,
+    SITE,
+    SITE_OPERATOR,
+    AttendancePlace,
+    MeetingPermission,
+)
+from .meetings import Audience, Event
 
 MAIN_HALL = "main"  # the code's word for the main hall (a site id is never this: ids are uuids)
 _MAC_BYTES = 12  # 96 bits: no guessing, and the QR stays small
@@ -31,6 +44,38 @@ class CheckinPlace:
 
     meeting_id: str
     site_id: str | None = None
+
+    @property
+    def place(self) -> AttendancePlace:
+        """Where a person checked in with this code is recorded: tại hội trường, or tại điểm cầu (its site)."""
+        return IN_HALL if self.site_id is None else AT_SITE
+
+
+CHECKIN_PATH = "/checkin"  # the page a scanned code opens: CHECKIN_PATH?code=<code>
+
+
+def checkin_url(origin: str, code: str) -> str:
+    """The address the QR code carries: the check-in page of this server with the code."""
+    return f"{origin.rstrip('/')}{CHECKIN_PATH}?code={code}"
+
+
+def may_show_code(
+    permissions: frozenset[MeetingPermission],
+    role: str | None,
+    actor_id: str,
+    operated_sites: frozenset[str],
+    site_id: str | None,
+) -> bool:
+    """Who may be shown a hall's code (its QR, its door sheet): the desk (who checks anyone in) every hall's; a
+    hall's own room PC and its operator that hall's only. Delegates never: a code seen far from its hall would let
+    one check in there from anywhere."""
+    if ATTENDANCE_CHECK_IN_OTHERS in permissions:
+        return True
+    if site_id is None:
+        return False
+    if role == SITE:
+        return actor_id == site_id
+    return ATTENDANCE_CHECK_IN_SITE in permissions and site_id in operated_sites
 
 
 def new_checkin_key() -> str:
@@ -51,11 +96,19 @@ def checkin_code(key: str, place: CheckinPlace) -> str:
     return f"{place.meeting_id}.{hall}.{_mac(key, place.meeting_id, hall)}"
 
 
-def _refused() -> AppError:
+def refused() -> AppError:
+    """The one refusal for a code that is not good here (one sentence for every reason, so a forger learns
+    nothing)."""
     return AppError.invalid(
         "Mã điểm danh không hợp lệ hoặc không thuộc cuộc họp này. Hãy quét lại mã QR đang chiếu tại hội trường.",
         "The check-in code is not valid or not this meeting's. Scan the QR code shown in the hall again.",
     )
+
+
+def code_meeting(code: str) -> str | None:
+    """The meeting a code names (unchecked: `read_checkin_code` checks it with that meeting's key)."""
+    parts = code.strip().split(".") if isinstance(code, str) else []
+    return parts[0] if len(parts) == 3 and _PART.match(parts[0]) else None
 
 
 def read_checkin_code(key: str, code: str, meeting_id: str) -> CheckinPlace:
@@ -63,8 +116,15 @@ def read_checkin_code(key: str, code: str, meeting_id: str) -> CheckinPlace:
     every reason, so a forger learns nothing)."""
     parts = code.strip().split(".") if isinstance(code, str) else []
     if len(parts) != 3 or not all(_PART.match(part) for part in parts) or not key:
-        raise _refused()
+        raise refused()
     code_meeting, hall, mac = parts
     if not hmac.compare_digest(mac, _mac(key, code_meeting, hall)) or code_meeting != meeting_id:
-        raise _refused()
+        raise refused()
     return CheckinPlace(meeting_id, None if hall == MAIN_HALL else hall)
+
+
+def key_renewed(at: str) -> list[Event]:
+    """The event saying the organiser replaced the meeting's check-in key (never the key): the screens showing a
+    QR code fetch the new one; every code printed before no longer checks anyone in."""
+    audience = Audience(kind="roles", roles=(*ORGANIZER_ROLES, SITE, SITE_OPERATOR))
+    return [Event(p.ATTENDANCE_CHECKIN_KEY_RENEWED, {"renewed_at": at}, audience)]

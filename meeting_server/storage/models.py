@@ -201,6 +201,16 @@ class AttendanceEntryRow(Base):
     entry: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class CheckinKeyRow(Base):
+    """A meeting's check-in key (domain/checkin.py): the secret its QR codes are signed with. Kept here only, never
+    in the event log or a snapshot; replaced (the row updated) when the organiser renews it."""
+
+    __tablename__ = "checkin_keys"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[str] = mapped_column(String(32))
+
+
 class VoteRow(Base):
     """A vote (domain.votes.Vote as JSON) and its tally: a named vote's ballots, or a secret vote's `voted` set
     only (sorted, so no order of arrival survives). A secret vote's counts are in `vote_counts`, never here."""

@@ -16,10 +16,12 @@ from ..actions.base import Services
 from ..auth import actor_of_user
 from ..documents.invitation import InvitationData, InvitedUnit, SiteLine, issuer_abbreviation
 from ..domain.actors import Actor
+from ..domain.attendance import own_entry
 from ..domain.meetings import MeetingState, meeting_role, require_visible, snapshot
 from ..domain.papers import Viewer
 from ..domain.papers import as_told as told
 from ..domain.units import DIVISION_TYPES, authority_name, local_name, place_name
+from ..storage import attendance as attendance_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
@@ -40,13 +42,6 @@ async def visible_in(session: AsyncSession, actor: Actor, meeting_id: str) -> tu
     return state, require_visible(actor, state)
 
 
-async def told_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
-    """The meeting as the actor may be told it (`as_told`), and their role in it."""
-    async with services.db.read() as session:
-        state, role = await visible_in(session, actor, meeting_id)
-        return await as_told(session, state, role, actor), role
-
-
 def viewer_of(actor: Actor, role: str) -> Viewer:
     return Viewer(
         role=role,
@@ -59,6 +54,25 @@ async def as_told(session: AsyncSession, state: MeetingState, role: str, actor: 
     """The meeting as this person may be told it: without the presentation of a paper they may not read."""
     presented = await paper_store.presented_paper(session, state.presentation, state.id)
     return told(state, presented, viewer_of(actor, role))
+
+
+async def full_snapshot(session: AsyncSession, told: MeetingState, role: str, actor: Actor) -> dict[str, Any]:
+    """The meeting's snapshot as sent to this person: the state as they may be told it, their role and
+    capabilities, the votes (a tablet back online learns the results) and their own latest attendance entry
+    (`my_attendance`: never another person's)."""
+    mine = await attendance_store.latest_of(session, told.id, actor.id) if actor.kind == USER else None
+    return {
+        **snapshot(told, role, actor),
+        "votes": await vote_store.shown(session, told.id),
+        "my_attendance": own_entry(mine),
+    }
+
+
+async def meeting_snapshot(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
+    """GET /api/meetings/{id}: the snapshot as sent to this person (`full_snapshot`)."""
+    async with services.db.read() as session:
+        state, role = await visible_in(session, actor, meeting_id)
+        return await full_snapshot(session, await as_told(session, state, role, actor), role, actor)
 
 
 async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
@@ -93,8 +107,7 @@ async def catch_up(services: Services, actor: Actor, meeting_id: str, after_seq:
         last_seq = row.last_seq
         behind = last_seq - after_seq
         if after_seq <= 0 or behind > services.settings.snapshot_after or after_seq > last_seq:
-            told = await as_told(session, state, role, actor)
-            snap = {**snapshot(told, role, actor), "votes": await vote_store.shown(session, meeting_id)}
+            snap = await full_snapshot(session, await as_told(session, state, role, actor), role, actor)
             return {"last_seq": last_seq, "snapshot": snap}, role
         entries = await store.events_after(session, meeting_id, after_seq, behind)
     events = [store.public_event(e) for e in entries if store.visible(e, role, actor.id)]

@@ -5,6 +5,7 @@
 // server for what was missed (`meeting:sync`); every (re)connect re-joins with the last applied seq.
 import { ApiError, get } from './api.js';
 import { t, getLang, onLangChange } from './i18n.js';
+import { getUser } from './session.js';
 
 const ACK_TIMEOUT_MS = 15000;
 const POLL_WHEN_OFFLINE_MS = 15000;
@@ -256,7 +257,9 @@ export class MeetingChannel {
 
   replace(snapshot, seq, source) {
     if (!snapshot || typeof snapshot !== 'object') return;
-    this.snapshot = { ...snapshot };
+    // An action's answer is the meeting without the person's own fields: keep the ones we had.
+    const own = this.snapshot && !('my_attendance' in snapshot) ? { my_attendance: this.snapshot.my_attendance } : {};
+    this.snapshot = { ...own, ...snapshot };
     this.lastSeq = Math.max(0, Number(seq) || Number(snapshot.last_seq) || 0);
     this.snapshot.last_seq = this.lastSeq;
     this.persist();
@@ -274,6 +277,13 @@ export class MeetingChannel {
     this.snapshot = { ...this.snapshot, ...patch };
     this.lastSeq = ev.seq;
     this.snapshot.last_seq = ev.seq;
+    // `my_attendance` is the snapshot's own field for the person it was sent to (docs/protocol.md): an attendance
+    // entry about the signed-in person becomes it; everyone else's leaves it alone.
+    const entry = ev.data && ev.data.entry;
+    const me = getUser();
+    if (String(ev.type).startsWith('attendance.') && entry && me && entry.person_id === me.id) {
+      this.snapshot.my_attendance = entry;
+    }
   }
 
   setPresence(list) {

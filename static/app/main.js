@@ -18,6 +18,9 @@ import * as unitsPage from './pages/admin-units.js';
 import * as sitesPage from './pages/admin-sites.js';
 import * as usersPage from './pages/admin-users.js';
 import * as auditPage from './pages/admin-audit.js';
+import * as checkinPage from './pages/checkin.js';
+import * as checkinTvPage from './pages/checkin-tv.js';
+import * as attendanceDeskPage from './pages/attendance-desk.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -31,6 +34,10 @@ const ROUTES = [
   // Meeting papers (tài liệu họp): the list by agenda item, and the tablet reader.
   { re: /^\/meetings\/([^/]+)\/papers\/?$/, page: papersPage, keys: ['id'], nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/papers\/([^/]+)\/?$/, page: readerPage, keys: ['id', 'paperId'], nav: '/meetings' },
+  // Attendance (điểm danh): the page a scanned QR code opens, the desk's and the site's lists, the hall TV's QR.
+  { re: /^\/checkin\/?$/, page: checkinPage, nav: '/meetings' },
+  { re: /^\/meetings\/([^/]+)\/attendance\/?$/, page: attendanceDeskPage, keys: ['id'], nav: '/meetings' },
+  { re: /^\/meetings\/([^/]+)\/checkin-tv\/?$/, page: checkinTvPage, keys: ['id'], bare: true, access: 'public' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
