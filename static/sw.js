@@ -35,6 +35,8 @@ const SHELL = [
   '/static/app/attendance.js',
   '/static/app/media.js',
   '/static/app/votes.js',
+  '/static/app/answers.js',
+  '/static/app/proxy.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',

@@ -1,0 +1,77 @@
+"""Answering the invitation in Chromium: a delegate on a tablet-sized page answers "Tham dự trực tuyến", then sends a
+colleague of the same unit instead, while the organiser's editor shows the answers live with their counts and
+reminds the one who has not answered; the stand-in sees "Bạn dự thay cho …" on their own page."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browserkit import login, watch_errors
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
+
+
+async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    unit = await live_server.create_unit("Sở Tài chính", kind="agency")
+    delegate = await live_server.create_user("gd.tc", "Nguyễn Văn Giám Đốc", ["delegate"], unit_id=unit)
+    await live_server.create_user("cv.tc", "Lê Thị Chuyên Viên", ["delegate"], unit_id=unit, title="Chuyên viên")
+    other = await live_server.create_user("xa.tt", "Hoàng Văn Xã", ["delegate"])
+    admin = await live_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"], other["id"]], items=1)
+    errors: list[str] = []
+    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    desk = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    second = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    try:
+        organiser = await desk.new_page()
+        watch_errors(organiser, errors)
+        await login(organiser, live_server.url, "admin", ADMIN_PASSWORD)
+        await organiser.goto(f"{live_server.url}/meetings/{meeting['id']}/edit")
+        counts = organiser.get_by_test_id("answers-counts")
+        await expect(counts).to_have_text("Tham dự 0 · Vắng mặt 0 · Cử người dự thay 0 · Chưa trả lời 2")
+
+        page = await tablet.new_page()
+        watch_errors(page, errors)
+        await login(page, live_server.url, "gd.tc", PASSWORD)
+        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(page.get_by_test_id("answer-current")).to_have_text("Bạn chưa trả lời giấy mời.")
+        attending = page.get_by_test_id("answer-kind-attending")
+        await expect(attending).to_have_text("Tham dự")
+        box = await attending.bounding_box()
+        assert box is not None and box["height"] >= 56  # a big touch target
+        await attending.click()
+        await page.get_by_test_id("answer-mode-remote").click()
+        await page.get_by_test_id("answer-send").click()
+        await expect(page.get_by_test_id("answer-current")).to_have_text("Bạn đã trả lời: Tham dự trực tuyến")
+        await expect(page.get_by_test_id("answer-done")).to_have_text("Đã gửi trả lời")
+        await expect(counts).to_have_text("Tham dự 1 · Vắng mặt 0 · Cử người dự thay 0 · Chưa trả lời 1")
+
+        # A change of plan: the colleague of the same unit goes instead.
+        await page.get_by_test_id("answer-kind-stand_in").click()
+        await page.get_by_test_id("answer-stand-in").select_option(label="Lê Thị Chuyên Viên — Chuyên viên")
+        await page.get_by_test_id("answer-send").click()
+        await expect(page.get_by_test_id("answer-current")).to_have_text(
+            "Bạn đã trả lời: Cử người dự thay: Lê Thị Chuyên Viên"
+        )
+        await expect(counts).to_have_text("Tham dự 0 · Vắng mặt 0 · Cử người dự thay 1 · Chưa trả lời 2")
+        row = organiser.locator('[data-testid="answers-row"][data-kind="stand_in"]')
+        await expect(row.get_by_test_id("answers-line")).to_have_text("Cử người dự thay: Lê Thị Chuyên Viên")
+        await expect(organiser.get_by_test_id("answers-stands-in-for")).to_have_text("dự thay cho Nguyễn Văn Giám Đốc")
+
+        await organiser.get_by_test_id("answers-remind").click()
+        await expect(organiser.get_by_test_id("answers-reminded")).to_have_text("Đã nhắc 2 người chưa trả lời.")
+
+        stand_in = await second.new_page()
+        watch_errors(stand_in, errors)
+        await login(stand_in, live_server.url, "cv.tc", PASSWORD)
+        await stand_in.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(stand_in.get_by_test_id("answer-stands-in-for")).to_have_text(
+            "Bạn dự thay cho Nguyễn Văn Giám Đốc"
+        )
+        await expect(stand_in.get_by_test_id("answer-kind-stand_in")).to_have_count(0)  # no stand-in of a stand-in
+        assert errors == []
+    finally:
+        await tablet.close()
+        await desk.close()
+        await second.close()
