@@ -423,8 +423,8 @@ def cast(
     )
     if (cast_by not in vote.members and not stand_in) or cast_by not in present:
         raise _refused(
-            "Chỉ thành viên có quyền biểu quyết (hoặc người dự thay) đã điểm danh có mặt mới được bỏ phiếu.",
-            "Only members with voting rights (or a stand-in) who are checked in may vote.",
+            "Chỉ thành viên có quyền biểu quyết đã điểm danh có mặt mới được bỏ phiếu.",
+            "Only members with voting rights who are checked in may vote.",
         )
     changed = _check_voter(vote, tally, voter, cast_by, stands)
     if vote.secret:
