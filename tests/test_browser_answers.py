@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, check_in_everyone, make_meeting
 
 
 async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
@@ -75,3 +75,52 @@ async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
         await tablet.close()
         await desk.close()
         await second.close()
+
+
+async def test_a_member_authorises_a_present_member_from_the_tablet_and_withdraws_it(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    chair = await live_server.create_user("chutri.uq", "Đỗ Văn Chủ Trì", ["chair"])
+    member = await live_server.create_user("daibieu.uq", "Vũ Thị Ủy Quyền", ["delegate"])
+    guest = await live_server.create_user("khach.uq", "Khách Mời", ["delegate"])
+    admin = await live_server.admin()
+    meeting = await make_meeting(
+        admin, invitee_ids=[member["id"], guest["id"]], guest_ids=[guest["id"]], chair_id=chair["id"], items=1
+    )
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/start"))[0] == 200
+    await check_in_everyone(admin, meeting["id"], [chair["id"], guest["id"]])
+    errors: list[str] = []
+    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    other = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    try:
+        page = await tablet.new_page()
+        watch_errors(page, errors)
+        await login(page, live_server.url, "daibieu.uq", PASSWORD)
+        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(page.get_by_test_id("proxy-me")).to_be_visible()
+        pick = page.get_by_test_id("proxy-pick")
+        await expect(pick.locator("option")).to_have_text(["Chọn người nhận ủy quyền", "Đỗ Văn Chủ Trì"])  # no guest
+        await pick.select_option(label="Đỗ Văn Chủ Trì")
+        give = page.get_by_test_id("proxy-give")
+        box = await give.bounding_box()
+        assert box is not None and box["height"] >= 56
+        await give.click()
+        await expect(page.get_by_test_id("proxy-given")).to_have_text("Bạn đã ủy quyền cho Đỗ Văn Chủ Trì")
+        status, votes = await admin.get(f"/api/meetings/{meeting['id']}/votes")
+        assert [(p["delegator"], p["proxy"]) for p in votes["proxies"]] == [(member["id"], chair["id"])]
+        await page.get_by_test_id("proxy-withdraw").click()
+        await expect(page.get_by_test_id("proxy-give")).to_be_visible()
+        status, votes = await admin.get(f"/api/meetings/{meeting['id']}/votes")
+        assert votes["proxies"][0]["withdrawn_at"]
+
+        guest_page = await other.new_page()
+        watch_errors(guest_page, errors)
+        await login(guest_page, live_server.url, "khach.uq", PASSWORD)
+        await guest_page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        block = guest_page.get_by_test_id("proxy-me")
+        await expect(block).to_have_attribute("data-loaded", "true")  # the membership was read
+        await expect(block).to_be_hidden()  # a guest has no vote to give
+        assert errors == []
+    finally:
+        await tablet.close()
+        await other.close()

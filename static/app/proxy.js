@@ -35,6 +35,7 @@ export function proxyBlock(meetingId) {
     const me = getUser();
     if (!data || !me) return;
     const voting = new Set(data.attendance.membership.voting || []);
+    el.dataset.loaded = 'true'; // read: what shows (or nothing, for a guest) is the server's word
     if (!voting.has(me.id)) { el.hidden = true; return; }
     el.hidden = false;
     const error = h('p', { class: 'answer-error', testid: 'proxy-error', role: 'alert', hidden: true });
