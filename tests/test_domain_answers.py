@@ -29,6 +29,7 @@ UNIT_INVITEE = a.Person("u_byunit01", "un_xa000001")  # invited through their un
 
 def meeting(status: v.MeetingStatus = v.SCHEDULED, **kw: Any) -> MeetingState:
     base: dict[str, Any] = {
+        "agenda": (d.AgendaItem(id="a_item01", title="Khai mạc"),),
         "id": "m_meeting1",
         "title": "Họp",
         "organizer_id": "u_secret01",
@@ -268,3 +269,12 @@ def test_the_snapshot_tells_answers_to_the_organisers_only() -> None:
     for person, seen in ((A, {A.id}), (C, {A.id}), (B, {B.id}), (D, set())):
         actor = Actor("user", person.id, roles=frozenset({v.DELEGATE}))
         assert set(d.snapshot(state, v.DELEGATE, actor)["answers"]) == seen
+
+
+def test_a_rescheduled_meeting_tells_everyone_everything_but_the_answers() -> None:
+    state = answered(meeting(), B, kind="absent", reason="Ốm")
+    for action in ("unschedule", "schedule"):
+        (event,) = d.transition(state, action)
+        assert "answers" not in event.patch and "invitee_ids" in event.patch
+        state = d.apply(state, event)
+    assert state.answers[B.id]["reason"] == "Ốm"  # kept, for the organisers

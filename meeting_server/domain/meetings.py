@@ -511,8 +511,9 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
             patch["conference"] = {**conf, "recording": None, "roll_call": {**roll, "open": False} if roll else None}
     new = _with_patch(state, patch)
     if action in ("schedule", "unschedule"):
-        # Invitees see the meeting from now on, so they get all of it in the one event they receive.
-        patch = {k: v for k, v in new.to_dict().items() if k != "last_seq"}
+        # Invitees see the meeting from now on, so they get all of it in the one event they receive; but for the
+        # answers to the invitation (a reason for being absent is the organisers': domain/answers.py).
+        patch = {k: v for k, v in new.to_dict().items() if k not in ("last_seq", "answers")}
     # Leaving draft is news for everyone; going back to draft is still news for those who saw it scheduled.
     audience = Audience() if action == "unschedule" else audience_for(new)
     events = [Event(event_type, {"patch": patch}, audience)]
