@@ -23,7 +23,6 @@ from ..storage.attendance import load_attendance
 from ..storage.db import now_iso
 from ..storage.votes import proxies_of
 from ..vocabulary import (
-    ANSWER_STAND_IN,
     INVITATION_ANSWER,
     INVITATION_ANSWER_FOR,
     INVITATION_REMIND,
@@ -74,8 +73,6 @@ def told(state: MeetingState, person_id: str) -> dict[str, Any]:
 
 
 async def _answer(ctx: MeetingContext, person_id: str, cmd: GiveAnswer) -> dict[str, Any]:
-    if cmd.kind != ANSWER_STAND_IN and cmd.stand_in_id is not None:
-        raise AppError.invalid("Chỉ khi cử người dự thay mới chọn người dự thay.", "Only a stand-in answer names one.")
     people = await _people(ctx, person_id, cmd.stand_in_id)
     events = domain.answer(
         ctx.meeting,

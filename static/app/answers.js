@@ -42,6 +42,8 @@ export function answerBlock(meetingId) {
   let chosen = null; // the kind being filled in
   let mode = null;
   let done = false;
+  let lastTold = null; // the snapshot's word on my answer, last time it was read
+  let wasOpen = false;
 
   const load = () => {
     if (loading) return loading;
@@ -130,12 +132,13 @@ export function answerBlock(meetingId) {
     update(next) {
       snap = next;
       const open = may(snap, 'invitation.answer') && OPEN.has(snap.status);
-      if (!open) { el.hidden = true; return; }
+      if (!open) { el.hidden = true; wasOpen = false; return; }
       const me = getUser();
-      const told = me && snap.answers ? snap.answers[me.id] || null : null;
-      // First showing, or an answer someone recorded for me since (it comes with a fresh snapshot).
-      if (!mine || JSON.stringify(told) !== JSON.stringify(mine.answer || null)) load();
-      else render();
+      const told = JSON.stringify(me && snap.answers ? snap.answers[me.id] || null : null);
+      // First showing, or a snapshot telling an answer someone recorded for me since. Nothing is redrawn on other
+      // events: a reason being typed stays as it is.
+      if (!mine || told !== lastTold) { lastTold = told; load(); } else if (!wasOpen) render();
+      wasOpen = true;
     },
   };
 }

@@ -15,6 +15,7 @@ export function proxyBlock(meetingId) {
   let data = null;
   let loading = null;
   let names = new Map();
+  let picked = '';
 
   const load = () => {
     if (loading) return loading;
@@ -60,7 +61,8 @@ export function proxyBlock(meetingId) {
       const present = (data.attendance.current || []).filter((e) => PRESENT.has(e.status) && voting.has(e.person_id) && e.person_id !== me.id);
       const pick = h('select', { class: 'input input-large', testid: 'proxy-pick', 'aria-label': t('proxy.pick') },
         h('option', { value: '' }, t('proxy.pick')),
-        ...present.map((e) => h('option', { value: e.person_id }, names.get(e.person_id) || e.name || e.person_id)));
+        ...present.map((e) => h('option', { value: e.person_id, selected: e.person_id === picked }, names.get(e.person_id) || e.name || e.person_id)));
+      pick.addEventListener('change', () => { picked = pick.value; }); // kept when a check-in redraws the list
       const give = h('button', { type: 'button', class: 'btn btn-primary btn-large', testid: 'proxy-give' }, t('proxy.give'));
       give.addEventListener('click', async () => {
         if (!pick.value) { fail({ message: t('proxy.pick') }); return; }
