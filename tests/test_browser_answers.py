@@ -124,3 +124,38 @@ async def test_a_member_authorises_a_present_member_from_the_tablet_and_withdraw
     finally:
         await tablet.close()
         await other.close()
+
+
+async def test_a_stand_in_casts_the_members_ballot_on_the_tablet(live_server: LiveServer, browser: Browser) -> None:
+    unit = await live_server.create_unit("Sở Xây dựng", kind="agency")
+    member = await live_server.create_user("gd.xd", "Phan Văn Giám Đốc", ["delegate"], unit_id=unit)
+    deputy = await live_server.create_user("pgd.xd", "Mai Thị Phó", ["delegate"], unit_id=unit)
+    admin = await live_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[member["id"]], items=1)
+    path = f"/api/meetings/{meeting['id']}"
+    body = {"person_id": member["id"], "kind": "stand_in", "stand_in_id": deputy["id"]}
+    assert (await admin.post(f"{path}/answers", body))[0] == 200  # the secretary, after a phone call
+    assert (await admin.post(f"{path}/start"))[0] == 200
+    await check_in_everyone(admin, meeting["id"], [deputy["id"]])
+    status, made = await admin.post(f"{path}/votes", {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
+    assert (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
+    errors: list[str] = []
+    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    try:
+        page = await tablet.new_page()
+        watch_errors(page, errors)
+        await login(page, live_server.url, "pgd.xd", PASSWORD)
+        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(page.get_by_test_id("vote-for-member")).to_have_text(
+            "Bạn biểu quyết thay cho Phan Văn Giám Đốc (người dự thay)"
+        )
+        await page.get_by_test_id("vote-choice-yes").click()
+        await expect(page.get_by_test_id("vote-done")).to_be_visible()  # the text is there, hidden, before
+        await expect(page.get_by_test_id("vote-done")).to_have_text("Đã ghi nhận phiếu của bạn")
+        await expect(page.get_by_test_id("vote-error")).to_be_hidden()
+        status, votes = await admin.get(f"{path}/votes")
+        (ballot,) = votes["votes"][0]["ballots"]
+        assert (ballot["voter"], ballot["cast_by"]) == (member["id"], deputy["id"])
+        assert errors == []
+    finally:
+        await tablet.close()

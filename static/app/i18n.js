@@ -587,6 +587,7 @@ const vi = {
   'proxy.givenStandIn': 'Người dự thay {name} biểu quyết thay bạn',
   'proxy.withdraw': 'Rút ủy quyền',
   'proxy.held': 'Bạn biểu quyết thay: {names}',
+  'vote.forMember': 'Bạn biểu quyết thay cho {name} (người dự thay)',
 };
 
 const en = {
@@ -1172,6 +1173,7 @@ const en = {
   'proxy.givenStandIn': 'Your stand-in {name} votes for you',
   'proxy.withdraw': 'Withdraw the proxy',
   'proxy.held': 'You vote for: {names}',
+  'vote.forMember': 'You vote for {name} (as their stand-in)',
 };
 
 const DICTS = { vi, en };

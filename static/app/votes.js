@@ -6,6 +6,8 @@
 import { get, post } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { getLang, t } from './i18n.js';
+import { loadParticipantNames } from './meeting-common.js';
+import { getUser } from './session.js';
 
 const enc = encodeURIComponent;
 
@@ -80,6 +82,7 @@ export function voteBlock({ meetingId }) {
   const cast = new Map(); // vote id -> the choices this tablet sent and the server accepted
   const picked = new Map(); // vote id -> the options ticked but not sent yet (kept across re-renders)
   const follow = follower(meetingId, () => render());
+  let standIn = null; // {member, name}: I stand in for this member (answers to the invitation) and cast their ballot
 
   function render() {
     const vote = currentVote(follow.votes);
@@ -99,7 +102,8 @@ export function voteBlock({ meetingId }) {
     const send = async (choices) => {
       error.hidden = true;
       try {
-        await post(`/api/meetings/${enc(meetingId)}/votes/${enc(vote.id)}/ballots`, { choices });
+        const forMember = standIn && !(vote.members || []).includes(standIn.me) ? { voter: standIn.member } : {};
+        await post(`/api/meetings/${enc(meetingId)}/votes/${enc(vote.id)}/ballots`, { choices, ...forMember });
         cast.set(vote.id, choices);
         render();
       } catch (err) {
@@ -119,12 +123,25 @@ export function voteBlock({ meetingId }) {
     });
     const submit = max > 1 ? h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'vote-submit' }, t('vote.submit')) : null;
     if (submit) submit.addEventListener('click', () => send([...chosen]));
-    replaceChildren(el, title, question, secret,
+    const forWhom = standIn && !(vote.members || []).includes(standIn.me)
+      ? h('p', { class: 'badge', testid: 'vote-for-member' }, t('vote.forMember', { name: standIn.name })) : null;
+    replaceChildren(el, title, question, secret, forWhom,
       max > 1 ? h('p', { class: 'vote-max', testid: 'vote-max' }, t('vote.chooseUpTo', { n: max })) : null,
       h('div', { class: 'vote-choices' }, ...buttons), submit, done, error);
   }
 
-  return { el, update: follow.update, reload: follow.reload };
+  const update = (snap, info) => {
+    const me = getUser();
+    const mine = me && snap && snap.answers
+      ? Object.values(snap.answers).find((a) => a.kind === 'stand_in' && a.stand_in_id === me.id) : null;
+    if (mine && (!standIn || standIn.member !== mine.person_id)) {
+      standIn = { me: me.id, member: mine.person_id, name: mine.person_id };
+      loadParticipantNames(meetingId).then((names) => { standIn.name = names.get(mine.person_id) || mine.person_id; render(); });
+    } else if (!mine) standIn = null;
+    follow.update(snap, info);
+  };
+
+  return { el, update, reload: follow.reload };
 }
 
 /**
