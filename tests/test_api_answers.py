@@ -178,3 +178,29 @@ async def test_wrong_roles_are_refused_also_on_a_socket_opened_before(any_server
             assert refused.get("error", {}).get("code") in ("forbidden", "not_found"), (action, refused)
     status, table = await admin.get(_path(meeting, "/answers"))
     assert delegate["id"] not in {r["person_id"] for r in table["people"]}
+
+
+async def test_a_stand_in_and_a_proxy_for_the_same_member_exclude_each_other(any_server: LiveServer) -> None:
+    unit = await any_server.create_unit("Ban Dân tộc", kind="agency")
+    member = await any_server.create_user("tb.dantoc", "Trưởng Ban", ["delegate"], unit_id=unit)
+    deputy = await any_server.create_user("pb.dantoc", "Phó Ban", ["delegate"], unit_id=unit)
+    colleague = await any_server.create_user("cv.dantoc", "Chuyên Viên", ["delegate"], unit_id=unit)
+    chair = await any_server.create_user("chutri.dt", "Chủ Trì", ["chair"])
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[member["id"], colleague["id"]], chair_id=chair["id"], items=1)
+    given = {"delegator": member["id"], "proxy": chair["id"]}
+    status, proxy = await admin.post(_path(meeting, "/proxies"), given)
+    assert status == 201, proxy
+    tb = await any_server.client("tb.dantoc")
+    stand_in = {"kind": "stand_in", "stand_in_id": deputy["id"]}
+    status, body = await tb.post(_path(meeting, "/answer"), stand_in)
+    assert status == 409 and body["error"]["code"] == "conflict", body  # a proxy already stands for the member
+    status, body = await admin.get(_path(meeting, "/answers"))
+    assert body["counts"]["stand_in"] == 0 and deputy["id"] not in {r["person_id"] for r in body["people"]}
+    await admin.post(_path(meeting, f"/proxies/{proxy['proxy']['id']}/withdraw"))
+    status, body = await tb.post(_path(meeting, "/answer"), stand_in)
+    assert status == 200 and body["answer"]["stand_in_id"] == deputy["id"]
+    status, body = await admin.post(_path(meeting, "/proxies"), given)
+    assert status == 409  # and now the stand-in stands for the member
+    status, body = await admin.post(_path(meeting, "/proxies"), {"delegator": colleague["id"], "proxy": member["id"]})
+    assert status == 403  # a member represented holds no proxy (no chain)
