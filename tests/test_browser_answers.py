@@ -146,9 +146,7 @@ async def test_a_stand_in_casts_the_members_ballot_on_the_tablet(live_server: Li
         watch_errors(page, errors)
         await login(page, live_server.url, "pgd.xd", PASSWORD)
         await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
-        await expect(page.get_by_test_id("vote-for-member")).to_have_text(
-            "Bạn biểu quyết thay cho Phan Văn Giám Đốc (người dự thay)"
-        )
+        await expect(page.get_by_test_id("vote-for-member")).to_have_text("Bạn biểu quyết thay cho Phan Văn Giám Đốc")
         await page.get_by_test_id("vote-choice-yes").click()
         await expect(page.get_by_test_id("vote-done")).to_be_visible()  # the text is there, hidden, before
         await expect(page.get_by_test_id("vote-done")).to_have_text("Đã ghi nhận phiếu của bạn")
@@ -156,6 +154,43 @@ async def test_a_stand_in_casts_the_members_ballot_on_the_tablet(live_server: Li
         status, votes = await admin.get(f"{path}/votes")
         (ballot,) = votes["votes"][0]["ballots"]
         assert (ballot["voter"], ballot["cast_by"]) == (member["id"], deputy["id"])
+        assert errors == []
+    finally:
+        await tablet.close()
+
+
+async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    chair = await live_server.create_user("chutri.hai", "Đinh Văn Chủ Trì", ["chair"])
+    member = await live_server.create_user("daibieu.hai", "Bùi Thị Vắng", ["delegate"])
+    admin = await live_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[member["id"]], chair_id=chair["id"], items=1)
+    path = f"/api/meetings/{meeting['id']}"
+    assert (await admin.post(f"{path}/start"))[0] == 200
+    await check_in_everyone(admin, meeting["id"], [chair["id"]])
+    assert (await admin.post(f"{path}/proxies", {"delegator": member["id"], "proxy": chair["id"]}))[0] == 201
+    status, made = await admin.post(f"{path}/votes", {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
+    assert (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
+    errors: list[str] = []
+    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    try:
+        page = await tablet.new_page()
+        watch_errors(page, errors)
+        await login(page, live_server.url, "chutri.hai", PASSWORD)
+        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        held = page.locator(f'.vote-ballot[data-voter="{member["id"]}"]')
+        await expect(held.get_by_test_id("vote-for-member")).to_have_text("Bạn biểu quyết thay cho Bùi Thị Vắng")
+        own = page.locator(f'.vote-ballot[data-voter="{chair["id"]}"]')
+        await expect(own).to_contain_text("Phiếu của bạn")
+        await own.get_by_test_id("vote-choice-yes").click()
+        await expect(own.get_by_test_id("vote-done")).to_be_visible()
+        await held.get_by_test_id("vote-choice-no").click()
+        held = page.locator(f'.vote-ballot[data-voter="{member["id"]}"]')  # redrawn after the first ballot
+        await expect(held.get_by_test_id("vote-done")).to_be_visible()
+        status, votes = await admin.get(f"{path}/votes")
+        cast = {(b["voter"], b["cast_by"], tuple(b["choices"])) for b in votes["votes"][0]["ballots"]}
+        assert cast == {(chair["id"], chair["id"], ("yes",)), (member["id"], chair["id"], ("no",))}
         assert errors == []
     finally:
         await tablet.close()

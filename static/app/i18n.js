@@ -587,7 +587,8 @@ const vi = {
   'proxy.givenStandIn': 'Người dự thay {name} biểu quyết thay bạn',
   'proxy.withdraw': 'Rút ủy quyền',
   'proxy.held': 'Bạn biểu quyết thay: {names}',
-  'vote.forMember': 'Bạn biểu quyết thay cho {name} (người dự thay)',
+  'vote.forMember': 'Bạn biểu quyết thay cho {name}',
+  'vote.yourBallot': 'Phiếu của bạn',
 };
 
 const en = {
@@ -1173,7 +1174,8 @@ const en = {
   'proxy.givenStandIn': 'Your stand-in {name} votes for you',
   'proxy.withdraw': 'Withdraw the proxy',
   'proxy.held': 'You vote for: {names}',
-  'vote.forMember': 'You vote for {name} (as their stand-in)',
+  'vote.forMember': 'You vote for {name}',
+  'vote.yourBallot': 'Your ballot',
 };
 
 const DICTS = { vi, en };
