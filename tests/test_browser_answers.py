@@ -174,6 +174,7 @@ async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
     assert (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
     errors: list[str] = []
     tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+    second = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
     try:
         page = await tablet.new_page()
         watch_errors(page, errors)
@@ -191,6 +192,15 @@ async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
         status, votes = await admin.get(f"{path}/votes")
         cast = {(b["voter"], b["cast_by"], tuple(b["choices"])) for b in votes["votes"][0]["ballots"]}
         assert cast == {(chair["id"], chair["id"], ("yes",)), (member["id"], chair["id"], ("no",))}
+        delegator = await second.new_page()  # the member who gave the proxy sees no buttons of their own
+        watch_errors(delegator, errors)
+        await login(delegator, live_server.url, "daibieu.hai", PASSWORD)
+        await delegator.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        await expect(delegator.get_by_test_id("vote-delegated")).to_have_text(
+            "Bạn đã ủy quyền cho Đinh Văn Chủ Trì: người nhận ủy quyền biểu quyết thay bạn."
+        )
+        await expect(delegator.get_by_test_id("vote-choice-yes")).to_have_count(0)
         assert errors == []
     finally:
         await tablet.close()
+        await second.close()

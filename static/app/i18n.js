@@ -589,6 +589,7 @@ const vi = {
   'proxy.held': 'Bạn biểu quyết thay: {names}',
   'vote.forMember': 'Bạn biểu quyết thay cho {name}',
   'vote.yourBallot': 'Phiếu của bạn',
+  'vote.delegated': 'Bạn đã ủy quyền cho {name}: người nhận ủy quyền biểu quyết thay bạn.',
 };
 
 const en = {
@@ -1176,6 +1177,7 @@ const en = {
   'proxy.held': 'You vote for: {names}',
   'vote.forMember': 'You vote for {name}',
   'vote.yourBallot': 'Your ballot',
+  'vote.delegated': 'You have authorised {name}: they vote for you.',
 };
 
 const DICTS = { vi, en };

@@ -156,8 +156,14 @@ export function voteBlock({ meetingId }) {
       loadParticipantNames(meetingId).then((found) => { names = found; render(); });
     }
     const own = (vote.members || []).includes(me) || !others.length; // else the server's refusal says why
+    const given = follow.proxies.find((p) => p.delegator === me && !p.withdrawn_at && (!p.vote_id || p.vote_id === vote.id));
+    if (given && !names) {
+      names = new Map();
+      loadParticipantNames(meetingId).then((found) => { names = found; render(); });
+    }
     const ballots = [
-      own ? ballot(vote, me, me, others.length ? h('h3', { class: 'vote-for' }, t('vote.yourBallot')) : null) : null,
+      given ? h('p', { class: 'vote-delegated', testid: 'vote-delegated', role: 'status' }, t('vote.delegated', { name: names.get(given.proxy) || given.proxy })) : null,
+      own && !given ? ballot(vote, me, me, others.length ? h('h3', { class: 'vote-for' }, t('vote.yourBallot')) : null) : null,
       ...others.map((id) => ballot(vote, me, id,
         h('h3', { class: 'vote-for badge', testid: 'vote-for-member' }, t('vote.forMember', { name: names.get(id) || id })))),
     ];
