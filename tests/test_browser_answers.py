@@ -4,10 +4,60 @@ reminds the one who has not answered; the stand-in sees "Bạn dự thay cho …
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, check_in_everyone, make_meeting
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, ApiClient, LiveServer, check_in_everyone, make_meeting
+
+TABLET = {"width": 800, "height": 1280}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+class Screens:
+    """Browsers signed in as different people (one context each), every page's errors collected."""
+
+    def __init__(self, browser: Browser, server: LiveServer) -> None:
+        self.browser, self.server = browser, server
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    async def open(self, username: str, path: str, viewport: dict[str, int] = TABLET) -> Page:
+        context = await self.browser.new_context(viewport=viewport, locale="vi-VN")  # type: ignore[arg-type]
+        self.contexts.append(context)
+        page = await context.new_page()
+        watch_errors(page, self.errors)
+        await login(page, self.server.url, username, ADMIN_PASSWORD if username == "admin" else PASSWORD)
+        await page.goto(f"{self.server.url}{path}")
+        return page
+
+
+async def open_vote(admin: ApiClient, meeting: dict[str, Any]) -> None:
+    """The meeting under way, with a named vote open on its first item."""
+    path = f"/api/meetings/{meeting['id']}"
+    assert (await admin.post(f"{path}/start"))[0] == 200
+    status, made = await admin.post(f"{path}/votes", {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
+    assert status == 201 and (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
+
+
+async def ballots(admin: ApiClient, meeting: dict[str, Any]) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(voter, cast by, choices) of the meeting's first vote."""
+    status, votes = await admin.get(f"/api/meetings/{meeting['id']}/votes")
+    return {(b["voter"], b["cast_by"], tuple(b["choices"])) for b in votes["votes"][0]["ballots"]}
+
+
+@asynccontextmanager
+async def screens(browser: Browser, server: LiveServer) -> AsyncIterator[Screens]:
+    shown = Screens(browser, server)
+    try:
+        yield shown
+        assert shown.errors == []
+    finally:
+        for context in shown.contexts:
+            await context.close()
 
 
 async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
@@ -19,22 +69,13 @@ async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
     other = await live_server.create_user("xa.tt", "Hoàng Văn Xã", ["delegate"])
     admin = await live_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"], other["id"]], items=1)
-    errors: list[str] = []
-    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    desk = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
-    second = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    try:
-        organiser = await desk.new_page()
-        watch_errors(organiser, errors)
-        await login(organiser, live_server.url, "admin", ADMIN_PASSWORD)
-        await organiser.goto(f"{live_server.url}/meetings/{meeting['id']}/edit")
+    here = f"/meetings/{meeting['id']}"
+    async with screens(browser, live_server) as shown:
+        organiser = await shown.open("admin", f"{here}/edit", DESKTOP)
         counts = organiser.get_by_test_id("answers-counts")
         await expect(counts).to_have_text("Tham dự 0 · Vắng mặt 0 · Cử người dự thay 0 · Chưa trả lời 2")
 
-        page = await tablet.new_page()
-        watch_errors(page, errors)
-        await login(page, live_server.url, "gd.tc", PASSWORD)
-        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        page = await shown.open("gd.tc", here)
         await expect(page.get_by_test_id("answer-current")).to_have_text("Bạn chưa trả lời giấy mời.")
         attending = page.get_by_test_id("answer-kind-attending")
         await expect(attending).to_have_text("Tham dự")
@@ -62,19 +103,11 @@ async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
         await organiser.get_by_test_id("answers-remind").click()
         await expect(organiser.get_by_test_id("answers-reminded")).to_have_text("Đã nhắc 2 người chưa trả lời.")
 
-        stand_in = await second.new_page()
-        watch_errors(stand_in, errors)
-        await login(stand_in, live_server.url, "cv.tc", PASSWORD)
-        await stand_in.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        stand_in = await shown.open("cv.tc", here)
         await expect(stand_in.get_by_test_id("answer-stands-in-for")).to_have_text(
             "Bạn dự thay cho Nguyễn Văn Giám Đốc"
         )
         await expect(stand_in.get_by_test_id("answer-kind-stand_in")).to_have_count(0)  # no stand-in of a stand-in
-        assert errors == []
-    finally:
-        await tablet.close()
-        await desk.close()
-        await second.close()
 
 
 async def test_a_member_authorises_a_present_member_from_the_tablet_and_withdraws_it(
@@ -89,14 +122,8 @@ async def test_a_member_authorises_a_present_member_from_the_tablet_and_withdraw
     )
     assert (await admin.post(f"/api/meetings/{meeting['id']}/start"))[0] == 200
     await check_in_everyone(admin, meeting["id"], [chair["id"], guest["id"]])
-    errors: list[str] = []
-    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    other = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    try:
-        page = await tablet.new_page()
-        watch_errors(page, errors)
-        await login(page, live_server.url, "daibieu.uq", PASSWORD)
-        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+    async with screens(browser, live_server) as shown:
+        page = await shown.open("daibieu.uq", f"/meetings/{meeting['id']}")
         await expect(page.get_by_test_id("proxy-me")).to_be_visible()
         pick = page.get_by_test_id("proxy-pick")
         await expect(pick.locator("option")).to_have_text(["Chọn người nhận ủy quyền", "Đỗ Văn Chủ Trì"])  # no guest
@@ -113,17 +140,9 @@ async def test_a_member_authorises_a_present_member_from_the_tablet_and_withdraw
         status, votes = await admin.get(f"/api/meetings/{meeting['id']}/votes")
         assert votes["proxies"][0]["withdrawn_at"]
 
-        guest_page = await other.new_page()
-        watch_errors(guest_page, errors)
-        await login(guest_page, live_server.url, "khach.uq", PASSWORD)
-        await guest_page.goto(f"{live_server.url}/meetings/{meeting['id']}")
-        block = guest_page.get_by_test_id("proxy-me")
+        block = (await shown.open("khach.uq", f"/meetings/{meeting['id']}")).get_by_test_id("proxy-me")
         await expect(block).to_have_attribute("data-loaded", "true")  # the membership was read
         await expect(block).to_be_hidden()  # a guest has no vote to give
-        assert errors == []
-    finally:
-        await tablet.close()
-        await other.close()
 
 
 async def test_a_stand_in_casts_the_members_ballot_on_the_tablet(live_server: LiveServer, browser: Browser) -> None:
@@ -132,31 +151,18 @@ async def test_a_stand_in_casts_the_members_ballot_on_the_tablet(live_server: Li
     deputy = await live_server.create_user("pgd.xd", "Mai Thị Phó", ["delegate"], unit_id=unit)
     admin = await live_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[member["id"]], items=1)
-    path = f"/api/meetings/{meeting['id']}"
     body = {"person_id": member["id"], "kind": "stand_in", "stand_in_id": deputy["id"]}
-    assert (await admin.post(f"{path}/answers", body))[0] == 200  # the secretary, after a phone call
-    assert (await admin.post(f"{path}/start"))[0] == 200
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/answers", body))[0] == 200  # after a phone call
     await check_in_everyone(admin, meeting["id"], [deputy["id"]])
-    status, made = await admin.post(f"{path}/votes", {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
-    assert (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
-    errors: list[str] = []
-    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    try:
-        page = await tablet.new_page()
-        watch_errors(page, errors)
-        await login(page, live_server.url, "pgd.xd", PASSWORD)
-        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+    await open_vote(admin, meeting)
+    async with screens(browser, live_server) as shown:
+        page = await shown.open("pgd.xd", f"/meetings/{meeting['id']}")
         await expect(page.get_by_test_id("vote-for-member")).to_have_text("Bạn biểu quyết thay cho Phan Văn Giám Đốc")
         await page.get_by_test_id("vote-choice-yes").click()
         await expect(page.get_by_test_id("vote-done")).to_be_visible()  # the text is there, hidden, before
         await expect(page.get_by_test_id("vote-done")).to_have_text("Đã ghi nhận phiếu của bạn")
         await expect(page.get_by_test_id("vote-error")).to_be_hidden()
-        status, votes = await admin.get(f"{path}/votes")
-        (ballot,) = votes["votes"][0]["ballots"]
-        assert (ballot["voter"], ballot["cast_by"]) == (member["id"], deputy["id"])
-        assert errors == []
-    finally:
-        await tablet.close()
+    assert await ballots(admin, meeting) == {(member["id"], deputy["id"], ("yes",))}
 
 
 async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
@@ -166,20 +172,12 @@ async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
     member = await live_server.create_user("daibieu.hai", "Bùi Thị Vắng", ["delegate"])
     admin = await live_server.admin()
     meeting = await make_meeting(admin, invitee_ids=[member["id"]], chair_id=chair["id"], items=1)
-    path = f"/api/meetings/{meeting['id']}"
-    assert (await admin.post(f"{path}/start"))[0] == 200
     await check_in_everyone(admin, meeting["id"], [chair["id"]])
-    assert (await admin.post(f"{path}/proxies", {"delegator": member["id"], "proxy": chair["id"]}))[0] == 201
-    status, made = await admin.post(f"{path}/votes", {"item_id": meeting["agenda"][0]["id"], "question": "Thông qua"})
-    assert (await admin.post(f"{path}/votes/{made['vote']['id']}/open"))[0] == 200
-    errors: list[str] = []
-    tablet = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    second = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="vi-VN")
-    try:
-        page = await tablet.new_page()
-        watch_errors(page, errors)
-        await login(page, live_server.url, "chutri.hai", PASSWORD)
-        await page.goto(f"{live_server.url}/meetings/{meeting['id']}")
+    given = {"delegator": member["id"], "proxy": chair["id"]}
+    assert (await admin.post(f"/api/meetings/{meeting['id']}/proxies", given))[0] == 201
+    await open_vote(admin, meeting)
+    async with screens(browser, live_server) as shown:
+        page = await shown.open("chutri.hai", f"/meetings/{meeting['id']}")
         held = page.locator(f'.vote-ballot[data-voter="{member["id"]}"]')
         await expect(held.get_by_test_id("vote-for-member")).to_have_text("Bạn biểu quyết thay cho Bùi Thị Vắng")
         own = page.locator(f'.vote-ballot[data-voter="{chair["id"]}"]')
@@ -187,20 +185,13 @@ async def test_a_proxy_holder_casts_their_own_ballot_and_the_one_they_hold(
         await own.get_by_test_id("vote-choice-yes").click()
         await expect(own.get_by_test_id("vote-done")).to_be_visible()
         await held.get_by_test_id("vote-choice-no").click()
-        held = page.locator(f'.vote-ballot[data-voter="{member["id"]}"]')  # redrawn after the first ballot
         await expect(held.get_by_test_id("vote-done")).to_be_visible()
-        status, votes = await admin.get(f"{path}/votes")
-        cast = {(b["voter"], b["cast_by"], tuple(b["choices"])) for b in votes["votes"][0]["ballots"]}
-        assert cast == {(chair["id"], chair["id"], ("yes",)), (member["id"], chair["id"], ("no",))}
-        delegator = await second.new_page()  # the member who gave the proxy sees no buttons of their own
-        watch_errors(delegator, errors)
-        await login(delegator, live_server.url, "daibieu.hai", PASSWORD)
-        await delegator.goto(f"{live_server.url}/meetings/{meeting['id']}")
+        assert await ballots(admin, meeting) == {
+            (chair["id"], chair["id"], ("yes",)),
+            (member["id"], chair["id"], ("no",)),
+        }
+        delegator = await shown.open("daibieu.hai", f"/meetings/{meeting['id']}")  # who gave the proxy
         await expect(delegator.get_by_test_id("vote-delegated")).to_have_text(
             "Bạn đã ủy quyền cho Đinh Văn Chủ Trì: người nhận ủy quyền biểu quyết thay bạn."
         )
-        await expect(delegator.get_by_test_id("vote-choice-yes")).to_have_count(0)
-        assert errors == []
-    finally:
-        await tablet.close()
-        await second.close()
+        await expect(delegator.get_by_test_id("vote-choice-yes")).to_have_count(0)  # no buttons of their own
