@@ -180,6 +180,30 @@ async def test_wrong_roles_are_refused_also_on_a_socket_opened_before(any_server
     assert delegate["id"] not in {r["person_id"] for r in table["people"]}
 
 
+async def test_an_organisers_socket_opened_before_losing_the_part_is_refused(any_server: LiveServer) -> None:
+    secretary = await any_server.create_user("thuky.tl", "Thư ký", ["secretary"])
+    delegate = await any_server.create_user("daibieu.nh", "Đại biểu", ["delegate"])
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], secretary_id=secretary["id"], items=1)
+    async with raw_socket(any_server, await any_server.client("thuky.tl")) as sock:
+        assert (await sock.call(p.JOIN, {"meeting_id": meeting["id"], "after_seq": 0}))["ok"] is True
+        absent = {"meeting_id": meeting["id"], "person_id": delegate["id"], "kind": "absent", "reason": "Ốm"}
+        done = await sock.call(
+            p.COMMAND, {"command_id": command_id(), "action": "invitation.answer_for", "args": absent}
+        )
+        assert done["ok"] is True and done["result"]["answer"]["recorded_by"] == secretary["id"]
+        status, _ = await admin.patch(f"/api/users/{secretary['id']}", {"roles": ["delegate"]})
+        assert status == 200  # no longer a secretary: the meeting is no longer theirs to run
+        status, _ = await admin.patch(_path(meeting), {"secretary_id": None})
+        assert status == 200
+        for action, args in (("invitation.remind", {}), ("invitation.answer_for", absent)):
+            sent = {"command_id": command_id(), "action": action, "args": {"meeting_id": meeting["id"], **args}}
+            refused = await sock.call(p.COMMAND, sent)
+            assert refused.get("error", {}).get("code") in ("forbidden", "not_found"), (action, refused)
+    log = await _log(admin, meeting)
+    assert [e["type"] for e in log].count(p.INVITATION_REMINDED) == 0
+
+
 async def test_a_stand_in_and_a_proxy_for_the_same_member_exclude_each_other(any_server: LiveServer) -> None:
     unit = await any_server.create_unit("Ban Dân tộc", kind="agency")
     member = await any_server.create_user("tb.dantoc", "Trưởng Ban", ["delegate"], unit_id=unit)
