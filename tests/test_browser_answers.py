@@ -103,6 +103,15 @@ async def test_a_delegate_answers_on_the_tablet_and_the_organiser_sees_it_live(
         await organiser.get_by_test_id("answers-remind").click()
         await expect(organiser.get_by_test_id("answers-reminded")).to_have_text("Đã nhắc 2 người chưa trả lời.")
 
+        # The desk records an answer after a phone call.
+        row = organiser.locator(f'[data-testid="answers-row"][data-person-id="{other["id"]}"]')
+        await row.get_by_test_id("answers-record-for").click()
+        await organiser.get_by_test_id("answer-for-kind").select_option(label="Vắng mặt")
+        await organiser.get_by_test_id("dialog-field-reason").fill("Đi công tác")
+        await organiser.get_by_test_id("dialog-confirm").click()
+        await expect(row.get_by_test_id("answers-line")).to_have_text("Vắng mặt: Đi công tác")
+        await expect(counts).to_have_text("Tham dự 0 · Vắng mặt 1 · Cử người dự thay 1 · Chưa trả lời 1")
+
         stand_in = await shown.open("cv.tc", here)
         await expect(stand_in.get_by_test_id("answer-stands-in-for")).to_have_text(
             "Bạn dự thay cho Nguyễn Văn Giám Đốc"

@@ -9,6 +9,7 @@ import { h, replaceChildren } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { may, meetingPath } from './meeting-common.js';
 import { getUser } from './session.js';
+import { dialog } from './ui.js';
 
 const OPEN = new Set(['scheduled', 'in_progress']);
 const KINDS = ['attending', 'absent', 'stand_in'];
@@ -165,14 +166,31 @@ export function answersPanel(meetingId) {
     const counts = h('p', { class: 'answers-counts', testid: 'answers-counts', role: 'status' },
       t('answer.counts', { attending: c.attending || 0, absent: c.absent || 0, stand_in: c.stand_in || 0, none: c.none || 0 }));
     const en = getLang() === 'en';
+    const error = h('p', { class: 'answer-error', testid: 'answers-error', role: 'alert', hidden: true });
+    const fail = (err) => { error.textContent = message(err); error.hidden = false; };
+    const recordFor = async (p) => { // after a phone call: the desk records the answer on the invitee's behalf
+      const choice = h('select', { class: 'input input-large', testid: 'answer-for-kind' },
+        h('option', { value: 'attending:in_hall' }, `${t('answer.kind.attending')} ${t('attendance.place.in_hall')}`),
+        h('option', { value: 'attending:remote' }, `${t('answer.kind.attending')} ${t('attendance.place.remote')}`),
+        h('option', { value: 'absent:' }, t('answer.kind.absent')));
+      const given = await dialog({
+        title: t('answer.recordFor', { name: p.full_name }), testid: 'answer-for-dialog', confirmLabel: t('answer.send'),
+        extra: h('label', { class: 'field' }, h('span', {}, t('answer.title')), choice),
+        fields: [{ name: 'reason', label: t('answer.reasonIfAbsent') }],
+      });
+      if (given === null) return;
+      const [kind, mode] = choice.value.split(':');
+      const body = kind === 'absent' ? { kind, reason: given.reason } : { kind, mode };
+      try { await post(meetingPath(meetingId, '/answers'), { person_id: p.person_id, ...body }); await load(); } catch (err) { fail(err); }
+    };
     const rows = (table.people || []).map((p) => h('li', {
       class: ['answers-row', p.kind ? `answer-${p.kind}` : 'answer-none'], testid: 'answers-row', dataset: { personId: p.person_id, kind: p.kind || 'none' },
     },
     h('span', { class: 'answers-name' }, p.full_name),
     p.unit_name ? h('span', { class: 'muted' }, p.unit_name) : null,
     h('span', { class: 'answers-line', testid: 'answers-line' }, en ? p.line_en : p.line),
-    p.stands_in_for ? h('span', { class: 'badge', testid: 'answers-stands-in-for' }, t('answer.standsInForShort', { name: p.stands_in_for_name })) : null));
-    const error = h('p', { class: 'answer-error', testid: 'answers-error', role: 'alert', hidden: true });
+    p.stands_in_for ? h('span', { class: 'badge', testid: 'answers-stands-in-for' }, t('answer.standsInForShort', { name: p.stands_in_for_name })) : null,
+    h('button', { type: 'button', class: 'btn btn-small', testid: 'answers-record-for', onclick: () => recordFor(p) }, t('answer.recordForShort'))));
     const remind = h('button', { type: 'button', class: 'btn btn-large', testid: 'answers-remind', disabled: !c.none }, t('answer.remind'));
     remind.addEventListener('click', async () => {
       remind.disabled = true;
@@ -181,8 +199,7 @@ export function answersPanel(meetingId) {
         note = t('answer.reminded', { n: (resp.person_ids || []).length });
         render();
       } catch (err) {
-        error.textContent = message(err);
-        error.hidden = false;
+        fail(err);
         remind.disabled = false;
       }
     });
