@@ -32,17 +32,19 @@ from ..vocabulary import (
     ATTENDANCE_WORDS,
     CLOSED_STATUSES,
     IN_PROGRESS,
-    ORGANIZER_ROLES,
+    INVITATION_ANSWERS,
     SCHEDULED,
     AnswerKind,
     AttendancePlace,
+    roles_with,
 )
 from .meetings import Audience, Event, MeetingState, update
 from .votes import Proxy
 
 MAX_REASON = 500
 ANSWERABLE = frozenset({SCHEDULED, IN_PROGRESS})
-ORGANISERS = Audience(kind="roles", roles=ORGANIZER_ROLES)  # a reason for being absent is the organisers' business
+# A reason for being absent is the organisers' business: the answers reach those who may read them all.
+ORGANISERS = Audience(kind="roles", roles=roles_with(INVITATION_ANSWERS))
 
 
 @dataclass(frozen=True)
