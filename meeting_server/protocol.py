@@ -100,6 +100,10 @@ FLOOR_GIVEN = "floor.given"
 FLOOR_EXTENDED = "floor.extended"
 FLOOR_ENDED = "floor.ended"
 FLOOR_MINUTES_SET = "floor.minutes_set"
+# answers to the invitation (domain/answers.py): answered patches `answers` (organisers only: a reason is theirs);
+# reminded carries {"person_ids": [...]} for the mail outbox
+INVITATION_ANSWERED = "invitation.answered"
+INVITATION_REMINDED = "invitation.reminded"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -157,10 +161,14 @@ EVENT_TYPES = (
     VOTE_CANCELLED,
     PROXY_AUTHORISED,
     PROXY_WITHDRAWN,
+    INVITATION_ANSWERED,
+    INVITATION_REMINDED,
 )
 # Made by domain/attendance.py and recorded by actions/attendance.py (they are in EVENT_TYPES).
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED, ATTENDANCE_CHECKIN_KEY_RENEWED)
 # Made by domain/floor.py and recorded by actions/floor.py (they are in EVENT_TYPES).
+# Made by domain/answers.py and recorded by actions/answers.py (they are in EVENT_TYPES).
+INVITATION_EVENT_TYPES = (INVITATION_ANSWERED, INVITATION_REMINDED)
 FLOOR_EVENT_TYPES = (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_EXTENDED, FLOOR_ENDED, FLOOR_MINUTES_SET)
 
 

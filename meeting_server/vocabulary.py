@@ -212,6 +212,27 @@ VOTE_MANAGE: Final = "vote.manage"  # prepare, open, close, cancel a vote; recor
 VOTE_CAST: Final = "vote.cast"  # cast a ballot (eligibility is domain/votes.py's: a present member)
 VOTE_HALL_TALLY: Final = "vote.hall_tally"  # enter a commune hall's show of hands
 
+VOTE_AUTHORISE_OWN: Final = "vote.authorise_own"  # a member authorises another present member, and withdraws it
+# ---- answers to the invitation (trả lời giấy mời): domain/answers.py ------------------------------------------
+
+ANSWER_ATTENDING: Final = "attending"  # tham dự: in the main hall, at a commune site, or online (ATTENDANCE_PLACES)
+ANSWER_ABSENT: Final = "absent"  # vắng mặt, with a reason
+ANSWER_STAND_IN: Final = "stand_in"  # cử người dự thay: a colleague of the same unit
+AnswerKind = Literal["attending", "absent", "stand_in"]
+ANSWER_KINDS: Final[tuple[AnswerKind, ...]] = get_args(AnswerKind)
+ANSWER_WORDS: Final[dict[str, tuple[str, str]]] = {
+    ANSWER_ATTENDING: ("Tham dự", "Attending"),
+    ANSWER_ABSENT: ("Vắng mặt", "Absent"),
+    ANSWER_STAND_IN: ("Cử người dự thay", "Sending a stand-in"),
+    "none": ("Chưa trả lời", "No answer yet"),
+}
+
+INVITATION_ANSWER: Final = "invitation.answer"  # answer one's own invitation
+INVITATION_ANSWER_FOR: Final = "invitation.answer_for"  # record an invitee's answer on their behalf
+INVITATION_REMIND: Final = "invitation.remind"  # remind the invitees without an answer (or chosen ones)
+INVITATION_ANSWERS: Final = "invitation.answers"  # read every invitee's answer
+InvitationPermission = Literal["invitation.answer", "invitation.answer_for", "invitation.remind", "invitation.answers"]
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
@@ -237,6 +258,8 @@ MeetingPermission = Literal[
     "vote.manage",
     "vote.cast",
     "vote.hall_tally",
+    "vote.authorise_own",
+    InvitationPermission,
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -267,6 +290,12 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     VOTE_MANAGE: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # votes
     VOTE_CAST: frozenset({CHAIR, SECRETARY, DELEGATE}),
     VOTE_HALL_TALLY: frozenset({SITE_OPERATOR, SECRETARY}),
+    VOTE_AUTHORISE_OWN: frozenset({CHAIR, SECRETARY, DELEGATE}),  # a member (guests refused: domain/votes.py)
+    # answers to the invitation: the invitee themselves; the organisers for anyone, the reminder and the list
+    INVITATION_ANSWER: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE, OBSERVER}),
+    INVITATION_ANSWER_FOR: _ORGANIZING,
+    INVITATION_REMIND: _ORGANIZING,
+    INVITATION_ANSWERS: _ORGANIZING,
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

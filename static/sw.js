@@ -36,6 +36,8 @@ const SHELL = [
   '/static/app/media.js',
   '/static/app/votes.js',
   '/static/app/floor.js',
+  '/static/app/answers.js',
+  '/static/app/proxy.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',

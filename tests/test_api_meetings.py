@@ -152,7 +152,15 @@ async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any
     _, snap = await reader.get(path)
     assert (snap["my_role"], snap["capabilities"]) == (
         "delegate",
-        ["attendance.check_in_self", "conference.publish", "floor.request", "meeting.view", "vote.cast"],
+        [
+            "attendance.check_in_self",
+            "conference.publish",
+            "floor.request",
+            "invitation.answer",
+            "meeting.view",
+            "vote.authorise_own",
+            "vote.cast",
+        ],
     )
     status, _ = await reader.post(f"{path}/start")
     assert status == 403

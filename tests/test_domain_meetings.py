@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from meeting_server import protocol as p
+from meeting_server.domain import answers as an
 from meeting_server.domain import attendance as at
 from meeting_server.domain import checkin
 from meeting_server.domain import conference as c
@@ -158,8 +159,9 @@ def test_schedule_and_unschedule_carry_the_whole_snapshot(action: str) -> None:
     state = make_state("draft" if action == "schedule" else "scheduled")
     event = one_event(d.transition(state, action))
     new = d.apply(state, event)
-    # Invitees start (or stop) seeing the meeting with this one event, so it must hold everything.
-    assert event.patch == {k: v for k, v in new.to_dict().items() if k != "last_seq"}
+    # Invitees start (or stop) seeing the meeting with this one event, so it must hold everything (but the answers
+    # to the invitation, which are the organisers': tests/test_domain_answers.py).
+    assert event.patch == {k: v for k, v in new.to_dict().items() if k not in ("last_seq", "answers")}
 
 
 @pytest.mark.parametrize(
@@ -690,7 +692,33 @@ VOTES: list[tuple[str, Command]] = [
     ("close", lambda s: vv.vote_changed(s, "close", {"id": NAMED.id})),
     ("cancel", lambda s: vv.vote_changed(s, "cancel", {"id": SECRET.id})),
 ]
+# Answers to the invitation: one attends, one sends a colleague of the same unit (who is invited with it), a reminder.
+_UNIT = "un_xa00001"
+ANSWERS: list[tuple[str, Command]] = [
+    ("add", lambda s: d.add_item(s, AgendaItem(id="a_item01", title="Khai mạc"))),
+    ("invite", lambda s: d.update(s, {"invitee_ids": ["u_deleg001", "u_deleg002"]})),
+    ("schedule", lambda s: d.transition(s, "schedule")),
+    (
+        "attend",
+        lambda s: an.answer(
+            s, an.Person("u_deleg002", _UNIT), kind="attending", mode="remote", at=T_START, recorded_by="u_deleg002"
+        ),
+    ),
+    (
+        "stand-in",
+        lambda s: an.answer(
+            s,
+            an.Person("u_deleg001", _UNIT),
+            kind="stand_in",
+            stand_in=an.Person("u_deleg009", _UNIT),
+            at=T_START,
+            recorded_by="u_deleg001",
+        ),
+    ),
+    ("remind", lambda s: an.remind(s)),
+]
 SCENARIOS = {
+    "answers": ANSWERS,
     "lifecycle": LIFECYCLE,
     "cancelled": CANCELLED,
     "draft_cancelled": DRAFT_CANCELLED,

@@ -489,3 +489,62 @@ def test_the_vocabulary_names_votes_once() -> None:
     assert set(v.CHOICE_WORDS) == set(v.YES_NO_CHOICES)
     assert {v.VOTE_MANAGE, v.VOTE_CAST, v.VOTE_HALL_TALLY} <= set(v.MEETING_PERMISSIONS)
     assert v.VOTE_HALL_TALLY in v.role_grants(v.SITE_OPERATOR) and v.VOTE_CAST not in v.role_grants(v.OBSERVER)
+
+
+# ---- stand-ins (cử người dự thay, domain/answers.py): the stand-in holds the member's proxy --------------------
+
+
+def stand_in(delegator: str, holder: str) -> d.Proxy:
+    return dataclasses.replace(proxy(delegator, holder, pid=f"standin:{delegator}"), stand_in=True)
+
+
+@pytest.mark.parametrize(
+    ("existing", "new", "code"),
+    [
+        ((), stand_in("a", "s"), None),  # the stand-in need not be a member
+        ((), stand_in("guest", "s"), "forbidden"),  # the member must be one
+        ((proxy("a", "b"),), stand_in("a", "s"), "conflict"),  # a proxy already stands for the member
+        ((stand_in("a", "s"),), proxy("a", "b"), "conflict"),  # and the other way round
+        ((stand_in("a", "b"),), proxy("b", "c"), "forbidden"),  # a member stand-in delegates nothing: no chain
+        ((proxy("c", "a"),), stand_in("a", "s"), "forbidden"),  # a member holding a proxy sends no stand-in
+        ((stand_in("a", "s"),), proxy("s", "b"), "forbidden"),  # the stand-in is no member: gives no proxy
+    ],
+)
+def test_a_stand_ins_proxy_keeps_the_chain_and_cycle_refusals(
+    existing: tuple[d.Proxy, ...], new: d.Proxy, code: str | None
+) -> None:
+    if code is None:
+        assert d.authorise(existing, new, MEMBERS)[-1] == new
+    else:
+        assert refusal(d.authorise, existing, new, MEMBERS).code == code
+
+
+@pytest.mark.parametrize(
+    ("voter", "cast_by", "present", "code"),
+    [
+        ("a", "s", MEMBERS | {"s"}, None),  # the stand-in casts the member's ballot
+        ("s", "s", MEMBERS | {"s"}, "forbidden"),  # and has no ballot of their own
+        ("a", "a", MEMBERS | {"s"}, "forbidden"),  # the member represented casts nothing
+        ("a", "s", MEMBERS, "forbidden"),  # a stand-in not checked in casts nothing
+        ("b", "s", MEMBERS | {"s"}, "forbidden"),  # nor for another member
+    ],
+)
+def test_a_stand_in_casts_the_members_ballot_only(
+    voter: str, cast_by: str, present: frozenset[str], code: str | None
+) -> None:
+    vt, proxies = opened(), (stand_in("a", "s"),)
+    args = {"voter": voter, "cast_by": cast_by, "choices": (v.YES,), "present": present, "proxies": proxies}
+    if code is None:
+        (event,) = d.cast(vt, d.Tally(vt.id), at=T0, **args)  # type: ignore[arg-type]
+        assert isinstance(event, d.BallotCast) and (event.ballot.voter, event.ballot.cast_by) == ("a", "s")
+        assert d.eligible(vt, frozenset({"s"}), proxies) == {"a"}
+    else:
+        assert refusal(d.cast, vt, d.Tally(vt.id), at=T0, **args).code == code
+
+
+def test_a_stand_ins_proxy_is_on_the_result() -> None:
+    proxies = (stand_in("a", "s"),)
+    vt = opened()
+    tally, _ = cast_all(vt, {"a": (v.YES,), "b": (v.YES,)}, frozenset({"b", "s"}), proxies)
+    result = d.result(d.transition(vt, "close", T0), tally, frozenset({"b", "s"}), proxies)
+    assert result.proxies == proxies and result.proxies[0].stand_in and result.present == 2

@@ -56,6 +56,12 @@ POLICY: dict[str, dict[str, str]] = {
     "vote.manage": {"admin": OWN, "chair": OWN, "secretary": OWN},
     "vote.cast": {"chair": OWN, "secretary": OWN, "delegate": OWN},
     "vote.hall_tally": {"secretary": OWN, "site_operator": OWN},
+    "vote.authorise_own": {"chair": OWN, "secretary": OWN, "delegate": OWN},  # a member, from the tablet
+    # answers to the invitation (docs/meeting-process.md): the invitee; the organisers for anyone
+    "invitation.answer": {"admin": OWN, "chair": OWN, "secretary": OWN, "delegate": OWN, "observer": OWN},
+    "invitation.answer_for": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "invitation.remind": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "invitation.answers": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -597,6 +603,61 @@ async def _paper_add(w: World, role: str, own: bool) -> Prepared:
 
 
 FACTORIES["paper.add"] = _paper_add
+
+
+async def _invited(w: World, role: str, own: bool) -> Prepared:
+    """A scheduled meeting; in one's own, the acting person is invited too (a site operator's part stays the hall's)."""
+    meeting_id, _ = await build_meeting(w, own, "scheduled")
+    if own and role != "site_operator":
+        people = [w.actors[r].id for r in ("delegate", "observer")]
+        people += [w.actors[role].id] if w.actors[role].id not in people else []
+        await w.run(w.admin, "meeting.update", {"meeting_id": meeting_id, "invitee_ids": people})
+    return Prepared({"meeting_id": meeting_id, "kind": "attending", "mode": "remote"}, meeting_id, "scheduled")
+
+
+def _absent_for(w: World, own: bool) -> dict[str, Any]:
+    person = w.actors["delegate"].id if own else w.other_delegate
+    return {"person_id": person, "kind": "absent", "reason": "Đi công tác"}
+
+
+async def _members_in(w: World, meeting_id: str) -> None:
+    """The own meeting's secretary invited (a member too), and its chair, delegate and secretary checked in."""
+    people = [w.actors[r].id for r in ("delegate", "observer", "secretary")]
+    await w.run(w.admin, "meeting.update", {"meeting_id": meeting_id, "invitee_ids": people})
+    for role in ("chair", "delegate", "secretary"):
+        desk = {"person_id": w.actors[role].id, "status": "checked_in", "place": "in_hall"}
+        await w.run(w.admin, "attendance.record", {"meeting_id": meeting_id, **desk})
+
+
+def _own_proxy(withdraw: bool) -> Factory:
+    """A meeting under way; in one's own, its members checked in, and (`withdraw`) a proxy the acting member gave
+    (the delegate's when the acting person is no member) to another member."""
+
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, _ = await build_meeting(w, own, "in_progress")
+        if not own:
+            args = {"proxy_id": "prx_00000000000000"} if withdraw else {"proxy": w.other_delegate}
+            return Prepared({"meeting_id": meeting_id, **args}, meeting_id, "in_progress")
+        await _members_in(w, meeting_id)
+        giver = w.actors[role if role in ("chair", "secretary", "delegate") else "delegate"].id
+        holder = w.actors["delegate" if giver == w.actors["chair"].id else "chair"].id
+        if not withdraw:
+            return Prepared({"meeting_id": meeting_id, "proxy": holder}, meeting_id, "in_progress")
+        given = await w.run(w.admin, "proxy.authorise", {"meeting_id": meeting_id, "delegator": giver, "proxy": holder})
+        return Prepared({"meeting_id": meeting_id, "proxy_id": given["proxy"]["id"]}, meeting_id, "in_progress")
+
+    return make
+
+
+FACTORIES.update(
+    {
+        "invitation.answer": _invited,
+        "invitation.answer_for": on_conference(_absent_for),
+        "invitation.remind": on_meeting("scheduled"),
+        "proxy.authorise_own": _own_proxy(withdraw=False),
+        "proxy.withdraw_own": _own_proxy(withdraw=True),
+    }
+)
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

@@ -139,7 +139,8 @@ def test_capabilities_follow_the_table() -> None:
     assert v.MEETING_ORGANIZE in v.meeting_capabilities(v.CHAIR, chair)
     # named chair of a meeting, but the chair role was taken away since: no longer runs it
     assert v.MEETING_ORGANIZE not in v.meeting_capabilities(v.CHAIR, frozenset({v.ACCOUNT_EDIT}))
-    assert v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT})) == {v.MEETING_VIEW}
+    # an observer watches, and answers the invitation (whether they come)
+    assert v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT})) == {v.MEETING_VIEW, v.INVITATION_ANSWER}
     assert v.meeting_capabilities(v.SITE, frozenset()) == {v.MEETING_VIEW, v.CONFERENCE_PUBLISH, v.FLOOR_REQUEST_SITE}
     assert v.FLOOR_MANAGE in v.meeting_capabilities(v.CHAIR, chair)
     assert v.FLOOR_REQUEST not in v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT}))

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ..domain import votes as domain
 from ..domain.actors import Actor
+from ..domain.answers import stands_in_for
 from ..domain.attendance import membership_of
 from ..errors import AppError
 from ..storage import meetings as meeting_store
@@ -32,6 +33,7 @@ from ..vocabulary import (
     IN_PROGRESS,
     MORE_THAN_HALF,
     OPTIONS,
+    VOTE_AUTHORISE_OWN,
     VOTE_CAST,
     VOTE_HALL_TALLY,
     VOTE_MANAGE,
@@ -94,6 +96,11 @@ class Authorise(MeetingRef):
     vote_id: Id | None = None  # None: the whole meeting
 
 
+class AuthoriseOwn(MeetingRef):
+    proxy: Id
+    vote_id: Id | None = None  # None: the whole meeting
+
+
 class ProxyRef(MeetingRef):
     proxy_id: Id
 
@@ -110,11 +117,12 @@ def now() -> datetime:
 
 
 async def electorate(ctx: MeetingContext) -> tuple[frozenset[str], frozenset[str]]:
-    """(members with voting rights, those of them present now): the meeting's membership
-    (domain.attendance.membership_of) and its attendance (đến muộn counts, về sớm does not)."""
+    """(members with voting rights, those of them and of the stand-ins present now): the meeting's membership
+    (domain.attendance.membership_of) and its attendance (đến muộn counts, về sớm does not). A stand-in present
+    casts the ballot of the member they stand in for (domain/answers.py)."""
     members = membership_of(ctx.meeting).voting
     attendance = await load_attendance(ctx.session, ctx.meeting.id)
-    return members, attendance.present_ids() & members
+    return members, attendance.present_ids() & (members | frozenset(stands_in_for(ctx.meeting)))
 
 
 async def hall_present(ctx: MeetingContext, site_id: str) -> frozenset[str]:
@@ -231,7 +239,7 @@ async def open_vote(ctx: MeetingContext, cmd: VoteRef) -> dict[str, Any]:
 async def _close(ctx: MeetingContext, row: VoteRow, vote: domain.Vote, at: datetime) -> dict[str, Any]:
     closed = domain.transition(vote, "close", at)
     _, present = await electorate(ctx)
-    proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
+    proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)
     tally = await store.tally_of(ctx.session, row)
     await store.save_result(ctx.session, row, result_dict(domain.result(closed, tally, present, proxies)))
     return await _saved(ctx, "close", row, closed)
@@ -275,7 +283,7 @@ async def cast(ctx: MeetingContext, cmd: CastBallot) -> dict[str, Any]:
     """Cast a ballot, for oneself or (`voter`) for a person one represents. The answer says only "accepted"."""
     row, vote = await _load(ctx, cmd.vote_id)
     _, present = await electorate(ctx)
-    proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
+    proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)
     tally = domain.Tally.from_dict(row.tally)
     events = domain.cast(
         vote,
@@ -298,7 +306,7 @@ async def hall_tally(ctx: MeetingContext, cmd: HallTally) -> dict[str, Any]:
     if cmd.site_id not in ctx.meeting.site_ids:
         raise AppError("not_found", what="site")
     _, present = await electorate(ctx)
-    proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
+    proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)
     events = domain.enter_hall_tally(
         vote,
         await store.tally_of(ctx.session, row),
@@ -315,29 +323,63 @@ async def hall_tally(ctx: MeetingContext, cmd: HallTally) -> dict[str, Any]:
     return {"accepted": True, "meeting_id": ctx.meeting.id}
 
 
-@meeting_action("proxy.authorise", Authorise, VOTE_MANAGE)
-async def authorise(ctx: MeetingContext, cmd: Authorise) -> dict[str, Any]:
-    """Record an authorisation (ủy quyền) for the whole meeting or one vote; chains and cycles are refused."""
-    if cmd.vote_id is not None:
-        await store.load_row(ctx.session, ctx.meeting.id, cmd.vote_id)
-    members, _ = await electorate(ctx)
-    proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
-    new = domain.Proxy(new_id("prx"), cmd.delegator, cmd.proxy, now(), ctx.actor.id, cmd.vote_id)
+async def _authorise(
+    ctx: MeetingContext, delegator: str, holder: str, vote_id: str | None, present_holder: bool = False
+) -> dict[str, Any]:
+    if vote_id is not None:
+        await store.load_row(ctx.session, ctx.meeting.id, vote_id)
+    members, present = await electorate(ctx)
+    proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)
+    new = domain.Proxy(new_id("prx"), delegator, holder, now(), ctx.actor.id, vote_id)
     domain.authorise(proxies, new, members)
+    if present_holder and holder not in present:
+        raise AppError(
+            "forbidden",
+            detail="Chỉ ủy quyền cho thành viên đã điểm danh có mặt.",
+            detail_en="Authorise only a member who is checked in.",
+            whole=True,
+        )
     await store.add_proxy(ctx.session, ctx.meeting.id, new)
     await ctx.record(domain.proxy_changed(ctx.meeting, "authorise", store.proxy_to_dict(new)))
     return {"meeting_id": ctx.meeting.id, "proxy": store.proxy_to_dict(new)}
 
 
+async def _withdraw(ctx: MeetingContext, proxy_id: str, delegator: str | None = None) -> dict[str, Any]:
+    at = now()
+    recorded = await store.proxies_of(ctx.session, ctx.meeting.id)
+    if delegator is not None and not any(p.id == proxy_id and p.delegator == delegator for p in recorded):
+        raise AppError.invalid(
+            "Bạn không có ủy quyền đang hiệu lực với mã này.", "You have no standing proxy with this id."
+        )
+    proxies = domain.withdraw(recorded, proxy_id, at)
+    await store.withdraw_proxy(ctx.session, proxy_id, at)
+    done = next(store.proxy_to_dict(p) for p in proxies if p.id == proxy_id)
+    await ctx.record(domain.proxy_changed(ctx.meeting, "withdraw", done))
+    return {"meeting_id": ctx.meeting.id, "proxy": done}
+
+
+@meeting_action("proxy.authorise", Authorise, VOTE_MANAGE)
+async def authorise(ctx: MeetingContext, cmd: Authorise) -> dict[str, Any]:
+    """Record an authorisation (ủy quyền) for the whole meeting or one vote; chains and cycles are refused."""
+    return await _authorise(ctx, cmd.delegator, cmd.proxy, cmd.vote_id)
+
+
 @meeting_action("proxy.withdraw", ProxyRef, VOTE_MANAGE)
 async def withdraw(ctx: MeetingContext, cmd: ProxyRef) -> dict[str, Any]:
     """Withdraw an authorisation; it stays listed, marked with its time."""
-    at = now()
-    proxies = domain.withdraw(await store.proxies_of(ctx.session, ctx.meeting.id), cmd.proxy_id, at)
-    await store.withdraw_proxy(ctx.session, cmd.proxy_id, at)
-    done = next(store.proxy_to_dict(p) for p in proxies if p.id == cmd.proxy_id)
-    await ctx.record(domain.proxy_changed(ctx.meeting, "withdraw", done))
-    return {"meeting_id": ctx.meeting.id, "proxy": done}
+    return await _withdraw(ctx, cmd.proxy_id)
+
+
+@meeting_action("proxy.authorise_own", AuthoriseOwn, VOTE_AUTHORISE_OWN)
+async def authorise_own(ctx: MeetingContext, cmd: AuthoriseOwn) -> dict[str, Any]:
+    """A member authorises another member who is checked in, for the meeting or one vote (from the tablet)."""
+    return await _authorise(ctx, ctx.actor.id, cmd.proxy, cmd.vote_id, present_holder=True)
+
+
+@meeting_action("proxy.withdraw_own", ProxyRef, VOTE_AUTHORISE_OWN)
+async def withdraw_own(ctx: MeetingContext, cmd: ProxyRef) -> dict[str, Any]:
+    """A member withdraws an authorisation they gave; it stays listed, marked with its time."""
+    return await _withdraw(ctx, cmd.proxy_id, ctx.actor.id)
 
 
 # ---- the timer --------------------------------------------------------------------------------------------------

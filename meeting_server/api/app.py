@@ -19,6 +19,7 @@ from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..signalling.hub import Hub
+from . import answers as answer_routes  # noqa: F401  registers its read views
 from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
 from . import papers as paper_views

@@ -431,5 +431,39 @@ ROUTES: tuple[Route, ...] = (
         "Every speech and the speaking time per person, site and item (?format=json|csv).",
         auth="any",
     ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/my-proxy",
+        "Authorise another present member for the meeting or one vote (my own ủy quyền).",
+        action="proxy.authorise_own",
+        status=201,
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/my-proxy/{proxy_id}/withdraw",
+        "Withdraw an authorisation I gave.",
+        action="proxy.withdraw_own",
+    ),
+    # answers to the invitation (trả lời giấy mời): actions/answers.py
+    Route("GET", "/api/meetings/{meeting_id}/answer", "My answer, whom I stand in for, my unit's colleagues."),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/answer",
+        "Answer my invitation: attending (where), absent (why) or a stand-in.",
+        action="invitation.answer",
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/answers", "Every invitee's answer and the counts (organisers)."),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/answers",
+        "Record an invitee's answer on their behalf (organisers).",
+        action="invitation.answer_for",
+    ),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/remind",
+        "Remind the invitees without an answer, or the chosen ones.",
+        action="invitation.remind",
+    ),
     Route("GET", "/api/media/config", "ICE servers (STUN, short-lived TURN credentials) and media limits.", auth="any"),
 )

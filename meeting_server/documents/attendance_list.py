@@ -104,7 +104,7 @@ class _Line:
 def _lines(data: AttendanceListData) -> list[_Line]:
     """Voting members first, then guests, then people counted in a hall; by name within each."""
     current = data.attendance.current()
-    people = data.membership.voting | data.membership.guests | frozenset(current)
+    people = data.membership.voting | data.membership.guests | data.membership.stand_ins | frozenset(current)
 
     def name_of(pid: str) -> str:
         entry = current.get(pid)
@@ -117,7 +117,13 @@ def _lines(data: AttendanceListData) -> list[_Line]:
     out = []
     for number, pid in enumerate(sorted(people, key=order), start=1):
         history = data.attendance.history(pid)
-        standing = "Thành viên" if data.membership.has_vote(pid) else "Khách mời"
+        standing = (
+            "Thành viên"
+            if data.membership.has_vote(pid)
+            else "Người dự thay"
+            if pid in data.membership.stand_ins
+            else "Khách mời"
+        )
         out.append(_Line(number, pid, name_of(pid), standing, current.get(pid), history[:-1]))
     return out
 

@@ -31,7 +31,10 @@ def _lines(meeting_title: str, vote: dict[str, Any]) -> list[tuple[str, str]]:
         ("Kết quả", "Thông qua" if r["passed"] else "Không thông qua" + (" (hòa phiếu)" if r["tie"] else "")),
     ]
     if r["proxies"]:
-        out.append(("Ủy quyền", "; ".join(f"{p['delegator']} → {p['proxy']}" for p in r["proxies"])))
+        marked = [
+            f"{p['delegator']} → {p['proxy']}{' (người dự thay)' if p.get('stand_in') else ''}" for p in r["proxies"]
+        ]
+        out.append(("Ủy quyền", "; ".join(marked)))
     return out
 
 

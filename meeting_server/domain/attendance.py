@@ -46,6 +46,7 @@ from ..vocabulary import (
     QuorumBase,
     RecordedAs,
 )
+from .answers import stand_ins_added
 from .meetings import Event, MeetingState, audience_for
 
 MAX_REASON = 500
@@ -213,9 +214,10 @@ class Membership:
 
     voting: frozenset[str] = frozenset()
     guests: frozenset[str] = frozenset()
+    stand_ins: frozenset[str] = frozenset()  # invited only as someone's stand-in (domain/answers.py): no own vote
 
     def __post_init__(self) -> None:
-        both = self.voting & self.guests
+        both = self.voting & (self.guests | self.stand_ins)
         if both:
             raise AppError.invalid(
                 f"Một người không thể vừa là thành viên biểu quyết vừa là khách mời: {', '.join(sorted(both))}",
@@ -228,15 +230,18 @@ class Membership:
         return person_id in self.voting
 
     def knows(self, person_id: str) -> bool:
-        return person_id in self.voting or person_id in self.guests
+        return person_id in self.voting or person_id in self.guests or person_id in self.stand_ins
 
 
 def membership_of(state: MeetingState) -> Membership:
     """The meeting's membership: the invited people and the chair have voting rights, but for the invitees the
-    organiser marked as guests (`guest_ids`)."""
+    organiser marked as guests (`guest_ids`) and those invited only as someone's stand-in (they cast that
+    member's ballot: domain/answers.py)."""
     guests = frozenset(state.guest_ids)
-    voting = frozenset(state.invitee_ids) | ({state.chair_id} if state.chair_id else set())
-    return Membership(voting=voting - guests, guests=guests)
+    chair = {state.chair_id} if state.chair_id else set()
+    stand_ins = (stand_ins_added(state) & frozenset(state.invitee_ids)) - guests - chair
+    voting = frozenset(state.invitee_ids) | chair
+    return Membership(voting=voting - guests - stand_ins, guests=guests, stand_ins=stand_ins)
 
 
 @dataclass(frozen=True)

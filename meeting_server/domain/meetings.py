@@ -23,6 +23,7 @@ from ..vocabulary import (
     DRAFT,
     ENDED,
     IN_PROGRESS,
+    INVITATION_ANSWERS,
     MEETING_ORGANIZE,
     MEETING_STATUSES,
     OBSERVER,
@@ -187,6 +188,7 @@ class MeetingState:
     guest_ids: tuple[str, ...] = ()  # invitees without voting rights (khách mời): domain.attendance.membership_of
     quorum_rule: dict[str, Any] = field(default_factory=dict)  # domain.attendance.QuorumRule's fields; {}: > 1/2
     quorum: dict[str, Any] = field(default_factory=dict)  # the count now (domain.attendance.Quorum.to_dict)
+    answers: dict[str, Any] = field(default_factory=dict)  # person id -> their answer (domain.answers.Answer)
     last_seq: int = 0
 
     def __post_init__(self) -> None:
@@ -229,6 +231,7 @@ class MeetingState:
             "guest_ids": list(self.guest_ids),
             "quorum_rule": dict(self.quorum_rule),
             "quorum": dict(self.quorum),
+            "answers": {k: dict(v) for k, v in self.answers.items()},
             "last_seq": self.last_seq,
         }
 
@@ -252,6 +255,8 @@ def _with_patch(state: MeetingState, patch: dict[str, Any]) -> MeetingState:
             value = tuple(value)
         elif key in ("conference", "floor", "quorum_rule", "quorum"):
             value = dict(value or {})
+        elif key == "answers":
+            value = {k: dict(v) for k, v in (value or {}).items()}
         elif key == "presentation":
             value = dict(value) if value else None
         changes[key] = value
@@ -312,8 +317,14 @@ def capabilities(actor: Actor, role: str | None) -> frozenset[MeetingPermission]
 
 
 def snapshot(state: MeetingState, role: str | None, actor: Actor) -> dict[str, Any]:
-    """The meeting as this actor is told it: the state, their part in it and what they may do there."""
-    return {**state.to_dict(), "my_role": role, "capabilities": sorted(capabilities(actor, role))}
+    """The meeting as this actor is told it: the state, their part in it and what they may do there. Answers to
+    the invitation (a reason for being absent) are the organisers'; anyone else is told their own answer and the
+    one naming them as a stand-in."""
+    caps = capabilities(actor, role)
+    told = state.to_dict()
+    if INVITATION_ANSWERS not in caps:
+        told["answers"] = {k: v for k, v in told["answers"].items() if actor.id in (k, v.get("stand_in_id"))}
+    return {**told, "my_role": role, "capabilities": sorted(caps)}
 
 
 @dataclass(frozen=True)
@@ -500,8 +511,9 @@ def transition(state: MeetingState, action: str, reason: str = "") -> list[Event
             patch["conference"] = {**conf, "recording": None, "roll_call": {**roll, "open": False} if roll else None}
     new = _with_patch(state, patch)
     if action in ("schedule", "unschedule"):
-        # Invitees see the meeting from now on, so they get all of it in the one event they receive.
-        patch = {k: v for k, v in new.to_dict().items() if k != "last_seq"}
+        # Invitees see the meeting from now on, so they get all of it in the one event they receive; but for the
+        # answers to the invitation (a reason for being absent is the organisers': domain/answers.py).
+        patch = {k: v for k, v in new.to_dict().items() if k not in ("last_seq", "answers")}
     # Leaving draft is news for everyone; going back to draft is still news for those who saw it scheduled.
     audience = Audience() if action == "unschedule" else audience_for(new)
     events = [Event(event_type, {"patch": patch}, audience)]

@@ -175,7 +175,9 @@ def is_over(vote: Vote, at: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Proxy:
-    """`delegator` authorises `proxy` for the whole meeting (`vote_id` None) or for one vote."""
+    """`delegator` authorises `proxy` for the whole meeting (`vote_id` None) or for one vote. A `stand_in` proxy
+    comes with an answer to the invitation (domain/answers.py): the holder is the member's stand-in, who need not
+    be a member, and casts the member's ballot only (no vote of their own unless they are a member)."""
 
     id: str
     delegator: str
@@ -184,6 +186,7 @@ class Proxy:
     recorded_by: str
     vote_id: str | None = None
     withdrawn_at: datetime | None = None
+    stand_in: bool = False
 
     def __post_init__(self) -> None:
         if self.delegator == self.proxy:
@@ -199,8 +202,9 @@ class Proxy:
 
 
 def authorise(proxies: tuple[Proxy, ...], new: Proxy, members: frozenset[str]) -> tuple[Proxy, ...]:
-    """Every authorisation with `new` added; chains (A→B→C), cycles and a second proxy for the same vote refused."""
-    for who in (new.delegator, new.proxy):
+    """Every authorisation with `new` added; chains (A→B→C), cycles and a second proxy for the same vote refused.
+    A stand-in's proxy needs only its delegator to be a member."""
+    for who in (new.delegator,) if new.stand_in else (new.delegator, new.proxy):
         if who not in members:
             raise _refused(
                 f"Chỉ thành viên có quyền biểu quyết mới ủy quyền hoặc nhận ủy quyền ({who}).",
@@ -412,12 +416,17 @@ def cast(
     """A ballot for `voter`, cast by themselves or by their standing proxy, who must be present."""
     _check_open(vote, at)
     picked = _check_choices(vote, choices)
-    if cast_by not in vote.members or cast_by not in present:
+    proxies = tuple(proxies)
+    stands = standing(proxies, vote.id)
+    stand_in = any(
+        p.stand_in and p.delegator == voter and p.proxy == cast_by and p.stands_for(vote.id) for p in proxies
+    )
+    if (cast_by not in vote.members and not stand_in) or cast_by not in present:
         raise _refused(
             "Chỉ thành viên có quyền biểu quyết đã điểm danh có mặt mới được bỏ phiếu.",
             "Only members with voting rights who are checked in may vote.",
         )
-    changed = _check_voter(vote, tally, voter, cast_by, standing(proxies, vote.id))
+    changed = _check_voter(vote, tally, voter, cast_by, stands)
     if vote.secret:
         return (
             TurnoutMarked(vote.id, frozenset({voter}), cast_by),

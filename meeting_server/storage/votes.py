@@ -11,6 +11,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import votes as domain
+from ..domain.answers import stand_in_proxies
+from ..domain.meetings import MeetingState
 from ..errors import AppError
 from .db import iso, now_iso
 from .models import ProxyRow, VoteCountRow, VoteRow
@@ -75,6 +77,7 @@ def proxy_to_dict(p: domain.Proxy) -> dict[str, Any]:
         "given_at": iso(p.given_at),
         "recorded_by": p.recorded_by,
         "withdrawn_at": _iso(p.withdrawn_at),
+        "stand_in": p.stand_in,  # from an answer to the invitation (domain/answers.py), never a row here
     }
 
 
@@ -187,8 +190,13 @@ async def proxies_of(session: AsyncSession, meeting_id: str) -> tuple[domain.Pro
     return tuple(_proxy_of(r) for r in (await session.execute(query)).scalars())
 
 
+async def proxies_with_stand_ins(session: AsyncSession, state: MeetingState) -> tuple[domain.Proxy, ...]:
+    """Every authorisation of the meeting: the recorded ones and those its stand-ins hold (domain/answers.py)."""
+    return (*await proxies_of(session, state.id), *stand_in_proxies(state))
+
+
 async def add_proxy(session: AsyncSession, meeting_id: str, p: domain.Proxy) -> None:
-    d = proxy_to_dict(p)
+    d = {k: v for k, v in proxy_to_dict(p).items() if k != "stand_in"}
     session.add(ProxyRow(meeting_id=meeting_id, **d))
     await session.flush()
 

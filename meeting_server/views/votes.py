@@ -14,9 +14,9 @@ from .meetings import visible_in
 
 async def meeting_votes(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
     async with services.db.read() as session:
-        await visible_in(session, actor, meeting_id)
+        state, _ = await visible_in(session, actor, meeting_id)
         rows = await store.votes_of(session, meeting_id)
-        proxies = await store.proxies_of(session, meeting_id)
+        proxies = await store.proxies_with_stand_ins(session, state)
     return {"votes": [store.public_vote(r) for r in rows], "proxies": [store.proxy_to_dict(p) for p in proxies]}
 
 

@@ -6,6 +6,8 @@
 import { get, post } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { getLang, t } from './i18n.js';
+import { loadParticipantNames } from './meeting-common.js';
+import { getUser } from './session.js';
 
 const enc = encodeURIComponent;
 
@@ -40,7 +42,7 @@ function resultView(vote) {
  * vote.turnout, and a reload of `GET …/votes` after any other vote.* event (they carry no snapshot patch).
  */
 function follower(meetingId, render, restOptions = () => ({})) {
-  const state = { votes: [], lines: new Map() };
+  const state = { votes: [], proxies: [], lines: new Map() };
   let loading = null;
   state.reload = () => {
     if (loading) return loading;
@@ -48,6 +50,7 @@ function follower(meetingId, render, restOptions = () => ({})) {
       try {
         const body = await get(`/api/meetings/${enc(meetingId)}/votes`, null, restOptions());
         state.votes = Array.isArray(body && body.votes) ? body.votes : [];
+        state.proxies = Array.isArray(body && body.proxies) ? body.proxies : [];
         render();
       } catch { /* the next event or snapshot tries again */ } finally { loading = null; }
     })();
@@ -55,12 +58,16 @@ function follower(meetingId, render, restOptions = () => ({})) {
   };
   state.update = (snap, info) => {
     const events = (info && info.events) || [];
-    if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) { state.votes = snap.votes; render(); }
+    if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) {
+      state.votes = snap.votes;
+      render();
+      if (!state.read) { state.read = true; state.reload(); } // the proxies are not in the snapshot
+    }
     let again = false;
     for (const ev of events) {
       const type = String(ev.type || '');
       if (type === 'vote.ballot_cast' || type === 'vote.turnout') state.lines.set(ev.data.vote_id, eventLine(ev.data));
-      else if (type.startsWith('vote.')) again = true;
+      else if (type.startsWith('vote.') || type.startsWith('proxy.')) again = true;
     }
     if (again) state.reload(); else if (events.length) render();
   };
@@ -74,33 +81,42 @@ function eventLine(data) {
   return String((getLang() === 'en' ? data.line_en : data.line) || t('vote.turnout', { voted: data.voted, of: data.of }));
 }
 
-/** The tablet's vote block; `update(snap, info)` after every snapshot change. */
+/**
+ * The tablet's vote block; `update(snap, info)` after every snapshot change. Besides one's own ballot (a member's),
+ * one ballot for each member one represents in this vote: a standing proxy held, or the member one stands in for
+ * (answers to the invitation: the stand-in casts that ballot, and has none of their own unless a member).
+ */
 export function voteBlock({ meetingId }) {
   const el = h('section', { class: 'vote-me card', testid: 'vote-me', hidden: true });
-  const cast = new Map(); // vote id -> the choices this tablet sent and the server accepted
-  const picked = new Map(); // vote id -> the options ticked but not sent yet (kept across re-renders)
+  const cast = new Map(); // "vote id|voter" -> the choices this tablet sent and the server accepted
+  const picked = new Map(); // "vote id|voter" -> the options ticked but not sent yet (kept across re-renders)
   const follow = follower(meetingId, () => render());
+  let standingFor = null; // the member I stand in for, from the snapshot's answers
+  let names = null; // id -> name, read once someone is represented
 
-  function render() {
-    const vote = currentVote(follow.votes);
-    el.hidden = !vote;
-    if (!vote) { replaceChildren(el); return; }
-    el.dataset.status = vote.status;
-    const title = h('h2', {}, t('vote.title'));
-    const question = h('p', { class: 'vote-question', testid: 'vote-question' }, vote.question);
-    const secret = vote.secret ? h('p', { class: 'badge vote-secret', testid: 'vote-secret' }, t('vote.secret')) : null;
-    if (vote.status !== 'open') { replaceChildren(el, title, question, secret, resultView(vote)); return; }
+  /** The members whose ballot I cast in this vote (not myself). */
+  function represented(vote, me) {
+    const out = new Set(standingFor ? [standingFor] : []);
+    for (const p of follow.proxies) {
+      if (p.proxy === me && !p.withdrawn_at && (!p.vote_id || p.vote_id === vote.id)) out.add(p.delegator);
+    }
+    return [...out].filter((id) => id !== me && (vote.members || []).includes(id));
+  }
+
+  function ballot(vote, me, voter, label) {
+    const key = `${vote.id}|${voter}`;
     const max = Number(vote.max_choices) || 1;
-    if (!picked.has(vote.id)) picked.set(vote.id, new Set(cast.get(vote.id) || []));
-    const chosen = picked.get(vote.id);
+    if (!picked.has(key)) picked.set(key, new Set(cast.get(key) || []));
+    const chosen = picked.get(key);
     const done = h('p', { class: 'vote-done', testid: 'vote-done', role: 'status' }, t('vote.recorded'));
-    done.hidden = !cast.has(vote.id);
+    done.hidden = !cast.has(key);
     const error = h('p', { class: 'vote-error', testid: 'vote-error', role: 'alert', hidden: true });
     const send = async (choices) => {
       error.hidden = true;
       try {
-        await post(`/api/meetings/${enc(meetingId)}/votes/${enc(vote.id)}/ballots`, { choices });
-        cast.set(vote.id, choices);
+        const body = voter === me ? { choices } : { choices, voter };
+        await post(`/api/meetings/${enc(meetingId)}/votes/${enc(vote.id)}/ballots`, body);
+        cast.set(key, choices);
         render();
       } catch (err) {
         error.textContent = err && err.message ? err.message : t('error.network');
@@ -119,12 +135,50 @@ export function voteBlock({ meetingId }) {
     });
     const submit = max > 1 ? h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'vote-submit' }, t('vote.submit')) : null;
     if (submit) submit.addEventListener('click', () => send([...chosen]));
-    replaceChildren(el, title, question, secret,
+    return h('div', { class: 'vote-ballot', dataset: { voter } }, label,
       max > 1 ? h('p', { class: 'vote-max', testid: 'vote-max' }, t('vote.chooseUpTo', { n: max })) : null,
       h('div', { class: 'vote-choices' }, ...buttons), submit, done, error);
   }
 
-  return { el, update: follow.update, reload: follow.reload };
+  function render() {
+    const vote = currentVote(follow.votes);
+    el.hidden = !vote;
+    if (!vote) { replaceChildren(el); return; }
+    el.dataset.status = vote.status;
+    const title = h('h2', {}, t('vote.title'));
+    const question = h('p', { class: 'vote-question', testid: 'vote-question' }, vote.question);
+    const secret = vote.secret ? h('p', { class: 'badge vote-secret', testid: 'vote-secret' }, t('vote.secret')) : null;
+    if (vote.status !== 'open') { replaceChildren(el, title, question, secret, resultView(vote)); return; }
+    const me = (getUser() || {}).id || '';
+    const others = represented(vote, me);
+    if (others.length && !names) {
+      names = new Map();
+      loadParticipantNames(meetingId).then((found) => { names = found; render(); });
+    }
+    const own = (vote.members || []).includes(me) || !others.length; // else the server's refusal says why
+    const given = follow.proxies.find((p) => p.delegator === me && !p.withdrawn_at && (!p.vote_id || p.vote_id === vote.id));
+    if (given && !names) {
+      names = new Map();
+      loadParticipantNames(meetingId).then((found) => { names = found; render(); });
+    }
+    const ballots = [
+      given ? h('p', { class: 'vote-delegated', testid: 'vote-delegated', role: 'status' }, t('vote.delegated', { name: names.get(given.proxy) || given.proxy })) : null,
+      own && !given ? ballot(vote, me, me, others.length ? h('h3', { class: 'vote-for' }, t('vote.yourBallot')) : null) : null,
+      ...others.map((id) => ballot(vote, me, id,
+        h('h3', { class: 'vote-for badge', testid: 'vote-for-member' }, t('vote.forMember', { name: names.get(id) || id })))),
+    ];
+    replaceChildren(el, title, question, secret, ...ballots);
+  }
+
+  const update = (snap, info) => {
+    const me = getUser();
+    const mine = me && snap && snap.answers
+      ? Object.values(snap.answers).find((a) => a.kind === 'stand_in' && a.stand_in_id === me.id) : null;
+    standingFor = mine ? mine.person_id : null;
+    follow.update(snap, info);
+  };
+
+  return { el, update, reload: follow.reload };
 }
 
 /**

@@ -2,6 +2,7 @@
 // The details form saves on "Lưu"; every agenda change is saved at once through the API, and the agenda
 // shown here comes from the live channel, so all screens (this one included) follow the same event log.
 import { post, patch, put, del } from '../api.js';
+import { answersPanel } from '../answers.js';
 import { h, replaceChildren, uid } from '../dom.js';
 import { toVnLocalInput, fromVnLocalInput, vnParts, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
@@ -56,13 +57,15 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   let channel = null;
   let agendaView = null;
   let headView = null;
+  const answers = answersPanel(meetingId); // "Trả lời giấy mời": every invitee's answer, the counts, the reminder
   if (!creating) {
     channel = new MeetingChannel(meetingId, {
-      onUpdate: (s) => {
+      onUpdate: (s, info) => {
         snap = s;
         if (!isCurrent()) return;
         if (headView) headView.update();
         if (agendaView) agendaView.update();
+        answers.update(s, info); // the invitees' answers follow live (invitation.answered)
       },
       onError: (err) => { if (isCurrent()) showError(err.fatal ? err : t('error.liveFailed', { message: err.message })); },
     });
@@ -425,8 +428,10 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
   replaceChildren(view,
     pageHeader(creating ? t('editor.newTitle') : t('editor.editTitle')),
     creating ? null : headBox,
-    h('div', { class: ['editor-layout', creating ? '' : 'has-agenda'] }, form, agendaSection));
+    h('div', { class: ['editor-layout', creating ? '' : 'has-agenda'] }, form, agendaSection),
+    creating ? null : answers.el);
   if (headView && snap) headView.update();
+  if (snap) answers.update(snap, { source: 'stored' });
   if (agendaView) agendaView.update();
   title.grow();
   if (creating) title.focus();

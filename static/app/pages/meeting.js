@@ -1,5 +1,6 @@
 // The meeting page: what everyone sees on a tablet or PC, updated live from the meeting's event log.
 import { post, withLang } from '../api.js';
+import { answerBlock } from '../answers.js';
 import { attendancePanel } from '../attendance.js';
 import { conferencePanel } from '../conference-panel.js';
 import { h, replaceChildren } from '../dom.js';
@@ -8,6 +9,7 @@ import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { voteBlock } from '../votes.js';
+import { proxyBlock } from '../proxy.js';
 import { loadSites } from '../session.js';
 import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
 import {
@@ -42,6 +44,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const vote = voteBlock({ meetingId: id }); // "Biểu quyết": the open vote's big buttons, the result after the close
   // "Đăng ký phát biểu": ask, withdraw, the place in the queue, the countdown while speaking
   const floor = floorTablet({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
+  const answer = answerBlock(id); // "Trả lời giấy mời": attending where, absent why, or a stand-in of one's unit
+  const proxy = proxyBlock(id); // "Ủy quyền cho …": a member authorises another present member
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -174,8 +178,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, vote.el, floor.el, media.el, agendaBox, papers.el),
-          h('aside', { class: 'meeting-side' }, attendance.el, presenceBox, sitesBox)));
+          h('div', { class: 'meeting-main' }, vote.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
+          h('aside', { class: 'meeting-side' }, answer.el, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
     renderControls();
@@ -185,6 +189,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
     papers.update(snap, info);
     vote.update(snap, info);
     floor.update(snap);
+    answer.update(snap);
+    proxy.update(snap, info);
     renderPresence();
   }
 
