@@ -38,7 +38,18 @@ MEETINGS_CHANGED = "meetings:changed"
 MEDIA_LAYOUT = "media:layout"
 MEDIA_STATS = "media:stats"
 MEDIA_CLOSED = "media:closed"
-SERVER_EVENTS = (EVENT, SEQ, PRESENCE, REVOKED, MEETINGS_CHANGED, MEDIA_LAYOUT, MEDIA_STATS, MEDIA_CLOSED)
+NOTICES_CHANGED = "notices:changed"  # a person has new in-app notices (actions/mail.py): read GET /api/notices
+SERVER_EVENTS = (
+    EVENT,
+    SEQ,
+    PRESENCE,
+    REVOKED,
+    MEETINGS_CHANGED,
+    MEDIA_LAYOUT,
+    MEDIA_STATS,
+    MEDIA_CLOSED,
+    NOTICES_CHANGED,
+)
 
 # Event log entry types.
 MEETING_CREATED = "meeting.created"
@@ -160,6 +171,9 @@ EVENT_TYPES = (
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED)
 # Made by domain/floor.py and recorded by actions/floor.py (they are in EVENT_TYPES).
 FLOOR_EVENT_TYPES = (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_EXTENDED, FLOOR_ENDED, FLOOR_MINUTES_SET)
+# The organiser reminded invitees who have not answered: payload {"person_ids": [...]}; actions/mail.py queues a
+# reminder mail and notice to each. Parked: it joins EVENT_TYPES with the action that records it (the answers').
+INVITATION_REMINDED = "invitation.reminded"
 
 
 COMMAND_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"
