@@ -131,8 +131,8 @@ async def queue_for(ctx: Context, before: MeetingState | None, after: MeetingSta
         for person in await _recipients(ctx.session, message, before):
             if person.id == ctx.actor.id:
                 continue
-            store.add_mail(ctx.session, after.id, person, message.kind, at)
-            store.add_notice(ctx.session, after.id, person.id, message.kind, after.title, at)
+            store.add_mail(ctx.session, after.id, after.last_seq, person, message.kind, at)
+            store.add_notice(ctx.session, after.id, after.last_seq, person.id, message.kind, after.title, at)
             notified.add(person.id)
     if not notified:
         return

@@ -34,7 +34,7 @@ class Claimed:
     attempts: int
 
 
-def add_mail(session: AsyncSession, meeting_id: str, person: UserRow, kind: MailKind, at: str) -> None:
+def add_mail(session: AsyncSession, meeting_id: str, seq: int, person: UserRow, kind: MailKind, at: str) -> None:
     address = (person.email or "").strip()
     session.add(
         MailRow(
@@ -43,6 +43,7 @@ def add_mail(session: AsyncSession, meeting_id: str, person: UserRow, kind: Mail
             person_id=person.id,
             address=address,
             kind=kind,
+            seq=seq,
             status=MAIL_QUEUED if address else MAIL_NO_ADDRESS,
             attempts=0,
             last_error="",
@@ -53,12 +54,12 @@ def add_mail(session: AsyncSession, meeting_id: str, person: UserRow, kind: Mail
     )
 
 
-def add_notice(session: AsyncSession, meeting_id: str, user_id: str, kind: MailKind, title: str, at: str) -> None:
-    session.add(
-        NoticeRow(
-            id=new_id("nt"), user_id=user_id, meeting_id=meeting_id, kind=kind, title=title, created_at=at, read_at=None
-        )
-    )
+def add_notice(
+    session: AsyncSession, meeting_id: str, seq: int, user_id: str, kind: MailKind, title: str, at: str
+) -> None:
+    row = NoticeRow(id=new_id("nt"), user_id=user_id, meeting_id=meeting_id, kind=kind, title=title, seq=seq)
+    row.created_at, row.read_at = at, None
+    session.add(row)
 
 
 async def claim(session: AsyncSession, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
@@ -124,7 +125,9 @@ def mail_dict(row: MailRow) -> dict[str, Any]:
 
 
 async def mails_of(session: AsyncSession, meeting_id: str) -> list[MailRow]:
-    query = select(MailRow).where(MailRow.meeting_id == meeting_id).order_by(MailRow.created_at, MailRow.id)
+    query = (
+        select(MailRow).where(MailRow.meeting_id == meeting_id).order_by(MailRow.created_at, MailRow.seq, MailRow.id)
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -160,7 +163,7 @@ async def notices_of(session: AsyncSession, user_id: str, limit: int = 50) -> tu
     query = (
         select(NoticeRow)
         .where(NoticeRow.user_id == user_id)
-        .order_by(NoticeRow.created_at.desc(), NoticeRow.id.desc())
+        .order_by(NoticeRow.created_at.desc(), NoticeRow.seq.desc(), NoticeRow.id.desc())
         .limit(limit)
     )
     rows = list((await session.execute(query)).scalars())

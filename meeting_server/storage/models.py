@@ -251,6 +251,7 @@ class MailRow(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     address: Mapped[str] = mapped_column(String(254), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)  # the meeting's event that caused it: orders a second's rows
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -269,6 +270,7 @@ class NoticeRow(Base):
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
+    seq: Mapped[int] = mapped_column(Integer)  # the meeting's event that caused it
     created_at: Mapped[str] = mapped_column(String(32))
     read_at: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (Index("ix_notices_user_id", "user_id", "created_at"),)

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.String(48), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("address", sa.String(254), nullable=False, server_default=""),
         sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text(), nullable=False, server_default=""),
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.String(48), sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.String(32), nullable=False),
         sa.Column("read_at", sa.String(32), nullable=True),
     )
