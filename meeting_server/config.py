@@ -125,6 +125,7 @@ class Settings:
             "smtp_timeout_seconds": float(os.environ.get("MS_SMTP_TIMEOUT_SECONDS") or 60),
             "mail_poll_seconds": float(os.environ.get("MS_MAIL_POLL_SECONDS") or 30),
             "mail_max_attempts": _env_int("MS_MAIL_MAX_ATTEMPTS", 8),
+            "mail_retry_seconds": float(os.environ.get("MS_MAIL_RETRY_SECONDS") or 60),
             "public_url": os.environ.get("MS_PUBLIC_URL", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -289,7 +289,7 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     VOTE_MANAGE: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # votes
     VOTE_CAST: frozenset({CHAIR, SECRETARY, DELEGATE}),
     VOTE_HALL_TALLY: frozenset({SITE_OPERATOR, SECRETARY}),
-    MAIL_RESEND: frozenset({ORGANIZER, CHAIR, SECRETARY, ADMIN}),  # the invitations' mail status and resend
+    MAIL_RESEND: _ORGANIZING,  # the invitations' mail status per invitee, and resending a failed mail
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

@@ -28,13 +28,13 @@ class Arrived:
     def attachment(self, name: str) -> EmailMessage:
         for part in self.message.iter_attachments():
             if part.get_filename() == name:
-                return part  # type: ignore[return-value]
+                return part
         raise AssertionError(f"no attachment {name}: {[p.get_filename() for p in self.message.iter_attachments()]}")
 
     def body(self) -> str:
         part = self.message.get_body(("plain",))
         assert part is not None
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Inbox:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=default)
-        self.arrived.append(Arrived(list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.arrived.append(Arrived(list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Arrived]:

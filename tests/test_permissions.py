@@ -24,6 +24,7 @@ from meeting_server.auth import actor_of_user
 from meeting_server.domain.actors import Actor
 from meeting_server.errors import AppError
 from meeting_server.storage import directory
+from meeting_server.storage import mail as mail_store
 from meeting_server.storage import meetings as meeting_store
 from meeting_server.storage import papers as paper_store
 from meeting_server.vocabulary import GLOBAL_PERMISSIONS, GLOBAL_ROLES, MEETING_PERMISSIONS
@@ -54,6 +55,8 @@ POLICY: dict[str, dict[str, str]] = {
     "vote.manage": {"admin": OWN, "chair": OWN, "secretary": OWN},
     "vote.cast": {"chair": OWN, "secretary": OWN, "delegate": OWN},
     "vote.hall_tally": {"secretary": OWN, "site_operator": OWN},
+    # the invitations' mail (actions/mail.py): the organisers of the meeting
+    "mail.resend": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -579,6 +582,20 @@ async def _paper_add(w: World, role: str, own: bool) -> Prepared:
 
 
 FACTORIES["paper.add"] = _paper_add
+
+
+async def _mail_resend(w: World, role: str, own: bool) -> Prepared:
+    """A scheduled meeting's first mail row (its invitees have no address here: `no_address`, resendable)."""
+    prepared = await on_meeting("scheduled")(w, role, own)
+    assert w.server.services is not None
+    async with w.server.services.db.read() as session:
+        rows = await mail_store.mails_of(session, prepared.meeting_id or "")
+    prepared.args["mail_id"] = rows[0].id
+    return prepared
+
+
+FACTORIES["mail.resend"] = _mail_resend
+FACTORIES["notice.read"] = plain(lambda w, role, own: {})
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

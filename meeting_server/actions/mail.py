@@ -174,7 +174,7 @@ async def resend(ctx: MeetingContext, cmd: Resend) -> dict[str, Any]:
         services.mail.wake()
 
     ctx.after_commit(wake)
-    return store.mail_dict(row)
+    return {"meeting_id": ctx.meeting.id, "mail": store.mail_dict(row)}
 
 
 class ReadNotices(Schema):
