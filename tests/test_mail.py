@@ -14,8 +14,15 @@ import pytest
 import socketio
 
 from meeting_server import protocol as p
-from meeting_server.api.common import MAIL
+from meeting_server.actions.base import Context, build_services
+from meeting_server.api.common import MAIL, WORKERS
+from meeting_server.auth import actor_of_user
+from meeting_server.config import Settings
+from meeting_server.domain.meetings import Event
 from meeting_server.mail.sender import MailSender
+from meeting_server.storage import directory
+from meeting_server.storage import meetings as meeting_store
+from meeting_server.storage.db import Database
 from tests.helpers import ApiClient, LiveServer, free_port, make_meeting, wait_for
 from tests.mailkit import Inbox, SilentServer, parse_ics, pdf_text, smtp_server
 from tests.pgserver import PostgresServer
@@ -323,3 +330,74 @@ async def test_rows_queued_before_a_restart_are_sent_once_after_it(tmp_path: Pat
         assert sorted(a.rcpt[0] for a in box.arrived) == [f"db{n}@tuyenquang.gov.vn" for n in range(3)]
     finally:
         await second.stop()
+
+
+async def test_people_added_later_and_a_reminder_get_their_own_mail(tmp_path: Path, inbox: tuple[Inbox, int]) -> None:
+    box, port = inbox
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+    server = LiveServer(url, tmp_path, settings_overrides=smtp_settings(port))
+    await server.start()
+    try:
+        first = await server.create_user("tp.a", "Phạm Thu Hà", ["delegate"], email="ha.pt@tuyenquang.gov.vn")
+        later = await server.create_user("tp.b", "Đỗ Quang Huy", ["delegate"], email="huy.dq@tuyenquang.gov.vn")
+        admin = await server.admin()
+        mid = (await make_meeting(admin, title=TITLE, invitee_ids=[first["id"]]))["id"]
+        await wait_for(lambda: len(box.arrived) == 1, timeout=60)
+        status, _ = await admin.patch(f"/api/meetings/{mid}", {"invitee_ids": [first["id"], later["id"]]})
+        assert status == 200
+        await wait_for(lambda: len(box.arrived) == 2, timeout=60)
+        assert box.arrived[1].rcpt == ["huy.dq@tuyenquang.gov.vn"]  # only the one added
+        assert decoded(box.arrived[1].subject).startswith("Giấy mời họp: ")
+
+        # `invitation.reminded` (another action records it): a reminder to the people it names.
+        assert server.services is not None
+        services = server.services
+        async with services.db.read() as session:
+            organiser = actor_of_user(await directory.get_user(session, admin.user_id))
+        async with services.db.write() as session:
+            row = await meeting_store.load(session, mid, for_update=True)
+            ctx = Context(services=services, actor=organiser, session=session)
+            await ctx.append(
+                row, meeting_store.state_of(row), [Event(p.INVITATION_REMINDED, {"person_ids": [later["id"]]})]
+            )
+        for step in ctx._after_commit:
+            await step()
+        await wait_for(lambda: len(box.arrived) == 3, timeout=60)
+        reminder = box.arrived[2]
+        assert reminder.rcpt == ["huy.dq@tuyenquang.gov.vn"]
+        assert decoded(reminder.subject) == f"Nhắc trả lời giấy mời: {TITLE} / Reminder to answer the invitation"
+        assert "Đỗ Quang Huy chưa trả lời giấy mời" in reminder.body()
+        status, notices = await (await server.client("tp.b")).get("/api/notices")
+        assert [n["kind"] for n in notices["notices"]] == ["reminder", "invitation"]
+    finally:
+        await server.stop()
+
+
+async def test_two_senders_on_one_database_send_each_mail_once(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest, inbox: tuple[Inbox, int]
+) -> None:
+    """Two server processes share the outbox: each claims what the other has not (SKIP LOCKED on PostgreSQL)."""
+    box, port = inbox
+    server = await started(database_url, tmp_path, request)  # its own sender has no SMTP host: it sends nothing
+    senders: list[MailSender] = []
+    try:
+        ids = [
+            (await server.create_user(f"tp.{n}", f"Đại biểu {n}", ["delegate"], email=f"db{n}@tuyenquang.gov.vn"))["id"]
+            for n in range(24)
+        ]
+        admin = await server.admin()
+        mid = (await make_meeting(admin, title=TITLE, invitee_ids=ids))["id"]
+        assert server.runner is not None
+        for _ in range(2):
+            settings = Settings(data_dir=tmp_path, database_url=database_url, **smtp_settings(port))
+            senders.append(
+                MailSender(build_services(settings, Database(database_url)), server.runner.app[WORKERS], batch=5)
+            )
+        attempted = await asyncio.gather(*(s.drain() for s in senders))
+        assert sum(attempted) == 24
+        assert sorted(a.rcpt[0] for a in box.arrived) == sorted(f"db{n}@tuyenquang.gov.vn" for n in range(24))
+        assert (await mail_page(admin, mid))["counts"]["sent"] == 24
+    finally:
+        for s in senders:
+            await s.services.db.close()
+        await server.stop()

@@ -86,7 +86,8 @@ def messages(before: MeetingState | None, after: MeetingState, events: Iterable[
     elif before is not None and _live(before) and _live(after):
         if any(getattr(before, f) != getattr(after, f) for f in CHANGE_FIELDS) or _agenda(before) != _agenda(after):
             out.append(Message(MAIL_CHANGE, before, still=after))
-        if members(after) != members(before):
+        gained, had = members(after), members(before)
+        if not (gained.users <= had.users and gained.units <= had.units):
             out.append(Message(MAIL_INVITATION, after, only_new=True))
     if _live(after):
         for event in events:
