@@ -552,6 +552,8 @@ const vi = {
   'vote.sheetPdf': 'Phiếu kết quả (PDF)',
   'vote.sheetCsv': 'Phiếu kết quả (CSV)',
   // invitations' mail and notices (static/app/mail.js)
+  'admin.users.email': 'Thư điện tử công vụ',
+  'admin.users.noEmail': 'Chưa có địa chỉ thư',
   'notices.title': 'Thông báo',
   'notices.unread': 'Thông báo: {n} chưa đọc',
   'notices.empty': 'Chưa có thông báo nào.',
@@ -1130,6 +1132,8 @@ const en = {
   'vote.sheetPdf': 'Result sheet (PDF)',
   'vote.sheetCsv': 'Result sheet (CSV)',
   // invitations' mail and notices (static/app/mail.js)
+  'admin.users.email': 'Official e-mail',
+  'admin.users.noEmail': 'No e-mail address',
   'notices.title': 'Notices',
   'notices.unread': 'Notices: {n} unread',
   'notices.empty': 'No notices yet.',
