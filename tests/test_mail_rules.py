@@ -22,8 +22,9 @@ SCHEDULED = replace(DRAFT, status="scheduled", published=True)
 RUNNING = replace(SCHEDULED, status="in_progress")
 
 
-def ev(kind: str, **data: object) -> Event:
-    return Event(kind, dict(data))
+def ev(kind: str, patched: bool = True, **data: object) -> Event:
+    """An event; the states before and after it are the table's, its patch only says whether it changed any."""
+    return Event(kind, {**data, "patch": {"changed": True}} if patched else dict(data))
 
 
 def told(before: MeetingState | None, after: MeetingState, *events: Event) -> list[tuple[str, str]]:
@@ -76,10 +77,11 @@ def told(before: MeetingState | None, after: MeetingState, *events: Event) -> li
         # ended: no more mail
         (RUNNING, replace(RUNNING, status="ended"), [ev(p.MEETING_ENDED)], []),
         # a reminder names its people
-        (SCHEDULED, SCHEDULED, [ev(p.INVITATION_REMINDED, person_ids=["u_an"])], [("reminder", "listed")]),
-        (DRAFT, DRAFT, [ev(p.INVITATION_REMINDED, person_ids=["u_an"])], []),
-        # a ballot, a check-in: nothing
-        (RUNNING, RUNNING, [ev(p.VOTE_TURNOUT)], []),
+        (SCHEDULED, SCHEDULED, [ev(p.INVITATION_REMINDED, False, person_ids=["u_an"])], [("reminder", "listed")]),
+        (DRAFT, DRAFT, [ev(p.INVITATION_REMINDED, False, person_ids=["u_an"])], []),
+        # a ballot, a turnout: no patch, nothing (not even looked at)
+        (RUNNING, RUNNING, [ev(p.VOTE_TURNOUT, False)], []),
+        (SCHEDULED, replace(SCHEDULED, invitee_ids=("u_an", "u_binh")), [ev(p.VOTE_BALLOT_CAST, False)], []),
     ],
 )
 def test_what_an_event_tells(

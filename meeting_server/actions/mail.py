@@ -78,6 +78,8 @@ def messages(before: MeetingState | None, after: MeetingState, events: Iterable[
     """What the events tell whom (pure: no database)."""
     events = list(events)
     types = {e.type for e in events}
+    if INVITATION_REMINDED not in types and not any(e.patch for e in events):
+        return []  # nothing about the meeting changed (a ballot, a turnout): nothing to tell by mail
     out: list[Message] = []
     if MEETING_SCHEDULED in types and _live(after):
         out.append(Message(MAIL_INVITATION, after))
