@@ -174,6 +174,7 @@ def _normal(blob: str, meeting: dict[str, Any], vote: dict[str, Any], tag: str) 
     for key, value in (("M", meeting["id"]), ("V", vote["id"]), ("I", meeting["agenda"][0]["id"])):
         blob = blob.replace(value, key)
     blob = blob.replace(f"c-secret-{tag}-", "c-secret-")
+    blob = re.sub(r"\b(ml|nt)_[A-Za-z0-9]{14}\b", "MAIL", blob)  # the invitation mail and notice rows' own ids
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)?", "T", blob)
 
 
