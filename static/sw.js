@@ -35,6 +35,7 @@ const SHELL = [
   '/static/app/attendance.js',
   '/static/app/media.js',
   '/static/app/votes.js',
+  '/static/app/mail.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',
