@@ -28,7 +28,7 @@ def ev(kind: str, patched: bool = True, **data: object) -> Event:
 
 
 def told(before: MeetingState | None, after: MeetingState, *events: Event) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for m in messages(before, after, events or [ev(p.MEETING_UPDATED)]):
         who = "new" if m.only_new else "listed" if m.people is not None else "all"
         out.append((m.kind, who))
