@@ -128,15 +128,25 @@ async def queue_for(ctx: Context, before: MeetingState | None, after: MeetingSta
     told = messages(before, after, events)
     if not told:
         return
-    at = now_iso()
+    at, seq = now_iso(), after.last_seq
     notified: set[str] = set()
     for message in told:
-        for person in await _recipients(ctx.session, message, before):
-            if person.id == ctx.actor.id:
-                continue
-            store.add_mail(ctx.session, after.id, after.last_seq, person, message.kind, at)
-            store.add_notice(ctx.session, after.id, after.last_seq, person.id, message.kind, after.title, at)
-            notified.add(person.id)
+        people = [p for p in await _recipients(ctx.session, message, before) if p.id != ctx.actor.id]
+        ids = [p.id for p in people]
+        # Changes made before the last mail left (five agenda edits in a row; mail waiting for a server) make one
+        # mail, written from the meeting as it is when sent, and one unread notice.
+        absorbed = await store.absorb(ctx.session, after.id, ids, seq) if message.kind == MAIL_CHANGE else set()
+        noticed = (
+            await store.unread_of_kind(ctx.session, after.id, message.kind, ids)
+            if message.kind == MAIL_CHANGE
+            else set()
+        )
+        for person in people:
+            if person.id not in absorbed:
+                store.add_mail(ctx.session, after.id, seq, person, message.kind, at)
+            if person.id not in noticed:
+                store.add_notice(ctx.session, after.id, seq, person.id, message.kind, after.title, at)
+                notified.add(person.id)
     if not notified:
         return
     await ctx.session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import AppError
-from ..vocabulary import MAIL_FAILED, MAIL_NO_ADDRESS, MAIL_QUEUED, MAIL_SENT, MailKind
+from ..vocabulary import MAIL_CHANGE, MAIL_FAILED, MAIL_INVITATION, MAIL_NO_ADDRESS, MAIL_QUEUED, MAIL_SENT, MailKind
 from .db import iso, new_id, now_iso
 from .models import MailRow, NoticeRow, UserRow
 
@@ -60,6 +60,40 @@ def add_notice(
     row = NoticeRow(id=new_id("nt"), user_id=user_id, meeting_id=meeting_id, kind=kind, title=title, seq=seq)
     row.created_at, row.read_at = at, None
     session.add(row)
+
+
+async def absorb(session: AsyncSession, meeting_id: str, person_ids: list[str], seq: int) -> set[str]:
+    """A change for people whose invitation or change is still queued and never tried (or has no address to go
+    to): that row carries it (the mail is written from the meeting as it is when sent), its `seq` moves on. Updating the row takes its lock, so a
+    sender claims it either before (tried: not absorbed, a new row follows) or after this commit. Returns who."""
+    if not person_ids:
+        return set()
+    query = (
+        update(MailRow)
+        .where(
+            MailRow.meeting_id == meeting_id,
+            MailRow.person_id.in_(person_ids),
+            MailRow.status.in_((MAIL_QUEUED, MAIL_NO_ADDRESS)),
+            MailRow.attempts == 0,
+            MailRow.kind.in_((MAIL_INVITATION, MAIL_CHANGE)),
+        )
+        .values(seq=seq)
+        .returning(MailRow.person_id)
+    )
+    return {str(p) for p in (await session.execute(query)).scalars()}
+
+
+async def unread_of_kind(session: AsyncSession, meeting_id: str, kind: MailKind, person_ids: list[str]) -> set[str]:
+    """Who already has an unread notice of this kind about this meeting (a second one would say nothing new)."""
+    if not person_ids:
+        return set()
+    query = select(NoticeRow.user_id).where(
+        NoticeRow.meeting_id == meeting_id,
+        NoticeRow.kind == kind,
+        NoticeRow.read_at.is_(None),
+        NoticeRow.user_id.in_(person_ids),
+    )
+    return {str(u) for u in (await session.execute(query)).scalars()}
 
 
 async def claim(session: AsyncSession, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
