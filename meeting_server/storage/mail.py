@@ -64,8 +64,9 @@ def add_notice(
 
 async def absorb(session: AsyncSession, meeting_id: str, person_ids: list[str], seq: int) -> set[str]:
     """A change for people whose invitation or change is still queued and never tried (or has no address to go
-    to): that row carries it (the mail is written from the meeting as it is when sent), its `seq` moves on. Updating the row takes its lock, so a
-    sender claims it either before (tried: not absorbed, a new row follows) or after this commit. Returns who."""
+    to): that row carries it (the mail is written from the meeting as it is when sent), its `seq` moves on.
+    Updating the row takes its lock, so a sender claims it either before (tried: not absorbed, a new row follows)
+    or after this commit. Returns who."""
     if not person_ids:
         return set()
     query = (
