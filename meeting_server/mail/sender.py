@@ -38,6 +38,7 @@ from . import compose
 log = logging.getLogger(__name__)
 
 MAX_DELAY = timedelta(hours=6)
+PDF_CACHE = 8  # meetings whose giấy mời is kept between batches
 
 
 def utc_now() -> datetime:
@@ -73,6 +74,7 @@ class MailSender:
         self.clock = clock
         self.batch = batch
         self._wake = asyncio.Event()
+        self._pdfs: dict[tuple[str, int], bytes] = {}  # the latest giấy mời of the last few meetings
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -150,8 +152,20 @@ class MailSender:
         recipients = {k: compose.Recipient(u.full_name, u.title, "") for k, u in people.items()}
         for meeting_id, meeting in meetings.items():
             if any(c.meeting_id == meeting_id and compose.needs_pdf(c.kind) for c in claimed):
-                meeting.pdf = await self.workers.run(render_invitation_pdf, meeting.data, timeout=60.0)
+                meeting.pdf = await self._pdf(meeting)
         return meetings, recipients
+
+    async def _pdf(self, meeting: _Meeting) -> bytes:
+        """The giấy mời of the meeting as it is now: rendered once per version of the meeting (a 500-person
+        invitation goes out in batches), in the document workers."""
+        key = (meeting.state.id, meeting.state.last_seq)
+        pdf = self._pdfs.pop(key, None)
+        if pdf is None:
+            pdf = await self.workers.run(render_invitation_pdf, meeting.data, timeout=60.0)
+        self._pdfs[key] = pdf
+        while len(self._pdfs) > PDF_CACHE:
+            del self._pdfs[next(iter(self._pdfs))]
+        return pdf
 
     def _message(self, c: store.Claimed, meeting: _Meeting | None, person: compose.Recipient | None) -> EmailMessage:
         if meeting is None or person is None:
