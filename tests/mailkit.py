@@ -20,6 +20,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 class Arrived:
     rcpt: list[str]
     message: EmailMessage
+    raw: bytes = b""
+
+    def raw_header(self, name: str) -> bytes:
+        """A header as it travelled (folded lines joined), before any decoding."""
+        head = self.raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ")
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(name.lower().encode() + b":"):
+                return line
+        raise AssertionError(f"no {name} header")
 
     @property
     def subject(self) -> str:
@@ -56,7 +65,7 @@ class Inbox:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=default)
-        self.arrived.append(Arrived(list(envelope.rcpt_tos), message))
+        self.arrived.append(Arrived(list(envelope.rcpt_tos), message, raw))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Arrived]:

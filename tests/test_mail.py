@@ -122,7 +122,12 @@ async def test_invitation_change_and_cancellation_arrive_with_the_pdf_and_the_ca
 
         mail = box.to("an.nv@tuyenquang.gov.vn")[0]
         assert decoded(mail.subject) == f"Giấy mời họp: {TITLE} / Meeting invitation"
-        assert "=?utf-8?" in mail.subject.lower() or mail.message["Subject"] is not None
+        subject = mail.raw_header("Subject")  # RFC 2047 encoded-words in UTF-8, the header itself 7-bit
+        assert subject.isascii() and b"=?utf-8?" in subject.lower(), subject
+        assert mail.raw_header("To").isascii() and mail.raw_header("From").isascii()
+        assert mail.message.get_content_type() == "multipart/mixed"
+        text_part = mail.message.get_body(("plain",))
+        assert text_part is not None and text_part.get_content_charset() == "utf-8"
         assert "Nguyễn Văn An" in str(mail.message["To"]) and "an.nv@tuyenquang.gov.vn" in str(mail.message["To"])
         assert "Văn phòng UBND tỉnh Tuyên Quang" in str(mail.message["From"])
         body = mail.body()
