@@ -219,8 +219,12 @@ async def test_a_refused_recipient_fails_with_the_reply_the_others_are_sent_and_
         assert [f["full_name"] for f in page["failed"]] == ["Hoàng Đức Minh"]
         assert sorted(a.rcpt[0] for a in box.arrived) == ["ha.pt@tuyenquang.gov.vn", "lan.vt@tuyenquang.gov.vn"]
 
-        # A delegate may not resend; the organiser can, once the address is put right.
-        status, refused = await (await server.client("tp.a")).post(f"/api/meetings/{mid}/mail/{failed['id']}/resend")
+        # A delegate may neither read the mail page (the addresses) nor resend; the organiser can, once the
+        # address is put right.
+        delegate = await server.client("tp.a")
+        status, refused = await delegate.get(f"/api/meetings/{mid}/mail")
+        assert status == 403 and refused["error"]["code"] == "forbidden", refused
+        status, refused = await delegate.post(f"/api/meetings/{mid}/mail/{failed['id']}/resend")
         assert status == 403, refused
         status, _ = await admin.patch(f"/api/users/{bad['id']}", {"email": "minh.hd@tuyenquang.gov.vn"})
         assert status == 200

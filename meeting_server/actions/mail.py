@@ -180,7 +180,6 @@ async def resend(ctx: MeetingContext, cmd: Resend) -> dict[str, Any]:
     person = (await directory.users_by_ids(ctx.session, [row.person_id])).get(row.person_id)
     store.requeue(row, ((person.email if person else "") or "").strip())
     await ctx.session.flush()
-    await ctx.audit("mail_resent", row.id, meeting_id=ctx.meeting.id, person_id=row.person_id)
     services = ctx.services
 
     async def wake() -> None:
