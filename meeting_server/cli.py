@@ -126,6 +126,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         "password": password,
         "roles": args.role,
         **({"title": args.title} if args.title else {}),
+        **({"email": args.email} if args.email else {}),
     }
     try:
         user = _as_cli_admin("user.create", body, settings)
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a role; repeat for several",
     )
     create.add_argument("--title", help="job title, e.g. 'Chánh Văn phòng'")
+    create.add_argument("--email", help="official e-mail address: where invitations go")
     create.add_argument("--password")
     create.add_argument("--database-url", help="override MS_DATABASE_URL")
     create.set_defaults(func=cmd_create_user)

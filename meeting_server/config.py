@@ -63,6 +63,18 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""  # coturn use-auth-secret: short-lived credentials per connection
     turn_ttl_seconds: int = 12 * 3600
+    # Mail (docs/deploy.md "Mail"): no host, nothing is sent and the outbox waits ("chưa cấu hình máy chủ thư").
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # "Văn phòng UBND tỉnh <vanphong@tuyenquang.gov.vn>"
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 60.0  # one SMTP conversation step; a silent server ends the attempt, retried later
+    mail_poll_seconds: float = 30.0  # the sender looks for due mail this often, besides being woken after a commit
+    mail_max_attempts: int = 8  # then the mail is failed with the server's last reply
+    mail_retry_seconds: float = 60.0  # the first retry's delay; doubled for each further one, at most 6 hours
+    public_url: str = ""  # how people reach the server ("https://hop.tuyenquang.gov.vn"): the links in mails
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules")
 
@@ -104,6 +116,17 @@ class Settings:
             "stun_urls": _env_list("MS_STUN_URLS"),
             "turn_urls": _env_list("MS_TURN_URLS"),
             "turn_secret": os.environ.get("MS_TURN_SECRET", ""),
+            "smtp_host": os.environ.get("MS_SMTP_HOST", ""),
+            "smtp_port": _env_int("MS_SMTP_PORT", 587),
+            "smtp_user": os.environ.get("MS_SMTP_USER", ""),
+            "smtp_password": os.environ.get("MS_SMTP_PASSWORD", ""),
+            "smtp_from": os.environ.get("MS_SMTP_FROM", ""),
+            "smtp_starttls": os.environ.get("MS_SMTP_STARTTLS", "1") not in ("0", "false", "no"),
+            "smtp_timeout_seconds": float(os.environ.get("MS_SMTP_TIMEOUT_SECONDS") or 60),
+            "mail_poll_seconds": float(os.environ.get("MS_MAIL_POLL_SECONDS") or 30),
+            "mail_max_attempts": _env_int("MS_MAIL_MAX_ATTEMPTS", 8),
+            "mail_retry_seconds": float(os.environ.get("MS_MAIL_RETRY_SECONDS") or 60),
+            "public_url": os.environ.get("MS_PUBLIC_URL", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

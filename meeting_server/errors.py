@@ -196,6 +196,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "upload": ("tệp tải lên", "Upload"),
     "floor_request": ("đăng ký phát biểu", "Request to speak"),
     "vote": ("cuộc biểu quyết", "Vote"),
+    "mail": ("thư mời", "Mail"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {

@@ -38,7 +38,18 @@ MEETINGS_CHANGED = "meetings:changed"
 MEDIA_LAYOUT = "media:layout"
 MEDIA_STATS = "media:stats"
 MEDIA_CLOSED = "media:closed"
-SERVER_EVENTS = (EVENT, SEQ, PRESENCE, REVOKED, MEETINGS_CHANGED, MEDIA_LAYOUT, MEDIA_STATS, MEDIA_CLOSED)
+NOTICES_CHANGED = "notices:changed"  # a person has new in-app notices (actions/mail.py): read GET /api/notices
+SERVER_EVENTS = (
+    EVENT,
+    SEQ,
+    PRESENCE,
+    REVOKED,
+    MEETINGS_CHANGED,
+    MEDIA_LAYOUT,
+    MEDIA_STATS,
+    MEDIA_CLOSED,
+    NOTICES_CHANGED,
+)
 
 # Event log entry types.
 MEETING_CREATED = "meeting.created"

@@ -232,6 +232,33 @@ INVITATION_ANSWER_FOR: Final = "invitation.answer_for"  # record an invitee's an
 INVITATION_REMIND: Final = "invitation.remind"  # remind the invitees without an answer (or chosen ones)
 INVITATION_ANSWERS: Final = "invitation.answers"  # read every invitee's answer
 InvitationPermission = Literal["invitation.answer", "invitation.answer_for", "invitation.remind", "invitation.answers"]
+# ---- mail and notices (actions/mail.py, mail/) ----------------------------------------------------------------
+
+# What a mail (and the in-app notice beside it) is about.
+MAIL_INVITATION: Final = "invitation"  # the meeting was published, or the person was added to a published one
+MAIL_CHANGE: Final = "change"  # a published meeting's time, place or agenda changed
+MAIL_CANCELLATION: Final = "cancellation"  # a published meeting was cancelled
+MAIL_REMINDER: Final = "reminder"  # the organiser reminded those who have not answered
+MailKind = Literal["invitation", "change", "cancellation", "reminder"]
+MAIL_KINDS: Final[tuple[MailKind, ...]] = get_args(MailKind)
+# Where one outbox row stands. A queued row waits for its next attempt time (or for an SMTP host to be set).
+MAIL_QUEUED: Final = "queued"
+MAIL_SENT: Final = "sent"
+MAIL_FAILED: Final = "failed"  # refused for good (a 5xx reply) or out of attempts: last_error says why
+MAIL_NO_ADDRESS: Final = "no_address"  # the person has no e-mail address: only the in-app notice reaches them
+MailStatus = Literal["queued", "sent", "failed", "no_address"]
+MAIL_STATUSES: Final[tuple[MailStatus, ...]] = get_args(MailStatus)
+MAIL_WORDS: Final[dict[str, tuple[str, str]]] = {
+    MAIL_INVITATION: ("Giấy mời họp", "Meeting invitation"),
+    MAIL_CHANGE: ("Thay đổi cuộc họp", "Meeting changed"),
+    MAIL_CANCELLATION: ("Hủy cuộc họp", "Meeting cancelled"),
+    MAIL_REMINDER: ("Nhắc trả lời giấy mời", "Reminder to answer the invitation"),
+    MAIL_QUEUED: ("Đang chờ gửi", "Waiting to be sent"),
+    MAIL_SENT: ("Đã gửi", "Sent"),
+    MAIL_FAILED: ("Gửi không được", "Failed"),
+    MAIL_NO_ADDRESS: ("Không có địa chỉ thư", "No e-mail address"),
+}
+MAIL_RESEND: Final = "mail.resend"  # see the mail status of a meeting's invitees and send a failed mail again
 
 # ---- permissions ------------------------------------------------------------------------------------------------
 
@@ -260,6 +287,7 @@ MeetingPermission = Literal[
     "vote.hall_tally",
     "vote.authorise_own",
     InvitationPermission,
+    "mail.resend",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -296,6 +324,7 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     INVITATION_ANSWER_FOR: _ORGANIZING,
     INVITATION_REMIND: _ORGANIZING,
     INVITATION_ANSWERS: _ORGANIZING,
+    MAIL_RESEND: _ORGANIZING,  # the invitations' mail status per invitee, and resending a failed mail
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE

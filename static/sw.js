@@ -38,6 +38,7 @@ const SHELL = [
   '/static/app/floor.js',
   '/static/app/answers.js',
   '/static/app/proxy.js',
+  '/static/app/mail.js',
   '/static/app/styles.css',
   '/static/app/icon.svg',
   '/static/app/pages/login.js',

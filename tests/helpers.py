@@ -208,6 +208,7 @@ class LiveServer:
         password: str = PASSWORD,
         unit_id: str | None = None,
         title: str = "",
+        email: str | None = None,
     ) -> dict[str, Any]:
         assert self.services is not None
         row = UserRow(
@@ -221,6 +222,7 @@ class LiveServer:
             lang="vi",
             active=True,
             created_at=now_iso(),
+            email=email,
         )
         async with self.services.db.write() as session:
             session.add(row)

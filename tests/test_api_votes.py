@@ -176,6 +176,7 @@ def _normal(blob: str, meeting: dict[str, Any], vote: dict[str, Any], tag: str) 
         blob = blob.replace(value, key)
     blob = blob.replace(f"c-secret-{tag}-", "c-secret-")
     blob = re.sub(r'"key": "[A-Za-z0-9_-]{32,}"', '"key": "K"', blob)
+    blob = re.sub(r"\b(ml|nt)_[A-Za-z0-9]{14}\b", "MAIL", blob)  # the invitation mail and notice rows' own ids
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)?", "T", blob)
 
 

@@ -56,11 +56,14 @@ def test_create_user_and_refuse_a_duplicate(tmp_path: Path) -> None:
         "Nguyễn Văn Quản",
         "--role",
         "admin",
+        "--email",
+        "quan.nv@tuyenquang.gov.vn",
         env={"MS_NEW_PASSWORD": "mot-mat-khau-dai"},
     )
     assert created.returncode == 0, created.stderr
     user = json.loads(created.stdout)
     assert user["username"] == "quantri" and user["roles"] == ["admin"] and user["full_name"] == "Nguyễn Văn Quản"
+    assert user["email"] == "quan.nv@tuyenquang.gov.vn"
     duplicate = run(
         tmp_path,
         "create-user",

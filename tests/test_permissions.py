@@ -26,6 +26,7 @@ from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.errors import AppError
 from meeting_server.storage import checkin as checkin_store
 from meeting_server.storage import directory
+from meeting_server.storage import mail as mail_store
 from meeting_server.storage import meetings as meeting_store
 from meeting_server.storage import papers as paper_store
 from meeting_server.vocabulary import GLOBAL_PERMISSIONS, GLOBAL_ROLES, MEETING_PERMISSIONS
@@ -62,6 +63,8 @@ POLICY: dict[str, dict[str, str]] = {
     "invitation.answer_for": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
     "invitation.remind": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
     "invitation.answers": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    # the invitations' mail (actions/mail.py): the organisers of the meeting
+    "mail.resend": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -658,6 +661,20 @@ FACTORIES.update(
         "proxy.withdraw_own": _own_proxy(withdraw=True),
     }
 )
+
+
+async def _mail_resend(w: World, role: str, own: bool) -> Prepared:
+    """A scheduled meeting's first mail row (its invitees have no address here: `no_address`, resendable)."""
+    prepared = await on_meeting("scheduled")(w, role, own)
+    assert w.server.services is not None
+    async with w.server.services.db.read() as session:
+        rows = await mail_store.mails_of(session, prepared.meeting_id or "")
+    prepared.args["mail_id"] = rows[0].id
+    return prepared
+
+
+FACTORIES["mail.resend"] = _mail_resend
+FACTORIES["notice.read"] = plain(lambda w, role, own: {})
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

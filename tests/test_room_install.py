@@ -31,6 +31,7 @@ SERVER_ONLY = {
     "pillow": ("PIL",),
     "redis": ("redis",),
     "segno": ("segno",),  # the check-in QR code, drawn by the server
+    "aiosmtplib": ("aiosmtplib",),  # the invitations' mail, sent by the server
     "uvloop": ("uvloop",),
     "vietnam-provinces": ("vietnam_provinces",),
 }

@@ -50,6 +50,9 @@ class Notifier(Protocol):
     async def account_changed(self, user_id: str) -> None:
         """The person's roles or unit changed: their open sockets follow (rooms of the meetings they are in)."""
 
+    async def notices_changed(self, user_ids: list[str]) -> None:
+        """These people have new (or newly read) in-app notices: their screens fetch them again."""
+
 
 class NullNotifier:
     async def publish(self, meeting_id: str, entries: list[dict[str, Any]]) -> None:
@@ -64,6 +67,22 @@ class NullNotifier:
         return None
 
     async def account_changed(self, user_id: str) -> None:
+        return None
+
+    async def notices_changed(self, user_ids: list[str]) -> None:
+        return None
+
+
+class MailWaker(Protocol):
+    """The mail sender as actions see it (mail/sender.py): told after a commit that mail is waiting."""
+
+    def wake(self) -> None: ...
+
+
+class NoMail:
+    """No sender in this process (a CLI command, a test without one): the rows wait for the server's."""
+
+    def wake(self) -> None:
         return None
 
 
@@ -84,6 +103,7 @@ class Services:
     settings: Settings
     notifier: Notifier = field(default_factory=NullNotifier)
     media: MediaFacts = field(default_factory=NoMedia)
+    mail: MailWaker = field(default_factory=NoMail)
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
@@ -124,6 +144,9 @@ class Context:
                 await notifier.meetings_changed(meeting_id, who)
 
             self.after_commit(tell)
+        from .mail import queue_for  # mail builds on this module
+
+        await queue_for(self, before, state, events)  # invitations and notices, in this transaction
         return state
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
@@ -220,6 +243,7 @@ def meeting_action(
 # What each input field is called in a sentence (lower case; a sentence's first word is capitalised).
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "title": ("tiêu đề", "the title"),
+    "email": ("địa chỉ thư điện tử", "the e-mail address"),
     "name": ("tên", "the name"),
     "full_name": ("họ và tên", "the full name"),
     "username": ("tên đăng nhập", "the username"),

@@ -20,7 +20,7 @@ from ..storage.models import SiteRow, UnitRow, UserRow
 from ..vocabulary import ACCOUNT_EDIT, ADMIN, DIRECTORY_MANAGE, GLOBAL_ROLES
 from ..vocabulary import GlobalRole as Role
 from .base import Context, Schema, action
-from .schemas import Id, Short, Title
+from .schemas import Email, Id, Short, Title
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
 
@@ -83,6 +83,7 @@ class CreateUser(Schema):
     unit_id: Id | None = None
     title: Short = ""
     lang: Literal["vi", "en"] = "vi"
+    email: Email | None = None  # official e-mail: where invitations go (actions/mail.py)
 
     @field_validator("username")
     @classmethod
@@ -102,6 +103,7 @@ class UpdateUser(Schema):
     title: Short | None = None
     lang: Literal["vi", "en"] | None = None
     active: bool | None = None
+    email: Email | None = None  # "" removes it
 
 
 class UpdateMe(Schema):
@@ -344,6 +346,7 @@ async def create_user(ctx: Context, cmd: CreateUser) -> dict[str, Any]:
         lang=cmd.lang,
         active=True,
         created_at=now_iso(),
+        email=cmd.email or None,
     )
     ctx.session.add(row)
     await ctx.session.flush()
@@ -383,6 +386,8 @@ async def update_user(ctx: Context, cmd: UpdateUser) -> dict[str, Any]:
             setattr(row, key, changes[key])
     if "unit_id" in changes:
         row.unit_id = changes["unit_id"]
+    if "email" in changes:
+        row.email = changes["email"] or None
     if row.roles != before_roles or row.unit_id != before_unit:
         notifier, user_id = ctx.services.notifier, row.id
 

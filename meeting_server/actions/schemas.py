@@ -44,3 +44,5 @@ TITLE_MAX = 300
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_printable)]
 Text = Annotated[str, Field(max_length=5000)]
 Short = Annotated[str, Field(max_length=300), AfterValidator(_printable)]
+# An e-mail address as an office writes it (one @, a dotted domain, no spaces); "" where it may be removed.
+Email = Annotated[str, Field(max_length=254, pattern=r"^(|[^@\s<>\",;]+@[^@\s<>\",;]+\.[^@\s<>\",;]+)$")]

@@ -18,16 +18,19 @@ from ..auth import COOKIE, Authenticator, Identity
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
+from ..mail.sender import MailSender
 from ..signalling.hub import Hub
 from . import answers as answer_routes  # noqa: F401  registers its read views
 from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
+from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
 from . import votes as vote_routes  # noqa: F401  registers its read views
 from .common import (
     AUTH,
     HUB,
     IDENTITY,
+    MAIL,
     SERVICES,
     WORKERS,
     client_ip,
@@ -257,6 +260,16 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         floor_actions.TIMERS.cancel_all()
 
     app.cleanup_ctx.append(floor_timers)
+
+    async def mail_sender(app_: web.Application) -> AsyncIterator[None]:
+        sender = MailSender(services, app_[WORKERS])
+        app_[MAIL] = sender
+        services.mail = sender
+        sender.start()  # rows queued before a restart go out now
+        yield
+        await sender.stop()
+
+    app.cleanup_ctx.append(mail_sender)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

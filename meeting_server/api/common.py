@@ -12,12 +12,14 @@ from ..auth import Authenticator, Identity, forwarded_ip
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError, pick_lang
 from ..inputs import parse_json
+from ..mail.sender import MailSender
 from ..signalling.hub import Hub
 
 SERVICES = web.AppKey("services", Services)
 AUTH = web.AppKey("auth", Authenticator)
 HUB = web.AppKey("hub", Hub)
 WORKERS = web.AppKey("workers", DocumentWorkers)
+MAIL = web.AppKey("mail", MailSender)
 IDENTITY: web.RequestKey[Identity | None] = web.RequestKey("identity", Identity | None)  # type: ignore[arg-type]
 
 

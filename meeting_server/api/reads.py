@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +17,6 @@ from ..documents.attendance_list import (
     render_attendance_pdf,
     render_checkin_sheet,
 )
-from ..documents.ics import render_ics
 from ..documents.invitation import render_invitation_pdf
 from ..domain import units as unit_rules
 from ..domain.checkin import checkin_url
@@ -30,7 +28,6 @@ from ..media.ice import client_ice_servers
 from ..views import attendance as attendance_views
 from ..views import directory as directory_views
 from ..views import meetings as meeting_views
-from ..vocabulary import CANCELLED, DRAFT
 from .common import AUTH, HUB, SERVICES, WORKERS, client_ip, json_response, read_json, request_scheme
 
 View = Callable[[web.Request, Identity | None], Awaitable[web.StreamResponse]]
@@ -285,24 +282,7 @@ async def invitation_pdf(request: web.Request, identity: Identity | None) -> web
 async def invitation_ics(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     services = _app(request)[0]
     data, state = await meeting_views.invitation_data(services, _need(identity).actor, request.match_info["meeting_id"])
-    status = {CANCELLED: "CANCELLED", DRAFT: "TENTATIVE"}.get(state.status, "CONFIRMED")
-    agenda = "\n".join(
-        f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes) in enumerate(data.agenda, 1)
-    )
-    text = render_ics(
-        uid=f"{state.id}@meeting-server",
-        title=state.title,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        location=", ".join(x for x in (data.main_site, state.location) if x),
-        description=agenda,
-        organizer_name=data.chair or data.issuing_unit,
-        organizer_email=None,
-        status=status,
-        sequence=state.last_seq,
-        url=f"{request_scheme(request)}://{request.host}/meetings/{state.id}",
-        dtstamp=datetime.now(UTC),
-    )
+    text = meeting_views.calendar_file(data, state, f"{request_scheme(request)}://{request.host}")
     return web.Response(
         body=text.encode(),
         content_type="text/calendar",

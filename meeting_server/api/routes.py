@@ -466,4 +466,14 @@ ROUTES: tuple[Route, ...] = (
         action="invitation.remind",
     ),
     Route("GET", "/api/media/config", "ICE servers (STUN, short-lived TURN credentials) and media limits.", auth="any"),
+    # invitations' mail and notices (actions/mail.py, api/mail.py)
+    Route("GET", "/api/meetings/{meeting_id}/mail", "The invitations' mail status per invitee (organisers)."),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/mail/{mail_id}/resend",
+        "Send a failed invitation mail again.",
+        action="mail.resend",
+    ),
+    Route("GET", "/api/notices", "My in-app notices (invitations, changes, cancellations, reminders)."),
+    Route("POST", "/api/notices/read", "Mark my notices read (ids, or all).", action="notice.read"),
 )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 PRODID = "-//meeting-server//VI"
 DEFAULT_DURATION = timedelta(hours=2)
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
+METHODS = frozenset({"PUBLISH", "CANCEL"})
 _MAX_OCTETS = 75
 
 
@@ -71,14 +72,18 @@ def render_ics(
     sequence: int,
     url: str | None,
     dtstamp: datetime,
+    method: str = "PUBLISH",
 ) -> str:
-    """Render a VCALENDAR (METHOD:PUBLISH) holding one VEVENT; returns the text with CRLF line endings.
+    """Render a VCALENDAR (METHOD:PUBLISH, or CANCEL for a cancellation sent by mail) holding one VEVENT;
+    returns the text with CRLF line endings.
 
     ``ends_at`` defaults to ``starts_at`` + 2 hours. Without an e-mail address the organizer is given as
     CONTACT (ORGANIZER needs a cal-address). Cancelled events carry no alarm.
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
     if sequence < 0:
         raise ValueError("sequence must be >= 0")
     for dt in (starts_at, ends_at, dtstamp):
@@ -92,7 +97,7 @@ def render_ics(
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:{escape_text(uid)}",
         f"DTSTAMP:{format_utc(dtstamp)}",

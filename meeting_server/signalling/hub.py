@@ -425,6 +425,10 @@ class Hub:
         if rooms:
             await self.sio.emit(p.MEETINGS_CHANGED, {"meeting_id": meeting_id}, room=rooms)
 
+    async def notices_changed(self, user_ids: list[str]) -> None:
+        if user_ids:
+            await self.sio.emit(p.NOTICES_CHANGED, {}, room=[user_room(u) for u in user_ids])
+
     async def account_changed(self, user_id: str) -> None:
         await self.sio.emit(INTERNAL_EVENT, {"kind": "account", "user_id": user_id})
 

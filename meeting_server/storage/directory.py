@@ -54,6 +54,7 @@ def user_dict(row: UserRow) -> dict[str, Any]:
         "capabilities": sorted(global_capabilities(USER, frozenset(row.roles))),
         "lang": row.lang,
         "active": row.active,
+        "email": row.email,
     }
 
 

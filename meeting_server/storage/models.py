@@ -58,6 +58,7 @@ class UserRow(Base):
     lang: Mapped[str] = mapped_column(String(8), default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))  # official e-mail: where invitations go
 
 
 class SessionRow(Base):
@@ -248,3 +249,38 @@ class ProxyRow(Base):
     given_at: Mapped[str] = mapped_column(String(32))
     recorded_by: Mapped[str] = mapped_column(String(48))
     withdrawn_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class MailRow(Base):
+    """One mail to one person about one meeting (vocabulary's MAIL_KINDS, MAIL_STATUSES): written in the
+    transaction of the event that causes it (actions/mail.py), sent by mail/sender.py."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    address: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)  # the meeting's event that caused it: orders a second's rows
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_attempt_at: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
+
+
+class NoticeRow(Base):
+    """An in-app notice to one person (a new invitation, a change, a cancellation, a reminder)."""
+
+    __tablename__ = "notices"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    seq: Mapped[int] = mapped_column(Integer)  # the meeting's event that caused it
+    created_at: Mapped[str] = mapped_column(String(32))
+    read_at: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (Index("ix_notices_user_id", "user_id", "created_at"),)

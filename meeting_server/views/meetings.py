@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actions.base import Services
 from ..auth import actor_of_user
+from ..documents.ics import render_ics
 from ..documents.invitation import InvitationData, InvitedUnit, SiteLine, issuer_abbreviation
 from ..domain.actors import Actor
 from ..domain.attendance import own_entry
@@ -27,7 +28,7 @@ from ..storage import meetings as store
 from ..storage import papers as paper_store
 from ..storage import votes as vote_store
 from ..storage.db import parse_iso
-from ..vocabulary import SITE, SITE_OPERATOR, USER
+from ..vocabulary import CANCELLED, DRAFT, SITE, SITE_OPERATOR, USER
 
 
 async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
@@ -183,10 +184,15 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
     meeting it came from, for the calendar file)."""
     async with services.db.read() as session:
         state, _ = await visible_in(session, actor, meeting_id)
-        people = await directory.users_by_ids(
-            session, [i for i in (state.organizer_id, state.chair_id, state.secretary_id, *state.invitee_ids) if i]
-        )
-        units = {u["id"]: u for u in await directory.list_units(session)}
+        return await invitation_of(session, state), state
+
+
+async def invitation_of(session: AsyncSession, state: MeetingState) -> InvitationData:
+    """The giấy mời's contents for a meeting already loaded (the mail sender's, with no actor)."""
+    people = await directory.users_by_ids(
+        session, [i for i in (state.organizer_id, state.chair_id, state.secretary_id, *state.invitee_ids) if i]
+    )
+    units = {u["id"]: u for u in await directory.list_units(session)}
     organizer = people.get(state.organizer_id)
     chair = people.get(state.chair_id or "")
     secretary = people.get(state.secretary_id or "")
@@ -223,4 +229,28 @@ async def invitation_data(services: Services, actor: Actor, meeting_id: str) -> 
         invited_units=_invited_units(state, units, place_unit["id"] if place_unit else None),
         issuer_abbreviation=issuer_abbreviation(home["kind"], home["name"], home["code"] or "") if home else "UBND",
     )
-    return data, state
+    return data
+
+
+def calendar_file(data: InvitationData, state: MeetingState, base_url: str, method: str = "PUBLISH") -> str:
+    """The meeting's .ics (one UID per meeting, SEQUENCE its last event's number, so every later file supersedes
+    the earlier ones): downloaded from the API and attached to the invitation mails (METHOD:CANCEL when cancelled)."""
+    status = {CANCELLED: "CANCELLED", DRAFT: "TENTATIVE"}.get(state.status, "CONFIRMED")
+    agenda = "\n".join(
+        f"{n}. {title} ({who}, {minutes} phút)" for n, (title, who, minutes) in enumerate(data.agenda, 1)
+    )
+    return render_ics(
+        uid=f"{state.id}@meeting-server",
+        title=state.title,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        location=", ".join(x for x in (data.main_site, state.location) if x),
+        description=agenda,
+        organizer_name=data.chair or data.issuing_unit,
+        organizer_email=None,
+        status=status,
+        sequence=state.last_seq,
+        url=f"{base_url.rstrip('/')}/meetings/{state.id}",
+        dtstamp=datetime.now(UTC),
+        method=method,
+    )

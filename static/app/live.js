@@ -27,6 +27,7 @@ export class LiveConnection {
     this.stateListeners = new Set();
     this.channels = new Map(); // meeting_id -> MeetingChannel
     this.listListeners = new Set(); // called with a meeting id when "my meetings" may have changed
+    this.noticeListeners = new Set(); // called when I have new in-app notices (notices:changed)
     this.onRevoked = null;
     this.onUnauthenticated = null;
     this.retryTimer = null;
@@ -49,6 +50,12 @@ export class LiveConnection {
   onMeetingsChanged(fn) {
     this.listListeners.add(fn);
     return () => this.listListeners.delete(fn);
+  }
+
+  // The server pushes `notices:changed` when the person has new notices (or read some on another screen).
+  onNoticesChanged(fn) {
+    this.noticeListeners.add(fn);
+    return () => this.noticeListeners.delete(fn);
   }
 
   get connected() {
@@ -123,9 +130,13 @@ export class LiveConnection {
     socket.on('meetings:changed', (msg) => {
       for (const fn of this.listListeners) fn(msg && msg.meeting_id);
     });
+    socket.on('notices:changed', () => {
+      for (const fn of this.noticeListeners) fn();
+    });
     socket.on('connect', () => {
       // After a drop, anything may have changed while we were away.
       for (const fn of this.listListeners) fn(null);
+      for (const fn of this.noticeListeners) fn();
     });
     socket.on('presence', (msg) => {
       const ch = msg && this.channels.get(msg.meeting_id);

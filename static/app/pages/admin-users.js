@@ -42,6 +42,7 @@ export async function render({ root, setTitle, isCurrent }) {
     full_name: h('input', { class: 'input', type: 'text', required: true, maxlength: 300, testid: 'user-new-full-name', id: uid('nf') }),
     password: h('input', { class: 'input', type: 'password', required: true, autocomplete: 'new-password', minlength: 8, testid: 'user-new-password', id: uid('np') }),
     title: h('input', { class: 'input', type: 'text', maxlength: 300, testid: 'user-new-title', id: uid('nt') }),
+    email: h('input', { class: 'input', type: 'email', maxlength: 254, autocomplete: 'off', testid: 'user-new-email', id: uid('ne') }),
   };
   const unitWrap = h('span');
   const newRoles = roleBoxes(['delegate'], 'user-new-role');
@@ -54,6 +55,7 @@ export async function render({ root, setTitle, isCurrent }) {
       lbl(t('admin.users.password'), f.password)),
     h('div', { class: 'field-row' },
       lbl(t('admin.users.jobTitle'), f.title),
+      lbl(t('admin.users.email'), f.email),
       h('div', { class: 'field' }, h('label', { for: 'user-new-unit' }, t('admin.users.unit')), unitWrap)),
     h('fieldset', { class: 'field plain-fieldset' }, h('legend', {}, t('admin.users.roles')), newRoles),
     formErr,
@@ -119,21 +121,25 @@ export async function render({ root, setTitle, isCurrent }) {
       } catch (err) { cb.checked = !cb.checked; throw err; }
     }, detailsErr));
     const titleCell = h('span', { class: 'muted', testid: 'user-title' }, user.title || '');
+    const emailCell = h('span', { class: 'muted', testid: 'user-email' }, user.email || t('admin.users.noEmail'));
     const editBtn = h('button', { type: 'button', class: 'btn btn-small', testid: 'user-edit' }, t('common.edit'));
     editBtn.addEventListener('click', () => busy(editBtn, async () => {
       const r = await dialog({
         title: t('common.edit'), testid: 'user-edit-dialog', confirmLabel: t('common.save'),
         fields: [{ name: 'full_name', label: t('admin.users.fullName'), value: user.full_name, required: true },
-          { name: 'title', label: t('admin.users.jobTitle'), value: user.title || '' }],
+          { name: 'title', label: t('admin.users.jobTitle'), value: user.title || '' },
+          { name: 'email', type: 'email', label: t('admin.users.email'), value: user.email || '' }],
       });
       if (!r) return;
       const changes = {};
       if (r.full_name.trim() && r.full_name.trim() !== user.full_name) changes.full_name = r.full_name.trim();
       if (r.title.trim() !== (user.title || '')) changes.title = r.title.trim();
+      if (r.email.trim() !== (user.email || '')) changes.email = r.email.trim();
       if (!Object.keys(changes).length) return;
       await saveUser(user, changes);
       nameCell.textContent = user.full_name;
       titleCell.textContent = user.title || '';
+      emailCell.textContent = user.email || t('admin.users.noEmail');
       showNotice(t('common.saved'));
     }, detailsErr));
     const pwBtn = h('button', { type: 'button', class: 'btn btn-small', testid: 'user-reset-password' }, t('admin.users.resetPassword'));
@@ -150,6 +156,7 @@ export async function render({ root, setTitle, isCurrent }) {
       h('td', { colspan: 5 },
         h('div', { class: 'user-details-grid' },
           h('div', { class: 'field' }, h('span', { class: 'field-label' }, t('admin.users.jobTitle')), titleCell),
+          h('div', { class: 'field' }, h('span', { class: 'field-label' }, t('admin.users.email')), emailCell),
           h('div', { class: 'field' }, h('span', { class: 'field-label' }, t('admin.users.unit')), unitSel),
           h('fieldset', { class: 'field plain-fieldset' }, h('legend', {}, t('admin.users.roles')), roles),
           h('div', { class: 'button-row' }, editBtn, pwBtn)),
@@ -221,6 +228,7 @@ export async function render({ root, setTitle, isCurrent }) {
         roles: checkedRoles(newRoles),
       };
       if (f.title.value.trim()) body.title = f.title.value.trim();
+      if (f.email.value.trim()) body.email = f.email.value.trim();
       const unitId = unitWrap.querySelector('select')?.value;
       if (unitId) body.unit_id = unitId;
       const resp = await post('/api/users', body);

@@ -13,6 +13,7 @@ import {
   charCounter, formError,
 } from '../ui.js';
 import { guardUnsaved } from '../unsaved.js';
+import { mailCard } from '../mail.js';
 import { afterWrite, bookingWarnings, lifecycleButtons, meetingPath, CLOSED_STATUSES } from '../meeting-common.js';
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -425,16 +426,18 @@ export async function render({ root, params, setTitle, navigate, isCurrent }) {
       h('p', { class: 'hint', testid: 'agenda-after-create' }, t('editor.agendaAfterCreate')));
   }
 
+  const mail = creating ? null : mailCard(meetingId); // the invitations' mail per invitee, "Gửi lại"
   replaceChildren(view,
     pageHeader(creating ? t('editor.newTitle') : t('editor.editTitle')),
     creating ? null : headBox,
     h('div', { class: ['editor-layout', creating ? '' : 'has-agenda'] }, form, agendaSection),
-    creating ? null : answers.el);
+    creating ? null : answers.el,
+    mail ? mail.el : null);
   if (headView && snap) headView.update();
   if (snap) answers.update(snap, { source: 'stored' });
   if (agendaView) agendaView.update();
   title.grow();
   if (creating) title.focus();
 
-  return channel ? () => channel.close() : undefined;
+  return channel || mail ? () => { if (channel) channel.close(); if (mail) mail.stop(); } : undefined;
 }

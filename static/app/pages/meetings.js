@@ -8,6 +8,7 @@ import { h, asList, replaceChildren, byId } from '../dom.js';
 import { formatRange, formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { canOrganise, loadSites } from '../session.js';
+import { noticesPanel } from '../mail.js';
 import { statusBadge, pageHeader, emptyState, loading, showError } from '../ui.js';
 
 const REFRESH_MS = 60000;
@@ -43,8 +44,9 @@ export async function render({ root, setTitle, isCurrent }) {
   const newBtn = canOrganise()
     ? h('a', { href: '/meetings/new', class: 'btn btn-primary', testid: 'new-meeting' }, t('nav.newMeeting'))
     : null;
+  const notices = noticesPanel();
   root.append(
-    pageHeader(t('meetings.title'), newBtn),
+    pageHeader(t('meetings.title'), notices.el, newBtn),
     liveSection,
     h('section', { class: 'section', 'aria-labelledby': 'upcoming-h' },
       h('h2', { id: 'upcoming-h', class: 'section-title' }, t('meetings.upcoming')),
@@ -110,6 +112,7 @@ export async function render({ root, setTitle, isCurrent }) {
   window.addEventListener('focus', onVisible);
   return () => {
     stopListening();
+    notices.stop();
     clearInterval(timer);
     document.removeEventListener('visibilitychange', onVisible);
     window.removeEventListener('focus', onVisible);
