@@ -70,6 +70,7 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
                 username=p.username,
                 full_name=p.full_name,
                 title=p.title,
+                email=d.demo_email(p.username),
                 password_hash=password_hash,
                 roles=list(p.roles),
                 unit_id=unit_ids[p.unit_key],

@@ -92,6 +92,12 @@ class Site:
     capacity: int
 
 
+def demo_email(username: str) -> str:
+    """A demo account's e-mail address, under the reserved `.example` name (RFC 2606), so a demo server wired to a
+    real mail relay still mails no real office."""
+    return f"{username}@tuyenquang.example"
+
+
 @dataclass(frozen=True)
 class Person:
     """A demo account. ``roles`` holds values of ``ROLES``."""
