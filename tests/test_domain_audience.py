@@ -180,6 +180,7 @@ STATE = MeetingState(
     sites=(
         {"id": "s_main01", "name": "Hội trường huyện", "unit_id": "un_district"},
         {"id": "s_xa0001", "name": "UBND xã", "unit_id": "un_commune1"},
+        {"id": "s_xa0002", "name": "UBND xã được mời", "unit_id": "un_invited"},
     ),
     main_site_id="s_main01",
 )
@@ -208,6 +209,12 @@ ROLES: dict[str, tuple[Actor, str | None, str | None]] = {
         "site_operator",
     ),
     "site operator of the main site": (user("u_operat02", "site_operator", unit="un_district"), None, "site_operator"),
+    # A province conference invites every commune as a unit; the commune's operator still runs its hall.
+    "site operator of an invited commune's hall": (
+        user("u_operat05", "site_operator", unit="un_invited"),
+        None,
+        "site_operator",
+    ),
     "site operator, also invited": (user("u_opinvite", "site_operator", unit="un_commune1"), None, "delegate"),
     "site operator elsewhere": (user("u_operat03", "site_operator", unit="un_commune9"), None, None),
     "delegate of a participating site's unit": (user("u_delegat3", "delegate", unit="un_commune1"), None, None),

@@ -292,12 +292,16 @@ def meeting_role(actor: Actor, state: MeetingState) -> MeetingRole | None:
         return ADMIN
     if state.status == DRAFT or not state.published:
         return None
-    invited = actor.id in state.invitee_ids or (actor.unit_id is not None and actor.unit_id in state.invited_unit_ids)
-    if invited:
-        return OBSERVER if OBSERVER in actor.roles and DELEGATE not in actor.roles else DELEGATE
-    operator = SITE_OPERATOR in actor.roles and actor.unit_id is not None
+    as_delegate = OBSERVER if OBSERVER in actor.roles and DELEGATE not in actor.roles else DELEGATE
+    if actor.id in state.invitee_ids:
+        return as_delegate
+    # A commune's operator keeps their hall when the whole commune is invited (a province conference invites every
+    # commune as a unit, and the operator is one of its people): they run the hall, they are not a delegate.
+    operator = SITE_OPERATOR in actor.roles and DELEGATE not in actor.roles and actor.unit_id is not None
     if operator and any(s.get("unit_id") == actor.unit_id for s in state.sites):
         return SITE_OPERATOR
+    if actor.unit_id is not None and actor.unit_id in state.invited_unit_ids:
+        return as_delegate
     return None
 
 
