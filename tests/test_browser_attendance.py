@@ -111,11 +111,18 @@ async def test_a_delegate_checks_in_from_the_hall_qr_while_the_desk_watches(
         await expect(lan_row.get_by_test_id("attendance-time")).to_have_text(re.compile(rf"^{AT}$"))
         await expect(quorum).to_have_text("Có mặt 1/3 · chưa đủ điều kiện (cần 2)")
 
-        # The desk: Minh absent with a reason, then corrected (he joined online); the history keeps the first entry.
+        # Minh sends his apologies through the invitation: the desk's row shows it live, and recording him absent
+        # takes his reason (already in the dialog); then corrected (he joined online); the history keeps the first.
+        minh_api = await live_server.client("daibieu.minh")
+        apologies = {"kind": "absent", "reason": "Đi công tác tại Hà Nội"}
+        assert (await minh_api.post(f"/api/meetings/{meeting['id']}/answer", apologies))[0] == 200
         minh_row = row(desk, minh["id"])
+        announced = minh_row.get_by_test_id("attendance-announced")
+        await expect(announced).to_have_text("Đã báo vắng: Đi công tác tại Hà Nội")
         await minh_row.get_by_test_id("desk-absent-excused").click()
-        await desk.get_by_test_id("dialog-field-reason").fill("Đi công tác tại Hà Nội")
+        await expect(desk.get_by_test_id("dialog-field-reason")).to_have_value("Đi công tác tại Hà Nội")
         await desk.get_by_test_id("dialog-confirm").click()
+        await expect(announced).to_be_hidden()  # recorded: the entry's own note says it now
         await expect(minh_row.get_by_test_id("attendance-line")).to_have_text("Vắng có lý do")
         await expect(minh_row.get_by_test_id("attendance-note")).to_have_text("Lý do: Đi công tác tại Hà Nội")
         await minh_row.get_by_test_id("desk-correct").click()

@@ -119,10 +119,24 @@ export async function render({ root, params, setTitle, isCurrent }) {
     await record(button, '/attendance', body);
   }
 
+  // What the person answered to the invitation (the organisers' snapshot carries every answer): an absence
+  // announced beforehand, or a stand-in sent, shows on their row and gives the absence its reason.
+  const answerOf = (pid) => (snap && snap.answers && snap.answers[pid]) || null;
+  const nameOf = (pid) => ((participants.people || []).find((p) => p.id === pid) || {}).full_name || '';
+  function announced(person, latest) {
+    const a = answerOf(person.id);
+    if (!a || latest) return null;
+    if (a.kind === 'absent') return h('div', { class: 'muted', testid: 'attendance-announced' }, t('desk.announcedAbsent', { reason: a.reason }));
+    if (a.kind === 'stand_in') return h('div', { class: 'muted', testid: 'attendance-announced' }, t('desk.announcedStandIn', { name: nameOf(a.stand_in_id) || a.stand_in_id }));
+    return null;
+  }
+
   async function excused(button, person) {
+    const told = answerOf(person.id);
+    const reason = told && told.kind === 'absent' ? told.reason : told && told.kind === 'stand_in' ? t('desk.standInReason', { name: nameOf(told.stand_in_id) }) : '';
     const answer = await dialog({
       title: t('desk.reasonTitle', { name: person.name }), testid: 'reason-dialog', confirmLabel: t('desk.absentExcused'),
-      fields: [{ name: 'reason', label: t('desk.reason'), required: true }],
+      fields: [{ name: 'reason', label: t('desk.reason'), required: true, value: reason }],
     });
     const named = person.known ? {} : { name: person.name };
     if (answer) await record(button, '/attendance', { person_id: person.id, status: 'absent_excused', reason: answer.reason, ...named });
@@ -155,6 +169,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       h('td', {}, person.voting ? t('desk.member') : t('desk.guest')),
       h('td', {}, h('span', { class: 'attendance-line', testid: 'attendance-line' }, entryLine(latest, siteName)),
         latest && note(latest) ? h('div', { class: 'muted', testid: 'attendance-note' }, note(latest)) : null,
+        announced(person, latest),
         earlier.length ? h('details', { class: 'attendance-history', testid: 'attendance-history' },
           h('summary', {}, t('desk.history', { n: earlier.length })),
           h('ul', {}, earlier.map((e) => h('li', {}, `${formatStamp(e.recorded_at)} · ${entryLine(e, siteName)} · ${recordedBy(e)}${note(e) ? ` · ${note(e)}` : ''}`)))) : null),
@@ -304,6 +319,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
           .catch(() => { /* the next change tries again */ });
       }
       if (events.some((e) => String(e.type).startsWith('attendance.') && e.type !== 'attendance.checkin_key_renewed')) reload();
+      else if (events.some((e) => e.type === 'invitation.answered')) renderDesk(); // an absence announced meanwhile
       if (events.some((e) => e.type === 'attendance.checkin_key_renewed')) { qrVersion = Date.now(); renderQr(); }
       if (!first && !events.length) renderAll();
     },
