@@ -292,7 +292,7 @@ def meeting_role(actor: Actor, state: MeetingState) -> MeetingRole | None:
         return ADMIN
     if state.status == DRAFT or not state.published:
         return None
-    as_delegate = OBSERVER if OBSERVER in actor.roles and DELEGATE not in actor.roles else DELEGATE
+    as_delegate: MeetingRole = OBSERVER if OBSERVER in actor.roles and DELEGATE not in actor.roles else DELEGATE
     if actor.id in state.invitee_ids:
         return as_delegate
     # A commune's operator keeps their hall when the whole commune is invited (a province conference invites every
