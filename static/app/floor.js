@@ -12,8 +12,8 @@ import { t } from './i18n.js';
 import { may, meetingPath } from './meeting-common.js';
 import { getUser } from './session.js';
 
-const KINDS = ['speech', 'reply', 'proposal'];
-const ASKING = new Set(['scheduled', 'in_progress']);
+export const KINDS = ['speech', 'reply', 'proposal'];
+export const ASKING = new Set(['scheduled', 'in_progress']);
 const MINUTE_CHOICES = [1, 3, 5];
 
 /** The speeches and speaking time as CSV, for the minutes (GET /api/meetings/{id}/speeches). */
@@ -56,7 +56,7 @@ function remainingText(dueAt) {
 }
 
 /** Keeps every `[data-due]` (countdown) and `[data-since]` (waiting time) under `root` current, once a second. */
-function ticker(root) {
+export function ticker(root) {
   const tick = () => {
     for (const el of root.querySelectorAll('[data-due]')) el.textContent = remainingText(el.dataset.due);
     for (const el of root.querySelectorAll('[data-since]')) {
@@ -67,7 +67,7 @@ function ticker(root) {
   return { tick, stop: () => clearInterval(timer) };
 }
 
-function countdown(speech, testid, cls = 'floor-countdown') {
+export function countdown(speech, testid, cls = 'floor-countdown') {
   return h('span', { class: cls, testid, role: 'timer', dataset: { due: speech.due_at } }, remainingText(speech.due_at));
 }
 
@@ -87,12 +87,12 @@ function siteName(siteId, snap, names) {
 }
 
 /** The agenda item requests go to: the current one, else the first not yet done. */
-function askItem(snap) {
+export function askItem(snap) {
   const items = (snap && snap.agenda) || [];
   return items.find((i) => i.id === snap.current_item_id) || items.find((i) => i.status !== 'done') || null;
 }
 
-function errorLine(testid) {
+export function errorLine(testid) {
   const el = h('p', { class: 'floor-error', testid, role: 'alert', hidden: true });
   return {
     el,
@@ -102,7 +102,7 @@ function errorLine(testid) {
 }
 
 /** Runs a write; the snapshot the answer carries (or the event that follows) re-renders the block. */
-function writer(error, onWrite, button) {
+export function writer(error, onWrite, button) {
   return async (send) => {
     error.clear();
     if (button) button.disabled = true;
