@@ -81,6 +81,12 @@ async def test_the_hall_operator_asks_the_floor_and_enters_the_show_of_hands(
         ask = card.get_by_test_id("hall-ask")
         await expect(ask).to_have_text("Điểm cầu xã Tân Trào xin phát biểu")
         await assert_big(page, "hall-ask")
+        await ask.click()  # asked, then withdrawn: the hall may ask again
+        await expect(card.get_by_test_id("hall-place")).to_have_attribute("data-place", "1")
+        await card.get_by_test_id("hall-withdraw").click()
+        await expect(ask).to_be_visible()
+        status, snap = await admin.get(f"/api/meetings/{mid}")
+        assert [r["status"] for r in snap["floor"]["requests"]] == ["withdrawn"]
         await card.get_by_test_id("hall-kind-proposal").click()
         await card.get_by_test_id("hall-topic-input").fill("Kiến nghị về trường học của xã")
         await ask.click()
@@ -121,6 +127,7 @@ async def test_the_hall_operator_asks_the_floor_and_enters_the_show_of_hands(
         confirm = page.get_by_test_id("confirm-dialog")
         await expect(confirm).to_contain_text("Hà Thị Lan: Đồng ý; Nông Văn Ba: Không đồng ý")
         await confirm.get_by_test_id("dialog-confirm").click()
+        await expect(tally.get_by_test_id("hall-tally-done")).to_be_visible()
         await expect(tally.get_by_test_id("hall-tally-done")).to_have_text("Đã ghi nhận kết quả của điểm cầu")
         await expect(lan_row.get_by_test_id("hall-voter-cast")).to_have_text("Đã ghi nhận: Đồng ý")
         await expect(ba_row.get_by_test_id("hall-voter-cast")).to_have_text("Đã ghi nhận: Không đồng ý")
@@ -138,6 +145,8 @@ async def test_the_hall_operator_asks_the_floor_and_enters_the_show_of_hands(
         # A secret vote: the counts per choice; more than the members present is refused with the server's sentence.
         secret = await open_vote(admin, mid, item, question="Lấy phiếu tín nhiệm", secret=True)
         await expect(tally).to_have_attribute("data-vote-id", secret)
+        await expect(tally.get_by_test_id("hall-took")).to_have_count(2)
+        await expect(tally.get_by_test_id("hall-voters-count")).to_have_text("Số người biểu quyết: 2")
         await tally.get_by_test_id("hall-count-yes").fill("3")
         await tally.get_by_test_id("hall-tally-send").click()
         await page.get_by_test_id("confirm-dialog").get_by_test_id("dialog-confirm").click()
@@ -146,6 +155,7 @@ async def test_the_hall_operator_asks_the_floor_and_enters_the_show_of_hands(
         await tally.get_by_test_id("hall-count-yes").fill("2")
         await tally.get_by_test_id("hall-tally-send").click()
         await page.get_by_test_id("confirm-dialog").get_by_test_id("dialog-confirm").click()
+        await expect(tally.get_by_test_id("hall-tally-done")).to_be_visible()
         await expect(tally.get_by_test_id("hall-tally-done")).to_have_text("Đã ghi nhận kết quả của điểm cầu")
         assert (await admin.post(f"/api/meetings/{mid}/votes/{secret}/close", {}))[0] == 200
         await expect(tally.get_by_test_id("hall-result-yes")).to_contain_text("2 phiếu (")

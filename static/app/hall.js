@@ -19,7 +19,7 @@ import { t } from './i18n.js';
 import { may, meetingPath, namesFrom } from './meeting-common.js';
 import { getUser } from './session.js';
 import { confirmDialog } from './ui.js';
-import { currentVote, turnoutText } from './votes.js';
+import { turnoutText } from './votes.js';
 
 const enc = encodeURIComponent;
 
@@ -37,6 +37,16 @@ export function presentAtHall(list, siteId) {
   for (const e of (list && list.entries) || []) latest.set(e.person_id, e);
   return [...latest.values()].filter((e) => voting.has(e.person_id) && isPresent(e) && e.site_id === siteId)
     .map((e) => e.person_id);
+}
+
+/**
+ * The vote the hall's card shows: the open one, else the one last seen open (`lastOpen`), else the one closed last
+ * (by `closed_at`, not the list's order: votes created within the same second are listed by id).
+ */
+export function hallVote(votes, lastOpen = null) {
+  const list = Array.isArray(votes) ? votes : [];
+  const closed = list.filter((v) => v.status === 'closed').sort((a, b) => String(a.closed_at).localeCompare(String(b.closed_at)));
+  return list.find((v) => v.status === 'open') || closed.find((v) => v.id === lastOpen) || closed[closed.length - 1] || null;
 }
 
 function stateLine(snap, site) {
@@ -67,38 +77,59 @@ function resultLines(vote) {
 export function hallPanel({ meetingId, onWrite = null }) {
   const el = h('div', { class: 'hall-panel', testid: 'hall-panel', hidden: true });
   const tick = ticker(el);
+  const cards = new Map(); // site id -> the card's parts and what each part last showed
   const drafts = new Map(); // site id -> { kind, topic } of the floor request being written
   const picks = new Map(); // "vote|site|person" -> Set of choices ticked (named vote); "vote|site|choice" -> count
+  const away = new Map(); // "vote|site" -> the members present who took no part (secret vote), unticked by the operator
+  const votedIds = new Map(); // vote id -> who is known to have voted (from vote.turnout events; a secret vote)
   const entered = new Set(); // "vote|site": this hall's tally was accepted
-  const errors = new Map(); // site id -> { floor, tally } error lines
   let snap = null;
   let votes = [];
   let list = null;
   let names = new Map();
-  let shown = '';
-  let reading = null;
+  let started = false;
+  let queue = Promise.resolve();
+  let lastOpen = null; // the vote last seen open: its result shows after the close
 
-  async function read(what) {
-    try {
-      if (what.votes) votes = ((await get(meetingPath(meetingId, '/votes'))) || {}).votes || [];
-      if (what.people) {
-        const [att, people] = await Promise.all([get(meetingPath(meetingId, '/attendance')), get(meetingPath(meetingId, '/participants'))]);
-        list = att;
-        names = namesFrom(people);
-      }
-      render();
-    } catch { /* the next event or snapshot tries again */ }
+  function shownVote() {
+    const vote = hallVote(votes, lastOpen);
+    if (vote && vote.status === 'open') lastOpen = vote.id;
+    return vote;
   }
 
-  const errorsOf = (siteId) => {
-    if (!errors.has(siteId)) errors.set(siteId, { floor: errorLine('hall-floor-error'), tally: errorLine('hall-tally-error') });
-    return errors.get(siteId);
-  };
+  /** Reads the votes and/or the hall's people again, one read after another, then renders. */
+  function read(what) {
+    queue = queue.then(async () => {
+      try {
+        if (what.votes) votes = ((await get(meetingPath(meetingId, '/votes'))) || {}).votes || [];
+        if (what.attendance) list = await get(meetingPath(meetingId, '/attendance'));
+        if (what.people) names = namesFrom(await get(meetingPath(meetingId, '/participants')));
+        render();
+      } catch { /* the next event or snapshot tries again */ }
+    });
+    return queue;
+  }
 
-  function floorPart(site) {
+  /** A vote event patches the list (vote.ballot_cast, vote.turnout carry the ballot or the voters); true if it could. */
+  function patch(ev) {
+    const d = ev.data || {};
+    const vote = votes.find((v) => v.id === d.vote_id);
+    if (!vote) return false;
+    if (ev.type === 'vote.ballot_cast') {
+      vote.ballots = [...(vote.ballots || []).filter((b) => b.voter !== d.voter), { voter: d.voter, choices: d.choices, cast_by: d.cast_by, site_id: d.site_id }];
+    } else {
+      const known = votedIds.get(vote.id) || new Set();
+      for (const id of d.voters || []) known.add(id);
+      votedIds.set(vote.id, known);
+    }
+    if (typeof d.voted === 'number') vote.voted = d.voted;
+    return true;
+  }
+
+  function floorPart(site, card) {
     const key = `site:${site.id}`;
     const item = askItem(snap);
-    const error = errorsOf(site.id).floor;
+    const error = card.floorError;
     const title = h('h3', {}, t('hall.floorTitle'));
     if (!ASKING.has(snap.status) || !item) return h('div', { class: 'hall-floor', testid: 'hall-floor' }, title, h('p', { class: 'muted' }, t('hall.noItem')));
     const speech = currentSpeech(snap);
@@ -181,26 +212,47 @@ export function hallPanel({ meetingId, onWrite = null }) {
     return { rows: h('ul', { class: 'hall-voters' }, rows), body, summary };
   }
 
-  /** A secret vote: the count per choice, for the members present at the hall. */
+  /** A secret vote: who of the members present took part (all but those known to have voted), and the counts. */
   function secretCounts(vote, site, here) {
+    const k = `${vote.id}|${site.id}`;
+    if (!away.has(k)) away.set(k, new Set(here.filter((pid) => (votedIds.get(vote.id) || new Set()).has(pid))));
+    const out = away.get(k);
+    const voters = () => here.filter((pid) => !out.has(pid));
+    const took = h('p', { class: 'muted', testid: 'hall-voters-count' });
+    const showTook = () => { took.textContent = t('hall.voters', { n: voters().length }); };
+    const toggles = here.map((pid) => {
+      const b = h('button', { type: 'button', class: 'btn hall-choice hall-took', testid: 'hall-took', dataset: { personId: pid }, 'aria-pressed': String(!out.has(pid)) }, names.get(pid) || pid);
+      b.addEventListener('click', () => {
+        if (out.has(pid)) out.delete(pid); else out.add(pid);
+        b.setAttribute('aria-pressed', String(!out.has(pid)));
+        showTook();
+      });
+      return b;
+    });
+    showTook();
     const inputs = (vote.choices || []).map((c) => {
-      const k = `${vote.id}|${site.id}|${c.id}`;
-      const input = h('input', { type: 'number', inputmode: 'numeric', min: '0', class: 'input hall-count-input', testid: `hall-count-${c.id}`, value: picks.get(k) ?? '', 'aria-label': c.label });
-      input.addEventListener('input', () => picks.set(k, input.value));
+      const ck = `${k}|${c.id}`;
+      const input = h('input', { type: 'number', inputmode: 'numeric', min: '0', class: 'input hall-count-input', testid: `hall-count-${c.id}`, value: picks.get(ck) ?? '', 'aria-label': c.label });
+      input.addEventListener('input', () => picks.set(ck, input.value));
       return h('label', { class: 'hall-count' }, h('span', {}, c.label), input);
     });
     const body = () => {
       const counts = {};
-      for (const c of vote.choices || []) counts[c.id] = Number(picks.get(`${vote.id}|${site.id}|${c.id}`) || 0);
-      return { site_id: site.id, voters: here, counts };
+      for (const c of vote.choices || []) counts[c.id] = Number(picks.get(`${k}|${c.id}`) || 0);
+      return { site_id: site.id, voters: voters(), counts };
     };
     const label = (id) => ((vote.choices || []).find((c) => c.id === id) || {}).label || id;
-    const summary = (b) => Object.entries(b.counts).map(([c, n]) => `${label(c)}: ${n}`).join('; ');
-    return { rows: h('div', { class: 'hall-counts' }, inputs), body, summary };
+    const summary = (b) => `${t('hall.voters', { n: b.voters.length })}: ${Object.entries(b.counts).map(([c, n]) => `${label(c)} ${n}`).join('; ')}`;
+    return {
+      rows: h('div', {}, h('p', { class: 'hall-took-hint' }, t('hall.tookPart')), h('div', { class: 'hall-choices' }, toggles), took,
+        h('div', { class: 'hall-counts' }, inputs)),
+      body,
+      summary,
+    };
   }
 
-  function tallyPart(site) {
-    const vote = currentVote(votes);
+  function tallyPart(site, card) {
+    const vote = shownVote();
     if (!vote || !may(snap, 'vote.hall_tally')) return null;
     const title = h('h3', {}, t('hall.tallyTitle'));
     const question = h('p', { class: 'vote-question', testid: 'hall-vote-question' }, vote.question);
@@ -209,7 +261,7 @@ export function hallPanel({ meetingId, onWrite = null }) {
     if (vote.status !== 'open') return box(resultLines(vote));
     const here = presentAtHall(list, site.id);
     const count = h('p', { class: 'muted', testid: 'hall-present' }, t('hall.present', { n: here.length }));
-    const error = errorsOf(site.id).tally;
+    const error = card.tallyError;
     const done = h('p', { class: 'vote-done', testid: 'hall-tally-done', role: 'status', hidden: !entered.has(`${vote.id}|${site.id}`) }, t('hall.entered'));
     if (vote.secret && entered.has(`${vote.id}|${site.id}`)) return box(count, done);
     if (!here.length) return box(count);
@@ -228,39 +280,72 @@ export function hallPanel({ meetingId, onWrite = null }) {
     return box(count, form.rows, send, done, error.el);
   }
 
+  /** Replaces a part of a card only when what it shows changed: typing a topic or a count must not be lost. */
+  function part(card, name, key, build) {
+    const text = JSON.stringify(key);
+    if (card.keys[name] === text) return;
+    card.keys[name] = text;
+    replaceChildren(card[name], build());
+  }
+
+  function cardOf(site) {
+    if (!cards.has(site.id)) {
+      const quorum = quorumLine('hall-quorum');
+      const card = {
+        quorum, keys: {}, state: h('div', {}), floor: h('div', {}), tally: h('div', {}),
+        floorError: errorLine('hall-floor-error'), tallyError: errorLine('hall-tally-error'),
+        title: h('h2', {}),
+      };
+      card.el = h('section', { class: 'card hall-card', testid: 'hall-card', dataset: { siteId: site.id } },
+        card.title, card.state, quorum.el, card.floor, card.tally);
+      cards.set(site.id, card);
+    }
+    return cards.get(site.id);
+  }
+
   function render() {
     if (!snap) return;
     const halls = operatedHalls(snap);
     el.hidden = !halls.length;
-    if (!halls.length) { replaceChildren(el); shown = ''; return; }
-    if (!reading) reading = read({ votes: true, people: true });
-    // Re-render only when what the operator sees changed: typing a topic or a count must not be lost.
+    if (!halls.length) { replaceChildren(el); cards.clear(); return; }
+    if (!started) { started = true; read({ votes: true, attendance: true, people: true }); }
     const speech = currentSpeech(snap);
-    const key = JSON.stringify([snap.status, snap.current_item_id, snap.main_site_id, snap.conference && snap.conference.muted,
-      (snap.floor && snap.floor.requests) || [], speech ? [speech.id, speech.due_at] : '', snap.quorum,
-      votes.map((v) => [v.id, v.status, v.voted]), list && list.entries ? list.entries.length : 0, names.size]);
-    if (key === shown) return;
-    shown = key;
-    replaceChildren(el, halls.map((site) => {
-      const quorum = quorumLine('hall-quorum');
-      quorum.update(snap);
-      return h('section', { class: 'card hall-card', testid: 'hall-card', dataset: { siteId: site.id } },
-        h('h2', {}, t('hall.title', { site: site.name })),
-        stateLine(snap, site), quorum.el,
-        floorPart(site), tallyPart(site));
-    }));
+    const item = askItem(snap);
+    const vote = shownVote();
+    for (const site of halls) {
+      const card = cardOf(site);
+      card.title.textContent = t('hall.title', { site: site.name });
+      card.quorum.update(snap);
+      part(card, 'state', [snap.main_site_id, (snap.conference && snap.conference.muted) || []], () => stateLine(snap, site));
+      const key = `site:${site.id}`;
+      const waiting = item ? queueOf(snap, item.id) : [];
+      const mine = waiting.find((r) => r.speaker === key);
+      part(card, 'floor', [snap.status, item && [item.id, item.title], speech && speech.speaker === key ? [speech.id, speech.due_at] : '',
+        mine ? [mine.id, waiting.indexOf(mine), mine.topic] : ''], () => floorPart(site, card));
+      part(card, 'tally', [vote && [vote.id, vote.status, vote.ballots, vote.result], presentAtHall(list, site.id),
+        [...names.entries()].length, entered.has(vote ? `${vote.id}|${site.id}` : '')], () => tallyPart(site, card));
+    }
+    const shown = halls.map((s) => cards.get(s.id).el);
+    if (shown.some((c, i) => el.children[i] !== c) || el.children.length !== shown.length) replaceChildren(el, shown);
     tick.tick();
   }
 
   function update(s, info) {
     snap = s;
     const events = (info && info.events) || [];
+    let votesAgain = Boolean(info && info.source !== 'event' && started);
+    for (const ev of events) {
+      const type = String(ev.type || '');
+      if ((type === 'vote.ballot_cast' || type === 'vote.turnout') && patch(ev)) continue;
+      if (type.startsWith('vote.') || type.startsWith('proxy.')) votesAgain = true;
+    }
     const types = events.map((e) => String(e.type || ''));
     const again = {
-      votes: (info && info.source !== 'event') || types.some((x) => x.startsWith('vote.') || x.startsWith('proxy.')),
-      people: types.some((x) => x.startsWith('attendance.') || x === 'meeting.updated'),
+      votes: votesAgain,
+      attendance: types.some((x) => x.startsWith('attendance.') && x !== 'attendance.checkin_key_renewed'),
+      people: types.includes('meeting.updated'),
     };
-    if (reading && (again.votes || again.people)) read(again);
+    if (started && (again.votes || again.attendance || again.people)) read(again);
     render();
   }
 

@@ -739,6 +739,8 @@ const vi = {
   'hall.nothing': 'Chưa chọn phương án cho thành viên nào.',
   'hall.confirm': 'Gửi kết quả giơ tay của {site}? {summary}',
   'hall.entered': 'Đã ghi nhận kết quả của điểm cầu',
+  'hall.tookPart': 'Thành viên tham gia biểu quyết tại điểm cầu (bấm để bỏ chọn người không tham gia):',
+  'hall.voters': 'Số người biểu quyết: {n}',
 };
 
 const en = {
@@ -1476,6 +1478,8 @@ const en = {
   'hall.nothing': 'No choice picked for any member yet.',
   'hall.confirm': 'Send the show of hands of {site}? {summary}',
   'hall.entered': 'The hall’s result is recorded',
+  'hall.tookPart': 'Members voting at the hall (press to untick one who takes no part):',
+  'hall.voters': 'Voters: {n}',
 };
 
 const DICTS = { vi, en };
