@@ -2,8 +2,8 @@
 sees the hall's state line (not the main site, muted, the quorum), asks for the floor for the hall and sees its place
 in the queue; the chair gives it the floor and the page shows "Đang phát biểu" with the countdown, the hall now the
 main site with its sound on; then a named vote opens and the operator enters the hall's show of hands per member,
-and the result after the close counts it; a secret vote's counts beyond the members present are refused with the
-server's sentence, and the right counts are counted."""
+and the result after the close counts it; on a secret vote a member who voted on her own tablet is left out of the
+hall's voters, counts beyond the hall's voters are refused with the server's sentence, and the right ones counted."""
 
 from __future__ import annotations
 
@@ -142,23 +142,32 @@ async def test_the_hall_operator_asks_the_floor_and_enters_the_show_of_hands(
             [(lan["id"], ["yes"], hall), (ba["id"], ["no"], hall)]
         )
 
-        # A secret vote: the counts per choice; more than the members present is refused with the server's sentence.
+        # A secret vote: who took part and the counts per choice. Lan votes on her own tablet: the hall's card unticks
+        # her, so the hall's show of hands is Ba's only; counting more than him is refused with the server's sentence.
         secret = await open_vote(admin, mid, item, question="Lấy phiếu tín nhiệm", secret=True)
         await expect(tally).to_have_attribute("data-vote-id", secret)
         await expect(tally.get_by_test_id("hall-took")).to_have_count(2)
-        await expect(tally.get_by_test_id("hall-voters-count")).to_have_text("Số người biểu quyết: 2")
-        await tally.get_by_test_id("hall-count-yes").fill("3")
+        took = tally.get_by_test_id("hall-voters-count")
+        await expect(took).to_have_text("Số người biểu quyết: 2")
+        own = await live_server.client("daibieu.lan")
+        status, body = await own.post(f"/api/meetings/{mid}/votes/{secret}/ballots", {"choices": ["yes"]})
+        assert status == 200, body
+        lan_took = tally.locator(f'[data-testid="hall-took"][data-person-id="{lan["id"]}"]')
+        await expect(lan_took).to_have_attribute("aria-pressed", "false")
+        await expect(took).to_have_text("Số người biểu quyết: 1")
+        await tally.get_by_test_id("hall-count-yes").fill("2")
         await tally.get_by_test_id("hall-tally-send").click()
+        await expect(page.get_by_test_id("confirm-dialog")).to_contain_text("Số người biểu quyết: 1: Đồng ý 2")
         await page.get_by_test_id("confirm-dialog").get_by_test_id("dialog-confirm").click()
         refusal = tally.get_by_test_id("hall-tally-error")
         await expect(refusal).to_have_text("Số phiếu mỗi phương án từ 0 đến số người đã biểu quyết.")
-        await tally.get_by_test_id("hall-count-yes").fill("2")
+        await tally.get_by_test_id("hall-count-yes").fill("1")
         await tally.get_by_test_id("hall-tally-send").click()
         await page.get_by_test_id("confirm-dialog").get_by_test_id("dialog-confirm").click()
         await expect(tally.get_by_test_id("hall-tally-done")).to_be_visible()
         await expect(tally.get_by_test_id("hall-tally-done")).to_have_text("Đã ghi nhận kết quả của điểm cầu")
         assert (await admin.post(f"/api/meetings/{mid}/votes/{secret}/close", {}))[0] == 200
-        await expect(tally.get_by_test_id("hall-result-yes")).to_contain_text("2 phiếu (")
+        await expect(tally.get_by_test_id("hall-result-yes")).to_contain_text("2 phiếu (")  # Lan's and the hall's
         await expect(tally.get_by_test_id("hall-result-passed")).to_have_text("Thông qua")
         assert errors == []
     finally:

@@ -215,8 +215,9 @@ export function hallPanel({ meetingId, onWrite = null }) {
   /** A secret vote: who of the members present took part (all but those known to have voted), and the counts. */
   function secretCounts(vote, site, here) {
     const k = `${vote.id}|${site.id}`;
-    if (!away.has(k)) away.set(k, new Set(here.filter((pid) => (votedIds.get(vote.id) || new Set()).has(pid))));
+    if (!away.has(k)) away.set(k, new Set());
     const out = away.get(k);
+    for (const pid of here) if ((votedIds.get(vote.id) || new Set()).has(pid)) out.add(pid); // voted on their own
     const voters = () => here.filter((pid) => !out.has(pid));
     const took = h('p', { class: 'muted', testid: 'hall-voters-count' });
     const showTook = () => { took.textContent = t('hall.voters', { n: voters().length }); };
@@ -323,7 +324,7 @@ export function hallPanel({ meetingId, onWrite = null }) {
       part(card, 'floor', [snap.status, item && [item.id, item.title], speech && speech.speaker === key ? [speech.id, speech.due_at] : '',
         mine ? [mine.id, waiting.indexOf(mine), mine.topic] : ''], () => floorPart(site, card));
       part(card, 'tally', [vote && [vote.id, vote.status, vote.ballots, vote.result], presentAtHall(list, site.id),
-        [...names.entries()].length, entered.has(vote ? `${vote.id}|${site.id}` : '')], () => tallyPart(site, card));
+        names.size, vote ? (votedIds.get(vote.id) || new Set()).size : 0, entered.has(vote ? `${vote.id}|${site.id}` : '')], () => tallyPart(site, card));
     }
     const shown = halls.map((s) => cards.get(s.id).el);
     if (shown.some((c, i) => el.children[i] !== c) || el.children.length !== shown.length) replaceChildren(el, shown);
