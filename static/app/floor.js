@@ -12,7 +12,7 @@ import { t } from './i18n.js';
 import { may, meetingPath } from './meeting-common.js';
 import { getUser } from './session.js';
 
-export const KINDS = ['speech', 'reply', 'proposal'];
+const KINDS = ['speech', 'reply', 'proposal'];
 export const ASKING = new Set(['scheduled', 'in_progress']);
 const MINUTE_CHOICES = [1, 3, 5];
 
@@ -118,6 +118,24 @@ export function writer(error, onWrite, button) {
 }
 
 /**
+ * The request's fields: one button per kind (phát biểu, tranh luận/trả lời, kiến nghị) and the one-line topic, both
+ * kept in `draft` ({kind, topic}) so a re-render keeps them; testids `<kindTestid>-<kind>` and `topicTestid`.
+ */
+export function askFields(draft, kindTestid, topicTestid) {
+  const buttons = KINDS.map((kind) => {
+    const b = h('button', { type: 'button', class: 'btn floor-kind', testid: `${kindTestid}-${kind}`, 'aria-pressed': String(draft.kind === kind) }, t(`floor.kind.${kind}`));
+    b.addEventListener('click', () => {
+      draft.kind = kind;
+      for (const other of buttons) other.setAttribute('aria-pressed', String(other === b));
+    });
+    return b;
+  });
+  const topic = h('input', { type: 'text', class: 'input floor-topic-input', testid: topicTestid, maxlength: '200', placeholder: t('floor.topicPlaceholder'), 'aria-label': t('floor.topic'), value: draft.topic });
+  topic.addEventListener('input', () => { draft.topic = topic.value; });
+  return { kinds: h('div', { class: 'floor-kinds', role: 'group', 'aria-label': t('floor.kindLabel') }, buttons), topic };
+}
+
+/**
  * The delegate's tablet: on the current agenda item, the kind (phát biểu, tranh luận/trả lời, kiến nghị), a one-line
  * topic and the big "Đăng ký phát biểu" button; once asked, their place in the queue and "Rút đăng ký"; while they
  * speak, "Đang phát biểu" and the countdown. `onWrite(resp)` hands the answer's snapshot to the page's channel.
@@ -162,16 +180,7 @@ export function floorTablet({ meetingId, onWrite = null }) {
         withdraw, error.el);
       return;
     }
-    const kinds = KINDS.map((kind) => {
-      const b = h('button', { type: 'button', class: 'btn floor-kind', testid: `floor-kind-${kind}`, 'aria-pressed': String(draft.kind === kind) }, t(`floor.kind.${kind}`));
-      b.addEventListener('click', () => {
-        draft.kind = kind;
-        for (const other of kinds) other.setAttribute('aria-pressed', String(other === b));
-      });
-      return b;
-    });
-    const topic = h('input', { type: 'text', class: 'input floor-topic-input', testid: 'floor-topic', maxlength: '200', placeholder: t('floor.topicPlaceholder'), 'aria-label': t('floor.topic'), value: draft.topic });
-    topic.addEventListener('input', () => { draft.topic = topic.value; });
+    const { kinds, topic } = askFields(draft, 'floor-kind', 'floor-topic');
     const ask = h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'floor-ask' }, t('floor.ask'));
     ask.addEventListener('click', () => writer(error, onWrite, ask)(async () => {
       const mySite = snap.my_attendance && snap.my_attendance.site_id;
@@ -180,9 +189,7 @@ export function floorTablet({ meetingId, onWrite = null }) {
       draft.topic = '';
       return resp;
     }));
-    replaceChildren(el, title, itemLine,
-      h('div', { class: 'floor-kinds', role: 'group', 'aria-label': t('floor.kindLabel') }, kinds),
-      topic, ask, error.el);
+    replaceChildren(el, title, itemLine, kinds, topic, ask, error.el);
   }
 
   return { el, update, destroy: tick.stop };

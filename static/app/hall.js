@@ -14,7 +14,7 @@
 import { get, post } from './api.js';
 import { isPresent, quorumLine } from './attendance.js';
 import { h, replaceChildren } from './dom.js';
-import { ASKING, KINDS, askItem, countdown, currentSpeech, errorLine, queueOf, ticker, writer } from './floor.js';
+import { ASKING, askFields, askItem, countdown, currentSpeech, errorLine, queueOf, ticker, writer } from './floor.js';
 import { t } from './i18n.js';
 import { may, meetingPath, namesFrom } from './meeting-common.js';
 import { getUser } from './session.js';
@@ -152,24 +152,14 @@ export function hallPanel({ meetingId, onWrite = null }) {
     }
     if (!drafts.has(site.id)) drafts.set(site.id, { kind: 'speech', topic: '' });
     const draft = drafts.get(site.id);
-    const kinds = KINDS.map((kind) => {
-      const b = h('button', { type: 'button', class: 'btn floor-kind', testid: `hall-kind-${kind}`, 'aria-pressed': String(draft.kind === kind) }, t(`floor.kind.${kind}`));
-      b.addEventListener('click', () => {
-        draft.kind = kind;
-        for (const other of kinds) other.setAttribute('aria-pressed', String(other === b));
-      });
-      return b;
-    });
-    const topic = h('input', { type: 'text', class: 'input floor-topic-input', testid: 'hall-topic-input', maxlength: '200', placeholder: t('floor.topicPlaceholder'), 'aria-label': t('floor.topic'), value: draft.topic });
-    topic.addEventListener('input', () => { draft.topic = topic.value; });
+    const { kinds, topic } = askFields(draft, 'hall-kind', 'hall-topic-input');
     const ask = h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'hall-ask' }, t('hall.ask', { site: site.name }));
     ask.addEventListener('click', () => writer(error, onWrite, ask)(async () => {
       const resp = await post(meetingPath(meetingId, '/floor/site-requests'), { site_id: site.id, item_id: item.id, kind: draft.kind, topic: draft.topic.trim() });
       drafts.delete(site.id);
       return resp;
     }));
-    return h('div', { class: 'hall-floor', testid: 'hall-floor' }, title, itemLine,
-      h('div', { class: 'floor-kinds', role: 'group', 'aria-label': t('floor.kindLabel') }, kinds), topic, ask, error.el);
+    return h('div', { class: 'hall-floor', testid: 'hall-floor' }, title, itemLine, kinds, topic, ask, error.el);
   }
 
   /** A named vote: one row per member present at the hall, one big button per choice. */
