@@ -36,6 +36,7 @@ const SHELL = [
   '/static/app/media.js',
   '/static/app/votes.js',
   '/static/app/floor.js',
+  '/static/app/hall.js',
   '/static/app/answers.js',
   '/static/app/proxy.js',
   '/static/app/mail.js',

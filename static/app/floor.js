@@ -13,7 +13,7 @@ import { may, meetingPath } from './meeting-common.js';
 import { getUser } from './session.js';
 
 const KINDS = ['speech', 'reply', 'proposal'];
-const ASKING = new Set(['scheduled', 'in_progress']);
+export const ASKING = new Set(['scheduled', 'in_progress']);
 const MINUTE_CHOICES = [1, 3, 5];
 
 /** The speeches and speaking time as CSV, for the minutes (GET /api/meetings/{id}/speeches). */
@@ -56,7 +56,7 @@ function remainingText(dueAt) {
 }
 
 /** Keeps every `[data-due]` (countdown) and `[data-since]` (waiting time) under `root` current, once a second. */
-function ticker(root) {
+export function ticker(root) {
   const tick = () => {
     for (const el of root.querySelectorAll('[data-due]')) el.textContent = remainingText(el.dataset.due);
     for (const el of root.querySelectorAll('[data-since]')) {
@@ -67,7 +67,7 @@ function ticker(root) {
   return { tick, stop: () => clearInterval(timer) };
 }
 
-function countdown(speech, testid, cls = 'floor-countdown') {
+export function countdown(speech, testid, cls = 'floor-countdown') {
   return h('span', { class: cls, testid, role: 'timer', dataset: { due: speech.due_at } }, remainingText(speech.due_at));
 }
 
@@ -87,12 +87,12 @@ function siteName(siteId, snap, names) {
 }
 
 /** The agenda item requests go to: the current one, else the first not yet done. */
-function askItem(snap) {
+export function askItem(snap) {
   const items = (snap && snap.agenda) || [];
   return items.find((i) => i.id === snap.current_item_id) || items.find((i) => i.status !== 'done') || null;
 }
 
-function errorLine(testid) {
+export function errorLine(testid) {
   const el = h('p', { class: 'floor-error', testid, role: 'alert', hidden: true });
   return {
     el,
@@ -102,7 +102,7 @@ function errorLine(testid) {
 }
 
 /** Runs a write; the snapshot the answer carries (or the event that follows) re-renders the block. */
-function writer(error, onWrite, button) {
+export function writer(error, onWrite, button) {
   return async (send) => {
     error.clear();
     if (button) button.disabled = true;
@@ -115,6 +115,24 @@ function writer(error, onWrite, button) {
       if (button) button.disabled = false;
     }
   };
+}
+
+/**
+ * The request's fields: one button per kind (phát biểu, tranh luận/trả lời, kiến nghị) and the one-line topic, both
+ * kept in `draft` ({kind, topic}) so a re-render keeps them; testids `<kindTestid>-<kind>` and `topicTestid`.
+ */
+export function askFields(draft, kindTestid, topicTestid) {
+  const buttons = KINDS.map((kind) => {
+    const b = h('button', { type: 'button', class: 'btn floor-kind', testid: `${kindTestid}-${kind}`, 'aria-pressed': String(draft.kind === kind) }, t(`floor.kind.${kind}`));
+    b.addEventListener('click', () => {
+      draft.kind = kind;
+      for (const other of buttons) other.setAttribute('aria-pressed', String(other === b));
+    });
+    return b;
+  });
+  const topic = h('input', { type: 'text', class: 'input floor-topic-input', testid: topicTestid, maxlength: '200', placeholder: t('floor.topicPlaceholder'), 'aria-label': t('floor.topic'), value: draft.topic });
+  topic.addEventListener('input', () => { draft.topic = topic.value; });
+  return { kinds: h('div', { class: 'floor-kinds', role: 'group', 'aria-label': t('floor.kindLabel') }, buttons), topic };
 }
 
 /**
@@ -162,16 +180,7 @@ export function floorTablet({ meetingId, onWrite = null }) {
         withdraw, error.el);
       return;
     }
-    const kinds = KINDS.map((kind) => {
-      const b = h('button', { type: 'button', class: 'btn floor-kind', testid: `floor-kind-${kind}`, 'aria-pressed': String(draft.kind === kind) }, t(`floor.kind.${kind}`));
-      b.addEventListener('click', () => {
-        draft.kind = kind;
-        for (const other of kinds) other.setAttribute('aria-pressed', String(other === b));
-      });
-      return b;
-    });
-    const topic = h('input', { type: 'text', class: 'input floor-topic-input', testid: 'floor-topic', maxlength: '200', placeholder: t('floor.topicPlaceholder'), 'aria-label': t('floor.topic'), value: draft.topic });
-    topic.addEventListener('input', () => { draft.topic = topic.value; });
+    const { kinds, topic } = askFields(draft, 'floor-kind', 'floor-topic');
     const ask = h('button', { type: 'button', class: 'btn btn-primary btn-huge', testid: 'floor-ask' }, t('floor.ask'));
     ask.addEventListener('click', () => writer(error, onWrite, ask)(async () => {
       const mySite = snap.my_attendance && snap.my_attendance.site_id;
@@ -180,9 +189,7 @@ export function floorTablet({ meetingId, onWrite = null }) {
       draft.topic = '';
       return resp;
     }));
-    replaceChildren(el, title, itemLine,
-      h('div', { class: 'floor-kinds', role: 'group', 'aria-label': t('floor.kindLabel') }, kinds),
-      topic, ask, error.el);
+    replaceChildren(el, title, itemLine, kinds, topic, ask, error.el);
   }
 
   return { el, update, destroy: tick.stop };

@@ -725,6 +725,25 @@ const vi = {
   'mail.status.sent': 'Đã gửi',
   'mail.status.failed': 'Gửi không được',
   'mail.status.no_address': 'Không có địa chỉ thư',
+  // the commune hall's operator runs their hall from the meeting page (static/app/hall.js)
+  'hall.title': '{site}: điều hành điểm cầu',
+  'hall.main': 'Điểm cầu chính',
+  'hall.notMain': 'Không phải điểm cầu chính',
+  'hall.muted': 'Đang tắt tiếng',
+  'hall.unmuted': 'Đang mở tiếng',
+  'hall.floorTitle': 'Đăng ký phát biểu cho điểm cầu',
+  'hall.noItem': 'Chưa có nội dung nào để đăng ký phát biểu.',
+  'hall.ask': '{site} xin phát biểu',
+  'hall.place': '{site} đang chờ phát biểu: thứ tự {n}',
+  'hall.tallyTitle': 'Kết quả giơ tay tại điểm cầu',
+  'hall.present': 'Thành viên có mặt tại điểm cầu: {n}',
+  'hall.cast': 'Đã ghi nhận: {choices}',
+  'hall.send': 'Gửi kết quả của điểm cầu',
+  'hall.nothing': 'Chưa chọn phương án cho thành viên nào.',
+  'hall.confirm': 'Gửi kết quả giơ tay của {site}? {summary}',
+  'hall.entered': 'Đã ghi nhận kết quả của điểm cầu',
+  'hall.tookPart': 'Thành viên tham gia biểu quyết tại điểm cầu (bấm để bỏ chọn người không tham gia):',
+  'hall.voters': 'Số người biểu quyết: {n}',
 };
 
 const en = {
@@ -1448,6 +1467,25 @@ const en = {
   'mail.status.sent': 'Sent',
   'mail.status.failed': 'Failed',
   'mail.status.no_address': 'No e-mail address',
+  // the commune hall's operator runs their hall from the meeting page (static/app/hall.js)
+  'hall.title': '{site}: running the hall',
+  'hall.main': 'Main site',
+  'hall.notMain': 'Not the main site',
+  'hall.muted': 'Muted',
+  'hall.unmuted': 'Sound on',
+  'hall.floorTitle': 'Request to speak for the hall',
+  'hall.noItem': 'No agenda item to ask to speak on yet.',
+  'hall.ask': '{site} asks to speak',
+  'hall.place': '{site} is waiting to speak: number {n}',
+  'hall.tallyTitle': 'The hall’s show of hands',
+  'hall.present': 'Members present at the hall: {n}',
+  'hall.cast': 'Recorded: {choices}',
+  'hall.send': 'Send the hall’s result',
+  'hall.nothing': 'No choice picked for any member yet.',
+  'hall.confirm': 'Send the show of hands of {site}? {summary}',
+  'hall.entered': 'The hall’s result is recorded',
+  'hall.tookPart': 'Members voting at the hall (press to untick one who takes no part):',
+  'hall.voters': 'Voters: {n}',
 };
 
 const DICTS = { vi, en };

@@ -5,6 +5,7 @@ import { attendancePanel } from '../attendance.js';
 import { conferencePanel } from '../conference-panel.js';
 import { h, replaceChildren } from '../dom.js';
 import { floorTablet } from '../floor.js';
+import { hallPanel } from '../hall.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
@@ -46,6 +47,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const floor = floorTablet({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
   const answer = answerBlock(id); // "Trả lời giấy mời": attending where, absent why, or a stand-in of one's unit
   const proxy = proxyBlock(id); // "Ủy quyền cho …": a member authorises another present member
+  // A commune hall's operator: the hall's state, its floor request, its show of hands (static/app/hall.js)
+  const hall = hallPanel({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -178,7 +181,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, vote.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, hall.el, vote.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, answer.el, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -191,6 +194,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     floor.update(snap);
     answer.update(snap);
     proxy.update(snap, info);
+    hall.update(snap, info);
     renderPresence();
   }
 
@@ -204,6 +208,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
         media.destroy();
         papers.destroy();
         floor.destroy();
+        hall.destroy();
         channel.close();
         replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
         showError(err);
@@ -219,6 +224,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     media.destroy();
     papers.destroy();
     floor.destroy();
+    hall.destroy();
     channel.close();
     replaceChildren(view, h('a', { href: '/meetings', class: 'back-link' }, t('meeting.back')));
     throw err;
@@ -229,6 +235,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     media.destroy();
     papers.destroy();
     floor.destroy();
+    hall.destroy();
     channel.close();
   };
 }
