@@ -28,6 +28,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import fanout  # bench/ is on sys.path: the same seed and server harness as the event fan-out
-from fanout import code_version, free_port, machine_info, proc_cpu_s, raise_nofile
+from fanout import code_version, free_port, machine_info, proc_cpu_s, raise_nofile, system_busy_s
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -157,9 +158,9 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
         elif kind == "results":
             conn.send(("results", len(results)))
         elif kind == "collect":
-            conn.send(
-                ("collect", {"acks": list(acks), "results": dict(results), "counts": result_counts, "errors": errors})
-            )
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            part = {"acks": list(acks), "results": dict(results), "counts": result_counts, "errors": errors}
+            conn.send(("collect", {**part, "cpu_s": usage.ru_utime + usage.ru_stime}))
         elif kind == "stop":
             for feed in feeds:
                 feed.sio.reconnection = False
@@ -326,15 +327,31 @@ async def one_vote(t: Target, opts: Options, secret: bool, round_no: int) -> dic
     vote_id = made["vote"]["id"]
     await asyncio.gather(*(w.ask("arm", vote_id) for w in t.workers))
     pid = t.server.pid or 0
+    spy = None
+    if opts.profile:
+        spy_path = RESULTS / "profiles" / f"votes-{t.label}-{mode}-{round_no + 1}.txt"
+        spy_path.parent.mkdir(parents=True, exist_ok=True)
+        exe = fanout.py_spy_path()
+        spy = fanout.spawn_py_spy(exe, pid, opts.profile, spy_path) if exe else None
+        await asyncio.sleep(0.5)  # py-spy attached before the open
     cpu0 = proc_cpu_s(pid) or 0.0
+    busy0 = system_busy_s()
+    cli0 = sum(p["cpu_s"] for p in await asyncio.gather(*(w.ask("collect") for w in t.workers)))
     opened_at = time.time()
     await t.chair.command("vote.open", {"vote_id": vote_id}, timeout=60)
     await wait_all(t, "acks", opts.n, opts.vote_timeout)
     cpu_ballots = (proc_cpu_s(pid) or 0.0) - cpu0
+    busy_ballots = system_busy_s() - busy0
+    cli_ballots = sum(p["cpu_s"] for p in await asyncio.gather(*(w.ask("collect") for w in t.workers))) - cli0
     closed_at = time.time()
-    closed = await t.chair.command("vote.close", {"vote_id": vote_id}, timeout=60)
+    close_error = None
+    try:
+        closed = await t.chair.command("vote.close", {"vote_id": vote_id}, timeout=120)
+    except Exception as exc:  # measured as it is: the row says the close failed
+        close_error = f"{type(exc).__name__}: {exc}"[:200]
+        closed = {"vote": {"result": {"counts": []}}}
     close_ack = time.time() - closed_at
-    shown = await wait_all(t, "results", opts.n, opts.vote_timeout)
+    shown = await wait_all(t, "results", opts.n, 0 if close_error else opts.vote_timeout)
     parts = await asyncio.gather(*(w.ask("collect") for w in t.workers))
     acks = [a for part in parts for a in part["acks"]]
     ok = [a for a in acks if a["ok"]]
@@ -342,6 +359,8 @@ async def one_vote(t: Target, opts: Options, secret: bool, round_no: int) -> dic
     errors: Counter[str] = Counter()
     for part in parts:
         errors.update(part["errors"])
+    if close_error:
+        errors[f"close {close_error}"] += 1
     want = Counter(choice_of(i) for i in range(opts.n))
     counts = {c["choice"]: c["count"] for c in closed["vote"]["result"]["counts"]}
     seen_counts = [c for part in parts for c in part["counts"]]
@@ -365,8 +384,13 @@ async def one_vote(t: Target, opts: Options, secret: bool, round_no: int) -> dic
         "counts": counts,
         "exact": exact and len(ok) == opts.n,
         "srv_cpu_ballots_s": cpu_ballots,
+        "cli_cpu_ballots_s": cli_ballots,
+        "other_cpu_ballots_s": busy_ballots - cpu_ballots - cli_ballots,
         "errors": dict(errors),
     }
+    if spy is not None:
+        await asyncio.to_thread(spy.wait, opts.profile + 30)
+        row["profile"] = fanout.summarize_collapsed(spy_path)
     return row
 
 
@@ -386,6 +410,7 @@ class Options:
     vote_timeout: float
     out: str
     keep_tmp: bool
+    profile: int
 
 
 def export_code(ref: str, into: Path) -> Path:
@@ -407,14 +432,15 @@ def fmt(v: Any, digits: int = 0) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         "| code | vote | acked | ack p50 ms | ack p99 ms | ack max ms | all in s | result on all screens s "
-        "| close ack ms | srv CPU s | exact |"
+        "| close ack ms | srv / voters / other CPU s | exact |"
     )
     lines = [head, "|" + "---|" * 11]
     for r in rows:
         lines.append(
             f"| {r['target']} | {r['mode']} {r['round']} | {r['acked']}/{r['n']} | {fmt(r['ack_p50_ms'])} "
             f"| {fmt(r['ack_p99_ms'])} | {fmt(r['ack_max_ms'])} | {fmt(r['all_in_s'], 2)} "
-            f"| {fmt(r['result_all_s'], 2)} | {fmt(r['close_ack_ms'])} | {fmt(r['srv_cpu_ballots_s'], 1)} "
+            f"| {fmt(r['result_all_s'], 2)} | {fmt(r['close_ack_ms'])} | {fmt(r['srv_cpu_ballots_s'], 1)} / "
+            f"{fmt(r['cli_cpu_ballots_s'], 1)} / {fmt(r['other_cpu_ballots_s'], 1)} "
             f"| {'yes' if r['exact'] else 'NO'} |"
         )
     return "\n".join(lines)
@@ -503,6 +529,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     ap.add_argument("--ack-timeout", type=float, default=60.0, help="a ballot's ack timeout, s (60)")
     ap.add_argument("--vote-timeout", type=float, default=120.0, help="bound on all acks / all results, s (120)")
     ap.add_argument("--out", default="votes-latest", help="result file name in bench/results/ (votes-latest)")
+    ap.add_argument("--profile", type=int, default=0, metavar="S", help="py-spy the server for S s from the open")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir with the server logs")
     a = ap.parse_args(argv)
     modes = [m.strip() for m in a.modes.split(",") if m.strip()]
@@ -520,6 +547,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         vote_timeout=a.vote_timeout,
         out=a.out,
         keep_tmp=a.keep_tmp,
+        profile=a.profile,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -266,25 +266,66 @@ async def _store_ballot(
     await ctx.record(domain.ballot_entries(ctx.meeting, events, turnout))
 
 
-@meeting_action("vote.cast_ballot", CastBallot, VOTE_CAST)
+@dataclass
+class _Ballots:
+    """What a group of ballots on one vote shares: read once, folded in memory, written once."""
+
+    row: VoteRow
+    vote: domain.Vote
+    tally: domain.Tally
+    present: frozenset[str]
+    proxies: tuple[domain.Proxy, ...]
+    events: list[domain.VoteEvent] = field(default_factory=list)
+
+
+class BallotGroup:
+    """Concurrent ballots on one vote in one transaction (base.Group): the vote, the electorate and the proxies
+    read once; each ballot checked by domain.cast against the tally with the group's earlier ballots in it; the
+    tally written once, a secret vote's counts once per choice, and one log entry for the group."""
+
+    def key(self, payload: CastBallot) -> str:
+        return payload.vote_id
+
+    async def begin(self, ctx: MeetingContext, payload: CastBallot) -> _Ballots:
+        row, vote = await _load(ctx, payload.vote_id)
+        _, present = await electorate(ctx)
+        proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
+        return _Ballots(row, vote, domain.Tally.from_dict(row.tally), present, proxies)
+
+    async def add(self, ctx: MeetingContext, shared: _Ballots, actor: Actor, payload: CastBallot) -> dict[str, Any]:
+        events = domain.cast(
+            shared.vote,
+            shared.tally,
+            voter=payload.voter or actor.id,
+            cast_by=actor.id,
+            choices=payload.choices,
+            present=shared.present,
+            proxies=shared.proxies,
+            at=now(),
+        )
+        for event in events:
+            if not isinstance(event, domain.CountsAdded):  # a secret vote's counts stay out of the tally
+                shared.tally = domain.apply(shared.tally, event)
+        shared.events.extend(events)
+        return {"accepted": True, "meeting_id": ctx.meeting.id}
+
+    async def finish(self, ctx: MeetingContext, shared: _Ballots) -> None:
+        if shared.events:
+            b = shared
+            await _store_ballot(ctx, b.row, b.vote, tuple(b.events), b.present, b.proxies)
+
+
+BALLOTS = BallotGroup()
+
+
+@meeting_action("vote.cast_ballot", CastBallot, VOTE_CAST, group=BALLOTS)
 async def cast(ctx: MeetingContext, cmd: CastBallot) -> dict[str, Any]:
-    """Cast a ballot, for oneself or (`voter`) for a person one represents. The answer says only "accepted"."""
-    row, vote = await _load(ctx, cmd.vote_id)
-    _, present = await electorate(ctx)
-    proxies = await store.proxies_of(ctx.session, ctx.meeting.id)
-    tally = domain.Tally.from_dict(row.tally)
-    events = domain.cast(
-        vote,
-        tally,
-        voter=cmd.voter or ctx.actor.id,
-        cast_by=ctx.actor.id,
-        choices=cmd.choices,
-        present=present,
-        proxies=proxies,
-        at=now(),
-    )
-    await _store_ballot(ctx, row, vote, events, present, proxies)
-    return {"accepted": True, "meeting_id": ctx.meeting.id}
+    """Cast a ballot, for oneself or (`voter`) for a person one represents. The answer says only "accepted".
+    Concurrent ballots on one vote are applied together, in one transaction (BallotGroup)."""
+    shared = await BALLOTS.begin(ctx, cmd)
+    answer = await BALLOTS.add(ctx, shared, ctx.actor, cmd)
+    await BALLOTS.finish(ctx, shared)
+    return answer
 
 
 @meeting_action("vote.enter_hall_tally", HallTally, VOTE_HALL_TALLY)

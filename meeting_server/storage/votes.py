@@ -143,18 +143,22 @@ async def save_vote(session: AsyncSession, row: VoteRow, vote: domain.Vote) -> N
 
 
 async def apply_ballot(session: AsyncSession, row: VoteRow, events: tuple[domain.VoteEvent, ...]) -> domain.Tally:
-    """Fold ballot events into the stored tally. `CountsAdded` only bumps the count rows in place."""
+    """Fold ballot events (one ballot's, or a group's) into the stored tally. `CountsAdded` only bumps the count
+    rows in place, once per choice with the group's sum."""
     tally = domain.Tally.from_dict(row.tally)
+    added: dict[str, int] = {}
     for event in events:
         if isinstance(event, domain.CountsAdded):
             for choice, n in event.counts:
-                await session.execute(
-                    update(VoteCountRow)
-                    .where(VoteCountRow.vote_id == row.id, VoteCountRow.choice == choice)
-                    .values(n=VoteCountRow.n + n)
-                )
+                added[choice] = added.get(choice, 0) + n
         else:
             tally = domain.apply(tally, event)
+    for choice in sorted(added):
+        await session.execute(
+            update(VoteCountRow)
+            .where(VoteCountRow.vote_id == row.id, VoteCountRow.choice == choice)
+            .values(n=VoteCountRow.n + added[choice])
+        )
     row.tally = tally.to_dict()
     await session.flush()
     return tally
