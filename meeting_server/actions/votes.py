@@ -21,6 +21,7 @@ from ..domain.actors import Actor
 from ..domain.attendance import membership_of
 from ..errors import AppError
 from ..storage import meetings as meeting_store
+from ..storage import papers as paper_store
 from ..storage import votes as store
 from ..storage.attendance import load_attendance
 from ..storage.db import new_id
@@ -65,6 +66,7 @@ class VoteFields(Schema):
     chair_closes: bool | None = None  # true: no duration, the chair closes it
     rule: PassRule | None = None
     base: VoteBase | None = None
+    paper_id: Id | None = None  # a paper of the vote's agenda item
 
 
 class PrepareVote(VoteFields):
@@ -146,7 +148,20 @@ def _vote(vote_id: str, item_id: str, fields: dict[str, Any]) -> domain.Vote:
         duration_s=duration,
         rule=fields.get("rule") or MORE_THAN_HALF,
         base=fields.get("base") or BASE_MEMBERS,
+        paper_id=fields.get("paper_id"),
     )
+
+
+async def _check_paper(ctx: MeetingContext, vote: domain.Vote) -> None:
+    """A vote's paper is one of the meeting's, on the vote's agenda item."""
+    if vote.paper_id is None:
+        return
+    paper = await paper_store.get_paper(ctx.session, vote.paper_id, ctx.meeting.id)
+    if paper.item_id != vote.item_id:
+        raise AppError.invalid(
+            "Tài liệu phải thuộc nội dung chương trình của biểu quyết.",
+            "The paper must belong to the vote's agenda item.",
+        )
 
 
 def result_dict(result: domain.Result) -> dict[str, Any]:
@@ -173,6 +188,7 @@ async def prepare(ctx: MeetingContext, cmd: PrepareVote) -> dict[str, Any]:
     """Prepare a vote on an agenda item (a draft until it is opened)."""
     ctx.meeting.item(cmd.item_id)
     vote = _vote(new_id("vot"), cmd.item_id, cmd.model_dump(exclude_none=True))
+    await _check_paper(ctx, vote)
     row = await store.insert(ctx.session, ctx.meeting.id, vote)
     return await _saved(ctx, "prepare", row, vote)
 
@@ -194,9 +210,11 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
         "duration_s": old["duration_s"],
         "rule": old["rule"],
         "base": old["base"],
+        "paper_id": old["paper_id"],
         **cmd.model_dump(exclude_none=True, exclude={"meeting_id", "vote_id"}),
     }
     new = _vote(vote.id, vote.item_id, fields)
+    await _check_paper(ctx, new)
     if new.secret != vote.secret:
         raise AppError.invalid(
             "Không đổi được giữa biểu quyết công khai và bỏ phiếu kín; hãy tạo biểu quyết mới.",

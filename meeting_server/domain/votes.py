@@ -100,6 +100,7 @@ class Vote:
     opened_at: datetime | None = None
     closes_at: datetime | None = None
     closed_at: datetime | None = None
+    paper_id: str | None = None  # the item's paper the vote is on (its draft resolution), when there is one
 
     def __post_init__(self) -> None:
         if not self.id or not self.item_id:

@@ -42,6 +42,7 @@ def vote_to_dict(vote: domain.Vote) -> dict[str, Any]:
         "opened_at": _iso(vote.opened_at),
         "closes_at": _iso(vote.closes_at),
         "closed_at": _iso(vote.closed_at),
+        "paper_id": vote.paper_id,
     }
 
 
@@ -63,6 +64,7 @@ def vote_from_dict(raw: dict[str, Any]) -> domain.Vote:
         opened_at=_time(raw["opened_at"]),
         closes_at=_time(raw["closes_at"]),
         closed_at=_time(raw["closed_at"]),
+        paper_id=raw.get("paper_id"),  # votes prepared before it existed have none
     )
 
 
