@@ -6,7 +6,7 @@ import { h, replaceChildren } from '../dom.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
-import { voteBlock } from '../votes.js';
+import { voteBlock, voteConsole } from '../votes.js';
 import { loadSites } from '../session.js';
 import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
 import {
@@ -39,6 +39,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const papers = papersSection(id); // "Tài liệu họp": the papers by agenda item, the organisers' upload form
   const attendance = attendancePanel(id); // "Điểm danh": the delegate's check-in and the quorum line
   const vote = voteBlock({ meetingId: id }); // "Biểu quyết": the open vote's big buttons, the result after the close
+  const voteManager = voteConsole({ meetingId: id, managersOnly: true }); // the secretary's: prepare, edit, open, close (vote.manage only)
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -171,7 +172,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, vote.el, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, vote.el, voteManager.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -181,6 +182,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     renderAgenda();
     papers.update(snap, info);
     vote.update(snap, info);
+    voteManager.update(snap, info);
     renderPresence();
   }
 
