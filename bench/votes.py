@@ -447,14 +447,19 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    code = report["code"]
+    code, machine = report["code"], report["machine"]
     db = "PostgreSQL" if report["options"]["postgres"] else "SQLite"
     lines = [
         f"# Votes: {report['options']['n']} voters on {db}",
         "",
         f"{report['started']} · commit {code.get('commit', '?')}"
-        + (f" (uncommitted: {', '.join(code['dirty'])})" if code.get("dirty") else "")
-        + f" · {report['machine'].get('cpus', '?')} cores",
+        + (
+            f" (uncommitted: {', '.join(code['uncommitted_product_files'])})"
+            if code.get("uncommitted_product_files")
+            else ""
+        )
+        + f" · {machine.get('nproc', '?')} cores, load average {(machine.get('loadavg') or [0.0])[0]:.1f}"
+        + f" · {report['options']['workers']} voter processes",
         "",
         table(report["rows"]),
         "",
@@ -463,6 +468,11 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if report.get("baseline"):
         lines.append(f"Baseline `{report['baseline']}` and this commit measured in turn in the same run.")
+    lines += [
+        "",
+        "ack = the voter's `vote.cast_ballot` command → its answer; all in = the chair's open command → the last ack;",
+        "result = the chair's close command → `vote.closed` on the last of the screens; CPU in the ballots' window.",
+    ]
     errs = {r["target"] + " " + r["mode"]: r["errors"] for r in report["rows"] if r["errors"]}
     if errs:
         lines += ["", "Errors: " + json.dumps(errs, ensure_ascii=False)]
