@@ -22,6 +22,7 @@ class Batcher(Generic[T, R]):
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._leader: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._running: list[tuple[T, asyncio.Future[R]]] = []  # the batch `run` is working on
 
     @property
     def idle(self) -> bool:
@@ -41,16 +42,22 @@ class Batcher(Generic[T, R]):
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
+                self._running = batch
                 try:
                     outcomes = await self._run([item for item, _ in batch])
                 except Exception as exc:
                     outcomes = [exc] * len(batch)
-                for (_, answer), outcome in zip(batch, outcomes, strict=True):
-                    if answer.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        answer.set_exception(outcome)
-                    else:
-                        answer.set_result(outcome)
+                self.answer(outcomes)
         finally:
-            self._leader = None
+            self._leader, self._running = None, []
+
+    def answer(self, outcomes: list[R | BaseException]) -> None:
+        """Answer the running batch's calls now (`run` may, before work that need not hold them: a publish);
+        what `run` returns then answers nobody twice."""
+        for (_, answer), outcome in zip(self._running, outcomes, strict=True):
+            if answer.done():
+                continue
+            if isinstance(outcome, BaseException):
+                answer.set_exception(outcome)
+            else:
+                answer.set_result(outcome)

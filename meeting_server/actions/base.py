@@ -497,6 +497,12 @@ async def run_action(
             if previous is not None:
                 return _replay(previous.action, previous.result, name)
         raise _clash() from None
+    await _committed(services, ctx, name)
+    return result
+
+
+async def _committed(services: Services, ctx: Context, name: str) -> None:
+    """After the commit: publish the transaction's log entries, then run its after-commit steps."""
     for meeting_id_, entries in ctx._published:
         try:
             await services.notifier.publish(meeting_id_, entries)
@@ -507,7 +513,6 @@ async def run_action(
             await callback()
         except Exception:
             log.exception("after-commit step of %s failed", name)
-    return result
 
 
 # ---- group commit -----------------------------------------------------------------------------------------------
@@ -540,9 +545,9 @@ async def _grouped(services: Services, spec: ActionSpec, item: _Pending) -> dict
     if batcher is None:
 
         async def run(batch: list[_Pending]) -> list[Outcome]:
-            return await _run_group(services, spec, batch)
+            return await _run_group(services, spec, batch, answer=group_batcher.answer)
 
-        batcher = _QUEUES[key] = Batcher(run, GROUP_MAX)
+        batcher = group_batcher = _QUEUES[key] = Batcher(run, GROUP_MAX)
     try:
         return await batcher.submit(item)
     finally:
@@ -553,9 +558,12 @@ async def _grouped(services: Services, spec: ActionSpec, item: _Pending) -> dict
 Outcome = dict[str, Any] | BaseException  # a grouped command's answer, or what it raises
 
 
-async def _run_group(services: Services, spec: ActionSpec, batch: list[_Pending]) -> list[Outcome]:
-    """One transaction for the group, published after the commit; if it fails as a whole (not one command's
-    refusal), each command is tried again on its own, so one bad command never takes the others' with it."""
+async def _run_group(
+    services: Services, spec: ActionSpec, batch: list[_Pending], answer: Callable[[list[Outcome]], None] | None = None
+) -> list[Outcome]:
+    """One transaction for the group; once committed, its commands are answered (`answer`: their answers go out
+    before the group's event, which 500 screens are sent) and its entries published. If it fails as a whole (not
+    one command's refusal), each command is tried again on its own, so one bad command never takes the others'."""
     try:
         ctx, outcomes = await _apply_group(services, spec, batch)
     except AppError as exc:
@@ -564,17 +572,11 @@ async def _run_group(services: Services, spec: ActionSpec, batch: list[_Pending]
         if len(batch) > 1:
             return [(await _run_group(services, spec, [item]))[0] for item in batch]
         return [await _failed_alone(services, spec, batch[0], exc)]
-    for meeting_id_, entries in ctx._published:
-        try:
-            await services.notifier.publish(meeting_id_, entries)
-        except Exception:  # the log is saved; clients will catch up on their next sync
-            log.exception("publishing events of %s failed", meeting_id_)
-    for callback in ctx._after_commit:
-        try:
-            await callback()
-        except Exception:
-            log.exception("after-commit step of %s failed", spec.name)
-    return list(outcomes)
+    answers: list[Outcome] = list(outcomes)
+    if answer is not None:
+        answer(answers)
+    await _committed(services, ctx, spec.name)
+    return answers
 
 
 async def _failed_alone(services: Services, spec: ActionSpec, item: _Pending, exc: Exception) -> Outcome:
