@@ -633,12 +633,16 @@ def ballot_entries(state: MeetingState, events: Iterable[VoteEvent], turnout_now
     vote_id = ""
     for e in events:
         vote_id = e.vote_id
-        if isinstance(e, BallotCast):
+        if isinstance(e, BallotCast):  # what is not the usual is said: a proxy's or a hall's ballot, a change
             b = e.ballot
-            ballots.append(
-                {"voter": b.voter, "choices": list(b.choices), "cast_by": b.cast_by, "site_id": b.site_id}
-                | {"changed": e.changed}
-            )
+            ballot: dict[str, Any] = {"voter": b.voter, "choices": list(b.choices)}
+            if b.cast_by != b.voter:
+                ballot["cast_by"] = b.cast_by
+            if b.site_id is not None:
+                ballot["site_id"] = b.site_id
+            if e.changed:
+                ballot["changed"] = True
+            ballots.append(ballot)
         elif isinstance(e, TurnoutMarked):
             voters.update(dict.fromkeys(e.voters, e.cast_by))
             sites.add(e.site_id)
