@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting
+from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting, one_page_pdf
 
 
 async def _delegates(server: LiveServer, n: int, prefix: str = "dbieu") -> list[tuple[dict[str, Any], ApiClient]]:
@@ -285,22 +285,12 @@ async def test_only_members_present_vote_and_a_guest_never(any_server: LiveServe
     assert status == 200 and body == {"accepted": True, "meeting_id": mid}
 
 
-def _pdf(text_on_page: str) -> bytes:
-    import pymupdf
-
-    doc = pymupdf.open()
-    doc.new_page().insert_text((72, 72), text_on_page)
-    data: bytes = doc.tobytes()
-    doc.close()
-    return data
-
-
 async def test_a_vote_names_a_paper_of_its_own_agenda_item(live_server: LiveServer) -> None:
     admin = await live_server.admin()
     meeting = await make_meeting(admin, items=2)
     first, second = (x["id"] for x in meeting["agenda"])
     fields = {"title": "Dự thảo Nghị quyết", "item_id": second, "publish": "1"}
-    content = await asyncio.to_thread(_pdf, "Du thao")
+    content = one_page_pdf("Du thao")
     status, up = await admin.upload(f"/api/meetings/{meeting['id']}/papers", content, "du-thao.pdf", fields)
     assert status == 201, up
     paper_id = up["paper"]["id"]

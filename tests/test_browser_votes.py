@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from tests.browserkit import login, watch_errors
-from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, check_in_everyone, make_meeting
+from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, check_in_everyone, make_meeting, one_page_pdf
 
 
 async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: LiveServer, browser: Browser) -> None:
@@ -66,16 +66,6 @@ async def test_a_delegate_votes_on_the_tablet_and_sees_the_result(live_server: L
         await chair_context.close()
 
 
-def _one_page_pdf(title: str) -> bytes:
-    import pymupdf
-
-    doc = pymupdf.open()
-    doc.new_page().insert_text((72, 72), title)
-    data: bytes = doc.tobytes()
-    doc.close()
-    return data
-
-
 async def test_the_chair_prepares_a_secret_vote_on_the_console_and_the_display_shows_turnout_then_result(
     live_server: LiveServer, browser: Browser
 ) -> None:
@@ -86,7 +76,7 @@ async def test_the_chair_prepares_a_secret_vote_on_the_console_and_the_display_s
     assert status == 200
     meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], site_ids=[site_id], items=2)
     mid, second = meeting["id"], meeting["agenda"][1]
-    paper = _one_page_pdf("Du thao Nghi quyet")
+    paper = one_page_pdf("Du thao Nghi quyet")
     fields = {"title": "Dự thảo Nghị quyết nhân sự", "item_id": second["id"], "publish": "1"}
     status, uploaded = await admin.upload(f"/api/meetings/{mid}/papers", paper, "du-thao.pdf", fields)
     assert status == 201, uploaded
