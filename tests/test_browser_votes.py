@@ -134,6 +134,9 @@ async def test_the_chair_prepares_a_secret_vote_on_the_console_and_the_display_s
         await tablet.goto(f"{live_server.url}/meetings/{mid}")
         await expect(tablet.get_by_test_id("meeting-title")).to_be_visible()
 
+        reads: list[str] = []  # the tablet's and the display's reads of the vote list from the open on
+        for screen in (tablet, tv):
+            screen.on("request", lambda r: reads.append(r.url) if r.method == "GET" and "/votes" in r.url else None)
         await row.get_by_test_id("vote-open").click()
         await expect(tv.get_by_test_id("display-vote-question")).to_have_text("Bầu Phó Chủ tịch UBND tỉnh")
         await expect(tv.get_by_test_id("display-vote-turnout")).to_have_text("Đã biểu quyết 0/1")
@@ -148,6 +151,8 @@ async def test_the_chair_prepares_a_secret_vote_on_the_console_and_the_display_s
         await expect(tv.get_by_test_id("display-vote")).to_have_attribute("data-status", "closed")
         await expect(tv.get_by_test_id("vote-count-o1")).to_contain_text("1 phiếu (100")
         await expect(tv.get_by_test_id("vote-passed")).to_have_text("Thông qua")
+        await expect(tablet.get_by_test_id("vote-passed")).to_have_text("Thông qua")
+        assert reads == []  # the open and the close came with the vote: no screen asked for the list
         assert errors == []
     finally:
         await chair_context.close()

@@ -1,8 +1,9 @@
 // Votes (biểu quyết) in the pages: the delegate's tablet vote screen (the question large, one big button per choice,
 // a clear confirmation, the server's sentence when a ballot is refused, the result after the close).
 //
-// The meeting snapshot carries `votes` (docs/protocol.md); vote events carry no snapshot patch, so the block reads
-// `GET /api/meetings/{id}/votes` again after any vote.* event or a fresh snapshot.
+// The meeting snapshot carries `votes` (docs/protocol.md); vote events carry no snapshot patch: vote.prepared,
+// .edited, .opened, .closed and .cancelled carry the vote itself, which replaces the block's copy; after any other
+// vote.* or proxy.* event the block reads `GET /api/meetings/{id}/votes` again.
 import { get, patch, post } from './api.js';
 import { field, h, replaceChildren } from './dom.js';
 import { getLang, t } from './i18n.js';
@@ -37,8 +38,8 @@ function resultView(vote) {
 }
 
 /**
- * What the three blocks share: the votes list, the latest turnout line per vote from vote.ballot_cast /
- * vote.turnout, and a reload of `GET …/votes` after any other vote.* event (they carry no snapshot patch).
+ * What the three blocks share: the votes list (each vote replaced by the one a vote.* event carries), the latest
+ * turnout line per vote from vote.ballot_cast / vote.turnout, and a reload of `GET …/votes` after other events.
  */
 function follower(meetingId, render, restOptions = () => ({})) {
   const state = { votes: [], lines: new Map(), snap: null };
@@ -61,8 +62,14 @@ function follower(meetingId, render, restOptions = () => ({})) {
     let again = false;
     for (const ev of events) {
       const type = String(ev.type || '');
+      const vote = ev.data && ev.data.vote;
       if (type === 'vote.ballot_cast' || type === 'vote.turnout') state.lines.set(ev.data.vote_id, eventLine(ev.data));
-      else if (type.startsWith('vote.')) again = true;
+      else if (type.startsWith('vote.') && vote && vote.id) {
+        // The event carries the vote as the list shows it (with its result at the close): no read, so 500
+        // tablets do not all ask the server for the list the moment the chair opens or closes a vote.
+        const at = state.votes.findIndex((v) => v.id === vote.id);
+        state.votes = at < 0 ? [...state.votes, vote] : state.votes.map((v, i) => (i === at ? vote : v));
+      } else if (type.startsWith('vote.') || type.startsWith('proxy.')) again = true;
     }
     if (again) state.reload(); else if (events.length) render();
   };
