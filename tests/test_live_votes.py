@@ -70,6 +70,7 @@ async def test_118_concurrent_ballots_with_retries_on_a_secret_vote(any_server: 
         assert [v["result"] for v in joined["snapshot"]["votes"]] == [result]
     closing = [e for e in pushed if e["type"] == "vote.closed"]
     assert len(closing) == 1 and closing[0]["data"]["vote"]["result"] == result
+    assert "members" not in closing[0]["data"]["vote"] and closing[0]["data"]["vote"]["members_count"] == 120
 
 
 async def test_a_socket_opened_before_losing_the_part_is_refused_vote_commands(any_server: LiveServer) -> None:

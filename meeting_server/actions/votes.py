@@ -174,7 +174,7 @@ async def _saved(ctx: MeetingContext, change: str, row: VoteRow, vote: domain.Vo
     """Store the vote after `change`, log it for every screen, and answer with it."""
     await store.save_vote(ctx.session, row, vote)
     shown = store.public_vote(row)
-    await ctx.record(domain.vote_changed(ctx.meeting, change, shown))
+    await ctx.record(domain.vote_changed(ctx.meeting, change, store.event_vote(shown)))
     return {"meeting_id": ctx.meeting.id, "vote": shown}
 
 

@@ -97,10 +97,17 @@ def _proxy_of(row: ProxyRow) -> domain.Proxy:
 def public_vote(row: VoteRow) -> dict[str, Any]:
     """A vote as every screen sees it: the definition, the turnout, and the result once closed."""
     out = {**row.state, "voted": len(row.tally.get("voted") or ())}
+    out["members_count"] = len(row.state.get("members") or ())
     if not row.state["secret"]:
         out["ballots"] = row.tally.get("ballots") or []
     out["result"] = row.result
     return out
+
+
+def event_vote(shown: dict[str, Any]) -> dict[str, Any]:
+    """A vote as its events carry it to every screen: the list's view but its `members` (500 ids to each of
+    500 screens at the open; `members_count` says how many)."""
+    return {k: v for k, v in shown.items() if k != "members"}  # not vocabulary: the field
 
 
 async def load_row(session: AsyncSession, meeting_id: str, vote_id: str) -> VoteRow:

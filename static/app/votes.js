@@ -74,7 +74,7 @@ function follower(meetingId, render, restOptions = () => ({})) {
     if (again) state.reload(); else if (events.length) render();
   };
   /** The open vote's turnout line: the latest event's, else the list's count. */
-  state.turnout = (vote) => state.lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+  state.turnout = (vote) => state.lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: vote.members_count ?? (vote.members || []).length });
   return state;
 }
 
