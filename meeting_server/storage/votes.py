@@ -97,7 +97,7 @@ def _proxy_of(row: ProxyRow) -> domain.Proxy:
 def public_vote(row: VoteRow) -> dict[str, Any]:
     """A vote as every screen sees it: the definition, the turnout, and the result once closed."""
     out = {**row.state, "voted": len(row.tally.get("voted") or ())}
-    out["members_count"] = len(row.state.get("members") or ())
+    out["members_count"] = len(row.state.get("members") or ())  # not vocabulary: the field
     if not row.state["secret"]:
         out["ballots"] = row.tally.get("ballots") or []
     out["result"] = row.result
