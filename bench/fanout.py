@@ -398,7 +398,9 @@ def worker_main(conn: Any, name: str, url: str, meeting_id: str, cookies: list[s
         conn.close()
 
 
-async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
+def parent_inbox(conn: Any) -> asyncio.Queue[tuple[Any, ...]]:
+    """The parent's messages to a worker process, from its end of the pipe, as a queue on the running loop;
+    ("stop",) when the pipe closes."""
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
 
@@ -410,6 +412,11 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             inbox.put_nowait(("stop",))
 
     loop.add_reader(conn.fileno(), readable)
+    return inbox
+
+
+async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
+    inbox = parent_inbox(conn)
     install_presence_skim(not opts.get("skim_presence"))
     feed_class = _timed_feed_class()
     feeds = [feed_class(url, meeting_id, cookie=c) for c in cookies]

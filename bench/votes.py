@@ -80,16 +80,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
     from room_client.feed import MeetingFeed
 
     loop = asyncio.get_running_loop()
-    inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
-
-    def readable() -> None:
-        try:
-            inbox.put_nowait(conn.recv())
-        except (EOFError, OSError):
-            loop.remove_reader(conn.fileno())
-            inbox.put_nowait(("stop",))
-
-    loop.add_reader(conn.fileno(), readable)
+    inbox = fanout.parent_inbox(conn)
     armed: dict[str, Any] = {"vote_id": None}
     acks: list[dict[str, Any]] = []
     results: dict[int, float] = {}
