@@ -582,6 +582,7 @@ class ServerProcess:
         self.env.pop("MS_DATABASE_URL", None)
         self.env.pop("MS_REDIS_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.cwd = ROOT  # where `python -m meeting_server` runs (bench/votes.py's baseline: another commit's code)
 
     @property
     def pid(self) -> int | None:
@@ -591,7 +592,7 @@ class ServerProcess:
         subprocess.run(
             [sys.executable, "-m", "meeting_server", "migrate"],
             env=self.env,
-            cwd=ROOT,
+            cwd=self.cwd,
             check=True,
             stdout=subprocess.DEVNULL,
             timeout=120,
@@ -602,7 +603,7 @@ class ServerProcess:
             return subprocess.Popen(
                 [sys.executable, "-m", "meeting_server", "serve", "--port", str(self.port), "--no-migrate"],
                 env=self.env,
-                cwd=ROOT,
+                cwd=self.cwd,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 preexec_fn=raise_nofile,

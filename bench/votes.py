@@ -201,33 +201,11 @@ class Server(fanout.ServerProcess):
 
     def __init__(self, data_dir: Path, port: int, database_url: str | None, code_dir: Path | None) -> None:
         super().__init__(data_dir, port)
-        self.code_dir = code_dir or ROOT
         if database_url:
             self.env["MS_DATABASE_URL"] = database_url
         if code_dir is not None:
             self.env["PYTHONPATH"] = str(code_dir)
-
-    def migrate(self) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "meeting_server", "migrate"],
-            env=self.env,
-            cwd=self.code_dir,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=120,
-        )
-
-    def spawn(self) -> subprocess.Popen[bytes]:
-        with open(self.log_path, "wb") as log_file:
-            return subprocess.Popen(
-                [sys.executable, "-m", "meeting_server", "serve", "--port", str(self.port), "--no-migrate"],
-                env=self.env,
-                cwd=self.code_dir,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                preexec_fn=raise_nofile,
-                start_new_session=True,
-            )
+            self.cwd = code_dir  # `python -m` puts the working directory first on sys.path
 
 
 async def check_in(database_url: str, data_dir: Path, meeting_id: str, n: int, tag: str) -> None:
