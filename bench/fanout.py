@@ -295,15 +295,17 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
         paper_id = await _present_paper(services, actor, meeting["id"], data_dir) if with_paper else None
         auth = Authenticator(services)
         chair_cookie, _ = await auth.issue_session(chair.id)
-        cookies = []
+        cookies, csrf_tokens = [], []
         for d in delegates:
-            value, _ = await auth.issue_session(d.id)
+            value, csrf = await auth.issue_session(d.id)
             cookies.append(f"{COOKIE}={value}")
+            csrf_tokens.append(csrf)
         return {
             "meeting_id": meeting["id"],
             "item_ids": item_ids,
             "chair_cookie": f"{COOKIE}={chair_cookie}",
             "delegate_cookies": cookies,
+            "delegate_csrf": csrf_tokens,  # for REST writes (bench/votes.py --via rest)
             "paper_id": paper_id,
         }
     finally:

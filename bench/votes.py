@@ -64,7 +64,10 @@ def choice_of(i: int) -> str:
 # ---- voters: worker processes ------------------------------------------------------------------------------
 
 
-def worker_main(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, str]], opts: dict[str, Any]) -> None:
+Voter = tuple[int, str, str]  # (index, session cookie, its CSRF token)
+
+
+def worker_main(conn: Any, url: str, meeting_id: str, voters: list[Voter], opts: dict[str, Any]) -> None:
     raise_nofile()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.ERROR)
@@ -76,7 +79,9 @@ def worker_main(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, st
         conn.close()
 
 
-async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, str]], opts: dict[str, Any]) -> None:
+async def _worker(conn: Any, url: str, meeting_id: str, voters: list[Voter], opts: dict[str, Any]) -> None:
+    import aiohttp
+
     from room_client.feed import MeetingFeed
 
     loop = asyncio.get_running_loop()
@@ -88,12 +93,26 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
     tasks: set[asyncio.Task[None]] = set()
     errors: Counter[str] = Counter()
 
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) if opts["via"] == "rest" else None
+    secrets = {index: (cookie, csrf) for index, cookie, csrf in voters}
+
+    async def send(feed: MeetingFeed, index: int, vote_id: str) -> None:
+        ballot = {"vote_id": vote_id, "choices": [choice_of(index)]}
+        if http is None:
+            await feed.command("vote.cast_ballot", ballot, timeout=opts["ack_timeout"])
+            return
+        cookie, csrf = secrets[index]  # as a tablet's page sends it: POST with the session and its CSRF token
+        headers = {"Cookie": cookie, "X-CSRF-Token": csrf, "Origin": url, "Idempotency-Key": uuid.uuid4().hex}
+        path = f"{url}/api/meetings/{meeting_id}/votes/{vote_id}/ballots"
+        wait = aiohttp.ClientTimeout(total=opts["ack_timeout"])
+        async with http.post(path, json={"choices": ballot["choices"]}, headers=headers, timeout=wait) as r:
+            if r.status != 200:
+                raise RuntimeError(f"HTTP {r.status}: {(await r.text())[:120]}")
+
     async def cast(feed: MeetingFeed, index: int, vote_id: str, seen: float) -> None:
         sent = time.time()
         try:
-            await feed.command(
-                "vote.cast_ballot", {"vote_id": vote_id, "choices": [choice_of(index)]}, timeout=opts["ack_timeout"]
-            )
+            await send(feed, index, vote_id)
             acks.append({"i": index, "seen": seen, "sent": sent, "acked": time.time(), "ok": True})
         except Exception as exc:
             errors[f"{type(exc).__name__}: {exc}"[:160]] += 1
@@ -117,7 +136,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
         return on_event
 
     feeds: list[MeetingFeed] = []
-    for index, cookie in voters:
+    for index, cookie, _ in voters:
         ref: list[MeetingFeed] = []
         feed = MeetingFeed(url, meeting_id, cookie=cookie, on_event=watcher(ref, index))
         ref.append(feed)
@@ -153,6 +172,8 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
             part = {"acks": list(acks), "results": dict(results), "counts": result_counts, "errors": errors}
             conn.send(("collect", {**part, "cpu_s": usage.ru_utime + usage.ru_stime}))
         elif kind == "stop":
+            if http is not None:
+                await http.close()
             for feed in feeds:
                 feed.sio.reconnection = False
             with contextlib.suppress(Exception):
@@ -162,7 +183,7 @@ async def _worker(conn: Any, url: str, meeting_id: str, voters: list[tuple[int, 
 
 
 class Worker:
-    def __init__(self, url: str, meeting_id: str, voters: list[tuple[int, str]], opts: dict[str, Any]) -> None:
+    def __init__(self, url: str, meeting_id: str, voters: list[Voter], opts: dict[str, Any]) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=worker_main, args=(child, url, meeting_id, voters, opts), daemon=True)
@@ -257,9 +278,11 @@ async def start_target(label: str, opts: Options, tmp: Path, pg: Any, code_dir: 
     seeded = await fanout.seed(url, data_dir, opts.n, tag)
     await check_in(url, data_dir, seeded["meeting_id"], opts.n, tag)
     await server.start()
-    cookies = list(enumerate(seeded["delegate_cookies"]))
-    share = [cookies[w :: opts.workers] for w in range(opts.workers)]
-    wopts = {"batch": opts.batch, "ack_timeout": opts.ack_timeout}
+    voters = [
+        (i, c, x) for i, (c, x) in enumerate(zip(seeded["delegate_cookies"], seeded["delegate_csrf"], strict=True))
+    ]
+    share = [voters[w :: opts.workers] for w in range(opts.workers)]
+    wopts = {"batch": opts.batch, "ack_timeout": opts.ack_timeout, "via": opts.via}
     workers = [Worker(server.url, seeded["meeting_id"], s, wopts) for s in share]
     for w in workers:
         await w.start()
@@ -380,6 +403,7 @@ class Options:
     out: str
     keep_tmp: bool
     profile: int
+    via: str
 
 
 def export_code(ref: str, into: Path) -> Path:
@@ -418,8 +442,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 def markdown(report: dict[str, Any]) -> str:
     code, machine = report["code"], report["machine"]
     db = "PostgreSQL" if report["options"]["postgres"] else "SQLite"
+    via = "REST" if report["options"].get("via") == "rest" else "socket.io"
     lines = [
-        f"# Votes: {report['options']['n']} voters on {db}",
+        f"# Votes: {report['options']['n']} voters on {db}, ballots over {via}",
         "",
         f"{report['started']} · commit {code.get('commit', '?')}"
         + (
@@ -508,6 +533,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     ap.add_argument("--ack-timeout", type=float, default=60.0, help="a ballot's ack timeout, s (60)")
     ap.add_argument("--vote-timeout", type=float, default=120.0, help="bound on all acks / all results, s (120)")
     ap.add_argument("--out", default="votes-latest", help="result file name in bench/results/ (votes-latest)")
+    ap.add_argument("--via", choices=("socket", "rest"), default="socket", help="ballots over socket.io or REST")
     ap.add_argument("--profile", type=int, default=0, metavar="S", help="py-spy the server for S s from the open")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir with the server logs")
     a = ap.parse_args(argv)
@@ -527,6 +553,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         out=a.out,
         keep_tmp=a.keep_tmp,
         profile=a.profile,
+        via=a.via,
     )
 
 
