@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .actions.base import Services
 from .batching import Batcher
@@ -177,6 +176,7 @@ class Authenticator:
         self.refusals = RefusalAudit()  # one budget for REST and socket refusals (tests set its clock)
         self._touches: Batcher[tuple[str, str], None] = Batcher(self._write_touches)  # sessions' idle ends
         self._currents: Batcher[Identity, Identity | None] = Batcher(self._current_many)  # socket commands' reads
+        self._cookies: Batcher[str, Identity | None] = Batcher(self._cookies_many)  # REST requests' reads
 
     def _expiry(self, created: datetime, now: datetime) -> datetime:
         """A session ends when unused for MS_SESSION_IDLE_MINUTES, and at the latest session_days after sign-in.
@@ -185,17 +185,15 @@ class Authenticator:
         s = self.services.settings
         return min(created + timedelta(days=s.session_days), now + timedelta(minutes=s.session_idle_minutes))
 
-    async def _live_session(self, session: AsyncSession, key: str) -> tuple[SessionRow | None, str | None]:
-        """The session if it has not ended, and its new idle end when it is due to be written (at most once a
-        minute): the caller writes it with `_touch` once its read is over, never while holding the read."""
-        now = self.clock()
-        row = await security.get_session(session, key, iso(now))
-        return row, self._due_expiry(row, now) if row is not None else None
-
     def _due_expiry(self, row: SessionRow, now: datetime) -> str | None:
         """The session's new idle end when it is due to be written (moved on by a minute or more), else None."""
         expires = iso(self._expiry(parse_iso(row.created_at), now))
         return expires if parse_iso(expires) - parse_iso(row.expires_at) >= TOUCH_EVERY else None
+
+    async def _touch_all(self, touches: dict[str, str]) -> None:
+        """Move these sessions' idle ends on (session id -> new end), in the shared write."""
+        if touches:
+            await asyncio.gather(*(self._touch(k, e) for k, e in touches.items()))
 
     async def _touch(self, key: str, expires: str | None) -> None:
         """Move a session's idle end on. Concurrent touches share one write transaction: 500 tablets voting at
@@ -277,18 +275,31 @@ class Authenticator:
         await self.services.notifier.revoke(session_id=identity.session_id, reason="logout")
 
     async def from_cookie(self, cookie_value: str | None) -> Identity | None:
+        """The person behind a request's session cookie, or None. Concurrent requests share one read
+        (batching.Batcher), as socket commands do (`current`): 500 tablets posting their ballots at once."""
         if not cookie_value:
             return None
-        key = session_key(cookie_value)
+        return await self._cookies.submit(session_key(cookie_value))
+
+    async def _cookies_many(self, keys: list[str]) -> list[Identity | None | BaseException]:
+        now = self.clock()
         async with self.services.db.read() as session:
-            row, touch = await self._live_session(session, key)
-            if row is None:
-                return None
-            user = await session.get(UserRow, row.user_id)
-        await self._touch(key, touch)
-        if user is None or not user.active:
-            return None
-        return Identity(actor_of_user(user), session_id=key, csrf_token=row.csrf_token)
+            sessions = await security.live_sessions(session, set(keys), iso(now))
+            users = await directory.users_by_ids(session, sorted({r.user_id for r in sessions.values()}))
+        out: list[Identity | None | BaseException] = []
+        touches: dict[str, str] = {}
+        for key in keys:
+            row = sessions.get(key)
+            user = users.get(row.user_id) if row is not None else None
+            if row is None or user is None or not user.active:
+                out.append(None)
+                continue
+            expires = self._due_expiry(row, now)
+            if expires is not None:
+                touches[key] = expires
+            out.append(Identity(actor_of_user(user), session_id=key, csrf_token=row.csrf_token))
+        await self._touch_all(touches)
+        return out
 
     async def from_token(self, token: str | None) -> Identity | None:
         if not token:
@@ -337,8 +348,7 @@ class Authenticator:
                 if expires is not None:
                     touches[identity.session_id] = expires
             out.append(replace(identity, actor=actor_of_user(user)))
-        if touches:
-            await asyncio.gather(*(self._touch(k, e) for k, e in touches.items()))
+        await self._touch_all(touches)
         return out
 
     async def invalid_among(self, identities: list[Identity]) -> set[int]:
