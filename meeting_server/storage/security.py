@@ -50,13 +50,6 @@ async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, 
     ]
 
 
-async def get_session(session: AsyncSession, session_id: str, now: str | None = None) -> SessionRow | None:
-    row = await session.get(SessionRow, session_id)
-    if row is None or row.expires_at <= (now or now_iso()):
-        return None
-    return row
-
-
 async def live_sessions(session: AsyncSession, keys: set[str], now: str) -> dict[str, SessionRow]:
     """The sessions among these that have not ended, by id (in one query per 500)."""
     found: dict[str, SessionRow] = {}
