@@ -406,6 +406,11 @@ class Options:
     via: str
 
 
+def short_commit(ref: str) -> str:
+    answer = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True, check=True)
+    return answer.stdout.strip()
+
+
 def export_code(ref: str, into: Path) -> Path:
     """REF's meeting_server package (and its migrations) in a directory of its own."""
     into.mkdir(parents=True)
@@ -486,7 +491,8 @@ async def main_async(opts: Options) -> int:
 
             pg = PostgresServer(find_pg_bindir())
             await asyncio.to_thread(pg.start)
-        if opts.baseline:
+        if opts.baseline:  # named by its commit as it is now: HEAD may move while the bench runs
+            opts.baseline = short_commit(opts.baseline)
             base_dir = export_code(opts.baseline, tmp / "baseline-code")
             targets.append(await start_target("baseline", opts, tmp, pg, base_dir))
         targets.append(await start_target("this", opts, tmp, pg, None))
