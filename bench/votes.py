@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import fanout  # bench/ is on sys.path: the same seed and server harness as the event fan-out
-from fanout import code_version, free_port, machine_info, proc_cpu_s, raise_nofile, system_busy_s
+from fanout import code_version, fmt, free_port, machine_info, proc_cpu_s, raise_nofile, system_busy_s
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -417,14 +417,6 @@ def export_code(ref: str, into: Path) -> Path:
     archive = subprocess.run(["git", "archive", ref, "meeting_server"], cwd=ROOT, check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
-
-
-def fmt(v: Any, digits: int = 0) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
