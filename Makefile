@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers clean
+.PHONY: run test install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,9 @@ bench-sfu: install-test
 
 bench-papers: install-test
 	$(BIN)/python bench/papers.py
+
+bench-votes: install-test
+	$(BIN)/python bench/votes.py
 
 # Refresh the lock from pyproject.toml's ranges: test.txt is the whole set (server + test), server.txt and room.txt
 # are its subsets at the same versions. `make lock` keeps the pins that still fit; `make lock-upgrade` takes the

@@ -295,15 +295,17 @@ async def seed(database_url: str, data_dir: Path, n: int, tag: str, with_paper: 
         paper_id = await _present_paper(services, actor, meeting["id"], data_dir) if with_paper else None
         auth = Authenticator(services)
         chair_cookie, _ = await auth.issue_session(chair.id)
-        cookies = []
+        cookies, csrf_tokens = [], []
         for d in delegates:
-            value, _ = await auth.issue_session(d.id)
+            value, csrf = await auth.issue_session(d.id)
             cookies.append(f"{COOKIE}={value}")
+            csrf_tokens.append(csrf)
         return {
             "meeting_id": meeting["id"],
             "item_ids": item_ids,
             "chair_cookie": f"{COOKIE}={chair_cookie}",
             "delegate_cookies": cookies,
+            "delegate_csrf": csrf_tokens,  # for REST writes (bench/votes.py --via rest)
             "paper_id": paper_id,
         }
     finally:
@@ -398,7 +400,9 @@ def worker_main(conn: Any, name: str, url: str, meeting_id: str, cookies: list[s
         conn.close()
 
 
-async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
+def parent_inbox(conn: Any) -> asyncio.Queue[tuple[Any, ...]]:
+    """The parent's messages to a worker process, from its end of the pipe, as a queue on the running loop;
+    ("stop",) when the pipe closes."""
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
 
@@ -410,6 +414,11 @@ async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts
             inbox.put_nowait(("stop",))
 
     loop.add_reader(conn.fileno(), readable)
+    return inbox
+
+
+async def _worker(conn: Any, url: str, meeting_id: str, cookies: list[str], opts: dict[str, Any]) -> None:
+    inbox = parent_inbox(conn)
     install_presence_skim(not opts.get("skim_presence"))
     feed_class = _timed_feed_class()
     feeds = [feed_class(url, meeting_id, cookie=c) for c in cookies]
@@ -575,6 +584,7 @@ class ServerProcess:
         self.env.pop("MS_DATABASE_URL", None)
         self.env.pop("MS_REDIS_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.cwd = ROOT  # where `python -m meeting_server` runs (bench/votes.py's baseline: another commit's code)
 
     @property
     def pid(self) -> int | None:
@@ -584,7 +594,7 @@ class ServerProcess:
         subprocess.run(
             [sys.executable, "-m", "meeting_server", "migrate"],
             env=self.env,
-            cwd=ROOT,
+            cwd=self.cwd,
             check=True,
             stdout=subprocess.DEVNULL,
             timeout=120,
@@ -595,7 +605,7 @@ class ServerProcess:
             return subprocess.Popen(
                 [sys.executable, "-m", "meeting_server", "serve", "--port", str(self.port), "--no-migrate"],
                 env=self.env,
-                cwd=ROOT,
+                cwd=self.cwd,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 preexec_fn=raise_nofile,

@@ -6,6 +6,7 @@ person ends them at once. Failed sign-ins are rate-limited per username and per 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -14,9 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .actions.base import Services
+from .batching import Batcher
 from .config import Settings
 from .domain.actors import Actor
 from .errors import AppError
@@ -173,6 +174,9 @@ class Authenticator:
         self.limiter = LoginLimiter(services.settings)
         self.clock: Callable[[], datetime] = utc_now  # tests put a fake clock here
         self.refusals = RefusalAudit()  # one budget for REST and socket refusals (tests set its clock)
+        self._touches: Batcher[tuple[str, str], None] = Batcher(self._write_touches)  # sessions' idle ends
+        self._currents: Batcher[Identity, Identity | None] = Batcher(self._current_many)  # socket commands' reads
+        self._cookies: Batcher[str, Identity | None] = Batcher(self._cookies_many)  # REST requests' reads
 
     def _expiry(self, created: datetime, now: datetime) -> datetime:
         """A session ends when unused for MS_SESSION_IDLE_MINUTES, and at the latest session_days after sign-in.
@@ -181,17 +185,27 @@ class Authenticator:
         s = self.services.settings
         return min(created + timedelta(days=s.session_days), now + timedelta(minutes=s.session_idle_minutes))
 
-    async def _live_session(self, session: AsyncSession, key: str) -> SessionRow | None:
-        """The session if it has not ended, moving its idle end on (written at most once a minute)."""
-        now = self.clock()
-        row = await security.get_session(session, key, iso(now))
-        if row is None:
-            return None
+    def _due_expiry(self, row: SessionRow, now: datetime) -> str | None:
+        """The session's new idle end when it is due to be written (moved on by a minute or more), else None."""
         expires = iso(self._expiry(parse_iso(row.created_at), now))
-        if parse_iso(expires) - parse_iso(row.expires_at) >= TOUCH_EVERY:
-            async with self.services.db.write() as write:
+        return expires if parse_iso(expires) - parse_iso(row.expires_at) >= TOUCH_EVERY else None
+
+    async def _touch_all(self, touches: dict[str, str]) -> None:
+        """Move these sessions' idle ends on (session id -> new end), in the shared write."""
+        if touches:
+            await asyncio.gather(*(self._touch(k, e) for k, e in touches.items()))
+
+    async def _touch(self, key: str, expires: str | None) -> None:
+        """Move a session's idle end on. Concurrent touches share one write transaction: 500 tablets voting at
+        once, each session's minute up, are one write, not 500 writers each holding a read (the pool's limit)."""
+        if expires is not None:
+            await self._touches.submit((key, expires))
+
+    async def _write_touches(self, batch: list[tuple[str, str]]) -> list[None | BaseException]:
+        async with self.services.db.write() as write:
+            for key, expires in batch:
                 await security.extend_session(write, key, expires)
-        return row
+        return [None] * len(batch)
 
     async def login(self, username: str, password: str, *, ip: str, user_agent: str) -> tuple[str, UserRow, str]:
         """Returns (cookie value, user, csrf token) or raises invalid_credentials / rate_limited."""
@@ -261,17 +275,31 @@ class Authenticator:
         await self.services.notifier.revoke(session_id=identity.session_id, reason="logout")
 
     async def from_cookie(self, cookie_value: str | None) -> Identity | None:
+        """The person behind a request's session cookie, or None. Concurrent requests share one read
+        (batching.Batcher), as socket commands do (`current`): 500 tablets posting their ballots at once."""
         if not cookie_value:
             return None
-        key = session_key(cookie_value)
+        return await self._cookies.submit(session_key(cookie_value))
+
+    async def _cookies_many(self, keys: list[str]) -> list[Identity | None | BaseException]:
+        now = self.clock()
         async with self.services.db.read() as session:
-            row = await self._live_session(session, key)
-            if row is None:
-                return None
-            user = await session.get(UserRow, row.user_id)
-            if user is None or not user.active:
-                return None
-            return Identity(actor_of_user(user), session_id=key, csrf_token=row.csrf_token)
+            sessions = await security.live_sessions(session, set(keys), iso(now))
+            users = await directory.users_by_ids(session, sorted({r.user_id for r in sessions.values()}))
+        out: list[Identity | None | BaseException] = []
+        touches: dict[str, str] = {}
+        for key in keys:
+            row = sessions.get(key)
+            user = users.get(row.user_id) if row is not None else None
+            if row is None or user is None or not user.active:
+                out.append(None)
+                continue
+            expires = self._due_expiry(row, now)
+            if expires is not None:
+                touches[key] = expires
+            out.append(Identity(actor_of_user(user), session_id=key, csrf_token=row.csrf_token))
+        await self._touch_all(touches)
+        return out
 
     async def from_token(self, token: str | None) -> Identity | None:
         if not token:
@@ -289,19 +317,39 @@ class Authenticator:
         """The identity as the database has it now (roles, unit, name), or None once it is no longer valid.
 
         Re-read before each socket command, so a revocation or a role change on any node takes effect on every
-        open socket at once: a socket never acts with the roles it connected with."""
+        open socket at once: a socket never acts with the roles it connected with. Concurrent calls share one
+        read (batching.Batcher; each is read after it was asked): 500 ballots at once are a few reads."""
+        return await self._currents.submit(identity)
+
+    async def _current_many(self, identities: list[Identity]) -> list[Identity | None | BaseException]:
+        now = self.clock()
+        keys = {i.session_id for i in identities if i.session_id is not None}
+        user_ids = {i.actor.id for i in identities if i.actor.kind != SITE}
+        site_ids = {i.actor.id for i in identities if i.actor.kind == SITE}
         async with self.services.db.read() as session:
+            sessions = await security.live_sessions(session, keys, iso(now))
+            users = await directory.users_by_ids(session, sorted(user_ids))
+            sites = await directory.sites_by_ids(session, sorted(site_ids))
+        out: list[Identity | None | BaseException] = []
+        touches: dict[str, str] = {}
+        for identity in identities:
             if identity.actor.kind == SITE:
-                site = await session.get(SiteRow, identity.actor.id)
-                if site is None or not site.active or site.token_hash != identity.token_digest:
-                    return None
-                return replace(identity, actor=actor_of_site(site))
-            if identity.session_id is not None and await self._live_session(session, identity.session_id) is None:
-                return None
-            user = await session.get(UserRow, identity.actor.id)
-            if user is None or not user.active:
-                return None
-            return replace(identity, actor=actor_of_user(user))
+                site = sites.get(identity.actor.id)
+                ok = site is not None and site.active and site.token_hash == identity.token_digest
+                out.append(replace(identity, actor=actor_of_site(site)) if ok and site else None)
+                continue
+            row = sessions.get(identity.session_id) if identity.session_id is not None else None
+            user = users.get(identity.actor.id)
+            if (identity.session_id is not None and row is None) or user is None or not user.active:
+                out.append(None)
+                continue
+            if row is not None and identity.session_id is not None:
+                expires = self._due_expiry(row, now)
+                if expires is not None:
+                    touches[identity.session_id] = expires
+            out.append(replace(identity, actor=actor_of_user(user)))
+        await self._touch_all(touches)
+        return out
 
     async def invalid_among(self, identities: list[Identity]) -> set[int]:
         """Indexes of the identities no longer valid, checked in three queries however many there are.

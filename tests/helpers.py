@@ -378,3 +378,14 @@ async def check_in_everyone(desk: ApiClient, meeting_id: str, person_ids: list[s
         body = {"person_id": pid, "status": "checked_in", "place": "in_hall"}
         status, answer = await desk.post(f"/api/meetings/{meeting_id}/attendance", body)
         assert status == 200, answer
+
+
+def one_page_pdf(text: str) -> bytes:
+    """A one-page PDF with `text` on it: a paper to upload (small enough to make on the test's event loop)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), text)
+    data: bytes = doc.tobytes()
+    doc.close()
+    return data

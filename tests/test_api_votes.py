@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting
+from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting, one_page_pdf
 
 
 async def _delegates(server: LiveServer, n: int, prefix: str = "dbieu") -> list[tuple[dict[str, Any], ApiClient]]:
@@ -82,7 +82,9 @@ async def test_named_vote_concurrent_ballots_retries_once_and_late_ballot_refuse
     assert [v["result"] for v in snap["votes"]] == [result]
     status, log = await admin.get(f"/api/meetings/{meeting['id']}/events?after=1")
     types = [e["type"] for e in log["events"]]
-    assert types.count("vote.ballot_cast") == 11 and types[-1] == "vote.closed"
+    logged = [b["voter"] for e in log["events"] if e["type"] == "vote.ballot_cast" for b in e["data"]["ballots"]]
+    assert sorted(logged) == sorted(person["id"] for person, _ in voters[:11])  # each ballot once, retries nowhere
+    assert types[-1] == "vote.closed"
 
 
 async def test_result_sheet_pdf_and_csv(live_server: LiveServer, tmp_path: Path) -> None:
@@ -284,3 +286,26 @@ async def test_only_members_present_vote_and_a_guest_never(any_server: LiveServe
     assert status == 403 and body["error"]["message"] == refusal
     status, body = await minh_api.post(f"{base}/ballots", {"choices": ["no"]})
     assert status == 200 and body == {"accepted": True, "meeting_id": mid}
+
+
+async def test_a_vote_names_a_paper_of_its_own_agenda_item(live_server: LiveServer) -> None:
+    admin = await live_server.admin()
+    meeting = await make_meeting(admin, items=2)
+    first, second = (x["id"] for x in meeting["agenda"])
+    fields = {"title": "Dự thảo Nghị quyết", "item_id": second, "publish": "1"}
+    content = one_page_pdf("Du thao")
+    status, up = await admin.upload(f"/api/meetings/{meeting['id']}/papers", content, "du-thao.pdf", fields)
+    assert status == 201, up
+    paper_id = up["paper"]["id"]
+    votes = _votes_path(meeting)
+    status, body = await admin.post(votes, {"item_id": first, "question": "Thông qua", "paper_id": paper_id})
+    assert status == 422 and body["error"]["code"] == "invalid_input"  # a paper of another item
+    assert "nội dung chương trình" in body["error"]["message"]
+    status, body = await admin.post(votes, {"item_id": second, "question": "Thông qua", "paper_id": "pap_nothere"})
+    assert status == 404 and body["error"]["code"] == "not_found"
+    status, made = await admin.post(votes, {"item_id": second, "question": "Thông qua", "paper_id": paper_id})
+    assert status == 201 and made["vote"]["paper_id"] == paper_id
+    status, edited = await admin.patch(f"{votes}/{made['vote']['id']}", {"question": "Thông qua Nghị quyết"})
+    assert status == 200 and edited["vote"]["paper_id"] == paper_id  # kept through an edit
+    status, plain = await admin.post(votes, {"item_id": first, "question": "Thông qua chương trình"})
+    assert status == 201 and plain["vote"]["paper_id"] is None

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..batching import Batcher
 from ..config import Settings
 from ..domain.actors import Actor
-from ..domain.meetings import Event, MeetingState, Members, members, require
+from ..domain.meetings import Event, MeetingState, Members, meeting_role, members, require
 from ..errors import AppError, InvalidValue
 from ..inputs import check_value
 from ..storage import meetings as meeting_store
@@ -132,7 +133,7 @@ class Context:
 
     async def append(self, row: MeetingRow, before: MeetingState | None, events: list[Event]) -> MeetingState:
         """Append events to a meeting's log in this transaction; they are published after commit."""
-        state, stored = await meeting_store.append_events(self.session, row, events, self.actor.id)
+        state, stored = await meeting_store.append_events(self.session, row, events, self.log_actor_id())
         if stored:
             self._published.append((row.id, stored))
         if any(e.type.startswith("meeting.") for e in events):
@@ -151,6 +152,10 @@ class Context:
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(callback)
+
+    def log_actor_id(self) -> str | None:
+        """Who the log entries of this transaction name as their actor."""
+        return self.actor.id
 
     async def audit(self, kind: str, target_id: str | None = None, **detail: Any) -> None:
         await security.add_audit(
@@ -173,6 +178,37 @@ class MeetingContext(Context):
         return self.meeting
 
 
+@dataclass(kw_only=True)
+class GroupContext(MeetingContext):
+    """The context of a group of commands applied in one transaction (see `Group`): `actor` is the first
+    command's; the log entries name an actor only when every command of the group came from the same one."""
+
+    actors: set[str] = field(default_factory=set)
+
+    def log_actor_id(self) -> str | None:
+        return next(iter(self.actors)) if len(self.actors) == 1 else None
+
+
+G = TypeVar("G")
+
+
+class Group(Protocol[G]):
+    """How one action's concurrent commands on one meeting are applied together (a group commit): `begin` loads
+    what they share once (in the transaction, the meeting locked), `add` applies one command in memory and
+    answers it (an AppError refuses that command alone), `finish` writes what the group changed and records its
+    log entries. Every command is answered after the commit; a retry is answered from its kept answer."""
+
+    def key(self, payload: Any) -> str:
+        """Commands with the same meeting and key are grouped (a ballot: its vote)."""
+        ...
+
+    async def begin(self, ctx: MeetingContext, payload: Any) -> G: ...
+
+    async def add(self, ctx: MeetingContext, shared: G, actor: Actor, payload: Any) -> dict[str, Any]: ...
+
+    async def finish(self, ctx: MeetingContext, shared: G) -> None: ...
+
+
 S = TypeVar("S", bound=Schema)
 Handler = Callable[[Any, Any], Awaitable[dict[str, Any]]]
 GlobalHandler = Callable[[Context, S], Awaitable[dict[str, Any]]]
@@ -187,6 +223,7 @@ class ActionSpec:
     handler: Handler
     summary: str
     secret_fields: tuple[str, ...] = ()  # left out of the answer kept for retries: never stored in clear
+    group: Group[Any] | None = None  # concurrent commands applied together in one transaction
 
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
@@ -208,12 +245,17 @@ REGISTRY: dict[str, ActionSpec] = {}
 
 
 def _register(
-    name: str, schema: type[Schema], permission: Permission, handler: Handler, secret_fields: tuple[str, ...]
+    name: str,
+    schema: type[Schema],
+    permission: Permission,
+    handler: Handler,
+    secret_fields: tuple[str, ...],
+    group: Group[Any] | None = None,
 ) -> None:
     if name in REGISTRY:
         raise ValueError(f"action {name} registered twice")
     summary = (handler.__doc__ or name).strip().splitlines()[0]
-    REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields)
+    REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields, group)
 
 
 def action(
@@ -229,12 +271,13 @@ def action(
 
 
 def meeting_action(
-    name: str, schema: type[S], permission: MeetingPermission
+    name: str, schema: type[S], permission: MeetingPermission, group: Group[Any] | None = None
 ) -> Callable[[MeetingHandler[S]], MeetingHandler[S]]:
-    """Register an action on one meeting (its schema names `meeting_id`): the handler gets a MeetingContext."""
+    """Register an action on one meeting (its schema names `meeting_id`): the handler gets a MeetingContext.
+    With `group`, concurrent commands go through it together (the handler is then the group of one)."""
 
     def register(handler: MeetingHandler[S]) -> MeetingHandler[S]:
-        _register(name, schema, permission, handler, ())
+        _register(name, schema, permission, handler, (), group)
         return handler
 
     return register
@@ -450,6 +493,8 @@ async def run_action(
         raise AppError("unknown_event", name=name)
     payload = validate(spec.schema, args)
     _check_global(spec, actor)
+    if spec.group is not None:
+        return await _grouped(services, spec, _Pending(actor, payload, command_id, ip, session_id))
     actor_key = f"{actor.kind}:{actor.id}"
     try:
         async with services.db.write() as session:
@@ -475,9 +520,13 @@ async def run_action(
                 previous = await security.stored_answer(session, actor_key, command_id)
             if previous is not None:
                 return _replay(previous.action, previous.result, name)
-        raise AppError(
-            "conflict", detail="dữ liệu trùng với bản ghi đã có", detail_en="it clashes with an existing record"
-        ) from None
+        raise _clash() from None
+    await _committed(services, ctx, name)
+    return result
+
+
+async def _committed(services: Services, ctx: Context, name: str) -> None:
+    """After the commit: publish the transaction's log entries, then run its after-commit steps."""
     for meeting_id_, entries in ctx._published:
         try:
             await services.notifier.publish(meeting_id_, entries)
@@ -488,4 +537,143 @@ async def run_action(
             await callback()
         except Exception:
             log.exception("after-commit step of %s failed", name)
-    return result
+
+
+# ---- group commit -----------------------------------------------------------------------------------------------
+
+GROUP_MAX = 1000  # commands in one transaction at most
+
+
+@dataclass
+class _Pending:
+    actor: Actor
+    payload: Schema
+    command_id: str | None
+    ip: str
+    session_id: str | None
+
+    @property
+    def actor_key(self) -> str:
+        return f"{self.actor.kind}:{self.actor.id}"
+
+
+_QUEUES: dict[tuple[int, str, str, str], Batcher[_Pending, dict[str, Any]]] = {}
+
+
+async def _grouped(services: Services, spec: ActionSpec, item: _Pending) -> dict[str, Any]:
+    """Queue the command with the others of its meeting and key (batching.Batcher: while one group's
+    transaction runs, the commands arriving meanwhile form the next group; alone, a command goes at once)."""
+    assert spec.group is not None
+    key = (id(services), spec.name, getattr(item.payload, "meeting_id", ""), spec.group.key(item.payload))
+    batcher = _QUEUES.get(key)
+    if batcher is None:
+
+        async def run(batch: list[_Pending]) -> list[Outcome]:
+            return await _run_group(services, spec, batch, answer=group_batcher.answer)
+
+        batcher = group_batcher = _QUEUES[key] = Batcher(run, GROUP_MAX)
+    try:
+        return await batcher.submit(item)
+    finally:
+        if batcher.idle and _QUEUES.get(key) is batcher:
+            del _QUEUES[key]
+
+
+Outcome = dict[str, Any] | BaseException  # a grouped command's answer, or what it raises
+
+
+async def _run_group(
+    services: Services, spec: ActionSpec, batch: list[_Pending], answer: Callable[[list[Outcome]], None] | None = None
+) -> list[Outcome]:
+    """One transaction for the group; once committed, its commands are answered (`answer`: their answers go out
+    before the group's event, which 500 screens are sent) and its entries published. If it fails as a whole (not
+    one command's refusal), each command is tried again on its own, so one bad command never takes the others'."""
+    try:
+        ctx, outcomes = await _apply_group(services, spec, batch)
+    except AppError as exc:
+        return [exc] * len(batch)
+    except Exception as exc:
+        if len(batch) > 1:
+            return [(await _run_group(services, spec, [item]))[0] for item in batch]
+        return [await _failed_alone(services, spec, batch[0], exc)]
+    answers: list[Outcome] = list(outcomes)
+    if answer is not None:
+        answer(answers)
+    await _committed(services, ctx, spec.name)
+    return answers
+
+
+async def _failed_alone(services: Services, spec: ActionSpec, item: _Pending, exc: Exception) -> Outcome:
+    """A command whose own transaction failed: the same command that raced itself on another node is answered
+    from its kept answer; any other clash is a conflict; anything else is what it is."""
+    if not isinstance(exc, IntegrityError):
+        return exc
+    if item.command_id:
+        async with services.db.read() as session:
+            previous = await security.stored_answer(session, item.actor_key, item.command_id)
+        if previous is not None:
+            try:
+                return _replay(previous.action, previous.result, spec.name)
+            except AppError as refused:
+                return refused
+    return _clash()
+
+
+def _clash() -> AppError:
+    """What a command clashing with a stored record is told."""
+    vi, en = "dữ liệu trùng với bản ghi đã có", "it clashes with an existing record"
+    return AppError("conflict", detail=vi, detail_en=en)
+
+
+async def _apply_group(
+    services: Services, spec: ActionSpec, batch: list[_Pending]
+) -> tuple[GroupContext, list[dict[str, Any] | AppError]]:
+    """The group's transaction: the meeting loaded and locked once; per command its kept answer (a retry), its
+    permission and the group's `add`; then `finish` once."""
+    group, permission = spec.group, spec.meeting_permission
+    assert group is not None and permission is not None
+    first = batch[0]
+    outcomes: list[dict[str, Any] | AppError] = []
+    async with services.db.write() as session:
+        row = await meeting_store.load(session, getattr(first.payload, "meeting_id", ""), for_update=True)
+        state = meeting_store.state_of(row)
+        ctx = GroupContext(
+            services=services,
+            actor=first.actor,
+            session=session,
+            ip=first.ip,
+            session_id=first.session_id,
+            meeting_row=row,
+            meeting=state,
+            role=cast(MeetingRole, meeting_role(first.actor, state)),  # each command's own, before it is applied
+        )
+        shared: Any = None
+        kept = await security.stored_answers(session, [(i.actor_key, i.command_id) for i in batch if i.command_id])
+        answered: dict[tuple[str, str], dict[str, Any]] = {}  # a retry within the same group
+        for item in batch:
+            kept_key = (item.actor_key, item.command_id or "")
+            try:
+                if item.command_id:
+                    if kept_key in answered:
+                        outcomes.append(dict(answered[kept_key]))
+                        continue
+                    previous = kept.get(kept_key)
+                    if previous is not None:
+                        outcomes.append(_replay(previous.action, previous.result, spec.name))
+                        continue
+                ctx.role = require(item.actor, ctx.meeting, permission)
+                ctx.actor = item.actor
+                if shared is None:
+                    shared = await group.begin(ctx, item.payload)
+                answer = await group.add(ctx, shared, item.actor, item.payload)
+            except AppError as exc:
+                outcomes.append(exc)
+                continue
+            ctx.actors.add(item.actor.id)
+            outcomes.append(answer)
+            if item.command_id:
+                answered[kept_key] = answer
+                await security.remember_answer(session, item.actor_key, item.command_id, spec.name, answer)
+        if shared is not None:
+            await group.finish(ctx, shared)
+    return ctx, outcomes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,6 +22,7 @@ from ..domain.answers import stands_in_for
 from ..domain.attendance import membership_of
 from ..errors import AppError
 from ..storage import meetings as meeting_store
+from ..storage import papers as paper_store
 from ..storage import votes as store
 from ..storage.attendance import load_attendance
 from ..storage.db import new_id
@@ -68,6 +69,7 @@ class VoteFields(Schema):
     chair_closes: bool | None = None  # true: no duration, the chair closes it
     rule: PassRule | None = None
     base: VoteBase | None = None
+    paper_id: Id | None = None  # a paper of the vote's agenda item
 
 
 class PrepareVote(VoteFields):
@@ -155,7 +157,20 @@ def _vote(vote_id: str, item_id: str, fields: dict[str, Any]) -> domain.Vote:
         duration_s=duration,
         rule=fields.get("rule") or MORE_THAN_HALF,
         base=fields.get("base") or BASE_MEMBERS,
+        paper_id=fields.get("paper_id"),
     )
+
+
+async def _check_paper(ctx: MeetingContext, vote: domain.Vote) -> None:
+    """A vote's paper is one of the meeting's, on the vote's agenda item."""
+    if vote.paper_id is None:
+        return
+    paper = await paper_store.get_paper(ctx.session, vote.paper_id, ctx.meeting.id)
+    if paper.item_id != vote.item_id:
+        raise AppError.invalid(
+            "Tài liệu phải thuộc nội dung chương trình của biểu quyết.",
+            "The paper must belong to the vote's agenda item.",
+        )
 
 
 def result_dict(result: domain.Result) -> dict[str, Any]:
@@ -168,7 +183,7 @@ async def _saved(ctx: MeetingContext, change: str, row: VoteRow, vote: domain.Vo
     """Store the vote after `change`, log it for every screen, and answer with it."""
     await store.save_vote(ctx.session, row, vote)
     shown = store.public_vote(row)
-    await ctx.record(domain.vote_changed(ctx.meeting, change, shown))
+    await ctx.record(domain.vote_changed(ctx.meeting, change, store.event_vote(shown)))
     return {"meeting_id": ctx.meeting.id, "vote": shown}
 
 
@@ -182,6 +197,7 @@ async def prepare(ctx: MeetingContext, cmd: PrepareVote) -> dict[str, Any]:
     """Prepare a vote on an agenda item (a draft until it is opened)."""
     ctx.meeting.item(cmd.item_id)
     vote = _vote(new_id("vot"), cmd.item_id, cmd.model_dump(exclude_none=True))
+    await _check_paper(ctx, vote)
     row = await store.insert(ctx.session, ctx.meeting.id, vote)
     return await _saved(ctx, "prepare", row, vote)
 
@@ -203,9 +219,11 @@ async def edit(ctx: MeetingContext, cmd: EditVote) -> dict[str, Any]:
         "duration_s": old["duration_s"],
         "rule": old["rule"],
         "base": old["base"],
+        "paper_id": old["paper_id"],
         **cmd.model_dump(exclude_none=True, exclude={"meeting_id", "vote_id"}),
     }
     new = _vote(vote.id, vote.item_id, fields)
+    await _check_paper(ctx, new)
     if new.secret != vote.secret:
         raise AppError.invalid(
             "Không đổi được giữa biểu quyết công khai và bỏ phiếu kín; hãy tạo biểu quyết mới.",
@@ -278,25 +296,66 @@ async def _store_ballot(
     await ctx.record(domain.ballot_entries(ctx.meeting, events, turnout))
 
 
-@meeting_action("vote.cast_ballot", CastBallot, VOTE_CAST)
+@dataclass
+class _Ballots:
+    """What a group of ballots on one vote shares: read once, folded in memory, written once."""
+
+    row: VoteRow
+    vote: domain.Vote
+    tally: domain.Tally
+    present: frozenset[str]
+    proxies: tuple[domain.Proxy, ...]
+    events: list[domain.VoteEvent] = field(default_factory=list)
+
+
+class BallotGroup:
+    """Concurrent ballots on one vote in one transaction (base.Group): the vote, the electorate and the proxies
+    read once; each ballot checked by domain.cast against the tally with the group's earlier ballots in it; the
+    tally written once, a secret vote's counts once per choice, and one log entry for the group."""
+
+    def key(self, payload: CastBallot) -> str:
+        return payload.vote_id
+
+    async def begin(self, ctx: MeetingContext, payload: CastBallot) -> _Ballots:
+        row, vote = await _load(ctx, payload.vote_id)
+        _, present = await electorate(ctx)
+        proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)  # a stand-in casts the member's
+        return _Ballots(row, vote, domain.Tally.from_dict(row.tally), present, proxies)
+
+    async def add(self, ctx: MeetingContext, shared: _Ballots, actor: Actor, payload: CastBallot) -> dict[str, Any]:
+        events = domain.cast(
+            shared.vote,
+            shared.tally,
+            voter=payload.voter or actor.id,
+            cast_by=actor.id,
+            choices=payload.choices,
+            present=shared.present,
+            proxies=shared.proxies,
+            at=now(),
+        )
+        for event in events:
+            if not isinstance(event, domain.CountsAdded):  # a secret vote's counts stay out of the tally
+                shared.tally = domain.apply(shared.tally, event)
+        shared.events.extend(events)
+        return {"accepted": True, "meeting_id": ctx.meeting.id}
+
+    async def finish(self, ctx: MeetingContext, shared: _Ballots) -> None:
+        if shared.events:
+            b = shared
+            await _store_ballot(ctx, b.row, b.vote, tuple(b.events), b.present, b.proxies)
+
+
+BALLOTS = BallotGroup()
+
+
+@meeting_action("vote.cast_ballot", CastBallot, VOTE_CAST, group=BALLOTS)
 async def cast(ctx: MeetingContext, cmd: CastBallot) -> dict[str, Any]:
-    """Cast a ballot, for oneself or (`voter`) for a person one represents. The answer says only "accepted"."""
-    row, vote = await _load(ctx, cmd.vote_id)
-    _, present = await electorate(ctx)
-    proxies = await store.proxies_with_stand_ins(ctx.session, ctx.meeting)
-    tally = domain.Tally.from_dict(row.tally)
-    events = domain.cast(
-        vote,
-        tally,
-        voter=cmd.voter or ctx.actor.id,
-        cast_by=ctx.actor.id,
-        choices=cmd.choices,
-        present=present,
-        proxies=proxies,
-        at=now(),
-    )
-    await _store_ballot(ctx, row, vote, events, present, proxies)
-    return {"accepted": True, "meeting_id": ctx.meeting.id}
+    """Cast a ballot, for oneself or (`voter`) for a person one represents. The answer says only "accepted".
+    Concurrent ballots on one vote are applied together, in one transaction (BallotGroup)."""
+    shared = await BALLOTS.begin(ctx, cmd)
+    answer = await BALLOTS.add(ctx, shared, ctx.actor, cmd)
+    await BALLOTS.finish(ctx, shared)
+    return answer
 
 
 @meeting_action("vote.enter_hall_tally", HallTally, VOTE_HALL_TALLY)

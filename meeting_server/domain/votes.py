@@ -100,6 +100,7 @@ class Vote:
     opened_at: datetime | None = None
     closes_at: datetime | None = None
     closed_at: datetime | None = None
+    paper_id: str | None = None  # the item's paper the vote is on (its draft resolution), when there is one
 
     def __post_init__(self) -> None:
         if not self.id or not self.item_id:
@@ -628,19 +629,40 @@ def proxy_changed(state: MeetingState, change: str, shown: Mapping[str, Any]) ->
 
 
 def ballot_entries(state: MeetingState, events: Iterable[VoteEvent], turnout_now: Mapping[str, Any]) -> list[Event]:
-    """A ballot's entries: a named ballot in full; a secret one as turnout only (who voted, never a choice)."""
-    out: list[Event] = []
+    """The entries of ballots stored in one transaction (one ballot, a hall's show of hands, or a group of
+    concurrent ballots): the named ballots in full in one `vote.ballot_cast`; a secret vote's as one
+    `vote.turnout` (who voted, and who cast for those who did not cast their own; never a choice); a hall's
+    secret tally's `vote.hall_entered`. One entry per transaction, not per ballot: 500 ballots at once are not
+    500 events to each of 500 screens."""
     audience = audience_for(state)
+    ballots: list[dict[str, Any]] = []
+    voters: dict[str, str] = {}  # voter -> who cast for them
+    sites: set[str | None] = set()
+    halls: list[Event] = []
+    vote_id = ""
     for e in events:
-        if isinstance(e, BallotCast):
+        vote_id = e.vote_id
+        if isinstance(e, BallotCast):  # what is not the usual is said: a proxy's or a hall's ballot, a change
             b = e.ballot
-            ballot: dict[str, Any] = {"vote_id": e.vote_id, "voter": b.voter, "choices": list(b.choices)}
-            ballot.update(cast_by=b.cast_by, site_id=b.site_id, changed=e.changed)
-            out.append(Event(p.VOTE_BALLOT_CAST, {**ballot, **turnout_now}, audience))
+            ballot: dict[str, Any] = {"voter": b.voter, "choices": list(b.choices)}
+            if b.cast_by != b.voter:
+                ballot["cast_by"] = b.cast_by
+            if b.site_id is not None:
+                ballot["site_id"] = b.site_id
+            if e.changed:
+                ballot["changed"] = True
+            ballots.append(ballot)
         elif isinstance(e, TurnoutMarked):
-            data: dict[str, Any] = {"vote_id": e.vote_id, "voters": sorted(e.voters), "cast_by": e.cast_by}
-            data["site_id"] = e.site_id
-            out.append(Event(p.VOTE_TURNOUT, {**data, **turnout_now}, audience))
+            voters.update(dict.fromkeys(e.voters, e.cast_by))
+            sites.add(e.site_id)
         elif isinstance(e, HallEntered):
-            out.append(Event(p.VOTE_HALL_ENTERED, {"vote_id": e.vote_id, "site_id": e.site_id}, audience))
-    return out
+            halls.append(Event(p.VOTE_HALL_ENTERED, {"vote_id": e.vote_id, "site_id": e.site_id}, audience))
+    out: list[Event] = []
+    if ballots:
+        out.append(Event(p.VOTE_BALLOT_CAST, {"vote_id": vote_id, "ballots": ballots, **turnout_now}, audience))
+    if voters:
+        data: dict[str, Any] = {"vote_id": vote_id, "voters": sorted(voters)}
+        data["cast_by"] = {v: voters[v] for v in sorted(voters) if voters[v] != v}  # proxies and halls only
+        data["site_id"] = next(iter(sites)) if len(sites) == 1 else None
+        out.append(Event(p.VOTE_TURNOUT, {**data, **turnout_now}, audience))
+    return out + halls

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import iso, now_iso
@@ -50,11 +50,14 @@ async def list_audit(session: AsyncSession, limit: int = 200) -> list[dict[str, 
     ]
 
 
-async def get_session(session: AsyncSession, session_id: str, now: str | None = None) -> SessionRow | None:
-    row = await session.get(SessionRow, session_id)
-    if row is None or row.expires_at <= (now or now_iso()):
-        return None
-    return row
+async def live_sessions(session: AsyncSession, keys: set[str], now: str) -> dict[str, SessionRow]:
+    """The sessions among these that have not ended, by id (in one query per 500)."""
+    found: dict[str, SessionRow] = {}
+    wanted = sorted(keys)
+    for i in range(0, len(wanted), 500):
+        query = select(SessionRow).where(SessionRow.id.in_(wanted[i : i + 500]), SessionRow.expires_at > now)
+        found.update((r.id, r) for r in (await session.execute(query)).scalars())
+    return found
 
 
 async def extend_session(session: AsyncSession, session_id: str, expires_at: str) -> None:
@@ -71,6 +74,17 @@ async def delete_sessions_of(session: AsyncSession, user_id: str, keep: str | No
 
 async def stored_answer(session: AsyncSession, actor_id: str, command_id: str) -> CommandRow | None:
     return await session.get(CommandRow, (actor_id, command_id))
+
+
+async def stored_answers(session: AsyncSession, keys: list[tuple[str, str]]) -> dict[tuple[str, str], CommandRow]:
+    """The kept answers among these (actor, command id) pairs, in one query per 400 (a group of commands)."""
+    found: dict[tuple[str, str], CommandRow] = {}
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), 400):
+        chunk = wanted[i : i + 400]
+        query = select(CommandRow).where(tuple_(CommandRow.actor_id, CommandRow.command_id).in_(chunk))
+        found.update(((r.actor_id, r.command_id), r) for r in (await session.execute(query)).scalars())
+    return found
 
 
 async def remember_answer(

@@ -44,6 +44,7 @@ def vote_to_dict(vote: domain.Vote) -> dict[str, Any]:
         "opened_at": _iso(vote.opened_at),
         "closes_at": _iso(vote.closes_at),
         "closed_at": _iso(vote.closed_at),
+        "paper_id": vote.paper_id,
     }
 
 
@@ -65,6 +66,7 @@ def vote_from_dict(raw: dict[str, Any]) -> domain.Vote:
         opened_at=_time(raw["opened_at"]),
         closes_at=_time(raw["closes_at"]),
         closed_at=_time(raw["closed_at"]),
+        paper_id=raw.get("paper_id"),  # votes prepared before it existed have none
     )
 
 
@@ -98,10 +100,17 @@ def _proxy_of(row: ProxyRow) -> domain.Proxy:
 def public_vote(row: VoteRow) -> dict[str, Any]:
     """A vote as every screen sees it: the definition, the turnout, and the result once closed."""
     out = {**row.state, "voted": len(row.tally.get("voted") or ())}
+    out["members_count"] = len(row.state.get("members") or ())  # not vocabulary: the field
     if not row.state["secret"]:
         out["ballots"] = row.tally.get("ballots") or []
     out["result"] = row.result
     return out
+
+
+def event_vote(shown: dict[str, Any]) -> dict[str, Any]:
+    """A vote as its events carry it to every screen: the list's view but its `members` (500 ids to each of
+    500 screens at the open; `members_count` says how many)."""
+    return {k: v for k, v in shown.items() if k != "members"}  # not vocabulary: the field
 
 
 async def load_row(session: AsyncSession, meeting_id: str, vote_id: str) -> VoteRow:
@@ -146,18 +155,22 @@ async def save_vote(session: AsyncSession, row: VoteRow, vote: domain.Vote) -> N
 
 
 async def apply_ballot(session: AsyncSession, row: VoteRow, events: tuple[domain.VoteEvent, ...]) -> domain.Tally:
-    """Fold ballot events into the stored tally. `CountsAdded` only bumps the count rows in place."""
+    """Fold ballot events (one ballot's, or a group's) into the stored tally. `CountsAdded` only bumps the count
+    rows in place, once per choice with the group's sum."""
     tally = domain.Tally.from_dict(row.tally)
+    added: dict[str, int] = {}
     for event in events:
         if isinstance(event, domain.CountsAdded):
             for choice, n in event.counts:
-                await session.execute(
-                    update(VoteCountRow)
-                    .where(VoteCountRow.vote_id == row.id, VoteCountRow.choice == choice)
-                    .values(n=VoteCountRow.n + n)
-                )
+                added[choice] = added.get(choice, 0) + n
         else:
             tally = domain.apply(tally, event)
+    for choice in sorted(added):
+        await session.execute(
+            update(VoteCountRow)
+            .where(VoteCountRow.vote_id == row.id, VoteCountRow.choice == choice)
+            .values(n=VoteCountRow.n + added[choice])
+        )
     row.tally = tally.to_dict()
     await session.flush()
     return tally

@@ -1,13 +1,15 @@
 // Votes (biểu quyết) in the pages: the delegate's tablet vote screen (the question large, one big button per choice,
 // a clear confirmation, the server's sentence when a ballot is refused, the result after the close).
 //
-// The meeting snapshot carries `votes` (docs/protocol.md); vote events carry no snapshot patch, so the block reads
-// `GET /api/meetings/{id}/votes` again after any vote.* event or a fresh snapshot.
-import { get, post } from './api.js';
-import { h, replaceChildren } from './dom.js';
+// The meeting snapshot carries `votes` (docs/protocol.md); vote events carry no snapshot patch: vote.prepared,
+// .edited, .opened, .closed and .cancelled carry the vote itself, which replaces the block's copy; after any other
+// vote.* or proxy.* event the block reads `GET /api/meetings/{id}/votes` again.
+import { get, patch, post } from './api.js';
+import { field, h, replaceChildren } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { loadParticipantNames } from './meeting-common.js';
 import { getUser } from './session.js';
+import { selectBox } from './ui.js';
 
 const enc = encodeURIComponent;
 
@@ -38,11 +40,11 @@ function resultView(vote) {
 }
 
 /**
- * What the three blocks share: the votes list, the latest turnout line per vote from vote.ballot_cast /
- * vote.turnout, and a reload of `GET …/votes` after any other vote.* event (they carry no snapshot patch).
+ * What the three blocks share: the votes list (each vote replaced by the one a vote.* event carries), the latest
+ * turnout line per vote from vote.ballot_cast / vote.turnout, and a reload of `GET …/votes` after other events.
  */
 function follower(meetingId, render, restOptions = () => ({})) {
-  const state = { votes: [], proxies: [], lines: new Map() };
+  const state = { votes: [], proxies: [], lines: new Map(), snap: null, wantsMembers: () => false };
   let loading = null;
   state.reload = () => {
     if (loading) return loading;
@@ -58,21 +60,33 @@ function follower(meetingId, render, restOptions = () => ({})) {
   };
   state.update = (snap, info) => {
     const events = (info && info.events) || [];
+    if (snap) state.snap = snap;
     if (info && info.source !== 'event' && snap && Array.isArray(snap.votes)) {
       state.votes = snap.votes;
       render();
-      if (!state.read) { state.read = true; state.reload(); } // the proxies are not in the snapshot
+      if (!state.read) { state.read = true; state.reload(); } // the proxies are not in the snapshot: read once
     }
     let again = false;
     for (const ev of events) {
       const type = String(ev.type || '');
+      const vote = ev.data && ev.data.vote;
       if (type === 'vote.ballot_cast' || type === 'vote.turnout') state.lines.set(ev.data.vote_id, eventLine(ev.data));
-      else if (type.startsWith('vote.') || type.startsWith('proxy.')) again = true;
+      else if (type.startsWith('vote.') && vote && vote.id) {
+        // The event carries the vote as the list shows it (with its result at the close): no read, so 500
+        // tablets do not all ask the server for the list the moment the chair opens or closes a vote.
+        const at = state.votes.findIndex((v) => v.id === vote.id);
+        const before = at < 0 ? null : state.votes[at];
+        // Events leave the members list out (members_count): keep the one already known, and a tablet that casts
+        // for someone else (a proxy, a stand-in) reads the list once to learn whom it may represent.
+        const known = vote.members || !before || !before.members ? vote : { ...vote, members: before.members };
+        state.votes = at < 0 ? [...state.votes, known] : state.votes.map((v, i) => (i === at ? known : v));
+        if (!known.members && state.wantsMembers()) again = true;
+      } else if (type.startsWith('vote.') || type.startsWith('proxy.')) again = true;
     }
     if (again) state.reload(); else if (events.length) render();
   };
   /** The open vote's turnout line: the latest event's, else the list's count. */
-  state.turnout = (vote) => state.lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: (vote.members || []).length });
+  state.turnout = (vote) => state.lines.get(vote.id) || t('vote.turnout', { voted: vote.voted || 0, of: vote.members_count ?? (vote.members || []).length });
   return state;
 }
 
@@ -93,6 +107,8 @@ export function voteBlock({ meetingId }) {
   const follow = follower(meetingId, () => render());
   let standingFor = null; // the member I stand in for, from the snapshot's answers
   let names = null; // id -> name, read once someone is represented
+  const me = () => (getUser() || {}).id || '';
+  follow.wantsMembers = () => Boolean(standingFor) || follow.proxies.some((p) => p.proxy === me() && !p.withdrawn_at);
 
   /** The members whose ballot I cast in this vote (not myself). */
   function represented(vote, me) {
@@ -181,15 +197,128 @@ export function voteBlock({ meetingId }) {
   return { el, update, reload: follow.reload };
 }
 
+/** The vote fields a form sends (docs/api.md, POST …/votes): from the form's controls. */
+function formBody(c) {
+  const options = c.kind.value === 'options'
+    ? c.options.value.split('\n').map((x) => x.trim()).filter(Boolean) : undefined;
+  const body = {
+    item_id: c.item.value,
+    question: c.question.value.trim(),
+    kind: c.kind.value,
+    secret: c.secret.checked,
+    changeable: !c.secret.checked && c.changeable.checked,
+    rule: c.rule.value,
+    base: c.base.value,
+  };
+  if (c.paper.value) body.paper_id = c.paper.value;
+  if (options) { body.options = options; body.max_choices = Math.max(1, Number(c.max.value) || 1); }
+  if (c.timing.value === 'duration') body.duration_s = Math.max(10, Math.round((Number(c.minutes.value) || 1) * 60));
+  else body.chair_closes = true;
+  return body;
+}
+
 /**
- * The chair's console block: each prepared vote with "Mở biểu quyết", the open one with its live turnout
- * ("Đã biểu quyết 96/118") and "Kết thúc biểu quyết", a closed one's result with links to its PDF/CSV result sheet.
+ * Preparing a vote (the chair's console, the secretary's meeting page): the question, the agenda item and its
+ * paper, the choices (Đồng ý / Không đồng ý / Không biểu quyết, or a list with "chọn tối đa N"), open or secret,
+ * changeable until the close, a duration or closed by the chair, the pass rule and its base. `vote` given: edits
+ * that draft (PATCH). `done()` after a save or a dismissal.
  */
-export function voteConsole({ meetingId }) {
+function voteForm({ meetingId, snap, vote, done }) {
+  const base = `/api/meetings/${enc(meetingId)}`;
+  const agenda = (snap && snap.agenda) || [];
+  const v = vote || {};
+  const options = v.kind === 'options' ? (v.choices || []).map((c) => c.label).join('\n') : '';
+  const minutes = v.duration_s ? String(Math.round(v.duration_s / 6) / 10) : '2';
+  const c = {
+    question: h('textarea', { class: 'input', testid: 'vote-form-question', rows: 2, maxlength: 500, value: v.question || '' }),
+    item: selectBox({ options: agenda.map((x) => ({ value: x.id, label: x.title })), value: v.item_id || (snap && snap.current_item_id) || (agenda[0] && agenda[0].id) || '', testid: 'vote-form-item' }),
+    paper: selectBox({ options: [], testid: 'vote-form-paper', noneLabel: t('voteForm.noPaper') }),
+    kind: selectBox({ options: [{ value: 'yes_no_abstain', label: t('voteForm.kindYesNo') }, { value: 'options', label: t('voteForm.kindOptions') }], value: v.kind || 'yes_no_abstain', testid: 'vote-form-kind' }),
+    options: h('textarea', { class: 'input', testid: 'vote-form-options', rows: 4, value: options, placeholder: t('voteForm.optionsHint') }),
+    max: h('input', { class: 'input', type: 'number', min: 1, max: 200, testid: 'vote-form-max', value: String(v.max_choices || 1) }),
+    secret: h('input', { type: 'checkbox', testid: 'vote-form-secret', checked: Boolean(v.secret), disabled: Boolean(vote) }),
+    changeable: h('input', { type: 'checkbox', testid: 'vote-form-changeable', checked: Boolean(v.changeable) }),
+    timing: selectBox({ options: [{ value: 'chair', label: t('voteForm.chairCloses') }, { value: 'duration', label: t('voteForm.duration') }], value: v.duration_s ? 'duration' : 'chair', testid: 'vote-form-timing' }),
+    minutes: h('input', { class: 'input', type: 'number', min: 0.5, max: 1440, step: 'any', testid: 'vote-form-minutes', value: minutes }),
+    rule: selectBox({ options: [{ value: 'more_than_half', label: t('voteForm.moreThanHalf') }, { value: 'at_least_two_thirds', label: t('voteForm.twoThirds') }], value: v.rule || 'more_than_half', testid: 'vote-form-rule' }),
+    base: selectBox({ options: [{ value: 'members', label: t('voteForm.baseMembers') }, { value: 'members_present', label: t('voteForm.basePresent') }], value: v.base || 'members', testid: 'vote-form-base' }),
+  };
+  const error = h('p', { class: 'vote-error', testid: 'vote-form-error', role: 'alert', hidden: true });
+  const optionsBox = h('div', { class: 'vote-form-options' }, field(t('voteForm.options'), c.options),
+    field(t('voteForm.maxChoices'), c.max));
+  const minutesBox = field(t('voteForm.minutes'), c.minutes);
+  const changeableBox = h('label', { class: 'check' }, c.changeable, ' ', t('voteForm.changeable'));
+  const papersAll = [];
+  const fillPapers = () => {
+    const keep = c.paper.value || v.paper_id || '';
+    replaceChildren(c.paper, h('option', { value: '' }, t('voteForm.noPaper')),
+      ...papersAll.filter((p) => p.item_id === c.item.value).map((p) => h('option', { value: p.id }, p.title)));
+    c.paper.value = papersAll.some((p) => p.id === keep && p.item_id === c.item.value) ? keep : '';
+  };
+  const sync = () => {
+    optionsBox.hidden = c.kind.value !== 'options';
+    minutesBox.hidden = c.timing.value !== 'duration';
+    changeableBox.hidden = c.secret.checked; // a secret ballot cannot be changed: nothing links it to its voter
+  };
+  c.item.disabled = Boolean(vote);
+  c.kind.addEventListener('change', sync);
+  c.timing.addEventListener('change', sync);
+  c.secret.addEventListener('change', sync);
+  c.item.addEventListener('change', fillPapers);
+  sync();
+  get(`${base}/papers`).then((body) => {
+    papersAll.push(...((body && body.papers) || []));
+    fillPapers();
+  }).catch(() => { /* no papers to offer: the vote is prepared without one */ });
+
+  const save = h('button', { type: 'submit', class: 'btn btn-primary btn-large', testid: 'vote-form-save' }, t(vote ? 'voteForm.saveEdit' : 'voteForm.save'));
+  const dismiss = h('button', { type: 'button', class: 'btn btn-large', testid: 'vote-form-dismiss' }, t('common.cancel'));
+  dismiss.addEventListener('click', () => done());
+  const form = h('form', { class: 'vote-form', testid: 'vote-form' },
+    h('h3', {}, t(vote ? 'voteForm.editTitle' : 'voteForm.title')),
+    field(t('voteForm.question'), c.question),
+    field(t('voteForm.item'), c.item),
+    field(t('voteForm.paper'), c.paper),
+    field(t('voteForm.kind'), c.kind), optionsBox,
+    h('label', { class: 'check' }, c.secret, ' ', t('vote.secret')), changeableBox,
+    field(t('voteForm.timing'), c.timing), minutesBox,
+    field(t('voteForm.rule'), c.rule),
+    field(t('voteForm.base'), c.base),
+    error, h('p', { class: 'button-row' }, save, dismiss));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.hidden = true;
+    save.disabled = true;
+    try {
+      const body = formBody(c);
+      if (vote) {
+        delete body.secret; // fixed once prepared (named ⇄ secret is refused), as its agenda item is
+        delete body.item_id;
+        await patch(`${base}/votes/${enc(vote.id)}`, body);
+      } else {
+        await post(`${base}/votes`, body);
+      }
+      await done(true);
+    } catch (err) {
+      error.textContent = err && err.message ? err.message : t('error.network');
+      error.hidden = false;
+    } finally { save.disabled = false; }
+  });
+  return form;
+}
+
+/**
+ * The chair's console block (also the secretary's, on the meeting page, `managersOnly`: shown only to those who
+ * hold vote.manage): "Chuẩn bị biểu quyết" opens the vote
+ * form; each prepared vote with "Sửa", "Hủy biểu quyết" and "Mở biểu quyết", the open one with its live turnout
+ * ("Đã biểu quyết 96/118") and "Kết thúc biểu quyết", a closed one's result with links to its PDF/CSV sheet.
+ */
+export function voteConsole({ meetingId, managersOnly = false }) {
   const el = h('section', { class: 'vote-console card', testid: 'vote-console', hidden: true });
   const error = h('p', { class: 'vote-error', testid: 'vote-console-error', role: 'alert', hidden: true });
   const follow = follower(meetingId, () => render());
   const base = `/api/meetings/${enc(meetingId)}/votes`;
+  let form = null; // the open vote form (kept across re-renders, so live events never wipe what is typed)
 
   const act = async (vote, what) => {
     error.hidden = true;
@@ -201,19 +330,31 @@ export function voteConsole({ meetingId }) {
       error.hidden = false;
     }
   };
+  const edit = (vote) => {
+    form = voteForm({ meetingId, snap: follow.snap, vote,
+      done: async (saved) => { form = null; if (saved) await follow.reload(); render(); } });
+    render();
+    form.querySelector('textarea').focus();
+  };
 
   function row(vote) {
-    const parts = [h('p', { class: 'vote-question-small' }, vote.question),
+    const parts = [h('p', { class: 'vote-question-small', testid: 'vote-row-question' }, vote.question),
       vote.secret ? h('span', { class: 'badge vote-secret' }, t('vote.secret')) : null];
+    const cancel = h('button', { type: 'button', class: 'btn btn-large', testid: 'vote-cancel' }, t('vote.cancel'));
+    cancel.addEventListener('click', () => act(vote, 'cancel'));
     if (vote.status === 'draft') {
-      const open = h('button', { type: 'button', class: 'btn btn-primary', testid: 'vote-open' }, t('vote.open'));
+      const open = h('button', { type: 'button', class: 'btn btn-primary btn-large', testid: 'vote-open' }, t('vote.open'));
       open.addEventListener('click', () => act(vote, 'open'));
-      parts.push(open);
+      const change = h('button', { type: 'button', class: 'btn btn-large', testid: 'vote-edit' }, t('vote.edit'));
+      change.addEventListener('click', () => edit(vote));
+      parts.push(h('p', { class: 'vote-draft', testid: 'vote-draft-label' }, t('vote.draft')),
+        h('p', { class: 'button-row' }, open, change, cancel));
     } else if (vote.status === 'open') {
       const line = follow.turnout(vote);
-      const close = h('button', { type: 'button', class: 'btn btn-danger', testid: 'vote-close' }, t('vote.close'));
+      const close = h('button', { type: 'button', class: 'btn btn-danger btn-large', testid: 'vote-close' }, t('vote.close'));
       close.addEventListener('click', () => act(vote, 'close'));
-      parts.push(h('p', { class: 'vote-turnout', testid: 'vote-turnout', role: 'status' }, line), close);
+      parts.push(h('p', { class: 'vote-turnout', testid: 'vote-turnout', role: 'status' }, line),
+        h('p', { class: 'button-row' }, close, cancel));
     } else if (vote.status === 'closed') {
       parts.push(resultView(vote), h('p', { class: 'button-row' },
         h('a', { class: 'btn', href: `${base}/${enc(vote.id)}/result?format=pdf`, target: '_blank', testid: 'vote-sheet-pdf' }, t('vote.sheetPdf')),
@@ -223,9 +364,16 @@ export function voteConsole({ meetingId }) {
   }
 
   function render() {
+    const snap = follow.snap;
+    const manage = Boolean(snap && (snap.capabilities || []).includes('vote.manage'));
     const shown = follow.votes.filter((v) => v.status !== 'cancelled');
-    el.hidden = !shown.length;
-    replaceChildren(el, h('h2', {}, t('vote.title')), h('ul', { class: 'vote-list' }, ...shown.map(row)), error);
+    el.hidden = managersOnly ? !manage : !shown.length && !manage;
+    if (el.hidden) { replaceChildren(el); return; }
+    const prepare = manage && !form
+      ? h('button', { type: 'button', class: 'btn btn-primary btn-large', testid: 'vote-new' }, t('vote.prepare')) : null;
+    if (prepare) prepare.addEventListener('click', () => edit(null));
+    replaceChildren(el, h('h2', {}, t('vote.title')), prepare, manage ? form : null,
+      h('ul', { class: 'vote-list' }, ...shown.map(row)), error);
   }
 
   return { el, update: follow.update, reload: follow.reload };

@@ -9,7 +9,7 @@ import { hallPanel } from '../hall.js';
 import { formatRange } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
-import { voteBlock } from '../votes.js';
+import { voteBlock, voteConsole } from '../votes.js';
 import { proxyBlock } from '../proxy.js';
 import { loadSites } from '../session.js';
 import { busy, statusBadge, loading, showError, emptyState } from '../ui.js';
@@ -49,6 +49,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const proxy = proxyBlock(id); // "Ủy quyền cho …": a member authorises another present member
   // A commune hall's operator: the hall's state, its floor request, its show of hands (static/app/hall.js)
   const hall = hallPanel({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
+  const voteManager = voteConsole({ meetingId: id, managersOnly: true }); // the secretary's: prepare, edit, open, close (vote.manage only)
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -181,7 +182,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, hall.el, vote.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, hall.el, vote.el, voteManager.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, answer.el, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -195,6 +196,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     answer.update(snap);
     proxy.update(snap, info);
     hall.update(snap, info);
+    voteManager.update(snap, info);
     renderPresence();
   }
 
