@@ -230,7 +230,7 @@ class Server(fanout.ServerProcess):
 
 
 async def check_in(database_url: str, data_dir: Path, meeting_id: str, n: int, tag: str) -> None:
-    """The admin's desk checks every delegate in at the hall (not timed)."""
+    """The admin's desk checks every delegate in at the hall, and the meeting is opened (not timed)."""
     from sqlalchemy import select
 
     from meeting_server.actions import run_action
@@ -249,6 +249,7 @@ async def check_in(database_url: str, data_dir: Path, meeting_id: str, n: int, t
         for i in range(n):
             args = {"meeting_id": meeting_id, "person_id": users[f"bench-{tag}-d{i:04d}"].id, "status": "checked_in"}
             await run_action(services, actor, "attendance.record", {**args, "place": "in_hall"})
+        await run_action(services, actor, "meeting.start", {"meeting_id": meeting_id})  # votes open once under way
     finally:
         await services.db.close()
 
