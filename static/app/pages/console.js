@@ -384,7 +384,14 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   /** The dense grid: as many columns as make every tile fit between the grid's top and the window's bottom. */
   function fitGrid(shown = grid.querySelectorAll('.tile:not([hidden])').length) {
-    if (!view.classList.contains('is-dense')) { grid.style.removeProperty('--cols'); return; }
+    const side = view.querySelector('.console-side');
+    if (!view.classList.contains('is-dense')) {
+      grid.style.removeProperty('--cols');
+      if (side) side.style.removeProperty('max-height');
+      return;
+    }
+    // The side column scrolls within the window, so the page itself never does.
+    if (side) side.style.maxHeight = `${Math.max(200, window.innerHeight - side.getBoundingClientRect().top - 8)}px`;
     const gap = 4;
     const top = grid.getBoundingClientRect().top;
     const height = window.innerHeight - top - 8;
@@ -513,8 +520,10 @@ export async function render({ root, params, setTitle, isCurrent }) {
           titleEl,
           agendaEl, quorum.el,
           h('a', { href: `/meetings/${encodeURIComponent(id)}/attendance`, class: 'btn btn-small', testid: 'console-attendance' }, t('attendance.deskOpen'))),
-        notLive, toolbar, floor.el, votes.el, mediaNote,
-        h('section', { class: 'console-stage' }, mainBox,
+        notLive, toolbar, mediaNote,
+        // The main site, then the floor's queue and the votes beside the grid (not above it): a province's 125
+        // halls keep the whole window's height, and the chair sees the queue next to the halls that asked.
+        h('section', { class: 'console-stage' }, h('div', { class: 'console-side', testid: 'console-side' }, mainBox, floor.el, votes.el),
           h('div', { class: 'console-grid-wrap' }, h('div', { class: 'console-grid-head' }, gridTitle, filterBar), grid)),
         audioBox);
     }
