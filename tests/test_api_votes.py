@@ -309,3 +309,18 @@ async def test_a_vote_names_a_paper_of_its_own_agenda_item(live_server: LiveServ
     assert status == 200 and edited["vote"]["paper_id"] == paper_id  # kept through an edit
     status, plain = await admin.post(votes, {"item_id": first, "question": "Thông qua chương trình"})
     assert status == 201 and plain["vote"]["paper_id"] is None
+
+
+async def test_votes_are_listed_in_the_order_they_were_prepared(any_server: LiveServer) -> None:
+    """The secretary prepares a meeting's votes in a row, several within one second: the list (and so every
+    screen that takes "the latest vote") keeps the order they were prepared in, not the order of their ids."""
+    voters = await _delegates(any_server, 1)
+    admin, meeting = await _meeting(any_server, [p for p, _ in voters])
+    item = meeting["agenda"][0]["id"]
+    made = []
+    for n in range(8):
+        status, body = await admin.post(_votes_path(meeting), {"item_id": item, "question": f"Nội dung {n + 1}"})
+        assert status == 201, body
+        made.append(body["vote"]["id"])
+    status, listed = await admin.get(_votes_path(meeting))
+    assert status == 200 and [v["id"] for v in listed["votes"]] == made

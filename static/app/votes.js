@@ -16,7 +16,10 @@ const enc = encodeURIComponent;
 /** The vote to show on the tablet: the open one, else the latest closed one. */
 export function currentVote(votes) {
   const list = Array.isArray(votes) ? votes : [];
-  return list.find((v) => v.status === 'open') || [...list].reverse().find((v) => v.status === 'closed') || null;
+  // Else the vote closed last (by its closing time; the list is in the order the votes were prepared).
+  const closed = list.filter((v) => v.status === 'closed');
+  return list.find((v) => v.status === 'open')
+    || closed.reduce((last, v) => (!last || String(v.closed_at || '') >= String(last.closed_at || '') ? v : last), null);
 }
 
 /** The turnout line of a result in the reader's language ("Đã biểu quyết 96/118"). */
