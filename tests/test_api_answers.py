@@ -69,6 +69,15 @@ async def test_a_stand_in_is_invited_and_casts_the_members_ballot(any_server: Li
         "Chưa trả lời",
     )
 
+    # The organiser cannot cut the arrangement from under the vote: taking the member off the list (the stand-in
+    # would then vote in their own right) or making the stand-in a guest is refused until the answer changes.
+    everyone = [member["id"], other["id"], deputy["id"]]
+    for edit in ({"invitee_ids": [other["id"], deputy["id"]]}, {"guest_ids": [deputy["id"]]}):
+        status, body = await admin.patch(_path(meeting), edit)
+        assert status == 409 and "dự thay" in body["error"]["message"], body
+    status, body = await admin.get(_path(meeting))
+    assert sorted(body["invitee_ids"]) == sorted(everyone) and body["guest_ids"] == []
+
     # The reminder names exactly who has not answered: the stand-in.
     status, reminded = await admin.post(_path(meeting, "/remind"), {})
     assert status == 200 and reminded["person_ids"] == [deputy["id"]]

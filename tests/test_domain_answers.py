@@ -278,3 +278,21 @@ def test_a_rescheduled_meeting_tells_everyone_everything_but_the_answers() -> No
         assert "answers" not in event.patch and "invitee_ids" in event.patch
         state = d.apply(state, event)
     assert state.answers[B.id]["reason"] == "Ốm"  # kept, for the organisers
+
+
+@pytest.mark.parametrize(
+    ("invitees", "guests", "cut"),
+    [
+        ((A.id, B.id, C.id), (), []),  # nothing cut: the list as it is
+        ((A.id, C.id), (), []),  # B has no stand-in arrangement: taking B off cuts nothing
+        ((B.id, C.id), (), [A.id]),  # the member who sent C taken off
+        ((A.id, B.id), (), [C.id]),  # the stand-in taken off
+        ((A.id, B.id, C.id), (C.id,), [C.id]),  # the stand-in made a guest
+        ((B.id,), (), [A.id, C.id]),
+    ],
+)
+def test_an_edit_that_cuts_a_stand_in_arrangement_is_named(
+    invitees: tuple[str, ...], guests: tuple[str, ...], cut: list[str]
+) -> None:
+    state = fold(meeting(), a.answer(meeting(), A, kind="stand_in", stand_in=C, at=T0, recorded_by=A.id))
+    assert a.stand_in_links_cut(state, invitees, guests) == sorted(cut)

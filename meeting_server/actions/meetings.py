@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain import answers as answers_domain
 from ..domain import floor as floor_domain
 from ..domain import meetings as domain
 from ..domain.attendance import Attendance, QuorumRule
@@ -178,11 +179,29 @@ async def update_meeting(ctx: MeetingContext, cmd: UpdateMeeting) -> dict[str, A
     given = cmd.model_dump(exclude_unset=True)
     given = {k: v for k, v in given.items() if v is not None or k not in ("title", "starts_at")}
     changes = await _resolve_fields(ctx.session, given)
+    await _keep_stand_ins(ctx, changes)
     events = domain.update(ctx.meeting, changes)
     if COUNTING_FIELDS & set(changes):  # who votes or the rule changed: the quorum line follows
         events = with_quorum(ctx.meeting, events, await attendance_store.load_attendance(ctx.session, ctx.meeting.id))
     state = await ctx.record(events)
     return await _with_warnings(ctx, await answer(ctx, state), state)
+
+
+async def _keep_stand_ins(ctx: MeetingContext, changes: dict[str, Any]) -> None:
+    """Refuse an edit of the invitees or guests that cuts a stand-in arrangement (domain.answers)."""
+    if "invitee_ids" not in changes and "guest_ids" not in changes:
+        return
+    invitees = tuple(changes.get("invitee_ids", ctx.meeting.invitee_ids))
+    guests = tuple(changes.get("guest_ids", ctx.meeting.guest_ids))
+    cut = answers_domain.stand_in_links_cut(ctx.meeting, invitees, guests)
+    if cut:
+        people = await directory.users_by_ids(ctx.session, cut)
+        names = ", ".join(people[pid].full_name if pid in people else pid for pid in cut)
+        raise AppError(
+            "conflict",
+            detail=f"{names} đang cử người dự thay hoặc dự thay cho người khác; hãy đổi trả lời giấy mời trước",
+            detail_en=f"{names} sent or are a stand-in; change the answer to the invitation first",
+        )
 
 
 async def _transition(ctx: MeetingContext, name: str, reason: str = "") -> dict[str, Any]:

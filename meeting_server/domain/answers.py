@@ -128,6 +128,18 @@ def stand_in_proxies(state: MeetingState) -> tuple[Proxy, ...]:
     return tuple(out)
 
 
+def stand_in_links_cut(state: MeetingState, invitee_ids: tuple[str, ...], guest_ids: tuple[str, ...]) -> list[str]:
+    """Who an edit of the invitees or guests would cut out of a stand-in arrangement: a member who sent a stand-in,
+    or a stand-in, taken off the list or made a guest. Their answer and the vote it gives would go stale (a stand-in
+    left behind would even vote in their own right), so the edit is refused until the answer is changed first."""
+    linked: set[str] = set()
+    for a in answers_of(state).values():
+        if a.kind == ANSWER_STAND_IN and a.stand_in_id:
+            linked.update((a.person_id, a.stand_in_id))
+    cut = {pid for pid in linked if pid not in invitee_ids or pid in guest_ids}
+    return sorted(cut)
+
+
 def is_invited(state: MeetingState, person: Person) -> bool:
     return person.id in state.invitee_ids or (person.unit_id is not None and person.unit_id in state.invited_unit_ids)
 
