@@ -21,6 +21,7 @@ import segno
 from ..domain.attendance import Attendance, Entry, Membership, Quorum
 from ..vocabulary import ATTENDANCE_WORDS
 from .invitation import VIETNAM_TZ, _e, _fonts, _story
+from .pdfout import finish, finished, flow
 
 _PAGE = pymupdf.paper_rect("a4")
 _CONTENT = pymupdf.Rect(57, 57, _PAGE.width - 42, _PAGE.height - 57)
@@ -182,23 +183,8 @@ def _html(data: AttendanceListData) -> str:
 
 def render_attendance_pdf(data: AttendanceListData) -> bytes:
     """The list as an A4 PDF (CPU-heavy: run it via `DocumentWorkers`)."""
-    story = _story(_html(data), _CSS)
-    buf = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buf)
-    more = True
-    while more:
-        device = writer.begin_page(_PAGE)
-        more, _ = story.place(_CONTENT)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    doc = pymupdf.open("pdf", buf.getvalue())
-    doc.set_metadata({"title": f"Danh sách điểm danh - {data.meeting_title}", "creator": "meeting"})
-    try:
-        doc.subset_fonts()
-        return doc.tobytes(garbage=3, deflate=True)
-    finally:
-        doc.close()
+    pdf = flow(_story(_html(data), _CSS), _PAGE, _CONTENT)
+    return finished(pdf, {"title": f"Danh sách điểm danh - {data.meeting_title}"})
 
 
 _SHEET_CSS = """
@@ -259,9 +245,7 @@ def render_checkin_sheet(meeting_title: str, hall: str, url: str) -> bytes:
                     shape.draw_rect(pymupdf.Rect(x0, y0, x0 + size, y0 + size))
         shape.finish(color=None, fill=(0, 0, 0), width=0)
         shape.commit()
-        doc.set_metadata({"title": f"Điểm danh - {meeting_title} - {hall}", "creator": "meeting"})
-        doc.subset_fonts()
-        return doc.tobytes(garbage=3, deflate=True)
+        return finish(doc, {"title": f"Điểm danh - {meeting_title} - {hall}"})
     finally:
         doc.close()
 

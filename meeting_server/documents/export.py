@@ -45,6 +45,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from meeting_server.documents.invitation import VIETNAM_TZ
 from meeting_server.documents.invitation import _fonts as _serif_fonts
+from meeting_server.documents.pdfout import finished
 from meeting_server.domain import annotations as schema
 
 KINDS = (*schema.KINDS, "comment")
@@ -652,10 +653,7 @@ def comments_report(title: str, rows: list[dict[str, Any]], out: str) -> None:
         number.draw(device)
         writer.end_page()
     writer.close()
-    with pymupdf.open("pdf", buf.getvalue()) as doc:
-        doc.set_metadata({"title": f"Tổng hợp ý kiến góp ý - {clean_title}", "creator": "meeting"})
-        doc.subset_fonts()
-        doc.save(out, garbage=3, deflate=True)
+    Path(out).write_bytes(finished(buf.getvalue(), {"title": f"Tổng hợp ý kiến góp ý - {clean_title}"}))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -28,6 +28,7 @@ import pymupdf
 
 from ..domain.text import without_pictographs
 from ..domain.units import DIVISION_TYPES
+from .pdfout import finished
 
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
@@ -507,10 +508,4 @@ def render_invitation_pdf(data: InvitationData) -> bytes:
     if annex_html:
         _flow_annex(writer, _story(annex_html), len(pages) + 1)
     writer.close()
-    doc = pymupdf.open("pdf", buf.getvalue())
-    doc.set_metadata({"title": f"Giấy mời - {data.title}", "author": data.issuing_unit, "creator": "meeting"})
-    try:
-        doc.subset_fonts()  # embedded whole, the four faces weigh over 1 MB
-        return doc.tobytes(garbage=3, deflate=True)
-    finally:
-        doc.close()
+    return finished(buf.getvalue(), {"title": f"Giấy mời - {data.title}", "author": data.issuing_unit})

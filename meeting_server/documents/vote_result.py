@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
-
-import pymupdf
 
 from ..vocabulary import BASE_MEMBERS, BASE_MEMBERS_PRESENT, MORE_THAN_HALF, TWO_THIRDS
 from .export import _REPORT_BODY, _REPORT_PAGE, _csv_cell, _e, _report_story
+from .pdfout import finished, flow
 
 RULE_WORDS = {MORE_THAN_HALF: "quá nửa", TWO_THIRDS: "ít nhất hai phần ba"}
 BASE_WORDS = {BASE_MEMBERS: "tổng số thành viên", BASE_MEMBERS_PRESENT: "số thành viên có mặt"}
@@ -50,19 +50,8 @@ def result_pdf(meeting_title: str, vote: dict[str, Any], out: str) -> None:
         "<h1>PHIẾU KẾT QUẢ BIỂU QUYẾT</h1>"
         f"{facts}<table><tr><th>Phương án</th><th>Số phiếu</th><th>Tỷ lệ</th></tr>{rows}</table>"
     )
-    buf = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buf)
-    story, more = _report_story(html), 1
-    while more:
-        device = writer.begin_page(_REPORT_PAGE)
-        more, _ = story.place(_REPORT_BODY)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    with pymupdf.open("pdf", buf.getvalue()) as doc:
-        doc.set_metadata({"title": f"Kết quả biểu quyết - {vote['question'][:200]}", "creator": "meeting"})
-        doc.subset_fonts()
-        doc.save(out, garbage=3, deflate=True)
+    pdf = flow(_report_story(html), _REPORT_PAGE, _REPORT_BODY)
+    Path(out).write_bytes(finished(pdf, {"title": f"Kết quả biểu quyết - {vote['question'][:200]}"}))
 
 
 def result_csv(meeting_title: str, vote: dict[str, Any]) -> bytes:
