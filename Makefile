@@ -44,8 +44,9 @@ install-test: $(VENV)/.installed-test node_modules/.installed system-deps
 # Chromium (browser tests), poppler-utils (pdftotext checks the PDFs' Vietnamese), ffmpeg (ffprobe reads the
 # recordings), Redis (two server
 # nodes in one test), fonts that carry Vietnamese, nginx (`nginx -t` on deploy/nginx.conf), systemd
-# (`systemd-analyze security` scores deploy/meeting-server.service), and PostgreSQL only where its binaries are
-# missing.
+# (`systemd-analyze security` scores deploy/meeting-server.service), SoftHSM2 and OpenSC's pkcs11-tool (a real
+# PKCS#11 token for the signature tests), Liberation Serif (the Times-metric face Nghị định 30 documents are set in),
+# and PostgreSQL only where its binaries are missing.
 # apt-get needs root, as on CI.
 system-deps:
 	@missing=""; \
@@ -57,6 +58,9 @@ system-deps:
 	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
 	[ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="$$missing fonts-liberation2"; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
+	command -v pkcs11-tool >/dev/null 2>&1 || missing="$$missing opensc"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -101,7 +105,7 @@ PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-ext
 
 lock: | $(BIN)/python
 	$(BIN)/pip install -q 'pip-tools>=7.5,<8'
-	$(PIP_COMPILE) $(LOCK_FLAGS) --extra server --extra test -o requirements/test.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_FLAGS) --extra server --extra sign --extra test -o requirements/test.txt pyproject.toml
 	$(PIP_COMPILE) --upgrade -c requirements/test.txt --extra server -o requirements/server.txt pyproject.toml
 	$(PIP_COMPILE) --upgrade -c requirements/test.txt -o requirements/room.txt pyproject.toml
 
