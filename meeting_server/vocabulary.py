@@ -260,6 +260,20 @@ MAIL_WORDS: Final[dict[str, tuple[str, str]]] = {
 }
 MAIL_RESEND: Final = "mail.resend"  # see the mail status of a meeting's invitees and send a failed mail again
 
+# The record (issue 11): the documents the register numbers, and the signature fields a document has.
+RECORD_MINUTES: Final = "bien_ban"  # biên bản cuộc họp (Nghị định 30, Mẫu 1.9)
+RECORD_CONCLUSION: Final = "thong_bao"  # thông báo kết luận (Mẫu 1.4)
+RECORD_INVITATION: Final = "giay_moi"  # giấy mời
+RecordKind = Literal["bien_ban", "thong_bao", "giay_moi"]
+RECORD_KINDS: Final[tuple[RecordKind, ...]] = get_args(RecordKind)
+# A biên bản is signed by its secretary, then its chair; a thông báo by its signer, then sealed by the organisation.
+SLOT_SECRETARY: Final = "secretary"
+SLOT_CHAIR: Final = "chair"
+SLOT_SIGNER: Final = "signer"
+SLOT_SEAL: Final = "seal"
+SignatureSlot = Literal["secretary", "chair", "signer", "seal"]
+SIGNATURE_SLOTS: Final[tuple[SignatureSlot, ...]] = get_args(SignatureSlot)
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
