@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.domain.record_content import SignatureBox
@@ -34,7 +35,7 @@ from meeting_server.signing.verify import (
     verify_in_worker,
     verify_pdf,
 )
-from tests.pkikit import PKI, Identity, make_pki
+from tests.pkikit import PKI, Identity, crl, make_pki, signer_with_crl
 from tests.tsakit import local_tsa
 
 MARKER = b"MARKER-BIEN-BAN-0001"
@@ -178,6 +179,24 @@ def incremental_edit(pdf: bytes, tmp_path: Path) -> bytes:
     document.saveIncr()
     document.close()
     return path.read_bytes()
+
+
+async def test_validation_data_embeds_the_crl_when_reachable_and_is_skipped_quietly_when_not(
+    pki: PKI, roots: trust.Trust
+) -> None:
+    async with local_tsa(pki) as server:
+        signer = signer_with_crl(pki, server.crl_url)
+        server.crl = crl(pki)
+        reached = await sign_as(record_pdf(), signer, SECRETARY_BOX, "secretary", roots)
+        assert reached.validation_data and reached.revocation_data and server.crl_requests >= 1
+        store = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(reached.pdf)))
+        assert len(list(store.crls)) == 1
+        server.crl = None  # the CA's CRL server answers 404
+        unreachable = await sign_as(record_pdf(), signer, SECRETARY_BOX, "secretary", roots)
+    assert not unreachable.revocation_data
+    for signed in (reached, unreachable):
+        (report,) = await asyncio.to_thread(verify_pdf, signed.pdf, roots)
+        assert report.ok, report
 
 
 async def test_an_ecdsa_token_s_raw_signature_is_accepted(pki: PKI, roots: trust.Trust) -> None:
