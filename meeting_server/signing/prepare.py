@@ -92,6 +92,8 @@ def mechanism_for(certificate: asn1_x509.Certificate) -> str:
 
 def vietnam_time(at: datetime | None) -> datetime:
     """`at` (now if None) in Vietnam time, to the second (as /M and the appearance show it)."""
+    if at is not None and at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
     return (at or datetime.now(UTC)).astimezone(VIETNAM).replace(microsecond=0)
 
 

@@ -8,13 +8,14 @@ strings, so it can be given to a document worker process.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -29,6 +30,9 @@ VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 CERTIFICATE_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 SIGNING_KEY_USAGES = ("digital_signature", "non_repudiation")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 CertificateLike: TypeAlias = bytes | asn1_x509.Certificate
 
@@ -135,6 +139,8 @@ async def async_check_signer_certificate(
     expired or not yet valid, not chained to a trust root, or not the expected person's (CN vs full name).
     Returns the parsed certificate. Offline (no revocation fetching) and quick: fine on the event loop."""
     at = at or datetime.now(UTC)
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
     cert = as_certificate(certificate)
     intermediates = [as_certificate(c) for c in chain]
     usage = cert.key_usage_value
@@ -157,12 +163,14 @@ async def async_check_signer_certificate(
     return cert
 
 
-def check_signer_certificate(
-    certificate: CertificateLike,
-    chain: Sequence[CertificateLike],
-    trust: Trust,
-    expected_name: str,
-    at: datetime | None = None,
-) -> asn1_x509.Certificate:
-    """`async_check_signer_certificate` for code off the event loop (a thread, a worker, the CLI)."""
-    return asyncio.run(async_check_signer_certificate(certificate, chain, trust, expected_name, at))
+def _blocking(coroutine_function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """The same function for code off the event loop (a thread, a worker, the CLI): runs it on a loop of its own."""
+
+    @functools.wraps(coroutine_function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return asyncio.run(coroutine_function(*args, **kwargs))
+
+    return run
+
+
+check_signer_certificate = _blocking(async_check_signer_certificate)
