@@ -199,6 +199,25 @@ async def test_validation_data_embeds_the_crl_when_reachable_and_is_skipped_quie
         assert report.ok, report
 
 
+async def test_trusted_means_valid_when_it_signed_by_the_tsa_s_time_when_there_is_one(
+    pki: PKI, roots: trust.Trust
+) -> None:
+    """The expired certificate (valid 2024) signing with /M in 2024: trusted on that claim alone; with a timestamp
+    from today's TSA it was already expired when it signed."""
+    identity = pki.expired
+    in_2024 = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
+    async with local_tsa(pki) as tsa:
+        for tsa_url, trusted in ((None, True), (tsa.url, False)):
+            prepared = await asyncio.to_thread(
+                prepare, record_pdf(), SECRETARY_BOX, "secretary", identity.der, identity.chain_der, in_2024, tsa_url
+            )
+            signed = await asyncio.to_thread(finish, prepared.state, token_sign(identity, prepared.to_sign))
+            (report,) = await asyncio.to_thread(verify_pdf, signed.pdf, roots)
+            assert report.signing_time == "2024-06-03T15:00:00+07:00"
+            assert report.intact and report.valid and report.trusted is trusted, report
+            assert report.timestamp_present is (tsa_url is not None)
+
+
 async def test_an_ecdsa_token_s_raw_signature_is_accepted(pki: PKI, roots: trust.Trust) -> None:
     identity = pki.ecdsa_signer
     prepared = await asyncio.to_thread(

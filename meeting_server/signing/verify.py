@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 
@@ -155,11 +157,20 @@ def _unchecked(embedded: EmbeddedPdfSignature, field: str, problem: str) -> Sign
     return SignatureReport(**values)
 
 
+def _tsa_time(embedded: EmbeddedPdfSignature) -> datetime | None:
+    """The time in the signature's timestamp token, if it has one (checked with the signature itself)."""
+    for token in extract_tst_data_iter(embedded.signer_info, signed=False):
+        info = token["encap_content_info"]["content"].parsed
+        return info["gen_time"].native if isinstance(info, tsp.TSTInfo) else None
+    return None
+
+
 async def _report(embedded: EmbeddedPdfSignature, trust: Trust) -> SignatureReport:
     field = str(embedded.field_name or "")
     try:
         signed_at = embedded.self_reported_timestamp
-        context = trust.validation_context(signed_at, embedded.other_embedded_certs)
+        # the certificate must have been valid when it signed: the TSA's time when there is one, else /M
+        context = trust.validation_context(_tsa_time(embedded) or signed_at, embedded.other_embedded_certs)
         status = await async_validate_pdf_signature(
             embedded, signer_validation_context=context, ts_validation_context=context
         )
