@@ -132,6 +132,9 @@ async def test_secretary_then_chair_two_incremental_signatures_both_valid(
     assert reports[0].later_changes == LATER_SIGNATURES and not reports[0].covers_whole_document
     assert reports[1].later_changes == LATER_NONE and not reports[1].covers_whole_document  # only LTV data after it
     assert not reports.changed_after_last_signature
+    with pytest.raises(AppError) as twice:  # a slot is signed once
+        await sign_as(second.pdf, pki.secretary, SECRETARY_BOX, "secretary", roots)
+    assert twice.value.code == "conflict" and "secretary" in twice.value.message()
     assert reports[0].serial == format(pki.secretary.certificate.serial_number, "X")
 
     # /M in Vietnam time, in the signature dictionaries themselves

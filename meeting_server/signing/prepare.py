@@ -120,6 +120,10 @@ async def _digest(
     )
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=spec)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if any(fields.enumerate_sig_fields(writer.prev, filled_status=True, with_name=field_name)):
+        raise AppError(
+            "conflict", detail=f"chữ ký “{field_name}” trong văn bản", detail_en=f"the signature “{field_name}”"
+        )
     session = pdf_signer.init_signing_session(writer)
     session.system_time = at  # the signature dictionary's /M, in +07:00
     validation_info = await session.perform_presign_validation(writer)
