@@ -22,6 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
+from meeting_server.config import Settings
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.domain.record_content import SignatureBox
 from meeting_server.errors import AppError
@@ -295,10 +296,17 @@ def test_the_document_s_signer_is_matched_by_normalised_name(pki: PKI, roots: tr
     assert untrusted.value.code == "signing_certificate_untrusted"
 
 
-def test_trust_roots_load_from_a_pem_file_or_a_folder(pki: PKI, tmp_path: Path) -> None:
+def test_trust_roots_load_from_a_pem_file_or_a_folder(
+    pki: PKI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bundle = tmp_path / "roots.pem"
     bundle.write_bytes(pki.root.certificate_pem() + pki.intermediate.certificate_pem())
     assert trust.load_trust(bundle).roots == (pki.root.der, pki.intermediate.der)
+    monkeypatch.setenv("MS_TRUST_ROOTS", str(bundle))
+    monkeypatch.setenv("MS_TSA_URL", "http://127.0.0.1:9/tsa")
+    configured = trust.trust_from_settings(Settings.from_env())
+    assert configured == trust.Trust((pki.root.der, pki.intermediate.der), "http://127.0.0.1:9/tsa")
+    assert trust.trust_from_settings(Settings()) == trust.Trust()
     folder = tmp_path / "trust"
     folder.mkdir()
     (folder / "a-root.crt").write_bytes(pki.root.certificate_pem())
