@@ -1,0 +1,122 @@
+"""Real SoftHSM2 tokens for the tests: the secretary's and the chair's "USB tokens" and the organisation's HSM slot.
+
+One SoftHSM2 per test session: its own ``SOFTHSM2_CONF`` and token folder under tmp, set in the environment
+before the PKCS#11 library is first loaded (SoftHSM2 reads its configuration once, at C_Initialize), so every
+token is initialised with ``softhsm2-util --init-token`` first and the keys are imported afterwards through
+python-pkcs11. A key and its certificate share a label and an id, as a Government CA token carries them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pkcs11
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pkcs11.util.ec import decode_ec_private_key
+from pkcs11.util.rsa import decode_rsa_private_key
+from pkcs11.util.x509 import decode_x509_certificate
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+SO_PIN = "87654321"
+
+# The token labels the tests use: two people's USB tokens and the server's HSM slot.
+SECRETARY_TOKEN = "THU-KY"
+CHAIR_TOKEN = "CHU-TRI"
+SEAL_TOKEN = "HSM-CON-DAU"
+
+
+@dataclass(frozen=True)
+class Token:
+    """What a signer (or the server's config) needs to reach a token: module, label, PIN."""
+
+    module: str
+    label: str
+    user_pin: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A key with its certificate and the chain up to the root (DER), to be put on a token."""
+
+    label: str
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    certificate: bytes
+    chain: Sequence[bytes] = ()
+
+
+def key_id(label: str) -> bytes:
+    """The CKA_ID a key and its certificate share: derived from the label, so it is stable and distinct."""
+    return label.encode()[:16]
+
+
+class SoftHSM:
+    """A SoftHSM2 installation of its own under ``root``; call :meth:`init_token` before :meth:`put`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "tokens").mkdir(parents=True, exist_ok=True)
+        self.conf = root / "softhsm2.conf"
+        self.conf.write_text(
+            f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+        )
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "SOFTHSM2_CONF": str(self.conf)}
+
+    def init_token(self, label: str, user_pin: str) -> Token:
+        subprocess.run(
+            ["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", user_pin, "--so-pin", SO_PIN],
+            env=self.env(),
+            check=True,
+            capture_output=True,
+        )
+        return Token(SOFTHSM_MODULE, label, user_pin)
+
+    def put(self, token: Token, identities: Iterable[Identity]) -> None:
+        """Import each identity's key (not extractable, sign only) and its certificates onto the token."""
+        lib = pkcs11.lib(token.module)
+        with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.user_pin) as session:
+            for identity in identities:
+                ident = key_id(identity.label)
+                session.create_object(
+                    {
+                        **_private_key_attributes(identity.key),
+                        pkcs11.Attribute.TOKEN: True,
+                        pkcs11.Attribute.PRIVATE: True,
+                        pkcs11.Attribute.SENSITIVE: True,
+                        pkcs11.Attribute.EXTRACTABLE: False,
+                        pkcs11.Attribute.SIGN: True,
+                        pkcs11.Attribute.LABEL: identity.label,
+                        pkcs11.Attribute.ID: ident,
+                    }
+                )
+                session.create_object(_certificate_attributes(identity.certificate, identity.label, ident))
+                for number, der in enumerate(identity.chain):
+                    name = f"{identity.label}-ca{number}"
+                    session.create_object(_certificate_attributes(der, name, key_id(name)))
+
+
+def _private_key_attributes(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> dict[pkcs11.Attribute, object]:
+    # TraditionalOpenSSL is PKCS#1 for RSA and SEC 1 (with the curve) for EC: what python-pkcs11's decoders read.
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    if isinstance(key, rsa.RSAPrivateKey):
+        return dict(decode_rsa_private_key(der))
+    return dict(decode_ec_private_key(der))
+
+
+def _certificate_attributes(der: bytes, label: str, ident: bytes) -> dict[pkcs11.Attribute, object]:
+    asn1_x509.Certificate.load(der)  # refuse garbage before it reaches the token
+    return {
+        **decode_x509_certificate(der),
+        pkcs11.Attribute.TOKEN: True,
+        pkcs11.Attribute.LABEL: label,
+        pkcs11.Attribute.ID: ident,
+    }
