@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import pkcs11
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from pkcs11.types import SignMixin
 from pkcs11.util.ec import encode_ecdsa_signature
 
 from meeting_server.protocol import SIGN_MECHANISM_ECDSA, SIGN_MECHANISM_RSA
@@ -193,17 +194,18 @@ class TokenKeys:
 
 
 class _TokenKey:
-    def __init__(self, key: pkcs11.PrivateKey, certificate: bytes, chain: Sequence[bytes]) -> None:
+    def __init__(self, key: pkcs11.Key, certificate: bytes, chain: Sequence[bytes]) -> None:
         self.key = key
         self.certificate = certificate
         self.chain = chain
 
     def sign(self, to_sign: bytes, mechanism: str) -> bytes:
         _check_mechanism(mechanism, self.key.key_type == pkcs11.KeyType.RSA)
+        key = cast(SignMixin, self.key)
         try:
             if mechanism == SIGN_MECHANISM_RSA:
-                return bytes(self.key.sign(to_sign, mechanism=pkcs11.Mechanism.SHA256_RSA_PKCS))
-            raw = self.key.sign(hashlib.sha256(to_sign).digest(), mechanism=pkcs11.Mechanism.ECDSA)
+                return bytes(key.sign(to_sign, mechanism=pkcs11.Mechanism.SHA256_RSA_PKCS))
+            raw = key.sign(hashlib.sha256(to_sign).digest(), mechanism=pkcs11.Mechanism.ECDSA)
             return bytes(encode_ecdsa_signature(raw))
         except pkcs11.PKCS11Error as error:
             raise AgentError("token_error", reason=type(error).__name__) from error
@@ -224,7 +226,7 @@ class Pkcs12Key:
             raise AgentError("pkcs12_no_key", file=path.name)
         self._key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = key
         self.certificate = cert.public_bytes(Encoding.DER)
-        self.chain = [c.public_bytes(Encoding.DER) for c in extra]
+        self.chain: Sequence[bytes] = [c.public_bytes(Encoding.DER) for c in extra]
 
     def sign(self, to_sign: bytes, mechanism: str) -> bytes:
         _check_mechanism(mechanism, isinstance(self._key, rsa.RSAPrivateKey))

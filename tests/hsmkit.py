@@ -8,19 +8,23 @@ python-pkcs11. A key and its certificate share a label and an id, as a Governmen
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pkcs11
+import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pkcs11.util.ec import decode_ec_private_key
 from pkcs11.util.rsa import decode_rsa_private_key
 from pkcs11.util.x509 import decode_x509_certificate
+
+from tests.pkikit import PKI, Identity, make_pki
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SO_PIN = "87654321"
@@ -40,19 +44,9 @@ class Token:
     user_pin: str
 
 
-@dataclass(frozen=True)
-class Identity:
-    """A key with its certificate and the chain up to the root (DER), to be put on a token."""
-
-    label: str
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-    certificate: bytes
-    chain: Sequence[bytes] = ()
-
-
 def key_id(label: str) -> bytes:
     """The CKA_ID a key and its certificate share: derived from the label, so it is stable and distinct."""
-    return label.encode()[:16]
+    return hashlib.sha256(label.encode()).digest()[:8]
 
 
 class SoftHSM:
@@ -78,12 +72,14 @@ class SoftHSM:
         )
         return Token(SOFTHSM_MODULE, label, user_pin)
 
-    def put(self, token: Token, identities: Iterable[Identity]) -> None:
-        """Import each identity's key (not extractable, sign only) and its certificates onto the token."""
+    def put(self, token: Token, identities: dict[str, Identity]) -> None:
+        """Import each identity's key (not extractable, sign only) and its certificate under its label, and the
+        CA certificates above them once."""
         lib = pkcs11.lib(token.module)
+        cas: dict[bytes, None] = {}
         with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.user_pin) as session:
-            for identity in identities:
-                ident = key_id(identity.label)
+            for label, identity in identities.items():
+                ident = key_id(label)
                 session.create_object(
                     {
                         **_private_key_attributes(identity.key),
@@ -92,14 +88,14 @@ class SoftHSM:
                         pkcs11.Attribute.SENSITIVE: True,
                         pkcs11.Attribute.EXTRACTABLE: False,
                         pkcs11.Attribute.SIGN: True,
-                        pkcs11.Attribute.LABEL: identity.label,
+                        pkcs11.Attribute.LABEL: label,
                         pkcs11.Attribute.ID: ident,
                     }
                 )
-                session.create_object(_certificate_attributes(identity.certificate, identity.label, ident))
-                for number, der in enumerate(identity.chain):
-                    name = f"{identity.label}-ca{number}"
-                    session.create_object(_certificate_attributes(der, name, key_id(name)))
+                session.create_object(_certificate_attributes(identity.der, label, ident))
+                cas.update(dict.fromkeys(identity.chain_der))
+            for number, der in enumerate(cas):
+                session.create_object(_certificate_attributes(der, f"CA-{number}", key_id(f"CA-{number}")))
 
 
 def _private_key_attributes(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> dict[pkcs11.Attribute, object]:
@@ -120,3 +116,37 @@ def _certificate_attributes(der: bytes, label: str, ident: bytes) -> dict[pkcs11
         pkcs11.Attribute.LABEL: label,
         pkcs11.Attribute.ID: ident,
     }
+
+
+# Labels of the keys on the tokens (a key and its certificate share one).
+SECRETARY_KEY = "Chu ky so Thu ky"
+CHAIR_KEY = "Chu ky so Chu tri"
+CHAIR_EC_KEY = "Chu ky so Chu tri (EC)"
+SEAL_KEY = "Con dau UBND"
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The session's tokens: the secretary's and the chair's USB tokens, the organisation's HSM slot."""
+
+    hsm: SoftHSM
+    pki: PKI
+    secretary: Token
+    chair: Token
+    seal: Token
+
+
+@pytest.fixture(scope="session")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
+    """SoftHSM2 with three tokens, ``SOFTHSM2_CONF`` set for this process and the processes it starts."""
+    pki = make_pki()
+    hsm = SoftHSM(tmp_path_factory.mktemp("softhsm"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOFTHSM2_CONF", str(hsm.conf))
+        secretary = hsm.init_token(SECRETARY_TOKEN, "111111")
+        chair = hsm.init_token(CHAIR_TOKEN, "222222")
+        seal = hsm.init_token(SEAL_TOKEN, "333333")
+        hsm.put(secretary, {SECRETARY_KEY: pki.secretary})
+        hsm.put(chair, {CHAIR_KEY: pki.chair, CHAIR_EC_KEY: pki.ecdsa_signer})
+        hsm.put(seal, {SEAL_KEY: pki.seal})
+        yield Tokens(hsm, pki, secretary, chair, seal)
