@@ -83,6 +83,10 @@ class Settings:
     mail_max_attempts: int = 8  # then the mail is failed with the server's last reply
     mail_retry_seconds: float = 60.0  # the first retry's delay; doubled for each further one, at most 6 hours
     public_url: str = ""  # how people reach the server ("https://hop.tuyenquang.gov.vn"): the links in mails
+    # Digital signatures (docs/signing.md): the roots a signer's certificate must chain to (a PEM file or a folder
+    # of PEM/DER certificates; in production the Ban Cơ yếu Chính phủ Government CA chain) and an RFC 3161 TSA.
+    trust_roots: Path | None = None
+    tsa_url: str = ""
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules")
 
@@ -141,6 +145,8 @@ class Settings:
             "mail_max_attempts": _env_int("MS_MAIL_MAX_ATTEMPTS", 8),
             "mail_retry_seconds": float(os.environ.get("MS_MAIL_RETRY_SECONDS") or 60),
             "public_url": os.environ.get("MS_PUBLIC_URL", ""),
+            "trust_roots": Path(os.environ["MS_TRUST_ROOTS"]) if os.environ.get("MS_TRUST_ROOTS") else None,
+            "tsa_url": os.environ.get("MS_TSA_URL", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -175,6 +175,50 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Đã xảy ra lỗi trong hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại.",
         "Something went wrong on the server. Nothing was changed; please try again.",
     ),
+    # digital signatures (signing/)
+    "signing_certificate_untrusted": (
+        422,
+        "Chứng thư số không do tổ chức cung cấp dịch vụ chứng thực được tin cậy cấp ({detail}). "
+        "Hãy ký bằng chứng thư số của Ban Cơ yếu Chính phủ.",
+        "The certificate was not issued by a trusted certification authority ({detail}). "
+        "Sign with a Government CA certificate.",
+    ),
+    "signing_certificate_expired": (
+        422,
+        "Chứng thư số không có hiệu lực vào thời điểm ký ({detail}).",
+        "The certificate is not valid at the time of signing ({detail}).",
+    ),
+    "signing_certificate_not_for_signing": (
+        422,
+        "Chứng thư số này không dùng để ký số (thiếu mục đích sử dụng khóa chữ ký số).",
+        "This certificate is not for signing (its key usage lacks digital signature).",
+    ),
+    "signing_wrong_signer": (
+        403,
+        "Chứng thư số mang tên {name}, không phải người ký văn bản này ({detail}).",
+        "The certificate is in the name of {name}, who is not this document's signer ({detail}).",
+    ),
+    "signature_mismatch": (
+        422,
+        "Chữ ký gửi lên không khớp với chứng thư số và nội dung cần ký; văn bản chưa được ký.",
+        "The signature does not match the certificate and the data to sign; the document was not signed.",
+    ),
+    "timestamp_unavailable": (
+        503,
+        "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian; văn bản chưa được ký, vui lòng thử lại.",
+        "The timestamp server did not answer; the document was not signed, please try again.",
+    ),
+    "signed_pdf_unreadable": (
+        422,
+        "Tệp không phải là tệp PDF đọc được ({detail}).",
+        "The file is not a readable PDF ({detail}).",
+    ),
+    "signed_pdf_unsigned": (422, "Tệp PDF không có chữ ký số nào.", "The PDF has no digital signature."),
+    "signed_pdf_too_large": (
+        413,
+        "Tệp PDF quá lớn để kiểm tra chữ ký (tối đa {limit} MB).",
+        "The PDF is too large to verify (at most {limit} MB).",
+    ),
 }
 
 # Names of things for not_found messages.

@@ -418,6 +418,16 @@ ErrorCode = Literal[
     "paper_too_complex",
     "method_not_allowed",
     "internal_error",
+    # digital signatures (signing/): the signer's certificate, the signature, a PDF given to verify
+    "signing_certificate_untrusted",
+    "signing_certificate_expired",
+    "signing_certificate_not_for_signing",
+    "signing_wrong_signer",
+    "signature_mismatch",
+    "timestamp_unavailable",
+    "signed_pdf_unreadable",
+    "signed_pdf_unsigned",
+    "signed_pdf_too_large",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 
