@@ -5,19 +5,27 @@ The HTTP part is tested end to end against the real server where the server side
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import pymupdf
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 
+from meeting_server.domain.record_content import SignatureBox
 from meeting_server.protocol import SIGN_MECHANISM_ECDSA, SIGN_MECHANISM_RSA
+from meeting_server.signing.prepare import finish, prepare
 from meeting_sign.keys import Pkcs12Key, TokenKeys
 from meeting_sign.texts import AgentError
 from tests.hsmkit import CHAIR_EC_KEY, CHAIR_KEY, SECRETARY_KEY, SOFTHSM_MODULE, Tokens
-from tests.pkikit import CHAIR_NAME, PKCS12_PASSWORD, Identity
+from tests.pkikit import CHAIR_NAME, PKCS12_PASSWORD, SECRETARY_NAME, Identity
 
 TO_SIGN = "các thuộc tính được ký (signed attributes)".encode()
 
@@ -117,3 +125,36 @@ def test_the_cli_lists_the_token_s_certificates(tokens: Tokens) -> None:
         text=True,
     )
     assert refused.returncode == 1 and refused.stderr.startswith("Không có token nào mang nhãn «KHONG-CO»")
+
+
+def signed_twice(tokens: Tokens) -> bytes:
+    """The secretary then the chair sign a PDF through prepare, the agent's token signing, and finish."""
+    pdf = plain_pdf()
+    for token, label, box in (
+        (tokens.secretary, SECRETARY_KEY, SignatureBox(0, 60, 500, 260, 580)),
+        (tokens.chair, CHAIR_EC_KEY, SignatureBox(0, 320, 500, 520, 580)),
+    ):
+        keys = TokenKeys(SOFTHSM_MODULE, token.label)
+        with keys.unlock(keys.choose(label), token.user_pin) as key:
+            prepared = prepare(pdf, box, f"ChuKy-{token.label}", key.certificate, list(key.chain))
+            pdf = finish(prepared.state, key.sign(prepared.to_sign, prepared.mechanism)).pdf
+    return pdf
+
+
+def plain_pdf() -> bytes:
+    document = pymupdf.open()
+    document.new_page().insert_text((72, 72), "Bien ban hop")
+    return document.tobytes()
+
+
+def test_what_the_token_signs_for_prepare_finishes_into_a_valid_pdf(tokens: Tokens) -> None:
+    """RSA on the secretary's token, then ECDSA on the chair's: two signatures pyHanko validates."""
+    pdf = signed_twice(tokens)
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(tokens.pki.root.der)])
+    signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert len(signatures) == 2
+    for signature in signatures:
+        status = validate_pdf_signature(signature, context)
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    names = [s.signer_cert.subject.native["common_name"] for s in signatures]
+    assert names == [SECRETARY_NAME, CHAIR_NAME]

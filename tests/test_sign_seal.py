@@ -10,14 +10,13 @@ from pathlib import Path
 import pymupdf
 import pytest
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from meeting_server.config import Settings
-from meeting_server.signing.seal import SealError, sealing
+from meeting_server.domain.record_content import SignatureBox
+from meeting_server.signing.seal import SealError, seal_pdf
 from tests.hsmkit import SEAL_KEY, SOFTHSM_MODULE, Tokens
 from tests.pkikit import PKCS12_PASSWORD, SEAL_NAME
 
@@ -44,12 +43,11 @@ def hsm_settings(tokens: Tokens, tmp_path: Path, mode: int = 0o600) -> Settings:
     )
 
 
+BOX = SignatureBox(page=0, x0=320, y0=500, x1=520, y1=580)
+
+
 def seal(settings: Settings, pdf: bytes) -> bytes:
-    with sealing(settings) as signer:
-        out = signers.sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), signers.PdfSignatureMetadata(field_name="ConDau"), signer
-        )
-        return out.getvalue()
+    return seal_pdf(settings, pdf, BOX, "ConDau").pdf
 
 
 def assert_sealed(tokens: Tokens, sealed: bytes, tmp_path: Path) -> None:

@@ -23,6 +23,9 @@ from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
 from ..config import Settings
+from ..domain.record_content import SignatureBox
+from .prepare import Signed, sign_with_key
+from .trust import Trust
 
 
 class SealError(Exception):
@@ -99,4 +102,14 @@ def sealing(settings: Settings) -> Iterator[signers.Signer]:
             signer.pkcs11_session.close()
 
 
-__all__ = ["SealError", "read_secret_file", "seal_configured", "sealer", "sealing"]
+def seal_pdf(
+    settings: Settings, pdf: bytes, box: SignatureBox, field_name: str, *, trust: Trust | None = None
+) -> Signed:
+    """Seal `pdf` in `box` (the authorised signer's box: the seal overlaps its left third) with the organisation's
+    key, under the same rules as a person's signature (/M in Vietnam time, the TSA when set, LTV data when `trust`
+    is given). Blocking: call it in a thread or a document worker."""
+    with sealing(settings) as signer:
+        return sign_with_key(pdf, box, field_name, signer, tsa_url=settings.tsa_url or None, trust=trust)
+
+
+__all__ = ["SealError", "read_secret_file", "seal_configured", "seal_pdf", "sealer", "sealing"]
