@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pkcs11
+import pymupdf
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
@@ -24,6 +25,9 @@ from pkcs11.util.ec import decode_ec_private_key
 from pkcs11.util.rsa import decode_rsa_private_key
 from pkcs11.util.x509 import decode_x509_certificate
 
+from meeting_server.domain.record_content import SignatureBox
+from meeting_server.signing.prepare import finish, prepare
+from meeting_sign.keys import TokenKeys
 from tests.pkikit import PKI, Identity, make_pki
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -150,3 +154,24 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
         hsm.put(chair, {CHAIR_KEY: pki.chair, CHAIR_EC_KEY: pki.ecdsa_signer})
         hsm.put(seal, {SEAL_KEY: pki.seal})
         yield Tokens(hsm, pki, secretary, chair, seal)
+
+
+def sign_twice(tokens: Tokens) -> bytes:
+    """The secretary then the chair sign a PDF through prepare, the agent's token signing, and finish."""
+    pdf = plain_pdf()
+    for token, label, box in (
+        (tokens.secretary, SECRETARY_KEY, SignatureBox(0, 60, 500, 260, 580)),
+        (tokens.chair, CHAIR_EC_KEY, SignatureBox(0, 320, 500, 520, 580)),
+    ):
+        keys = TokenKeys(SOFTHSM_MODULE, token.label)
+        with keys.unlock(keys.choose(label), token.user_pin) as key:
+            prepared = prepare(pdf, box, f"ChuKy-{token.label}", key.certificate, list(key.chain))
+            pdf = finish(prepared.state, key.sign(prepared.to_sign, prepared.mechanism)).pdf
+    return pdf
+
+
+def plain_pdf() -> bytes:
+    """A one-page PDF to sign."""
+    document = pymupdf.open()
+    document.new_page().insert_text((72, 72), "Bien ban hop")
+    return document.tobytes()

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pymupdf
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
@@ -19,12 +18,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from meeting_server.domain.record_content import SignatureBox
 from meeting_server.protocol import SIGN_MECHANISM_ECDSA, SIGN_MECHANISM_RSA
-from meeting_server.signing.prepare import finish, prepare
 from meeting_sign.keys import Pkcs12Key, TokenKeys
 from meeting_sign.texts import AgentError
-from tests.hsmkit import CHAIR_EC_KEY, CHAIR_KEY, SECRETARY_KEY, SOFTHSM_MODULE, Tokens
+from tests.hsmkit import CHAIR_EC_KEY, CHAIR_KEY, SECRETARY_KEY, SOFTHSM_MODULE, Tokens, sign_twice
 from tests.pkikit import CHAIR_NAME, PKCS12_PASSWORD, SECRETARY_NAME, Identity
 
 TO_SIGN = "các thuộc tính được ký (signed attributes)".encode()
@@ -127,29 +124,9 @@ def test_the_cli_lists_the_token_s_certificates(tokens: Tokens) -> None:
     assert refused.returncode == 1 and refused.stderr.startswith("Không có token nào mang nhãn «KHONG-CO»")
 
 
-def signed_twice(tokens: Tokens) -> bytes:
-    """The secretary then the chair sign a PDF through prepare, the agent's token signing, and finish."""
-    pdf = plain_pdf()
-    for token, label, box in (
-        (tokens.secretary, SECRETARY_KEY, SignatureBox(0, 60, 500, 260, 580)),
-        (tokens.chair, CHAIR_EC_KEY, SignatureBox(0, 320, 500, 520, 580)),
-    ):
-        keys = TokenKeys(SOFTHSM_MODULE, token.label)
-        with keys.unlock(keys.choose(label), token.user_pin) as key:
-            prepared = prepare(pdf, box, f"ChuKy-{token.label}", key.certificate, list(key.chain))
-            pdf = finish(prepared.state, key.sign(prepared.to_sign, prepared.mechanism)).pdf
-    return pdf
-
-
-def plain_pdf() -> bytes:
-    document = pymupdf.open()
-    document.new_page().insert_text((72, 72), "Bien ban hop")
-    return document.tobytes()
-
-
 def test_what_the_token_signs_for_prepare_finishes_into_a_valid_pdf(tokens: Tokens) -> None:
     """RSA on the secretary's token, then ECDSA on the chair's: two signatures pyHanko validates."""
-    pdf = signed_twice(tokens)
+    pdf = sign_twice(tokens)
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(tokens.pki.root.der)])
     signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     assert len(signatures) == 2
