@@ -7,7 +7,6 @@ import io
 import subprocess
 from pathlib import Path
 
-import pymupdf
 import pytest
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -17,14 +16,8 @@ from pyhanko_certvalidator import ValidationContext
 from meeting_server.config import Settings
 from meeting_server.domain.record_content import SignatureBox
 from meeting_server.signing.seal import SealError, seal_pdf
-from tests.hsmkit import SEAL_KEY, SOFTHSM_MODULE, Tokens
+from tests.hsmkit import SEAL_KEY, SOFTHSM_MODULE, Tokens, plain_pdf
 from tests.pkikit import PKCS12_PASSWORD, SEAL_NAME
-
-
-def plain_pdf() -> bytes:
-    document = pymupdf.open()
-    document.new_page().insert_text((72, 72), "Thong bao ket luan")
-    return document.tobytes()
 
 
 def secret_file(tmp_path: Path, name: str, text: str, mode: int = 0o600) -> str:
