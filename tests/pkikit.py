@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -100,32 +100,42 @@ def _name(common_name: str, organisation: str = ORGANISATION) -> x509.Name:
     )
 
 
-def _ca(common_name: str, key: PrivateKey, issuer: Identity | None, path_length: int | None) -> Identity:
-    subject = _name(common_name, "Test Government CA")
-    builder = (
+def _key_usage(*, digital_signature: bool, content_commitment: bool, key_encipherment: bool, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, key: PrivateKey, not_after: datetime) -> x509.CertificateBuilder:
+    return (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer.certificate.subject if issuer else subject)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOT_BEFORE)
-        .not_valid_after(NOT_AFTER)
+        .not_valid_after(not_after)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+
+
+def _ca(common_name: str, key: PrivateKey, issuer: Identity | None, path_length: int | None) -> Identity:
+    subject = _name(common_name, "Test Government CA")
+    builder = (
+        _builder(subject, issuer.certificate.subject if issuer else subject, key, NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(digital_signature=True, content_commitment=False, key_encipherment=False, ca=True),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     signing_key = issuer.key if issuer else key
     certificate = builder.sign(signing_key, hashes.SHA256())
@@ -141,41 +151,57 @@ def _leaf(
     not_after: datetime = NOT_AFTER,
     signing: bool = True,
     time_stamping: bool = False,
+    crl_url: str | None = None,
 ) -> Identity:
     key = key or _rsa()
+    usage = _key_usage(
+        digital_signature=signing,
+        content_commitment=signing and not time_stamping,
+        key_encipherment=not signing,
+        ca=False,
+    )
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(issuer.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOT_BEFORE)
-        .not_valid_after(not_after)
+        _builder(_name(common_name), issuer.certificate.subject, key, not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=signing,
-                content_commitment=signing and not time_stamping,
-                key_encipherment=not signing,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False,
-        )
+        .add_extension(usage, critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
     )
     if time_stamping:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     certificate = builder.sign(issuer.key, hashes.SHA256())
     return Identity(common_name, certificate, key, (issuer.certificate, *issuer.chain))
+
+
+def signer_with_crl(pki: PKI, crl_url: str, name: str = SECRETARY_NAME) -> Identity:
+    """A signer whose certificate says where its CA's CRL is (`crl_url`): what LTV fetches and embeds."""
+    return _leaf(name, pki.intermediate, crl_url=crl_url)
+
+
+def crl(pki: PKI, revoked: tuple[Identity, ...] = ()) -> bytes:
+    """The intermediate CA's CRL (DER), valid for a day from now, listing `revoked`."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.intermediate.certificate.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=1))
+        .add_extension(x509.CRLNumber(1), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(pki.intermediate.key.public_key()),
+            critical=False,
+        )
+    )
+    for identity in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(identity.certificate.serial_number)
+            .revocation_date(now - timedelta(minutes=1))
+            .build()
+        )
+    return builder.sign(pki.intermediate.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""A local RFC 3161 timestamp authority over HTTP on 127.0.0.1 (aiohttp), with the test PKI's TSA certificate.
+"""A local RFC 3161 timestamp authority over HTTP on 127.0.0.1 (aiohttp), with the test PKI's TSA certificate;
+it also serves the test CA's CRL at `crl_url` when `crl` is set (what LTV fetches).
 
 The tokens are made by pyHanko's test timestamper class; the exchange (a DER TimeStampReq POSTed as
 application/timestamp-query, a TimeStampResp back) is a real one with whatever client asks. `LocalTSA.requests`
@@ -37,6 +38,8 @@ class LocalTSA:
     url: str = ""
     requests: int = 0
     refuse: bool = False
+    crl: bytes | None = None
+    crl_requests: int = 0
     timestamper: DummyTimeStamper | None = field(default=None, repr=False)
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -50,12 +53,23 @@ class LocalTSA:
         self.requests += 1
         return web.Response(body=answer.dump(), content_type="application/timestamp-reply")
 
+    async def handle_crl(self, request: web.Request) -> web.Response:
+        if self.crl is None:
+            return web.Response(status=404)
+        self.crl_requests += 1
+        return web.Response(body=self.crl, content_type="application/pkix-crl")
+
+    @property
+    def crl_url(self) -> str:
+        return self.url.removesuffix("/tsa") + "/ca.crl"
+
 
 @asynccontextmanager
 async def local_tsa(pki: PKI) -> AsyncIterator[LocalTSA]:
     tsa = LocalTSA(timestamper=_timestamper(pki.tsa))
     app = web.Application()
     app.router.add_post("/tsa", tsa.handle)
+    app.router.add_get("/ca.crl", tsa.handle_crl)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

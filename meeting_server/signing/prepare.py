@@ -161,7 +161,10 @@ async def _add_validation_data(signed: bytes, trust: Trust) -> bytes:
     reader = PdfFileReader(io.BytesIO(signed))
     embedded = reader.embedded_signatures[-1]
     context = trust.validation_context(other_certs=embedded.other_embedded_certs, fetching=True)
-    output = await async_add_validation_info(embedded, context, output=io.BytesIO(), force_write=True)
+    try:
+        output = await async_add_validation_info(embedded, context, output=io.BytesIO(), force_write=True)
+    finally:
+        await context.aclose()  # the HTTP session the fetchers opened on this loop
     return bytes(output.getvalue())
 
 

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
 VERIFY_TIMEOUT_SECONDS = 120.0
 
-# What was appended to the file after a signature: nothing, only signatures/timestamps/validation data
-# (expected: the chair signs after the secretary, the seal after the signer), or something else.
+# What was appended to the file after a signature: nothing but validation data and timestamps (LTV), other
+# signatures too (expected: the chair signs after the secretary, the seal after the signer), or something else.
 LATER_NONE = "none"
 LATER_SIGNATURES = "signatures"
 LATER_OTHER = "other"
@@ -87,6 +87,8 @@ def _later(status: PdfSignatureStatus) -> tuple[str, str | None]:
         return LATER_NONE, ModificationLevel.NONE.name.lower()
     level = status.modification_level
     name = level.name.lower() if level is not None else None
+    if level is not None and level <= ModificationLevel.LTA_UPDATES:
+        return LATER_NONE, name
     if level is not None and level <= ModificationLevel.FORM_FILLING and status.docmdp_ok is not False:
         return LATER_SIGNATURES, name
     return LATER_OTHER, name
