@@ -80,8 +80,8 @@ test: install-test
 
 lint: $(VENV)/.installed-test
 	@status=0; \
-	$(BIN)/ruff check meeting_server room_client tests bench || status=1; \
-	$(BIN)/ruff format --check meeting_server room_client tests bench || status=1; \
+	$(BIN)/ruff check meeting_server room_client meeting_sign tests bench || status=1; \
+	$(BIN)/ruff format --check meeting_server room_client meeting_sign tests bench || status=1; \
 	$(BIN)/mypy || status=1; \
 	exit $$status
 

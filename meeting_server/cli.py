@@ -201,6 +201,50 @@ async def _check(make: Any, settings: Settings) -> int:
         await runner.cleanup()
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Each signature of a PDF: who, when, valid or not, whether the document changed after it. Exit 0 when every
+    signature is valid and nothing but signatures came after them, 1 otherwise (or when the file is refused)."""
+    from pathlib import Path
+
+    from .api.verify import verification_json
+    from .errors import AppError
+    from .signing.trust import load_trust, trust_from_settings
+    from .signing.verify import verify_pdf
+
+    settings = Settings.from_env()
+    trust = load_trust(Path(args.trust_roots)) if args.trust_roots else trust_from_settings(settings)
+    try:
+        result = verification_json(verify_pdf(Path(args.file).read_bytes(), trust))
+    except OSError as error:
+        print(f"Không đọc được tệp {args.file}: {error.strerror} / cannot read the file.", file=sys.stderr)
+        return 1
+    except AppError as error:
+        print(error.message(), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        yes = {True: "có / yes", False: "KHÔNG / NO", None: "—"}
+        for number, sig in enumerate(result["signatures"], 1):
+            print(
+                f"Chữ ký {number} / signature {number}: {'HỢP LỆ / VALID' if sig['ok'] else 'KHÔNG HỢP LỆ / NOT VALID'}"
+            )
+            print(f"  Người ký / signer: {sig['signer']} ({sig['organisation']})")
+            print(f"  Thời điểm ký / signed at: {sig['signing_time'] or '—'}")
+            if sig["timestamp_present"]:
+                print(
+                    f"  Dấu thời gian / timestamp: {sig['timestamp_time']} ({sig['tsa']}): "
+                    f"{yes[sig['timestamp_valid']]}"
+                )
+            print(f"  Nguyên vẹn, đúng chữ ký / intact and valid: {yes[sig['intact'] and sig['valid']]}")
+            print(f"  Chứng thư được tin cậy / trusted: {yes[sig['trusted']]}")
+            print(f"  Thay đổi sau khi ký / changed after: {sig['later_changes']}")
+            print(f"  {sig['summary']}")
+        if result["changed_after_last_signature"]:
+            print("Văn bản đã bị thay đổi sau chữ ký cuối cùng. / The document changed after the last signature.")
+    return 0 if result["all_valid"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meeting-server", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -271,6 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password")
     create.add_argument("--database-url", help="override MS_DATABASE_URL")
     create.set_defaults(func=cmd_create_user)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check the digital signatures of a PDF",
+        description="Print each signature of FILE.pdf: who, when, valid or not, whether the document changed after "
+        "it. Exit 0 when all are valid, 1 otherwise. Trust roots: MS_TRUST_ROOTS or --trust-roots.",
+    )
+    verify.add_argument("file", metavar="FILE.pdf")
+    verify.add_argument("--json", action="store_true", help="print one JSON object (as POST /api/verify answers)")
+    verify.add_argument("--trust-roots", help="a PEM file or folder of trust roots (default MS_TRUST_ROOTS)")
+    verify.set_defaults(func=cmd_verify)
     return parser
 
 

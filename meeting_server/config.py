@@ -63,6 +63,14 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""  # coturn use-auth-secret: short-lived credentials per connection
     turn_ttl_seconds: int = 12 * 3600
+    # The organisation's seal (signing/seal.py, docs/deploy.md "Chữ ký số"): a key in a PKCS#11 module (an HSM),
+    # or a PKCS#12 file; the PIN / password each in a file only the server's user may read (0600 or 0400).
+    seal_pkcs11_module: str = ""
+    seal_token_label: str = ""
+    seal_key_label: str = ""
+    seal_pin_file: str = ""
+    seal_pkcs12: str = ""
+    seal_pkcs12_password_file: str = ""
     # Mail (docs/deploy.md "Mail"): no host, nothing is sent and the outbox waits ("chưa cấu hình máy chủ thư").
     smtp_host: str = ""
     smtp_port: int = 587
@@ -120,6 +128,12 @@ class Settings:
             "stun_urls": _env_list("MS_STUN_URLS"),
             "turn_urls": _env_list("MS_TURN_URLS"),
             "turn_secret": os.environ.get("MS_TURN_SECRET", ""),
+            "seal_pkcs11_module": os.environ.get("MS_SEAL_PKCS11_MODULE", ""),
+            "seal_token_label": os.environ.get("MS_SEAL_TOKEN_LABEL", ""),
+            "seal_key_label": os.environ.get("MS_SEAL_KEY_LABEL", ""),
+            "seal_pin_file": os.environ.get("MS_SEAL_PIN_FILE", ""),
+            "seal_pkcs12": os.environ.get("MS_SEAL_PKCS12", ""),
+            "seal_pkcs12_password_file": os.environ.get("MS_SEAL_PKCS12_PASSWORD_FILE", ""),
             "smtp_host": os.environ.get("MS_SMTP_HOST", ""),
             "smtp_port": _env_int("MS_SMTP_PORT", 587),
             "smtp_user": os.environ.get("MS_SMTP_USER", ""),

@@ -303,6 +303,13 @@ CLIENT_PAYLOADS: dict[str, type[BaseModel]] = {
 }
 
 
+# The signing agent's REST protocol (`meeting-sign`, docs/signing.md "The signing agent"): how `to_sign` is to be
+# signed. RSA: PKCS#1 v1.5 with SHA-256 computed on the token; ECDSA: SHA-256, then the raw signature r||s, DER-encoded.
+SIGN_MECHANISM_RSA = "sha256_rsa_pkcs1"
+SIGN_MECHANISM_ECDSA = "ecdsa_sha256"
+SIGN_MECHANISMS = (SIGN_MECHANISM_RSA, SIGN_MECHANISM_ECDSA)
+
+
 def apply_patch(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     """How every client applies an event: merge `data.patch` into the snapshot and advance `last_seq`."""
     patched = dict(snapshot)

@@ -55,6 +55,7 @@ const SHELL = [
   '/static/app/pages/papers.js',
   '/static/app/pages/reader.js',
   '/static/app/pages/checkin.js',
+  '/static/app/pages/verify.js',
   '/static/app/pages/checkin-tv.js',
   '/static/app/pages/attendance-desk.js',
   '/static/app/reader/annotations.js',

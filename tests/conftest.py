@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import LiveServer
 from tests.pgserver import PostgresServer, find_pg_bindir
 
-pytest_plugins = ["tests.browserkit"]  # the `browser` fixture
+pytest_plugins = ["tests.browserkit", "tests.hsmkit"]  # the `browser` fixture; the SoftHSM2 `tokens`
 
 
 @pytest.fixture(scope="session")

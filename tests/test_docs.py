@@ -85,7 +85,7 @@ def module_names() -> set[str]:
     """Every module of the server and the room client as the module map names it: its path, or its package's
     folder for an `__init__.py`."""
     found = set()
-    for package in ("meeting_server", "room_client"):
+    for package in ("meeting_server", "room_client", "meeting_sign"):
         for path in (ROOT / package).rglob("*.py"):
             relative = path.relative_to(ROOT)
             found.add(f"{relative.parent}/" if path.name == "__init__.py" else str(relative))
@@ -135,3 +135,12 @@ def test_every_setting_is_documented() -> None:
     rows = "\n".join(line for line in CLI.splitlines() if line.startswith("| `MS_"))
     documented = set(re.findall(r"`(MS_[A-Z_]+)`", rows))
     assert read - documented == set(), "settings missing from docs/cli.md"
+
+
+def test_every_meeting_sign_option_is_documented() -> None:
+    from meeting_sign.cli import build_parser as sign_parser
+
+    assert "## `meeting-sign LINK`" in CLI
+    for option in sign_parser()._option_string_actions:
+        if option.startswith("--") and option != "--help":
+            assert option in CLI, f"meeting-sign {option} is undocumented"

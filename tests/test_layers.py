@@ -44,6 +44,14 @@ def test_room_client_imports_only_the_protocol_from_the_server() -> None:
         assert server_imports <= ROOM_MAY_IMPORT, (path, server_imports)
 
 
+def test_the_signing_agent_imports_only_the_protocol_from_the_server() -> None:
+    """meeting-sign runs on the signer's own PC: nothing of the server but the protocol's names."""
+    for path in files("meeting_sign"):
+        server_imports = {m for m in imports_of(path) if m.startswith("meeting_server")}
+        outside = {m for m in server_imports if m != "meeting_server.protocol"}
+        assert all(m.startswith("meeting_server.protocol.") for m in outside), (path, outside)
+
+
 def test_what_the_room_client_shares_with_the_server_is_a_leaf() -> None:
     """media/consent.py needs only the standard library and aioice; the media package's __init__ imports nothing."""
     allowed = set(sys.stdlib_module_names) | {"aioice", "__future__"}

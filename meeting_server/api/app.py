@@ -25,6 +25,7 @@ from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
 from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
+from . import verify as verify_routes  # noqa: F401  registers its read view
 from . import votes as vote_routes  # noqa: F401  registers its read views
 from .common import (
     AUTH,
@@ -48,7 +49,17 @@ from .routes import ROUTES, Route
 log = logging.getLogger(__name__)
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SPA_PATHS = ("/", "/login", "/checkin", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}", "/display")
+SPA_PATHS = (
+    "/",
+    "/login",
+    "/checkin",
+    "/meetings",
+    "/meetings/{tail:.*}",
+    "/admin",
+    "/admin/{tail:.*}",
+    "/display",
+    "/verify",
+)
 
 
 @web.middleware

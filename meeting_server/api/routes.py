@@ -234,6 +234,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
+        "/api/verify",
+        "Verify a signed PDF (multipart: file): each signature's signer, time, validity and later changes.",
+        upload=True,
+    ),
+    Route(
+        "POST",
         "/api/meetings/{meeting_id}/papers/{paper_id}/publish",
         "Publish a paper to its readers.",
         action="paper.publish",

@@ -21,6 +21,7 @@ import * as auditPage from './pages/admin-audit.js';
 import * as checkinPage from './pages/checkin.js';
 import * as checkinTvPage from './pages/checkin-tv.js';
 import * as attendanceDeskPage from './pages/attendance-desk.js';
+import * as verifyPage from './pages/verify.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -39,6 +40,8 @@ const ROUTES = [
   { re: /^\/meetings\/([^/]+)\/attendance\/?$/, page: attendanceDeskPage, keys: ['id'], nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/checkin-tv\/?$/, page: checkinTvPage, keys: ['id'], bare: true, access: 'public' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
+  // Kiểm tra chữ ký số: any signed-in user.
+  { re: /^\/verify\/?$/, page: verifyPage, nav: '/verify' },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
   { re: /^\/admin\/sites\/?$/, page: sitesPage, access: 'admin', nav: '/admin/sites' },
@@ -94,6 +97,7 @@ function renderHeader() {
   if (user) {
     links.push(navLink('/meetings', t('nav.meetings'), 'nav-meetings'));
     if (canOrganise()) links.push(navLink('/meetings/new', t('nav.newMeeting'), 'nav-new-meeting'));
+    links.push(navLink('/verify', t('nav.verify'), 'nav-verify'));
     if (isAdmin()) {
       links.push(navLink('/admin/units', t('nav.units'), 'nav-units'));
       links.push(navLink('/admin/sites', t('nav.sites'), 'nav-sites'));
