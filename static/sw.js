@@ -12,7 +12,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js

@@ -46,11 +46,13 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ..domain.record_content import SignatureBox
 from ..errors import AppError
+from ..protocol import SIGN_MECHANISM_ECDSA, SIGN_MECHANISM_RSA
 from .appearance import Look, field_box, stamp_style
 from .trust import VIETNAM, CertificateLike, Trust, as_certificate, common_name
 
-MECHANISM_RSA = "sha256_rsa_pkcs1"  # PKCS#11 CKM_SHA256_RSA_PKCS: the token hashes to_sign and signs it
-MECHANISM_ECDSA = "ecdsa_sha256"  # CKM_ECDSA_SHA256; the raw r‖s a token returns is accepted, as is DER
+# The mechanisms the agent is told to use, spelt once in the protocol the agent shares with the server.
+MECHANISM_RSA = SIGN_MECHANISM_RSA  # PKCS#11 CKM_SHA256_RSA_PKCS: the token hashes to_sign and signs it
+MECHANISM_ECDSA = SIGN_MECHANISM_ECDSA  # CKM_ECDSA_SHA256; the raw r‖s a token returns is accepted, as is DER
 DIGEST = "sha256"
 BYTES_RESERVED = 65536
 """Room for the CMS in the file (hex digits: 32 KiB of DER), enough for a chain of 4096-bit certificates and a
