@@ -158,8 +158,14 @@ class _RichText(HTMLParser):
         if tag == "br":
             self.out.append("<br/>")
             return
+        if tag in ("p", "ul", "ol") and "li" not in self.open:  # a block starts: whatever was open ends
+            self._close_all()
         self.out.append(f'<p class="{self.paragraph_class}">' if tag == "p" else f"<{tag}>")
         self.open.append(tag)
+
+    def _close_all(self) -> None:
+        self.out += [f"</{t}>" for t in reversed(self.open)]
+        self.open.clear()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -175,22 +181,27 @@ class _RichText(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        self.out.append(e(data))
+        if not data.strip():
+            self.out.append(" " if data and self.open else "")
+            return
+        if not self.open:  # loose text becomes a paragraph
+            self.out.append(f'<p class="{self.paragraph_class}">')
+            self.open.append("p")
+        lead, trail = " " if data[0].isspace() else "", " " if data[-1].isspace() else ""
+        self.out.append(lead + e(data).strip() + trail)
 
     def result(self) -> str:
-        return "".join(self.out) + "".join(f"</{t}>" for t in reversed(self.open))
+        self._close_all()
+        return "".join(self.out)
 
 
 def rich(html_text: str, paragraph_class: str = "para") -> str:
     """The secretary's rich text as the document prints it: paragraphs, lists, bold, italic, underline; text not
-    in a paragraph or list becomes one."""
+    in a paragraph or list becomes one; every other element's tags are dropped (their text stays, escaped)."""
     parser = _RichText(paragraph_class)
     parser.feed(html_text)
     parser.close()
-    out = parser.result().strip()
-    if out and not out.startswith(("<p", "<ul", "<ol")):
-        out = f'<p class="{paragraph_class}">{out}</p>'
-    return out
+    return parser.result()
 
 
 def _vn(moment: datetime) -> datetime:
