@@ -14,7 +14,7 @@ from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.domain.record_content import Attendee, Correction, DocumentNumber, RenderedRecord
 from meeting_server.vocabulary import RECORD_MINUTES, SLOT_CHAIR, SLOT_SECRETARY
 from tests import recordkit
-from tests.pdflayout import MM, Layout, flat, pdftotext, read
+from tests.pdflayout import MM, Layout, Line, flat, pdftotext, read
 
 A4 = (595.0, 842.0)
 
@@ -29,7 +29,7 @@ def layout(rendered: RenderedRecord) -> Layout:
     return read(rendered.pdf)
 
 
-def body_lines(layout: Layout) -> list:  # type: ignore[type-arg]
+def body_lines(layout: Layout) -> list[Line]:
     return [ln for ln in layout.lines if ln.size == nd30.BODY_PT and ln.top > nd30.MARGIN_TOP - 1]
 
 
@@ -85,7 +85,7 @@ def test_title_body_and_recipients_sizes(layout: Layout) -> None:
     title, subject = layout.find("BIÊN BẢN"), layout.find("Cuộc họp Ủy ban nhân dân tỉnh tháng 01 năm 2027")
     assert title.bold and title.size == 14 and subject.bold and abs(title.centre - nd30.CONTENT.x0 - 226.6) < 3
     body = body_lines(layout)
-    assert 13 <= min(ln.size for ln in body) and max(ln.size for ln in body) <= 14
+    assert min(ln.size for ln in body) >= 13 and max(ln.size for ln in body) <= 14
     recv = layout.find("Nơi nhận:")
     assert recv.bold and recv.italic and recv.size == 12
     entries = [ln for ln in layout.lines if ln.page == recv.page and ln.top > recv.top and ln.x0 < recv.x0 + 1]
