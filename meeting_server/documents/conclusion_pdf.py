@@ -11,32 +11,38 @@ from ..domain.record_content import ConclusionContent, RenderedRecord
 from ..vocabulary import SLOT_SIGNER
 from . import nd30
 from .minutes_pdf import correction_text
-from .nd30 import e
+from .nd30 import Block, Run, para
+
+
+def date_text(c: ConclusionContent) -> str:
+    if c.issued_on is None:
+        return f"{c.issuer.place}, ngày … tháng … năm …"
+    return nd30.date_line(c.issuer.place, c.issued_on)
+
+
+def body_blocks(c: ConclusionContent) -> list[Block]:
+    """The thông báo below its header, up to (not including) the closing sentence."""
+    out = [Block("draft", (Run("DỰ THẢO"),))] if c.number.number is None else []
+    out += [Block("title", (Run("THÔNG BÁO"),)), Block("subject", (Run(c.summary),))]
+    if c.correction is not None:
+        out.append(Block("note", (Run(correction_text(c.correction, "Thông báo số")),)))
+    out.append(Block("rich", html=c.opening_html))
+    for item in c.items:
+        out += [para(Run(f"{item.number}. {item.title}", bold=True)), Block("rich", html=item.conclusion_html)]
+    return out
+
+
+def signer_lines(c: ConclusionContent) -> list[str]:
+    return [x for x in (c.signer.authority.strip(), c.signer.title.strip()) if x]
 
 
 def _body_html(c: ConclusionContent) -> str:
-    dated = (
-        nd30.date_line(c.issuer.place, c.issued_on)
-        if c.issued_on is not None
-        else f"{c.issuer.place}, ngày … tháng … năm …"
-    )
-    parts = [nd30.header_html(c.issuer.governing_body, c.issuer.issuing_body, c.number.text(), dated)]
-    if c.number.number is None:
-        parts.append('<p class="draft" style="margin-top:10pt">DỰ THẢO</p>')
-    parts.append('<p class="title">THÔNG BÁO</p>')
-    parts.append(f'<p class="subject">{e(c.summary)}</p>')
-    if c.correction is not None:
-        parts.append(f'<p class="c"><i>{e(correction_text(c.correction, "Thông báo số"))}</i></p>')
-    parts.append('<div style="height:8pt"></div>')
-    parts.append(nd30.rich(c.opening_html))
-    for item in c.items:
-        parts.append(f'<p class="para"><b>{e(item.number)}. {e(item.title)}</b></p>')
-        parts.append(nd30.rich(item.conclusion_html))
-    return "".join(parts)
+    header = nd30.header_html(c.issuer.governing_body, c.issuer.issuing_body, c.number.text(), date_text(c))
+    return header + nd30.blocks_html(body_blocks(c))
 
 
 def _closing_html(c: ConclusionContent) -> str:
-    lines = [x for x in (c.signer.authority.strip(), c.signer.title.strip()) if x]
+    lines = signer_lines(c)
     closing = nd30.rich(c.closing_html) if c.closing_html.strip() else ""
     return f"""
 {closing}

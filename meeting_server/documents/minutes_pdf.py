@@ -12,7 +12,7 @@ from datetime import datetime
 from ..domain.record_content import Attendee, Correction, ItemRecord, MinutesContent, RenderedRecord, VoteLine
 from ..vocabulary import SLOT_CHAIR, SLOT_SECRETARY, SignatureSlot
 from . import nd30
-from .nd30 import e
+from .nd30 import Block, Run, e, para
 
 VOTE_LABELS = (("yes", "tán thành"), ("no", "không tán thành"), ("abstain", "không biểu quyết"))
 
@@ -49,76 +49,68 @@ def correction_text(c: Correction, kind_name: str) -> str:
     return f"Thay thế {kind_name} {c.replaces.text()[4:]} ngày {c.replaces_issued_on:%d/%m/%Y}{why}"
 
 
-def _item_html(item: ItemRecord) -> str:
-    parts = [f'<p class="para"><b>{e(item.number)}. {e(item.title)}</b></p>']
-
-    def line(label: str, text: str) -> None:
-        parts.append(f'<p class="para">- {label}: {text}</p>')
-
+def item_blocks(item: ItemRecord) -> list[Block]:
+    """An agenda item as the biên bản tells it: time, presenter, papers, speeches, votes, diễn biến, kết luận."""
+    out = [para(Run(f"{item.number}. {item.title}", bold=True))]
     if item.started_at is not None:
         span = _hm(item.started_at) + (f" đến {_hm(item.ended_at)}" if item.ended_at is not None else "")
-        line("Thời gian", e(span) + ".")
+        out.append(para(f"- Thời gian: {span}."))
     if item.presenter.strip():
-        line("Trình bày", e(item.presenter) + ".")
+        out.append(para(f"- Trình bày: {item.presenter.strip()}."))
     if item.papers:
-        line("Tài liệu", "; ".join(e(p) for p in item.papers) + ".")
+        out.append(para("- Tài liệu: " + "; ".join(p.strip() for p in item.papers) + "."))
     if item.speeches:
-        line("Phát biểu", f"{len(item.speeches)} lượt")
-        for s in item.speeches:
-            local = s.started_at.astimezone(nd30.VIETNAM_TZ)
-            where = f" (điểm cầu {e(s.site)})" if s.site.strip() else ""
-            length = _duration(s.seconds)
-            parts.append(
-                f'<p class="item">+ {e(s.speaker)}{where}, bắt đầu lúc {local:%H:%M}, thời lượng {length};</p>'
-            )
-    for v in item.votes:
-        line("Biểu quyết", e(vote_text(v)) + ".")
+        out.append(para(f"- Phát biểu: {len(item.speeches)} lượt"))
+    for s in item.speeches:
+        local = s.started_at.astimezone(nd30.VIETNAM_TZ)
+        where = f" (điểm cầu {s.site.strip()})" if s.site.strip() else ""
+        length = _duration(s.seconds)
+        out.append(para(f"+ {s.speaker}{where}, bắt đầu lúc {local:%H:%M}, thời lượng {length};", style="item"))
+    out += [para(f"- Biểu quyết: {vote_text(v)}.") for v in item.votes]
     if item.discussion_html.strip():
-        parts.append('<p class="para">- Diễn biến:</p>' + nd30.rich(item.discussion_html))
+        out += [para("- Diễn biến:"), Block("rich", html=item.discussion_html)]
     if item.conclusion_html.strip():
-        parts.append('<p class="para">- <b>Kết luận:</b></p>' + nd30.rich(item.conclusion_html))
-    return "".join(parts)
+        out += [para("- ", Run("Kết luận:", bold=True)), Block("rich", html=item.conclusion_html)]
+    return out
 
 
-def _people(label: str, people: list[Attendee], note_label: str = "") -> str:
+def _people(label: str, people: list[Attendee], note_label: str = "") -> list[Block]:
     if not people:
-        return ""
-    rows = []
+        return []
+    out = [para(Run(f"{label} ({len(people)}):", italic=True))]
     for i, a in enumerate(people):
         note = f" ({note_label}{a.note.strip()})" if a.note.strip() else ""
-        end = "." if i == len(people) - 1 else ";"
-        rows.append(f'<p class="item">- {e(person(a))}{e(note)}{end}</p>')
-    return f'<p class="para"><i>{label} ({len(people)}):</i></p>' + "".join(rows)
+        out.append(para(f"- {person(a)}{note}{'.' if i == len(people) - 1 else ';'}", style="item"))
+    return out
+
+
+def body_blocks(c: MinutesContent) -> list[Block]:
+    """The biên bản below its header, up to (not including) the closing sentence."""
+    out = [Block("draft", (Run("DỰ THẢO"),))] if c.number.number is None else []
+    out += [Block("title", (Run("BIÊN BẢN"),)), Block("subject", (Run(c.title),))]
+    if c.correction is not None:
+        out.append(Block("note", (Run(correction_text(c.correction, "Biên bản số")),)))
+    out.append(para(Run("Thời gian bắt đầu:", bold=True), f" {nd30.clock(c.started_at)}."))
+    place = c.place.strip()
+    if c.host_site.strip():
+        place += f"; điểm cầu chính: {c.host_site.strip()}"
+    if c.sites_connected:
+        place += f"; kết nối trực tuyến đến {len(c.sites_connected)} điểm cầu: " + "; ".join(c.sites_connected)
+    out.append(para(Run("Địa điểm:", bold=True), f" {place}."))
+    out.append(para(Run("Thành phần tham dự:", bold=True)))
+    out += _people("Có mặt", c.present) + _people("Vắng mặt", c.absent, "lý do: ") + _people("Đến muộn", c.late)
+    out.append(para(Run("Chủ trì:", bold=True), f" {person(c.chair)}."))
+    out.append(para(Run("Thư ký:", bold=True), f" {person(c.secretary)}."))
+    if c.items:
+        out.append(para(Run("Nội dung cuộc họp:", bold=True)))
+        for item in c.items:
+            out += item_blocks(item)
+    return out
 
 
 def _body_html(c: MinutesContent) -> str:
-    parts = [nd30.header_html(c.issuer.governing_body, c.issuer.issuing_body, c.number.text(), None)]
-    if c.number.number is None:
-        parts.append('<p class="draft" style="margin-top:10pt">DỰ THẢO</p>')
-    parts.append('<p class="title">BIÊN BẢN</p>')
-    parts.append(f'<p class="subject">{e(c.title)}</p>')
-    if c.correction is not None:
-        parts.append(f'<p class="c"><i>{e(correction_text(c.correction, "Biên bản số"))}</i></p>')
-    parts.append('<div style="height:8pt"></div>')
-    parts.append(f'<p class="para"><b>Thời gian bắt đầu:</b> {e(nd30.clock(c.started_at))}.</p>')
-    place = e(c.place)
-    if c.host_site.strip():
-        place += f"; điểm cầu chính: {e(c.host_site)}"
-    if c.sites_connected:
-        place += f"; kết nối trực tuyến đến {len(c.sites_connected)} điểm cầu: " + "; ".join(
-            e(s) for s in c.sites_connected
-        )
-    parts.append(f'<p class="para"><b>Địa điểm:</b> {place}.</p>')
-    parts.append('<p class="para"><b>Thành phần tham dự:</b></p>')
-    parts.append(_people("Có mặt", c.present))
-    parts.append(_people("Vắng mặt", c.absent, "lý do: "))
-    parts.append(_people("Đến muộn", c.late))
-    parts.append(f'<p class="para"><b>Chủ trì:</b> {e(person(c.chair))}.</p>')
-    parts.append(f'<p class="para"><b>Thư ký:</b> {e(person(c.secretary))}.</p>')
-    if c.items:
-        parts.append('<p class="para"><b>Nội dung cuộc họp:</b></p>')
-        parts.extend(_item_html(item) for item in c.items)
-    return "".join(parts)
+    header = nd30.header_html(c.issuer.governing_body, c.issuer.issuing_body, c.number.text(), None)
+    return header + nd30.blocks_html(body_blocks(c))
 
 
 def closing_sentence(c: MinutesContent) -> str:
@@ -131,7 +123,7 @@ def closing_sentence(c: MinutesContent) -> str:
     )
 
 
-def _signers(c: MinutesContent) -> tuple[tuple[str, list[str], str], tuple[str, list[str], str]]:
+def signers(c: MinutesContent) -> tuple[tuple[str, list[str], str], tuple[str, list[str], str]]:
     by_slot = {s.slot: s for s in c.signers}
 
     def block(slot: SignatureSlot, default_title: str, fallback: Attendee) -> tuple[str, list[str], str]:
@@ -146,7 +138,7 @@ def _signers(c: MinutesContent) -> tuple[tuple[str, list[str], str], tuple[str, 
 
 def _closing_html(c: MinutesContent) -> str:
     half = nd30.CONTENT.width / 2
-    left, right = _signers(c)
+    left, right = signers(c)
     return f"""
 <p class="para">{e(closing_sentence(c))}</p>
 <div style="height:10pt"></div>

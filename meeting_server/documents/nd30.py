@@ -204,6 +204,46 @@ def rich(html_text: str, paragraph_class: str = "para") -> str:
     return parser.result()
 
 
+@dataclass(frozen=True)
+class Run:
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a document's body, for the PDF and the .docx alike: `style` is "para" (justified, first
+    line indented), "item" (a list line), "title", "subject", "draft", "note" (centred italic) or "rich" (`html`
+    holds the secretary's rich text)."""
+
+    style: str
+    runs: tuple[Run, ...] = ()
+    html: str = ""
+
+
+def para(*parts: str | Run, style: str = "para") -> Block:
+    return Block(style, tuple(Run(p) if isinstance(p, str) else p for p in parts))
+
+
+def blocks_html(blocks: list[Block]) -> str:
+    """The blocks as Story HTML; every text escaped."""
+    out = []
+    for b in blocks:
+        if b.style == "rich":
+            out.append(rich(b.html))
+            continue
+        text = "".join(
+            (f"<b>{e(r.text)}</b>" if r.bold else e(r.text)) if not r.italic else f"<i>{e(r.text)}</i>" for r in b.runs
+        )
+        cls = {"note": "c", "draft": "draft", "title": "title", "subject": "subject", "item": "item"}.get(
+            b.style, "para"
+        )
+        extra = ' style="margin-top:10pt"' if b.style == "draft" else ""
+        out.append(f'<p class="{cls}"{extra}>{text}</p>' if b.style != "note" else f'<p class="c"><i>{text}</i></p>')
+    return "".join(out)
+
+
 def _vn(moment: datetime) -> datetime:
     return moment.astimezone(VIETNAM_TZ)
 
