@@ -9,10 +9,12 @@ from datetime import date
 import pytest
 
 from meeting_server.documents import nd30
+from meeting_server.documents.conclusion_pdf import render_conclusion
 from meeting_server.documents.minutes_pdf import render_minutes
+from meeting_server.documents.record_docx import conclusion_docx, minutes_docx
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.domain.record_content import Attendee, Correction, DocumentNumber, RenderedRecord
-from meeting_server.vocabulary import RECORD_MINUTES, SLOT_CHAIR, SLOT_SECRETARY
+from meeting_server.vocabulary import RECORD_MINUTES, SLOT_CHAIR, SLOT_SEAL, SLOT_SECRETARY, SLOT_SIGNER
 from tests import recordkit
 from tests.pdflayout import MM, Layout, Line, flat, pdftotext, read
 
@@ -197,10 +199,15 @@ def test_hostile_text_is_escaped_and_long_text_flows() -> None:
     assert layout.pages >= 3 and set(rendered.boxes) == {SLOT_SECRETARY, SLOT_CHAIR}
 
 
-async def test_rendered_in_a_document_worker() -> None:
+async def test_the_record_renderers_run_in_a_document_worker() -> None:
     workers = DocumentWorkers(max_workers=1)
     try:
         rendered = await workers.run(render_minutes, recordkit.minutes(), timeout=60.0)
+        notice = await workers.run(render_conclusion, recordkit.conclusion(), timeout=60.0)
+        word = await workers.run(minutes_docx, recordkit.minutes(), timeout=60.0)
+        word_notice = await workers.run(conclusion_docx, recordkit.conclusion(), timeout=60.0)
     finally:
         await workers.close()
     assert rendered.pdf.startswith(b"%PDF") and set(rendered.boxes) == {SLOT_SECRETARY, SLOT_CHAIR}
+    assert notice.pdf.startswith(b"%PDF") and set(notice.boxes) == {SLOT_SIGNER, SLOT_SEAL}
+    assert word.startswith(b"PK") and word_notice.startswith(b"PK")  # a .docx is a zip
