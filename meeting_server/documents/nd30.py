@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -44,6 +45,7 @@ NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 QUOC_HIEU_PT, MOTTO_PT, ISSUER_PT, TITLE_PT, RECV_PT, RECV_ITEM_PT = 12.0, 14.0, 13.0, 14.0, 12.0, 11.0
 
+BREAK_EVERY = 24  # characters between break points in a word longer than twice that (no line holds it)
 SIGN_GAP_PT = 118.0  # between a block's title and its name: the signature and the seal go here
 BOX_W, BOX_H = 200.0, 110.0  # the signature box (≥ 55 mm × 30 mm), centred in that gap
 SEAL_PT = 36 * MM  # a seal's true size
@@ -138,9 +140,18 @@ def story(html_text: str, css: str = CSS) -> pymupdf.Story:
     return pymupdf.Story(html=html_text, user_css=font_css + css, archive=archive)
 
 
+_LONG_WORD = re.compile(rf"\S{{{2 * BREAK_EVERY},}}")
+
+
+def _breakable(word: re.Match[str]) -> str:
+    text = word.group(0)
+    return "\u200b".join(text[i : i + BREAK_EVERY] for i in range(0, len(text), BREAK_EVERY))
+
+
 def e(text: str) -> str:
-    """User text as a document prints it: escaped, and without emoji."""
-    return html.escape(without_pictographs(text), quote=True)
+    """User text as a document prints it: escaped, without emoji, and a word too long for a line given places
+    to break (zero-width spaces, which readers and pdftotext leave out) so that it never runs past the margin."""
+    return html.escape(_LONG_WORD.sub(_breakable, without_pictographs(text)), quote=True)
 
 
 class _RichText(HTMLParser):
