@@ -180,6 +180,16 @@ def test_long_meeting_flows_over_pages_and_keeps_the_signatures_with_text() -> N
         assert rendered.boxes[slot].page == layout.pages - 1
 
 
+def test_the_closing_block_is_never_cut_wherever_the_body_ends() -> None:
+    """One more attendee moves the body's end down by a line: 40 of them walk it over a page's whole height."""
+    for extra in range(0, 40):
+        people = [Attendee(f"Đại biểu số {n}", "Chuyên viên") for n in range(extra)]
+        layout = read(render_minutes(recordkit.minutes(items=2, present=people)).pdf)
+        assert max(bottom for *_, bottom in layout.chars) <= layout.height - 20 * MM + 0.5, extra
+        archived = layout.find("- Lưu: VT, TH.")
+        assert layout.find("THƯ KÝ").page == archived.page == layout.find("Cuộc họp kết thúc vào").page
+
+
 def test_hostile_text_is_escaped_and_long_text_flows() -> None:
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> 🎉 & <b>'
     huge = ("Ý kiến rất dài " * 700)[:10_000]

@@ -365,8 +365,9 @@ def render(
             if page_no > _MAX_PAGES:
                 raise RuntimeError("the document does not fit in a reasonable number of pages")
     state["page"] = page_no
-    closing_more, _ = closing.place(pymupdf.Rect(CONTENT.x0, top, CONTENT.x1, CONTENT.y1))
-    if closing_more:  # not whole where the body ends: a fresh page for it
+    closing_more, filled = closing.place(pymupdf.Rect(CONTENT.x0, top, CONTENT.x1, CONTENT.y1))
+    # MuPDF may call a table that ran past the rect's bottom placed: what ran past counts as not fitting
+    if closing_more or filled[3] > CONTENT.y1 + 1:  # not whole where the body ends: a fresh page for it
         writer.end_page()
         page_no += 1
         closing = story(closing_html)
