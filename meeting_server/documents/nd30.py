@@ -124,7 +124,7 @@ li {{ margin: 0 0 2pt 0; text-align: justify; }}
 .dateline {{ font-style: italic; margin: 6pt 0 0 0; }}
 .title {{ font-size: {TITLE_PT}pt; font-weight: bold; text-align: center; margin: 16pt 0 0 0; }}
 .subject {{ font-size: {TITLE_PT}pt; font-weight: bold; text-align: center; margin: 0 0 2pt 0; }}
-.draft {{ font-size: 14pt; font-weight: bold; text-align: center; color: #b00000; margin: 0 0 4pt 0; }}
+.draft-mark {{ font-size: 14pt; font-weight: bold; text-align: center; color: #b00000; margin: 0 0 4pt 0; }}
 .para {{ text-align: justify; text-indent: {INDENT_PT}pt; }}
 .item {{ text-align: justify; padding-left: 48pt; text-indent: -20pt; margin-bottom: 2pt; }}
 .label {{ font-weight: bold; }}
@@ -225,12 +225,16 @@ class Run:
 @dataclass(frozen=True)
 class Block:
     """One paragraph of a document's body, for the PDF and the .docx alike: `style` is "para" (justified, first
-    line indented), "item" (a list line), "title", "subject", "draft", "note" (centred italic) or "rich" (`html`
+    line indented), "item" (a list line), "title", "subject", "draft-mark", "note" (centred italic) or "rich" (`html`
     holds the secretary's rich text)."""
 
     style: str
     runs: tuple[Run, ...] = ()
     html: str = ""
+
+
+DRAFT_MARK = Block("draft-mark", (Run("DỰ THẢO"),))
+"""What a document without its register number yet prints under the header."""
 
 
 def para(*parts: str | Run, style: str = "para") -> Block:
@@ -247,10 +251,10 @@ def blocks_html(blocks: list[Block]) -> str:
         text = "".join(
             (f"<b>{e(r.text)}</b>" if r.bold else e(r.text)) if not r.italic else f"<i>{e(r.text)}</i>" for r in b.runs
         )
-        cls = {"note": "c", "draft": "draft", "title": "title", "subject": "subject", "item": "item"}.get(
+        cls = {"note": "c", "draft-mark": "draft-mark", "title": "title", "subject": "subject", "item": "item"}.get(
             b.style, "para"
         )
-        extra = ' style="margin-top:10pt"' if b.style == "draft" else ""
+        extra = ' style="margin-top:10pt"' if b.style == "draft-mark" else ""
         out.append(f'<p class="{cls}"{extra}>{text}</p>' if b.style != "note" else f'<p class="c"><i>{text}</i></p>')
     return "".join(out)
 

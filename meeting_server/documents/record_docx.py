@@ -28,7 +28,7 @@ from .nd30 import Block
 _ALIGN = {
     "title": WD_ALIGN_PARAGRAPH.CENTER,
     "subject": WD_ALIGN_PARAGRAPH.CENTER,
-    "draft": WD_ALIGN_PARAGRAPH.CENTER,
+    "draft-mark": WD_ALIGN_PARAGRAPH.CENTER,
     "note": WD_ALIGN_PARAGRAPH.CENTER,
 }
 
@@ -237,11 +237,11 @@ def _blocks(doc: DocxDocument, blocks: list[Block]) -> None:
         p = _body_paragraph(doc, b.style)
         for r in b.runs:
             run = p.add_run(_clean(r.text))
-            run.bold = r.bold or b.style in ("title", "subject", "draft") or None
+            run.bold = r.bold or b.style in ("title", "subject", "draft-mark") or None
             run.italic = r.italic or b.style == "note" or None
-            if b.style in ("title", "subject", "draft"):
+            if b.style in ("title", "subject", "draft-mark"):
                 run.font.size = Pt(nd30.TITLE_PT)
-            if b.style == "draft":
+            if b.style == "draft-mark":
                 run.font.color.rgb = RGBColor(0xB0, 0, 0)
 
 
