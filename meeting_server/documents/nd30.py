@@ -276,13 +276,29 @@ def clock(moment: datetime) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
 
 
+def widest_line(text: str, size: float, width: float, *, bold: bool = False) -> float:
+    """How wide the widest line of `text` is once wrapped at spaces into lines of `width` points."""
+    widest, line = 0.0, ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(trial, size, bold=bold) > width:
+            widest, line = max(widest, text_width(line, size, bold=bold)), word
+        else:
+            line = trial
+    return min(width, max(widest, text_width(line, size, bold=bold)))
+
+
+def issuer_rule(issuer: str) -> float:
+    """The rule under the issuing body: 2/5 (between 1/3 and 1/2) of its widest line in the header's left column."""
+    return 0.4 * widest_line(issuer.upper(), ISSUER_PT, LEFT_W, bold=True)
+
+
 def header_html(governing_body: str, issuing_body: str, number: str, dated: str | None) -> str:
     """The two header columns: governing body (upper case) over the issuing body (bold upper case, a rule 2/5 of
     its width under it) and "Số: …" on the left; quốc hiệu, tiêu ngữ with its rule exactly as long as the text,
     and the italic place/date line (when the form has one) on the right."""
     issuer = issuing_body.upper()
-    issuer_w = min(text_width(issuer, ISSUER_PT, bold=True), LEFT_W)
-    issuer_pad = (LEFT_W - issuer_w * 0.4) / 2  # the rule: 2/5 of the issuing body's width, centred
+    issuer_pad = (LEFT_W - issuer_rule(issuer)) / 2
     motto_pad = (RIGHT_W - text_width(MOTTO, MOTTO_PT, bold=True)) / 2  # the rule: as long as the tiêu ngữ
     governing = f'<p class="hdr">{e(governing_body.upper())}</p>' if governing_body.strip() else ""
     date_p = f'<p class="dateline">{e(dated)}</p>' if dated else ""

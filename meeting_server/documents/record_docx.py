@@ -144,8 +144,7 @@ def _header(doc: DocxDocument, governing: str, issuing: str, number: str, dated:
     else:
         run = first.add_run(_clean(issuing.upper()))
         run.bold, run.font.size = True, Pt(nd30.ISSUER_PT)
-    issuer_w = min(nd30.text_width(issuing.upper(), nd30.ISSUER_PT, bold=True), nd30.LEFT_W)
-    _rule(left, issuer_w * 0.4, nd30.LEFT_W)
+    _rule(left, nd30.issuer_rule(issuing), nd30.LEFT_W)
     _p(left, number, size=nd30.ISSUER_PT).paragraph_format.space_before = Pt(6)
     top = right.paragraphs[0]
     top.alignment = WD_ALIGN_PARAGRAPH.CENTER
