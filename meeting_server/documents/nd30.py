@@ -54,11 +54,29 @@ SEAL_PT = 36 * MM  # a seal's true size
 # built-in serif (Charis SIL) lacks precomposed Vietnamese letters and substitutes a regular-weight Noto
 # Serif for them (bold words would mix weights), so it is only the last resort.
 _FONT_DIRS = ("/usr/share/fonts/truetype/{}", "/usr/share/fonts/{}", "/usr/local/share/fonts/{}")
-_FONT_CANDIDATES = (
-    (("msttcorefonts", "times-new-roman"), "Times_New_Roman", "Times_New_Roman_"),
-    (("liberation2", "liberation-serif"), "LiberationSerif-Regular", "LiberationSerif-"),
-    (("noto", "google-noto", "noto-serif"), "NotoSerif-Regular", "NotoSerif-"),
-    (("dejavu", "dejavu-serif-fonts"), "DejaVuSerifCondensed", "DejaVuSerifCondensed-"),
+_FONT_CANDIDATES: tuple[tuple[tuple[str, ...], tuple[str, str, str, str]], ...] = (
+    # (folders under the font directories, (regular, bold, italic, bold italic) file names without ".ttf")
+    (
+        ("msttcorefonts", "times-new-roman"),
+        ("Times_New_Roman", "Times_New_Roman_Bold", "Times_New_Roman_Italic", "Times_New_Roman_Bold_Italic"),
+    ),
+    (
+        ("liberation2", "liberation-serif"),
+        ("LiberationSerif-Regular", "LiberationSerif-Bold", "LiberationSerif-Italic", "LiberationSerif-BoldItalic"),
+    ),
+    (
+        ("noto", "google-noto", "noto-serif"),
+        ("NotoSerif-Regular", "NotoSerif-Bold", "NotoSerif-Italic", "NotoSerif-BoldItalic"),
+    ),
+    (
+        ("dejavu", "dejavu-serif-fonts"),
+        (
+            "DejaVuSerifCondensed",
+            "DejaVuSerifCondensed-Bold",
+            "DejaVuSerifCondensed-Italic",
+            "DejaVuSerifCondensed-BoldItalic",
+        ),
+    ),
 )
 _VIETNAMESE_SAMPLE = "ẢẠẤẦẨẪẬẮẰẲẴẶĐẺẼẸẾỀỂỄỆỈỊỎỌỐỒỔỖỘƠỚỜỞỠỢỦỤƯỨỪỬỮỰỲỶỸỴơưđ"
 
@@ -74,8 +92,7 @@ class FontChoice:
 @functools.cache
 def font_choice() -> FontChoice:
     """The document serif: the first installed family of `_FONT_CANDIDATES` carrying all Vietnamese letters."""
-    for subdirs, regular, prefix in _FONT_CANDIDATES:
-        names = (regular, f"{prefix}Bold", f"{prefix}Italic", f"{prefix}BoldItalic")
+    for subdirs, names in _FONT_CANDIDATES:
         for folder in (Path(pattern.format(sub)) for sub in subdirs for pattern in _FONT_DIRS):
             files = tuple(folder / f"{name}.ttf" for name in names)
             if not all(f.is_file() for f in files):
@@ -91,7 +108,7 @@ def font_choice() -> FontChoice:
                 f"@font-face {{font-family: VNSerif; src: url({n}.ttf); font-weight: {w}; font-style: {s}}}\n"
                 for n, (w, s) in zip(names, styles, strict=True)
             )
-            family = font.name.replace("-Regular", "").replace("Regular", "").strip() or regular
+            family = font.name.replace("-Regular", "").replace("Regular", "").strip() or names[0]
             return FontChoice(css + "* { font-family: VNSerif, serif; }\n", pymupdf.Archive(str(folder)), files, family)
     return FontChoice("* { font-family: serif; }\n", None, (), "Times New Roman")
 
