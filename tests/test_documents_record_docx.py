@@ -78,6 +78,8 @@ def test_header_table_rules_and_sizes(minutes: DocxDocument) -> None:
     width = nd30.RIGHT_W - rule.paragraph_format.left_indent.pt - rule.paragraph_format.right_indent.pt
     assert abs(width - nd30.text_width(nd30.MOTTO, 14, bold=True)) < 1  # as long as the tiêu ngữ
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.CENTER for p in left.paragraphs + right.paragraphs)
+    children = [el.tag.split("}")[1] for el in rule._p.pPr]
+    assert children.index("pBdr") < children.index("spacing") < children.index("ind") < children.index("jc")
 
 
 def test_body_title_indent_signatures_and_recipients(minutes: DocxDocument) -> None:
@@ -90,6 +92,7 @@ def test_body_title_indent_signatures_and_recipients(minutes: DocxDocument) -> N
     assert secretary.paragraphs[-1].text == "Lê Thị Thu Hà" and chair.paragraphs[-1].text == "Nguyễn Văn Sơn"
     closing = next(p for p in minutes.paragraphs if p.text.startswith("Cuộc họp kết thúc vào"))
     assert closing.paragraph_format.keep_with_next
+    assert "<w:cantSplit/>" in minutes.tables[1].rows[0]._tr.xml  # the signature row stays whole
     recv = runs_of(minutes, "Nơi nhận:")[0]
     assert recv.bold and recv.italic and recv.font.size == Pt(12)
     entries = minutes.tables[2].rows[0].cells[0].paragraphs[1:]

@@ -33,6 +33,37 @@ _ALIGN = {
 }
 
 
+_AFTER_PBDR = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)  # what follows w:pBdr inside w:pPr (ECMA-376, CT_PPrBase)
+
+
 def _clean(text: str) -> str:
     """Text Word can hold: no emoji, no control characters XML refuses."""
     return "".join(ch for ch in without_pictographs(text) if ch in "\t\n" or ord(ch) >= 32)
@@ -109,7 +140,8 @@ def _rule(cell: _Cell, width: float, column: float) -> None:
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    p._p.get_or_add_pPr().append(borders)
+    # Word wants pPr's children in the schema's order: the border goes before shading, spacing, indent, jc…
+    p._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_PBDR)
 
 
 def _no_borders(table: object) -> None:
@@ -119,7 +151,7 @@ def _no_borders(table: object) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl.tblPr.append(borders)
+    tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
 
 
 def _two_columns(doc: DocxDocument, left: float, right: float) -> tuple[_Cell, _Cell]:
@@ -127,6 +159,8 @@ def _two_columns(doc: DocxDocument, left: float, right: float) -> tuple[_Cell, _
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _no_borders(table)
+    row_props = table.rows[0]._tr.get_or_add_trPr()
+    row_props.append(OxmlElement("w:cantSplit"))  # a header, a signature block: never split over pages
     cells = table.rows[0].cells
     for cell, width in zip(cells, (left, right), strict=True):
         cell.width = Pt(width)
