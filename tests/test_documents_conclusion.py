@@ -121,3 +121,12 @@ def test_many_items_flow_and_keep_the_signer_with_the_closing() -> None:
     assert rendered.boxes[SLOT_SIGNER].page == closing.page == layout.find("Ma Thị Thanh Hoa").page
     numbers = [ln.text for ln in layout.lines if ln.top < nd30.MARGIN_TOP - 1]
     assert numbers == [str(n) for n in range(2, layout.pages + 1)]
+
+
+def test_without_a_closing_sentence_the_last_conclusion_goes_with_the_signer() -> None:
+    for items in range(8, 16):  # the body's end walks down the page and over it
+        content = recordkit.conclusion(items=items, closing_html="")
+        layout = read(render_conclusion(content).pdf)
+        signer = layout.find("Ma Thị Thanh Hoa")
+        last = [ln for ln in layout.lines if ln.text.startswith(f"{items}. Dự thảo Nghị quyết")]
+        assert last and last[0].page == signer.page, items

@@ -36,16 +36,25 @@ def signer_lines(c: ConclusionContent) -> list[str]:
     return [x for x in (c.signer.authority.strip(), c.signer.title.strip()) if x]
 
 
-def _body_html(c: ConclusionContent) -> str:
+def _parts(c: ConclusionContent) -> tuple[list[Block], list[Block]]:
+    """The body and what goes with the signature: the closing sentence or, without one, the last item (its title
+    and conclusion), so that the signature block never stands alone on a page."""
+    body = body_blocks(c)
+    if c.closing_html.strip():
+        return body, [Block("rich", html=c.closing_html)]
+    carried = 2 if c.items else 1
+    return body[:-carried], body[-carried:]
+
+
+def _body_html(c: ConclusionContent, body: list[Block]) -> str:
     header = nd30.header_html(c.issuer.governing_body, c.issuer.issuing_body, c.number.text(), date_text(c))
-    return header + nd30.blocks_html(body_blocks(c))
+    return header + nd30.blocks_html(body)
 
 
-def _closing_html(c: ConclusionContent) -> str:
+def _closing_html(c: ConclusionContent, closing: list[Block]) -> str:
     lines = signer_lines(c)
-    closing = nd30.rich(c.closing_html) if c.closing_html.strip() else ""
     return f"""
-{closing}
+{nd30.blocks_html(closing)}
 <div style="height:10pt"></div>
 <table style="width:{nd30.CONTENT.width}pt"><tr>
 <td style="width:{nd30.LEFT_W}pt">{nd30.recipients_html(c.recipients, c.archive_line)}</td>
@@ -56,9 +65,10 @@ def _closing_html(c: ConclusionContent) -> str:
 
 def render_conclusion(content: ConclusionContent) -> RenderedRecord:
     """The thông báo's PDF and the boxes for the signer and (when it is sealed) the seal."""
+    body, closing = _parts(content)
     pdf, boxes = nd30.render(
-        _body_html(content),
-        _closing_html(content),
+        _body_html(content, body),
+        _closing_html(content, closing),
         {"title": f"Thông báo - {content.summary}", "author": content.issuer.issuing_body},
         [SLOT_SIGNER],
         seal_in=SLOT_SIGNER if content.sealed else None,
