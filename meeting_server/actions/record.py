@@ -13,9 +13,8 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import protocol as p
 from ..domain import record as domain
-from ..domain.meetings import Audience, Event, MeetingState, capabilities
+from ..domain.meetings import MeetingState, capabilities
 from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer
 from ..domain.richtext import sanitize
 from ..errors import AppError
@@ -28,7 +27,6 @@ from ..vocabulary import (
     ARCHIVED,
     DRAFT,
     ENDED,
-    ORGANIZER_ROLES,
     RECORD_CONCLUSION,
     RECORD_ISSUED,
     RECORD_MINUTES,
@@ -87,8 +85,8 @@ def _who(ctx: MeetingContext) -> tuple[str, str]:
 
 async def _changed(ctx: MeetingContext, row: RecordDocumentRow, **extra: Any) -> dict[str, Any]:
     """Tell the record's page (organisers, chair, secretary) that a document changed; answer the document."""
-    data = {"document_id": row.id, "kind": row.kind, "status": row.status, "version": row.version, **extra}
-    await ctx.record([Event(p.RECORD_CHANGED, data, Audience(kind="roles", roles=ORGANIZER_ROLES))])
+    told = {"document_id": row.id, "kind": row.kind, "status": row.status, "version": row.version}
+    await ctx.record([domain.changed(told, **extra)])
     return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra}
 
 

@@ -13,9 +13,11 @@ import types
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from .. import protocol as p
 from ..errors import AppError
 from ..vocabulary import (
     DRAFT,
+    ORGANIZER_ROLES,
     RECORD_CONCLUSION,
     RECORD_FIELD_CONCLUSION,
     RECORD_FIELD_DISCUSSION,
@@ -35,6 +37,7 @@ from ..vocabulary import (
     RecordKind,
     RecordStatus,
 )
+from .meetings import Audience, Event
 from .record_content import (
     Attendee,
     ConclusionContent,
@@ -60,6 +63,13 @@ TRANSITIONS: dict[str, tuple[RecordStatus, RecordStatus, str, str]] = {
     "return": (RECORD_IN_REVIEW, DRAFT, "trả lại để sửa", "return for changes"),
     "approve": (RECORD_IN_REVIEW, RECORD_SIGNING, "duyệt và cấp số", "approve and number"),
 }
+
+
+def changed(document: dict[str, Any], **extra: Any) -> Event:
+    """The log entry telling the record's page (organisers, chair, secretary) that a document changed; no patch:
+    the meeting's state is not the record's."""
+    data = {k: document[k] for k in ("document_id", "kind", "status", "version")} | extra
+    return Event(p.RECORD_CHANGED, data, Audience(kind="roles", roles=ORGANIZER_ROLES))
 
 
 def vietnam_date(moment: datetime) -> date:
