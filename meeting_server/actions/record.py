@@ -22,12 +22,14 @@ from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
+from ..views.meetings import invitation_of
 from ..views.record import facts_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
     ENDED,
     RECORD_CONCLUSION,
+    RECORD_INVITATION,
     RECORD_ISSUED,
     RECORD_MINUTES,
     RECORD_REVIEW,
@@ -107,19 +109,40 @@ async def _person(session: AsyncSession, user_id: str | None) -> dict[str, Any]:
 
 
 async def _unit_of(session: AsyncSession, state: MeetingState) -> tuple[str, Issuer]:
-    """The issuing unit (the organiser's) and how the header names it."""
-    organiser = (await directory.users_by_ids(session, [state.organizer_id])).get(state.organizer_id)
-    unit_id = organiser.unit_id if organiser is not None and organiser.unit_id else ""
-    unit = None
-    if unit_id:
-        try:
-            unit = await directory.get_unit(session, unit_id)
-        except AppError:
-            unit = None
-    name = (getattr(unit, "name", "") or "").upper()
-    symbol = getattr(unit, "code", "") or "UBND"
-    place = state.location.split(",")[-1].strip() if state.location else ""
-    return unit_id, Issuer(issuing_body=name, symbol=symbol, place=place)
+    """The issuing unit and how the header names it: the giấy mời's (the chair's unit, else the organiser's)."""
+    data = await invitation_of(session, state)
+    unit_id = await issuing_unit_id(session, state)
+    issuer = Issuer(
+        issuing_body=data.issuing_unit,
+        symbol=data.issuer_abbreviation,
+        place=data.place_name,
+        governing_body=data.parent_unit,
+    )
+    return unit_id, issuer
+
+
+async def issuing_unit_id(session: AsyncSession, state: MeetingState) -> str:
+    """The unit whose register numbers the meeting's documents: its chair's, else its organiser's ("" for none)."""
+    ids = [i for i in (state.chair_id, state.organizer_id) if i]
+    people = await directory.users_by_ids(session, ids)
+    return next((people[i].unit_id for i in ids if i in people and people[i].unit_id), None) or ""
+
+
+async def number_invitation(ctx: MeetingContext) -> None:
+    """The giấy mời takes its GM number when the meeting is first scheduled; rescheduling keeps it."""
+    if await register_store.entry_of_meeting(ctx.session, ctx.meeting.id, RECORD_INVITATION) is not None:
+        return
+    chair = await _person(ctx.session, ctx.meeting.chair_id)
+    await register_store.enter(
+        ctx.session,
+        unit_id=await issuing_unit_id(ctx.session, ctx.meeting),
+        kind=RECORD_INVITATION,
+        confidential=False,
+        issued_on=domain.vietnam_date(domain.now_utc()),
+        summary=f"Giấy mời {ctx.meeting.title}",
+        signer=chair.get("name", ""),
+        meeting_id=ctx.meeting.id,
+    )
 
 
 @meeting_action("record.create", CreateRecord, RECORD_WRITE)

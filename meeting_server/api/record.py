@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..actions import record as record_actions
 from ..auth import Identity
-from ..documents.record_render import render_record_pdf
+from ..documents.record_render import render_record_docx, render_record_pdf
 from ..errors import AppError
 from ..inputs import whole_number
 from ..views import record as record_views
@@ -49,6 +49,19 @@ async def document_pdf(request: web.Request, identity: Identity | None) -> web.S
     name = "du-thao" if source.get("is_draft") else "van-ban"
     headers = {"Content-Disposition": f'inline; filename="{source["kind"]}-{name}.pdf"'}
     return web.Response(body=body, content_type="application/pdf", headers=headers)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@view("GET", "/api/record/{document_id}/docx")
+async def document_docx(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    actor = _need(identity).actor
+    source = await record_views.docx_source(request.app[SERVICES], actor, request.match_info["document_id"])
+    body = await request.app[WORKERS].run(render_record_docx, source["kind"], source["content"], timeout=120.0)
+    name = "du-thao" if source["is_draft"] else "van-ban"
+    headers = {"Content-Disposition": f'attachment; filename="{source["kind"]}-{name}.docx"'}
+    return web.Response(body=body, content_type=DOCX, headers=headers)
 
 
 def _register_query(request: web.Request) -> dict[str, Any]:

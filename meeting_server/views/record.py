@@ -206,12 +206,21 @@ async def meeting_of_document(services: Services, document_id: str) -> str:
 
 async def pdf_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
     """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now)."""
+    return await _source(services, actor, document_id, stored=True)
+
+
+async def docx_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
+    """What the .docx is made from: the frozen content, or a draft's from now."""
+    return await _source(services, actor, document_id, stored=False)
+
+
+async def _source(services: Services, actor: Actor, document_id: str, stored: bool) -> dict[str, Any]:
     from ..actions.record import draft_content  # the same builder the approval freezes with
 
     async with services.db.read() as session:
         row, state = await _readable(session, actor, document_id)
-        if row.pdf is not None:
-            return {"pdf": row.pdf, "kind": row.kind}
+        if stored and row.pdf is not None:
+            return {"pdf": row.pdf, "kind": row.kind, "is_draft": False}
         if row.content is not None:
             return {"content": row.content, "kind": row.kind, "is_draft": False}
         return {"content": await draft_content(session, row, state), "kind": row.kind, "is_draft": True}
