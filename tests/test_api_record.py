@@ -272,3 +272,52 @@ async def test_concurrent_issues_number_without_gaps_or_duplicates(any_server: L
             session, unit_id="un_test0001", kind="bien_ban", confidential=False, issued_on=date(2028, 1, 1), summary="x"
         )
     assert (secret.number, next_year.number) == (1, 1)
+
+
+async def test_the_record_page_hears_changes_and_a_demoted_secretary_s_socket_writes_nothing(
+    any_server: LiveServer,
+) -> None:
+    """The secretary's open socket: told live of the chair's text (record.changed, organisers only; a delegate's
+    socket hears nothing of it), then demoted, its record commands are refused and nothing is saved."""
+    from meeting_server import protocol as p
+    from tests.test_live_authz import VI_FORBIDDEN, raw_socket
+
+    people = await _people(any_server)
+    admin = await any_server.admin()
+    meeting = await make_meeting(
+        admin,
+        secretary_id=people["secretary"]["id"],
+        chair_id=people["chair"]["id"],
+        invitee_ids=[people["d1"]["id"]],
+    )
+    mid = meeting["id"]
+    secretary, chair, delegate = [await any_server.client(u) for u in ("thuky", "chutich", "daibieu1")]
+    status, made = await secretary.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
+    assert status == 201, made
+    doc = made["document"]["id"]
+    async with raw_socket(any_server, secretary) as sock, raw_socket(any_server, delegate) as other:
+        for s in (sock, other):
+            assert (await s.call(p.JOIN, {"meeting_id": mid, "after_seq": 0}))["ok"] is True
+        body = {"html": "<p>Chủ tọa khai mạc</p>", "base_revision": 0}
+        status, saved = await chair.put(f"/api/record/{doc}/texts/opening/discussion", body)
+        assert status == 200, saved
+        await sock.marker()
+        await other.marker()
+        told = [e for e in sock.events(mid) if e["type"] == p.RECORD_CHANGED]
+        assert told and told[-1]["data"]["revision"] == 1 and told[-1]["data"]["text"]["html"] == body["html"]
+        assert [e for e in other.events(mid) if e["type"] == p.RECORD_CHANGED] == []
+
+        status, _ = await admin.patch(f"/api/users/{people['secretary']['id']}", {"roles": ["delegate"]})
+        assert status == 200
+        args = {"meeting_id": mid, "document_id": doc, "part": "opening", "field": "discussion"}
+        answer = await sock.call(
+            p.COMMAND,
+            {
+                "command_id": command_id(),
+                "action": "record.text.save",
+                "args": {**args, "html": "<p>x</p>", "base_revision": 1},
+            },
+        )
+        assert answer == {"error": {"code": "forbidden", "message": VI_FORBIDDEN}}, answer
+    status, read = await admin.get(f"/api/record/{doc}")
+    assert [(t["html"], t["revision"]) for t in read["texts"]] == [("<p>Chủ tọa khai mạc</p>", 1)]

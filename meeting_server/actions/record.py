@@ -8,7 +8,7 @@ Each change is told live as one `record.changed` entry in the meeting's log (org
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,7 @@ from ..vocabulary import (
     SLOT_SECRETARY,
     SLOT_SIGNER,
     RecordField,
+    RecordKind,
 )
 from .base import MeetingContext, Schema, Services, meeting_action
 from .schemas import Id, Short, Text
@@ -79,6 +80,11 @@ class CorrectDocument(DocumentRef):
 class AddComment(DocumentRef):
     part: str = Field(pattern=PART_PATTERN)
     text: Text = Field(min_length=1)
+
+
+def kind_of(row: RecordDocumentRow) -> RecordKind:
+    """A stored document's kind, as the vocabulary types it (the column holds only RECORD_KINDS)."""
+    return cast(RecordKind, row.kind)
 
 
 def _who(ctx: MeetingContext) -> tuple[str, str]:
@@ -238,9 +244,9 @@ async def draft_content(
     """The document's content as JSON from the log and texts now (what the approval freezes; a draft's PDF)."""
     _, issuer = await _unit_of(session, state)
     doc_number = DocumentNumber(
-        kind=row.kind,
+        kind=kind_of(row),
         issuer_symbol=issuer.symbol,
-        number=number,  # type: ignore[arg-type]
+        number=number,
         year=issued_on.year if issued_on else None,
         confidential=row.confidential,
     )
@@ -250,9 +256,9 @@ async def draft_content(
         if first.number is not None and first.issued_on:
             correction = Correction(
                 replaces=DocumentNumber(
-                    kind=first.kind,
+                    kind=kind_of(first),
                     issuer_symbol=issuer.symbol,
-                    number=first.number,  # type: ignore[arg-type]
+                    number=first.number,
                     year=first.year,
                     confidential=first.confidential,
                 ),
@@ -277,8 +283,8 @@ async def draft_content(
     )
     if row.kind == RECORD_CONCLUSION:
         own = {(t.part, t.field): t.html for t in await store.texts_of(session, row.id)}
-        return domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own))  # type: ignore[no-any-return]
-    return domain.to_json(content)  # type: ignore[no-any-return]
+        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own)))
+    return dict(domain.to_json(content))
 
 
 @meeting_action("record.approve", DocumentRef, RECORD_REVIEW)
@@ -294,11 +300,11 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
             detail_en="the meeting has not ended; the record is approved after it ends",
         )
     issued_on = domain.vietnam_date(domain.now_utc())
-    signer = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
+    signer: dict[str, Any] = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
     entry = await register_store.enter(
         ctx.session,
         unit_id=row.unit_id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=kind_of(row),
         confidential=row.confidential,
         issued_on=issued_on,
         summary=f"{domain.KIND_WORDS[row.kind][0]} {ctx.meeting.title}",
@@ -311,7 +317,7 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     if row.replaces_id:
         first = await store.load(ctx.session, row.replaces_id, for_update=True)
         first.replaced_by_id = row.id
-    symbol = KIND_SYMBOLS[row.kind]  # type: ignore[index]
+    symbol = KIND_SYMBOLS[kind_of(row)]
     return await _changed(ctx, row, number_text=f"{entry.number:02d}/{symbol}")
 
 

@@ -41,7 +41,7 @@ async def document_pdf(request: web.Request, identity: Identity | None) -> web.S
     actor = _need(identity).actor
     services, document_id = request.app[SERVICES], request.match_info["document_id"]
     source = await record_views.pdf_source(services, actor, document_id)
-    body = source.get("pdf")
+    body: bytes | None = source.get("pdf")
     if body is None:
         body = await request.app[WORKERS].run(render_record_pdf, source["kind"], source["content"], timeout=120.0)
         if not source["is_draft"]:  # an approved document's PDF is kept: the record, rendered once
