@@ -321,3 +321,37 @@ async def test_the_record_page_hears_changes_and_a_demoted_secretary_s_socket_wr
         assert answer == {"error": {"code": "forbidden", "message": VI_FORBIDDEN}}, answer
     status, read = await admin.get(f"/api/record/{doc}")
     assert [(t["html"], t["revision"]) for t in read["texts"]] == [("<p>Chủ tọa khai mạc</p>", 1)]
+
+
+async def test_the_conclusion_notice_from_the_minutes_conclusions(any_server: LiveServer, tmp_path: Path) -> None:
+    """The thông báo kết luận: its signer and authority chosen by the organiser, its items the minutes'
+    conclusions, numbered in its own series (TB), confidential ones apart."""
+    people = await _people(any_server)
+    admin, meeting = await _held_meeting(any_server, people)
+    mid, item = meeting["id"], meeting["agenda"][0]["id"]
+    secretary, chair = await any_server.client("thuky"), await any_server.client("chutich")
+    status, minutes = await secretary.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
+    assert status == 201, minutes
+    body = {"html": "<p>Giao Sở Tài chính tham mưu.</p>", "base_revision": 0}
+    assert (await secretary.put(f"/api/record/{minutes['document']['id']}/texts/{item}/conclusion", body))[0] == 200
+    ask = {"kind": "thong_bao", "signer_id": people["chair"]["id"], "signer_authority": "KT. CHỦ TỊCH"}
+    status, refused = await admin.post(f"/api/meetings/{mid}/record", {**ask, "signer_authority": "Ông"})
+    assert (status, refused["error"]["code"]) == (422, "invalid_input")
+    status, made = await admin.post(f"/api/meetings/{mid}/record", {**ask, "confidential": True})
+    assert status == 201, made
+    notice = made["document"]
+    assert [(s["slot"], s["authority"]) for s in notice["slots"]] == [("signer", "KT. CHỦ TỊCH"), ("seal", "")]
+    path = f"/api/record/{notice['id']}"
+    assert (await admin.post(f"{path}/submit"))[0] == 200
+    status, approved = await chair.post(f"{path}/approve")
+    assert status == 200, approved
+    assert (approved["document"]["number"], approved["number_text"]) == (1, "01/TB")
+    content = (await admin.get(path))[1]["content"]
+    assert [i["conclusion_html"] for i in content["items"]] == ["<p>Giao Sở Tài chính tham mưu.</p>"]
+    assert content["signer"]["authority"] == "KT. CHỦ TỊCH" and content["number"]["confidential"] is True
+    status, pdf = await admin.get(f"{path}/pdf")
+    assert status == 200
+    words = _pdf_text(pdf, tmp_path)
+    assert "01/TB" in words and "KT. CHỦ TỊCH" in words and "Giao Sở Tài chính tham mưu." in words
+    status, listed = await admin.get("/api/register?kind=thong_bao&confidential=true")
+    assert [(e["number"], e["confidential"]) for e in listed["entries"]] == [(1, True)]
