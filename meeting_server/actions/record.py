@@ -91,11 +91,14 @@ def _who(ctx: MeetingContext) -> tuple[str, str]:
     return ctx.actor.id, ctx.actor.name or ctx.actor.id
 
 
-async def _changed(ctx: MeetingContext, row: RecordDocumentRow, **extra: Any) -> dict[str, Any]:
-    """Tell the record's page (organisers, chair, secretary) that a document changed; answer the document."""
+async def _changed(
+    ctx: MeetingContext, row: RecordDocumentRow, answer: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Tell the record's page (organisers, chair, secretary) that a document changed, in a small entry (`extra`;
+    a text itself is read with GET); answer the document, `extra` and `answer`."""
     told = {"document_id": row.id, "kind": row.kind, "status": row.status, "version": row.version}
     await ctx.record([domain.changed(told, **extra)])
-    return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra}
+    return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra, **(answer or {})}
 
 
 async def _document(ctx: MeetingContext, document_id: str) -> RecordDocumentRow:
@@ -211,7 +214,10 @@ async def save_text(ctx: MeetingContext, cmd: SaveText) -> dict[str, Any]:
         current.saved_at if current else "",
     )
     saved = await store.save_text(ctx.session, row.id, cmd.part, cmd.field, html, revision, _who(ctx))
-    return await _changed(ctx, row, part=cmd.part, field=cmd.field, revision=revision, text=store.text_dict(saved))
+    text = store.text_dict(saved)
+    return await _changed(
+        ctx, row, {"text": text}, part=cmd.part, field=cmd.field, revision=revision, saved_by_name=saved.saved_by_name
+    )
 
 
 def _grants(ctx: MeetingContext) -> frozenset[str]:
@@ -364,7 +370,7 @@ async def comment(ctx: MeetingContext, cmd: AddComment) -> dict[str, Any]:
         raise domain.frozen_error(row.kind, row.status)
     domain.check_part(cmd.part, (*(i.id for i in ctx.meeting.agenda), "document"))
     saved = await store.add_comment(ctx.session, row.id, cmd.part, cmd.text, _who(ctx))
-    return await _changed(ctx, row, comment=store.comment_dict(saved))
+    return await _changed(ctx, row, {"comment": store.comment_dict(saved)}, part=cmd.part)
 
 
 async def keep_pdf(services: Services, document_id: str, pdf: bytes) -> None:
