@@ -347,3 +347,21 @@ async def test_the_conclusion_notice_from_the_minutes_conclusions(any_server: Li
     assert "01/TB" in words and "KT. CHỦ TỊCH" in words and "Giao Sở Tài chính tham mưu." in words
     status, listed = await admin.get("/api/register?kind=thong_bao&confidential=true")
     assert [(e["number"], e["confidential"]) for e in listed["entries"]] == [(1, True)]
+
+
+async def test_the_giay_moi_is_numbered_when_first_scheduled_and_keeps_its_number(any_server: LiveServer) -> None:
+    admin = await any_server.admin()
+    first = await make_meeting(admin, title="Họp giao ban tuần 1")
+    path = f"/api/meetings/{first['id']}"
+    assert (await admin.post(f"{path}/unschedule"))[0] == 200
+    assert (await admin.post(f"{path}/schedule"))[0] == 200  # rescheduled: the same number
+    second = await make_meeting(admin, title="Họp giao ban tuần 2")
+    status, listed = await admin.get("/api/register?kind=giay_moi")
+    assert status == 200, listed
+    lines = [(e["number"], e["meeting_id"], e["link"]) for e in listed["entries"]]
+    assert lines == [
+        (1, first["id"], f"/api/meetings/{first['id']}/invitation.pdf"),
+        (2, second["id"], f"/api/meetings/{second['id']}/invitation.pdf"),
+    ]
+    status, bad = await admin.get("/api/register?kind=cong_van")
+    assert (status, bad["error"]["code"]) == (422, "invalid_input")
