@@ -22,8 +22,6 @@ from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
-from ..views.meetings import invitation_of
-from ..views.record import facts_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
@@ -119,6 +117,8 @@ async def _person(session: AsyncSession, user_id: str | None) -> dict[str, Any]:
 
 async def _unit_of(session: AsyncSession, state: MeetingState) -> tuple[str, Issuer]:
     """The issuing unit and how the header names it: the giấy mời's (the chair's unit, else the organiser's)."""
+    from ..views.meetings import invitation_of  # views import actions.base: read it when first needed
+
     data = await invitation_of(session, state)
     unit_id = await issuing_unit_id(session, state)
     issuer = Issuer(
@@ -271,6 +271,8 @@ async def draft_content(
                 replaces_issued_on=date.fromisoformat(first.issued_on),
                 reason=row.correction_reason,
             )
+    from ..views.record import facts_of  # views import actions.base: read it when first needed
+
     facts = await facts_of(session, state)
     minutes_row = row
     if row.kind == RECORD_CONCLUSION:  # the conclusions are the minutes' (the latest version of them)
