@@ -21,6 +21,7 @@ from meeting_server.errors import AppError
 from meeting_server.storage import register as register_store
 from meeting_server.storage.models import RegisterEntryRow
 from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting
+from tests.paper_samples import simple
 
 
 async def _people(server: LiveServer) -> dict[str, dict[str, Any]]:
@@ -58,6 +59,13 @@ async def _held_meeting(server: LiveServer, people: dict[str, dict[str, Any]]) -
     body = {"person_id": delegates[2], "status": "absent_excused", "reason": "Đi công tác Hà Nội"}
     assert (await admin.post(f"/api/meetings/{mid}/attendance", body))[0] == 200
     assert (await admin.post(f"/api/meetings/{mid}/agenda/current", {"item_id": item}))[0] == 200
+    for title in ("Báo cáo kế hoạch đầu tư công", "Phụ lục số liệu"):  # the first is presented, the second not
+        fields = {"publish": "1", "item_id": item, "title": title}
+        status, uploaded = await admin.upload(f"/api/meetings/{mid}/papers", simple(2), "tai-lieu.pdf", fields)
+        assert status == 201, uploaded
+        if title.startswith("Báo cáo"):
+            presented = await admin.post(f"/api/meetings/{mid}/papers/{uploaded['paper']['id']}/present", {"page": 1})
+            assert presented[0] == 200, presented
     for speaker in (f"user:{delegates[0]}", f"user:{delegates[1]}", f"site:{hall}"):
         status, added = await admin.post(f"/api/meetings/{mid}/floor/queue", {"speaker": speaker, "item_id": item})
         assert status == 201, added
@@ -102,6 +110,7 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     assert facts["host_site"] == "Hội trường tỉnh" and facts["sites_connected"] == ["Xã Tân Trào"]
     first = facts["items"][0]
     assert [s["speaker"] for s in first["speeches"]] == ["Trần Văn An", "Phạm Thị Bình", "Xã Tân Trào"]
+    assert first["papers"] == ["Báo cáo kế hoạch đầu tư công"] and first["presenter"] == ""
     assert first["started_at"] and first["ended_at"] and facts["started_at"] and facts["ended_at"]
     (line,) = first["votes"]
     assert line["secret"] and line["counts"]["yes"] == 1 and line["counts"]["no"] == 1

@@ -84,14 +84,18 @@ def _vote_line(vote: dict[str, Any]) -> dict[str, Any] | None:
 
 async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]:
     """What the log knows for the minutes: the meeting's times, sites and attendance, and per agenda item its
-    times, presenter, papers, speeches and closed votes (a secret vote: its counts only)."""
+    times, presenter, papers presented, speeches and closed votes (a secret vote: its counts only)."""
     started, ended, spans = await _timeline(session, state.id)
     people = {x["id"]: x for x in await people_of(session, state)}
     sites = {s["id"]: s.get("name", s["id"]) for s in state.sites}
     names = {f"user:{k}": v["full_name"] for k, v in people.items()} | {f"site:{k}": v for k, v in sites.items()}
     floor = Floor.from_dict(state.floor or None)
     votes = [vote_store.public_vote(r) for r in await vote_store.votes_of(session, state.id)]
-    papers = [x for x in await paper_store.list_papers(session, state.id) if x.status == PUBLISHED]
+    shown = await store.log_marks(session, state.id, (p.PAPER_PRESENTED,))
+    presented = {((d.get("patch") or {}).get("presentation") or {}).get("paper_id") for _, d, _ in shown}
+    papers = [
+        x for x in await paper_store.list_papers(session, state.id) if x.status == PUBLISHED and x.id in presented
+    ]
     entries = (await attendance_store.load_attendance(session, state.id)).current()
     membership = attendance_domain.membership_of(state)
 
