@@ -108,6 +108,7 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     late = {a["name"]: a["note"] for a in facts["late"]}  # arriving after the start (24/11) counts as late
     assert late["Phạm Thị Bình"].startswith("đến muộn lúc ")
     assert facts["host_site"] == "Hội trường tỉnh" and facts["sites_connected"] == ["Xã Tân Trào"]
+    assert facts["place"].endswith("trực tuyến đến 2 điểm cầu")
     first = facts["items"][0]
     assert [s["speaker"] for s in first["speeches"]] == ["Trần Văn An", "Phạm Thị Bình", "Xã Tân Trào"]
     assert first["papers"] == ["Báo cáo kế hoạch đầu tư công"] and first["presenter"] == ""

@@ -161,7 +161,7 @@ async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]
         "status": state.status,
         "started_at": started or state.starts_at,
         "ended_at": ended,
-        "place": state.location,
+        "place": ", ".join(x for x in (state.location, _online(len(state.sites))) if x),
         "host_site": host,
         "sites_connected": [n for i, n in sites.items() if i != state.main_site_id],
         "chair": person(state.chair_id) if state.chair_id else {},  # not vocabulary: a field
@@ -171,6 +171,11 @@ async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]
         "late": late,  # not vocabulary: a field
         "items": items,
     }
+
+
+def _online(sites: int) -> str:
+    """What the place says of a conference: "trực tuyến đến 124 điểm cầu" (every site, the host's included)."""
+    return f"trực tuyến đến {sites} điểm cầu" if sites > 1 else ""
 
 
 def _clock(iso: str) -> str:
