@@ -190,7 +190,9 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     assert status == 200
     words = _pdf_text(pdf, tmp_path)
     assert "01/BB" in words and "DỰ THẢO" not in words and "Trần Văn An" in words
-    assert (await secretary.get(path))[1]["has_pdf"] is True
+    assert (await secretary.post(f"{path}/pdf"))[0] == 405  # read only
+    kept = (await secretary.get(path))[1]
+    assert kept["has_pdf"] is True and set(kept["boxes"]) == {"secretary", "chair"}
     status, docx = await secretary.get(f"{path}/docx")
     assert status == 200 and docx[:2] == b"PK"
 

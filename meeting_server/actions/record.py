@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import record as domain
 from ..domain.meetings import MeetingState, capabilities
-from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer
+from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer, RenderedRecord
 from ..domain.richtext import sanitize
 from ..errors import AppError
 from ..storage import directory
@@ -375,8 +375,9 @@ async def comment(ctx: MeetingContext, cmd: AddComment) -> dict[str, Any]:
     return await _changed(ctx, row, {"comment": store.comment_dict(saved)}, part=cmd.part)
 
 
-async def keep_pdf(services: Services, document_id: str, pdf: bytes) -> None:
+async def keep_pdf(services: Services, document_id: str, rendered: RenderedRecord) -> None:
     """Keep an approved document's PDF, rendered outside any write transaction (api/record.py renders it in a
     document worker, then calls this): a short write, never holding the database while rendering."""
     async with services.db.write() as session:
-        await store.store_pdf(session, document_id, pdf)
+        boxes = {slot: domain.to_json(box) for slot, box in rendered.boxes.items()}
+        await store.store_pdf(session, document_id, rendered.pdf, boxes)

@@ -205,7 +205,13 @@ async def document(services: Services, actor: Actor, document_id: str) -> dict[s
         row, _ = await _readable(session, actor, document_id)
         texts = [store.text_dict(t) for t in await store.texts_of(session, document_id)]
         comments = [store.comment_dict(c) for c in await store.comments_of(session, document_id)]
-    return {**store.document_dict(row), "texts": texts, "comments": comments, "content": row.content}
+    return {
+        **store.document_dict(row),
+        "texts": texts,
+        "comments": comments,
+        "content": row.content,
+        "boxes": row.boxes,
+    }
 
 
 async def meeting_of_document(services: Services, document_id: str) -> str:
