@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meeting_server.errors import AppError
+from meeting_server.storage import record as record_store
 from meeting_server.storage import register as register_store
 from meeting_server.storage.models import RegisterEntryRow
 from tests.helpers import ApiClient, LiveServer, check_in_everyone, command_id, make_meeting
@@ -359,6 +360,24 @@ async def test_the_conclusion_notice_from_the_minutes_conclusions(any_server: Li
     assert "01/TB" in words and "KT. CHỦ TỊCH" in words and "Giao Sở Tài chính tham mưu." in words
     status, listed = await admin.get("/api/register?kind=thong_bao&confidential=true")
     assert [(e["number"], e["confidential"]) for e in listed["entries"]] == [(1, True)]
+
+    # the signing phase's door: slots sign in order (the seal after the signer); the last one issues it
+    services = any_server.services
+    assert services is not None
+    with pytest.raises(AppError):
+        async with services.db.write() as session:
+            await record_store.record_signature(session, notice["id"], "seal", b"%PDF-sealed")
+    async with services.db.write() as session:
+        row = await record_store.record_signature(session, notice["id"], "signer", b"%PDF-signed")
+        assert row.status == "signing"
+    async with services.db.write() as session:
+        row = await record_store.record_signature(session, notice["id"], "seal", b"%PDF-sealed")
+        assert row.status == "issued"
+    status, issued = await admin.get(path)
+    assert issued["status"] == "issued" and all(s["signed_at"] for s in issued["slots"])
+    assert (await admin.get(f"{path}/pdf"))[1] == b"%PDF-sealed"  # the signed PDF is the record now
+    status, refused = await admin.post(f"{path}/comments", {"part": "document", "text": "x"})
+    assert (status, refused["error"]["code"]) == (409, "record_frozen")
 
 
 async def test_the_giay_moi_is_numbered_when_first_scheduled_and_keeps_its_number(any_server: LiveServer) -> None:
