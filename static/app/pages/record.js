@@ -1,0 +1,420 @@
+// The secretary's page, /meetings/<id>/record: the biên bản and the thông báo kết luận of a meeting.
+//
+// Bound to the agenda: per item a facts panel kept live from the server (the presenter, the papers, every speech
+// with its site and duration, every vote with its counts and result; the attendance line and the sites at the
+// top), and the secretary's two texts, diễn biến and kết luận, in rich-text editors that save themselves through
+// a dropped connection (autosave.js). The document's status and version, "Gửi chủ tọa duyệt", the PDF preview
+// (a draft prints DỰ THẢO) and the .docx. In review the chair reads, edits and comments per item ("Góp ý"),
+// returns it to the secretary with a comment or approves it ("Duyệt và ban hành": the register gives the number,
+// the content freezes); then the number, the files and each signature slot's state. The signing buttons come
+// with the signing work (`signatureBox`'s `record-sign-actions` is their place).
+import { get, post, withLang } from '../api.js';
+import { Autosaver, revisionOf, statusText } from '../autosave.js';
+import { h, replaceChildren } from '../dom.js';
+import { formatDateTime, formatTime } from '../format.js';
+import { t, tMaybe } from '../i18n.js';
+import { MeetingChannel } from '../live.js';
+import { may, meetingPath } from '../meeting-common.js';
+import { RichText } from '../richtext.js';
+import { getUser } from '../session.js';
+import { busy, confirmDialog, dialog, emptyState, loading, showError } from '../ui.js';
+import { guardUnsaved } from '../unsaved.js';
+
+const FIELDS = ['discussion', 'conclusion'];
+const KINDS = ['bien_ban', 'thong_bao'];
+const EDITABLE = { draft: 'record.write', in_review: 'record.review' };
+const enc = encodeURIComponent;
+export const docPath = (doc, rest = '') => `/api/record/${enc(doc)}${rest}`;
+export const recordPagePath = (meetingId) => `/meetings/${enc(meetingId)}/record`;
+
+/** Whether the person may open the record page of this meeting (the meeting page's and the console's link). */
+export const mayOpenRecord = (snap) => ['record.write', 'record.review', 'record.read'].some((p) => may(snap, p));
+
+/** The document from `GET /api/record/{doc}` (`{document: {…}}` or bare). */
+const docOf = (resp) => (resp && (resp.document || resp)) || null;
+const textOf = (doc, item, field) => (((doc && doc.texts) || {})[item] || {})[field] || { html: '', revision: null };
+const seconds = (s) => {
+  const n = Math.max(0, Math.round(Number(s) || 0));
+  return n >= 60 ? t('record.minSec', { m: Math.floor(n / 60), s: n % 60 }) : t('record.sec', { s: n });
+};
+
+export async function render({ root, params, setTitle, isCurrent }) {
+  const meetingId = params.id;
+  const user = getUser();
+  const view = h('div', { class: 'record-page', testid: 'record-page' }, loading());
+  root.append(view);
+  let snap = null;
+  let docs = []; // the meeting's record documents: [{id, kind, status, version, …}]
+  let doc = null; // the one shown, in full
+  let kind = 'bien_ban';
+  const facts = { speeches: [], votes: [], papers: [], attendance: null };
+  const editors = new Map(); // "item/field" → RichText
+  const statusLine = h('p', { class: 'autosave-status', testid: 'autosave-status', role: 'status', dataset: { state: 'saved', pending: '0' } });
+  const head = h('div', { class: 'record-head' });
+  const summary = h('section', { class: 'card record-summary', testid: 'record-summary' });
+  const itemsBox = h('div', { class: 'record-items', testid: 'record-items' });
+  const signBox = h('section', { class: 'card record-signatures', testid: 'record-signatures', hidden: true });
+
+  const saver = new Autosaver({
+    userId: user ? user.id : 'anon',
+    onStatus: (s) => {
+      statusLine.textContent = statusText(s);
+      statusLine.dataset.state = s.state;
+      statusLine.dataset.pending = String(s.pending);
+    },
+    onSaved: (change, resp) => {
+      if (doc && doc.id === change.doc) {
+        const r = revisionOf(resp);
+        doc.texts = doc.texts || {};
+        doc.texts[change.item] = { ...(doc.texts[change.item] || {}), [change.field]: { ...r, html: change.html } };
+      }
+    },
+    onConflict: (change) => resolveConflict(change),
+    onRejected: (change, err) => { if (isCurrent()) showError(err); },
+  });
+  const offGuard = guardUnsaved(() => saver.pendingCount() > 0 && !navigator.onLine);
+
+  const editable = () => Boolean(doc && EDITABLE[doc.status] && may(snap, EDITABLE[doc.status]));
+  const agenda = () => (snap && Array.isArray(snap.agenda) ? snap.agenda : []);
+
+  // ------------------------------------------------------------ loading
+
+  async function loadFacts() {
+    const [speeches, votes, papers, attendance] = await Promise.all([
+      get(meetingPath(meetingId, '/speeches')).catch(() => null),
+      get(meetingPath(meetingId, '/votes')).catch(() => null),
+      get(meetingPath(meetingId, '/papers')).catch(() => null),
+      get(meetingPath(meetingId, '/attendance')).catch(() => null),
+    ]);
+    if (speeches) facts.speeches = speeches.speeches || [];
+    if (votes) facts.votes = votes.votes || [];
+    if (papers) facts.papers = papers.papers || [];
+    if (attendance) facts.attendance = attendance;
+  }
+
+  async function loadDocs() {
+    const resp = await get(meetingPath(meetingId, '/record'));
+    docs = (resp && (resp.documents || resp.docs)) || [];
+    const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
+    doc = shown ? docOf(await get(docPath(shown.id))) : null;
+    if (doc) kind = doc.kind;
+  }
+
+  /** A newer state of the document from the server: texts with no change waiting take the server's revision. */
+  function adoptTexts() {
+    if (!doc) return;
+    for (const [key, editor] of editors) {
+      const [item, field] = key.split('/');
+      const text = textOf(doc, item, field);
+      if (saver.pendingHtml(doc.id, item, field) !== null) continue;
+      saver.setRevision(doc.id, item, field, text.revision);
+      if (document.activeElement !== editor.area && editor.html() !== text.html) editor.setHtml(text.html);
+    }
+  }
+
+  // ------------------------------------------------------------ the conflict
+
+  /** Both texts side by side; the person keeps theirs, takes the other or merges by hand. Never silent. */
+  async function resolveConflict(change) {
+    let current;
+    try { current = docOf(await get(docPath(change.doc))); } catch (err) { showError(err); return { html: change.html }; }
+    const theirs = textOf(current, change.item, change.field);
+    const other = revisionOf(theirs);
+    const mine = new RichText({ label: t('record.conflictMine'), testid: 'conflict-mine', html: change.html, readOnly: true });
+    const saved = new RichText({ label: t('record.conflictTheirs', { name: other.by, time: formatTime(other.at) }), testid: 'conflict-theirs', html: theirs.html, readOnly: true });
+    const merged = new RichText({ label: t('record.conflictMerged'), testid: 'conflict-merged', html: `${change.html}${theirs.html}` });
+    const mergeBox = h('div', { class: 'conflict-merge', hidden: true }, h('h3', null, t('record.conflictMerged')), merged.el);
+    return new Promise((resolve) => {
+      const dlg = h('dialog', { class: 'dialog dialog-wide', testid: 'conflict-dialog' });
+      let answer = null;
+      const choose = (html) => { answer = { html, base: theirs.revision }; dlg.close(); };
+      const keepMine = h('button', { type: 'button', class: 'btn btn-primary', testid: 'conflict-keep-mine', onclick: () => choose(change.html) }, t('record.conflictKeepMine'));
+      const takeTheirs = h('button', { type: 'button', class: 'btn', testid: 'conflict-take-theirs', onclick: () => { answer = null; dlg.close(); } }, t('record.conflictTakeTheirs'));
+      const mergeSave = h('button', { type: 'button', class: 'btn btn-primary', testid: 'conflict-merge-save', hidden: true, onclick: () => choose(merged.html()) }, t('record.conflictMergeSave'));
+      const mergeBtn = h('button', { type: 'button', class: 'btn', testid: 'conflict-merge', onclick: () => { mergeBox.hidden = false; mergeSave.hidden = false; mergeBtn.hidden = true; merged.focus(); } }, t('record.conflictMergeStart'));
+      dlg.append(h('div', { class: 'dialog-form' },
+        h('h2', { class: 'dialog-title' }, t('record.conflictTitle')),
+        h('p', { class: 'dialog-text' }, t('record.conflictText')),
+        h('div', { class: 'conflict-sides' },
+          h('div', { class: 'conflict-side' }, h('h3', null, t('record.conflictMine')), mine.el),
+          h('div', { class: 'conflict-side' }, h('h3', { testid: 'conflict-theirs-title' }, t('record.conflictTheirs', { name: other.by || '—', time: formatTime(other.at) })), saved.el)),
+        mergeBox,
+        h('div', { class: 'dialog-actions' }, takeTheirs, mergeBtn, mergeSave, keepMine)));
+      dlg.addEventListener('cancel', (e) => e.preventDefault()); // Esc must not decide for them
+      dlg.addEventListener('close', () => {
+        dlg.remove();
+        const editor = editors.get(`${change.item}/${change.field}`);
+        saver.setRevision(change.doc, change.item, change.field, theirs.revision);
+        if (editor && doc && doc.id === change.doc) editor.setHtml(answer ? answer.html : theirs.html);
+        resolve(answer);
+      });
+      document.body.append(dlg);
+      dlg.showModal();
+      keepMine.focus();
+    });
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  function renderHead() {
+    const tabs = h('div', { class: 'record-tabs', role: 'tablist' },
+      KINDS.map((k) => {
+        const exists = docs.some((d) => d.kind === k);
+        return h('button', {
+          type: 'button', role: 'tab', class: ['btn', k === kind ? 'btn-primary' : ''], testid: `record-tab-${k}`,
+          'aria-selected': k === kind ? 'true' : 'false', disabled: !exists && k !== kind,
+          onclick: () => { if (k !== kind) { kind = k; reload(); } },
+        }, t(`record.kind.${k}`));
+      }));
+    const actions = [];
+    if (doc) {
+      actions.push(h('a', { class: 'btn', href: withLang(docPath(doc.id, '/pdf')), target: '_blank', rel: 'noopener', testid: 'record-pdf' },
+        doc.status === 'draft' || doc.status === 'in_review' ? t('record.pdfDraft') : t('record.pdf')));
+      actions.push(h('a', { class: 'btn', href: withLang(docPath(doc.id, '/docx')), testid: 'record-docx' }, t('record.docx')));
+      if (doc.status === 'draft' && may(snap, 'record.write')) actions.push(actionButton('record-submit', t('record.submit'), () => submit()));
+      if (doc.status === 'in_review' && may(snap, 'record.review')) {
+        actions.push(actionButton('record-return', t('record.return'), () => giveBack()));
+        actions.push(actionButton('record-approve', t('record.approve'), () => approve(), 'btn btn-primary'));
+      }
+      if (doc.status === 'issued' && may(snap, 'record.write')) actions.push(actionButton('record-correct', t('record.correct'), () => correct()));
+    }
+    if (doc && doc.kind === 'bien_ban' && !docs.some((d) => d.kind === 'thong_bao') && may(snap, 'record.write')) {
+      actions.push(actionButton('record-create-conclusion', t('record.createConclusion'), () => create('thong_bao')));
+    }
+    replaceChildren(head,
+      h('div', { class: 'page-header' },
+        h('h1', { class: 'page-title', testid: 'page-title' }, t('record.title', { title: snap.title })),
+        h('div', { class: 'page-actions' }, actions)),
+      tabs,
+      doc ? h('p', { class: 'record-state' },
+        h('span', { class: ['badge', `badge-${doc.status}`], testid: 'record-status', dataset: { status: doc.status } }, tMaybe('record.status', doc.status)),
+        ' ', h('span', { testid: 'record-version' }, t('record.version', { n: doc.version || 1 })),
+        doc.number_text ? h('strong', { class: 'record-number', testid: 'record-number' }, ` · ${doc.number_text}`) : null,
+        doc.replaces_text ? h('span', { testid: 'record-replaces' }, ` · ${t('record.replaces', { what: doc.replaces_text })}`) : null) : null,
+      doc && editable() ? statusLine : null);
+  }
+
+  function actionButton(testid, label, fn, cls = 'btn') {
+    const b = h('button', { type: 'button', class: cls, testid }, label);
+    b.addEventListener('click', () => busy(b, fn));
+    return b;
+  }
+
+  function renderSummary() {
+    const a = facts.attendance;
+    const sites = (snap.sites || []).map((s) => s.name);
+    const main = (snap.sites || []).find((s) => s.id === snap.main_site_id);
+    const count = (status) => ((a && a.entries) || []).filter((e) => e.latest !== false && e.status === status).length;
+    const quorum = snap.quorum || (a && a.quorum);
+    const line = quorum ? (quorum.line || t('attendance.quorumMet', { present: quorum.present, base: quorum.base, needed: quorum.needed })) : '';
+    replaceChildren(summary,
+      h('h2', { class: 'section-title' }, t('record.summary')),
+      h('p', { testid: 'record-when' }, formatDateTime(snap.starts_at), snap.location ? ` · ${snap.location}` : ''),
+      main ? h('p', { testid: 'record-host-site' }, t('record.hostSite', { name: main.name })) : null,
+      sites.length ? h('p', { testid: 'record-sites' }, t('record.sites', { n: sites.length, names: sites.join(', ') })) : null,
+      line ? h('p', { testid: 'record-attendance' }, line) : null,
+      a ? h('p', { class: 'muted', testid: 'record-attendance-counts' }, t('record.attendanceCounts', {
+        late: count('late'), excused: count('absent_excused'), unexcused: count('absent_unexcused'),
+      })) : null);
+  }
+
+  function factsPanel(item) {
+    const speeches = facts.speeches.filter((s) => s.item_id === item.id);
+    const votes = facts.votes.filter((v) => v.item_id === item.id && v.status !== 'draft' && v.status !== 'cancelled');
+    const papers = facts.papers.filter((p) => p.item_id === item.id && p.status !== 'draft' && p.status !== 'withdrawn');
+    const times = ((doc && doc.facts && doc.facts.items) || {})[item.id] || {};
+    return h('div', { class: 'record-facts', testid: 'record-facts', dataset: { itemId: item.id } },
+      times.started_at ? h('p', { testid: 'facts-times' }, t('record.itemTimes', { from: formatTime(times.started_at), to: times.ended_at ? formatTime(times.ended_at) : '…' })) : null,
+      item.presenter_name ? h('p', { testid: 'facts-presenter' }, t('meeting.presenter', { name: item.presenter_name })) : null,
+      papers.length ? h('p', { testid: 'facts-papers' }, t('record.papers', { names: papers.map((p) => p.title).join('; ') })) : null,
+      h('h4', null, t('record.speeches', { n: speeches.length })),
+      speeches.length ? h('ul', { class: 'facts-list' }, speeches.map((s) => h('li', { testid: 'facts-speech', dataset: { speechId: s.id } },
+        `${s.speaker_name || s.speaker}${s.site_name ? ` (${s.site_name})` : ''} · ${formatTime(s.started_at)} · `,
+        s.ended_at ? seconds(s.duration_seconds) : t('record.speaking')))) : null,
+      votes.length ? h('h4', null, t('record.votes', { n: votes.length })) : null,
+      votes.length ? h('ul', { class: 'facts-list' }, votes.map((v) => h('li', { testid: 'facts-vote', dataset: { voteId: v.id, status: v.status } },
+        `${v.question}${v.secret ? ` (${t('record.secret')})` : ''}: `,
+        v.result ? `${(v.result.counts || []).map((c) => `${c.label} ${c.count}`).join(', ')} — ${v.result.passed ? t('record.passed') : t('record.notPassed')}`
+          : t(`record.voteState.${v.status === 'open' ? 'open' : 'waiting'}`)))) : null);
+  }
+
+  function editorFor(item, field) {
+    const key = `${item.id}/${field}`;
+    const text = textOf(doc, item.id, field);
+    const pending = saver.pendingHtml(doc.id, item.id, field);
+    // with a change waiting (after a reload), its own base revision stands; else the editor shows the server's
+    if (pending === null) saver.setRevision(doc.id, item.id, field, text.revision);
+    const editor = new RichText({
+      label: `${t(`record.field.${field}`)} — ${item.title}`, testid: `editor-${field}`,
+      html: pending !== null ? pending : text.html, readOnly: !editable(),
+      onChange: (html) => saver.change({ doc: doc.id, item: item.id, field, html }),
+      onBlur: () => saver.flush(),
+    });
+    editor.el.dataset.itemId = item.id;
+    editors.set(key, editor);
+    return h('div', { class: 'record-field' }, h('h4', null, t(`record.field.${field}`)), editor.el);
+  }
+
+  function commentsFor(item) {
+    const list = ((doc && doc.comments) || []).filter((c) => c.item_id === item.id);
+    const mayComment = doc && ['draft', 'in_review'].includes(doc.status) && (may(snap, 'record.review') || may(snap, 'record.write'));
+    const add = mayComment ? actionButton('record-comment', t('record.comment'), async () => {
+      const answer = await dialog({ title: t('record.commentTitle', { title: item.title }), testid: 'comment-dialog', confirmLabel: t('record.commentSend'),
+        fields: [{ name: 'text', label: t('record.commentLabel'), required: true }] });
+      if (!answer) return;
+      await post(docPath(doc.id, '/comments'), { item_id: item.id, text: answer.text });
+      await reloadDoc();
+    }, 'btn btn-small') : null;
+    return h('div', { class: 'record-comments', testid: 'record-comments' },
+      list.map((c) => h('p', { class: 'record-comment', testid: 'record-comment-text' },
+        h('strong', null, `${c.author_name || c.author_id || ''} · ${formatTime(c.at || c.created_at)}: `), c.text)),
+      add);
+  }
+
+  function renderItems() {
+    editors.clear();
+    if (!doc) {
+      const start = may(snap, 'record.write') ? actionButton('record-create', t('record.create'), () => create('bien_ban'), 'btn btn-primary') : null;
+      replaceChildren(itemsBox, emptyState(t('record.none'), 'record-none'), start);
+      return;
+    }
+    const items = agenda();
+    // The thông báo prints only each item's conclusion; the biên bản both texts.
+    const fields = doc.kind === 'thong_bao' ? ['conclusion'] : FIELDS;
+    replaceChildren(itemsBox, items.map((item, i) => h('section', { class: 'card record-item', testid: 'record-item', dataset: { itemId: item.id } },
+      h('h3', { class: 'record-item-title' }, `${i + 1}. ${item.title}`),
+      h('div', { class: 'record-item-body' },
+        factsPanel(item),
+        h('div', { class: 'record-texts' }, fields.map((f) => editorFor(item, f)), commentsFor(item))))));
+  }
+
+  function renderFacts() {
+    for (const panel of itemsBox.querySelectorAll('[data-testid="record-facts"]')) {
+      const item = agenda().find((x) => x.id === panel.dataset.itemId);
+      if (item) panel.replaceWith(factsPanel(item));
+    }
+    renderSummary();
+  }
+
+  function renderSignatures() {
+    const slots = (doc && doc.signatures) || [];
+    signBox.hidden = !doc || !['signing', 'issued'].includes(doc.status);
+    if (signBox.hidden) return;
+    replaceChildren(signBox,
+      h('h2', { class: 'section-title' }, t('record.signatures')),
+      h('ul', { class: 'signature-slots' }, slots.map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
+        h('strong', null, tMaybe('record.slot', s.slot)), ` — ${s.name || ''} · `,
+        s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting')))),
+      // the signing buttons (the agent, a PKCS#12 file) go here with the signing work
+      h('div', { class: 'record-sign-actions', testid: 'record-sign-actions' }));
+  }
+
+  function renderAll() {
+    setTitle(t('record.title', { title: snap.title }));
+    renderHead();
+    renderSummary();
+    renderItems();
+    renderSignatures();
+    replaceChildren(view, head, summary, signBox, itemsBox);
+  }
+
+  // ------------------------------------------------------------ actions
+
+  async function flushFirst() {
+    saver.flush();
+    await saver.kick();
+    if (saver.pendingCount(doc.id)) throw new Error(t('record.unsavedFirst'));
+  }
+
+  async function create(which) {
+    const resp = await post(meetingPath(meetingId, '/record'), { kind: which });
+    kind = which;
+    if (resp) { const d = docOf(resp); if (d && d.id) kind = d.kind || which; }
+    await reload();
+  }
+
+  async function submit() {
+    await flushFirst();
+    await post(docPath(doc.id, '/submit'), {});
+    await reloadDoc();
+  }
+
+  async function giveBack() {
+    await flushFirst();
+    const answer = await dialog({ title: t('record.return'), testid: 'return-dialog', confirmLabel: t('record.return'),
+      fields: [{ name: 'comment', label: t('record.returnComment'), required: true }] });
+    if (!answer) return;
+    await post(docPath(doc.id, '/return'), { comment: answer.comment });
+    await reloadDoc();
+  }
+
+  async function approve() {
+    await flushFirst();
+    if (!await confirmDialog(t('record.approveConfirm'), { title: t('record.approve'), confirmLabel: t('record.approve') })) return;
+    await post(docPath(doc.id, '/approve'), {});
+    await reloadDoc();
+  }
+
+  async function correct() {
+    const answer = await dialog({ title: t('record.correct'), testid: 'correct-dialog', confirmLabel: t('record.correct'),
+      fields: [{ name: 'reason', label: t('record.correctReason'), required: true }] });
+    if (!answer) return;
+    const resp = await post(docPath(doc.id, '/correct'), { reason: answer.reason });
+    const d = docOf(resp);
+    if (d && d.id) doc = d;
+    await reload();
+  }
+
+  async function reloadDoc() {
+    if (!doc) return;
+    const before = doc.status;
+    doc = docOf(await get(docPath(doc.id)));
+    if (doc.status !== before) { renderHead(); renderItems(); renderSignatures(); return; }
+    adoptTexts();
+    renderHead();
+    for (const box of itemsBox.querySelectorAll('[data-testid="record-comments"]')) {
+      const item = agenda().find((x) => x.id === box.closest('[data-testid="record-item"]').dataset.itemId);
+      if (item) box.replaceWith(commentsFor(item));
+    }
+    renderSignatures();
+  }
+
+  async function reload() {
+    try {
+      await Promise.all([loadDocs(), loadFacts()]);
+      if (isCurrent() && snap) renderAll();
+    } catch (err) { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); }
+  }
+
+  // ------------------------------------------------------------ live
+
+  let factsTimer = null;
+  const FACT_EVENTS = /^(floor\.|vote\.|attendance\.|paper\.|agenda\.)/;
+  const channel = new MeetingChannel(meetingId, {
+    onUpdate: (s, info) => {
+      const first = !snap;
+      snap = s;
+      if (first) { reload(); return; }
+      const events = (info && info.events) || [];
+      const resync = Boolean(info && ['rest', 'snapshot'].includes(info.source)); // back after a hole or a restart
+      if (resync || events.some((e) => /^record\./.test(e.type))) reloadDoc().catch(() => {});
+      if (resync || events.some((e) => FACT_EVENTS.test(e.type))) {
+        clearTimeout(factsTimer); // a burst of events (a vote's ballots) refetches once
+        factsTimer = setTimeout(() => loadFacts().then(() => { if (isCurrent()) renderFacts(); }), 300);
+      }
+    },
+    onError: (err) => { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); },
+  });
+  channel.open().catch((err) => { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); });
+  const onHide = () => saver.flush();
+  window.addEventListener('pagehide', onHide);
+
+  return () => {
+    saver.flush();
+    saver.close();
+    offGuard();
+    clearTimeout(factsTimer);
+    window.removeEventListener('pagehide', onHide);
+    channel.close();
+  };
+}
