@@ -134,7 +134,8 @@ async def open_minutes(page: Page, base_url: str, meeting_id: str) -> str:
 
 
 def conclusion(page: Page, item_id: str) -> Any:
-    return page.locator(f'[data-testid="editor-conclusion"][data-item-id="{item_id}"] [data-testid="editor-conclusion-area"]')
+    editor = page.locator(f'[data-testid="editor-conclusion"][data-item-id="{item_id}"]')
+    return editor.get_by_test_id("editor-conclusion-area")
 
 
 @needs_record_server

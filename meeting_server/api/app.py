@@ -48,7 +48,17 @@ from .routes import ROUTES, Route
 log = logging.getLogger(__name__)
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SPA_PATHS = ("/", "/login", "/checkin", "/meetings", "/meetings/{tail:.*}", "/admin", "/admin/{tail:.*}", "/display", "/register")
+SPA_PATHS = (
+    "/",
+    "/login",
+    "/checkin",
+    "/meetings",
+    "/meetings/{tail:.*}",
+    "/admin",
+    "/admin/{tail:.*}",
+    "/display",
+    "/register",
+)
 
 
 @web.middleware
