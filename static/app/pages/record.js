@@ -30,9 +30,18 @@ export const recordPagePath = (meetingId) => `/meetings/${enc(meetingId)}/record
 /** Whether the person may open the record page of this meeting (the meeting page's and the console's link). */
 export const mayOpenRecord = (snap) => ['record.write', 'record.review', 'record.read'].some((p) => may(snap, p));
 
-/** The document from `GET /api/record/{doc}` (`{document: {…}}` or bare). */
+/** The document from `GET /api/record/{doc}` (bare) or an action's answer (`{document: {…}}`). */
 const docOf = (resp) => (resp && (resp.document || resp)) || null;
-const textOf = (doc, item, field) => (((doc && doc.texts) || {})[item] || {})[field] || { html: '', revision: null };
+/** One text of the document (`texts`: [{part, field, html, revision, saved_by_name, saved_at}]); revision 0: none yet. */
+const textOf = (doc, part, field) => ((doc && doc.texts) || []).find((x) => x.part === part && x.field === field)
+  || { part, field, html: '', revision: 0 };
+const SYMBOLS = { bien_ban: 'BB', thong_bao: 'TB', giay_moi: 'GM' };
+/** "Số: 01/BB-UBND" (the symbol after the dash from the frozen content), once the register gave the number. */
+export function numberText(doc) {
+  if (!doc || doc.number === null || doc.number === undefined) return '';
+  const issuer = (doc.content && doc.content.number && doc.content.number.issuer_symbol) || '';
+  return `Số: ${String(doc.number).padStart(2, '0')}/${SYMBOLS[doc.kind] || ''}${issuer ? `-${issuer}` : ''}`;
+}
 const seconds = (s) => {
   const n = Math.max(0, Math.round(Number(s) || 0));
   return n >= 60 ? t('record.minSec', { m: Math.floor(n / 60), s: n % 60 }) : t('record.sec', { s: n });
@@ -47,7 +56,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   let docs = []; // the meeting's record documents: [{id, kind, status, version, …}]
   let doc = null; // the one shown, in full
   let kind = 'bien_ban';
-  const facts = { speeches: [], votes: [], papers: [], attendance: null };
+  let facts = { items: [] }; // what the log knows for the minutes (`GET …/record`'s `facts`)
   const editors = new Map(); // "item/field" → RichText
   const statusLine = h('p', { class: 'autosave-status', testid: 'autosave-status', role: 'status', dataset: { state: 'saved', pending: '0' } });
   const head = h('div', { class: 'record-head' });
@@ -63,11 +72,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
       statusLine.dataset.pending = String(s.pending);
     },
     onSaved: (change, resp) => {
-      if (doc && doc.id === change.doc) {
-        const r = revisionOf(resp);
-        doc.texts = doc.texts || {};
-        doc.texts[change.item] = { ...(doc.texts[change.item] || {}), [change.field]: { ...r, html: change.html } };
-      }
+      if (!doc || doc.id !== change.doc || !resp || !resp.text) return;
+      doc.texts = [...(doc.texts || []).filter((x) => x.part !== change.item || x.field !== change.field), resp.text];
     },
     onConflict: (change) => resolveConflict(change),
     onRejected: (change, err) => { if (isCurrent()) showError(err); },
@@ -79,22 +85,15 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   // ------------------------------------------------------------ loading
 
-  async function loadFacts() {
-    const [speeches, votes, papers, attendance] = await Promise.all([
-      get(meetingPath(meetingId, '/speeches')).catch(() => null),
-      get(meetingPath(meetingId, '/votes')).catch(() => null),
-      get(meetingPath(meetingId, '/papers')).catch(() => null),
-      get(meetingPath(meetingId, '/attendance')).catch(() => null),
-    ]);
-    if (speeches) facts.speeches = speeches.speeches || [];
-    if (votes) facts.votes = votes.votes || [];
-    if (papers) facts.papers = papers.papers || [];
-    if (attendance) facts.attendance = attendance;
+  /** The meeting's documents and the log's facts. A corrected document's newer version replaces it on screen. */
+  async function loadRecord() {
+    const resp = await get(meetingPath(meetingId, '/record'));
+    docs = ((resp && resp.documents) || []).filter((d) => !d.replaced_by_id);
+    facts = (resp && resp.facts) || { items: [] };
   }
 
   async function loadDocs() {
-    const resp = await get(meetingPath(meetingId, '/record'));
-    docs = (resp && (resp.documents || resp.docs)) || [];
+    await loadRecord();
     const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
     doc = shown ? docOf(await get(docPath(shown.id))) : null;
     if (doc) kind = doc.kind;
@@ -119,7 +118,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     let current;
     try { current = docOf(await get(docPath(change.doc))); } catch (err) { showError(err); return { html: change.html }; }
     const theirs = textOf(current, change.item, change.field);
-    const other = revisionOf(theirs);
+    const other = revisionOf({ text: theirs });
     const mine = new RichText({ label: t('record.conflictMine'), testid: 'conflict-mine', html: change.html, readOnly: true });
     const saved = new RichText({ label: t('record.conflictTheirs', { name: other.by, time: formatTime(other.at) }), testid: 'conflict-theirs', html: theirs.html, readOnly: true });
     const merged = new RichText({ label: t('record.conflictMerged'), testid: 'conflict-merged', html: `${change.html}${theirs.html}` });
@@ -189,8 +188,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
       doc ? h('p', { class: 'record-state' },
         h('span', { class: ['badge', `badge-${doc.status}`], testid: 'record-status', dataset: { status: doc.status } }, tMaybe('record.status', doc.status)),
         ' ', h('span', { testid: 'record-version' }, t('record.version', { n: doc.version || 1 })),
-        doc.number_text ? h('strong', { class: 'record-number', testid: 'record-number' }, ` · ${doc.number_text}`) : null,
-        doc.replaces_text ? h('span', { testid: 'record-replaces' }, ` · ${t('record.replaces', { what: doc.replaces_text })}`) : null) : null,
+        numberText(doc) ? h('strong', { class: 'record-number', testid: 'record-number' }, numberText(doc)) : null,
+        doc.replaces_id ? h('span', { testid: 'record-replaces' }, t('record.replaces', { reason: doc.correction_reason || '' })) : null,
+        doc.status === 'draft' && doc.return_comment ? h('p', { class: 'record-returned', testid: 'record-return-comment' }, t('record.returned', { comment: doc.return_comment })) : null) : null,
       doc && editable() ? statusLine : null);
   }
 
@@ -201,41 +201,41 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   function renderSummary() {
-    const a = facts.attendance;
-    const sites = (snap.sites || []).map((s) => s.name);
-    const main = (snap.sites || []).find((s) => s.id === snap.main_site_id);
-    const count = (status) => ((a && a.entries) || []).filter((e) => e.latest !== false && e.status === status).length;
-    const quorum = snap.quorum || (a && a.quorum);
+    const people = (list) => (list || []).map((x) => (x.note ? `${x.name} (${x.note})` : x.name)).join('; ');
+    const quorum = snap.quorum;
     const line = quorum ? (quorum.line || t('attendance.quorumMet', { present: quorum.present, base: quorum.base, needed: quorum.needed })) : '';
     replaceChildren(summary,
       h('h2', { class: 'section-title' }, t('record.summary')),
-      h('p', { testid: 'record-when' }, formatDateTime(snap.starts_at), snap.location ? ` · ${snap.location}` : ''),
-      main ? h('p', { testid: 'record-host-site' }, t('record.hostSite', { name: main.name })) : null,
-      sites.length ? h('p', { testid: 'record-sites' }, t('record.sites', { n: sites.length, names: sites.join(', ') })) : null,
+      h('p', { testid: 'record-when' }, formatDateTime(facts.started_at || snap.starts_at),
+        facts.ended_at ? ` – ${formatTime(facts.ended_at)}` : '', snap.location ? ` · ${snap.location}` : ''),
+      facts.host_site ? h('p', { testid: 'record-host-site' }, t('record.hostSite', { name: facts.host_site })) : null,
+      (facts.sites_connected || []).length ? h('p', { testid: 'record-sites' }, t('record.sites', { n: facts.sites_connected.length, names: facts.sites_connected.join(', ') })) : null,
       line ? h('p', { testid: 'record-attendance' }, line) : null,
-      a ? h('p', { class: 'muted', testid: 'record-attendance-counts' }, t('record.attendanceCounts', {
-        late: count('late'), excused: count('absent_excused'), unexcused: count('absent_unexcused'),
-      })) : null);
+      h('p', { testid: 'record-present' }, t('record.present', { n: (facts.present || []).length })),
+      (facts.late || []).length ? h('p', { testid: 'record-late' }, t('record.late', { names: people(facts.late) })) : null,
+      (facts.absent || []).length ? h('p', { testid: 'record-absent' }, t('record.absent', { names: people(facts.absent) })) : null);
+  }
+
+  function voteLine(v) {
+    const counts = Object.entries(v.counts || {}).map(([choice, n]) => `${tMaybe('record.choice', choice)} ${n}`).join(', ');
+    return `${v.question}${v.secret ? ` (${t('record.secret')})` : ''}: ${counts} — ${v.outcome}`;
   }
 
   function factsPanel(item) {
-    const speeches = facts.speeches.filter((s) => s.item_id === item.id);
-    const votes = facts.votes.filter((v) => v.item_id === item.id && v.status !== 'draft' && v.status !== 'cancelled');
-    const papers = facts.papers.filter((p) => p.item_id === item.id && p.status !== 'draft' && p.status !== 'withdrawn');
-    const times = ((doc && doc.facts && doc.facts.items) || {})[item.id] || {};
+    const f = (facts.items || []).find((x) => x.item_id === item.id) || {};
+    const speeches = f.speeches || [];
+    const votes = f.votes || [];
+    const papers = f.papers || [];
+    const presenter = f.presenter || item.presenter_name;
     return h('div', { class: 'record-facts', testid: 'record-facts', dataset: { itemId: item.id } },
-      times.started_at ? h('p', { testid: 'facts-times' }, t('record.itemTimes', { from: formatTime(times.started_at), to: times.ended_at ? formatTime(times.ended_at) : '…' })) : null,
-      item.presenter_name ? h('p', { testid: 'facts-presenter' }, t('meeting.presenter', { name: item.presenter_name })) : null,
-      papers.length ? h('p', { testid: 'facts-papers' }, t('record.papers', { names: papers.map((p) => p.title).join('; ') })) : null,
+      f.started_at ? h('p', { testid: 'facts-times' }, t('record.itemTimes', { from: formatTime(f.started_at), to: f.ended_at ? formatTime(f.ended_at) : '…' })) : null,
+      presenter ? h('p', { testid: 'facts-presenter' }, t('meeting.presenter', { name: presenter })) : null,
+      papers.length ? h('p', { testid: 'facts-papers' }, t('record.papers', { names: papers.join('; ') })) : null,
       h('h4', null, t('record.speeches', { n: speeches.length })),
-      speeches.length ? h('ul', { class: 'facts-list' }, speeches.map((s) => h('li', { testid: 'facts-speech', dataset: { speechId: s.id } },
-        `${s.speaker_name || s.speaker}${s.site_name ? ` (${s.site_name})` : ''} · ${formatTime(s.started_at)} · `,
-        s.ended_at ? seconds(s.duration_seconds) : t('record.speaking')))) : null,
+      speeches.length ? h('ul', { class: 'facts-list' }, speeches.map((x) => h('li', { testid: 'facts-speech' },
+        `${x.speaker}${x.site ? ` (${x.site})` : ''} · ${formatTime(x.started_at)} · ${x.seconds ? seconds(x.seconds) : t('record.speaking')}`))) : null,
       votes.length ? h('h4', null, t('record.votes', { n: votes.length })) : null,
-      votes.length ? h('ul', { class: 'facts-list' }, votes.map((v) => h('li', { testid: 'facts-vote', dataset: { voteId: v.id, status: v.status } },
-        `${v.question}${v.secret ? ` (${t('record.secret')})` : ''}: `,
-        v.result ? `${(v.result.counts || []).map((c) => `${c.label} ${c.count}`).join(', ')} — ${v.result.passed ? t('record.passed') : t('record.notPassed')}`
-          : t(`record.voteState.${v.status === 'open' ? 'open' : 'waiting'}`)))) : null);
+      votes.length ? h('ul', { class: 'facts-list' }, votes.map((v) => h('li', { testid: 'facts-vote' }, voteLine(v)))) : null);
   }
 
   function editorFor(item, field) {
@@ -256,18 +256,18 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   function commentsFor(item) {
-    const list = ((doc && doc.comments) || []).filter((c) => c.item_id === item.id);
+    const list = ((doc && doc.comments) || []).filter((c) => c.part === item.id);
     const mayComment = doc && ['draft', 'in_review'].includes(doc.status) && (may(snap, 'record.review') || may(snap, 'record.write'));
     const add = mayComment ? actionButton('record-comment', t('record.comment'), async () => {
       const answer = await dialog({ title: t('record.commentTitle', { title: item.title }), testid: 'comment-dialog', confirmLabel: t('record.commentSend'),
         fields: [{ name: 'text', label: t('record.commentLabel'), required: true }] });
       if (!answer) return;
-      await post(docPath(doc.id, '/comments'), { item_id: item.id, text: answer.text });
+      await post(docPath(doc.id, '/comments'), { part: item.id, text: answer.text });
       await reloadDoc();
     }, 'btn btn-small') : null;
     return h('div', { class: 'record-comments', testid: 'record-comments' },
       list.map((c) => h('p', { class: 'record-comment', testid: 'record-comment-text' },
-        h('strong', null, `${c.author_name || c.author_id || ''} · ${formatTime(c.at || c.created_at)}: `), c.text)),
+        h('strong', null, `${c.author_name || c.author_id || ''} · ${formatTime(c.created_at)}: `), c.text)),
       add);
   }
 
@@ -297,13 +297,13 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   function renderSignatures() {
-    const slots = (doc && doc.signatures) || [];
+    const slots = (doc && doc.slots) || [];
     signBox.hidden = !doc || !['signing', 'issued'].includes(doc.status);
     if (signBox.hidden) return;
     replaceChildren(signBox,
       h('h2', { class: 'section-title' }, t('record.signatures')),
       h('ul', { class: 'signature-slots' }, slots.map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
-        h('strong', null, tMaybe('record.slot', s.slot)), ` — ${s.name || ''} · `,
+        h('strong', null, tMaybe('record.slot', s.slot)), ` — ${[s.authority, s.title, s.name].filter(Boolean).join(' · ')} · `,
         s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting')))),
       // the signing buttons (the agent, a PKCS#12 file) go here with the signing work
       h('div', { class: 'record-sign-actions', testid: 'record-sign-actions' }));
@@ -365,8 +365,10 @@ export async function render({ root, params, setTitle, isCurrent }) {
     await reload();
   }
 
+  /** After a `record.changed` or an action: the documents' list, then the one shown (texts, comments, slots). */
   async function reloadDoc() {
-    if (!doc) return;
+    await loadRecord();
+    if (!doc || !docs.some((d) => d.id === doc.id)) { await reload(); return; } // created, or replaced by a correction
     const before = doc.status;
     doc = docOf(await get(docPath(doc.id)));
     if (doc.status !== before) { renderHead(); renderItems(); renderSignatures(); return; }
@@ -381,7 +383,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   async function reload() {
     try {
-      await Promise.all([loadDocs(), loadFacts()]);
+      await loadDocs();
       if (isCurrent() && snap) renderAll();
     } catch (err) { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); }
   }
@@ -389,7 +391,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   // ------------------------------------------------------------ live
 
   let factsTimer = null;
-  const FACT_EVENTS = /^(floor\.|vote\.|attendance\.|paper\.|agenda\.)/;
+  const FACT_EVENTS = /^(meeting\.|floor\.|vote\.|attendance\.|paper\.|agenda\.)/;
   const channel = new MeetingChannel(meetingId, {
     onUpdate: (s, info) => {
       const first = !snap;
@@ -400,7 +402,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       if (resync || events.some((e) => /^record\./.test(e.type))) reloadDoc().catch(() => {});
       if (resync || events.some((e) => FACT_EVENTS.test(e.type))) {
         clearTimeout(factsTimer); // a burst of events (a vote's ballots) refetches once
-        factsTimer = setTimeout(() => loadFacts().then(() => { if (isCurrent()) renderFacts(); }), 300);
+        factsTimer = setTimeout(() => loadRecord().then(() => { if (isCurrent()) renderFacts(); }).catch(() => {}), 300);
       }
     },
     onError: (err) => { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); },

@@ -2,12 +2,13 @@
 // with filters by issuing unit, kind, year and confidentiality, and the same list as CSV (`/api/register.csv`).
 import { get, withLang } from '../api.js';
 import { asList, h, replaceChildren } from '../dom.js';
-import { formatStamp } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { loadUnits } from '../session.js';
 import { emptyState, loading, pageHeader, selectBox, showError } from '../ui.js';
 
 const KINDS = ['giay_moi', 'bien_ban', 'thong_bao'];
+/** "2027-01-05" → "05/01/2027" (a calendar day, no time zone to apply). */
+const formatDay = (iso) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : '');
 
 export async function render({ root, setTitle, isCurrent }) {
   setTitle(t('register.title'));
@@ -19,7 +20,7 @@ export async function render({ root, setTitle, isCurrent }) {
   const secret = selectBox({ options: [{ value: 'false', label: t('register.open') }, { value: 'true', label: t('register.confidential') }], noneLabel: t('register.both'), testid: 'register-confidential' });
   const csv = h('a', { class: 'btn', testid: 'register-csv' }, t('register.csv'));
   const table = h('div', { class: 'card table-card', testid: 'register-list' }, loading());
-  const query = () => ({ unit_id: unit.value, kind: kind.value, year: years.value, confidential: secret.value });
+  const query = () => ({ unit: unit.value, kind: kind.value, year: years.value, confidential: secret.value });
 
   async function reload() {
     const q = new URLSearchParams(Object.entries(query()).filter(([, v]) => v));
@@ -29,13 +30,14 @@ export async function render({ root, setTitle, isCurrent }) {
     if (!isCurrent()) return;
     if (!rows.length) { replaceChildren(table, emptyState(t('register.empty'), 'register-empty')); return; }
     replaceChildren(table, h('table', { class: 'table' },
-      h('thead', null, h('tr', null, ['number', 'kind', 'date', 'summary', 'unit', 'confidential'].map((c) => h('th', { scope: 'col' }, t(`register.col.${c}`))))),
+      h('thead', null, h('tr', null, ['number', 'date', 'kind', 'summary', 'signer', 'meeting', 'confidential'].map((c) => h('th', { scope: 'col' }, t(`register.col.${c}`))))),
       h('tbody', null, rows.map((r) => h('tr', { testid: 'register-row', dataset: { kind: r.kind, number: r.number } },
-        h('td', { testid: 'register-number' }, r.number_text || r.number),
+        h('td', { testid: 'register-number' }, r.link ? h('a', { href: withLang(r.link), target: '_blank', rel: 'noopener' }, String(r.number).padStart(2, '0')) : String(r.number).padStart(2, '0')),
+        h('td', null, formatDay(r.issued_on)),
         h('td', null, tMaybe('record.kind', r.kind)),
-        h('td', null, formatStamp(r.issued_at || r.issued_on).slice(0, 10)),
-        h('td', null, r.meeting_id ? h('a', { href: `/meetings/${encodeURIComponent(r.meeting_id)}/record` }, r.summary || r.title || '') : (r.summary || r.title || '')),
-        h('td', null, r.unit_name || ''),
+        h('td', null, r.summary || ''),
+        h('td', null, r.signer || ''),
+        h('td', null, r.meeting_id ? h('a', { href: `/meetings/${encodeURIComponent(r.meeting_id)}/record` }, r.meeting_title || r.meeting_id) : ''),
         h('td', null, r.confidential ? t('register.confidential') : ''))))));
   }
 
