@@ -104,14 +104,13 @@ async def test_nothing_is_reported_in_the_middle_of_an_ime_composition(
 # ------------------------------------------------------------------ with the record's server
 
 
-async def record_meeting(live_server: LiveServer) -> tuple[dict[str, Any], ApiClient, ApiClient]:
+async def record_meeting(live_server: LiveServer) -> dict[str, Any]:
+    """A scheduled meeting of two items, organised by the administrator, with its secretary and chair."""
     secretary = await live_server.create_user("thuky.hoa", "Trần Thị Hoa", ["secretary"])
     chair = await live_server.create_user("chutich.nam", "Nguyễn Văn Nam", ["chair"])
     admin = await live_server.admin()
-    meeting = await make_meeting(
-        admin, title="Họp Ủy ban nhân dân tỉnh tháng 01", chair_id=chair["id"], secretary_id=secretary["id"], items=2
-    )
-    return meeting, await live_server.client("thuky.hoa"), await live_server.client("chutich.nam")
+    title = "Họp Ủy ban nhân dân tỉnh tháng 01"
+    return await make_meeting(admin, title=title, chair_id=chair["id"], secretary_id=secretary["id"], items=2)
 
 
 async def server_text(api: ApiClient, doc_id: str, item_id: str, field: str) -> str:
@@ -140,7 +139,7 @@ def conclusion(page: Page, item_id: str) -> Any:
 
 @needs_record_server
 async def test_the_secretary_writes_through_a_dropped_connection(live_server: LiveServer, browser: Browser) -> None:
-    meeting, secretary_api, _chair = await record_meeting(live_server)
+    meeting = await record_meeting(live_server)
     item = meeting["agenda"][0]["id"]
     errors: list[str] = []
     context, page = await signed_in_desktop(browser, live_server.url, "thuky.hoa", PASSWORD, errors, 8000)
@@ -177,12 +176,11 @@ async def test_the_secretary_writes_through_a_dropped_connection(live_server: Li
         assert errors == []
     finally:
         await context.close()
-        del secretary_api
 
 
 @needs_record_server
 async def test_a_conflict_between_two_browsers_shows_both_texts(live_server: LiveServer, browser: Browser) -> None:
-    meeting, _secretary, _chair = await record_meeting(live_server)
+    meeting = await record_meeting(live_server)
     item = meeting["agenda"][1]["id"]
     errors: list[str] = []
     a_ctx, a = await signed_in_desktop(browser, live_server.url, "thuky.hoa", PASSWORD, errors, 8000)
@@ -222,7 +220,7 @@ async def test_a_conflict_between_two_browsers_shows_both_texts(live_server: Liv
 async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    meeting, _secretary, _chair = await record_meeting(live_server)
+    meeting = await record_meeting(live_server)
     item = meeting["agenda"][0]["id"]
     errors: list[str] = []
     s_ctx, sec = await signed_in_desktop(browser, live_server.url, "thuky.hoa", PASSWORD, errors, 8000)
