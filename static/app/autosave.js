@@ -44,7 +44,6 @@ export class Autosaver {
     this.handlers = { onStatus, onSaved, onConflict, onRejected };
     this.queue = this.load();
     this.timers = new Map();
-    this.sending = false;
     this.held = new Set(); // text keys waiting on a conflict's answer
     this.lastSavedAt = null;
     this.offline = false;
@@ -95,27 +94,40 @@ export class Autosaver {
   flush() {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.kick();
+    return this.kick();
   }
 
-  /** Sends what is due, in order; one PUT at a time. */
-  async kick() {
-    if (this.sending || this.closed) return;
-    this.sending = true;
+  /**
+   * Sends what is due, in order; one PUT at a time. Answers a promise that settles when this pass ends (a pass
+   * already running picks up what became due meanwhile: it looks for the next change after each answer).
+   */
+  kick() {
+    if (this.closed) return Promise.resolve();
+    if (this.running) return this.running;
     clearTimeout(this.retryTimer);
-    try {
-      for (;;) {
-        const next = this.queue.find((c) => !this.held.has(keyOf(c)) && !this.timers.has(keyOf(c)));
-        if (!next) break;
-        if (!(await this.send(next))) {
-          this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
-          break;
+    this.running = (async () => {
+      try {
+        for (;;) {
+          const next = this.queue.find((c) => !this.held.has(keyOf(c)) && !this.timers.has(keyOf(c)));
+          if (!next) break;
+          if (!(await this.send(next))) {
+            this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
+            break;
+          }
         }
+      } finally {
+        this.running = null;
+        this.status();
       }
-    } finally {
-      this.sending = false;
-      this.status();
-    }
+    })();
+    return this.running;
+  }
+
+  /** Sends everything now and waits for the answers: true when nothing of `doc` is left unsaved. */
+  async settle(doc) {
+    this.flush();
+    await this.kick();
+    return this.pendingCount(doc) === 0;
   }
 
   /** One change: true when it is settled (saved, conflicting or refused), false to try again later. */

@@ -320,10 +320,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
 
   // ------------------------------------------------------------ actions
 
+  /** The review's steps act on what the server holds: every change goes first, or the step waits. */
   async function flushFirst() {
-    saver.flush();
-    await saver.kick();
-    if (saver.pendingCount(doc.id)) throw new Error(t('record.unsavedFirst'));
+    if (!await saver.settle(doc.id)) throw new Error(t('record.unsavedFirst'));
   }
 
   async function create(which) {
