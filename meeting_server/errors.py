@@ -90,6 +90,16 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
     ),
     "conflict": (409, "Đã tồn tại: {detail}", "Already exists: {detail}"),
     "in_use": (409, "Không thể xóa: {detail}", "Cannot delete: {detail}"),
+    "record_frozen": (
+        409,
+        "{detail} đã được duyệt và cấp số; nội dung không thể thay đổi nữa (hãy lập bản đính chính).",
+        "{detail_en} was approved and numbered; it can no longer change (issue a correction instead).",
+    ),
+    "stale_revision": (
+        409,
+        "Nội dung này đã được {who} lưu lúc {at}; hãy xem bản mới nhất rồi lưu lại.",
+        "{who} saved this text at {at}; read the latest version, then save again.",
+    ),
     "invalid_transition": (
         409,
         "Không thể {action_vi} khi cuộc họp đang ở trạng thái “{status_vi}”.",
@@ -180,6 +190,7 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
 # Names of things for not_found messages.
 THINGS: dict[str, tuple[str, str]] = {
     "meeting": ("cuộc họp", "Meeting"),
+    "record": ("văn bản", "Record document"),
     "agenda_item": ("nội dung họp", "Agenda item"),
     "unit": ("đơn vị", "Unit"),
     "province": ("tỉnh, thành phố trong danh mục đơn vị hành chính", "Province in the official list"),

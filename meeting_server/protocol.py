@@ -115,6 +115,9 @@ FLOOR_MINUTES_SET = "floor.minutes_set"
 # reminded carries {"person_ids": [...]} for the mail outbox
 INVITATION_ANSWERED = "invitation.answered"
 INVITATION_REMINDED = "invitation.reminded"
+# the record (actions/record.py): a document was created, a text saved, its status changed or a comment added;
+# {"document_id", "kind", "status", "version", …}: the page reads GET /api/record/{id} (organisers only)
+RECORD_CHANGED = "record.changed"
 EVENT_TYPES = (
     MEETING_CREATED,
     MEETING_UPDATED,
@@ -174,6 +177,7 @@ EVENT_TYPES = (
     PROXY_WITHDRAWN,
     INVITATION_ANSWERED,
     INVITATION_REMINDED,
+    RECORD_CHANGED,
 )
 # Made by domain/attendance.py and recorded by actions/attendance.py (they are in EVENT_TYPES).
 ATTENDANCE_EVENT_TYPES = (ATTENDANCE_RECORDED, ATTENDANCE_CORRECTED, ATTENDANCE_CHECKIN_KEY_RENEWED)

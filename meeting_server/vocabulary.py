@@ -274,12 +274,43 @@ SLOT_SEAL: Final = "seal"
 SignatureSlot = Literal["secretary", "chair", "signer", "seal"]
 SIGNATURE_SLOTS: Final[tuple[SignatureSlot, ...]] = get_args(SignatureSlot)
 
+# The record's documents (actions/record.py, domain/record.py): a draft the secretary writes, sent to the chair for
+# review, approved (numbered in the register, its content frozen) and signed slot by slot until issued.
+RECORD_IN_REVIEW: Final = "in_review"
+RECORD_SIGNING: Final = "signing"
+RECORD_ISSUED: Final = "issued"
+RecordStatus = Literal["draft", "in_review", "signing", "issued"]  # draft: the DRAFT above
+RECORD_STATUSES: Final[tuple[RecordStatus, ...]] = get_args(RecordStatus)
+RECORD_STATUS_WORDS: Final[dict[RecordStatus, tuple[str, str]]] = {
+    DRAFT: ("Dự thảo", "draft"),
+    RECORD_IN_REVIEW: ("Chờ chủ tọa duyệt", "in review by the chair"),
+    RECORD_SIGNING: ("Đang ký số", "being signed"),
+    RECORD_ISSUED: ("Đã ban hành", "issued"),
+}
+# The secretary's texts: per agenda item (its id) and for the opening and closing parts, a diễn biến and a kết luận.
+RECORD_PART_OPENING: Final = "opening"
+RECORD_PART_CLOSING: Final = "closing"
+RECORD_FIELD_DISCUSSION: Final = "discussion"  # diễn biến
+RECORD_FIELD_CONCLUSION: Final = "conclusion"  # kết luận
+RecordField = Literal["discussion", "conclusion"]
+RECORD_FIELDS: Final[tuple[RecordField, ...]] = get_args(RecordField)
+# The signature slots of each kind, in signing order, and the authority a thông báo's signer signs under.
+RECORD_SLOTS: Final[dict[str, tuple[SignatureSlot, ...]]] = {
+    RECORD_MINUTES: (SLOT_SECRETARY, SLOT_CHAIR),
+    RECORD_CONCLUSION: (SLOT_SIGNER, SLOT_SEAL),
+}
+SIGNER_AUTHORITIES: Final[tuple[str, ...]] = ("", "TL. CHỦ TỊCH", "KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN")
+RECORD_WRITE: Final = "record.write"  # create a draft, write its texts, send it to the chair, comment
+RECORD_REVIEW: Final = "record.review"  # the chair: edit and comment in review, return with a comment, approve
+RECORD_READ: Final = "record.read"  # read the record's documents, texts, comments and PDFs
+REGISTER_READ: Final = "register.read"  # list and export the register of one's unit (an administrator: every unit)
+
 # ---- permissions ------------------------------------------------------------------------------------------------
 
 DIRECTORY_MANAGE: Final = "directory.manage"
 MEETING_CREATE: Final = "meeting.create"
 ACCOUNT_EDIT: Final = "account.edit"
-GlobalPermission = Literal["directory.manage", "meeting.create", "account.edit"]
+GlobalPermission = Literal["directory.manage", "meeting.create", "account.edit", "register.read"]
 
 MEETING_VIEW: Final = "meeting.view"
 MEETING_ORGANIZE: Final = "meeting.organize"
@@ -302,6 +333,9 @@ MeetingPermission = Literal[
     "vote.authorise_own",
     InvitationPermission,
     "mail.resend",
+    "record.write",
+    "record.review",
+    "record.read",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -312,6 +346,7 @@ GLOBAL_PERMISSIONS: Final[dict[GlobalPermission, frozenset[GlobalRole]]] = {
     DIRECTORY_MANAGE: frozenset({ADMIN}),  # units, sites and their tokens, users
     MEETING_CREATE: frozenset({ADMIN, CHAIR, SECRETARY}),
     ACCOUNT_EDIT: frozenset(GLOBAL_ROLES),  # one's own language and profile: every signed-in person
+    REGISTER_READ: frozenset({ADMIN, SECRETARY}),  # the văn thư's register: a secretary sees their own unit's
 }
 
 # Meeting permission -> the meeting roles that grant it.
@@ -339,9 +374,15 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     INVITATION_REMIND: _ORGANIZING,
     INVITATION_ANSWERS: _ORGANIZING,
     MAIL_RESEND: _ORGANIZING,  # the invitations' mail status per invitee, and resending a failed mail
+    # the record (issue 11): the secretary writes, the chair reviews; a closed meeting's record is still written
+    RECORD_WRITE: frozenset({ORGANIZER, CHAIR, SECRETARY}),
+    RECORD_REVIEW: frozenset({CHAIR}),
+    RECORD_READ: _ORGANIZING,
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE
+# Meeting permissions that need it too: a secretary or chair whose role was taken away writes no record.
+NEED_ORGANIZING: Final[frozenset[MeetingPermission]] = frozenset({RECORD_WRITE, RECORD_REVIEW})
 
 GLOBAL_PERMISSION_NAMES: Final[tuple[GlobalPermission, ...]] = get_args(GlobalPermission)
 MEETING_PERMISSION_NAMES: Final[tuple[MeetingPermission, ...]] = get_args(MeetingPermission)
@@ -371,7 +412,7 @@ def meeting_capabilities(role: str | None, global_caps: frozenset[GlobalPermissi
     """What a person holding `role` in a meeting, with these global permissions, may do there."""
     caps = role_grants(role)
     if MEETING_ORGANIZE_NEEDS not in global_caps:
-        caps -= {MEETING_ORGANIZE}
+        caps -= {MEETING_ORGANIZE, *NEED_ORGANIZING}
     return caps
 
 
@@ -398,6 +439,8 @@ ErrorCode = Literal[
     "not_found",
     "conflict",
     "in_use",
+    "record_frozen",
+    "stale_revision",
     "invalid_transition",
     "meeting_closed",
     "vote_closed",

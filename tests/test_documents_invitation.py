@@ -12,7 +12,7 @@ import pymupdf
 import pytest
 
 from meeting_server import demo_data as demo
-from meeting_server.documents import invitation
+from meeting_server.documents import nd30
 from meeting_server.documents.invitation import (
     InvitationData,
     InvitedUnit,
@@ -28,6 +28,7 @@ from meeting_server.documents.invitation import (
 )
 from meeting_server.domain.text import has_pictographs
 from meeting_server.domain.units import authority_name
+from tests.pdflayout import MM, read
 from tests.worker_fns import SITES, VN, sample_invitation
 
 
@@ -205,12 +206,12 @@ def test_emoji_stored_before_the_rule_never_reach_the_pdf() -> None:
 
 
 def test_builtin_font_fallback_still_carries_diacritics(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(invitation, "_FONT_CANDIDATES", ())
-    invitation._fonts.cache_clear()
+    monkeypatch.setattr(nd30, "_FONT_CANDIDATES", ())
+    nd30.font_choice.cache_clear()
     try:
         text = flat(pdftotext(render_invitation_pdf(sample_invitation())))
     finally:
-        invitation._fonts.cache_clear()
+        nd30.font_choice.cache_clear()
     for expected in (
         "GIẤY MỜI",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -442,3 +443,26 @@ def test_a_small_meeting_keeps_its_inline_lists() -> None:
     lines = ["Thường trực Huyện ủy;", *(f"- {u.authority};" for u in units[:2]), f"- {units[2].authority}."]
     assert " ".join(lines) in pages[0]
     assert "3. Các điểm cầu tham dự (3): " + " ".join(f"- {s.name};" for s in halls(2)) in pages[0]
+
+
+def test_a_register_number_prints_everywhere_the_number_appears() -> None:
+    pdf = render_invitation_pdf(province_conference(number=7))
+    text = flat(pdftotext(pdf))
+    assert "Số: 07/GM-UBND" in text and "(Kèm theo Giấy mời số 07/GM-UBND ngày 22/11/2026)" in text
+    assert "…/GM" not in text
+
+
+def test_the_giay_moi_follows_the_nghi_dinh_30_layout() -> None:
+    layout = read(render_invitation_pdf(sample_invitation(agenda_items=5)))
+    national, motto = layout.find("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), layout.find("Độc lập - Tự do - Hạnh phúc")
+    assert national.bold and 12 <= national.size <= 13 and motto.bold and 13 <= motto.size <= 14
+    rule = [r for r in layout.rules if r[0] == 0 and r[1] > 280 and motto.bottom - 1 < r[3] < motto.bottom + 8]
+    assert len(rule) == 1 and abs(rule[0][1] - motto.x0) < 1.5 and abs(rule[0][2] - motto.x1) < 1.5
+    dated = layout.find("ngày 22 tháng 11 năm 2026")
+    assert dated.italic and abs(dated.centre - motto.centre) < 2
+    recv = layout.find("Nơi nhận:")
+    assert recv.bold and recv.italic and recv.size == 12
+    assert [ln.size for ln in layout.all("- Lưu: VT.")] == [11]
+    for page, x0, x1, top, bottom in layout.chars:
+        assert x0 >= 30 * MM - 0.5 and x1 <= layout.width - 20 * MM + 0.8
+        assert bottom <= layout.height - 20 * MM + 0.5 and (top >= 20 * MM - 0.5 or page > 0)

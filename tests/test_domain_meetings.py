@@ -20,6 +20,7 @@ from meeting_server.domain import conference as c
 from meeting_server.domain import floor as fl
 from meeting_server.domain import meetings as d
 from meeting_server.domain import papers as pp
+from meeting_server.domain import record as rec
 from meeting_server.domain import votes as vv
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.meetings import AgendaItem, Event, MeetingState
@@ -717,7 +718,14 @@ ANSWERS: list[tuple[str, Command]] = [
     ),
     ("remind", lambda s: an.remind(s)),
 ]
+RECORD: list[tuple[str, Command]] = [  # the record's page is told a document changed (actions/record.py)
+    (
+        "minutes drafted",
+        lambda s: [rec.changed({"document_id": "rd_minutes1", "kind": "bien_ban", "status": "draft", "version": 1})],
+    ),
+]
 SCENARIOS = {
+    "record": RECORD,
     "answers": ANSWERS,
     "lifecycle": LIFECYCLE,
     "cancelled": CANCELLED,

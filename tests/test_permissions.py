@@ -65,6 +65,10 @@ POLICY: dict[str, dict[str, str]] = {
     "invitation.answers": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
     # the invitations' mail (actions/mail.py): the organisers of the meeting
     "mail.resend": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    # the record (docs/api.md "The record"): its organiser, chair and secretary write it; its chair reviews it. An
+    # administrator who is not the meeting's organiser does not write another's minutes.
+    "record.write": {"admin": OWN, "chair": OWN, "secretary": OWN},
+    "record.review": {"chair": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -675,6 +679,41 @@ async def _mail_resend(w: World, role: str, own: bool) -> Prepared:
 
 FACTORIES["mail.resend"] = _mail_resend
 FACTORIES["notice.read"] = plain(lambda w, role, own: {})
+
+
+def on_record(status: str, extra: Callable[[list[str]], dict[str, Any]] = lambda items: {}) -> Factory:
+    """An ended meeting's biên bản in `status` (draft, in_review, signing), made by the meeting's organiser and
+    approved by its chair."""
+
+    async def make(w: World, role: str, own: bool) -> Prepared:
+        meeting_id, items = await build_meeting(w, own, "ended")
+        organiser, chair = (w.admin, w.actors["chair"]) if own else (w.other_chair, w.other_chair)
+        ref = {"meeting_id": meeting_id}
+        made = await w.run(organiser, "record.create", {**ref, "kind": "bien_ban"})
+        ref["document_id"] = made["document"]["id"]
+        if status in ("in_review", "signing"):
+            await w.run(organiser, "record.submit", ref)
+        if status == "signing":
+            await w.run(chair, "record.approve", ref)
+        return Prepared({**ref, **extra(items)}, meeting_id, "ended")
+
+    return make
+
+
+FACTORIES.update(
+    {
+        "record.create": on_meeting("ended", lambda items: {"kind": "bien_ban"}),
+        "record.text.save": on_record(
+            "draft",
+            lambda items: {"part": items[0], "field": "discussion", "html": "<p>Ý kiến</p>", "base_revision": 0},
+        ),
+        "record.submit": on_record("draft"),
+        "record.return": on_record("in_review", lambda items: {"comment": "Bổ sung số liệu"}),
+        "record.approve": on_record("in_review"),
+        "record.correct": on_record("signing", lambda items: {"reason": "Sai tên người phát biểu"}),
+        "record.comment": on_record("draft", lambda items: {"part": items[1], "text": "Ghi rõ thời hạn"}),
+    }
+)
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

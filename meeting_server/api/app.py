@@ -20,11 +20,13 @@ from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..mail.sender import MailSender
 from ..signalling.hub import Hub
+from ..views import record as record_views
 from . import answers as answer_routes  # noqa: F401  registers its read views
 from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
 from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
+from . import record as record_routes  # noqa: F401  registers its read views
 from . import votes as vote_routes  # noqa: F401  registers its read views
 from .common import (
     AUTH,
@@ -148,12 +150,15 @@ def action_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Stream
                     detail_en=f"{key} in the body differs from the path",
                 )
             args[key] = value
-        command_id = request.headers.get("Idempotency-Key") or None
+        if "document_id" in request.match_info and "meeting_id" not in args:  # the record's documents
+            args["meeting_id"] = await record_views.meeting_of_document(request.app[SERVICES], args["document_id"])
+        # the record's editor sends its change id as X-Command-Id (docs/api.md "The record"): the same thing
+        command_id = request.headers.get("Idempotency-Key") or request.headers.get("X-Command-Id") or None
         if command_id is not None and not (8 <= len(command_id) <= 100):
             raise AppError(
                 "invalid_input",
-                detail="Idempotency-Key phải dài 8-100 ký tự",
-                detail_en="Idempotency-Key must be 8-100 characters",
+                detail="Idempotency-Key (X-Command-Id) phải dài 8-100 ký tự",
+                detail_en="Idempotency-Key (X-Command-Id) must be 8-100 characters",
             )
         result = await run_action(
             request.app[SERVICES],

@@ -476,4 +476,33 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/notices", "My in-app notices (invitations, changes, cancellations, reminders)."),
     Route("POST", "/api/notices/read", "Mark my notices read (ids, or all).", action="notice.read"),
+    # the record (issue 11): biên bản and thông báo kết luận, their texts, lifecycle and the register
+    Route("GET", "/api/meetings/{meeting_id}/record", "A meeting's record: its documents and the log's facts."),
+    Route(
+        "POST",
+        "/api/meetings/{meeting_id}/record",
+        "Create a draft biên bản or thông báo kết luận.",
+        action="record.create",
+        status=201,
+    ),
+    Route("GET", "/api/record/{document_id}", "One record document: status, number, texts, comments, slots."),
+    Route(
+        "PUT",
+        "/api/record/{document_id}/texts/{part}/{field}",
+        "Save one text from its base revision (X-Command-Id: the change id).",
+        action="record.text.save",
+    ),
+    Route("POST", "/api/record/{document_id}/submit", "Send a draft to the chair.", action="record.submit"),
+    Route("POST", "/api/record/{document_id}/return", "Return a document in review to draft.", action="record.return"),
+    Route("POST", "/api/record/{document_id}/approve", "Approve: number it and freeze it.", action="record.approve"),
+    Route("POST", "/api/record/{document_id}/correct", "Start a correction (a new version).", action="record.correct"),
+    Route("POST", "/api/record/{document_id}/comments", "Comment on a part.", action="record.comment", status=201),
+    Route(
+        "GET",
+        "/api/record/{document_id}/pdf",
+        "The document as PDF (a draft: DỰ THẢO).",
+        content_type="application/pdf",
+    ),
+    Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
+    Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
 )

@@ -20,7 +20,8 @@ import segno
 
 from ..domain.attendance import Attendance, Entry, Membership, Quorum
 from ..vocabulary import ATTENDANCE_WORDS
-from .invitation import VIETNAM_TZ, _e, _fonts, _story
+from .invitation import VIETNAM_TZ, _e, _story
+from .nd30 import fonts as _fonts
 from .pdfout import finish, finished, flow
 
 _PAGE = pymupdf.paper_rect("a4")

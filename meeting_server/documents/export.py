@@ -44,7 +44,7 @@ import pymupdf
 from PIL import Image, ImageDraw, ImageFont
 
 from meeting_server.documents.invitation import VIETNAM_TZ
-from meeting_server.documents.invitation import _fonts as _serif_fonts
+from meeting_server.documents.nd30 import fonts as _serif_fonts
 from meeting_server.documents.pdfout import finished
 from meeting_server.domain import annotations as schema
 

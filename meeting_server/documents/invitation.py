@@ -13,66 +13,38 @@ that, in pure code; the template only prints its answer. CPU-heavy: run it via `
 
 from __future__ import annotations
 
-import functools
-import html
 import io
 import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import pymupdf
 
-from ..domain.text import without_pictographs
 from ..domain.units import DIVISION_TYPES
+from . import nd30
+from .nd30 import VIETNAM_TZ
 from .pdfout import finished
 
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
-
 _WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-_PAGE = pymupdf.paper_rect("a4")
-_CONTENT = pymupdf.Rect(85, 57, _PAGE.width - 57, _PAGE.height - 57)  # margins 30 mm left, 20 mm others
-_LEFT_W = 185.0
-_RIGHT_W = _CONTENT.width - _LEFT_W
+_PAGE = nd30.PAGE
+_CONTENT = nd30.CONTENT  # margins 30 mm left, 20 mm others
+_LEFT_W = nd30.LEFT_W
+_RIGHT_W = nd30.RIGHT_W
 _TITLE_BODY = re.compile(r"\s+(UBND|ỦY BAN NHÂN DÂN|SỞ)\s.*$")  # "CHỦ TỊCH UBND TỈNH" signs as "CHỦ TỊCH"
 _ADMIN_LEVEL = re.compile(r"\s+(TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\b.*$")
 
-# Serif families whose regular/bold/italic/bold-italic faces cover Vietnamese, Times-like first. MuPDF's
-# built-in serif (Charis SIL) lacks precomposed Vietnamese letters and substitutes a regular-weight Noto
-# Serif for them (bold words would mix weights), so it is only the last resort.
-_FONT_DIRS = ("/usr/share/fonts/truetype/{}", "/usr/share/fonts/{}", "/usr/local/share/fonts/{}")
-_FONT_CANDIDATES = (
-    (("liberation2", "liberation-serif"), "LiberationSerif-Regular", "LiberationSerif-"),
-    (("noto", "google-noto", "noto-serif"), "NotoSerif-Regular", "NotoSerif-"),
-    (("dejavu", "dejavu-serif-fonts"), "DejaVuSerifCondensed", "DejaVuSerifCondensed-"),
-)
-_VIETNAMESE_SAMPLE = "ẢẠẤẦẨẪẬẮẰẲẴẶĐẺẼẸẾỀỂỄỆỈỊỎỌỐỒỔỖỘƠỚỜỞỠỢỦỤƯỨỪỬỮỰỲỶỸỴơưđ"
-
-_CSS = """
-body { font-size: 13pt; line-height: 1.25; margin: 0; }
-table { border-collapse: collapse; border-spacing: 0; margin: 0; }
-p { margin: 0 0 4pt 0; }
-td { padding: 0; vertical-align: top; }
-.c { text-align: center; }
-.hdr { font-size: 12pt; margin: 0; }
-.rule { border-top: 0.7pt solid black; height: 0; margin-top: 3pt; }
-.title { font-size: 14pt; font-weight: bold; text-align: center; margin: 16pt 0 0 0; }
-.subject { font-weight: bold; text-align: center; margin: 0 0 12pt 0; }
-.para { text-align: justify; text-indent: 28pt; }
-.item { text-align: justify; padding-left: 48pt; text-indent: -20pt; margin-bottom: 2pt; }
-.label { font-weight: bold; }
-.recv { font-size: 12pt; font-weight: bold; font-style: italic; margin: 0; }
-.small { font-size: 11pt; margin: 0; }
-.sign { font-weight: bold; text-align: center; margin: 0; }
-.pageno { text-align: center; font-size: 13pt; }
+_CSS = (
+    nd30.CSS
+    + """
 .annex-h { font-size: 14pt; font-weight: bold; text-align: center; margin: 0; }
 .annex-ref { font-style: italic; text-align: center; margin: 2pt 0 10pt 0; }
 .grid td { border: 0.6pt solid black; padding: 2pt 4pt; font-size: 12pt; }
 .grid td.th { font-weight: bold; text-align: center; }
 """
+)
 
 GROUP_ABOVE = 10
 """More than this many communes of one area invited as units are named as a group in "Kính gửi"."""
@@ -180,6 +152,7 @@ class InvitationData:
     issuer_abbreviation: str = (
         "UBND"  # after "GM-" in the number: "UBND" for a People's Committee, "STC" for Sở Tài chính
     )
+    number: int | None = None  # from the register; None prints the blank "…/GM-UBND" for the office to fill in
 
     def __post_init__(self) -> None:
         for name in ("starts_at", "ends_at", "issued_at"):
@@ -188,38 +161,11 @@ class InvitationData:
                 raise ValueError(f"{name} must be timezone-aware")
 
 
-@functools.cache
-def _fonts() -> tuple[str, pymupdf.Archive | None]:
-    """CSS selecting the document font and the archive holding its files (None: built-in fonts)."""
-    for subdirs, regular, prefix in _FONT_CANDIDATES:
-        files = (regular, f"{prefix}Bold", f"{prefix}Italic", f"{prefix}BoldItalic")
-        for folder in (Path(pattern.format(sub)) for sub in subdirs for pattern in _FONT_DIRS):
-            if not all((folder / f"{name}.ttf").is_file() for name in files):
-                continue
-            try:
-                font = pymupdf.Font(fontfile=str(folder / f"{regular}.ttf"))
-            except RuntimeError:
-                continue
-            if not all(font.has_glyph(ord(ch)) for ch in _VIETNAMESE_SAMPLE):
-                continue
-            styles = (("normal", "normal"), ("bold", "normal"), ("normal", "italic"), ("bold", "italic"))
-            css = "".join(
-                f"@font-face {{font-family: VNSerif; src: url({n}.ttf); font-weight: {w}; font-style: {s}}}\n"
-                for n, (w, s) in zip(files, styles, strict=True)
-            )
-            return css + "* { font-family: VNSerif, serif; }\n", pymupdf.Archive(str(folder))
-    return "* { font-family: serif; }\n", None
-
-
 def _story(html_text: str, css: str = _CSS) -> pymupdf.Story:
-    font_css, archive = _fonts()
-    return pymupdf.Story(html=html_text, user_css=font_css + css, archive=archive)
+    return nd30.story(html_text, css)
 
 
-def _e(text: str) -> str:
-    """User text as the document prints it: escaped, and without emoji (refused at input since issue 9, but
-    a title stored before may still hold some)."""
-    return html.escape(without_pictographs(text), quote=True)
+_e = nd30.e  # user text escaped, without emoji (refused at input since issue 9; a title stored before may hold some)
 
 
 def _vn(dt: datetime) -> datetime:
@@ -239,9 +185,7 @@ def format_meeting_time(dt: datetime) -> str:
 
 def format_date_line(place_name: str, dt: datetime) -> str:
     """E.g. "Tuyên Quang, ngày 22 tháng 11 năm 2026" (days < 10 and months 1-2 get a leading zero)."""
-    local = _vn(dt)
-    month = f"{local.month:02d}" if local.month < 3 else str(local.month)
-    return f"{place_name}, ngày {local.day:02d} tháng {month} năm {local.year}"
+    return nd30.date_line(place_name, dt)
 
 
 NUMBER_BLANK = "…"
@@ -249,9 +193,11 @@ NUMBER_BLANK = "…"
 office writes the number in by hand ("Số: …/GM-UBND"), as it does for any document issued outside a register."""
 
 
-def document_number(abbreviation: str) -> str:
-    """ "…/GM-UBND": the blank for the register number, the document kind (GM, giấy mời) and the issuer."""
-    return f"{NUMBER_BLANK}/GM-{abbreviation.strip() or 'UBND'}"
+def document_number(abbreviation: str, number: int | None = None) -> str:
+    """ "07/GM-UBND" once the register gives the number (below 10 with a leading zero), "…/GM-UBND" until then:
+    the document kind (GM, giấy mời) and the issuer after it."""
+    shown = f"{number:02d}" if number is not None else NUMBER_BLANK
+    return f"{shown}/GM-{abbreviation.strip() or 'UBND'}"
 
 
 def issuer_abbreviation(kind: str, name: str, code: str) -> str:
@@ -277,23 +223,11 @@ def signature_lines(issuing_unit: str, chair_title: str) -> list[str]:
 
 
 def _header_html(d: InvitationData) -> str:
-    return f"""
-<table style="width:{_CONTENT.width}pt"><tr>
-<td style="width:{_LEFT_W}pt" class="c">
-  <p class="hdr">{_e(d.parent_unit.upper())}</p>
-  <p class="hdr"><b>{_e(d.issuing_unit.upper())}</b></p>
-  <div class="rule" style="margin-left:58pt;margin-right:58pt"></div>
-  <p class="hdr" style="margin-top:6pt">Số: {_e(document_number(d.issuer_abbreviation))}</p>
-</td>
-<td style="width:{_RIGHT_W}pt" class="c">
-  <p class="hdr"><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p>
-  <p class="hdr" style="font-size:13pt"><b>Độc lập - Tự do - Hạnh phúc</b></p>
-  <div class="rule" style="margin-left:44pt;margin-right:44pt"></div>
-  <p class="hdr" style="margin-top:6pt"><i>{_e(format_date_line(d.place_name, d.issued_at))}</i></p>
-</td>
-</tr></table>
+    number = f"Số: {document_number(d.issuer_abbreviation, d.number)}"
+    dated = format_date_line(d.place_name, d.issued_at)
+    return f"""{nd30.header_html(d.parent_unit, d.issuing_unit, number, dated)}
 <p class="title">GIẤY MỜI</p>
-<p class="subject">Về việc dự họp: {_e(d.title)}</p>
+<p class="subject" style="margin-bottom:12pt">Về việc dự họp: {_e(d.title)}</p>
 """
 
 
@@ -362,9 +296,7 @@ def _closing_html(d: InvitationData) -> str:
     return f"""
 <div style="height:12pt"></div>
 <table style="width:{_CONTENT.width}pt"><tr>
-<td style="width:{_LEFT_W}pt">
-  <p class="recv">Nơi nhận:</p><p class="small">- Như trên;</p><p class="small">- Lưu: VT.</p>
-</td>
+<td style="width:{_LEFT_W}pt">{nd30.recipients_html(["Như trên"], "Lưu: VT.")}</td>
 <td style="width:{_RIGHT_W}pt">{sign}<p class="sign" style="margin-top:64pt">{_e(d.chair)}</p></td>
 </tr></table>
 """
@@ -388,7 +320,7 @@ def _annex_html(d: InvitationData, lists: Lists) -> str:
     if not (lists.annex_sites or lists.annex_units):
         return ""
     issued = _vn(d.issued_at)
-    ref = f"(Kèm theo Giấy mời số {document_number(d.issuer_abbreviation)} ngày {issued:%d/%m/%Y})"
+    ref = f"(Kèm theo Giấy mời số {document_number(d.issuer_abbreviation, d.number)} ngày {issued:%d/%m/%Y})"
     wide = _CONTENT.width - 36 - 8 * 3  # the number column and each cell's padding
     parts: list[str] = []
     if lists.annex_sites:
@@ -409,9 +341,7 @@ _LINE = 13 * 1.25  # one line of body text, in points
 
 
 def _page_number(device: Any, page_no: int) -> None:
-    number = _story(f'<p class="pageno">{page_no}</p>')
-    number.place(pymupdf.Rect(_CONTENT.x0, 25, _CONTENT.x1, _CONTENT.y0))
-    number.draw(device)
+    nd30.page_number(device, page_no)
 
 
 @dataclass

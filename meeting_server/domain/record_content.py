@@ -131,6 +131,8 @@ class MinutesContent:
     archive_line: str = "Lưu: VT."  # the last "Nơi nhận" entry
     issued_on: date | None = None
     correction: Correction | None = None
+    opening_html: str = ""  # the secretary's opening part (who opened the meeting, its purpose)
+    closing_html: str = ""  # the closing part (the end, "Cuộc họp kết thúc lúc …")
 
 
 @dataclass(frozen=True)

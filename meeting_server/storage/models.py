@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -284,3 +295,95 @@ class NoticeRow(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     read_at: Mapped[str | None] = mapped_column(String(32))
     __table_args__ = (Index("ix_notices_user_id", "user_id", "created_at"),)
+
+
+# ---- the record (issue 11): storage/record.py, storage/register.py ------------------------------------------------
+
+
+class RecordDocumentRow(Base):
+    """A biên bản or thông báo kết luận of a meeting, one row per version (a correction is a new row whose
+    `replaces_id` names the first). `content` is the frozen MinutesContent/ConclusionContent (JSON) from its
+    approval on; `pdf` the rendered record (a signed PDF once a slot is signed)."""
+
+    __tablename__ = "record_documents"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    replaces_id: Mapped[str | None] = mapped_column(ForeignKey("record_documents.id"))
+    replaced_by_id: Mapped[str | None] = mapped_column(String(48))
+    correction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[str] = mapped_column(String(48), default="", server_default="")
+    number: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[str | None] = mapped_column(String(10))  # the approval's date in Vietnam time
+    slots: Mapped[list[Any]] = mapped_column(JSON)  # [{"slot", "user_id", "name", "title", "signed_at"}], in order
+    signer: Mapped[dict[str, Any]] = mapped_column(JSON)  # a thông báo's signer (authority, title, user); {} else
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(48))
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class RecordTextRow(Base):
+    """One rich text of a document: a part (an agenda item's id, or opening/closing) and a field."""
+
+    __tablename__ = "record_texts"
+    document_id: Mapped[str] = mapped_column(ForeignKey("record_documents.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(48))
+    field: Mapped[str] = mapped_column(String(16))
+    html: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    saved_by: Mapped[str] = mapped_column(String(48))
+    saved_by_name: Mapped[str] = mapped_column(String(200))
+    saved_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (PrimaryKeyConstraint("document_id", "part", "field"),)
+
+
+class RecordCommentRow(Base):
+    __tablename__ = "record_comments"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("record_documents.id", ondelete="CASCADE"), index=True)
+    part: Mapped[str] = mapped_column(String(48))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(String(48))
+    author_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class RegisterCounterRow(Base):
+    """The last number given in one series of the register: per unit, kind, calendar year, confidential or not."""
+
+    __tablename__ = "register_counters"
+    unit_id: Mapped[str] = mapped_column(String(48))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    last_number: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (PrimaryKeyConstraint("unit_id", "kind", "year", "confidential"),)
+
+
+class RegisterEntryRow(Base):
+    """One line of the sổ đăng ký văn bản."""
+
+    __tablename__ = "register_entries"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(48))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    number: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(String(500))  # trích yếu
+    signer: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("record_documents.id"))
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        UniqueConstraint("unit_id", "kind", "year", "confidential", "number", name="uq_register_number"),
+        Index("ix_register_entries_meeting_id", "meeting_id", "kind"),
+    )
