@@ -116,8 +116,8 @@ async def record_meeting(live_server: LiveServer) -> dict[str, Any]:
 async def server_text(api: ApiClient, doc_id: str, item_id: str, field: str) -> str:
     status, body = await api.get(f"/api/record/{doc_id}")
     assert status == 200, body
-    doc = body.get("document", body)
-    return str(((doc.get("texts") or {}).get(item_id) or {}).get(field, {}).get("html", ""))
+    texts = [x for x in body["texts"] if x["part"] == item_id and x["field"] == field]
+    return str(texts[0]["html"]) if texts else ""
 
 
 async def open_minutes(page: Page, base_url: str, meeting_id: str) -> str:

@@ -105,21 +105,21 @@ export class Autosaver {
     if (this.closed) return Promise.resolve();
     if (this.running) return this.running;
     clearTimeout(this.retryTimer);
-    this.running = (async () => {
-      try {
-        for (;;) {
-          const next = this.queue.find((c) => !this.held.has(keyOf(c)) && !this.timers.has(keyOf(c)));
-          if (!next) break;
-          if (!(await this.send(next))) {
-            this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
-            break;
-          }
+    const pass = (async () => {
+      for (;;) {
+        const next = this.queue.find((c) => !this.held.has(keyOf(c)) && !this.timers.has(keyOf(c)));
+        if (!next) break;
+        if (!(await this.send(next))) {
+          this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
+          break;
         }
-      } finally {
-        this.running = null;
-        this.status();
       }
     })();
+    // (a pass with nothing to send has already ended here: only now is it marked running, and then not running)
+    this.running = pass.catch((err) => console.warn(err)).finally(() => {
+      this.running = null;
+      this.status();
+    });
     return this.running;
   }
 

@@ -78,6 +78,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     onConflict: (change) => resolveConflict(change),
     onRejected: (change, err) => { if (isCurrent()) showError(err); },
   });
+  window.__record = { saver }; // for the devtools console and tests: the outbox and its state
   const offGuard = guardUnsaved(() => saver.pendingCount() > 0 && !navigator.onLine);
 
   const editable = () => Boolean(doc && EDITABLE[doc.status] && may(snap, EDITABLE[doc.status]));
@@ -404,7 +405,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
         factsTimer = setTimeout(() => loadRecord().then(() => { if (isCurrent()) renderFacts(); }).catch(() => {}), 300);
       }
     },
-    onError: (err) => { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); },
+    // only a meeting one may no longer see ends the page; a refused sync while the server restarts is retried
+    onError: (err) => { if (err.fatal && isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); },
   });
   channel.open().catch((err) => { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); });
   const onHide = () => saver.flush();
