@@ -222,6 +222,10 @@ async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
 ) -> None:
     meeting = await record_meeting(live_server)
     item = meeting["agenda"][0]["id"]
+    admin = await live_server.admin()
+    for step in ("start", "end"):  # the minutes are approved once the meeting has ended
+        status, body = await admin.post(f"/api/meetings/{meeting['id']}/{step}")
+        assert status == 200, body
     errors: list[str] = []
     s_ctx, sec = await signed_in_desktop(browser, live_server.url, "thuky.hoa", PASSWORD, errors, 8000)
     c_ctx, chair = await signed_in_desktop(browser, live_server.url, "chutich.nam", PASSWORD, errors, 8000)
