@@ -129,6 +129,11 @@ async def open_minutes(page: Page, base_url: str, meeting_id: str) -> str:
     if await create.is_visible():
         await create.click()
     await expect(status).to_have_attribute("data-status", "draft")
+    return await shown_document(page)
+
+
+async def shown_document(page: Page) -> str:
+    """The id of the document the page shows (from its PDF link)."""
     return str(await page.get_by_test_id("record-pdf").get_attribute("href")).split("/api/record/")[1].split("/")[0]
 
 
@@ -258,6 +263,20 @@ async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
         await expect(chair.get_by_test_id("record-sign-actions")).to_be_attached()
         await expect(sec.get_by_test_id("record-number")).to_contain_text(re.compile(r"01/BB-"))
         await chair.screenshot(path=str(SCREENSHOTS / "record-approved.png"))
+
+        # The thông báo kết luận from the minutes: its own draft, the conclusions only, saved the same way.
+        await sec.get_by_test_id("record-create-conclusion").click()
+        await expect(sec.get_by_test_id("record-tab-thong_bao")).to_have_attribute("aria-selected", "true")
+        await expect(sec.get_by_test_id("record-status")).to_have_attribute("data-status", "draft")
+        await expect(sec.get_by_test_id("editor-discussion")).to_have_count(0)
+        await conclusion(sec, item).click()
+        await sec.keyboard.type("Giao Sở Kế hoạch và Đầu tư.")
+        await expect(sec.get_by_test_id("autosave-status")).to_have_text(re.compile(r"^Đã lưu lúc"))
+        notice = (
+            str(await sec.get_by_test_id("record-pdf").get_attribute("href")).split("/api/record/")[1].split("/")[0]
+        )
+        api = await live_server.client("thuky.hoa")
+        assert await server_text(api, notice, item, "conclusion") == "<p>Giao Sở Kế hoạch và Đầu tư.</p>"
         assert errors == []
     finally:
         await s_ctx.close()

@@ -93,12 +93,6 @@ export async function render({ root, params, setTitle, isCurrent }) {
     facts = (resp && resp.facts) || { items: [] };
   }
 
-  async function loadDocs() {
-    await loadRecord();
-    const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
-    doc = shown ? docOf(await get(docPath(shown.id))) : null;
-    if (doc) kind = doc.kind;
-  }
 
   /** A newer state of the document from the server: texts with no change waiting take the server's revision. */
   function adoptTexts() {
@@ -264,7 +258,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
         fields: [{ name: 'text', label: t('record.commentLabel'), required: true }] });
       if (!answer) return;
       await post(docPath(doc.id, '/comments'), { part: item.id, text: answer.text });
-      await reloadDoc();
+      await reload();
     }, 'btn btn-small') : null;
     return h('div', { class: 'record-comments', testid: 'record-comments' },
       list.map((c) => h('p', { class: 'record-comment', testid: 'record-comment-text' },
@@ -310,13 +304,30 @@ export async function render({ root, params, setTitle, isCurrent }) {
       h('div', { class: 'record-sign-actions', testid: 'record-sign-actions' }));
   }
 
+  /**
+   * The item cards are built again only when the document, its status or the agenda changed: otherwise the
+   * editors stay (with the focus and the caret of whoever is typing) and take the server's newer texts, comments
+   * and facts in place.
+   */
+  let itemsKey = null;
+  function syncItems() {
+    const key = doc ? `${doc.id}:${doc.status}:${agenda().map((i) => i.id).join(',')}` : 'none';
+    if (key !== itemsKey) { itemsKey = key; renderItems(); return; }
+    adoptTexts();
+    for (const box of itemsBox.querySelectorAll('[data-testid="record-comments"]')) {
+      const item = agenda().find((x) => x.id === box.closest('[data-testid="record-item"]').dataset.itemId);
+      if (item) box.replaceWith(commentsFor(item));
+    }
+    renderFacts();
+  }
+
   function renderAll() {
     setTitle(t('record.title', { title: snap.title }));
     renderHead();
     renderSummary();
-    renderItems();
+    syncItems();
     renderSignatures();
-    replaceChildren(view, head, summary, signBox, itemsBox);
+    if (!view.contains(itemsBox)) replaceChildren(view, head, summary, signBox, itemsBox);
   }
 
   // ------------------------------------------------------------ actions
@@ -336,7 +347,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   async function submit() {
     await flushFirst();
     await post(docPath(doc.id, '/submit'), {});
-    await reloadDoc();
+    await reload();
   }
 
   async function giveBack() {
@@ -345,14 +356,14 @@ export async function render({ root, params, setTitle, isCurrent }) {
       fields: [{ name: 'comment', label: t('record.returnComment'), required: true }] });
     if (!answer) return;
     await post(docPath(doc.id, '/return'), { comment: answer.comment });
-    await reloadDoc();
+    await reload();
   }
 
   async function approve() {
     await flushFirst();
     if (!await confirmDialog(t('record.approveConfirm'), { title: t('record.approve'), confirmLabel: t('record.approve') })) return;
     await post(docPath(doc.id, '/approve'), {});
-    await reloadDoc();
+    await reload();
   }
 
   async function correct() {
@@ -365,27 +376,24 @@ export async function render({ root, params, setTitle, isCurrent }) {
     await reload();
   }
 
-  /** After a `record.changed` or an action: the documents' list, then the one shown (texts, comments, slots). */
-  async function reloadDoc() {
-    await loadRecord();
-    if (!doc || !docs.some((d) => d.id === doc.id)) { await reload(); return; } // created, or replaced by a correction
-    const before = doc.status;
-    doc = docOf(await get(docPath(doc.id)));
-    if (doc.status !== before) { renderHead(); renderItems(); renderSignatures(); return; }
-    adoptTexts();
-    renderHead();
-    for (const box of itemsBox.querySelectorAll('[data-testid="record-comments"]')) {
-      const item = agenda().find((x) => x.id === box.closest('[data-testid="record-item"]').dataset.itemId);
-      if (item) box.replaceWith(commentsFor(item));
-    }
-    renderSignatures();
-  }
-
+  /**
+   * The documents' list and the one shown (texts, comments, slots), after an action, a `record.changed` or a
+   * resync. Loads may overlap (an action's answer and its own event): only the latest one started is shown.
+   */
+  let generation = 0;
   async function reload() {
+    const mine = ++generation;
     try {
-      await loadDocs();
-      if (isCurrent() && snap) renderAll();
-    } catch (err) { if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error')); }
+      await loadRecord();
+      const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
+      const next = shown ? docOf(await get(docPath(shown.id))) : null;
+      if (mine !== generation || !isCurrent() || !snap) return;
+      doc = next;
+      if (doc) kind = doc.kind;
+      renderAll();
+    } catch (err) {
+      if (mine === generation && isCurrent() && !view.contains(itemsBox)) replaceChildren(view, emptyState(err.message, 'record-error'));
+    }
   }
 
   // ------------------------------------------------------------ live
@@ -399,10 +407,10 @@ export async function render({ root, params, setTitle, isCurrent }) {
       if (first) { reload(); return; }
       const events = (info && info.events) || [];
       const resync = Boolean(info && ['rest', 'snapshot'].includes(info.source)); // back after a hole or a restart
-      if (resync || events.some((e) => /^record\./.test(e.type))) reloadDoc().catch(() => {});
+      if (resync || events.some((e) => /^record\./.test(e.type))) reload();
       if (resync || events.some((e) => FACT_EVENTS.test(e.type))) {
         clearTimeout(factsTimer); // a burst of events (a vote's ballots) refetches once
-        factsTimer = setTimeout(() => loadRecord().then(() => { if (isCurrent()) renderFacts(); }).catch(() => {}), 300);
+        factsTimer = setTimeout(() => loadRecord().then(() => { if (isCurrent() && view.contains(itemsBox)) syncItems(); }).catch(() => {}), 300);
       }
     },
     // only a meeting one may no longer see ends the page; a refused sync while the server restarts is retried
