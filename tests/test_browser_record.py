@@ -277,6 +277,13 @@ async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
         )
         api = await live_server.client("thuky.hoa")
         assert await server_text(api, notice, item, "conclusion") == "<p>Giao Sở Kế hoạch và Đầu tư.</p>"
+
+        # The register lists the minutes' number, and exports the same filter as CSV.
+        await sec.get_by_test_id("nav-register").click()
+        await sec.get_by_test_id("register-kind").select_option("bien_ban")
+        await expect(sec.locator('[data-testid="register-row"][data-kind="bien_ban"]')).to_have_count(1)
+        await expect(sec.get_by_test_id("register-number")).to_have_text("01")
+        await expect(sec.get_by_test_id("register-csv")).to_have_attribute("href", re.compile(r"kind=bien_ban"))
         assert errors == []
     finally:
         await s_ctx.close()
