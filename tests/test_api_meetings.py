@@ -146,7 +146,12 @@ async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any
     path = f"/api/meetings/{meeting['id']}"
 
     status, me = await admin.get("/api/auth/session")
-    assert status == 200 and me["user"]["capabilities"] == ["account.edit", "directory.manage", "meeting.create"]
+    assert status == 200 and me["user"]["capabilities"] == [
+        "account.edit",
+        "directory.manage",
+        "meeting.create",
+        "register.read",
+    ]
     reader = await any_server.client("tp.taichinh")
     _, me = await reader.get("/api/auth/session")
     assert me["user"]["capabilities"] == ["account.edit"]

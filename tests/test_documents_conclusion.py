@@ -39,6 +39,20 @@ def test_header_with_governing_body_number_and_italic_date_line(layout: Layout) 
     assert (issuer.x1 - issuer.x0) / 3 <= width <= (issuer.x1 - issuer.x0) / 2
 
 
+@pytest.mark.parametrize(
+    "body", ["Sở Nông nghiệp và Môi trường", "Ủy ban nhân dân phường Minh Xuân", "Văn phòng Đoàn ĐBQH và HĐND tỉnh"]
+)
+def test_the_issuing_body_rule_fits_its_wrapped_lines(body: str) -> None:
+    issuer = replace(recordkit.OFFICE, issuing_body=body)
+    layout = read(render_conclusion(recordkit.conclusion(issuer=issuer)).pdf)
+    number = layout.find("Số: 07/TB-VP")
+    lines = [ln for ln in layout.lines if ln.page == 0 and ln.bold and ln.x1 < 280 and ln.top < number.top]
+    rules = [r for r in layout.rules if r[0] == 0 and r[2] < 280 and r[3] < number.top]
+    assert len(rules) == 1
+    widest, length = max(ln.x1 - ln.x0 for ln in lines), rules[0][2] - rules[0][1]
+    assert widest / 3 <= length <= widest / 2, (widest, length)
+
+
 def test_title_summary_body_and_margins(layout: Layout) -> None:
     title = layout.find("THÔNG BÁO")
     assert title.bold and title.size == 14

@@ -3,6 +3,7 @@ wrote it). The rules are listed with these tests in docs/record.md, "Layout (Ngh
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -179,6 +180,16 @@ def test_long_meeting_flows_over_pages_and_keeps_the_signatures_with_text() -> N
         assert rendered.boxes[slot].page == layout.pages - 1
 
 
+def test_the_closing_block_is_never_cut_wherever_the_body_ends() -> None:
+    """One more attendee moves the body's end down by a line: 40 of them walk it over a page's whole height."""
+    for extra in range(0, 40):
+        people = [Attendee(f"Đại biểu số {n}", "Chuyên viên") for n in range(extra)]
+        layout = read(render_minutes(recordkit.minutes(items=2, present=people)).pdf)
+        assert max(bottom for *_, bottom in layout.chars) <= layout.height - 20 * MM + 0.5, extra
+        archived = layout.find("- Lưu: VT, TH.")
+        assert layout.find("THƯ KÝ").page == archived.page == layout.find("Cuộc họp kết thúc vào").page
+
+
 def test_hostile_text_is_escaped_and_long_text_flows() -> None:
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> 🎉 & <b>'
     huge = ("Ý kiến rất dài " * 700)[:10_000]
@@ -197,6 +208,16 @@ def test_hostile_text_is_escaped_and_long_text_flows() -> None:
     assert text.count("Ý kiến rất dài") >= 600
     layout = read(rendered.pdf)
     assert layout.pages >= 3 and set(rendered.boxes) == {SLOT_SECRETARY, SLOT_CHAIR}
+
+
+def test_a_word_longer_than_a_line_breaks_inside_the_margins() -> None:
+    word, title = "x" * 10_000, "Y" * 300
+    item = replace(recordkit.item(1), title=title, discussion_html=f"<p>{word}</p>")
+    rendered = render_minutes(replace(recordkit.minutes(items=1), items=[item]))
+    layout = read(rendered.pdf)
+    assert max(x1 for _, _, x1, _, _ in layout.chars) <= layout.width - 20 * MM + 0.8
+    letters = re.sub(r"[\s\d]", "", pdftotext(rendered.pdf))  # without the page numbers between its parts
+    assert word in letters and title in letters  # every letter printed, none lost
 
 
 async def test_the_record_renderers_run_in_a_document_worker() -> None:

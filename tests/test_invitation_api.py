@@ -49,7 +49,7 @@ async def test_demo_meeting_invitation_pdf_and_ics(tmp_path: Path) -> None:
         flat = " ".join(text.split())
         assert "GIẤY MỜI" in flat and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat
         assert "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG" in flat and "TM. ỦY BAN NHÂN DÂN" in flat
-        assert "Số: …/GM-UBND" in flat  # left for the office's register, not made from the meeting id
+        assert "Số: 01/GM-UBND" in flat  # the register numbered it when the meeting was scheduled (issue 11)
         assert "thứ Tư, ngày 25/11/2026" in flat  # two days after Monday the 23rd
         chair = d.person(d.MEETINGS[0].chair_username)
         assert chair.full_name in flat

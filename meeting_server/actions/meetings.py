@@ -210,8 +210,13 @@ async def _transition(ctx: MeetingContext, name: str, reason: str = "") -> dict[
 
 @meeting_action("meeting.schedule", MeetingRef, MEETING_ORGANIZE)
 async def schedule(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
-    """Schedule a draft: invitees and sites now see it."""
-    return await _transition(ctx, "schedule")
+    """Schedule a draft: invitees and sites now see it; the giấy mời takes its number from the register (the
+    first time only)."""
+    from .record import number_invitation  # the record builds on this module
+
+    answer = await _transition(ctx, "schedule")
+    await number_invitation(ctx)
+    return answer
 
 
 @meeting_action("meeting.unschedule", MeetingRef, MEETING_ORGANIZE)

@@ -8,26 +8,26 @@ Each change is told live as one `record.changed` entry in the meeting's log (org
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import record as domain
 from ..domain.meetings import MeetingState, capabilities
-from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer
+from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer, RenderedRecord
 from ..domain.richtext import sanitize
 from ..errors import AppError
 from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
-from ..views.record import facts_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
     ENDED,
     RECORD_CONCLUSION,
+    RECORD_INVITATION,
     RECORD_ISSUED,
     RECORD_MINUTES,
     RECORD_REVIEW,
@@ -38,6 +38,7 @@ from ..vocabulary import (
     SLOT_SECRETARY,
     SLOT_SIGNER,
     RecordField,
+    RecordKind,
 )
 from .base import MeetingContext, Schema, Services, meeting_action
 from .schemas import Id, Short, Text
@@ -79,15 +80,23 @@ class AddComment(DocumentRef):
     text: Text = Field(min_length=1)
 
 
+def kind_of(row: RecordDocumentRow) -> RecordKind:
+    """A stored document's kind, as the vocabulary types it (the column holds only RECORD_KINDS)."""
+    return cast(RecordKind, row.kind)
+
+
 def _who(ctx: MeetingContext) -> tuple[str, str]:
     return ctx.actor.id, ctx.actor.name or ctx.actor.id
 
 
-async def _changed(ctx: MeetingContext, row: RecordDocumentRow, **extra: Any) -> dict[str, Any]:
-    """Tell the record's page (organisers, chair, secretary) that a document changed; answer the document."""
+async def _changed(
+    ctx: MeetingContext, row: RecordDocumentRow, answer: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Tell the record's page (organisers, chair, secretary) that a document changed, in a small entry (`extra`;
+    a text itself is read with GET); answer the document, `extra` and `answer`."""
     told = {"document_id": row.id, "kind": row.kind, "status": row.status, "version": row.version}
     await ctx.record([domain.changed(told, **extra)])
-    return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra}
+    return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra, **(answer or {})}
 
 
 async def _document(ctx: MeetingContext, document_id: str) -> RecordDocumentRow:
@@ -107,19 +116,42 @@ async def _person(session: AsyncSession, user_id: str | None) -> dict[str, Any]:
 
 
 async def _unit_of(session: AsyncSession, state: MeetingState) -> tuple[str, Issuer]:
-    """The issuing unit (the organiser's) and how the header names it."""
-    organiser = (await directory.users_by_ids(session, [state.organizer_id])).get(state.organizer_id)
-    unit_id = organiser.unit_id if organiser is not None and organiser.unit_id else ""
-    unit = None
-    if unit_id:
-        try:
-            unit = await directory.get_unit(session, unit_id)
-        except AppError:
-            unit = None
-    name = (getattr(unit, "name", "") or "").upper()
-    symbol = getattr(unit, "code", "") or "UBND"
-    place = state.location.split(",")[-1].strip() if state.location else ""
-    return unit_id, Issuer(issuing_body=name, symbol=symbol, place=place)
+    """The issuing unit and how the header names it: the giấy mời's (the chair's unit, else the organiser's)."""
+    from ..views.meetings import invitation_of  # views import actions.base: read it when first needed
+
+    data = await invitation_of(session, state)
+    unit_id = await issuing_unit_id(session, state)
+    issuer = Issuer(
+        issuing_body=data.issuing_unit,
+        symbol=data.issuer_abbreviation,
+        place=data.place_name,
+        governing_body=data.parent_unit,
+    )
+    return unit_id, issuer
+
+
+async def issuing_unit_id(session: AsyncSession, state: MeetingState) -> str:
+    """The unit whose register numbers the meeting's documents: its chair's, else its organiser's ("" for none)."""
+    ids = [i for i in (state.chair_id, state.organizer_id) if i]
+    people = await directory.users_by_ids(session, ids)
+    return next((people[i].unit_id for i in ids if i in people and people[i].unit_id), None) or ""
+
+
+async def number_invitation(ctx: MeetingContext) -> None:
+    """The giấy mời takes its GM number when the meeting is first scheduled; rescheduling keeps it."""
+    if await register_store.entry_of_meeting(ctx.session, ctx.meeting.id, RECORD_INVITATION) is not None:
+        return
+    chair = await _person(ctx.session, ctx.meeting.chair_id)
+    await register_store.enter(
+        ctx.session,
+        unit_id=await issuing_unit_id(ctx.session, ctx.meeting),
+        kind=RECORD_INVITATION,
+        confidential=False,
+        issued_on=domain.vietnam_date(domain.now_utc()),
+        summary=f"Giấy mời {ctx.meeting.title}",
+        signer=chair.get("name", ""),
+        meeting_id=ctx.meeting.id,
+    )
 
 
 @meeting_action("record.create", CreateRecord, RECORD_WRITE)
@@ -182,7 +214,10 @@ async def save_text(ctx: MeetingContext, cmd: SaveText) -> dict[str, Any]:
         current.saved_at if current else "",
     )
     saved = await store.save_text(ctx.session, row.id, cmd.part, cmd.field, html, revision, _who(ctx))
-    return await _changed(ctx, row, part=cmd.part, field=cmd.field, revision=revision, text=store.text_dict(saved))
+    text = store.text_dict(saved)
+    return await _changed(
+        ctx, row, {"text": text}, part=cmd.part, field=cmd.field, revision=revision, saved_by_name=saved.saved_by_name
+    )
 
 
 def _grants(ctx: MeetingContext) -> frozenset[str]:
@@ -215,9 +250,9 @@ async def draft_content(
     """The document's content as JSON from the log and texts now (what the approval freezes; a draft's PDF)."""
     _, issuer = await _unit_of(session, state)
     doc_number = DocumentNumber(
-        kind=row.kind,
+        kind=kind_of(row),
         issuer_symbol=issuer.symbol,
-        number=number,  # type: ignore[arg-type]
+        number=number,
         year=issued_on.year if issued_on else None,
         confidential=row.confidential,
     )
@@ -227,15 +262,17 @@ async def draft_content(
         if first.number is not None and first.issued_on:
             correction = Correction(
                 replaces=DocumentNumber(
-                    kind=first.kind,
+                    kind=kind_of(first),
                     issuer_symbol=issuer.symbol,
-                    number=first.number,  # type: ignore[arg-type]
+                    number=first.number,
                     year=first.year,
                     confidential=first.confidential,
                 ),
                 replaces_issued_on=date.fromisoformat(first.issued_on),
                 reason=row.correction_reason,
             )
+    from ..views.record import facts_of  # views import actions.base: read it when first needed
+
     facts = await facts_of(session, state)
     minutes_row = row
     if row.kind == RECORD_CONCLUSION:  # the conclusions are the minutes' (the latest version of them)
@@ -254,8 +291,8 @@ async def draft_content(
     )
     if row.kind == RECORD_CONCLUSION:
         own = {(t.part, t.field): t.html for t in await store.texts_of(session, row.id)}
-        return domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own))  # type: ignore[no-any-return]
-    return domain.to_json(content)  # type: ignore[no-any-return]
+        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own)))
+    return dict(domain.to_json(content))
 
 
 @meeting_action("record.approve", DocumentRef, RECORD_REVIEW)
@@ -271,11 +308,11 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
             detail_en="the meeting has not ended; the record is approved after it ends",
         )
     issued_on = domain.vietnam_date(domain.now_utc())
-    signer = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
+    signer: dict[str, Any] = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
     entry = await register_store.enter(
         ctx.session,
         unit_id=row.unit_id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=kind_of(row),
         confidential=row.confidential,
         issued_on=issued_on,
         summary=f"{domain.KIND_WORDS[row.kind][0]} {ctx.meeting.title}",
@@ -288,7 +325,7 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     if row.replaces_id:
         first = await store.load(ctx.session, row.replaces_id, for_update=True)
         first.replaced_by_id = row.id
-    symbol = KIND_SYMBOLS[row.kind]  # type: ignore[index]
+    symbol = KIND_SYMBOLS[kind_of(row)]
     return await _changed(ctx, row, number_text=f"{entry.number:02d}/{symbol}")
 
 
@@ -335,11 +372,12 @@ async def comment(ctx: MeetingContext, cmd: AddComment) -> dict[str, Any]:
         raise domain.frozen_error(row.kind, row.status)
     domain.check_part(cmd.part, (*(i.id for i in ctx.meeting.agenda), "document"))
     saved = await store.add_comment(ctx.session, row.id, cmd.part, cmd.text, _who(ctx))
-    return await _changed(ctx, row, comment=store.comment_dict(saved))
+    return await _changed(ctx, row, {"comment": store.comment_dict(saved)}, part=cmd.part)
 
 
-async def keep_pdf(services: Services, document_id: str, pdf: bytes) -> None:
+async def keep_pdf(services: Services, document_id: str, rendered: RenderedRecord) -> None:
     """Keep an approved document's PDF, rendered outside any write transaction (api/record.py renders it in a
     document worker, then calls this): a short write, never holding the database while rendering."""
     async with services.db.write() as session:
-        await store.store_pdf(session, document_id, pdf)
+        boxes = {slot: domain.to_json(box) for slot, box in rendered.boxes.items()}
+        await store.store_pdf(session, document_id, rendered.pdf, boxes)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..actions import record as record_actions
 from ..auth import Identity
-from ..documents.record_render import render_record_pdf
+from ..documents.record_render import render_record, render_record_docx
 from ..errors import AppError
 from ..inputs import whole_number
 from ..views import record as record_views
@@ -41,14 +41,28 @@ async def document_pdf(request: web.Request, identity: Identity | None) -> web.S
     actor = _need(identity).actor
     services, document_id = request.app[SERVICES], request.match_info["document_id"]
     source = await record_views.pdf_source(services, actor, document_id)
-    body = source.get("pdf")
+    body: bytes | None = source.get("pdf")
     if body is None:
-        body = await request.app[WORKERS].run(render_record_pdf, source["kind"], source["content"], timeout=120.0)
-        if not source["is_draft"]:  # an approved document's PDF is kept: the record, rendered once
-            await record_actions.keep_pdf(services, document_id, body)
+        rendered = await request.app[WORKERS].run(render_record, source["kind"], source["content"], timeout=120.0)
+        body = rendered.pdf
+        if not source["is_draft"]:  # an approved document's PDF is kept (the record, rendered once) with its boxes
+            await record_actions.keep_pdf(services, document_id, rendered)
     name = "du-thao" if source.get("is_draft") else "van-ban"
     headers = {"Content-Disposition": f'inline; filename="{source["kind"]}-{name}.pdf"'}
     return web.Response(body=body, content_type="application/pdf", headers=headers)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@view("GET", "/api/record/{document_id}/docx")
+async def document_docx(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    actor = _need(identity).actor
+    source = await record_views.docx_source(request.app[SERVICES], actor, request.match_info["document_id"])
+    body = await request.app[WORKERS].run(render_record_docx, source["kind"], source["content"], timeout=120.0)
+    name = "du-thao" if source["is_draft"] else "van-ban"
+    headers = {"Content-Disposition": f'attachment; filename="{source["kind"]}-{name}.docx"'}
+    return web.Response(body=body, content_type=DOCX, headers=headers)
 
 
 def _register_query(request: web.Request) -> dict[str, Any]:

@@ -503,6 +503,12 @@ ROUTES: tuple[Route, ...] = (
         "The document as PDF (a draft: DỰ THẢO).",
         content_type="application/pdf",
     ),
+    Route(
+        "GET",
+        "/api/record/{document_id}/docx",
+        "The document as an editable .docx.",
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
     Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
 )

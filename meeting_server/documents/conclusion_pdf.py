@@ -22,7 +22,7 @@ def date_text(c: ConclusionContent) -> str:
 
 def body_blocks(c: ConclusionContent) -> list[Block]:
     """The thông báo below its header, up to (not including) the closing sentence."""
-    out = [Block("draft", (Run("DỰ THẢO"),))] if c.number.number is None else []
+    out = [nd30.DRAFT_MARK] if c.number.number is None else []
     out += [Block("title", (Run("THÔNG BÁO"),)), Block("subject", (Run(c.summary),))]
     if c.correction is not None:
         out.append(Block("note", (Run(correction_text(c.correction, "Thông báo số")),)))

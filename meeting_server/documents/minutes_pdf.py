@@ -86,7 +86,7 @@ def _people(label: str, people: list[Attendee], note_label: str = "") -> list[Bl
 
 def body_blocks(c: MinutesContent) -> list[Block]:
     """The biên bản below its header, up to (not including) the closing sentence."""
-    out = [Block("draft", (Run("DỰ THẢO"),))] if c.number.number is None else []
+    out = [nd30.DRAFT_MARK] if c.number.number is None else []
     out += [Block("title", (Run("BIÊN BẢN"),)), Block("subject", (Run(c.title),))]
     if c.correction is not None:
         out.append(Block("note", (Run(correction_text(c.correction, "Biên bản số")),)))

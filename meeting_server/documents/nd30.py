@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -44,6 +45,7 @@ NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 QUOC_HIEU_PT, MOTTO_PT, ISSUER_PT, TITLE_PT, RECV_PT, RECV_ITEM_PT = 12.0, 14.0, 13.0, 14.0, 12.0, 11.0
 
+BREAK_EVERY = 24  # characters between break points in a word longer than twice that (no line holds it)
 SIGN_GAP_PT = 118.0  # between a block's title and its name: the signature and the seal go here
 BOX_W, BOX_H = 200.0, 110.0  # the signature box (≥ 55 mm × 30 mm), centred in that gap
 SEAL_PT = 36 * MM  # a seal's true size
@@ -52,11 +54,29 @@ SEAL_PT = 36 * MM  # a seal's true size
 # built-in serif (Charis SIL) lacks precomposed Vietnamese letters and substitutes a regular-weight Noto
 # Serif for them (bold words would mix weights), so it is only the last resort.
 _FONT_DIRS = ("/usr/share/fonts/truetype/{}", "/usr/share/fonts/{}", "/usr/local/share/fonts/{}")
-_FONT_CANDIDATES = (
-    (("msttcorefonts", "times-new-roman"), "Times_New_Roman", "Times_New_Roman_"),
-    (("liberation2", "liberation-serif"), "LiberationSerif-Regular", "LiberationSerif-"),
-    (("noto", "google-noto", "noto-serif"), "NotoSerif-Regular", "NotoSerif-"),
-    (("dejavu", "dejavu-serif-fonts"), "DejaVuSerifCondensed", "DejaVuSerifCondensed-"),
+_FONT_CANDIDATES: tuple[tuple[tuple[str, ...], tuple[str, str, str, str]], ...] = (
+    # (folders under the font directories, (regular, bold, italic, bold italic) file names without ".ttf")
+    (
+        ("msttcorefonts", "times-new-roman"),
+        ("Times_New_Roman", "Times_New_Roman_Bold", "Times_New_Roman_Italic", "Times_New_Roman_Bold_Italic"),
+    ),
+    (
+        ("liberation2", "liberation-serif"),
+        ("LiberationSerif-Regular", "LiberationSerif-Bold", "LiberationSerif-Italic", "LiberationSerif-BoldItalic"),
+    ),
+    (
+        ("noto", "google-noto", "noto-serif"),
+        ("NotoSerif-Regular", "NotoSerif-Bold", "NotoSerif-Italic", "NotoSerif-BoldItalic"),
+    ),
+    (
+        ("dejavu", "dejavu-serif-fonts"),
+        (
+            "DejaVuSerifCondensed",
+            "DejaVuSerifCondensed-Bold",
+            "DejaVuSerifCondensed-Italic",
+            "DejaVuSerifCondensed-BoldItalic",
+        ),
+    ),
 )
 _VIETNAMESE_SAMPLE = "ẢẠẤẦẨẪẬẮẰẲẴẶĐẺẼẸẾỀỂỄỆỈỊỎỌỐỒỔỖỘƠỚỜỞỠỢỦỤƯỨỪỬỮỰỲỶỸỴơưđ"
 
@@ -72,8 +92,7 @@ class FontChoice:
 @functools.cache
 def font_choice() -> FontChoice:
     """The document serif: the first installed family of `_FONT_CANDIDATES` carrying all Vietnamese letters."""
-    for subdirs, regular, prefix in _FONT_CANDIDATES:
-        names = (regular, f"{prefix}Bold", f"{prefix}Italic", f"{prefix}BoldItalic")
+    for subdirs, names in _FONT_CANDIDATES:
         for folder in (Path(pattern.format(sub)) for sub in subdirs for pattern in _FONT_DIRS):
             files = tuple(folder / f"{name}.ttf" for name in names)
             if not all(f.is_file() for f in files):
@@ -89,7 +108,7 @@ def font_choice() -> FontChoice:
                 f"@font-face {{font-family: VNSerif; src: url({n}.ttf); font-weight: {w}; font-style: {s}}}\n"
                 for n, (w, s) in zip(names, styles, strict=True)
             )
-            family = font.name.replace("-Regular", "").replace("Regular", "").strip() or regular
+            family = font.name.replace("-Regular", "").replace("Regular", "").strip() or names[0]
             return FontChoice(css + "* { font-family: VNSerif, serif; }\n", pymupdf.Archive(str(folder)), files, family)
     return FontChoice("* { font-family: serif; }\n", None, (), "Times New Roman")
 
@@ -122,7 +141,7 @@ li {{ margin: 0 0 2pt 0; text-align: justify; }}
 .dateline {{ font-style: italic; margin: 6pt 0 0 0; }}
 .title {{ font-size: {TITLE_PT}pt; font-weight: bold; text-align: center; margin: 16pt 0 0 0; }}
 .subject {{ font-size: {TITLE_PT}pt; font-weight: bold; text-align: center; margin: 0 0 2pt 0; }}
-.draft {{ font-size: 14pt; font-weight: bold; text-align: center; color: #b00000; margin: 0 0 4pt 0; }}
+.draft-mark {{ font-size: 14pt; font-weight: bold; text-align: center; color: #b00000; margin: 0 0 4pt 0; }}
 .para {{ text-align: justify; text-indent: {INDENT_PT}pt; }}
 .item {{ text-align: justify; padding-left: 48pt; text-indent: -20pt; margin-bottom: 2pt; }}
 .label {{ font-weight: bold; }}
@@ -138,9 +157,18 @@ def story(html_text: str, css: str = CSS) -> pymupdf.Story:
     return pymupdf.Story(html=html_text, user_css=font_css + css, archive=archive)
 
 
+_LONG_WORD = re.compile(rf"\S{{{2 * BREAK_EVERY},}}")
+
+
+def _breakable(word: re.Match[str]) -> str:
+    text = word.group(0)
+    return "\u200b".join(text[i : i + BREAK_EVERY] for i in range(0, len(text), BREAK_EVERY))
+
+
 def e(text: str) -> str:
-    """User text as a document prints it: escaped, and without emoji."""
-    return html.escape(without_pictographs(text), quote=True)
+    """User text as a document prints it: escaped, without emoji, and a word too long for a line given places
+    to break (zero-width spaces, which readers and pdftotext leave out) so that it never runs past the margin."""
+    return html.escape(_LONG_WORD.sub(_breakable, without_pictographs(text)), quote=True)
 
 
 class _RichText(HTMLParser):
@@ -214,12 +242,16 @@ class Run:
 @dataclass(frozen=True)
 class Block:
     """One paragraph of a document's body, for the PDF and the .docx alike: `style` is "para" (justified, first
-    line indented), "item" (a list line), "title", "subject", "draft", "note" (centred italic) or "rich" (`html`
+    line indented), "item" (a list line), "title", "subject", "draft-mark", "note" (centred italic) or "rich" (`html`
     holds the secretary's rich text)."""
 
     style: str
     runs: tuple[Run, ...] = ()
     html: str = ""
+
+
+DRAFT_MARK = Block("draft-mark", (Run("DỰ THẢO"),))
+"""What a document without its register number yet prints under the header."""
 
 
 def para(*parts: str | Run, style: str = "para") -> Block:
@@ -236,10 +268,10 @@ def blocks_html(blocks: list[Block]) -> str:
         text = "".join(
             (f"<b>{e(r.text)}</b>" if r.bold else e(r.text)) if not r.italic else f"<i>{e(r.text)}</i>" for r in b.runs
         )
-        cls = {"note": "c", "draft": "draft", "title": "title", "subject": "subject", "item": "item"}.get(
+        cls = {"note": "c", "draft-mark": "draft-mark", "title": "title", "subject": "subject", "item": "item"}.get(
             b.style, "para"
         )
-        extra = ' style="margin-top:10pt"' if b.style == "draft" else ""
+        extra = ' style="margin-top:10pt"' if b.style == "draft-mark" else ""
         out.append(f'<p class="{cls}"{extra}>{text}</p>' if b.style != "note" else f'<p class="c"><i>{text}</i></p>')
     return "".join(out)
 
@@ -261,13 +293,29 @@ def clock(moment: datetime) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
 
 
+def widest_line(text: str, size: float, width: float, *, bold: bool = False) -> float:
+    """How wide the widest line of `text` is once wrapped at spaces into lines of `width` points."""
+    widest, line = 0.0, ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(trial, size, bold=bold) > width:
+            widest, line = max(widest, text_width(line, size, bold=bold)), word
+        else:
+            line = trial
+    return min(width, max(widest, text_width(line, size, bold=bold)))
+
+
+def issuer_rule(issuer: str) -> float:
+    """The rule under the issuing body: 2/5 (between 1/3 and 1/2) of its widest line in the header's left column."""
+    return 0.4 * widest_line(issuer.upper(), ISSUER_PT, LEFT_W, bold=True)
+
+
 def header_html(governing_body: str, issuing_body: str, number: str, dated: str | None) -> str:
     """The two header columns: governing body (upper case) over the issuing body (bold upper case, a rule 2/5 of
     its width under it) and "Số: …" on the left; quốc hiệu, tiêu ngữ with its rule exactly as long as the text,
     and the italic place/date line (when the form has one) on the right."""
     issuer = issuing_body.upper()
-    issuer_w = min(text_width(issuer, ISSUER_PT, bold=True), LEFT_W)
-    issuer_pad = (LEFT_W - issuer_w * 0.4) / 2  # the rule: 2/5 of the issuing body's width, centred
+    issuer_pad = (LEFT_W - issuer_rule(issuer)) / 2
     motto_pad = (RIGHT_W - text_width(MOTTO, MOTTO_PT, bold=True)) / 2  # the rule: as long as the tiêu ngữ
     governing = f'<p class="hdr">{e(governing_body.upper())}</p>' if governing_body.strip() else ""
     date_p = f'<p class="dateline">{e(dated)}</p>' if dated else ""
@@ -354,8 +402,9 @@ def render(
             if page_no > _MAX_PAGES:
                 raise RuntimeError("the document does not fit in a reasonable number of pages")
     state["page"] = page_no
-    closing_more, _ = closing.place(pymupdf.Rect(CONTENT.x0, top, CONTENT.x1, CONTENT.y1))
-    if closing_more:  # not whole where the body ends: a fresh page for it
+    closing_more, filled = closing.place(pymupdf.Rect(CONTENT.x0, top, CONTENT.x1, CONTENT.y1))
+    # MuPDF may call a table that ran past the rect's bottom placed: what ran past counts as not fitting
+    if closing_more or filled[3] > CONTENT.y1 + 1:  # not whole where the body ends: a fresh page for it
         writer.end_page()
         page_no += 1
         closing = story(closing_html)

@@ -28,7 +28,7 @@ from .nd30 import Block
 _ALIGN = {
     "title": WD_ALIGN_PARAGRAPH.CENTER,
     "subject": WD_ALIGN_PARAGRAPH.CENTER,
-    "draft": WD_ALIGN_PARAGRAPH.CENTER,
+    "draft-mark": WD_ALIGN_PARAGRAPH.CENTER,
     "note": WD_ALIGN_PARAGRAPH.CENTER,
 }
 
@@ -144,8 +144,7 @@ def _header(doc: DocxDocument, governing: str, issuing: str, number: str, dated:
     else:
         run = first.add_run(_clean(issuing.upper()))
         run.bold, run.font.size = True, Pt(nd30.ISSUER_PT)
-    issuer_w = min(nd30.text_width(issuing.upper(), nd30.ISSUER_PT, bold=True), nd30.LEFT_W)
-    _rule(left, issuer_w * 0.4, nd30.LEFT_W)
+    _rule(left, nd30.issuer_rule(issuing), nd30.LEFT_W)
     _p(left, number, size=nd30.ISSUER_PT).paragraph_format.space_before = Pt(6)
     top = right.paragraphs[0]
     top.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -237,11 +236,11 @@ def _blocks(doc: DocxDocument, blocks: list[Block]) -> None:
         p = _body_paragraph(doc, b.style)
         for r in b.runs:
             run = p.add_run(_clean(r.text))
-            run.bold = r.bold or b.style in ("title", "subject", "draft") or None
+            run.bold = r.bold or b.style in ("title", "subject", "draft-mark") or None
             run.italic = r.italic or b.style == "note" or None
-            if b.style in ("title", "subject", "draft"):
+            if b.style in ("title", "subject", "draft-mark"):
                 run.font.size = Pt(nd30.TITLE_PT)
-            if b.style == "draft":
+            if b.style == "draft-mark":
                 run.font.color.rgb = RGBColor(0xB0, 0, 0)
 
 

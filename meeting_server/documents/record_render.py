@@ -20,5 +20,10 @@ def render_record(kind: str, content: dict[str, Any]) -> RenderedRecord:
     return render_minutes(from_json(MinutesContent, content))
 
 
-def render_record_pdf(kind: str, content: dict[str, Any]) -> bytes:
-    return render_record(kind, content).pdf
+def render_record_docx(kind: str, content: dict[str, Any]) -> bytes:
+    """The same document as an editable .docx (offices finish documents in Word; the PDF is the record)."""
+    from .record_docx import conclusion_docx, minutes_docx
+
+    if kind == RECORD_CONCLUSION:
+        return conclusion_docx(from_json(ConclusionContent, content))
+    return minutes_docx(from_json(MinutesContent, content))

@@ -323,6 +323,7 @@ class RecordDocumentRow(Base):
     signer: Mapped[dict[str, Any]] = mapped_column(JSON)  # a thông báo's signer (authority, title, user); {} else
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    boxes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # slot -> SignatureBox fields, from the rendering
     return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(48))
     created_at: Mapped[str] = mapped_column(String(32))

@@ -170,11 +170,12 @@ def document_dict(row: RecordDocumentRow) -> dict[str, Any]:
     }
 
 
-async def store_pdf(session: AsyncSession, document_id: str, pdf: bytes) -> None:
-    """Keep the PDF rendered from a frozen document's content (rendered outside any write transaction)."""
+async def store_pdf(session: AsyncSession, document_id: str, pdf: bytes, boxes: dict[str, Any]) -> None:
+    """Keep the PDF rendered from a frozen document's content (rendered outside any write transaction) and the box
+    it reserved for each signature slot (the signing phase places each signature there)."""
     row = await load(session, document_id, for_update=True)
     if row.content is not None and row.pdf is None:
-        row.pdf = pdf
+        row.pdf, row.boxes = pdf, boxes
         row.updated_at = now_iso()
 
 

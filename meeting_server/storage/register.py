@@ -22,7 +22,7 @@ from .models import RegisterCounterRow, RegisterEntryRow
 
 async def next_number(session: AsyncSession, unit_id: str, kind: RecordKind, year: int, confidential: bool) -> int:
     """The series' next number (1 on its first use), taken in this transaction."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = RegisterCounterRow.__table__
     stmt = dialect.insert(table).values(unit_id=unit_id, kind=kind, year=year, confidential=confidential, last_number=1)
     stmt = stmt.on_conflict_do_update(

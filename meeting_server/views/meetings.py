@@ -26,9 +26,10 @@ from ..storage import attendance as attendance_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
+from ..storage import register as register_store
 from ..storage import votes as vote_store
 from ..storage.db import parse_iso
-from ..vocabulary import CANCELLED, DRAFT, SITE, SITE_OPERATOR, USER
+from ..vocabulary import CANCELLED, DRAFT, RECORD_INVITATION, SITE, SITE_OPERATOR, USER
 
 
 async def visible_meeting(services: Services, actor: Actor, meeting_id: str) -> tuple[MeetingState, str]:
@@ -228,6 +229,9 @@ async def invitation_of(session: AsyncSession, state: MeetingState) -> Invitatio
         issued_at=datetime.now(UTC),
         invited_units=_invited_units(state, units, place_unit["id"] if place_unit else None),
         issuer_abbreviation=issuer_abbreviation(home["kind"], home["name"], home["code"] or "") if home else "UBND",
+        number=numbered.number
+        if (numbered := await register_store.entry_of_meeting(session, state.id, RECORD_INVITATION))
+        else None,
     )
     return data
 

@@ -84,14 +84,18 @@ def _vote_line(vote: dict[str, Any]) -> dict[str, Any] | None:
 
 async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]:
     """What the log knows for the minutes: the meeting's times, sites and attendance, and per agenda item its
-    times, presenter, papers, speeches and closed votes (a secret vote: its counts only)."""
+    times, presenter, papers presented, speeches and closed votes (a secret vote: its counts only)."""
     started, ended, spans = await _timeline(session, state.id)
     people = {x["id"]: x for x in await people_of(session, state)}
     sites = {s["id"]: s.get("name", s["id"]) for s in state.sites}
     names = {f"user:{k}": v["full_name"] for k, v in people.items()} | {f"site:{k}": v for k, v in sites.items()}
     floor = Floor.from_dict(state.floor or None)
     votes = [vote_store.public_vote(r) for r in await vote_store.votes_of(session, state.id)]
-    papers = [x for x in await paper_store.list_papers(session, state.id) if x.status == PUBLISHED]
+    shown = await store.log_marks(session, state.id, (p.PAPER_PRESENTED,))
+    presented = {((d.get("patch") or {}).get("presentation") or {}).get("paper_id") for _, d, _ in shown}
+    papers = [
+        x for x in await paper_store.list_papers(session, state.id) if x.status == PUBLISHED and x.id in presented
+    ]
     entries = (await attendance_store.load_attendance(session, state.id)).current()
     membership = attendance_domain.membership_of(state)
 
@@ -157,7 +161,7 @@ async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]
         "status": state.status,
         "started_at": started or state.starts_at,
         "ended_at": ended,
-        "place": state.location,
+        "place": ", ".join(x for x in (state.location, _online(len(state.sites))) if x),
         "host_site": host,
         "sites_connected": [n for i, n in sites.items() if i != state.main_site_id],
         "chair": person(state.chair_id) if state.chair_id else {},  # not vocabulary: a field
@@ -167,6 +171,11 @@ async def facts_of(session: AsyncSession, state: MeetingState) -> dict[str, Any]
         "late": late,  # not vocabulary: a field
         "items": items,
     }
+
+
+def _online(sites: int) -> str:
+    """What the place says of a conference: "trực tuyến đến 124 điểm cầu" (every site, the host's included)."""
+    return f"trực tuyến đến {sites} điểm cầu" if sites > 1 else ""
 
 
 def _clock(iso: str) -> str:
@@ -196,7 +205,13 @@ async def document(services: Services, actor: Actor, document_id: str) -> dict[s
         row, _ = await _readable(session, actor, document_id)
         texts = [store.text_dict(t) for t in await store.texts_of(session, document_id)]
         comments = [store.comment_dict(c) for c in await store.comments_of(session, document_id)]
-    return {**store.document_dict(row), "texts": texts, "comments": comments, "content": row.content}
+    return {
+        **store.document_dict(row),
+        "texts": texts,
+        "comments": comments,
+        "content": row.content,
+        "boxes": row.boxes,
+    }
 
 
 async def meeting_of_document(services: Services, document_id: str) -> str:
@@ -206,12 +221,21 @@ async def meeting_of_document(services: Services, document_id: str) -> str:
 
 async def pdf_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
     """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now)."""
+    return await _source(services, actor, document_id, stored=True)
+
+
+async def docx_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
+    """What the .docx is made from: the frozen content, or a draft's from now."""
+    return await _source(services, actor, document_id, stored=False)
+
+
+async def _source(services: Services, actor: Actor, document_id: str, stored: bool) -> dict[str, Any]:
     from ..actions.record import draft_content  # the same builder the approval freezes with
 
     async with services.db.read() as session:
         row, state = await _readable(session, actor, document_id)
-        if row.pdf is not None:
-            return {"pdf": row.pdf, "kind": row.kind}
+        if stored and row.pdf is not None:
+            return {"pdf": row.pdf, "kind": row.kind, "is_draft": False}
         if row.content is not None:
             return {"content": row.content, "kind": row.kind, "is_draft": False}
         return {"content": await draft_content(session, row, state), "kind": row.kind, "is_draft": True}

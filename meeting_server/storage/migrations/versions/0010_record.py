@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("signer", sa.JSON(), nullable=False),
         sa.Column("content", sa.JSON(), nullable=True),
         sa.Column("pdf", sa.LargeBinary(), nullable=True),
+        sa.Column("boxes", sa.JSON(), nullable=True),
         sa.Column("return_comment", sa.Text(), nullable=False, server_default=""),
         sa.Column("created_by", sa.String(48), nullable=False),
         sa.Column("created_at", sa.String(32), nullable=False),
