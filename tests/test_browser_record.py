@@ -1,26 +1,20 @@
 """The record's pages in Chromium: the secretary's rich-text editor (paste reduced to the allowed tags, nothing
-saved in the middle of a Vietnamese IME composition), and, with the record's server (actions/record.py), the
-secretary writing an item's conclusion through a dropped connection with nothing lost, a conflict between two
-browsers shown side by side, and the review: sent to the chair, commented, approved, numbered."""
+saved in the middle of a Vietnamese IME composition), the secretary writing an item's conclusion through a dropped
+connection with nothing lost, a conflict between two browsers shown side by side, and the review: sent to the
+chair, commented, approved, numbered, in the register."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browserkit import signed_in_desktop
 from tests.helpers import ADMIN_PASSWORD, PASSWORD, ApiClient, LiveServer, make_meeting, wait_for
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-HAVE_RECORD_SERVER = importlib.util.find_spec("meeting_server.actions.record") is not None
-needs_record_server = pytest.mark.skipif(
-    not HAVE_RECORD_SERVER, reason="the record's server (actions/record.py, branch h-record) is not merged yet"
-)
 
 EDITOR_JS = """async () => {
   const { RichText } = await import('/static/app/richtext.js');
@@ -142,7 +136,6 @@ def conclusion(page: Page, item_id: str) -> Any:
     return editor.get_by_test_id("editor-conclusion-area")
 
 
-@needs_record_server
 async def test_the_secretary_writes_through_a_dropped_connection(live_server: LiveServer, browser: Browser) -> None:
     meeting = await record_meeting(live_server)
     item = meeting["agenda"][0]["id"]
@@ -183,7 +176,6 @@ async def test_the_secretary_writes_through_a_dropped_connection(live_server: Li
         await context.close()
 
 
-@needs_record_server
 async def test_a_conflict_between_two_browsers_shows_both_texts(live_server: LiveServer, browser: Browser) -> None:
     meeting = await record_meeting(live_server)
     item = meeting["agenda"][1]["id"]
@@ -221,7 +213,6 @@ async def test_a_conflict_between_two_browsers_shows_both_texts(live_server: Liv
         await b_ctx.close()
 
 
-@needs_record_server
 async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
     live_server: LiveServer, browser: Browser
 ) -> None:
@@ -263,6 +254,10 @@ async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
         await expect(chair.get_by_test_id("record-sign-actions")).to_be_attached()
         await expect(sec.get_by_test_id("record-number")).to_contain_text(re.compile(r"01/BB-"))
         await chair.screenshot(path=str(SCREENSHOTS / "record-approved.png"))
+        for link, kind in (("record-pdf", "application/pdf"), ("record-docx", "wordprocessingml")):
+            href = await chair.get_by_test_id(link).get_attribute("href")
+            answer = await chair.request.get(f"{live_server.url}{href}")
+            assert answer.status == 200 and kind in answer.headers["content-type"], (link, answer.status)
 
         # The thông báo kết luận from the minutes: its own draft, the conclusions only, saved the same way.
         await sec.get_by_test_id("record-create-conclusion").click()
@@ -281,8 +276,10 @@ async def test_the_chair_comments_and_approves_and_the_page_shows_the_number(
         # The register lists the minutes' number, and exports the same filter as CSV.
         await sec.get_by_test_id("nav-register").click()
         await sec.get_by_test_id("register-kind").select_option("bien_ban")
-        await expect(sec.locator('[data-testid="register-row"][data-kind="bien_ban"]')).to_have_count(1)
-        await expect(sec.get_by_test_id("register-number")).to_have_text("01")
+        rows = sec.get_by_test_id("register-row")
+        await expect(rows).to_have_count(1)  # the giấy mời's number is filtered out
+        await expect(rows).to_have_attribute("data-kind", "bien_ban")
+        await expect(rows.get_by_test_id("register-number")).to_have_text("01")
         await expect(sec.get_by_test_id("register-csv")).to_have_attribute("href", re.compile(r"kind=bien_ban"))
         assert errors == []
     finally:
