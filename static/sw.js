@@ -58,6 +58,10 @@ const SHELL = [
   '/static/app/pages/verify.js',
   '/static/app/pages/checkin-tv.js',
   '/static/app/pages/attendance-desk.js',
+  '/static/app/pages/record.js',
+  '/static/app/pages/register.js',
+  '/static/app/richtext.js',
+  '/static/app/autosave.js',
   '/static/app/reader/annotations.js',
   '/static/app/reader/channel.js',
   '/static/app/reader/comments.js',
@@ -80,7 +84,7 @@ const SHELL = [
   '/vendor/socket.io.min.js',
 ];
 
-const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$)/;
+const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$|register\/?$)/;
 const PAPER_FILES = /^\/api\/meetings\/[^/]+\/papers\/[^/]+\/versions\/[^/]+\/(?:pages\/[^/]+|thumbs\/[^/]+|text)$/;
 const DATA_READS = [
   /^\/api\/auth\/session$/,

@@ -61,6 +61,7 @@ SPA_PATHS = (
     "/admin/{tail:.*}",
     "/display",
     "/verify",
+    "/register",
 )
 
 

@@ -43,7 +43,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * api('GET', '/api/meetings', null, {query: {scope: 'upcoming'}})
- * opts: query, signal, idempotencyKey, noAuthRedirect (a 401 does not end the app's session), token (a site
+ * opts: query, signal, idempotencyKey, headers (added as given), noAuthRedirect (a 401 does not end the app's session), token (a site
  * device token sent as `Authorization: Bearer`; such calls never end the app's session either).
  * Writes carry X-CSRF-Token and an Idempotency-Key; a write that fails on the network is retried with the
  * same key (the server answers a retry with the first answer and changes nothing twice).
@@ -61,6 +61,7 @@ export async function api(method, path, body = undefined, opts = {}) {
   const isWrite = WRITE_METHODS.has(method);
   // A screen without a user session (the hall's wall display) authenticates with the site's device token.
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  Object.assign(headers, opts.headers || {}); // e.g. X-Command-Id (the record's autosave)
   if (isWrite) {
     if (csrfToken && !opts.token) headers['X-CSRF-Token'] = csrfToken;
     headers['Idempotency-Key'] = opts.idempotencyKey || newId();

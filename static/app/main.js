@@ -3,7 +3,7 @@ import { get, post, patch, setUnauthenticatedHandler } from './api.js';
 import { h, clear } from './dom.js';
 import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { live, forgetStoredMeetings } from './live.js';
-import { getUser, setSession, isAdmin, canOrganise } from './session.js';
+import { getUser, setSession, isAdmin, canOrganise, may as mayGlobal } from './session.js';
 import { mountMessageArea, showError, clearMessage, busy } from './ui.js';
 import { confirmLeave, dropGuards } from './unsaved.js';
 import * as loginPage from './pages/login.js';
@@ -22,6 +22,8 @@ import * as checkinPage from './pages/checkin.js';
 import * as checkinTvPage from './pages/checkin-tv.js';
 import * as attendanceDeskPage from './pages/attendance-desk.js';
 import * as verifyPage from './pages/verify.js';
+import * as recordPage from './pages/record.js';
+import * as registerPage from './pages/register.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -39,6 +41,9 @@ const ROUTES = [
   { re: /^\/checkin\/?$/, page: checkinPage, nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/attendance\/?$/, page: attendanceDeskPage, keys: ['id'], nav: '/meetings' },
   { re: /^\/meetings\/([^/]+)\/checkin-tv\/?$/, page: checkinTvPage, keys: ['id'], bare: true, access: 'public' },
+  // The record (biên bản, thông báo kết luận): the secretary's page and the chair's review; the register.
+  { re: /^\/meetings\/([^/]+)\/record\/?$/, page: recordPage, keys: ['id'], nav: '/meetings' },
+  { re: /^\/register\/?$/, page: registerPage, access: 'register', nav: '/register' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   // Kiểm tra chữ ký số: any signed-in user.
   { re: /^\/verify\/?$/, page: verifyPage, nav: '/verify' },
@@ -98,6 +103,7 @@ function renderHeader() {
     links.push(navLink('/meetings', t('nav.meetings'), 'nav-meetings'));
     if (canOrganise()) links.push(navLink('/meetings/new', t('nav.newMeeting'), 'nav-new-meeting'));
     links.push(navLink('/verify', t('nav.verify'), 'nav-verify'));
+    if (mayGlobal('register.read')) links.push(navLink('/register', t('nav.register'), 'nav-register'));
     if (isAdmin()) {
       links.push(navLink('/admin/units', t('nav.units'), 'nav-units'));
       links.push(navLink('/admin/sites', t('nav.sites'), 'nav-sites'));
@@ -193,7 +199,7 @@ async function route({ keepMessage = false } = {}) {
     return;
   }
   const access = found.route.access;
-  if ((access === 'admin' && !isAdmin()) || (access === 'organiser' && !canOrganise())) {
+  if ((access === 'admin' && !isAdmin()) || (access === 'organiser' && !canOrganise()) || (access === 'register' && !mayGlobal('register.read'))) {
     setTitle(t('error.forbiddenPage'));
     container.append(h('h1', { class: 'page-title' }, t('error.forbiddenPage')));
     return;

@@ -14,6 +14,7 @@ import { getUser } from '../session.js';
 import { busy, confirmDialog, loading, showError, statusBadge } from '../ui.js';
 import { afterWrite, loadParticipantNames, may, meetingPath } from '../meeting-common.js';
 import { voteConsole } from '../votes.js';
+import { mayOpenRecord, recordPagePath } from './record.js';
 
 const MAX_VIDEO_SLOTS = 64;
 const POLL_MS = 1000;
@@ -519,7 +520,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
           h('div', { class: 'meeting-title-row' }, h('span', { class: 'console-kicker' }, t('console.heading')), statusBox, mediaState, connectedCount),
           titleEl,
           agendaEl, quorum.el,
-          h('a', { href: `/meetings/${encodeURIComponent(id)}/attendance`, class: 'btn btn-small', testid: 'console-attendance' }, t('attendance.deskOpen'))),
+          h('a', { href: `/meetings/${encodeURIComponent(id)}/attendance`, class: 'btn btn-small', testid: 'console-attendance' }, t('attendance.deskOpen')),
+          mayOpenRecord(snap) ? h('a', { href: recordPagePath(id), class: 'btn btn-small', testid: 'console-record-page' }, t('record.open')) : null),
         notLive, toolbar, mediaNote,
         // The main site, then the floor's queue and the votes beside the grid (not above it): a province's 125
         // halls keep the whole window's height, and the chair sees the queue next to the halls that asked.

@@ -17,6 +17,7 @@ import {
   isOrganiser, lifecycleButtons, loadParticipantNames, meetingPath, afterWrite, CLOSED_STATUSES,
 } from '../meeting-common.js';
 import { papersSection } from './papers.js';
+import { mayOpenRecord, recordPagePath } from './record.js';
 
 function fact(label, value, testid) {
   if (!value) return null;
@@ -84,7 +85,11 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const consoleLink = snap.status === 'in_progress'
       ? h('a', { href: `/meetings/${encodeURIComponent(id)}/console`, class: 'btn btn-primary', testid: 'open-console' }, t('console.open'))
       : null;
-    const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit].filter(Boolean);
+    // the record (biên bản, thông báo kết luận): the secretary writes it, the chair reviews it
+    const recordLink = mayOpenRecord(snap)
+      ? h('a', { href: recordPagePath(id), class: 'btn', testid: 'open-record' }, t('record.open'))
+      : null;
+    const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit, recordLink].filter(Boolean);
     // An archived or cancelled meeting offers nothing: no empty bar either.
     controlsBox.hidden = !buttons.length;
     replaceChildren(controlsBox,
