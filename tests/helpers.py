@@ -23,6 +23,9 @@ from meeting_server.storage.models import SiteRow, UnitRow, UserRow
 
 ADMIN_PASSWORD = "admin-pass-123"
 PASSWORD = "mat-khau-thu-123"
+SOCKET_CONNECT_S = 60.0
+"""How long a test's socket.io client waits for the server to accept its namespace. python-socketio's default is one
+second, which a loaded 2-core machine exceeds when many clients connect at once; a refusal still answers at once."""
 _HASHES: dict[str, str] = {}
 
 

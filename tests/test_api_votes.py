@@ -173,12 +173,16 @@ async def _secret_vote(
 
 def _normal(blob: str, meeting: dict[str, Any], vote: dict[str, Any], tag: str) -> str:
     """A stored row with what differs by construction between two meetings made alike replaced: their ids, the
-    command ids' tag, times, the meeting's random check-in key (drawn when the meeting is made, before any vote)."""
+    command ids' tag, times, the meeting's random check-in key (drawn when the meeting is made, before any vote),
+    the register line of each meeting's giấy mời (its id and its number, one more for the second meeting)."""
     for key, value in (("M", meeting["id"]), ("V", vote["id"]), ("I", meeting["agenda"][0]["id"])):
         blob = blob.replace(value, key)
     blob = blob.replace(f"c-secret-{tag}-", "c-secret-")
     blob = re.sub(r'"key": "[A-Za-z0-9_-]{32,}"', '"key": "K"', blob)
     blob = re.sub(r"\b(ml|nt)_[A-Za-z0-9]{14}\b", "MAIL", blob)  # the invitation mail and notice rows' own ids
+    # Each meeting's giấy mời takes the next number of the register (the second meeting's is one more).
+    blob = re.sub(r'"id": "rg_[A-Za-z0-9]{14}"', '"id": "REG"', blob)
+    blob = re.sub(r'("kind": "giay_moi", "meeting_id": "M", "number": )\d+', r"\1N", blob)
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)?", "T", blob)
 
 

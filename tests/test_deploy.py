@@ -17,6 +17,7 @@ import pytest
 from meeting_server.api.routes import ROUTES
 from meeting_server.config import Settings
 from meeting_server.errors import CATALOGUE
+from meeting_server.signing.verify import MAX_VERIFY_BYTES
 from meeting_server.storage.filemodes import UMASK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,10 +97,13 @@ def test_body_limits_are_the_server_s(https: Block) -> None:
     assert megabytes(uploads.value("client_max_body_size")) == settings.paper_max_mb + 1  # and the form around it
     assert uploads.value("proxy_request_buffering") == "off"
     pattern = re.compile(uploads.args[1])
+    verify = location(https, "=", "/api/verify")
+    assert megabytes(verify.value("client_max_body_size")) == MAX_VERIFY_BYTES // (1024 * 1024) + 1
+    assert verify.value("proxy_request_buffering") == "off"
     upload_paths = {r.path for r in ROUTES if r.upload}
-    assert len(upload_paths) == 2, upload_paths
+    assert upload_paths >= {"/api/verify"}, upload_paths
     matched = {r.path for r in ROUTES if r.method != "GET" and pattern.search(example(r.path))}
-    assert matched == upload_paths, "the large limit on the uploads only"
+    assert matched == upload_paths - {"/api/verify"}, "the papers' large limit on the paper uploads only"
     for name in ("client_body_timeout", "client_header_timeout"):
         assert int(https.value(name).rstrip("s")) <= settings.body_timeout_seconds
 

@@ -11,7 +11,7 @@ import socketio
 
 from meeting_server import protocol as p
 from room_client.feed import CommandError, MeetingFeed
-from tests.helpers import ApiClient, LiveServer, command_id, feed_for, make_meeting, wait_for
+from tests.helpers import SOCKET_CONNECT_S, ApiClient, LiveServer, command_id, feed_for, make_meeting, wait_for
 
 # The server, its admin, a signed-in invited delegate, and the scheduled meeting.
 MeetingWithDelegate = tuple[LiveServer, ApiClient, ApiClient, dict[str, Any]]
@@ -137,7 +137,9 @@ async def test_uninvited_delegate_cannot_join_or_read(meeting_with_delegate: Mee
     await server.create_user("nguoingoai", "Lý Văn Tâm", ["delegate"])
     outsider = await server.client("nguoingoai")
     sio = socketio.AsyncClient()
-    await sio.connect(server.url, headers={"Cookie": outsider.cookie}, transports=["websocket"])
+    await sio.connect(
+        server.url, headers={"Cookie": outsider.cookie}, transports=["websocket"], wait_timeout=SOCKET_CONNECT_S
+    )
     try:
         answer = await sio.call(p.JOIN, {"meeting_id": meeting["id"], "after_seq": 0})
         assert answer["error"]["code"] == "not_found"
@@ -274,7 +276,9 @@ async def test_my_meetings_list_is_told_when_a_meeting_is_scheduled_for_me(any_s
         api = await any_server.client(username)
         sio = socketio.AsyncClient()
         sio.on(p.MEETINGS_CHANGED, lambda msg, who=username: told[who].append(msg["meeting_id"]))
-        await sio.connect(any_server.url, headers={"Cookie": api.cookie}, transports=["websocket"])
+        await sio.connect(
+            any_server.url, headers={"Cookie": api.cookie}, transports=["websocket"], wait_timeout=SOCKET_CONNECT_S
+        )
         sockets.append(sio)
     try:
         meeting = await make_meeting(admin, invited_unit_ids=[unit_id], items=1)  # invited as a whole commune

@@ -14,7 +14,7 @@ from aiortc import RTCPeerConnection
 
 from meeting_server import protocol as p
 from meeting_server.storage.models import UserRow
-from tests.helpers import ApiClient, LiveServer, command_id, feed_for, make_meeting, wait_for
+from tests.helpers import SOCKET_CONNECT_S, ApiClient, LiveServer, command_id, feed_for, make_meeting, wait_for
 from tests.paper_samples import simple
 
 VI_FORBIDDEN = "Bạn không có quyền thực hiện thao tác này."
@@ -56,6 +56,7 @@ async def raw_socket_at(url: str, cookie: str = "", token: str = "") -> AsyncIte
         auth={"token": token} if token else None,
         transports=["websocket"],
         socketio_path=p.SOCKETIO_PATH,
+        wait_timeout=SOCKET_CONNECT_S,
     )
     try:
         yield raw

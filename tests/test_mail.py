@@ -23,7 +23,7 @@ from meeting_server.mail.sender import MailSender
 from meeting_server.storage import directory
 from meeting_server.storage import meetings as meeting_store
 from meeting_server.storage.db import Database
-from tests.helpers import ApiClient, LiveServer, free_port, make_meeting, wait_for
+from tests.helpers import SOCKET_CONNECT_S, ApiClient, LiveServer, free_port, make_meeting, wait_for
 from tests.mailkit import Inbox, SilentServer, parse_ics, pdf_text, smtp_server
 from tests.pgserver import PostgresServer
 
@@ -106,7 +106,9 @@ async def test_invitation_change_and_cancellation_arrive_with_the_pdf_and_the_ca
         told: list[dict[str, Any]] = []
         sio = socketio.AsyncClient()
         sio.on(p.NOTICES_CHANGED, lambda msg: told.append(msg))
-        await sio.connect(server.url, headers={"Cookie": reader.cookie}, transports=["websocket"])
+        await sio.connect(
+            server.url, headers={"Cookie": reader.cookie}, transports=["websocket"], wait_timeout=SOCKET_CONNECT_S
+        )
         meeting = await make_meeting(
             admin, title=TITLE, invitee_ids=[an["id"], binh["id"]], invited_unit_ids=[who["unit"]["id"]]
         )

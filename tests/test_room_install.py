@@ -32,6 +32,8 @@ SERVER_ONLY = {
     "redis": ("redis",),
     "segno": ("segno",),  # the check-in QR code, drawn by the server
     "aiosmtplib": ("aiosmtplib",),  # the invitations' mail, sent by the server
+    "pyhanko": ("pyhanko",),  # PAdES signing and verification, done by the server
+    "python-docx": ("docx",),  # the record's .docx, written by the server
     "uvloop": ("uvloop",),
     "vietnam-provinces": ("vietnam_provinces",),
 }

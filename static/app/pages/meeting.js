@@ -90,7 +90,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       ? h('a', { href: recordPagePath(id), class: 'btn', testid: 'open-record' }, t('record.open'))
       : null;
     const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit, recordLink].filter(Boolean);
-    // An archived or cancelled meeting offers nothing: no empty bar either.
+    // An archived or cancelled meeting offers nothing to change (only the way to its record): no empty bar either.
     controlsBox.hidden = !buttons.length;
     replaceChildren(controlsBox,
       h('h2', { class: 'visually-hidden' }, t('meeting.controls')),
