@@ -71,8 +71,8 @@ async def save_prepared(
     async def step(ctx: MeetingContext) -> dict[str, Any]:
         request = await _usable(ctx, request_id, token)
         row = await record_store.load(ctx.session, request.document_id)
-        rules.check_turn(row.status, row.slots, ctx.actor.id, request.slot)
         rules.check_unchanged(row.pdf, request.pdf_sha256)
+        rules.check_turn(row.status, row.slots, ctx.actor.id, request.slot)
         request.state = state
         return {}
 
@@ -99,8 +99,8 @@ async def record_signed(
     async def step(ctx: MeetingContext) -> dict[str, Any]:
         request = await _usable(ctx, *link) if link is not None else None
         row = await _document(ctx, document_id)
-        waiting = rules.check_turn(row.status, row.slots, None if slot == SLOT_SEAL else ctx.actor.id, slot)
         rules.check_unchanged(row.pdf, signed_from)
+        waiting = rules.check_turn(row.status, row.slots, None if slot == SLOT_SEAL else ctx.actor.id, slot)
         if request is not None:
             request.used_at = now_iso()
         row = await record_store.record_signature(ctx.session, row.id, waiting["slot"], pdf)

@@ -91,8 +91,8 @@ async def by_link(services: Services, request_id: str, token: str, *, prepared: 
         if user is None or not user.active:
             raise AppError("signing_link_invalid")
         row = await record_store.load(session, request.document_id)
+        rules.check_unchanged(row.pdf, request.pdf_sha256)  # first: "signed since" says more than "not your turn"
         waiting = rules.check_turn(row.status, row.slots, request.user_id, request.slot)
-        rules.check_unchanged(row.pdf, request.pdf_sha256)
         if prepared and request.state is None:
             raise AppError("signing_not_prepared")
         return await _to_sign(session, row, waiting, actor=actor_of_user(user), state=request.state)
