@@ -173,9 +173,13 @@ async def _report(embedded: EmbeddedPdfSignature, trust: Trust, fetching: bool =
         context = trust.validation_context(
             _tsa_time(embedded) or signed_at, embedded.other_embedded_certs, fetching=fetching
         )
-        status = await async_validate_pdf_signature(
-            embedded, signer_validation_context=context, ts_validation_context=context
-        )
+        try:
+            status = await async_validate_pdf_signature(
+                embedded, signer_validation_context=context, ts_validation_context=context
+            )
+        finally:
+            if fetching:
+                await context.aclose()  # the HTTP session the fetchers opened on this loop
     except Exception as exc:  # noqa: BLE001 - hostile input must give a report, not a crash
         return _unchecked(embedded, field, f"{type(exc).__name__}: {exc}")
     stamp = status.timestamp_validity
