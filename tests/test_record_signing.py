@@ -121,7 +121,9 @@ async def upload_p12(client: ApiClient, document_id: str, identity: Identity) ->
     form.add_field("password", PKCS12_PASSWORD.decode())
     form.add_field("file", identity.pkcs12(), filename="chu-ky.p12", content_type="application/x-pkcs12")
     async with client.http.post(
-        f"{client.base_url}/api/record/{document_id}/sign-pkcs12", data=form, headers={"X-CSRF-Token": client.csrf}
+        f"{client.base_url}/api/record/{document_id}/sign-pkcs12",
+        data=form,
+        headers={"X-CSRF-Token": client.csrf or ""},
     ) as response:
         return response.status, await response.json()
 
