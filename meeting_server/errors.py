@@ -229,6 +229,49 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Tệp PDF quá lớn để kiểm tra chữ ký (tối đa {limit} MB).",
         "The PDF is too large to verify (at most {limit} MB).",
     ),
+    # the signing phase (actions/signing.py)
+    "signing_link_invalid": (
+        403,
+        "Liên kết ký số không đúng hoặc không phải của bạn; hãy mở trang văn bản để lấy liên kết ký của mình.",
+        "The signing link is wrong or not yours; open the document's page to get your own signing link.",
+    ),
+    "signing_link_used": (
+        409,
+        "Liên kết ký số này đã được dùng; mỗi liên kết chỉ ký được một lần.",
+        "This signing link has already been used; each link signs only once.",
+    ),
+    "signing_link_expired": (
+        410,
+        "Liên kết ký số đã hết hạn; hãy lấy liên kết mới trên trang văn bản.",
+        "The signing link has expired; get a new one on the document's page.",
+    ),
+    "signing_not_your_turn": (
+        409,
+        "Chưa đến lượt ký của bạn: {detail}.",
+        "It is not your turn to sign: {detail}.",
+    ),
+    "signing_document_changed": (
+        409,
+        "Văn bản đã thay đổi kể từ khi tạo liên kết ký (đã có người ký hoặc văn bản được làm lại); "
+        "hãy lấy liên kết mới và xem lại văn bản trước khi ký.",
+        "The document has changed since the signing link was made (someone signed, or it was made again); "
+        "get a new link and read the document again before signing.",
+    ),
+    "signing_not_prepared": (
+        409,
+        "Chưa chuẩn bị ký (chưa gửi chứng thư số); hãy chạy lại lệnh ký.",
+        "The signature has not been prepared (no certificate sent yet); run the signing command again.",
+    ),
+    "signing_result_invalid": (
+        422,
+        "Văn bản sau khi ký không hợp lệ nên chữ ký không được ghi nhận: {detail}",
+        "The signed document is not valid, so the signature was not recorded: {detail}",
+    ),
+    "seal_unavailable": (
+        503,
+        "Máy chủ chưa sẵn sàng đóng dấu ({detail}); hãy báo quản trị hệ thống.",
+        "The server cannot apply the seal ({detail}); tell the system administrator.",
+    ),
 }
 
 # Names of things for not_found messages.

@@ -471,6 +471,15 @@ ErrorCode = Literal[
     "signed_pdf_unreadable",
     "signed_pdf_unsigned",
     "signed_pdf_too_large",
+    # the signing phase (actions/signing.py): one-time links, turns, the result, the seal
+    "signing_link_invalid",
+    "signing_link_used",
+    "signing_link_expired",
+    "signing_not_your_turn",
+    "signing_document_changed",
+    "signing_not_prepared",
+    "signing_result_invalid",
+    "seal_unavailable",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 

@@ -17,6 +17,7 @@ from ..domain.actors import Actor
 from ..domain.meetings import Event, MeetingState, Members, meeting_role, members, require
 from ..errors import AppError, InvalidValue
 from ..inputs import check_value
+from ..signing.trust import Trust, trust_from_settings
 from ..storage import meetings as meeting_store
 from ..storage import security
 from ..storage.db import Database
@@ -105,12 +106,17 @@ class Services:
     notifier: Notifier = field(default_factory=NullNotifier)
     media: MediaFacts = field(default_factory=NoMedia)
     mail: MailWaker = field(default_factory=NoMail)
+    trust: Trust = field(default_factory=Trust)  # whom signatures must chain to, and the TSA (signing/trust.py)
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
-    """The services a server process runs on: its settings and its database (opened from the settings' URL
-    unless given)."""
-    return Services(db=database or Database(settings.resolved_database_url), settings=settings)
+    """The services a server process runs on: its settings, its database (opened from the settings' URL unless
+    given) and the signing trust roots (MS_TRUST_ROOTS, read now: a broken file stops the server at start)."""
+    return Services(
+        db=database or Database(settings.resolved_database_url),
+        settings=settings,
+        trust=trust_from_settings(settings),
+    )
 
 
 class Schema(BaseModel):
@@ -521,6 +527,27 @@ async def run_action(
             if previous is not None:
                 return _replay(previous.action, previous.result, name)
         raise _clash() from None
+    await _committed(services, ctx, name)
+    return result
+
+
+async def run_step(
+    services: Services,
+    actor: Actor,
+    meeting_id: str,
+    permission: MeetingPermission,
+    name: str,
+    step: Callable[[MeetingContext], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """A server-driven change of one meeting that no client can send as a command, because it carries what the
+    server made itself (a signature request's secret token, a signed PDF it has verified): the same lock,
+    permission check, one transaction and publishing after commit as `run_action`, without the registry."""
+    async with services.db.write() as session:
+        row = await meeting_store.load(session, meeting_id, for_update=True)
+        state = meeting_store.state_of(row)
+        role = require(actor, state, permission)
+        ctx = MeetingContext(services=services, actor=actor, session=session, meeting_row=row, meeting=state, role=role)
+        result = await step(ctx)
     await _committed(services, ctx, name)
     return result
 

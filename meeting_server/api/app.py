@@ -27,6 +27,7 @@ from . import hardening, reads
 from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
 from . import record as record_routes  # noqa: F401  registers its read views
+from . import signing as signing_routes  # noqa: F401  registers its views (the signing phase)
 from . import verify as verify_routes  # noqa: F401  registers its read view
 from . import votes as vote_routes  # noqa: F401  registers its read views
 from .common import (

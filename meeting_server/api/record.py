@@ -14,6 +14,7 @@ from aiohttp import web
 from ..actions import record as record_actions
 from ..auth import Identity
 from ..documents.record_render import render_record, render_record_docx
+from ..domain.actors import Actor
 from ..errors import AppError
 from ..inputs import whole_number
 from ..views import record as record_views
@@ -39,17 +40,24 @@ async def document(request: web.Request, identity: Identity | None) -> web.Strea
 @view("GET", "/api/record/{document_id}/pdf")
 async def document_pdf(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor
-    services, document_id = request.app[SERVICES], request.match_info["document_id"]
-    source = await record_views.pdf_source(services, actor, document_id)
-    body: bytes | None = source.get("pdf")
-    if body is None:
-        rendered = await request.app[WORKERS].run(render_record, source["kind"], source["content"], timeout=120.0)
-        body = rendered.pdf
-        if not source["is_draft"]:  # an approved document's PDF is kept (the record, rendered once) with its boxes
-            await record_actions.keep_pdf(services, document_id, rendered)
+    source = await pdf_of(request, actor, request.match_info["document_id"])
+    body: bytes = source["pdf"]
     name = "du-thao" if source.get("is_draft") else "van-ban"
     headers = {"Content-Disposition": f'inline; filename="{source["kind"]}-{name}.pdf"'}
     return web.Response(body=body, content_type="application/pdf", headers=headers)
+
+
+async def pdf_of(request: web.Request, actor: Actor, document_id: str) -> dict[str, Any]:
+    """The document's PDF (`pdf`, `kind`, `is_draft`): an approved one's is rendered once and kept with its boxes
+    (the record, and what the signing phase signs), a draft's rendered now."""
+    services = request.app[SERVICES]
+    source = await record_views.pdf_source(services, actor, document_id)
+    if source.get("pdf") is None:
+        rendered = await request.app[WORKERS].run(render_record, source["kind"], source["content"], timeout=120.0)
+        source["pdf"] = rendered.pdf
+        if not source["is_draft"]:
+            await record_actions.keep_pdf(services, document_id, rendered)
+    return source
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

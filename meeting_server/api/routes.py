@@ -515,6 +515,39 @@ ROUTES: tuple[Route, ...] = (
         "The document as an editable .docx.",
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ),
+    # the signing phase (docs/signing.md): one-time links for `meeting-sign`, a PKCS#12 file, the seal
+    Route(
+        "POST",
+        "/api/record/{document_id}/sign-request",
+        "The waiting slot's person asks for a one-time signing link (meeting-sign).",
+        status=201,
+    ),
+    Route("GET", "/api/signing/{request_id}", "What a signing link signs (?t=token; the agent).", auth="none"),
+    Route(
+        "GET",
+        "/api/signing/{request_id}/pdf",
+        "The PDF a signing link signs (?t=token).",
+        auth="none",
+        content_type="application/pdf",
+    ),
+    Route(
+        "POST",
+        "/api/signing/{request_id}/prepare",
+        "Send the certificate; get what the token signs (?t=token).",
+        auth="none",
+    ),
+    Route(
+        "POST",
+        "/api/signing/{request_id}/finish",
+        "Send the signature; it is embedded, verified and recorded (?t=token).",
+        auth="none",
+    ),
+    Route(
+        "POST",
+        "/api/record/{document_id}/sign-pkcs12",
+        "Sign the waiting slot with a PKCS#12 file (multipart file, password; never kept).",
+    ),
+    Route("POST", "/api/record/{document_id}/seal", "Apply the organisation's seal (Đóng dấu)."),
     Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
     Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
 )

@@ -165,15 +165,21 @@ def _tsa_time(embedded: EmbeddedPdfSignature) -> datetime | None:
     return None
 
 
-async def _report(embedded: EmbeddedPdfSignature, trust: Trust) -> SignatureReport:
+async def _report(embedded: EmbeddedPdfSignature, trust: Trust, fetching: bool = False) -> SignatureReport:
     field = str(embedded.field_name or "")
     try:
         signed_at = embedded.self_reported_timestamp
         # the certificate must have been valid when it signed: the TSA's time when there is one, else /M
-        context = trust.validation_context(_tsa_time(embedded) or signed_at, embedded.other_embedded_certs)
-        status = await async_validate_pdf_signature(
-            embedded, signer_validation_context=context, ts_validation_context=context
+        context = trust.validation_context(
+            _tsa_time(embedded) or signed_at, embedded.other_embedded_certs, fetching=fetching
         )
+        try:
+            status = await async_validate_pdf_signature(
+                embedded, signer_validation_context=context, ts_validation_context=context
+            )
+        finally:
+            if fetching:
+                await context.aclose()  # the HTTP session the fetchers opened on this loop
     except Exception as exc:  # noqa: BLE001 - hostile input must give a report, not a crash
         return _unchecked(embedded, field, f"{type(exc).__name__}: {exc}")
     stamp = status.timestamp_validity
@@ -198,8 +204,10 @@ async def _report(embedded: EmbeddedPdfSignature, trust: Trust) -> SignatureRepo
     return SignatureReport(**values)
 
 
-def verify_pdf(pdf: bytes, trust: Trust) -> Verification:
-    """Every signature's report, in signing order. Raises only AppError (not a PDF, no signatures, too big)."""
+def verify_pdf(pdf: bytes, trust: Trust, *, fetching: bool = False) -> Verification:
+    """Every signature's report, in signing order. Raises only AppError (not a PDF, no signatures, too big).
+    `fetching`: fetch the OCSP responses and CRLs the certificates point to (network I/O), so that a revoked
+    certificate is not trusted; the server does so for the document it has just signed, before recording it."""
     if len(pdf) > MAX_VERIFY_BYTES:
         raise AppError("signed_pdf_too_large", limit=MAX_VERIFY_BYTES // (1024 * 1024))
     if b"%PDF-" not in pdf[:1024]:
@@ -216,7 +224,7 @@ def verify_pdf(pdf: bytes, trust: Trust) -> Verification:
         raise AppError("signed_pdf_unsigned")
 
     async def run() -> list[SignatureReport]:
-        return [await _report(signature, trust) for signature in embedded]
+        return [await _report(signature, trust, fetching) for signature in embedded]
 
     result = Verification(asyncio.run(run()))
     result.changed_after_last_signature = result[-1].later_changes == LATER_OTHER

@@ -388,3 +388,21 @@ class RegisterEntryRow(Base):
         UniqueConstraint("unit_id", "kind", "year", "confidential", "number", name="uq_register_number"),
         Index("ix_register_entries_meeting_id", "meeting_id", "kind"),
     )
+
+
+class SigningRequestRow(Base):
+    """A one-time link for one person to sign one slot of a record document (migration 0011): the token only as
+    its SHA-256, the PDF it was made for by its SHA-256, the prepared signing state between prepare and finish."""
+
+    __tablename__ = "signing_requests"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("record_documents.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[str] = mapped_column(String(48))
+    slot: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(48))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[str | None] = mapped_column(String(32))
