@@ -7,21 +7,21 @@ Each change is told live as one `record.changed` entry in the meeting's log (org
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import record as domain
-from ..domain.meetings import MeetingState, capabilities
-from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer, RenderedRecord
+from ..domain.meetings import capabilities
+from ..domain.record_content import KIND_SYMBOLS, RenderedRecord
 from ..domain.richtext import sanitize
 from ..errors import AppError
 from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
+from ..views.record_facts import draft_content, issuer_of, issuing_unit_id, kind_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
@@ -29,16 +29,13 @@ from ..vocabulary import (
     RECORD_CONCLUSION,
     RECORD_INVITATION,
     RECORD_ISSUED,
-    RECORD_MINUTES,
     RECORD_REVIEW,
     RECORD_SIGNING,
     RECORD_WRITE,
     SIGNER_AUTHORITIES,
     SLOT_CHAIR,
-    SLOT_SECRETARY,
     SLOT_SIGNER,
     RecordField,
-    RecordKind,
 )
 from .base import MeetingContext, Schema, Services, meeting_action
 from .schemas import Id, Short, Text
@@ -80,11 +77,6 @@ class AddComment(DocumentRef):
     text: Text = Field(min_length=1)
 
 
-def kind_of(row: RecordDocumentRow) -> RecordKind:
-    """A stored document's kind, as the vocabulary types it (the column holds only RECORD_KINDS)."""
-    return cast(RecordKind, row.kind)
-
-
 def _who(ctx: MeetingContext) -> tuple[str, str]:
     return ctx.actor.id, ctx.actor.name or ctx.actor.id
 
@@ -113,28 +105,6 @@ async def _person(session: AsyncSession, user_id: str | None) -> dict[str, Any]:
     if user is None:
         raise AppError("invalid_input", detail=f"không có người dùng {user_id}", detail_en=f"no such user {user_id}")
     return {"user_id": user.id, "name": user.full_name, "position": user.title}
-
-
-async def _unit_of(session: AsyncSession, state: MeetingState) -> tuple[str, Issuer]:
-    """The issuing unit and how the header names it: the giấy mời's (the chair's unit, else the organiser's)."""
-    from ..views.meetings import invitation_of  # views import actions.base: read it when first needed
-
-    data = await invitation_of(session, state)
-    unit_id = await issuing_unit_id(session, state)
-    issuer = Issuer(
-        issuing_body=data.issuing_unit,
-        symbol=data.issuer_abbreviation,
-        place=data.place_name,
-        governing_body=data.parent_unit,
-    )
-    return unit_id, issuer
-
-
-async def issuing_unit_id(session: AsyncSession, state: MeetingState) -> str:
-    """The unit whose register numbers the meeting's documents: its chair's, else its organiser's ("" for none)."""
-    ids = [i for i in (state.chair_id, state.organizer_id) if i]
-    people = await directory.users_by_ids(session, ids)
-    return next((people[i].unit_id for i in ids if i in people and people[i].unit_id), None) or ""
 
 
 async def number_invitation(ctx: MeetingContext) -> None:
@@ -174,7 +144,7 @@ async def create(ctx: MeetingContext, cmd: CreateRecord) -> dict[str, Any]:
             "authority": cmd.signer_authority,
             "title": (cmd.signer_title or who.get("position", "")).upper(),
         }
-    unit_id, issuer = await _unit_of(ctx.session, ctx.meeting)
+    unit_id, issuer = await issuer_of(ctx.session, ctx.meeting)
     slots = domain.slots_for(
         cmd.kind,
         await _person(ctx.session, ctx.meeting.secretary_id),
@@ -242,57 +212,6 @@ async def return_(ctx: MeetingContext, cmd: ReturnDocument) -> dict[str, Any]:
     if cmd.comment:
         await store.add_comment(ctx.session, row.id, "document", cmd.comment, _who(ctx))
     return await _changed(ctx, row)
-
-
-async def draft_content(
-    session: AsyncSession, row: RecordDocumentRow, state: MeetingState, number: int | None = None, issued_on: Any = None
-) -> dict[str, Any]:
-    """The document's content as JSON from the log and texts now (what the approval freezes; a draft's PDF)."""
-    _, issuer = await _unit_of(session, state)
-    doc_number = DocumentNumber(
-        kind=kind_of(row),
-        issuer_symbol=issuer.symbol,
-        number=number,
-        year=issued_on.year if issued_on else None,
-        confidential=row.confidential,
-    )
-    correction = None
-    if row.replaces_id:
-        first = await store.load(session, row.replaces_id)
-        if first.number is not None and first.issued_on:
-            correction = Correction(
-                replaces=DocumentNumber(
-                    kind=kind_of(first),
-                    issuer_symbol=issuer.symbol,
-                    number=first.number,
-                    year=first.year,
-                    confidential=first.confidential,
-                ),
-                replaces_issued_on=date.fromisoformat(first.issued_on),
-                reason=row.correction_reason,
-            )
-    from ..views.record import facts_of  # views import actions.base: read it when first needed
-
-    facts = await facts_of(session, state)
-    minutes_row = row
-    if row.kind == RECORD_CONCLUSION:  # the conclusions are the minutes' (the latest version of them)
-        minutes = [d for d in await store.documents_of(session, state.id) if d.kind == RECORD_MINUTES]
-        minutes_row = minutes[-1] if minutes else row
-    texts = {(t.part, t.field): t.html for t in await store.texts_of(session, minutes_row.id)}
-    minutes_slots = minutes_row.slots if minutes_row.kind == RECORD_MINUTES else row.slots
-    content = domain.build_minutes(
-        issuer=issuer,
-        number=doc_number,
-        facts=facts,
-        texts=texts,
-        slots=[s for s in minutes_slots if s["slot"] in (SLOT_SECRETARY, SLOT_CHAIR)],
-        issued_on=issued_on,
-        correction=correction,
-    )
-    if row.kind == RECORD_CONCLUSION:
-        own = {(t.part, t.field): t.html for t in await store.texts_of(session, row.id)}
-        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own)))
-    return dict(domain.to_json(content))
 
 
 @meeting_action("record.approve", DocumentRef, RECORD_REVIEW)
