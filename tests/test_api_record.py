@@ -171,7 +171,8 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     status, approved = await chair.post(f"{path}/approve")
     assert status == 200, approved
     assert approved["document"]["status"] == "signing" and approved["document"]["number"] == 1
-    assert approved["number_text"] == "01/BB"
+    symbol = approved["document"]["number_text"].split("-", 1)[1]  # the issuer's, stored with the number
+    assert approved["number_text"] == approved["document"]["number_text"] == f"01/BB-{symbol}" and symbol
 
     status, frozen = await secretary.get(path)
     content = frozen["content"]
@@ -214,6 +215,9 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     status, listed = await secretary.get("/api/register")
     assert status == 200, listed
     assert [(e["kind"], e["number"]) for e in listed["entries"]] == [("bien_ban", 1), ("bien_ban", 2), ("giay_moi", 1)]
+    assert [e["number_text"] for e in listed["entries"]] == [f"01/BB-{symbol}", f"02/BB-{symbol}", f"01/GM-{symbol}"]
+    assert (await secretary.get(f"/api/record/{second['id']}"))[1]["number_text"] == f"02/BB-{symbol}"
+    assert (await secretary.get(f"/api/meetings/{mid}/record"))[1]["documents"][0]["number_text"] == f"01/BB-{symbol}"
     status, body = await secretary.get("/api/register.csv?kind=bien_ban")
     assert status == 200 and body[:3] == b"\xef\xbb\xbf"
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -350,7 +354,8 @@ async def test_the_conclusion_notice_from_the_minutes_conclusions(any_server: Li
     assert (await admin.post(f"{path}/submit"))[0] == 200
     status, approved = await chair.post(f"{path}/approve")
     assert status == 200, approved
-    assert (approved["document"]["number"], approved["number_text"]) == (1, "01/TB")
+    assert (approved["document"]["number"], approved["number_text"]) == (1, approved["document"]["number_text"])
+    assert approved["number_text"].startswith("01/TB-")
     content = (await admin.get(path))[1]["content"]
     assert [i["conclusion_html"] for i in content["items"]] == ["<p>Giao Sở Tài chính tham mưu.</p>"]
     assert content["signer"]["authority"] == "KT. CHỦ TỊCH" and content["number"]["confidential"] is True

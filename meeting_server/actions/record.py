@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import record as domain
 from ..domain.meetings import capabilities
-from ..domain.record_content import KIND_SYMBOLS, RenderedRecord
+from ..domain.record_content import RenderedRecord
 from ..domain.richtext import sanitize
 from ..errors import AppError
 from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
-from ..views.record_facts import draft_content, issuer_of, issuing_unit_id, kind_of
+from ..views.record_facts import draft_content, issuer_of, kind_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
@@ -112,9 +112,11 @@ async def number_invitation(ctx: MeetingContext) -> None:
     if await register_store.entry_of_meeting(ctx.session, ctx.meeting.id, RECORD_INVITATION) is not None:
         return
     chair = await _person(ctx.session, ctx.meeting.chair_id)
+    unit_id, issuer = await issuer_of(ctx.session, ctx.meeting)
     await register_store.enter(
         ctx.session,
-        unit_id=await issuing_unit_id(ctx.session, ctx.meeting),
+        unit_id=unit_id,
+        symbol=issuer.symbol,
         kind=RECORD_INVITATION,
         confidential=False,
         issued_on=domain.vietnam_date(domain.now_utc()),
@@ -228,9 +230,11 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
         )
     issued_on = domain.vietnam_date(domain.now_utc())
     signer: dict[str, Any] = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
+    _, issuer = await issuer_of(ctx.session, ctx.meeting)
     entry = await register_store.enter(
         ctx.session,
         unit_id=row.unit_id,
+        symbol=issuer.symbol,
         kind=kind_of(row),
         confidential=row.confidential,
         issued_on=issued_on,
@@ -244,8 +248,7 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     if row.replaces_id:
         first = await store.load(ctx.session, row.replaces_id, for_update=True)
         first.replaced_by_id = row.id
-    symbol = KIND_SYMBOLS[kind_of(row)]
-    return await _changed(ctx, row, number_text=f"{entry.number:02d}/{symbol}")
+    return await _changed(ctx, row, number_text=register_store.entry_dict(entry)["number_text"])
 
 
 @meeting_action("record.correct", CorrectDocument, RECORD_WRITE)

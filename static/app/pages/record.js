@@ -35,13 +35,8 @@ const docOf = (resp) => (resp && (resp.document || resp)) || null;
 /** One text of the document (`texts`: [{part, field, html, revision, saved_by_name, saved_at}]); revision 0: none yet. */
 const textOf = (doc, part, field) => ((doc && doc.texts) || []).find((x) => x.part === part && x.field === field)
   || { part, field, html: '', revision: 0 };
-const SYMBOLS = { bien_ban: 'BB', thong_bao: 'TB', giay_moi: 'GM' };
-/** "Số: 01/BB-UBND" (the symbol after the dash from the frozen content), once the register gave the number. */
-export function numberText(doc) {
-  if (!doc || doc.number === null || doc.number === undefined) return '';
-  const issuer = (doc.content && doc.content.number && doc.content.number.issuer_symbol) || '';
-  return `Số: ${String(doc.number).padStart(2, '0')}/${SYMBOLS[doc.kind] || ''}${issuer ? `-${issuer}` : ''}`;
-}
+/** "Số: 01/BB-UBND" once the register gave the number (the server's `number_text`, built once). */
+export const numberText = (doc) => (doc && doc.number_text ? `Số: ${doc.number_text}` : '');
 const seconds = (s) => {
   const n = Math.max(0, Math.round(Number(s) || 0));
   return n >= 60 ? t('record.minSec', { m: Math.floor(n / 60), s: n % 60 }) : t('record.sec', { s: n });
