@@ -401,3 +401,75 @@ async def test_the_giay_moi_is_numbered_when_first_scheduled_and_keeps_its_numbe
     ]
     status, bad = await admin.get("/api/register?kind=cong_van")
     assert (status, bad["error"]["code"]) == (422, "invalid_input")
+
+
+def _docx_text(body: bytes) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(body))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+async def test_opening_closing_and_recipients_default_from_the_facts_and_freeze(
+    any_server: LiveServer, tmp_path: Path
+) -> None:
+    """An opening/closing part never saved prints its default (the page gets the same one to start from); the
+    "Nơi nhận" defaults per kind, is edited by the secretary while a draft, printed in PDF and .docx, frozen."""
+    people = await _people(any_server)
+    admin, meeting = await _held_meeting(any_server, people)
+    mid = meeting["id"]
+    secretary, chair = await any_server.client("thuky"), await any_server.client("chutich")
+    status, made = await secretary.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
+    assert status == 201, made
+    path = f"/api/record/{made['document']['id']}"
+    status, doc = await secretary.get(path)
+    assert doc["recipients"] is None
+    assert doc["defaults"]["recipients"] == ["Chủ tọa cuộc họp", "Các thành viên dự họp"]
+    (opening,) = doc["defaults"]["texts"]
+    assert (opening["part"], opening["field"]) == ("opening", "discussion")
+    assert opening["html"].startswith("<p>Chủ tịch Nguyễn Văn Sơn chủ trì cuộc họp, nêu mục đích")
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "nêu mục đích, yêu cầu" in words and "Chủ tọa cuộc họp" in words and "Các thành viên dự họp" in words
+
+    # edited: the PDF and the .docx print the secretary's list; an emptied opening prints nothing
+    status, edited = await secretary.put(
+        f"{path}/recipients", {"recipients": ["Sở Tài chính;", " ", "UBND xã Tân Trào"]}
+    )
+    assert status == 200, edited
+    assert edited["document"]["recipients"] == ["Sở Tài chính", "UBND xã Tân Trào"]
+    assert (await secretary.put(f"{path}/texts/opening/discussion", {"html": "", "base_revision": 0}))[0] == 200
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "UBND xã Tân Trào" in words and "Chủ tọa cuộc họp" not in words and "nêu mục đích" not in words
+    assert "UBND xã Tân Trào" in _docx_text((await secretary.get(f"{path}/docx"))[1])
+    closing = {"html": "<p>Biên bản đã được đọc lại trước cuộc họp.</p>", "base_revision": 0}
+    assert (await secretary.put(f"{path}/texts/closing/discussion", closing))[0] == 200
+
+    # in review and once approved the list no longer changes; the frozen content keeps it
+    assert (await secretary.post(f"{path}/submit"))[0] == 200
+    status, refused = await secretary.put(f"{path}/recipients", {"recipients": ["Khác"]})
+    assert (status, refused["error"]["code"]) == (422, "invalid_input")
+    assert (await chair.post(f"{path}/approve"))[0] == 200
+    content = (await secretary.get(path))[1]["content"]
+    assert content["recipients"] == ["Sở Tài chính", "UBND xã Tân Trào"] and content["opening_html"] == ""
+    assert content["closing_html"] == closing["html"]
+    status, refused = await secretary.put(f"{path}/recipients", {"recipients": None})
+    assert (status, refused["error"]["code"]) == (409, "record_frozen")
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "Biên bản đã được đọc lại trước cuộc họp." in words and "UBND xã Tân Trào" in words
+
+    # the thông báo: "Ngày …, … chủ trì … kết luận như sau:", its closing sentence, the invitees as recipients
+    ask = {"kind": "thong_bao", "signer_id": people["chair"]["id"], "signer_authority": "KT. CHỦ TỊCH"}
+    status, notice = await admin.post(f"/api/meetings/{mid}/record", ask)
+    assert status == 201, notice
+    npath = f"/api/record/{notice['document']['id']}"
+    defaults = (await admin.get(npath))[1]["defaults"]
+    texts = {(x["part"], x["field"]): x["html"] for x in defaults["texts"]}
+    assert texts[("opening", "conclusion")].startswith("<p>Ngày ")
+    assert "Chủ tịch Nguyễn Văn Sơn chủ trì cuộc họp UBND tỉnh tháng 01 năm 2027" in texts[("opening", "conclusion")]
+    assert texts[("opening", "conclusion")].endswith("kết luận như sau:</p>")
+    assert texts[("closing", "conclusion")].endswith("biết, thực hiện./.</p>")
+    assert defaults["recipients"] == ["Giám đốc Sở Tài chính Trần Văn An", "Phạm Thị Bình", "Hoàng Văn Cường"]
+    words = _pdf_text((await admin.get(f"{npath}/pdf"))[1], tmp_path)
+    assert "kết luận như sau:" in words and "Phạm Thị Bình" in words and "thực hiện./." in words
+    assert "Phạm Thị Bình" in _docx_text((await admin.get(f"{npath}/docx"))[1])

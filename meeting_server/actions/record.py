@@ -72,6 +72,10 @@ class CorrectDocument(DocumentRef):
     reason: Text = ""
 
 
+class SaveRecipients(DocumentRef):
+    recipients: list[Short] | None = Field(default=None, max_length=40)  # None: back to the defaults
+
+
 class AddComment(DocumentRef):
     part: str = Field(pattern=PART_PATTERN)
     text: Text = Field(min_length=1)
@@ -279,11 +283,26 @@ async def correct(ctx: MeetingContext, cmd: CorrectDocument) -> dict[str, Any]:
         unit_id=row.unit_id,
         slots=[{**s, "signed_at": None} for s in row.slots],
         signer=dict(row.signer),
+        recipients=None if row.recipients is None else list(row.recipients),
         created_by=ctx.actor.id,
     )
     await ctx.session.flush()
     store.copy_texts(ctx.session, await store.texts_of(ctx.session, row.id), new.id)
     return await _changed(ctx, new)
+
+
+@meeting_action("record.recipients.save", SaveRecipients, RECORD_WRITE)
+async def save_recipients(ctx: MeetingContext, cmd: SaveRecipients) -> dict[str, Any]:
+    """The secretary edits a draft's "Nơi nhận" (one line per recipient; none: the defaults again); it is frozen
+    with the content at the approval and printed in the PDF and the .docx."""
+    row = await _document(ctx, cmd.document_id)
+    if row.status in domain.FROZEN:
+        raise domain.frozen_error(row.kind, row.status)
+    if row.status != DRAFT:
+        raise domain.status_error(row.status, "sửa nơi nhận", "change its recipients")
+    lines = None if cmd.recipients is None else [x.strip().rstrip(";.").strip() for x in cmd.recipients]
+    row.recipients = None if lines is None else [x for x in lines if x]
+    return await _changed(ctx, row, part="recipients")
 
 
 @meeting_action("record.comment", AddComment, RECORD_WRITE)

@@ -174,6 +174,7 @@ def document_dict(row: RecordDocumentRow) -> dict[str, Any]:
         "slots": [dict(s) for s in row.slots],
         "signer": dict(row.signer),
         "return_comment": row.return_comment,
+        "recipients": None if row.recipients is None else list(row.recipients),
         "has_pdf": row.pdf is not None,
         "created_at": row.created_at,
         "updated_at": row.updated_at,

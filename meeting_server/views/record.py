@@ -21,7 +21,7 @@ from ..vocabulary import (
     REGISTER_READ,
 )
 from .meetings import visible_in
-from .record_facts import draft_content, facts_of
+from .record_facts import defaults_of, draft_content, facts_of
 
 
 async def meeting_record(services: Services, actor: Actor, meeting_id: str) -> dict[str, Any]:
@@ -44,13 +44,15 @@ async def _readable(session: AsyncSession, actor: Actor, document_id: str) -> An
 async def document(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
     """GET /api/record/{id}: status, version, number, texts with revisions, comments, slots (and frozen content)."""
     async with services.db.read() as session:
-        row, _ = await _readable(session, actor, document_id)
+        row, state = await _readable(session, actor, document_id)
         texts = [store.text_dict(t) for t in await store.texts_of(session, document_id)]
         comments = [store.comment_dict(c) for c in await store.comments_of(session, document_id)]
+        defaults = await defaults_of(session, row, state)
     return {
         **store.document_dict(row),
         "texts": texts,
         "comments": comments,
+        "defaults": defaults,
         "content": row.content,
         "boxes": row.boxes,
     }

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import protocol as p
+from ..documents.invitation import plan_lists
 from ..domain import attendance as attendance_domain
 from ..domain import record as domain
 from ..domain.floor import Floor
@@ -239,6 +240,7 @@ async def draft_content(
                 reason=row.correction_reason,
             )
     facts = await facts_of(session, state)
+    recipients = await recipients_of(session, row, state)
     minutes_row = row
     if row.kind == RECORD_CONCLUSION:  # the conclusions are the minutes' (the latest version of them)
         minutes = [d for d in await store.documents_of(session, state.id) if d.kind == RECORD_MINUTES]
@@ -253,8 +255,34 @@ async def draft_content(
         slots=[s for s in minutes_slots if s["slot"] in (SLOT_SECRETARY, SLOT_CHAIR)],
         issued_on=issued_on,
         correction=correction,
+        recipients=recipients,
     )
     if row.kind == RECORD_CONCLUSION:
         own = {(t.part, t.field): t.html for t in await store.texts_of(session, row.id)}
-        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own)))
+        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own, recipients)))
     return dict(domain.to_json(content))
+
+
+async def default_recipients(session: AsyncSession, row: RecordDocumentRow, state: MeetingState) -> list[str]:
+    """ "Nơi nhận" until the secretary edits it: a biên bản's the chair and the members; a thông báo's the invited
+    people and units as the giấy mời's "Kính gửi" groups them (a province's communes on one line)."""
+    if row.kind != RECORD_CONCLUSION:
+        return list(domain.MINUTES_RECIPIENTS)
+    data = await invitation_of(session, state)
+    return plan_lists(data.recipients, data.invited_units, []).recipients or ["Các thành viên dự họp"]
+
+
+async def recipients_of(session: AsyncSession, row: RecordDocumentRow, state: MeetingState) -> list[str]:
+    """The document's "Nơi nhận" as it prints: the edited list, else the defaults."""
+    return list(row.recipients) if row.recipients is not None else await default_recipients(session, row, state)
+
+
+async def defaults_of(session: AsyncSession, row: RecordDocumentRow, state: MeetingState) -> dict[str, Any]:
+    """What the page starts an unsaved opening/closing part and "Nơi nhận" from: the same the PDF prints."""
+    facts = await facts_of(session, state)
+    chair = domain.attendee(facts.get("chair") or {})  # not vocabulary: a field
+    texts = domain.default_texts(row.kind, chair, datetime.fromisoformat(facts["started_at"]), facts["title"])
+    return {
+        "texts": [{"part": part, "field": field, "html": html} for (part, field), html in texts.items()],
+        "recipients": await default_recipients(session, row, state),
+    }
