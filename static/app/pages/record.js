@@ -301,6 +301,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
         doc.recipients !== null && doc.recipients !== undefined ? actionButton('record-recipients-default', t('record.recipientsDefault'), () => saveList(null)) : null) : null);
   }
 
+  /** The "Nơi nhận" card again from the document, unless someone is editing it (their lines stay). */
+  function refreshRecipients() {
+    const card = itemsBox.querySelector('[data-testid="record-recipients"]');
+    if (card && doc && !card.contains(document.activeElement)) card.replaceWith(recipientsCard());
+  }
+
   function renderItems() {
     editors.clear();
     if (!doc) {
@@ -350,6 +356,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const key = doc ? `${doc.id}:${doc.status}:${agenda().map((i) => i.id).join(',')}` : 'none';
     if (key !== itemsKey) { itemsKey = key; renderItems(); return; }
     adoptTexts();
+    refreshRecipients();
     for (const box of itemsBox.querySelectorAll('[data-testid="record-comments"]')) {
       const item = agenda().find((x) => x.id === box.closest('[data-testid="record-item"]').dataset.itemId);
       if (item) box.replaceWith(commentsFor(item));
@@ -421,7 +428,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const mine = ++generation;
     try {
       await loadRecord();
-      const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
+      // the newest version of a kind: a correction in the making stands before the issued one it will replace
+      const latest = (k) => docs.filter((d) => d.kind === k).sort((x, y) => (y.version || 0) - (x.version || 0))[0];
+      const shown = latest(kind) || latest('bien_ban') || null;
       const next = shown ? docOf(await get(docPath(shown.id))) : null;
       if (mine !== generation || !isCurrent() || !snap) return;
       doc = next;
