@@ -473,3 +473,42 @@ async def test_opening_closing_and_recipients_default_from_the_facts_and_freeze(
     words = _pdf_text((await admin.get(f"{npath}/pdf"))[1], tmp_path)
     assert "kết luận như sau:" in words and "Phạm Thị Bình" in words and "thực hiện./." in words
     assert "Phạm Thị Bình" in _docx_text((await admin.get(f"{npath}/docx"))[1])
+
+
+async def test_approvals_at_once_over_rest_take_distinct_gap_free_numbers(any_server: LiveServer) -> None:
+    """Two secretaries' minutes of one unit (four meetings, two chairs) approved at the same moment through the
+    API: each gets its own number, 01 to 04 with none missing, in the register as in the documents."""
+    unit = await any_server.create_unit("Văn phòng UBND tỉnh", kind="agency")
+    chairs = [
+        await any_server.create_user(f"chutich{i}", f"Chủ tọa {i}", ["chair"], unit_id=unit, title="Phó Chủ tịch")
+        for i in (1, 2)
+    ]
+    secretaries = [
+        await any_server.create_user(f"thuky{i}", f"Thư ký {i}", ["secretary"], unit_id=unit) for i in (1, 2)
+    ]
+    admin = await any_server.admin()
+    approvals = []
+    for n in range(4):
+        chair, secretary = chairs[n % 2], secretaries[n % 2]
+        meeting = await make_meeting(
+            admin, title=f"Họp giao ban {n + 1}", chair_id=chair["id"], secretary_id=secretary["id"]
+        )
+        for step in ("start", "end"):
+            assert (await admin.post(f"/api/meetings/{meeting['id']}/{step}"))[0] == 200
+        writer = await any_server.client(f"thuky{n % 2 + 1}")
+        status, made = await writer.post(f"/api/meetings/{meeting['id']}/record", {"kind": "bien_ban"})
+        assert status == 201, made
+        path = f"/api/record/{made['document']['id']}"
+        assert (await writer.post(f"{path}/submit"))[0] == 200
+        approvals.append(((await any_server.client(f"chutich{n % 2 + 1}")), path))
+    answers = await asyncio.gather(*(chair.post(f"{path}/approve") for chair, path in approvals))
+    assert all(status == 200 for status, _ in answers), answers
+    numbers = sorted(body["document"]["number"] for _, body in answers)
+    assert numbers == [1, 2, 3, 4]
+    texts = sorted(body["number_text"] for _, body in answers)
+    assert [t.split("/")[0] for t in texts] == ["01", "02", "03", "04"] and len(
+        {t.split("-", 1)[1] for t in texts}
+    ) == 1
+    status, listed = await admin.get("/api/register?kind=bien_ban")
+    assert status == 200, listed
+    assert sorted(e["number"] for e in listed["entries"] if e["unit_id"] == unit) == [1, 2, 3, 4]
