@@ -6,20 +6,15 @@ Biên bản số 01/…" printed); the conflict's "Tự gộp" and "Lấy bản 
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, expect
 
 from meeting_server.storage import record as record_store
 from tests.browserkit import signed_in_desktop
 from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, wait_for
+from tests.test_api_record import _pdf_text
 from tests.test_browser_record import conclusion, open_minutes, record_meeting, server_text
-
-
-def part_area(page: Page, part: str) -> object:
-    editor = page.locator(f'[data-testid="editor-discussion"][data-item-id="{part}"]')
-    return editor.get_by_test_id("editor-discussion-area")
 
 
 async def test_opening_closing_and_recipients_are_edited_on_the_page(live_server: LiveServer, browser: Browser) -> None:
@@ -105,12 +100,6 @@ async def test_two_tabs_of_one_secretary_keep_and_adopt_each_other_s_text(
         await context.close()
 
 
-def _pdf_text(body: bytes, tmp: Path) -> str:
-    path = tmp / "doc.pdf"
-    path.write_bytes(body)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 async def test_returned_to_the_secretary_then_approved_signed_and_corrected(
     live_server: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
@@ -188,7 +177,7 @@ async def test_the_conflict_merged_by_hand_then_the_other_text_taken(live_server
         doc = await open_minutes(a, live_server.url, meeting["id"])
         await open_minutes(b, live_server.url, meeting["id"])
 
-        async def clash(mine: str, theirs: str) -> object:
+        async def clash(mine: str, theirs: str) -> Locator:
             """B types offline, A saves meanwhile, B comes back on a stale revision: the dialog."""
             await b_ctx.set_offline(True)
             await conclusion(b, item).click()
