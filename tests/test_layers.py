@@ -180,3 +180,13 @@ def test_the_lazy_import_check_sees_one() -> None:
         "meeting_server.views.record",
         "meeting_server.views.record.facts_of",
     }
+
+
+def test_each_entry_module_imports_first_in_a_fresh_interpreter() -> None:
+    """The record's actions import views/record_facts at module level: whichever module a process imports first
+    (the CLI's serve reaches auth before actions), no partial module is read from."""
+    import subprocess
+
+    for module in ("meeting_server.auth", "meeting_server.views", "meeting_server.actions", "meeting_server.api.app"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, (module, done.stderr[-800:])
