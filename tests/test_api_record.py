@@ -171,7 +171,8 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     status, approved = await chair.post(f"{path}/approve")
     assert status == 200, approved
     assert approved["document"]["status"] == "signing" and approved["document"]["number"] == 1
-    assert approved["number_text"] == "01/BB"
+    symbol = approved["document"]["number_text"].split("-", 1)[1]  # the issuer's, stored with the number
+    assert approved["number_text"] == approved["document"]["number_text"] == f"01/BB-{symbol}" and symbol
 
     status, frozen = await secretary.get(path)
     content = frozen["content"]
@@ -214,6 +215,9 @@ async def test_minutes_from_the_log_through_review_approval_and_correction(
     status, listed = await secretary.get("/api/register")
     assert status == 200, listed
     assert [(e["kind"], e["number"]) for e in listed["entries"]] == [("bien_ban", 1), ("bien_ban", 2), ("giay_moi", 1)]
+    assert [e["number_text"] for e in listed["entries"]] == [f"01/BB-{symbol}", f"02/BB-{symbol}", f"01/GM-{symbol}"]
+    assert (await secretary.get(f"/api/record/{second['id']}"))[1]["number_text"] == f"02/BB-{symbol}"
+    assert (await secretary.get(f"/api/meetings/{mid}/record"))[1]["documents"][0]["number_text"] == f"01/BB-{symbol}"
     status, body = await secretary.get("/api/register.csv?kind=bien_ban")
     assert status == 200 and body[:3] == b"\xef\xbb\xbf"
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -350,7 +354,8 @@ async def test_the_conclusion_notice_from_the_minutes_conclusions(any_server: Li
     assert (await admin.post(f"{path}/submit"))[0] == 200
     status, approved = await chair.post(f"{path}/approve")
     assert status == 200, approved
-    assert (approved["document"]["number"], approved["number_text"]) == (1, "01/TB")
+    assert (approved["document"]["number"], approved["number_text"]) == (1, approved["document"]["number_text"])
+    assert approved["number_text"].startswith("01/TB-")
     content = (await admin.get(path))[1]["content"]
     assert [i["conclusion_html"] for i in content["items"]] == ["<p>Giao Sở Tài chính tham mưu.</p>"]
     assert content["signer"]["authority"] == "KT. CHỦ TỊCH" and content["number"]["confidential"] is True
@@ -396,3 +401,114 @@ async def test_the_giay_moi_is_numbered_when_first_scheduled_and_keeps_its_numbe
     ]
     status, bad = await admin.get("/api/register?kind=cong_van")
     assert (status, bad["error"]["code"]) == (422, "invalid_input")
+
+
+def _docx_text(body: bytes) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(body))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+async def test_opening_closing_and_recipients_default_from_the_facts_and_freeze(
+    any_server: LiveServer, tmp_path: Path
+) -> None:
+    """An opening/closing part never saved prints its default (the page gets the same one to start from); the
+    "Nơi nhận" defaults per kind, is edited by the secretary while a draft, printed in PDF and .docx, frozen."""
+    people = await _people(any_server)
+    admin, meeting = await _held_meeting(any_server, people)
+    mid = meeting["id"]
+    secretary, chair = await any_server.client("thuky"), await any_server.client("chutich")
+    status, made = await secretary.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
+    assert status == 201, made
+    path = f"/api/record/{made['document']['id']}"
+    status, doc = await secretary.get(path)
+    assert doc["recipients"] is None
+    assert doc["defaults"]["recipients"] == ["Chủ tọa cuộc họp", "Các thành viên dự họp"]
+    (opening,) = doc["defaults"]["texts"]
+    assert (opening["part"], opening["field"]) == ("opening", "discussion")
+    assert opening["html"].startswith("<p>Chủ tịch Nguyễn Văn Sơn chủ trì cuộc họp, nêu mục đích")
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "nêu mục đích, yêu cầu" in words and "Chủ tọa cuộc họp" in words and "Các thành viên dự họp" in words
+
+    # edited: the PDF and the .docx print the secretary's list; an emptied opening prints nothing
+    status, edited = await secretary.put(
+        f"{path}/recipients", {"recipients": ["Sở Tài chính;", " ", "UBND xã Tân Trào"]}
+    )
+    assert status == 200, edited
+    assert edited["document"]["recipients"] == ["Sở Tài chính", "UBND xã Tân Trào"]
+    assert (await secretary.put(f"{path}/texts/opening/discussion", {"html": "", "base_revision": 0}))[0] == 200
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "UBND xã Tân Trào" in words and "Chủ tọa cuộc họp" not in words and "nêu mục đích" not in words
+    assert "UBND xã Tân Trào" in _docx_text((await secretary.get(f"{path}/docx"))[1])
+    closing = {"html": "<p>Biên bản đã được đọc lại trước cuộc họp.</p>", "base_revision": 0}
+    assert (await secretary.put(f"{path}/texts/closing/discussion", closing))[0] == 200
+
+    # in review and once approved the list no longer changes; the frozen content keeps it
+    assert (await secretary.post(f"{path}/submit"))[0] == 200
+    status, refused = await secretary.put(f"{path}/recipients", {"recipients": ["Khác"]})
+    assert (status, refused["error"]["code"]) == (422, "invalid_input")
+    assert (await chair.post(f"{path}/approve"))[0] == 200
+    content = (await secretary.get(path))[1]["content"]
+    assert content["recipients"] == ["Sở Tài chính", "UBND xã Tân Trào"] and content["opening_html"] == ""
+    assert content["closing_html"] == closing["html"]
+    status, refused = await secretary.put(f"{path}/recipients", {"recipients": None})
+    assert (status, refused["error"]["code"]) == (409, "record_frozen")
+    words = _pdf_text((await secretary.get(f"{path}/pdf"))[1], tmp_path)
+    assert "Biên bản đã được đọc lại trước cuộc họp." in words and "UBND xã Tân Trào" in words
+
+    # the thông báo: "Ngày …, … chủ trì … kết luận như sau:", its closing sentence, the invitees as recipients
+    ask = {"kind": "thong_bao", "signer_id": people["chair"]["id"], "signer_authority": "KT. CHỦ TỊCH"}
+    status, notice = await admin.post(f"/api/meetings/{mid}/record", ask)
+    assert status == 201, notice
+    npath = f"/api/record/{notice['document']['id']}"
+    defaults = (await admin.get(npath))[1]["defaults"]
+    texts = {(x["part"], x["field"]): x["html"] for x in defaults["texts"]}
+    assert texts[("opening", "conclusion")].startswith("<p>Ngày ")
+    assert "Chủ tịch Nguyễn Văn Sơn chủ trì cuộc họp UBND tỉnh tháng 01 năm 2027" in texts[("opening", "conclusion")]
+    assert texts[("opening", "conclusion")].endswith("kết luận như sau:</p>")
+    assert texts[("closing", "conclusion")].endswith("biết, thực hiện./.</p>")
+    assert defaults["recipients"] == ["Giám đốc Sở Tài chính Trần Văn An", "Phạm Thị Bình", "Hoàng Văn Cường"]
+    words = _pdf_text((await admin.get(f"{npath}/pdf"))[1], tmp_path)
+    assert "kết luận như sau:" in words and "Phạm Thị Bình" in words and "thực hiện./." in words
+    assert "Phạm Thị Bình" in _docx_text((await admin.get(f"{npath}/docx"))[1])
+
+
+async def test_approvals_at_once_over_rest_take_distinct_gap_free_numbers(any_server: LiveServer) -> None:
+    """Two secretaries' minutes of one unit (four meetings, two chairs) approved at the same moment through the
+    API: each gets its own number, 01 to 04 with none missing, in the register as in the documents."""
+    unit = await any_server.create_unit("Văn phòng UBND tỉnh", kind="agency")
+    chairs = [
+        await any_server.create_user(f"chutich{i}", f"Chủ tọa {i}", ["chair"], unit_id=unit, title="Phó Chủ tịch")
+        for i in (1, 2)
+    ]
+    secretaries = [
+        await any_server.create_user(f"thuky{i}", f"Thư ký {i}", ["secretary"], unit_id=unit) for i in (1, 2)
+    ]
+    admin = await any_server.admin()
+    approvals = []
+    for n in range(4):
+        chair, secretary = chairs[n % 2], secretaries[n % 2]
+        meeting = await make_meeting(
+            admin, title=f"Họp giao ban {n + 1}", chair_id=chair["id"], secretary_id=secretary["id"]
+        )
+        for step in ("start", "end"):
+            assert (await admin.post(f"/api/meetings/{meeting['id']}/{step}"))[0] == 200
+        writer = await any_server.client(f"thuky{n % 2 + 1}")
+        status, made = await writer.post(f"/api/meetings/{meeting['id']}/record", {"kind": "bien_ban"})
+        assert status == 201, made
+        path = f"/api/record/{made['document']['id']}"
+        assert (await writer.post(f"{path}/submit"))[0] == 200
+        approvals.append(((await any_server.client(f"chutich{n % 2 + 1}")), path))
+    answers = await asyncio.gather(*(chair.post(f"{path}/approve") for chair, path in approvals))
+    assert all(status == 200 for status, _ in answers), answers
+    numbers = sorted(body["document"]["number"] for _, body in answers)
+    assert numbers == [1, 2, 3, 4]
+    texts = sorted(body["number_text"] for _, body in answers)
+    assert [t.split("/")[0] for t in texts] == ["01", "02", "03", "04"] and len(
+        {t.split("-", 1)[1] for t in texts}
+    ) == 1
+    status, listed = await admin.get("/api/register?kind=bien_ban")
+    assert status == 200, listed
+    assert sorted(e["number"] for e in listed["entries"] if e["unit_id"] == unit) == [1, 2, 3, 4]

@@ -140,3 +140,53 @@ def test_signing_knows_no_storage_actions_or_transports() -> None:
             if module.startswith("meeting_server.") and not module.startswith("meeting_server.signing"):
                 assert module.split(".")[1] in {"domain", "errors", "vocabulary", "config", "protocol"}, (path, module)
             assert not module.startswith("sqlalchemy"), (path, module)
+
+
+def lazy_imports(path: Path) -> set[str]:
+    """Modules a file imports inside a function (a lazy import: how an import cycle hides)."""
+    return lazy_imports_in(path.read_text(), ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1]))
+
+
+def lazy_imports_in(source: str, package: str) -> set[str]:
+    found: set[str] = set()
+    for fn in ast.walk(ast.parse(source)):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in fn.body:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        found |= imports_in(ast.unparse(inner), package)
+    return found
+
+
+def test_the_record_has_no_import_cycle_between_actions_and_views() -> None:
+    """actions/record.py uses the facts and content builder of views/record_facts.py at module level; the views
+    never import actions/record.py, and nothing of the record reaches across lazily."""
+    record_modules = [
+        ROOT / "meeting_server" / "actions" / "record.py",
+        ROOT / "meeting_server" / "views" / "record.py",
+        ROOT / "meeting_server" / "views" / "record_facts.py",
+    ]
+    for path in record_modules:
+        crossing = {m for m in lazy_imports(path) if m.startswith(("meeting_server.actions", "meeting_server.views"))}
+        assert crossing == set(), (path.name, crossing)
+    for path in record_modules[1:]:
+        assert not any(m.startswith("meeting_server.actions.record") for m in imports_of(path)), path.name
+    assert "meeting_server.views.record_facts" in imports_of(record_modules[0])
+
+
+def test_the_lazy_import_check_sees_one() -> None:
+    source = "from .base import x\n\nasync def f():\n    from ..views.record import facts_of\n    return facts_of\n"
+    assert lazy_imports_in(source, "meeting_server.actions") == {
+        "meeting_server.views.record",
+        "meeting_server.views.record.facts_of",
+    }
+
+
+def test_each_entry_module_imports_first_in_a_fresh_interpreter() -> None:
+    """The record's actions import views/record_facts at module level: whichever module a process imports first
+    (the CLI's serve reaches auth before actions), no partial module is read from."""
+    import subprocess
+
+    for module in ("meeting_server.auth", "meeting_server.views", "meeting_server.actions", "meeting_server.api.app"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, (module, done.stderr[-800:])

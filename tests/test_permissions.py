@@ -712,6 +712,7 @@ FACTORIES.update(
         "record.approve": on_record("in_review"),
         "record.correct": on_record("signing", lambda items: {"reason": "Sai tên người phát biểu"}),
         "record.comment": on_record("draft", lambda items: {"part": items[1], "text": "Ghi rõ thời hạn"}),
+        "record.recipients.save": on_record("draft", lambda items: {"recipients": ["Sở Tài chính"]}),
     }
 )
 

@@ -7,21 +7,21 @@ Each change is told live as one `record.changed` entry in the meeting's log (org
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import record as domain
-from ..domain.meetings import MeetingState, capabilities
-from ..domain.record_content import KIND_SYMBOLS, Correction, DocumentNumber, Issuer, RenderedRecord
+from ..domain.meetings import capabilities
+from ..domain.record_content import RenderedRecord
 from ..domain.richtext import sanitize
 from ..errors import AppError
 from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
 from ..storage.models import RecordDocumentRow
+from ..views.record_facts import draft_content, issuer_of, kind_of
 from ..vocabulary import (
     ARCHIVED,
     DRAFT,
@@ -29,16 +29,13 @@ from ..vocabulary import (
     RECORD_CONCLUSION,
     RECORD_INVITATION,
     RECORD_ISSUED,
-    RECORD_MINUTES,
     RECORD_REVIEW,
     RECORD_SIGNING,
     RECORD_WRITE,
     SIGNER_AUTHORITIES,
     SLOT_CHAIR,
-    SLOT_SECRETARY,
     SLOT_SIGNER,
     RecordField,
-    RecordKind,
 )
 from .base import MeetingContext, Schema, Services, meeting_action
 from .schemas import Id, Short, Text
@@ -75,14 +72,13 @@ class CorrectDocument(DocumentRef):
     reason: Text = ""
 
 
+class SaveRecipients(DocumentRef):
+    recipients: list[Short] | None = Field(default=None, max_length=40)  # None: back to the defaults
+
+
 class AddComment(DocumentRef):
     part: str = Field(pattern=PART_PATTERN)
     text: Text = Field(min_length=1)
-
-
-def kind_of(row: RecordDocumentRow) -> RecordKind:
-    """A stored document's kind, as the vocabulary types it (the column holds only RECORD_KINDS)."""
-    return cast(RecordKind, row.kind)
 
 
 def _who(ctx: MeetingContext) -> tuple[str, str]:
@@ -115,36 +111,16 @@ async def _person(session: AsyncSession, user_id: str | None) -> dict[str, Any]:
     return {"user_id": user.id, "name": user.full_name, "position": user.title}
 
 
-async def _unit_of(session: AsyncSession, state: MeetingState) -> tuple[str, Issuer]:
-    """The issuing unit and how the header names it: the giấy mời's (the chair's unit, else the organiser's)."""
-    from ..views.meetings import invitation_of  # views import actions.base: read it when first needed
-
-    data = await invitation_of(session, state)
-    unit_id = await issuing_unit_id(session, state)
-    issuer = Issuer(
-        issuing_body=data.issuing_unit,
-        symbol=data.issuer_abbreviation,
-        place=data.place_name,
-        governing_body=data.parent_unit,
-    )
-    return unit_id, issuer
-
-
-async def issuing_unit_id(session: AsyncSession, state: MeetingState) -> str:
-    """The unit whose register numbers the meeting's documents: its chair's, else its organiser's ("" for none)."""
-    ids = [i for i in (state.chair_id, state.organizer_id) if i]
-    people = await directory.users_by_ids(session, ids)
-    return next((people[i].unit_id for i in ids if i in people and people[i].unit_id), None) or ""
-
-
 async def number_invitation(ctx: MeetingContext) -> None:
     """The giấy mời takes its GM number when the meeting is first scheduled; rescheduling keeps it."""
     if await register_store.entry_of_meeting(ctx.session, ctx.meeting.id, RECORD_INVITATION) is not None:
         return
     chair = await _person(ctx.session, ctx.meeting.chair_id)
+    unit_id, issuer = await issuer_of(ctx.session, ctx.meeting)
     await register_store.enter(
         ctx.session,
-        unit_id=await issuing_unit_id(ctx.session, ctx.meeting),
+        unit_id=unit_id,
+        symbol=issuer.symbol,
         kind=RECORD_INVITATION,
         confidential=False,
         issued_on=domain.vietnam_date(domain.now_utc()),
@@ -174,7 +150,7 @@ async def create(ctx: MeetingContext, cmd: CreateRecord) -> dict[str, Any]:
             "authority": cmd.signer_authority,
             "title": (cmd.signer_title or who.get("position", "")).upper(),
         }
-    unit_id, issuer = await _unit_of(ctx.session, ctx.meeting)
+    unit_id, issuer = await issuer_of(ctx.session, ctx.meeting)
     slots = domain.slots_for(
         cmd.kind,
         await _person(ctx.session, ctx.meeting.secretary_id),
@@ -244,57 +220,6 @@ async def return_(ctx: MeetingContext, cmd: ReturnDocument) -> dict[str, Any]:
     return await _changed(ctx, row)
 
 
-async def draft_content(
-    session: AsyncSession, row: RecordDocumentRow, state: MeetingState, number: int | None = None, issued_on: Any = None
-) -> dict[str, Any]:
-    """The document's content as JSON from the log and texts now (what the approval freezes; a draft's PDF)."""
-    _, issuer = await _unit_of(session, state)
-    doc_number = DocumentNumber(
-        kind=kind_of(row),
-        issuer_symbol=issuer.symbol,
-        number=number,
-        year=issued_on.year if issued_on else None,
-        confidential=row.confidential,
-    )
-    correction = None
-    if row.replaces_id:
-        first = await store.load(session, row.replaces_id)
-        if first.number is not None and first.issued_on:
-            correction = Correction(
-                replaces=DocumentNumber(
-                    kind=kind_of(first),
-                    issuer_symbol=issuer.symbol,
-                    number=first.number,
-                    year=first.year,
-                    confidential=first.confidential,
-                ),
-                replaces_issued_on=date.fromisoformat(first.issued_on),
-                reason=row.correction_reason,
-            )
-    from ..views.record import facts_of  # views import actions.base: read it when first needed
-
-    facts = await facts_of(session, state)
-    minutes_row = row
-    if row.kind == RECORD_CONCLUSION:  # the conclusions are the minutes' (the latest version of them)
-        minutes = [d for d in await store.documents_of(session, state.id) if d.kind == RECORD_MINUTES]
-        minutes_row = minutes[-1] if minutes else row
-    texts = {(t.part, t.field): t.html for t in await store.texts_of(session, minutes_row.id)}
-    minutes_slots = minutes_row.slots if minutes_row.kind == RECORD_MINUTES else row.slots
-    content = domain.build_minutes(
-        issuer=issuer,
-        number=doc_number,
-        facts=facts,
-        texts=texts,
-        slots=[s for s in minutes_slots if s["slot"] in (SLOT_SECRETARY, SLOT_CHAIR)],
-        issued_on=issued_on,
-        correction=correction,
-    )
-    if row.kind == RECORD_CONCLUSION:
-        own = {(t.part, t.field): t.html for t in await store.texts_of(session, row.id)}
-        return dict(domain.to_json(domain.build_conclusion(content, doc_number, row.slots, own)))
-    return dict(domain.to_json(content))
-
-
 @meeting_action("record.approve", DocumentRef, RECORD_REVIEW)
 async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     """The chair approves a document in review: the register gives its number in this transaction and its
@@ -309,9 +234,11 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
         )
     issued_on = domain.vietnam_date(domain.now_utc())
     signer: dict[str, Any] = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
+    _, issuer = await issuer_of(ctx.session, ctx.meeting)
     entry = await register_store.enter(
         ctx.session,
         unit_id=row.unit_id,
+        symbol=issuer.symbol,
         kind=kind_of(row),
         confidential=row.confidential,
         issued_on=issued_on,
@@ -325,8 +252,7 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     if row.replaces_id:
         first = await store.load(ctx.session, row.replaces_id, for_update=True)
         first.replaced_by_id = row.id
-    symbol = KIND_SYMBOLS[kind_of(row)]
-    return await _changed(ctx, row, number_text=f"{entry.number:02d}/{symbol}")
+    return await _changed(ctx, row, number_text=register_store.entry_dict(entry)["number_text"])
 
 
 @meeting_action("record.correct", CorrectDocument, RECORD_WRITE)
@@ -357,11 +283,26 @@ async def correct(ctx: MeetingContext, cmd: CorrectDocument) -> dict[str, Any]:
         unit_id=row.unit_id,
         slots=[{**s, "signed_at": None} for s in row.slots],
         signer=dict(row.signer),
+        recipients=None if row.recipients is None else list(row.recipients),
         created_by=ctx.actor.id,
     )
     await ctx.session.flush()
     store.copy_texts(ctx.session, await store.texts_of(ctx.session, row.id), new.id)
     return await _changed(ctx, new)
+
+
+@meeting_action("record.recipients.save", SaveRecipients, RECORD_WRITE)
+async def save_recipients(ctx: MeetingContext, cmd: SaveRecipients) -> dict[str, Any]:
+    """The secretary edits a draft's "Nơi nhận" (one line per recipient; none: the defaults again); it is frozen
+    with the content at the approval and printed in the PDF and the .docx."""
+    row = await _document(ctx, cmd.document_id)
+    if row.status in domain.FROZEN:
+        raise domain.frozen_error(row.kind, row.status)
+    if row.status != DRAFT:
+        raise domain.status_error(row.status, "sửa nơi nhận", "change its recipients")
+    lines = None if cmd.recipients is None else [x.strip().rstrip(";.").strip() for x in cmd.recipients]
+    row.recipients = None if lines is None else [x for x in lines if x]
+    return await _changed(ctx, row, part="recipients")
 
 
 @meeting_action("record.comment", AddComment, RECORD_WRITE)

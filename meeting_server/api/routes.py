@@ -498,6 +498,12 @@ ROUTES: tuple[Route, ...] = (
         "Save one text from its base revision (X-Command-Id: the change id).",
         action="record.text.save",
     ),
+    Route(
+        "PUT",
+        "/api/record/{document_id}/recipients",
+        "Edit a draft's Nơi nhận (null: the defaults).",
+        action="record.recipients.save",
+    ),
     Route("POST", "/api/record/{document_id}/submit", "Send a draft to the chair.", action="record.submit"),
     Route("POST", "/api/record/{document_id}/return", "Return a document in review to draft.", action="record.return"),
     Route("POST", "/api/record/{document_id}/approve", "Approve: number it and freeze it.", action="record.approve"),

@@ -101,10 +101,14 @@ def body_blocks(c: MinutesContent) -> list[Block]:
     out += _people("Có mặt", c.present) + _people("Vắng mặt", c.absent, "lý do: ") + _people("Đến muộn", c.late)
     out.append(para(Run("Chủ trì:", bold=True), f" {person(c.chair)}."))
     out.append(para(Run("Thư ký:", bold=True), f" {person(c.secretary)}."))
+    if c.opening_html.strip():  # the secretary's opening part (who opened the meeting, its purpose)
+        out.append(Block("rich", html=c.opening_html))
     if c.items:
         out.append(para(Run("Nội dung cuộc họp:", bold=True)))
         for item in c.items:
             out += item_blocks(item)
+    if c.closing_html.strip():  # before the closing sentence the log gives
+        out.append(Block("rich", html=c.closing_html))
     return out
 
 

@@ -9,6 +9,7 @@ signing or issued never changes; a correction is a new version that names the on
 from __future__ import annotations
 
 import dataclasses
+import html
 import types
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -163,11 +164,53 @@ def slots_for(
     ]
 
 
+MINUTES_RECIPIENTS: tuple[str, ...] = ("Chủ tọa cuộc họp", "Các thành viên dự họp")
+"""A biên bản's "Nơi nhận" until the secretary edits it (a thông báo's comes from the invitation's addressees)."""
+
+
+def _in_sentence(title: str) -> str:
+    """A meeting's title inside a sentence: "chủ trì cuộc họp UBND tỉnh …" (its first word not capitalised)."""
+    first = title.split(" ", 1)[0]
+    return title[:1].lower() + title[1:] if first in ("Cuộc", "Hội", "Phiên", "Buổi") else title
+
+
+def default_texts(kind: str, chair: Attendee, started_at: datetime, title: str) -> dict[tuple[str, str], str]:
+    """The opening and closing parts a document prints while its writers leave them unsaved (the page shows the
+    same as its starting text): the thông báo's "Ngày …, … chủ trì cuộc họp … kết luận như sau:" and its closing
+    sentence; the biên bản's opening (who chaired, the meeting's purpose). A saved text, even empty, replaces it."""
+    day = started_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
+    who = html.escape(" ".join(x for x in (chair.position.strip(), chair.name.strip()) if x) or "Chủ tọa")
+    office = html.escape(chair.position.strip() or "chủ tọa")
+    meeting = html.escape(_in_sentence(title))
+    if kind == RECORD_CONCLUSION:
+        return {
+            (RECORD_PART_OPENING, RECORD_FIELD_CONCLUSION): (
+                f"<p>Ngày {day}, {who} chủ trì {meeting}. Sau khi nghe báo cáo và ý kiến của các đại biểu dự họp, "
+                f"{office} kết luận như sau:</p>"
+            ),
+            (RECORD_PART_CLOSING, RECORD_FIELD_CONCLUSION): (
+                f"<p>Trên đây là kết luận của {office} tại cuộc họp, thông báo để các cơ quan, đơn vị liên quan "
+                "biết, thực hiện./.</p>"
+            ),
+        }
+    return {
+        (RECORD_PART_OPENING, RECORD_FIELD_DISCUSSION): (
+            f"<p>{who} chủ trì cuộc họp, nêu mục đích, yêu cầu và nội dung của {meeting}.</p>"
+        ),
+    }
+
+
+def _text_or_default(
+    texts: dict[tuple[str, str], str], defaults: dict[tuple[str, str], str], key: tuple[str, str]
+) -> str:
+    return texts[key] if key in texts else defaults.get(key, "")
+
+
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _attendee(raw: dict[str, Any]) -> Attendee:
+def attendee(raw: dict[str, Any]) -> Attendee:
     fields = (f.name for f in dataclasses.fields(Attendee))
     return Attendee(**{k: raw.get(k, "") for k in fields})
 
@@ -181,8 +224,13 @@ def build_minutes(
     slots: list[dict[str, Any]],
     issued_on: date | None = None,
     correction: Correction | None = None,
+    recipients: list[str] | tuple[str, ...] = MINUTES_RECIPIENTS,
 ) -> MinutesContent:
-    """The biên bản from the log's facts (views/record.py) and the texts per (part, field)."""
+    """The biên bản from the log's facts (views/record_facts.py) and the texts per (part, field); an opening or
+    closing part never saved prints its default (`default_texts`)."""
+    chair = attendee(facts.get("chair") or {})  # not vocabulary: a field
+    started_at = datetime.fromisoformat(facts["started_at"])
+    defaults = default_texts(RECORD_MINUTES, chair, started_at, facts["title"])
     items = [
         ItemRecord(
             number=str(i + 1),
@@ -210,46 +258,49 @@ def build_minutes(
         issuer=issuer,
         number=number,
         title=facts["title"],
-        started_at=datetime.fromisoformat(facts["started_at"]),
+        started_at=started_at,
         ended_at=_time(facts.get("ended_at")),
         place=facts.get("place", ""),
-        chair=_attendee(facts.get("chair") or {}),  # not vocabulary: a field
-        secretary=_attendee(facts.get("secretary") or {}),  # not vocabulary: a field
+        chair=chair,
+        secretary=attendee(facts.get("secretary") or {}),  # not vocabulary: a field
         host_site=facts.get("host_site", ""),
         sites_connected=list(facts.get("sites_connected", [])),
-        present=[_attendee(a) for a in facts.get("present", [])],
-        absent=[_attendee(a) for a in facts.get("absent", [])],
-        late=[_attendee(a) for a in facts.get("late", [])],  # not vocabulary: a field
+        present=[attendee(a) for a in facts.get("present", [])],
+        absent=[attendee(a) for a in facts.get("absent", [])],
+        late=[attendee(a) for a in facts.get("late", [])],  # not vocabulary: a field
         items=items,
         signers=[
             Signer(slot=s["slot"], title=s["title"], name=s["name"], authority=s.get("authority", "")) for s in slots
         ],
         issued_on=issued_on,
         correction=correction,
-        opening_html=texts.get((RECORD_PART_OPENING, RECORD_FIELD_DISCUSSION), ""),
-        closing_html=texts.get((RECORD_PART_CLOSING, RECORD_FIELD_DISCUSSION), ""),
+        recipients=list(recipients),
+        opening_html=_text_or_default(texts, defaults, (RECORD_PART_OPENING, RECORD_FIELD_DISCUSSION)),
+        closing_html=_text_or_default(texts, defaults, (RECORD_PART_CLOSING, RECORD_FIELD_DISCUSSION)),
     )
 
 
 def build_conclusion(
-    minutes: MinutesContent, number: DocumentNumber, slots: list[dict[str, Any]], texts: dict[tuple[str, str], str]
+    minutes: MinutesContent,
+    number: DocumentNumber,
+    slots: list[dict[str, Any]],
+    texts: dict[tuple[str, str], str],
+    recipients: list[str] | tuple[str, ...] = (),
 ) -> ConclusionContent:
-    """The thông báo kết luận from the minutes' conclusions (each item's kết luận) and its signer's slot."""
+    """The thông báo kết luận from the minutes' conclusions (each item's kết luận) and its signer's slot; its
+    opening and closing never saved print their defaults (`default_texts`)."""
     signer = next(s for s in slots if s["slot"] == SLOT_SIGNER)
-    day = minutes.started_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
-    opening = texts.get((RECORD_PART_OPENING, RECORD_FIELD_CONCLUSION)) or (
-        f"<p>Ngày {day}, {minutes.chair.position or 'Chủ tọa'} {minutes.chair.name} chủ trì {minutes.title}. "
-        "Sau khi nghe báo cáo và ý kiến của các đại biểu, chủ tọa kết luận như sau:</p>"
-    )
+    defaults = default_texts(RECORD_CONCLUSION, minutes.chair, minutes.started_at, minutes.title)
     return ConclusionContent(
         issuer=minutes.issuer,
         number=number,
         issued_on=minutes.issued_on,
         summary=f"Kết luận của {minutes.chair.position or 'chủ tọa'} tại {minutes.title}",
-        opening_html=opening,
+        opening_html=_text_or_default(texts, defaults, (RECORD_PART_OPENING, RECORD_FIELD_CONCLUSION)),
         items=[i for i in minutes.items if i.conclusion_html],  # the minutes' conclusions, item by item
         signer=Signer(slot="signer", title=signer["title"], name=signer["name"], authority=signer.get("authority", "")),
-        closing_html=texts.get((RECORD_PART_CLOSING, RECORD_FIELD_CONCLUSION), ""),
+        closing_html=_text_or_default(texts, defaults, (RECORD_PART_CLOSING, RECORD_FIELD_CONCLUSION)),
+        recipients=list(recipients),
         correction=minutes.correction,
     )
 

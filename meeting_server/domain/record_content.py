@@ -21,6 +21,12 @@ KIND_SYMBOLS: dict[RecordKind, str] = {RECORD_MINUTES: "BB", RECORD_CONCLUSION: 
 """The document kinds the register numbers and their symbol in "Số: 05/BB-UBND" (Nghị định 30, Phụ lục III)."""
 
 
+def number_text(kind: RecordKind, number: int, symbol: str) -> str:
+    """A register number as text, once for everyone: "01/BB-UBND" (below 10 with a leading 0); "01/BB" when the
+    issuer has no symbol."""
+    return f"{number:02d}/{KIND_SYMBOLS[kind]}" + (f"-{symbol}" if symbol else "")
+
+
 @dataclass(frozen=True)
 class Issuer:
     """The header's left column and what the number ends with: "UBND TỈNH TUYÊN QUANG" above "VĂN PHÒNG"…"""

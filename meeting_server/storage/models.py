@@ -325,6 +325,7 @@ class RecordDocumentRow(Base):
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     boxes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # slot -> SignatureBox fields, from the rendering
     return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recipients: Mapped[list[str] | None] = mapped_column(JSON)  # "Nơi nhận" as edited; None: the defaults
     created_by: Mapped[str] = mapped_column(String(48))
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
@@ -381,6 +382,7 @@ class RegisterEntryRow(Base):
     issued_on: Mapped[str] = mapped_column(String(10))
     summary: Mapped[str] = mapped_column(String(500))  # trích yếu
     signer: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    symbol: Mapped[str] = mapped_column(String(32), default="", server_default="")  # the issuer's: "UBND", "VP"
     meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     document_id: Mapped[str | None] = mapped_column(ForeignKey("record_documents.id"))
     created_at: Mapped[str] = mapped_column(String(32))

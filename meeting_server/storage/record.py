@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.record_content import number_text
 from ..errors import AppError
-from ..vocabulary import RECORD_ISSUED, SignatureSlot
+from ..vocabulary import RECORD_ISSUED, RecordKind, SignatureSlot
 from .db import new_id, now_iso
 from .models import MeetingEventRow, MeetingRow, RecordCommentRow, RecordDocumentRow, RecordTextRow
 
@@ -145,6 +146,14 @@ def comment_dict(row: RecordCommentRow) -> dict[str, Any]:
     }
 
 
+def document_number_text(row: RecordDocumentRow) -> str:
+    """ "01/BB-UBND" once numbered (the issuer's symbol as the approval froze it into the content); "" before."""
+    if row.number is None:
+        return ""
+    symbol = ((row.content or {}).get("number") or {}).get("issuer_symbol", "")
+    return number_text(cast(RecordKind, row.kind), row.number, str(symbol))
+
+
 def document_dict(row: RecordDocumentRow) -> dict[str, Any]:
     """What every reader of the record gets for one document (not its texts, content or PDF)."""
     return {
@@ -159,11 +168,13 @@ def document_dict(row: RecordDocumentRow) -> dict[str, Any]:
         "status": row.status,
         "unit_id": row.unit_id,
         "number": row.number,
+        "number_text": document_number_text(row),
         "year": row.year,
         "issued_on": row.issued_on,
         "slots": [dict(s) for s in row.slots],
         "signer": dict(row.signer),
         "return_comment": row.return_comment,
+        "recipients": None if row.recipients is None else list(row.recipients),
         "has_pdf": row.pdf is not None,
         "created_at": row.created_at,
         "updated_at": row.updated_at,

@@ -9,12 +9,13 @@ second issuer wait for the first to commit and then count on from its number; on
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.record_content import number_text
 from ..vocabulary import RecordKind
 from .db import new_id, now_iso
 from .models import RegisterCounterRow, RegisterEntryRow
@@ -41,6 +42,7 @@ async def enter(
     issued_on: date,
     summary: str,
     signer: str = "",
+    symbol: str = "",
     meeting_id: str | None = None,
     document_id: str | None = None,
 ) -> RegisterEntryRow:
@@ -56,6 +58,7 @@ async def enter(
         issued_on=issued_on.isoformat(),
         summary=summary[:500],
         signer=signer[:300],
+        symbol=symbol[:32],
         meeting_id=meeting_id,
         document_id=document_id,
         created_at=now_iso(),
@@ -111,6 +114,7 @@ def entry_dict(row: RegisterEntryRow) -> dict[str, Any]:
         "year": row.year,
         "confidential": row.confidential,
         "number": row.number,
+        "number_text": number_text(cast(RecordKind, row.kind), row.number, row.symbol),
         "issued_on": row.issued_on,
         "summary": row.summary,
         "signer": row.signer,

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import auth  # the module, not its names: auth → actions → actions.record → views/record_facts → here
 from ..actions.base import Services
-from ..auth import actor_of_user
 from ..documents.ics import render_ics
 from ..documents.invitation import InvitationData, InvitedUnit, SiteLine, issuer_abbreviation
 from ..domain.actors import Actor
@@ -140,7 +140,7 @@ async def people_of(session: AsyncSession, state: MeetingState) -> list[dict[str
             "title": user.title,
             "unit_id": user.unit_id,
             "unit_name": units.get(user.unit_id or "", {}).get("name", ""),
-            "role": meeting_role(actor_of_user(user), state),
+            "role": meeting_role(auth.actor_of_user(user), state),
             "invited_via": "unit" if user.id not in direct else "direct",
         }
     return list(people.values())

@@ -1,7 +1,9 @@
 // Autosave for the record's texts (PUT /api/record/{doc}/texts/{item}/{field}), through a dropped connection.
 //
-// Every change goes at once into an outbox in localStorage (`ms.record.outbox.<user id>`), so a reload or a closed
-// tab loses nothing; it is sent ~1 s after the typing stops (at once on blur), one change at a time, in order, with
+// Every change goes at once into an outbox in localStorage, one entry per user and text
+// (`ms.record.outbox.<user id>.<doc>/<item>/<field>`), so a reload or a closed tab loses nothing and two tabs of
+// one person never overwrite each other's unsent text: a tab writes only the text it changed, and adopts what
+// another tab wrote (the `storage` event: its outbox for that text, and the revision its save returned); it is sent ~1 s after the typing stops (at once on blur), one change at a time, in order, with
 // its own client change id (`X-Command-Id`, also the Idempotency-Key) and the revision it was based on. A change
 // that was sent once is never altered: a resend carries the same id and base revision, so the server answers a
 // resend with its first answer. A change not yet sent absorbs the next keystrokes of the same text (one PUT per
@@ -39,10 +41,14 @@ export class Autosaver {
    * onSaved(change, answer); onConflict(change, err) → Promise of {html} to send on the newer revision, or null to
    * drop the change (the other text is kept); onRejected(change, err).
    */
-  constructor({ userId, onStatus = () => {}, onSaved = () => {}, onConflict = async () => null, onRejected = () => {} }) {
-    this.storageKey = `ms.record.outbox.${userId}`;
-    this.handlers = { onStatus, onSaved, onConflict, onRejected };
+  constructor({ userId, onStatus = () => {}, onSaved = () => {}, onConflict = async () => null, onRejected = () => {}, onAdopt = () => {} }) {
+    this.legacyKey = `ms.record.outbox.${userId}`; // one outbox for every text, before it was split per text
+    this.prefix = `ms.record.outbox.${userId}.`;
+    this.revisionPrefix = `ms.record.revision.${userId}.`;
+    this.handlers = { onStatus, onSaved, onConflict, onRejected, onAdopt };
     this.queue = this.load();
+    this.onStorage = (e) => this.adopt(e);
+    window.addEventListener('storage', this.onStorage);
     this.timers = new Map();
     this.held = new Set(); // text keys waiting on a conflict's answer
     this.lastSavedAt = null;
@@ -57,12 +63,58 @@ export class Autosaver {
     if (this.queue.length) this.kick();
   }
 
+  /** Every text's outbox of this user (an outbox of the older single-key shape is split per text once). */
   load() {
-    try { return JSON.parse(localStorage.getItem(this.storageKey) || '[]').filter((c) => c && c.id && c.doc); } catch { return []; }
+    const parse = (raw) => { try { return (JSON.parse(raw || '[]') || []).filter((c) => c && c.id && c.doc); } catch { return []; } };
+    const queue = [];
+    try {
+      for (let i = 0; i < localStorage.length; i += 1) {
+        const key = localStorage.key(i);
+        if (key && key.startsWith(this.prefix)) queue.push(...parse(localStorage.getItem(key)));
+      }
+      const legacy = parse(localStorage.getItem(this.legacyKey));
+      if (legacy.length) {
+        queue.push(...legacy);
+        for (const k of new Set(legacy.map(keyOf))) this.storeText(k, queue);
+      }
+      localStorage.removeItem(this.legacyKey);
+    } catch { /* private mode: memory only */ }
+    return queue;
   }
 
-  store() {
-    try { localStorage.setItem(this.storageKey, JSON.stringify(this.queue)); } catch { /* full or private: memory only */ }
+  /** Writes one text's outbox (and nothing of the other texts, which another tab may be writing). */
+  storeText(k, queue = this.queue) {
+    const mine = queue.filter((c) => keyOf(c) === k);
+    try {
+      if (mine.length) localStorage.setItem(this.prefix + k, JSON.stringify(mine));
+      else localStorage.removeItem(this.prefix + k);
+    } catch { /* full or private: memory only */ }
+  }
+
+  store(change) { this.storeText(keyOf(change)); }
+
+  /**
+   * Another tab of this person wrote a text's outbox (typed, or its save was acknowledged) or the revision its
+   * save returned: this tab takes that text's outbox as it now stands and tells the page (`onAdopt`) the newest
+   * unsent text, so the editor shows it; the next change here builds on it.
+   */
+  adopt(e) {
+    if (!e.key || e.storageArea !== localStorage) return;
+    if (e.key.startsWith(this.revisionPrefix)) {
+      const rev = Number(e.newValue);
+      if (Number.isFinite(rev)) this.revisions.set(e.key.slice(this.revisionPrefix.length), rev);
+      return;
+    }
+    if (!e.key.startsWith(this.prefix)) return;
+    const k = e.key.slice(this.prefix.length);
+    let theirs = [];
+    try { theirs = (JSON.parse(e.newValue || '[]') || []).filter((c) => c && c.id && c.doc); } catch { theirs = []; }
+    clearTimeout(this.timers.get(k));
+    this.timers.delete(k);
+    this.queue = [...this.queue.filter((c) => keyOf(c) !== k), ...theirs];
+    const [doc, item, field] = k.split('/');
+    this.handlers.onAdopt({ doc, item, field }, theirs.length ? theirs[theirs.length - 1].html : null);
+    this.status();
   }
 
   /** The newest text not yet on the server for this text (what the editor must show after a reload), or null. */
@@ -84,7 +136,7 @@ export class Autosaver {
     const last = [...this.queue].reverse().find((c) => keyOf(c) === k);
     if (last && !last.tried) last.html = html;
     else this.queue.push({ id: newId(), doc, item, field, html, base: last ? null : this.revisionFor({ doc, item, field }), chained: Boolean(last), tried: false });
-    this.store();
+    this.storeText(k);
     this.status();
     clearTimeout(this.timers.get(k));
     this.timers.set(k, setTimeout(() => { this.timers.delete(k); this.kick(); }, DEBOUNCE_MS));
@@ -134,7 +186,7 @@ export class Autosaver {
   async send(change) {
     if (change.chained && !change.tried) change.base = this.revisionFor(change);
     change.tried = true;
-    this.store();
+    this.store(change);
     this.status('saving');
     try {
       const resp = await api('PUT', textPath(change.doc, change.item, change.field), { html: change.html, base_revision: change.base },
@@ -142,6 +194,7 @@ export class Autosaver {
       this.offline = false;
       this.drop(change);
       this.revisions.set(keyOf(change), revisionOf(resp).revision);
+      try { localStorage.setItem(this.revisionPrefix + keyOf(change), String(revisionOf(resp).revision)); } catch { /* memory only */ }
       this.lastSavedAt = revisionOf(resp).at || new Date().toISOString();
       this.handlers.onSaved(change, resp);
       return true;
@@ -171,7 +224,7 @@ export class Autosaver {
 
   drop(change) {
     this.queue = this.queue.filter((c) => c.id !== change.id);
-    this.store();
+    this.store(change);
   }
 
   async conflict(change, err) {
@@ -185,7 +238,7 @@ export class Autosaver {
       if (answer && typeof answer.html === 'string') {
         this.queue.push({ id: newId(), doc: change.doc, item: change.item, field: change.field, html: answer.html, base: answer.base ?? null, chained: false, tried: false });
       }
-      this.store();
+      this.storeText(k);
       this.held.delete(k);
       this.kick();
     }
@@ -210,6 +263,7 @@ export class Autosaver {
     clearTimeout(this.retryTimer);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOnline);
+    window.removeEventListener('storage', this.onStorage);
     if (this.offState) this.offState();
   }
 }

@@ -902,6 +902,15 @@ const vi = {
   'record.choice.no': 'Không tán thành',
   'record.choice.abstain': 'Không biểu quyết',
   'record.choice.not_voted': 'Không bỏ phiếu',
+  // the record's opening/closing parts and "Nơi nhận" (h-record2)
+  'record.part.opening': 'Phần mở đầu',
+  'record.part.closing': 'Phần kết thúc',
+  'record.part.defaultHint': 'Văn bản mặc định soạn từ diễn biến cuộc họp; sửa trực tiếp nếu cần.',
+  'record.recipients': 'Nơi nhận',
+  'record.recipientsHint': 'Mỗi dòng một nơi nhận; dòng “Lưu: VT” được thêm tự động.',
+  'record.recipientsSave': 'Lưu nơi nhận',
+  'record.recipientsDefault': 'Dùng nơi nhận mặc định',
+  'record.recipientsSaved': 'Đã lưu nơi nhận',
   'register.col.signer': 'Người ký',
   'register.col.meeting': 'Cuộc họp',
 };
@@ -1804,6 +1813,15 @@ const en = {
   'record.choice.no': 'Against',
   'record.choice.abstain': 'Abstained',
   'record.choice.not_voted': 'Did not vote',
+  // the record's opening/closing parts and "Nơi nhận" (h-record2)
+  'record.part.opening': 'Opening',
+  'record.part.closing': 'Closing',
+  'record.part.defaultHint': 'A default written from the meeting; edit it as needed.',
+  'record.recipients': 'Recipients',
+  'record.recipientsHint': 'One recipient per line; the “Lưu: VT” line is added for you.',
+  'record.recipientsSave': 'Save recipients',
+  'record.recipientsDefault': 'Use the default recipients',
+  'record.recipientsSaved': 'Recipients saved',
   'register.col.signer': 'Signer',
   'register.col.meeting': 'Meeting',
 };

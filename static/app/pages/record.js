@@ -8,7 +8,7 @@
 // returns it to the secretary with a comment or approves it ("Duyệt và ban hành": the register gives the number,
 // the content freezes); then the number, the files and each signature slot's state. The signing buttons come
 // with the signing work (`signatureBox`'s `record-sign-actions` is their place).
-import { get, post, withLang } from '../api.js';
+import { get, post, put, withLang } from '../api.js';
 import { Autosaver, revisionOf, statusText } from '../autosave.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDateTime, formatTime } from '../format.js';
@@ -32,16 +32,16 @@ export const mayOpenRecord = (snap) => ['record.write', 'record.review', 'record
 
 /** The document from `GET /api/record/{doc}` (bare) or an action's answer (`{document: {…}}`). */
 const docOf = (resp) => (resp && (resp.document || resp)) || null;
+/** The server's default for a part never saved (an opening/closing part: the same the PDF prints), or ''. */
+const defaultOf = (doc, part, field) => (((doc && doc.defaults && doc.defaults.texts) || []).find((x) => x.part === part && x.field === field) || {}).html || '';
 /** One text of the document (`texts`: [{part, field, html, revision, saved_by_name, saved_at}]); revision 0: none yet. */
 const textOf = (doc, part, field) => ((doc && doc.texts) || []).find((x) => x.part === part && x.field === field)
-  || { part, field, html: '', revision: 0 };
-const SYMBOLS = { bien_ban: 'BB', thong_bao: 'TB', giay_moi: 'GM' };
-/** "Số: 01/BB-UBND" (the symbol after the dash from the frozen content), once the register gave the number. */
-export function numberText(doc) {
-  if (!doc || doc.number === null || doc.number === undefined) return '';
-  const issuer = (doc.content && doc.content.number && doc.content.number.issuer_symbol) || '';
-  return `Số: ${String(doc.number).padStart(2, '0')}/${SYMBOLS[doc.kind] || ''}${issuer ? `-${issuer}` : ''}`;
-}
+  || { part, field, html: defaultOf(doc, part, field), revision: 0 };
+/** The document's opening and closing parts as the item cards' shape; the field each kind prints them in. */
+const PARTS = ['opening', 'closing'];
+const partField = (doc) => (doc && doc.kind === 'thong_bao' ? 'conclusion' : 'discussion');
+/** "Số: 01/BB-UBND" once the register gave the number (the server's `number_text`, built once). */
+export const numberText = (doc) => (doc && doc.number_text ? `Số: ${doc.number_text}` : '');
 const seconds = (s) => {
   const n = Math.max(0, Math.round(Number(s) || 0));
   return n >= 60 ? t('record.minSec', { m: Math.floor(n / 60), s: n % 60 }) : t('record.sec', { s: n });
@@ -76,6 +76,11 @@ export async function render({ root, params, setTitle, isCurrent }) {
       doc.texts = [...(doc.texts || []).filter((x) => x.part !== change.item || x.field !== change.field), resp.text];
     },
     onConflict: (change) => resolveConflict(change),
+    // another tab of this person typed into a text: show its newest text here too (its save comes as record.changed)
+    onAdopt: (text, html) => {
+      const editor = doc && doc.id === text.doc ? editors.get(`${text.item}/${text.field}`) : null;
+      if (editor && html !== null && editor.html() !== html) editor.setHtml(html);
+    },
     onRejected: (change, err) => { if (isCurrent()) showError(err); },
   });
   window.__record = { saver }; // for the devtools console and tests: the outbox and its state
@@ -266,6 +271,42 @@ export async function render({ root, params, setTitle, isCurrent }) {
       add);
   }
 
+  /** The opening or closing part: one editor, starting from the server's default until someone saves it. */
+  function partCard(part) {
+    const field = partField(doc);
+    const pseudo = { id: part, title: t(`record.part.${part}`) };
+    const text = textOf(doc, part, field);
+    return h('section', { class: 'card record-item record-part', testid: `record-part-${part}`, dataset: { itemId: part } },
+      h('h3', { class: 'record-item-title' }, t(`record.part.${part}`)),
+      text.revision === 0 && text.html ? h('p', { class: 'field-hint', testid: 'record-part-default' }, t('record.part.defaultHint')) : null,
+      editorFor(pseudo, field));
+  }
+
+  /** "Nơi nhận": one line each, the secretary's while a draft; until saved the server's defaults. */
+  function recipientsCard() {
+    const shown = doc.recipients ?? ((doc.defaults && doc.defaults.recipients) || []);
+    const mayEdit = doc.status === 'draft' && may(snap, 'record.write');
+    const area = h('textarea', { class: 'input record-recipients-input', testid: 'record-recipients-input', rows: Math.max(3, shown.length + 1), readOnly: !mayEdit, 'aria-label': t('record.recipients') });
+    area.value = shown.join('\n');
+    const saveList = async (recipients) => {
+      await put(docPath(doc.id, '/recipients'), { recipients });
+      await reload();
+    };
+    return h('section', { class: 'card record-recipients', testid: 'record-recipients' },
+      h('h3', { class: 'record-item-title' }, t('record.recipients')),
+      mayEdit ? h('p', { class: 'field-hint' }, t('record.recipientsHint')) : null,
+      area,
+      mayEdit ? h('div', { class: 'page-actions' },
+        actionButton('record-recipients-save', t('record.recipientsSave'), () => saveList(area.value.split('\n').map((x) => x.trim()).filter(Boolean)), 'btn btn-primary'),
+        doc.recipients !== null && doc.recipients !== undefined ? actionButton('record-recipients-default', t('record.recipientsDefault'), () => saveList(null)) : null) : null);
+  }
+
+  /** The "Nơi nhận" card again from the document, unless someone is editing it (their lines stay). */
+  function refreshRecipients() {
+    const card = itemsBox.querySelector('[data-testid="record-recipients"]');
+    if (card && doc && !card.contains(document.activeElement)) card.replaceWith(recipientsCard());
+  }
+
   function renderItems() {
     editors.clear();
     if (!doc) {
@@ -276,11 +317,12 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const items = agenda();
     // The thông báo prints only each item's conclusion; the biên bản both texts.
     const fields = doc.kind === 'thong_bao' ? ['conclusion'] : FIELDS;
-    replaceChildren(itemsBox, items.map((item, i) => h('section', { class: 'card record-item', testid: 'record-item', dataset: { itemId: item.id } },
+    replaceChildren(itemsBox, partCard(PARTS[0]), items.map((item, i) => h('section', { class: 'card record-item', testid: 'record-item', dataset: { itemId: item.id } },
       h('h3', { class: 'record-item-title' }, `${i + 1}. ${item.title}`),
       h('div', { class: 'record-item-body' },
         factsPanel(item),
-        h('div', { class: 'record-texts' }, fields.map((f) => editorFor(item, f)), commentsFor(item))))));
+        h('div', { class: 'record-texts' }, fields.map((f) => editorFor(item, f)), commentsFor(item))))),
+    partCard(PARTS[1]), recipientsCard());
   }
 
   function renderFacts() {
@@ -314,6 +356,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const key = doc ? `${doc.id}:${doc.status}:${agenda().map((i) => i.id).join(',')}` : 'none';
     if (key !== itemsKey) { itemsKey = key; renderItems(); return; }
     adoptTexts();
+    refreshRecipients();
     for (const box of itemsBox.querySelectorAll('[data-testid="record-comments"]')) {
       const item = agenda().find((x) => x.id === box.closest('[data-testid="record-item"]').dataset.itemId);
       if (item) box.replaceWith(commentsFor(item));
@@ -385,7 +428,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const mine = ++generation;
     try {
       await loadRecord();
-      const shown = docs.find((d) => d.kind === kind) || docs.find((d) => d.kind === 'bien_ban') || null;
+      // the newest version of a kind: a correction in the making stands before the issued one it will replace
+      const latest = (k) => docs.filter((d) => d.kind === k).sort((x, y) => (y.version || 0) - (x.version || 0))[0];
+      const shown = latest(kind) || latest('bien_ban') || null;
       const next = shown ? docOf(await get(docPath(shown.id))) : null;
       if (mine !== generation || !isCurrent() || !snap) return;
       doc = next;

@@ -32,7 +32,7 @@ export async function render({ root, setTitle, isCurrent }) {
     replaceChildren(table, h('table', { class: 'table' },
       h('thead', null, h('tr', null, ['number', 'date', 'kind', 'summary', 'signer', 'meeting', 'confidential'].map((c) => h('th', { scope: 'col' }, t(`register.col.${c}`))))),
       h('tbody', null, rows.map((r) => h('tr', { testid: 'register-row', dataset: { kind: r.kind, number: r.number } },
-        h('td', { testid: 'register-number' }, r.link ? h('a', { href: withLang(r.link), target: '_blank', rel: 'noopener' }, String(r.number).padStart(2, '0')) : String(r.number).padStart(2, '0')),
+        h('td', { testid: 'register-number' }, r.link ? h('a', { href: withLang(r.link), target: '_blank', rel: 'noopener' }, r.number_text) : r.number_text),
         h('td', null, formatDay(r.issued_on)),
         h('td', null, tMaybe('record.kind', r.kind)),
         h('td', null, r.summary || ''),
