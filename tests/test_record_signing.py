@@ -157,7 +157,7 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     ] == 200
     assert (await secretary.post(f"/api/record/{doc}/submit"))[0] == 200
     status, approved = await chair.post(f"/api/record/{doc}/approve")
-    assert status == 200 and approved["number_text"] == "01/BB", approved
+    assert status == 200 and approved["number_text"] == "01/BB-VPUT", approved
 
     # out of turn, not theirs: refused with the sentence
     status, refused = await chair.post(f"/api/record/{doc}/sign-request")
