@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from . import demo_data as d
 from .actions import Services, run_action
 from .auth import actor_of_user
 from .passwords import hash_password_async
+from .signing.demo_pki import DemoPKI, ensure_demo_pki
 from .storage import directory
 from .storage.db import iso, new_id, now_iso
 from .storage.models import SiteRow, UnitRow, UserRow
@@ -132,6 +134,13 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
         "password": d.DEMO_PASSWORD,
         "tokens": {d.site(key).name: token for key, token in tokens.items()},
     }
+
+
+def ensure_demo_keys(data_dir: Path) -> DemoPKI:
+    """The demo PKI for the demo's secretary and chair (their full names as CN) and the province's seal, made once
+    under `data_dir` (signing/demo_pki.py)."""
+    people = {username: d.person(username).full_name for username in d.DEMO_SIGNERS}
+    return ensure_demo_pki(data_dir, people, d.SEAL_NAME, d.SEAL_NAME)
 
 
 def accounts_table() -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "AGENCY_KEYS",
     "COMMUNE_KEYS",
     "DEMO_PASSWORD",
+    "DEMO_SIGNERS",
     "MAIN_SITE_KEY",
     "MEETINGS",
     "PEOPLE",
@@ -45,6 +46,7 @@ __all__ = [
     "PROVINCE_CODE",
     "PROVINCE_KEY",
     "ROLES",
+    "SEAL_NAME",
     "SITES",
     "UNITS",
     "AgendaItem",
@@ -143,6 +145,10 @@ PROVINCE_CODE = "08"
 PROVINCE_KEY = "tuyenquang"
 MAIN_SITE_KEY = "site.tuyenquang"
 PROVINCE_AUTHORITY_NAME = "Ủy ban nhân dân tỉnh Tuyên Quang"
+SEAL_NAME = "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG"
+"""The organisation on the demo certificates and the name of the demo seal (signing/demo_pki.py)."""
+DEMO_SIGNERS = ("thuky", "chutich")
+"""Who gets a demo certificate (`meeting-server demo`): the demo meetings' secretary and chair."""
 """The body that convenes the demo meeting."""
 
 _PROVINCE = find_province(load(), PROVINCE_CODE)
