@@ -107,6 +107,8 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
         "users": len(d.PEOPLE),
         "meetings": meetings,
         "password": d.DEMO_PASSWORD,
+        "held": held,  # the held meeting's ids and its documents' (demo_samples.py goes on from them)
+        "ids": ids,
         "tokens": {d.site(key).name: token for key, token in tokens.items()},
     }
 

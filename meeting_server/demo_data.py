@@ -151,8 +151,9 @@ MAIN_SITE_KEY = "site.tuyenquang"
 PROVINCE_AUTHORITY_NAME = "Ủy ban nhân dân tỉnh Tuyên Quang"
 SEAL_NAME = "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG"
 """The organisation on the demo certificates and the name of the demo seal (signing/demo_pki.py)."""
-DEMO_SIGNERS = ("thuky", "chutich")
-"""Who gets a demo certificate (`meeting-server demo`): the demo meetings' secretary and chair."""
+DEMO_SIGNERS = ("thuky", "chutich", "chanhvanphong")
+"""Who gets a demo certificate (`meeting-server demo`): the demo meetings' secretary and chair, and the Chánh Văn
+phòng who signs the thông báo kết luận "TL. CHỦ TỊCH"."""
 """The body that convenes the demo meeting."""
 
 _PROVINCE = find_province(load(), PROVINCE_CODE)

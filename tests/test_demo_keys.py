@@ -49,7 +49,14 @@ def test_the_demo_makes_its_keys_once_privately_and_signs_verifiably_in_demo(tmp
     folder = demo_directory(data)
     assert "Đã tạo khóa ký số thử nghiệm" in first and DEMO_PKCS12_PASSWORD in first
     made = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert set(made) == {"ca-thu-nghiem.pem", "thuky.p12", "chutich.p12", "con-dau.p12", "con-dau-mat-khau.txt"}
+    assert set(made) == {
+        "ca-thu-nghiem.pem",
+        "thuky.p12",
+        "chutich.p12",
+        "chanhvanphong.p12",
+        "con-dau.p12",
+        "con-dau-mat-khau.txt",
+    }
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == dict.fromkeys(made, 0o600)
     second = run_demo(data)
