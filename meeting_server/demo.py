@@ -20,10 +20,13 @@ from .domain.actors import Actor
 from .passwords import hash_password_async
 from .signing.demo_pki import DemoPKI, ensure_demo_pki
 from .storage import directory
+from .storage import mail as mail_store
 from .storage.db import iso, new_id, now_iso, replaying
 from .storage.models import SiteRow, UnitRow, UserRow
+from .vocabulary import MAIL_QUEUED
 
 VIETNAM = timezone(timedelta(hours=7))
+PAST_MAIL_REASON = "Dữ liệu mẫu: cuộc họp đã diễn ra, thư mời không được gửi. / Demo data: a past meeting, not mailed."
 
 
 async def seed(services: Services, *, today: datetime | None = None) -> dict[str, Any]:
@@ -87,7 +90,7 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
     ids = _Ids(unit_ids, site_ids, user_ids)
     today = (today or datetime.now(VIETNAM)).astimezone(VIETNAM)
     held = await hold_meeting(services, ids, d.HELD_MEETING)  # first: its giấy mời was numbered last month
-    meetings = [{"id": held["id"], "title": d.HELD_MEETING.title}]
+    meetings = []
     for m in d.MEETINGS:
         day = (today + timedelta(days=m.start_offset_days)).replace(
             hour=m.start_hour, minute=m.start_minute, second=0, microsecond=0
@@ -100,6 +103,7 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
             {"meeting_id": created["meeting_id"]},
         )
         meetings.append({"id": created["meeting_id"], "title": m.title})
+    meetings.append({"id": held["id"], "title": d.HELD_MEETING.title})  # the upcoming ones first
     return {
         "skipped": False,
         "units": len(d.UNITS),
@@ -295,6 +299,10 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
             html=m.conclusion_closing_html,
             base_revision=0,
         )
+    async with services.db.write() as session:  # a past meeting's invitations are not mailed now
+        for row in await mail_store.mails_of(session, mid):
+            if row.status == MAIL_QUEUED:
+                await mail_store.mark_failed(session, row.id, PAST_MAIL_REASON)
     return {"id": mid, "items": made["items"], "minutes_id": minutes_doc, "notice_id": notice_doc}
 
 

@@ -15,7 +15,7 @@ from meeting_server import demo_data as d
 from meeting_server.demo import seed
 from meeting_server.domain.units import KINDS, check_division_type, check_parent
 from meeting_server.official_units import find_province, load
-from meeting_server.storage.models import SiteRow, UnitRow
+from meeting_server.storage.models import MailRow, SiteRow, UnitRow
 from tests.helpers import LiveServer
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,40}$")
@@ -236,9 +236,9 @@ async def test_the_demo_meeting_held_last_month_has_its_record(tmp_path: Path) -
         assert server.services is not None
         result = await seed(server.services)
         held = d.HELD_MEETING
-        assert result["meetings"][0]["title"] == held.title
+        assert result["meetings"][-1] == {"id": result["held"]["id"], "title": held.title}
         secretary = await server.client("thuky", password=d.DEMO_PASSWORD)
-        status, record = await secretary.get(f"/api/meetings/{result['meetings'][0]['id']}/record")
+        status, record = await secretary.get(f"/api/meetings/{result['held']['id']}/record")
         assert status == 200, record
         facts = record["facts"]
         assert facts["started_at"] == "2026-11-26T01:00:00Z"
@@ -267,5 +267,9 @@ async def test_the_demo_meeting_held_last_month_has_its_record(tmp_path: Path) -
         assert numbered[0] == ("bien_ban", 1, "2026-11-27")
         assert [n for kind, n, _ in numbered if kind == "giay_moi"] == [1, 2]
         assert numbered[1][2] == "2026-11-16"  # the held meeting's giấy mời, ten days before it
+        async with server.services.db.read() as session:
+            mails = (await session.execute(select(MailRow).where(MailRow.meeting_id == result["held"]["id"]))).scalars()
+            statuses = {m.status for m in mails}
+        assert statuses == {"failed"}  # a meeting of the past: its invitations are never sent now
     finally:
         await server.stop()
