@@ -313,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="seed the demo province (Tuyên Quang) and print its accounts",
         description="Seed Tỉnh Tuyên Quang with its 124 communes and wards from the official list, each with a "
-        "meeting room and its device token, the province's departments, people and a scheduled provincial "
-        "conference. Does nothing if the database already has users.",
+        "meeting room and its device token, the province's departments, people, a scheduled provincial "
+        "conference and a meeting held on 26/11/2026 with its record. Does nothing if the database already has users. "
+        "Makes the demo signing keys once (data/demo-pki/, docs/demo.md).",
     )
     demo.add_argument("--database-url", help="override MS_DATABASE_URL")
     demo.set_defaults(func=cmd_demo)

@@ -23,7 +23,19 @@ from .storage import directory
 from .storage import mail as mail_store
 from .storage.db import iso, new_id, now_iso, replaying
 from .storage.models import SiteRow, UnitRow, UserRow
-from .vocabulary import MAIL_QUEUED
+from .vocabulary import (
+    ABSENT_EXCUSED,
+    AT_SITE,
+    CHECKED_IN,
+    IN_HALL,
+    LATE,
+    MAIL_QUEUED,
+    RECORD_CONCLUSION,
+    RECORD_FIELD_CONCLUSION,
+    RECORD_FIELD_DISCUSSION,
+    RECORD_MINUTES,
+    RECORD_PART_CLOSING,
+)
 
 VIETNAM = timezone(timedelta(hours=7))
 PAST_MAIL_REASON = "Dữ liệu mẫu: cuộc họp đã diễn ra, thư mời không được gửi. / Demo data: a past meeting, not mailed."
@@ -214,7 +226,7 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
             for username, arrived in list(late.items()):
                 if arrived <= moment:
                     clock.set(arrived)
-                    body = {"person_id": ids.users[username], "status": "late", "place": "in_hall"}
+                    body = {"person_id": ids.users[username], "status": LATE, "place": IN_HALL}
                     await act(secretary, "attendance.record", **body)
                     del late[username]
 
@@ -222,11 +234,11 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
             clock.set(start + timedelta(seconds=20 * n))
             if username in late:
                 continue
-            body: dict[str, Any] = {"person_id": ids.users[username], "status": "checked_in", "place": "in_hall"}
+            body: dict[str, Any] = {"person_id": ids.users[username], "status": CHECKED_IN, "place": IN_HALL}
             if username in absent:
-                body = {"person_id": ids.users[username], "status": "absent_excused", "reason": absent[username]}
+                body = {"person_id": ids.users[username], "status": ABSENT_EXCUSED, "reason": absent[username]}
             elif halls.get(username, m.main_site_key) != m.main_site_key:
-                body = {**body, "place": "at_site", "site_id": ids.sites[halls[username]]}
+                body = {**body, "place": AT_SITE, "site_id": ids.sites[halls[username]]}
             await act(secretary, "attendance.record", **body)
         at = start + timedelta(minutes=5)
         for held, item_id in zip(m.items, made["items"], strict=True):
@@ -266,9 +278,12 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
         await act(secretary, "meeting.end")
 
         clock.set(start + timedelta(hours=6))  # the afternoon: the secretary writes the biên bản
-        minutes_doc = (await act(secretary, "record.create", kind="bien_ban"))["document"]["id"]
+        minutes_doc = (await act(secretary, "record.create", kind=RECORD_MINUTES))["document"]["id"]
         for held, item_id in zip(m.items, made["items"], strict=True):
-            for field, html in (("discussion", held.discussion_html), ("conclusion", held.conclusion_html)):
+            for field, html in (
+                (RECORD_FIELD_DISCUSSION, held.discussion_html),
+                (RECORD_FIELD_CONCLUSION, held.conclusion_html),
+            ):
                 await act(
                     secretary,
                     "record.text.save",
@@ -284,7 +299,7 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
         notice = await act(
             secretary,
             "record.create",
-            kind="thong_bao",
+            kind=RECORD_CONCLUSION,
             signer_id=ids.users[m.conclusion_signer_username],
             signer_authority=m.conclusion_signer_authority,
             signer_title=m.conclusion_signer_title,
@@ -294,8 +309,8 @@ async def hold_meeting(services: Services, ids: _Ids, m: d.HeldMeeting) -> dict[
             secretary,
             "record.text.save",
             document_id=notice_doc,
-            part="closing",
-            field="conclusion",
+            part=RECORD_PART_CLOSING,
+            field=RECORD_FIELD_CONCLUSION,
             html=m.conclusion_closing_html,
             base_revision=0,
         )
