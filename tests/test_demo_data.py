@@ -16,6 +16,7 @@ from meeting_server.demo import seed
 from meeting_server.domain.units import KINDS, check_division_type, check_parent
 from meeting_server.official_units import find_province, load
 from meeting_server.storage.models import MailRow, SiteRow, UnitRow
+from meeting_server.views import record as record_views
 from tests.helpers import LiveServer
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,40}$")
@@ -237,9 +238,8 @@ async def test_the_demo_meeting_held_last_month_has_its_record(tmp_path: Path) -
         result = await seed(server.services)
         held = d.HELD_MEETING
         assert result["meetings"][-1] == {"id": result["held"]["id"], "title": held.title}
-        secretary = await server.client("thuky", password=d.DEMO_PASSWORD)
-        status, record = await secretary.get(f"/api/meetings/{result['held']['id']}/record")
-        assert status == 200, record
+        secretary = await result["ids"].actor(server.services, "thuky")
+        record = await record_views.meeting_record(server.services, secretary, result["held"]["id"])
         facts = record["facts"]
         assert facts["started_at"] == "2026-11-26T01:00:00Z"
         assert [a["note"] for a in facts["late"]] == ["đến muộn lúc 08:20"]
@@ -259,11 +259,10 @@ async def test_the_demo_meeting_held_last_month_has_its_record(tmp_path: Path) -
             "2026-11-27",
         )
         assert (notice["kind"], notice["status"]) == ("thong_bao", "draft")
-        status, document = await secretary.get(f"/api/record/{minutes['id']}")
+        document = await record_views.document(server.services, secretary, minutes["id"])
         assert document["content"]["items"][0]["discussion_html"] == held.items[0].discussion_html
-        status, register = await secretary.get("/api/register")
-        assert status == 200, register
-        numbered = sorted((e["kind"], e["number"], e["issued_on"]) for e in register["entries"])
+        register = await record_views.register(server.services, secretary, None, None, None, None)
+        numbered = sorted((e["kind"], e["number"], e["issued_on"]) for e in register)
         assert numbered[0] == ("bien_ban", 1, "2026-11-27")
         assert [n for kind, n, _ in numbered if kind == "giay_moi"] == [1, 2]
         assert numbered[1][2] == "2026-11-16"  # the held meeting's giấy mời, ten days before it
