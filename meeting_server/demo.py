@@ -156,11 +156,13 @@ class ReplayClock:
 
 
 async def _create_meeting(
-    services: Services, ids: _Ids, m: d.Meeting | d.HeldMeeting, day: datetime, minutes: int
+    services: Services, ids: _Ids, m: d.MeetingPlan, day: datetime, minutes: int
 ) -> dict[str, Any]:
     """meeting.create and its agenda as the meeting's secretary; returns {"meeting_id", "items": [ids]}."""
     actor = await ids.actor(services, m.secretary_username)
-    agenda = m.agenda if isinstance(m, d.Meeting) else tuple(held.item for held in m.items)
+    agenda = (
+        m.agenda if isinstance(m, d.Meeting) else tuple(h.item for h in m.items) if isinstance(m, d.HeldMeeting) else ()
+    )
     created = await run_action(
         services,
         actor,

@@ -54,6 +54,7 @@ __all__ = [
     "HeldItem",
     "HeldMeeting",
     "Meeting",
+    "MeetingPlan",
     "Person",
     "Role",
     "Site",
@@ -124,22 +125,28 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
-class Meeting:
-    """A scheduled meeting; it starts ``start_offset_days`` after today at ``start_hour:start_minute``."""
+class MeetingPlan:
+    """What a demo meeting and a held demo meeting both name: what, where, who and which halls."""
 
     title: str
     description: str
     location: str
-    start_offset_days: int
-    start_hour: int
-    start_minute: int
-    duration_minutes: int
     chair_username: str
     secretary_username: str
     main_site_key: str
     site_keys: tuple[str, ...]
     invitee_usernames: tuple[str, ...]
     invited_unit_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Meeting(MeetingPlan):
+    """A scheduled meeting; it starts ``start_offset_days`` after today at ``start_hour:start_minute``."""
+
+    start_offset_days: int
+    start_hour: int
+    start_minute: int
+    duration_minutes: int
     agenda: tuple[AgendaItem, ...]
 
 
@@ -412,23 +419,14 @@ class HeldItem:
 
 
 @dataclass(frozen=True)
-class HeldMeeting:
+class HeldMeeting(MeetingPlan):
     """A meeting of the past, held and ended, whose biên bản the seed writes and the chair approves. Its times are
     fixed (Vietnam time, ``year``-``month``-``day``); the seed replays it at them."""
 
-    title: str
-    description: str
-    location: str
     year: int
     month: int
     day: int
     start_hour: int
-    chair_username: str
-    secretary_username: str
-    main_site_key: str
-    site_keys: tuple[str, ...]
-    invitee_usernames: tuple[str, ...]
-    invited_unit_keys: tuple[str, ...]
     late: tuple[tuple[str, int], ...]  # (username, minutes after the start)
     absent: tuple[tuple[str, str], ...]  # (username, the reason given)
     items: tuple[HeldItem, ...]
