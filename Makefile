@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
+.PHONY: run test samples install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# docs/samples/: the sample biên bản and thông báo kết luận of the demo's held meeting, signed with demo keys
+# (meeting_server/demo_samples.py); tests/test_samples.py checks the committed ones are what this makes.
+samples: install
+	$(BIN)/python -m meeting_server.demo_samples docs/samples
 
 lint: $(VENV)/.installed-test
 	@status=0; \

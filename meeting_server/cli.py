@@ -76,7 +76,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
         tokens.write_text("".join(f"{token}\t{site}\n" for site, token in result["tokens"].items()))
         print(f"Mã thiết bị của {len(result['tokens'])} điểm cầu / device tokens of every hall: {tokens}")
     print(accounts_table())
+    _demo_keys(settings)
     return 0
+
+
+def _demo_keys(settings: Settings) -> None:
+    """Make the demo PKI once (signing/demo_pki.py) and say where it is and whether the server will use it."""
+    from .demo import ensure_demo_keys
+    from .signing.demo_pki import DEMO_PKCS12_PASSWORD, DEMO_ROOT_NAME
+    from .signing.trust import demo_active
+
+    keys = ensure_demo_keys(settings.data_dir)
+    made = "Đã tạo" if keys.created else "Đã có sẵn"
+    print(f"{made} khóa ký số thử nghiệm / demo signing keys ({DEMO_ROOT_NAME}): {keys.directory}")
+    for username, path in keys.people.items():
+        print(f"  {username:<16} {path}")
+    print(f"  Mật khẩu các tệp .p12 / password of the .p12 files: {DEMO_PKCS12_PASSWORD}")
+    if not demo_active(settings):
+        print(
+            "  Không dùng: đã cấu hình MS_TRUST_ROOTS hoặc con dấu. / Not used: MS_TRUST_ROOTS or a seal is configured."
+        )
 
 
 def _as_cli_admin(action: str, args_of: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -145,6 +164,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     restrict_data_dir(settings.data_dir, settings.resolved_database_url)  # 0750/0640, older files included
+    _warn_demo_keys(settings)
 
     async def make() -> web.Application:
         if not args.no_migrate:
@@ -161,6 +181,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _use_fast_loop()
     web.run_app(make(), host=settings.host, port=settings.port, print=None, **runner_options(settings.access_log))
     return 0
+
+
+def _warn_demo_keys(settings: Settings) -> None:
+    from .signing.demo_pki import DEMO_ROOT_NAME, demo_directory
+    from .signing.trust import demo_active
+
+    if demo_active(settings):
+        logging.getLogger("meeting_server.signing").warning(
+            "DEMO SIGNING KEYS: the server trusts %s and seals with its demo seal (%s) because neither "
+            "MS_TRUST_ROOTS nor a seal is configured; signatures are reported as 'chứng thư thử nghiệm'. "
+            "Never in production.",
+            DEMO_ROOT_NAME,
+            demo_directory(settings.data_dir),
+        )
 
 
 def _use_fast_loop() -> None:
@@ -238,6 +272,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 )
             print(f"  Nguyên vẹn, đúng chữ ký / intact and valid: {yes[sig['intact'] and sig['valid']]}")
             print(f"  Chứng thư được tin cậy / trusted: {yes[sig['trusted']]}")
+            if sig["demo"]:
+                print("  CHỨNG THƯ THỬ NGHIỆM / DEMO CERTIFICATE: không có giá trị pháp lý / not legally valid")
             print(f"  Thay đổi sau khi ký / changed after: {sig['later_changes']}")
             print(f"  {sig['summary']}")
         if result["changed_after_last_signature"]:
@@ -277,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="seed the demo province (Tuyên Quang) and print its accounts",
         description="Seed Tỉnh Tuyên Quang with its 124 communes and wards from the official list, each with a "
-        "meeting room and its device token, the province's departments, people and a scheduled provincial "
-        "conference. Does nothing if the database already has users.",
+        "meeting room and its device token, the province's departments, people, a scheduled provincial "
+        "conference and a meeting held on 26/11/2026 with its record. Does nothing if the database already has users. "
+        "Makes the demo signing keys once (data/demo-pki/, docs/demo.md).",
     )
     demo.add_argument("--database-url", help="override MS_DATABASE_URL")
     demo.set_defaults(func=cmd_demo)

@@ -38,6 +38,8 @@ __all__ = [
     "AGENCY_KEYS",
     "COMMUNE_KEYS",
     "DEMO_PASSWORD",
+    "DEMO_SIGNERS",
+    "HELD_MEETING",
     "MAIN_SITE_KEY",
     "MEETINGS",
     "PEOPLE",
@@ -45,13 +47,18 @@ __all__ = [
     "PROVINCE_CODE",
     "PROVINCE_KEY",
     "ROLES",
+    "SEAL_NAME",
     "SITES",
     "UNITS",
     "AgendaItem",
+    "HeldItem",
+    "HeldMeeting",
     "Meeting",
+    "MeetingPlan",
     "Person",
     "Role",
     "Site",
+    "Speech",
     "Unit",
     "UnitKind",
     "person",
@@ -118,22 +125,28 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
-class Meeting:
-    """A scheduled meeting; it starts ``start_offset_days`` after today at ``start_hour:start_minute``."""
+class MeetingPlan:
+    """What a demo meeting and a held demo meeting both name: what, where, who and which halls."""
 
     title: str
     description: str
     location: str
-    start_offset_days: int
-    start_hour: int
-    start_minute: int
-    duration_minutes: int
     chair_username: str
     secretary_username: str
     main_site_key: str
     site_keys: tuple[str, ...]
     invitee_usernames: tuple[str, ...]
     invited_unit_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Meeting(MeetingPlan):
+    """A scheduled meeting; it starts ``start_offset_days`` after today at ``start_hour:start_minute``."""
+
+    start_offset_days: int
+    start_hour: int
+    start_minute: int
+    duration_minutes: int
     agenda: tuple[AgendaItem, ...]
 
 
@@ -143,6 +156,11 @@ PROVINCE_CODE = "08"
 PROVINCE_KEY = "tuyenquang"
 MAIN_SITE_KEY = "site.tuyenquang"
 PROVINCE_AUTHORITY_NAME = "Ủy ban nhân dân tỉnh Tuyên Quang"
+SEAL_NAME = "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG"
+"""The organisation on the demo certificates and the name of the demo seal (signing/demo_pki.py)."""
+DEMO_SIGNERS = ("thuky", "chutich", "chanhvanphong")
+"""Who gets a demo certificate (`meeting-server demo`): the demo meetings' secretary and chair, and the Chánh Văn
+phòng who signs the thông báo kết luận "TL. CHỦ TỊCH"."""
 """The body that convenes the demo meeting."""
 
 _PROVINCE = find_province(load(), PROVINCE_CODE)
@@ -221,7 +239,8 @@ _PROVINCE_PEOPLE: tuple[Person, ...] = (
     Person("chutich", "Hoàng Văn Thắng", ("chair",), PROVINCE_KEY, "Chủ tịch UBND tỉnh"),
     Person("pct.hung", "Đặng Quốc Hùng", ("chair",), PROVINCE_KEY, "Phó Chủ tịch UBND tỉnh"),
     Person("pct.lien", "Triệu Thị Liên", ("chair",), PROVINCE_KEY, "Phó Chủ tịch UBND tỉnh"),
-    Person("thuky", "Lê Thị Phương Thảo", ("secretary",), _VP, _OFFICE_CLERK),
+    # the secretary of UBND tỉnh's meetings keeps its register (the chair's unit's: storage/register.py)
+    Person("thuky", "Lê Thị Phương Thảo", ("secretary",), PROVINCE_KEY, _OFFICE_CLERK),
     Person("chanhvanphong", "Trần Minh Đức", ("delegate",), _VP, "Chánh Văn phòng UBND tỉnh"),
     Person("tp.taichinh", "Phạm Thị Lan Anh", ("delegate",), _STC, "Giám đốc Sở Tài chính"),
     Person("gd.noivu", "Ma Văn Toàn", ("delegate",), _SNV, "Giám đốc Sở Nội vụ"),
@@ -372,3 +391,170 @@ def site(key: str) -> Site:
 def person(username: str) -> Person:
     """The demo person with ``username``; raises ``KeyError`` if there is none."""
     return _PERSON_BY_USERNAME[username]
+
+
+# --------------------------------------------------------------------------- a meeting held, with its record
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One speech in a held meeting: who (a username) from which hall (a site key), how long."""
+
+    username: str
+    site_key: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """An agenda item as it was held: its time, speeches, maybe a secret vote, and what the secretary wrote."""
+
+    item: AgendaItem
+    minutes: int
+    speeches: tuple[Speech, ...]
+    vote_question: str  # "" when nothing was voted on
+    votes_no: tuple[str, ...]  # usernames voting against; the other voters present vote for
+    discussion_html: str  # diễn biến, as the Văn phòng writes it in the biên bản
+    conclusion_html: str  # kết luận of the chair, also the thông báo kết luận's
+
+
+@dataclass(frozen=True)
+class HeldMeeting(MeetingPlan):
+    """A meeting of the past, held and ended, whose biên bản the seed writes and the chair approves. Its times are
+    fixed (Vietnam time, ``year``-``month``-``day``); the seed replays it at them."""
+
+    year: int
+    month: int
+    day: int
+    start_hour: int
+    late: tuple[tuple[str, int], ...]  # (username, minutes after the start)
+    absent: tuple[tuple[str, str], ...]  # (username, the reason given)
+    items: tuple[HeldItem, ...]
+    conclusion_signer_username: str  # who signs the thông báo kết luận, for the chair
+    conclusion_signer_authority: str
+    conclusion_signer_title: str
+    conclusion_closing_html: str
+
+
+_TANTRAO, _MINHXUAN, _LAMBINH = (f"{PROVINCE_KEY}.{slug}" for slug in ("tantrao", "minhxuan", "lambinh"))
+
+HELD_MEETING = HeldMeeting(
+    title="Phiên họp thường kỳ tháng 11 năm 2026 của UBND tỉnh",
+    description=(
+        "Phiên họp thường kỳ của Ủy ban nhân dân tỉnh: đánh giá tình hình kinh tế - xã hội tháng 11, cho ý kiến "
+        "dự thảo Nghị quyết phân bổ dự toán ngân sách năm 2027 và Kế hoạch phòng, chống thiên tai năm 2027; kết "
+        "nối trực tuyến với UBND xã Tân Trào, phường Minh Xuân và xã Lâm Bình."
+    ),
+    location="Phòng họp số 1, trụ sở UBND tỉnh Tuyên Quang",
+    year=2026,
+    month=11,
+    day=26,
+    start_hour=8,
+    chair_username="chutich",
+    secretary_username="thuky",
+    main_site_key=MAIN_SITE_KEY,
+    site_keys=(MAIN_SITE_KEY, *(_site_key(k) for k in (_TANTRAO, _MINHXUAN, _LAMBINH))),
+    invitee_usernames=("pct.hung", "pct.lien", *_DEPARTMENT_HEADS, "ct.tantrao", "ct.minhxuan", "ct.lambinh"),
+    invited_unit_keys=(_TANTRAO, _MINHXUAN, _LAMBINH),
+    late=(("gd.yte", 20),),
+    absent=(("pct.lien", "Đi công tác tại Hà Nội theo Quyết định của Chủ tịch UBND tỉnh"),),
+    items=(
+        HeldItem(
+            AgendaItem(
+                "Báo cáo tình hình kinh tế - xã hội tháng 11, nhiệm vụ trọng tâm tháng 12 năm 2026",
+                "tp.taichinh",
+                50,
+                "Sở Tài chính báo cáo; ý kiến của UBND các xã, phường tại các điểm cầu.",
+            ),
+            minutes=55,
+            speeches=(
+                Speech("ct.tantrao", _site_key(_TANTRAO), 245),
+                Speech("ct.minhxuan", _site_key(_MINHXUAN), 198),
+                Speech("ct.lambinh", _site_key(_LAMBINH), 226),
+            ),
+            vote_question="",
+            votes_no=(),
+            discussion_html=(
+                "<p>Đồng chí Phạm Thị Lan Anh, Giám đốc Sở Tài chính trình bày Báo cáo tình hình kinh tế - xã hội "
+                "tháng 11 năm 2026: tổng thu ngân sách nhà nước trên địa bàn 11 tháng ước đạt 4.862 tỷ đồng, bằng "
+                "94,3% dự toán; giải ngân vốn đầu tư công đạt 78,6% kế hoạch; sản xuất vụ đông bảo đảm tiến độ; "
+                "an sinh xã hội, quốc phòng - an ninh được giữ vững.</p>"
+                "<p>Ý kiến phát biểu tại các điểm cầu:</p>"
+                "<ul><li>Đồng chí Hà Văn Khiêm, Chủ tịch UBND xã Tân Trào đề nghị tỉnh sớm bố trí vốn hoàn thiện "
+                "đường giao thông vào Khu di tích quốc gia đặc biệt Tân Trào;</li>"
+                "<li>Đồng chí Lê Quang Vinh, Chủ tịch UBND phường Minh Xuân báo cáo tiến độ giải phóng mặt bằng "
+                "các dự án chỉnh trang đô thị, kiến nghị hướng dẫn thủ tục bồi thường;</li>"
+                "<li>Đồng chí Đặng Văn Long, Chủ tịch UBND xã Lâm Bình đề nghị hỗ trợ giống cây trồng cho các hộ "
+                "bị thiệt hại do mưa lũ tháng 9.</li></ul>"
+            ),
+            conclusion_html=(
+                "<p>Ủy ban nhân dân tỉnh cơ bản thống nhất với Báo cáo. Yêu cầu các sở, ban, ngành và UBND các "
+                "xã, phường:</p>"
+                "<ul><li>Tập trung chỉ đạo quyết liệt giải ngân vốn đầu tư công, phấn đấu đến ngày 31/01/2027 đạt "
+                "100% kế hoạch vốn được giao;</li>"
+                "<li>Giao Sở Tài chính chủ trì, phối hợp với Sở Xây dựng rà soát, tham mưu bố trí vốn cho tuyến "
+                "đường vào Khu di tích Tân Trào, báo cáo UBND tỉnh trước ngày 15/12/2026;</li>"
+                "<li>Giao Sở Nông nghiệp và Môi trường hướng dẫn UBND xã Lâm Bình hồ sơ hỗ trợ khôi phục sản xuất "
+                "sau thiên tai theo quy định.</li></ul>"
+            ),
+        ),
+        HeldItem(
+            AgendaItem(
+                "Dự thảo Nghị quyết của HĐND tỉnh về phân bổ dự toán ngân sách địa phương năm 2027",
+                "tp.taichinh",
+                40,
+                "Sở Tài chính trình; thảo luận và biểu quyết thông qua để trình HĐND tỉnh tại kỳ họp cuối năm.",
+            ),
+            minutes=45,
+            speeches=(
+                Speech("gd.giaoduc", MAIN_SITE_KEY, 172),
+                Speech("gd.yte", MAIN_SITE_KEY, 154),
+            ),
+            vote_question="Thông qua dự thảo Nghị quyết phân bổ dự toán ngân sách địa phương năm 2027",
+            votes_no=("gd.noivu",),
+            discussion_html=(
+                "<p>Đồng chí Phạm Thị Lan Anh, Giám đốc Sở Tài chính trình bày Tờ trình và dự thảo Nghị quyết; "
+                "tổng chi ngân sách địa phương năm 2027 dự kiến 15.240 tỷ đồng, trong đó chi đầu tư phát triển "
+                "3.980 tỷ đồng.</p>"
+                "<ul><li>Đồng chí Bùi Thị Hồng Nhung, Giám đốc Sở Giáo dục và Đào tạo đề nghị bổ sung kinh phí "
+                "mua sắm thiết bị dạy học tối thiểu cho các trường vùng cao;</li>"
+                "<li>Đồng chí Lý Thị Hồng Vân, Giám đốc Sở Y tế đề nghị ưu tiên kinh phí cho trạm y tế các xã "
+                "mới sắp xếp.</li></ul>"
+                "<p>Ủy ban nhân dân tỉnh biểu quyết kín bằng hệ thống; kết quả được ghi dưới đây.</p>"
+            ),
+            conclusion_html=(
+                "<p>Thống nhất thông qua dự thảo Nghị quyết. Giao Sở Tài chính tiếp thu ý kiến của các đại biểu, "
+                "hoàn thiện hồ sơ, trình Thường trực HĐND tỉnh trước ngày 02/12/2026.</p>"
+            ),
+        ),
+        HeldItem(
+            AgendaItem(
+                "Kế hoạch phòng, chống thiên tai và tìm kiếm cứu nạn tỉnh Tuyên Quang năm 2027",
+                "gd.nongnghiep",
+                30,
+                "Sở Nông nghiệp và Môi trường trình dự thảo Kế hoạch.",
+            ),
+            minutes=30,
+            speeches=(),
+            vote_question="",
+            votes_no=(),
+            discussion_html=(
+                "<p>Đồng chí Hà Văn Lực, Giám đốc Sở Nông nghiệp và Môi trường trình bày dự thảo Kế hoạch, trong "
+                "đó xác định 38 điểm có nguy cơ sạt lở cao cần di dời khẩn cấp các hộ dân trước mùa mưa lũ năm "
+                "2027.</p>"
+            ),
+            conclusion_html=(
+                "<p>Thống nhất nội dung dự thảo Kế hoạch. Giao Sở Nông nghiệp và Môi trường hoàn thiện, trình Chủ "
+                "tịch UBND tỉnh ban hành trong tháng 12 năm 2026; UBND các xã, phường rà soát, lập phương án di "
+                "dời dân cư vùng nguy cơ cao.</p>"
+            ),
+        ),
+    ),
+    conclusion_signer_username="chanhvanphong",
+    conclusion_signer_authority="TL. CHỦ TỊCH",
+    conclusion_signer_title="CHÁNH VĂN PHÒNG",
+    conclusion_closing_html=(
+        "<p>Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị, địa phương biết, thực hiện./.</p>"
+    ),
+)
+"""The demo's meeting held last month, with its biên bản approved (01/BB) and its thông báo kết luận in draft."""

@@ -2,8 +2,10 @@
 the role of the Government CA chain, the people who sign the record, the organisation's seal, a TSA, and the
 certificates the server must refuse (expired, another CA's, not for signing).
 
-Everything is made once per process (`make_pki()`); private keys are exportable as PEM and PKCS#12 so the token kit
-can import them into SoftHSM2. RSA 2048 throughout (fast enough), plus one ECDSA P-256 signer.
+The certificates are built by the server's own meeting_server.signing.demo_pki (the demo PKI of `meeting-server
+demo` is made the same way). Everything is made once per process (`make_pki()`); private keys are exportable as
+PEM and PKCS#12 so the token kit can import them into SoftHSM2. RSA 2048 throughout (fast enough), plus one ECDSA
+P-256 signer.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+from meeting_server.signing import demo_pki
+from meeting_server.signing.demo_pki import PrivateKey, rsa_key
 
 SECRETARY_NAME = "Nguyễn Thị Thư"
 CHAIR_NAME = "Trần Văn Chủ"
@@ -32,39 +33,11 @@ NOT_AFTER = datetime(2036, 1, 1, tzinfo=UTC)
 EXPIRED_NOT_AFTER = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Identity:
-    """A certificate, its private key and the chain above it (issuer first, the root last)."""
-
-    name: str
-    certificate: x509.Certificate
-    key: PrivateKey
-    chain: tuple[x509.Certificate, ...]
-
-    @property
-    def der(self) -> bytes:
-        return self.certificate.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def chain_der(self) -> list[bytes]:
-        return [c.public_bytes(serialization.Encoding.DER) for c in self.chain]
-
-    def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-
-    def certificate_pem(self) -> bytes:
-        return self.certificate.public_bytes(serialization.Encoding.PEM)
+class Identity(demo_pki.Identity):
+    """The server's demo_pki.Identity, with the tests' PKCS#12 password by default."""
 
     def pkcs12(self, password: bytes = PKCS12_PASSWORD) -> bytes:
-        return pkcs12.serialize_key_and_certificates(
-            self.name.encode(),
-            self.key,
-            self.certificate,
-            list(self.chain),
-            serialization.BestAvailableEncryption(password),
-        )
+        return super().pkcs12(password)
 
 
 @dataclass(frozen=True)
@@ -86,61 +59,22 @@ class PKI:
         return self.root.certificate_pem()
 
 
-def _rsa() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _name(common_name: str, organisation: str = ORGANISATION) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _key_usage(*, digital_signature: bool, content_commitment: bool, key_encipherment: bool, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=content_commitment,
-        key_encipherment=key_encipherment,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _builder(subject: x509.Name, issuer: x509.Name, key: PrivateKey, not_after: datetime) -> x509.CertificateBuilder:
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOT_BEFORE)
-        .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
+def _identity(made: demo_pki.Identity) -> Identity:
+    return Identity(made.name, made.certificate, made.key, made.chain)
 
 
 def _ca(common_name: str, key: PrivateKey, issuer: Identity | None, path_length: int | None) -> Identity:
-    subject = _name(common_name, "Test Government CA")
-    builder = (
-        _builder(subject, issuer.certificate.subject if issuer else subject, key, NOT_AFTER)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            _key_usage(digital_signature=True, content_commitment=False, key_encipherment=False, ca=True),
-            critical=True,
+    return _identity(
+        demo_pki.certificate_authority(
+            common_name,
+            "Test Government CA",
+            key,
+            issuer,
+            path_length=path_length,
+            not_before=NOT_BEFORE,
+            not_after=NOT_AFTER,
         )
     )
-    signing_key = issuer.key if issuer else key
-    certificate = builder.sign(signing_key, hashes.SHA256())
-    chain = (issuer.certificate, *issuer.chain) if issuer else ()
-    return Identity(common_name, certificate, key, chain)
 
 
 def _leaf(
@@ -153,26 +87,19 @@ def _leaf(
     time_stamping: bool = False,
     crl_url: str | None = None,
 ) -> Identity:
-    key = key or _rsa()
-    usage = _key_usage(
-        digital_signature=signing,
-        content_commitment=signing and not time_stamping,
-        key_encipherment=not signing,
-        ca=False,
+    return _identity(
+        demo_pki.end_entity(
+            common_name,
+            ORGANISATION,
+            issuer,
+            not_before=NOT_BEFORE,
+            not_after=not_after,
+            key=key,
+            signing=signing,
+            time_stamping=time_stamping,
+            crl_url=crl_url,
+        )
     )
-    builder = (
-        _builder(_name(common_name), issuer.certificate.subject, key, not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
-    )
-    if time_stamping:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    if crl_url:
-        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
-        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-    certificate = builder.sign(issuer.key, hashes.SHA256())
-    return Identity(common_name, certificate, key, (issuer.certificate, *issuer.chain))
 
 
 def signer_with_crl(pki: PKI, crl_url: str, name: str = SECRETARY_NAME) -> Identity:
@@ -206,9 +133,9 @@ def crl(pki: PKI, revoked: tuple[Identity, ...] = ()) -> bytes:
 
 @functools.cache
 def make_pki() -> PKI:
-    root = _ca("Test Root CA (Ban Cơ yếu Chính phủ, thử nghiệm)", _rsa(), None, path_length=1)
-    intermediate = _ca("Test Government CA (thử nghiệm)", _rsa(), root, path_length=0)
-    foreign_root = _ca("Some Other CA", _rsa(), None, path_length=0)
+    root = _ca("Test Root CA (Ban Cơ yếu Chính phủ, thử nghiệm)", rsa_key(), None, path_length=1)
+    intermediate = _ca("Test Government CA (thử nghiệm)", rsa_key(), root, path_length=0)
+    foreign_root = _ca("Some Other CA", rsa_key(), None, path_length=0)
     return PKI(
         root=root,
         intermediate=intermediate,

@@ -15,7 +15,8 @@ from meeting_server import demo_data as d
 from meeting_server.demo import seed
 from meeting_server.domain.units import KINDS, check_division_type, check_parent
 from meeting_server.official_units import find_province, load
-from meeting_server.storage.models import SiteRow, UnitRow
+from meeting_server.storage.models import MailRow, SiteRow, UnitRow
+from meeting_server.views import record as record_views
 from tests.helpers import LiveServer
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,40}$")
@@ -222,5 +223,52 @@ async def test_seeding_the_province(tmp_path: Path) -> None:
         assert [m["title"] for m in meetings] == [d.MEETINGS[0].title]
         assert len(meetings[0]["sites"]) == 125 and len(meetings[0]["invited_unit_ids"]) == 124
         assert (await seed(server.services))["skipped"]
+    finally:
+        await server.stop()
+
+
+async def test_the_demo_meeting_held_last_month_has_its_record(tmp_path: Path) -> None:
+    """The seed holds HELD_MEETING through the actions at its own times: its facts (attendance, three speeches
+    from communes' halls, a secret vote), the biên bản with the secretary's texts approved and numbered, the
+    thông báo kết luận begun; the register shows them in order of their dates."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
+    await server.start(seed_admin=False)
+    try:
+        assert server.services is not None
+        result = await seed(server.services)
+        held = d.HELD_MEETING
+        assert result["meetings"][-1] == {"id": result["held"]["id"], "title": held.title}
+        secretary = await result["ids"].actor(server.services, "thuky")
+        record = await record_views.meeting_record(server.services, secretary, result["held"]["id"])
+        facts = record["facts"]
+        assert facts["started_at"] == "2026-11-26T01:00:00Z"
+        assert [a["note"] for a in facts["late"]] == ["đến muộn lúc 08:20"]
+        assert [a["name"] for a in facts["absent"]] == [d.person("pct.lien").full_name]
+        first, second, _ = facts["items"]
+        assert [(s["speaker"], s["seconds"]) for s in first["speeches"]] == [
+            (d.person(s.username).full_name, s.seconds) for s in held.items[0].speeches
+        ]
+        assert all(s["site"].startswith("Phòng họp trực tuyến UBND") for s in first["speeches"])
+        (vote,) = second["votes"]
+        assert vote["secret"] and (vote["counts"]["yes"], vote["counts"]["no"]) == (10, 1)
+        minutes, notice = record["documents"]
+        assert (minutes["kind"], minutes["status"], minutes["number"], minutes["issued_on"]) == (
+            "bien_ban",
+            "signing",
+            1,
+            "2026-11-27",
+        )
+        assert (notice["kind"], notice["status"]) == ("thong_bao", "draft")
+        document = await record_views.document(server.services, secretary, minutes["id"])
+        assert document["content"]["items"][0]["discussion_html"] == held.items[0].discussion_html
+        register = await record_views.register(server.services, secretary, None, None, None, None)
+        numbered = sorted((e["kind"], e["number"], e["issued_on"]) for e in register)
+        assert numbered[0] == ("bien_ban", 1, "2026-11-27")
+        assert [n for kind, n, _ in numbered if kind == "giay_moi"] == [1, 2]
+        assert numbered[1][2] == "2026-11-16"  # the held meeting's giấy mời, ten days before it
+        async with server.services.db.read() as session:
+            mails = (await session.execute(select(MailRow).where(MailRow.meeting_id == result["held"]["id"]))).scalars()
+            statuses = {m.status for m in mails}
+        assert statuses == {"failed"}  # a meeting of the past: its invitations are never sent now
     finally:
         await server.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Protocol
 
 from pydantic import Field
@@ -19,7 +19,7 @@ from ..domain import floor as domain
 from ..domain.floor import Floor
 from ..domain.meetings import Event
 from ..storage import meetings as meeting_store
-from ..storage.db import iso, new_id
+from ..storage.db import iso, new_id, utc_now
 from ..vocabulary import CHAIR, FLOOR_MANAGE, FLOOR_REQUEST, FLOOR_REQUEST_SITE, FLOOR_SPEECH, FloorKind
 from .base import MeetingContext, Services, meeting_action
 from .conference import MeetingRef, ParticipantKey
@@ -189,7 +189,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return utc_now()
 
     async def sleep_until(self, moment: datetime) -> None:
         delay = (moment - self.now()).total_seconds()

@@ -20,6 +20,7 @@ from ..errors import AppError
 from ..storage import directory
 from ..storage import record as store
 from ..storage import register as register_store
+from ..storage.db import utc_now
 from ..storage.models import RecordDocumentRow
 from ..views.record_facts import draft_content, issuer_of, kind_of
 from ..vocabulary import (
@@ -123,7 +124,7 @@ async def number_invitation(ctx: MeetingContext) -> None:
         symbol=issuer.symbol,
         kind=RECORD_INVITATION,
         confidential=False,
-        issued_on=domain.vietnam_date(domain.now_utc()),
+        issued_on=domain.vietnam_date(utc_now()),
         summary=f"Giấy mời {ctx.meeting.title}",
         signer=chair.get("name", ""),
         meeting_id=ctx.meeting.id,
@@ -232,7 +233,7 @@ async def approve(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
             detail="cuộc họp chưa kết thúc; biên bản được duyệt sau khi cuộc họp kết thúc",
             detail_en="the meeting has not ended; the record is approved after it ends",
         )
-    issued_on = domain.vietnam_date(domain.now_utc())
+    issued_on = domain.vietnam_date(utc_now())
     signer: dict[str, Any] = next((s for s in row.slots if s["slot"] in (SLOT_CHAIR, SLOT_SIGNER)), {})
     _, issuer = await issuer_of(ctx.session, ctx.meeting)
     entry = await register_store.enter(

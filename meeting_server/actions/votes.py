@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -25,7 +25,7 @@ from ..storage import meetings as meeting_store
 from ..storage import papers as paper_store
 from ..storage import votes as store
 from ..storage.attendance import load_attendance
-from ..storage.db import new_id
+from ..storage.db import new_id, utc_now
 from ..storage.models import VoteRow
 from ..vocabulary import (
     BASE_MEMBERS,
@@ -115,7 +115,7 @@ class HallTally(VoteRef):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()
 
 
 async def electorate(ctx: MeetingContext) -> tuple[frozenset[str], frozenset[str]]:

@@ -17,6 +17,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from pyhanko.sign import signers
@@ -24,8 +25,9 @@ from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
 from ..config import Settings
 from ..domain.record_content import SignatureBox
+from .demo_pki import SEAL_FILE, SEAL_PASSWORD_FILE, demo_directory
 from .prepare import Signed, sign_with_key
-from .trust import Trust
+from .trust import Trust, demo_active
 
 
 class SealError(Exception):
@@ -33,7 +35,18 @@ class SealError(Exception):
 
 
 def seal_configured(settings: Settings) -> bool:
-    return bool(settings.seal_pkcs11_module or settings.seal_pkcs12)
+    return bool(settings.seal_pkcs11_module or settings.seal_pkcs12) or demo_active(settings)
+
+
+def seal_settings(settings: Settings) -> Settings:
+    """The settings the seal is opened with: as given, or pointing at the demo PKI's seal (its PKCS#12 and
+    password file) while the demo stands in (`trust.demo_active`)."""
+    if not demo_active(settings):
+        return settings
+    folder = demo_directory(settings.data_dir)
+    return replace(
+        settings, seal_pkcs12=str(folder / SEAL_FILE), seal_pkcs12_password_file=str(folder / SEAL_PASSWORD_FILE)
+    )
 
 
 def read_secret_file(path_text: str, what: str) -> str:
@@ -56,7 +69,8 @@ def read_secret_file(path_text: str, what: str) -> str:
 
 def sealer(settings: Settings) -> signers.Signer:
     """The seal's pyHanko signer. For a PKCS#11 module the session stays open as long as the signer is used:
-    prefer :func:`sealing`, which closes it."""
+    prefer :func:`sealing`, which closes it. Without a seal setting, the demo PKI's seal when it stands in."""
+    settings = seal_settings(settings)
     if settings.seal_pkcs11_module:
         if not settings.seal_token_label or not settings.seal_key_label:
             raise SealError(
@@ -112,4 +126,4 @@ def seal_pdf(
         return sign_with_key(pdf, box, field_name, signer, tsa_url=settings.tsa_url or None, trust=trust)
 
 
-__all__ = ["SealError", "read_secret_file", "seal_configured", "seal_pdf", "sealer", "sealing"]
+__all__ = ["SealError", "read_secret_file", "seal_configured", "seal_pdf", "seal_settings", "sealer", "sealing"]

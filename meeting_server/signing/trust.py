@@ -24,6 +24,7 @@ from pyhanko_certvalidator import errors as cv_errors
 
 from ..config import Settings
 from ..errors import AppError
+from .demo_pki import DEMO_ROOT_NAME, ROOT_FILE, demo_directory, demo_signing_active
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 """Vietnam time (UTC+07:00, no daylight saving): signing times are shown and stored in it."""
@@ -39,10 +40,12 @@ CertificateLike: TypeAlias = bytes | asn1_x509.Certificate
 
 @dataclass(frozen=True)
 class Trust:
-    """The trust roots (DER) and the TSA; empty roots trust nobody."""
+    """The trust roots (DER) and the TSA; empty roots trust nobody. `demo`: the roots are the demo PKI's
+    (signing/demo_pki.py), so what they trust is reported as a demo certificate ("chứng thư thử nghiệm")."""
 
     roots: tuple[bytes, ...] = ()
     tsa_url: str = ""
+    demo: bool = False
 
     def root_certificates(self) -> list[asn1_x509.Certificate]:
         return [asn1_x509.Certificate.load(der) for der in self.roots]
@@ -90,10 +93,21 @@ def load_trust(path: Path | None, tsa_url: str = "") -> Trust:
         roots.extend(found)
     if not roots:
         raise ValueError(f"MS_TRUST_ROOTS: no certificate in {path}")
-    return Trust(tuple(roots), tsa_url)
+    demo = all(common_name(asn1_x509.Certificate.load(der)) == DEMO_ROOT_NAME for der in roots)
+    return Trust(tuple(roots), tsa_url, demo=demo)
+
+
+def demo_active(settings: Settings) -> bool:
+    """The demo PKI stands in for the trust roots and the seal: made by `meeting-server demo`, and neither
+    MS_TRUST_ROOTS nor a seal setting is given."""
+    seal_set = bool(settings.seal_pkcs11_module or settings.seal_pkcs12)
+    return demo_signing_active(settings.data_dir, trust_roots=settings.trust_roots, seal_set=seal_set)
 
 
 def trust_from_settings(settings: Settings) -> Trust:
+    """MS_TRUST_ROOTS, or the demo root while the demo PKI stands in (`demo_active`); no roots otherwise."""
+    if demo_active(settings):
+        return load_trust(demo_directory(settings.data_dir) / ROOT_FILE, settings.tsa_url)
     return load_trust(settings.trust_roots, settings.tsa_url)
 
 

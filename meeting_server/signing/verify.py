@@ -40,6 +40,7 @@ VERIFY_TIMEOUT_SECONDS = 120.0
 LATER_NONE = "none"
 LATER_SIGNATURES = "signatures"
 LATER_OTHER = "other"
+DEMO_WORDS = "chứng thư thử nghiệm, chỉ để dùng thử, không có giá trị pháp lý"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class SignatureReport:
     modification_level: str | None  # pyHanko's ModificationLevel, lower case ("none", "form_filling", …)
     summary: str  # one Vietnamese sentence
     problem: str = ""  # why it is not valid/trusted, when it is not (English, from pyHanko)
+    demo: bool = False  # trusted only through the demo PKI's root (signing/demo_pki.py): a "chứng thư thử nghiệm"
 
     @property
     def ok(self) -> bool:
@@ -116,7 +118,8 @@ def _summary(report: dict[str, Any]) -> str:
     elif report["timestamp_present"]:
         stamp = ", nhưng dấu thời gian không hợp lệ"
     after = " (sau đó chỉ có thêm chữ ký hoặc dữ liệu xác thực)" if report["later_changes"] == LATER_SIGNATURES else ""
-    return f"Chữ ký của {who}{when} hợp lệ và được tin cậy{stamp}{after}."
+    demo = f" — {DEMO_WORDS}" if report.get("demo") else ""
+    return f"Chữ ký của {who}{when} hợp lệ và được tin cậy{stamp}{after}{demo}."
 
 
 def _certificate_fields(cert: asn1_x509.Certificate | None) -> dict[str, Any]:
@@ -199,6 +202,7 @@ async def _report(embedded: EmbeddedPdfSignature, trust: Trust, fetching: bool =
         "later_changes": later,
         "modification_level": level,
         "problem": "" if status.trusted else str(status.trust_problem_indic or ""),
+        "demo": bool(status.trusted) and trust.demo,
     }
     values["summary"] = _summary(values)
     return SignatureReport(**values)

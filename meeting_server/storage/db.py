@@ -11,8 +11,9 @@ import asyncio
 import logging
 import secrets
 import string
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,28 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(14))}"
 
 
+_REPLAY_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("replay_clock", default=None)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: what the log, attendance, the floor, votes and the register stamp. Inside `replaying` (the demo
+    seeding a meeting held in the past, demo.py) it is that meeting's own time instead."""
+    clock = _REPLAY_CLOCK.get()
+    return clock() if clock is not None else datetime.now(UTC)
+
+
+@contextmanager
+def replaying(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Run actions (in this task and the tasks it starts) as if `clock()` were now: the demo's past meeting."""
+    token = _REPLAY_CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _REPLAY_CLOCK.reset(token)
+
+
 def now_iso() -> str:
-    return iso(datetime.now(UTC))
+    return iso(utc_now())
 
 
 def iso(moment: datetime) -> str:

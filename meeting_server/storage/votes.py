@@ -4,7 +4,7 @@ authorisations. A secret ballot changes two things in one transaction: its voter
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -14,7 +14,7 @@ from ..domain import votes as domain
 from ..domain.answers import stand_in_proxies
 from ..domain.meetings import MeetingState
 from ..errors import AppError
-from .db import iso
+from .db import iso, utc_now
 from .models import ProxyRow, VoteCountRow, VoteRow
 
 
@@ -131,7 +131,7 @@ async def tally_of(session: AsyncSession, row: VoteRow) -> domain.Tally:
 def _created_now() -> str:
     """When a vote is prepared, to the microsecond: votes are listed in the order they were prepared, and two
     prepared within one second (the secretary preparing a meeting's votes in a row) keep theirs."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 async def insert(session: AsyncSession, meeting_id: str, vote: domain.Vote) -> VoteRow:
