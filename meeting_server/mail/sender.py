@@ -109,6 +109,8 @@ class MailSender:
                 raise
             except Exception:
                 log.exception("the mail sender's round failed; it tries again later")
+            if _cancel_requested():
+                raise asyncio.CancelledError  # stop() asked while a library swallowed its CancelledError
             try:
                 async with asyncio.timeout(await self._pause()):
                     await self._wake.wait()
@@ -250,6 +252,15 @@ class MailSender:
             else:
                 delay = timedelta(seconds=self.settings.mail_retry_seconds * 2 ** (c.attempts - 1))
                 await store.mark_retry(session, c.id, reply, now + min(delay, MAX_DELAY))
+
+
+def _cancel_requested() -> bool:
+    """Whether this task was asked to stop though no CancelledError reached it. On Python 3.11 `asyncio.wait_for`
+    (which aiosmtplib's timeouts use) can return its result and drop a cancellation that arrived at the same moment;
+    the request still shows in `Task.cancelling()`. Without this check the sender went back to waiting, and a
+    server's stop waited for it for ever."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def describe(exc: BaseException) -> tuple[str, bool]:
