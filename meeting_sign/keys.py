@@ -151,7 +151,7 @@ class TokenKeys:
 
     def chain(self) -> list[bytes]:
         """The CA certificates the token carries, sent along so the server can build the path."""
-        return [c.der for c in self.certificates() if c.is_ca]
+        return ca_chain(c.der for c in self.certificates() if c.is_ca)
 
     def _tries(self) -> AgentError:
         flags = self._token().flags
@@ -190,7 +190,18 @@ class TokenKeys:
             bytes(o[pkcs11.Attribute.VALUE])
             for o in session.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE})
         ]
-        return [der for der in ders if asn1_x509.Certificate.load(der).ca]
+        return ca_chain(der for der in ders if asn1_x509.Certificate.load(der).ca)
+
+
+def ca_chain(ders: Iterator[bytes] | Sequence[bytes]) -> list[bytes]:
+    """The token's CA certificates in one order whatever order the token lists its objects in (SoftHSM2's
+    follows its object files' names): intermediates before roots (self-issued last), then by subject."""
+
+    def order(der: bytes) -> tuple[bool, bytes]:
+        certificate = asn1_x509.Certificate.load(der)
+        return certificate.self_issued, certificate.subject.dump()
+
+    return sorted(dict.fromkeys(ders), key=order)
 
 
 class _TokenKey:
