@@ -15,6 +15,7 @@ import { formatDateTime, formatTime } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { may, meetingPath } from '../meeting-common.js';
+import { signPanel } from '../record-sign.js';
 import { RichText } from '../richtext.js';
 import { getUser } from '../session.js';
 import { busy, confirmDialog, dialog, emptyState, loading, showError } from '../ui.js';
@@ -63,6 +64,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const summary = h('section', { class: 'card record-summary', testid: 'record-summary' });
   const itemsBox = h('div', { class: 'record-items', testid: 'record-items' });
   const signBox = h('section', { class: 'card record-signatures', testid: 'record-signatures', hidden: true });
+  const signing = signPanel(); // record-sign.js: the signing buttons, the agent's command, the seal
 
   const saver = new Autosaver({
     userId: user ? user.id : 'anon',
@@ -300,8 +302,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
       h('ul', { class: 'signature-slots' }, slots.map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
         h('strong', null, tMaybe('record.slot', s.slot)), ` — ${[s.authority, s.title, s.name].filter(Boolean).join(' · ')} · `,
         s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting')))),
-      // the signing buttons (the agent, a PKCS#12 file) go here with the signing work
-      h('div', { class: 'record-sign-actions', testid: 'record-sign-actions' }));
+      signing.el);
+    signing.update(doc, { userId: user && user.id, mayWrite: may(snap, 'record.write'), onDone: reload });
   }
 
   /**
