@@ -163,7 +163,8 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     status, refused = await chair.post(f"/api/record/{doc}/sign-request")
     assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
     assert SECRETARY_NAME in refused["error"]["message"] and "Chưa đến lượt ký của bạn" in refused["error"]["message"]
-    assert (await delegate.post(f"/api/record/{doc}/sign-request"))[0] in (403, 404)
+    status, refused = await delegate.post(f"/api/record/{doc}/sign-request")  # record.sign: named in no slot here
+    assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
 
     # the agent shows what it signs; the chair's token on the secretary's slot is refused, and so are an expired
     # certificate and another CA's: each in the server's sentence, the link still usable after
@@ -279,3 +280,27 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     }
     expected = seal_box(signer_box)
     assert abs(fields["seal"][2] - expected.x1) <= 1 and fields["seal"][2] > signer_box.x0
+
+
+async def test_a_notice_signer_who_only_attends_asks_for_their_link(signing: Setup) -> None:
+    """The thông báo's signer may be a delegate (no organising part, no `record.read`): the slot names them, so
+    they get their link (`record.sign`) and sign; another delegate is told it is not their turn."""
+    server = signing.server
+    people = await _people(server)
+    admin, meeting = await _held_meeting(server, people)
+    mid = meeting["id"]
+    chair, signer, other = [await server.client(u) for u in ("chutich", "daibieu1", "daibieu2")]
+    ask = {"kind": "thong_bao", "signer_id": people["d1"]["id"], "signer_authority": "TL. CHỦ TỊCH"}
+    status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
+    assert status == 201, made
+    notice = made["document"]["id"]
+    assert (await admin.post(f"/api/record/{notice}/submit"))[0] == 200
+    assert (await chair.post(f"/api/record/{notice}/approve"))[0] == 200
+    assert (await signer.get(f"/api/record/{notice}"))[0] == 403  # reading the record is still the organisers'
+
+    status, refused = await other.post(f"/api/record/{notice}/sign-request")
+    assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
+    status, made = await signer.post(f"/api/record/{notice}/sign-request")
+    assert status == 201 and made["slot"] == "signer", made
+    status, shown = await admin.get(made["link"].removeprefix(server.url))
+    assert status == 200 and shown["signer"]["name"] == "Trần Văn An", shown

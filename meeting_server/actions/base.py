@@ -277,13 +277,17 @@ def action(
 
 
 def meeting_action(
-    name: str, schema: type[S], permission: MeetingPermission, group: Group[Any] | None = None
+    name: str,
+    schema: type[S],
+    permission: MeetingPermission,
+    group: Group[Any] | None = None,
+    secret_fields: tuple[str, ...] = (),
 ) -> Callable[[MeetingHandler[S]], MeetingHandler[S]]:
     """Register an action on one meeting (its schema names `meeting_id`): the handler gets a MeetingContext.
     With `group`, concurrent commands go through it together (the handler is then the group of one)."""
 
     def register(handler: MeetingHandler[S]) -> MeetingHandler[S]:
-        _register(name, schema, permission, handler, (), group)
+        _register(name, schema, permission, handler, secret_fields, group)
         return handler
 
     return register

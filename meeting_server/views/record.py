@@ -34,6 +34,7 @@ from ..vocabulary import (
     RECORD_READ,
     REGISTER_READ,
     VOTE_CLOSED,
+    MeetingPermission,
 )
 from .meetings import people_of, visible_in
 
@@ -192,10 +193,13 @@ async def meeting_record(services: Services, actor: Actor, meeting_id: str) -> d
     return {"meeting_id": meeting_id, "documents": documents, "facts": facts}
 
 
-async def _readable(session: AsyncSession, actor: Actor, document_id: str) -> Any:
+async def _readable(
+    session: AsyncSession, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
+) -> Any:
+    """The document and its meeting, if the actor holds `permission` there (reading, or signing it: RECORD_SIGN)."""
     row = await store.load(session, document_id)
     state, _ = await visible_in(session, actor, row.meeting_id)
-    require(actor, state, RECORD_READ)
+    require(actor, state, permission)
     return row, state
 
 
@@ -219,9 +223,12 @@ async def meeting_of_document(services: Services, document_id: str) -> str:
         return await store.meeting_of(session, document_id)
 
 
-async def pdf_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
-    """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now)."""
-    return await _source(services, actor, document_id, stored=True)
+async def pdf_source(
+    services: Services, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
+) -> dict[str, Any]:
+    """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now); a
+    signer (RECORD_SIGN) gets the PDF they sign."""
+    return await _source(services, actor, document_id, stored=True, permission=permission)
 
 
 async def docx_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
@@ -229,11 +236,13 @@ async def docx_source(services: Services, actor: Actor, document_id: str) -> dic
     return await _source(services, actor, document_id, stored=False)
 
 
-async def _source(services: Services, actor: Actor, document_id: str, stored: bool) -> dict[str, Any]:
+async def _source(
+    services: Services, actor: Actor, document_id: str, stored: bool, permission: MeetingPermission = RECORD_READ
+) -> dict[str, Any]:
     from ..actions.record import draft_content  # the same builder the approval freezes with
 
     async with services.db.read() as session:
-        row, state = await _readable(session, actor, document_id)
+        row, state = await _readable(session, actor, document_id, permission)
         if stored and row.pdf is not None:
             return {"pdf": row.pdf, "kind": row.kind, "is_draft": False}
         if row.content is not None:
