@@ -389,6 +389,9 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     RECORD_SEAL: frozenset({ORGANIZER, CHAIR, SECRETARY}),
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
+# Meeting permissions also held by the person the thing acted on names, whatever their part in the meeting (none
+# at all: a thông báo's signer the organiser chose outside it): a record's waiting signature slot.
+NAMED_PERMISSIONS: Final[frozenset[MeetingPermission]] = frozenset({RECORD_SIGN})
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE
 # Meeting permissions that need it too: a secretary or chair whose role was taken away writes no record.
 NEED_ORGANIZING: Final[frozenset[MeetingPermission]] = frozenset({RECORD_WRITE, RECORD_REVIEW, RECORD_SEAL})

@@ -15,6 +15,8 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ..domain import signing as rules
 from ..domain.actors import Actor
 from ..errors import AppError
@@ -26,7 +28,12 @@ from .base import MeetingContext, Services, meeting_action, run_step
 from .record import DocumentRef, _changed, _document
 
 
-@meeting_action("record.sign.request", DocumentRef, RECORD_SIGN, secret_fields=("token",))
+async def _named(session: AsyncSession, actor: Actor, cmd: DocumentRef) -> bool:
+    """The document's signature slots name the actor (a thông báo's signer may hold no part in the meeting)."""
+    return rules.names((await record_store.load(session, cmd.document_id)).slots, actor.id)
+
+
+@meeting_action("record.sign.request", DocumentRef, RECORD_SIGN, secret_fields=("token",), named=_named)
 async def request_link(ctx: MeetingContext, cmd: DocumentRef) -> dict[str, Any]:
     """Ask for a one-time link to sign the waiting slot (the person it names): its token is shown now and kept only
     hashed, bound to them, the slot and the PDF as it is now, expiring after `rules.LINK_LIFETIME`."""
@@ -81,7 +88,10 @@ async def save_prepared(
         request.state = state
         return {}
 
-    await run_step(services, actor, meeting_id, RECORD_SIGN, "record.sign.prepare", step)
+    async def named(session: AsyncSession) -> bool:
+        return (await store.load(session, request_id)).user_id == actor.id  # the link is the person's own
+
+    await run_step(services, actor, meeting_id, RECORD_SIGN, "record.sign.prepare", step, named)
 
 
 async def record_signed(
@@ -111,5 +121,8 @@ async def record_signed(
         row = await record_store.record_signature(ctx.session, row.id, waiting["slot"], pdf)
         return await _changed(ctx, row, slot=waiting["slot"], signed_by=waiting["name"])
 
+    async def named(session: AsyncSession) -> bool:
+        return rules.names((await record_store.load(session, document_id)).slots, actor.id)
+
     name = "record.seal" if slot == SLOT_SEAL else "record.sign"
-    return await run_step(services, actor, meeting_id, permission, name, step)
+    return await run_step(services, actor, meeting_id, permission, name, step, None if slot == SLOT_SEAL else named)

@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import protocol as p
 from ..actions.base import Services
 from ..domain import attendance as attendance_domain
+from ..domain import signing as signing_rules
 from ..domain.actors import Actor
 from ..domain.floor import Floor
-from ..domain.meetings import MeetingState, require
+from ..domain.meetings import MeetingState, require, require_or_named
 from ..domain.record import VIETNAM
 from ..errors import AppError
 from ..storage import attendance as attendance_store
+from ..storage import meetings as meeting_store
 from ..storage import papers as paper_store
 from ..storage import record as store
 from ..storage import register as register_store
@@ -196,10 +198,11 @@ async def meeting_record(services: Services, actor: Actor, meeting_id: str) -> d
 async def _readable(
     session: AsyncSession, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
 ) -> Any:
-    """The document and its meeting, if the actor holds `permission` there (reading, or signing it: RECORD_SIGN)."""
+    """The document and its meeting, if the actor holds `permission` there (reading, or signing it: RECORD_SIGN,
+    which a person its signature slots name holds whatever their part: vocabulary.NAMED_PERMISSIONS)."""
     row = await store.load(session, document_id)
-    state, _ = await visible_in(session, actor, row.meeting_id)
-    require(actor, state, permission)
+    state = meeting_store.state_of(await meeting_store.load(session, row.meeting_id))
+    require_or_named(actor, state, permission, signing_rules.names(row.slots, actor.id))
     return row, state
 
 

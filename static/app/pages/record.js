@@ -6,8 +6,8 @@
 // a dropped connection (autosave.js). The document's status and version, "Gửi chủ tọa duyệt", the PDF preview
 // (a draft prints DỰ THẢO) and the .docx. In review the chair reads, edits and comments per item ("Góp ý"),
 // returns it to the secretary with a comment or approves it ("Duyệt và ban hành": the register gives the number,
-// the content freezes); then the number, the files and each signature slot's state. The signing buttons come
-// with the signing work (`signatureBox`'s `record-sign-actions` is their place).
+// the content freezes); then the number, the files and each signature slot's state; the signing buttons are
+// record-sign.js's, in `record-sign-actions`.
 import { get, post, withLang } from '../api.js';
 import { Autosaver, revisionOf, statusText } from '../autosave.js';
 import { h, replaceChildren } from '../dom.js';
