@@ -303,6 +303,11 @@ SIGNER_AUTHORITIES: Final[tuple[str, ...]] = ("", "TL. CHỦ TỊCH", "KT. CHỦ
 RECORD_WRITE: Final = "record.write"  # create a draft, write its texts, send it to the chair, comment
 RECORD_REVIEW: Final = "record.review"  # the chair: edit and comment in review, return with a comment, approve
 RECORD_READ: Final = "record.read"  # read the record's documents, texts, comments and PDFs
+# signing (docs/signing.md): asking for one's own signature link is open to every person holding a part in the
+# meeting (the domain then lets only the person of the waiting slot through: domain/signing.check_turn); the seal
+# is the organisers'
+RECORD_SIGN: Final = "record.sign"
+RECORD_SEAL: Final = "record.seal"
 REGISTER_READ: Final = "register.read"  # list and export the register of one's unit (an administrator: every unit)
 
 # ---- permissions ------------------------------------------------------------------------------------------------
@@ -336,6 +341,8 @@ MeetingPermission = Literal[
     "record.write",
     "record.review",
     "record.read",
+    "record.sign",
+    "record.seal",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -378,11 +385,16 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     RECORD_WRITE: frozenset({ORGANIZER, CHAIR, SECRETARY}),
     RECORD_REVIEW: frozenset({CHAIR}),
     RECORD_READ: _ORGANIZING,
+    RECORD_SIGN: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE, OBSERVER, SITE_OPERATOR, ADMIN}),  # a person
+    RECORD_SEAL: frozenset({ORGANIZER, CHAIR, SECRETARY}),
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
+# Meeting permissions also held by the person the thing acted on names, whatever their part in the meeting (none
+# at all: a thông báo's signer the organiser chose outside it): a record's waiting signature slot.
+NAMED_PERMISSIONS: Final[frozenset[MeetingPermission]] = frozenset({RECORD_SIGN})
 MEETING_ORGANIZE_NEEDS: Final[GlobalPermission] = MEETING_CREATE
 # Meeting permissions that need it too: a secretary or chair whose role was taken away writes no record.
-NEED_ORGANIZING: Final[frozenset[MeetingPermission]] = frozenset({RECORD_WRITE, RECORD_REVIEW})
+NEED_ORGANIZING: Final[frozenset[MeetingPermission]] = frozenset({RECORD_WRITE, RECORD_REVIEW, RECORD_SEAL})
 
 GLOBAL_PERMISSION_NAMES: Final[tuple[GlobalPermission, ...]] = get_args(GlobalPermission)
 MEETING_PERMISSION_NAMES: Final[tuple[MeetingPermission, ...]] = get_args(MeetingPermission)

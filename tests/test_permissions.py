@@ -10,6 +10,7 @@ for meetings they may not see at all").
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ import pytest
 import pytest_asyncio
 
 from meeting_server.actions import REGISTRY, run_action
+from meeting_server.actions import record as record_actions
 from meeting_server.api.routes import ROUTES, Route
 from meeting_server.auth import actor_of_user
+from meeting_server.documents.record_render import render_record
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.errors import AppError
@@ -29,6 +32,7 @@ from meeting_server.storage import directory
 from meeting_server.storage import mail as mail_store
 from meeting_server.storage import meetings as meeting_store
 from meeting_server.storage import papers as paper_store
+from meeting_server.views import record as record_views
 from meeting_server.vocabulary import GLOBAL_PERMISSIONS, GLOBAL_ROLES, MEETING_PERMISSIONS
 from tests.helpers import PASSWORD, ApiClient, LiveServer
 
@@ -69,6 +73,17 @@ POLICY: dict[str, dict[str, str]] = {
     # administrator who is not the meeting's organiser does not write another's minutes.
     "record.write": {"admin": OWN, "chair": OWN, "secretary": OWN},
     "record.review": {"chair": OWN},
+    # signing (docs/signing.md): any person with a part may ask for their link (only the waiting slot's person gets
+    # one: the domain's turn check); the seal is the organisers', applied by the server (a step, not a command)
+    "record.sign": {
+        "admin": ANYWHERE,
+        "chair": OWN,
+        "secretary": OWN,
+        "delegate": OWN,
+        "observer": OWN,
+        "site_operator": OWN,
+    },
+    "record.seal": {"admin": OWN, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -715,6 +730,28 @@ FACTORIES.update(
         "record.recipients.save": on_record("draft", lambda items: {"recipients": ["Sở Tài chính"]}),
     }
 )
+
+
+async def _notice_to_sign(w: World, role: str, own: bool) -> Prepared:
+    """An ended meeting's thông báo, approved, its PDF kept; in one's own meeting (and any, for an administrator)
+    its signer is the acting person, their turn to sign, elsewhere the other meeting's chair (named: a slot
+    naming the actor would let them sign even there, vocabulary.NAMED_PERMISSIONS, test_record_signing.py)."""
+    meeting_id, _ = await build_meeting(w, own, "ended")
+    organiser, chair = (w.admin, w.actors["chair"]) if own else (w.other_chair, w.other_chair)
+    signer = w.actors[role] if own or role == "admin" else w.other_chair
+    ref = {"meeting_id": meeting_id}
+    made = await w.run(organiser, "record.create", {**ref, "kind": "thong_bao", "signer_id": signer.id})
+    ref["document_id"] = made["document"]["id"]
+    await w.run(organiser, "record.submit", ref)
+    await w.run(chair, "record.approve", ref)
+    assert w.server.services is not None
+    source = await record_views.pdf_source(w.server.services, organiser, ref["document_id"])
+    rendered = await asyncio.to_thread(render_record, source["kind"], source["content"])
+    await record_actions.keep_pdf(w.server.services, ref["document_id"], rendered)
+    return Prepared(ref, meeting_id, "ended")
+
+
+FACTORIES["record.sign.request"] = _notice_to_sign
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

@@ -163,7 +163,8 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     status, refused = await chair.post(f"/api/record/{doc}/sign-request")
     assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
     assert SECRETARY_NAME in refused["error"]["message"] and "Chưa đến lượt ký của bạn" in refused["error"]["message"]
-    assert (await delegate.post(f"/api/record/{doc}/sign-request"))[0] in (403, 404)
+    status, refused = await delegate.post(f"/api/record/{doc}/sign-request")  # record.sign: named in no slot here
+    assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
 
     # the agent shows what it signs; the chair's token on the secretary's slot is refused, and so are an expired
     # certificate and another CA's: each in the server's sentence, the link still usable after
@@ -279,3 +280,32 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     }
     expected = seal_box(signer_box)
     assert abs(fields["seal"][2] - expected.x1) <= 1 and fields["seal"][2] > signer_box.x0
+
+
+async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs(signing: Setup) -> None:
+    """The thông báo's signer may hold no part in the meeting (the organiser chose them: vocabulary.
+    NAMED_PERMISSIONS): the slot names them, so they get the PDF, their link, and sign with a .p12 file; reading
+    the record stays the organisers'; a delegate named in no slot is told it is not their turn."""
+    server, pki = signing.server, signing.tokens.pki
+    people = await _people(server)
+    outsider_id = (await server.create_user("vanphong", SECRETARY_NAME, ["delegate"], title="Chánh Văn phòng"))["id"]
+    admin, meeting = await _held_meeting(server, people)
+    mid = meeting["id"]
+    chair, delegate, outsider = [await server.client(u) for u in ("chutich", "daibieu2", "vanphong")]
+    ask = {"kind": "thong_bao", "signer_id": outsider_id, "signer_authority": "TL. CHỦ TỊCH"}
+    status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
+    assert status == 201, made
+    notice = made["document"]["id"]
+    assert (await admin.post(f"/api/record/{notice}/submit"))[0] == 200
+    assert (await chair.post(f"/api/record/{notice}/approve"))[0] == 200
+    assert (await outsider.get(f"/api/record/{notice}"))[0] == 404  # the meeting is still not theirs to read
+
+    status, refused = await delegate.post(f"/api/record/{notice}/sign-request")
+    assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
+    status, made = await outsider.post(f"/api/record/{notice}/sign-request")
+    assert status == 201 and made["slot"] == "signer", made
+    status, shown = await admin.get(made["link"].removeprefix(server.url))
+    assert status == 200 and shown["signer"]["slot"] == "signer", shown
+    status, signed = await upload_p12(outsider, notice, pki.secretary)
+    assert status == 200 and signed["all_valid"], signed
+    assert [s["signed_at"] is not None for s in signed["document"]["slots"]] == [True, False]

@@ -139,8 +139,12 @@ def test_capabilities_follow_the_table() -> None:
     assert v.MEETING_ORGANIZE in v.meeting_capabilities(v.CHAIR, chair)
     # named chair of a meeting, but the chair role was taken away since: no longer runs it
     assert v.MEETING_ORGANIZE not in v.meeting_capabilities(v.CHAIR, frozenset({v.ACCOUNT_EDIT}))
-    # an observer watches, and answers the invitation (whether they come)
-    assert v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT})) == {v.MEETING_VIEW, v.INVITATION_ANSWER}
+    # an observer watches, answers the invitation (whether they come), and signs a record's slot that names them
+    observer = v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT}))
+    assert observer == {v.MEETING_VIEW, v.INVITATION_ANSWER, v.RECORD_SIGN}
+    # a room PC signs nothing; the seal is the organisers'
+    assert v.RECORD_SIGN not in v.meeting_capabilities(v.SITE, frozenset())
+    assert v.RECORD_SEAL not in v.meeting_capabilities(v.DELEGATE, frozenset({v.ACCOUNT_EDIT}))
     assert v.meeting_capabilities(v.SITE, frozenset()) == {v.MEETING_VIEW, v.CONFERENCE_PUBLISH, v.FLOOR_REQUEST_SITE}
     assert v.FLOOR_MANAGE in v.meeting_capabilities(v.CHAIR, chair)
     assert v.FLOOR_REQUEST not in v.meeting_capabilities(v.OBSERVER, frozenset({v.ACCOUNT_EDIT}))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..batching import Batcher
 from ..config import Settings
 from ..domain.actors import Actor
-from ..domain.meetings import Event, MeetingState, Members, meeting_role, members, require
+from ..domain.meetings import Event, MeetingState, Members, meeting_role, members, require, require_or_named
 from ..errors import AppError, InvalidValue
 from ..inputs import check_value
 from ..signing.trust import Trust, trust_from_settings
@@ -176,7 +176,7 @@ class MeetingContext(Context):
 
     meeting_row: MeetingRow
     meeting: MeetingState
-    role: MeetingRole
+    role: MeetingRole | None  # None: no part in the meeting, named by the target (vocabulary.NAMED_PERMISSIONS)
 
     async def record(self, events: list[Event]) -> MeetingState:
         """Append events to this meeting's log; `meeting` becomes the state after them."""
@@ -219,6 +219,8 @@ S = TypeVar("S", bound=Schema)
 Handler = Callable[[Any, Any], Awaitable[dict[str, Any]]]
 GlobalHandler = Callable[[Context, S], Awaitable[dict[str, Any]]]
 MeetingHandler = Callable[[MeetingContext, S], Awaitable[dict[str, Any]]]
+# Whether the target of a command names its actor (a record's signature slot): vocabulary.NAMED_PERMISSIONS.
+Named = Callable[[AsyncSession, Actor, Any], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ class ActionSpec:
     summary: str
     secret_fields: tuple[str, ...] = ()  # left out of the answer kept for retries: never stored in clear
     group: Group[Any] | None = None  # concurrent commands applied together in one transaction
+    named: Named | None = None  # the target names the actor: a NAMED_PERMISSIONS permission is theirs
 
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
@@ -257,11 +260,12 @@ def _register(
     handler: Handler,
     secret_fields: tuple[str, ...],
     group: Group[Any] | None = None,
+    named: Named | None = None,
 ) -> None:
     if name in REGISTRY:
         raise ValueError(f"action {name} registered twice")
     summary = (handler.__doc__ or name).strip().splitlines()[0]
-    REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields, group)
+    REGISTRY[name] = ActionSpec(name, schema, permission, handler, summary, secret_fields, group, named)
 
 
 def action(
@@ -277,13 +281,19 @@ def action(
 
 
 def meeting_action(
-    name: str, schema: type[S], permission: MeetingPermission, group: Group[Any] | None = None
+    name: str,
+    schema: type[S],
+    permission: MeetingPermission,
+    group: Group[Any] | None = None,
+    secret_fields: tuple[str, ...] = (),
+    named: Named | None = None,
 ) -> Callable[[MeetingHandler[S]], MeetingHandler[S]]:
     """Register an action on one meeting (its schema names `meeting_id`): the handler gets a MeetingContext.
-    With `group`, concurrent commands go through it together (the handler is then the group of one)."""
+    With `group`, concurrent commands go through it together (the handler is then the group of one). With
+    `named`, the person the command's target names holds a NAMED_PERMISSIONS permission whatever their part."""
 
     def register(handler: MeetingHandler[S]) -> MeetingHandler[S]:
-        _register(name, schema, permission, handler, (), group)
+        _register(name, schema, permission, handler, secret_fields, group, named)
         return handler
 
     return register
@@ -459,7 +469,8 @@ async def _context(
         return Context(services=services, actor=actor, session=session, ip=ip, session_id=session_id)
     row = await meeting_store.load(session, getattr(payload, "meeting_id", ""), for_update=True)
     state = meeting_store.state_of(row)
-    role = require(actor, state, permission)
+    named = spec.named is not None and await spec.named(session, actor, payload)
+    role = require_or_named(actor, state, permission, named)
     return MeetingContext(
         services=services,
         actor=actor,
@@ -538,14 +549,16 @@ async def run_step(
     permission: MeetingPermission,
     name: str,
     step: Callable[[MeetingContext], Awaitable[dict[str, Any]]],
+    named: Callable[[AsyncSession], Awaitable[bool]] | None = None,
 ) -> dict[str, Any]:
     """A server-driven change of one meeting that no client can send as a command, because it carries what the
     server made itself (a signature request's secret token, a signed PDF it has verified): the same lock,
-    permission check, one transaction and publishing after commit as `run_action`, without the registry."""
+    permission check, one transaction and publishing after commit as `run_action`, without the registry
+    (`named`: as a registry action's)."""
     async with services.db.write() as session:
         row = await meeting_store.load(session, meeting_id, for_update=True)
         state = meeting_store.state_of(row)
-        role = require(actor, state, permission)
+        role = require_or_named(actor, state, permission, named is not None and await named(session))
         ctx = MeetingContext(services=services, actor=actor, session=session, meeting_row=row, meeting=state, role=role)
         result = await step(ctx)
     await _committed(services, ctx, name)

@@ -36,7 +36,7 @@ People = Annotated[list[Id], Field(max_length=2000)]
 def viewer_of(ctx: MeetingContext) -> Viewer:
     actor = ctx.actor
     return Viewer(
-        role=ctx.role,
+        role=ctx.role or "",  # no part (only a NAMED_PERMISSIONS action runs so): sees no paper
         user_id=actor.id if actor.kind == USER else None,
         unit_id=actor.unit_id if actor.kind == USER else None,
     )

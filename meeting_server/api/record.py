@@ -18,7 +18,7 @@ from ..domain.actors import Actor
 from ..errors import AppError
 from ..inputs import whole_number
 from ..views import record as record_views
-from ..vocabulary import RECORD_KINDS
+from ..vocabulary import RECORD_KINDS, RECORD_READ, MeetingPermission
 from .common import SERVICES, WORKERS, json_response
 from .reads import _need, view
 
@@ -47,11 +47,13 @@ async def document_pdf(request: web.Request, identity: Identity | None) -> web.S
     return web.Response(body=body, content_type="application/pdf", headers=headers)
 
 
-async def pdf_of(request: web.Request, actor: Actor, document_id: str) -> dict[str, Any]:
+async def pdf_of(
+    request: web.Request, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
+) -> dict[str, Any]:
     """The document's PDF (`pdf`, `kind`, `is_draft`): an approved one's is rendered once and kept with its boxes
-    (the record, and what the signing phase signs), a draft's rendered now."""
+    (the record, and what the signing phase signs), a draft's rendered now. A signer asks with RECORD_SIGN."""
     services = request.app[SERVICES]
-    source = await record_views.pdf_source(services, actor, document_id)
+    source = await record_views.pdf_source(services, actor, document_id, permission)
     if source.get("pdf") is None:
         rendered = await request.app[WORKERS].run(render_record, source["kind"], source["content"], timeout=120.0)
         source["pdf"] = rendered.pdf

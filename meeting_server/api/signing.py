@@ -20,7 +20,7 @@ from aiohttp.http_exceptions import BadHttpMessage
 from pyhanko.sign import signers
 
 from ..actions import signing as signing_actions
-from ..actions.base import Services
+from ..actions.base import Services, run_action
 from ..auth import Identity
 from ..domain.actors import Actor
 from ..domain.record import KIND_WORDS
@@ -31,6 +31,7 @@ from ..signing.seal import SealError, seal_configured, seal_pdf
 from ..signing.trust import async_check_signer_certificate
 from ..signing.verify import verify_pdf
 from ..views import signing as signing_views
+from ..vocabulary import RECORD_SIGN
 from .common import SERVICES, json_response, read_json
 from .origin import own_origin
 from .reads import _need, view
@@ -87,9 +88,11 @@ async def sign_request(request: web.Request, identity: Identity | None) -> web.S
     """The waiting slot's person asks to sign with their USB token: a one-time link for `meeting-sign`."""
     actor = _need(identity).actor
     services, document_id = request.app[SERVICES], request.match_info["document_id"]
-    await pdf_of(request, actor, document_id)  # the PDF to sign is the kept one, with its boxes
+    await pdf_of(request, actor, document_id, RECORD_SIGN)  # the PDF to sign is the kept one, with its boxes
     to_sign = await signing_views.for_signer(services, actor, document_id)
-    made = await signing_actions.request_link(services, actor, to_sign.meeting_id, document_id)
+    made = await run_action(
+        services, actor, "record.sign.request", {"meeting_id": to_sign.meeting_id, "document_id": document_id}
+    )
     link = f"{own_origin(request, services.settings.trust_proxy)}/api/signing/{made['request_id']}?t={made['token']}"
     answer = {
         "request_id": made["request_id"],
@@ -220,7 +223,7 @@ async def sign_pkcs12(request: web.Request, identity: Identity | None) -> web.St
     actor = _need(identity).actor
     services, document_id = request.app[SERVICES], request.match_info["document_id"]
     data, password = await _pkcs12_form(request)
-    await pdf_of(request, actor, document_id)
+    await pdf_of(request, actor, document_id, RECORD_SIGN)
     to_sign = await signing_views.for_signer(services, actor, document_id)
     signer = await asyncio.to_thread(_open_pkcs12, data, password)
     del data, password

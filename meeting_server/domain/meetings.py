@@ -26,6 +26,7 @@ from ..vocabulary import (
     INVITATION_ANSWERS,
     MEETING_ORGANIZE,
     MEETING_STATUSES,
+    NAMED_PERMISSIONS,
     OBSERVER,
     ORGANIZER,
     ORGANIZER_ROLES,
@@ -364,6 +365,19 @@ def require(actor: Actor, state: MeetingState, permission: MeetingPermission) ->
     if permission not in capabilities(actor, role):
         raise AppError("forbidden")
     return role
+
+
+def require_or_named(
+    actor: Actor, state: MeetingState, permission: MeetingPermission, named: bool
+) -> MeetingRole | None:
+    """`require`, except that the person the target names (`named`: a record's signature slot) holds a permission
+    of NAMED_PERMISSIONS whatever their part: their role then (None when they hold no part)."""
+    try:
+        return require(actor, state, permission)
+    except AppError:
+        if named and permission in NAMED_PERMISSIONS:
+            return meeting_role(actor, state)
+        raise
 
 
 def require_organizer(actor: Actor, state: MeetingState) -> MeetingRole:

@@ -46,6 +46,11 @@ def check_turn(
     return waiting
 
 
+def names(slots: list[dict[str, Any]], user_id: str) -> bool:
+    """Whether a signature slot names this person (vocabulary.NAMED_PERMISSIONS: they may then sign it)."""
+    return any(s.get("user_id") == user_id for s in slots)
+
+
 def check_link(token_hash_kept: str, used_at: str | None, expires_at: datetime, token: str, now: datetime) -> None:
     """A link is used with its own token, once, before it expires (in that order: a replayed link is "used")."""
     if not hmac.compare_digest(token_hash_kept, token_hash(token)):

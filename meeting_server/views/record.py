@@ -11,14 +11,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..actions.base import Services
+from ..domain import signing as signing_rules
 from ..domain.actors import Actor
-from ..domain.meetings import require
+from ..domain.meetings import require, require_or_named
 from ..errors import AppError
+from ..storage import meetings as meeting_store
 from ..storage import record as store
 from ..storage import register as register_store
 from ..vocabulary import (
     RECORD_READ,
     REGISTER_READ,
+    MeetingPermission,
 )
 from .meetings import visible_in
 from .record_facts import defaults_of, draft_content, facts_of
@@ -34,10 +37,14 @@ async def meeting_record(services: Services, actor: Actor, meeting_id: str) -> d
     return {"meeting_id": meeting_id, "documents": documents, "facts": facts}
 
 
-async def _readable(session: AsyncSession, actor: Actor, document_id: str) -> Any:
+async def _readable(
+    session: AsyncSession, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
+) -> Any:
+    """The document and its meeting, if the actor holds `permission` there (reading, or signing it: RECORD_SIGN,
+    which a person its signature slots name holds whatever their part: vocabulary.NAMED_PERMISSIONS)."""
     row = await store.load(session, document_id)
-    state, _ = await visible_in(session, actor, row.meeting_id)
-    require(actor, state, RECORD_READ)
+    state = meeting_store.state_of(await meeting_store.load(session, row.meeting_id))
+    require_or_named(actor, state, permission, signing_rules.names(row.slots, actor.id))
     return row, state
 
 
@@ -63,9 +70,12 @@ async def meeting_of_document(services: Services, document_id: str) -> str:
         return await store.meeting_of(session, document_id)
 
 
-async def pdf_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
-    """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now)."""
-    return await _source(services, actor, document_id, stored=True)
+async def pdf_source(
+    services: Services, actor: Actor, document_id: str, permission: MeetingPermission = RECORD_READ
+) -> dict[str, Any]:
+    """What the PDF route needs: the stored PDF, or what to render (frozen content, or a draft's from now); a
+    signer (RECORD_SIGN) gets the PDF they sign."""
+    return await _source(services, actor, document_id, stored=True, permission=permission)
 
 
 async def docx_source(services: Services, actor: Actor, document_id: str) -> dict[str, Any]:
@@ -73,9 +83,11 @@ async def docx_source(services: Services, actor: Actor, document_id: str) -> dic
     return await _source(services, actor, document_id, stored=False)
 
 
-async def _source(services: Services, actor: Actor, document_id: str, stored: bool) -> dict[str, Any]:
+async def _source(
+    services: Services, actor: Actor, document_id: str, stored: bool, permission: MeetingPermission = RECORD_READ
+) -> dict[str, Any]:
     async with services.db.read() as session:
-        row, state = await _readable(session, actor, document_id)
+        row, state = await _readable(session, actor, document_id, permission)
         if stored and row.pdf is not None:
             return {"pdf": row.pdf, "kind": row.kind, "is_draft": False}
         if row.content is not None:

@@ -12,7 +12,6 @@ from ..actions.base import Services
 from ..auth import actor_of_user
 from ..domain import signing as rules
 from ..domain.actors import Actor
-from ..domain.meetings import require
 from ..domain.record import KIND_WORDS
 from ..domain.record_content import KIND_SYMBOLS, SignatureBox
 from ..errors import AppError
@@ -20,7 +19,7 @@ from ..storage import directory
 from ..storage import record as record_store
 from ..storage import signing as store
 from ..storage.db import parse_iso
-from ..vocabulary import RECORD_WRITE, SLOT_SEAL
+from ..vocabulary import RECORD_SEAL, RECORD_SIGN, SLOT_SEAL
 from .record import _readable
 
 
@@ -101,8 +100,6 @@ async def by_link(services: Services, request_id: str, token: str, *, prepared: 
 async def for_signer(services: Services, actor: Actor, document_id: str, *, seal: bool = False) -> ToSign:
     """What `actor` signs now in `document_id` (their own waiting slot), or seals (an organiser; the seal's turn)."""
     async with services.db.read() as session:
-        row, state = await _readable(session, actor, document_id)
-        if seal:  # reading it (_readable) is not enough to seal it
-            require(actor, state, RECORD_WRITE)
+        row, _ = await _readable(session, actor, document_id, RECORD_SEAL if seal else RECORD_SIGN)
         waiting = rules.check_turn(row.status, row.slots, None if seal else actor.id, SLOT_SEAL if seal else None)
         return await _to_sign(session, row, waiting)

@@ -67,7 +67,9 @@ export async function api(method, path, body = undefined, opts = {}) {
     headers['Idempotency-Key'] = opts.idempotencyKey || newId();
   }
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal: opts.signal };
-  if (body !== undefined && body !== null) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart (a file upload): the browser sets the type and its boundary
+  } else if (body !== undefined && body !== null) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

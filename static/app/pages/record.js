@@ -6,8 +6,8 @@
 // a dropped connection (autosave.js). The document's status and version, "Gửi chủ tọa duyệt", the PDF preview
 // (a draft prints DỰ THẢO) and the .docx. In review the chair reads, edits and comments per item ("Góp ý"),
 // returns it to the secretary with a comment or approves it ("Duyệt và ban hành": the register gives the number,
-// the content freezes); then the number, the files and each signature slot's state. The signing buttons come
-// with the signing work (`signatureBox`'s `record-sign-actions` is their place).
+// the content freezes); then the number, the files and each signature slot's state; the signing buttons are
+// record-sign.js's, in `record-sign-actions`.
 import { get, post, put, withLang } from '../api.js';
 import { Autosaver, revisionOf, statusText } from '../autosave.js';
 import { h, replaceChildren } from '../dom.js';
@@ -15,6 +15,7 @@ import { formatDateTime, formatTime } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { may, meetingPath } from '../meeting-common.js';
+import { signPanel } from '../record-sign.js';
 import { RichText } from '../richtext.js';
 import { getUser } from '../session.js';
 import { busy, confirmDialog, dialog, emptyState, loading, showError } from '../ui.js';
@@ -63,6 +64,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const summary = h('section', { class: 'card record-summary', testid: 'record-summary' });
   const itemsBox = h('div', { class: 'record-items', testid: 'record-items' });
   const signBox = h('section', { class: 'card record-signatures', testid: 'record-signatures', hidden: true });
+  const signing = signPanel(); // record-sign.js: the signing buttons, the agent's command, the seal
 
   const saver = new Autosaver({
     userId: user ? user.id : 'anon',
@@ -342,8 +344,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
       h('ul', { class: 'signature-slots' }, slots.map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
         h('strong', null, tMaybe('record.slot', s.slot)), ` — ${[s.authority, s.title, s.name].filter(Boolean).join(' · ')} · `,
         s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting')))),
-      // the signing buttons (the agent, a PKCS#12 file) go here with the signing work
-      h('div', { class: 'record-sign-actions', testid: 'record-sign-actions' }));
+      signing.el);
+    signing.update(doc, { userId: user && user.id, mayWrite: may(snap, 'record.write'), onDone: reload });
   }
 
   /**
