@@ -61,7 +61,7 @@ async def test_the_minutes_signed_on_the_page_with_a_p12_file_and_the_agent(sign
     await wait_for(on_server)
     assert (await secretary_api.post(f"/api/record/{doc}/submit"))[0] == 200
     status, approved = await chair_api.post(f"/api/record/{doc}/approve")
-    assert status == 200 and approved["number_text"] == "01/BB", approved
+    assert status == 200 and approved["number_text"] == "01/BB-VPUT", approved
 
     # the secretary's turn, on the page: a .p12 file and its password; the field is emptied after
     await expect(page.get_by_test_id("record-turn")).to_contain_text(SECRETARY_NAME)
