@@ -12,7 +12,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js
@@ -59,6 +59,7 @@ const SHELL = [
   '/static/app/pages/checkin-tv.js',
   '/static/app/pages/attendance-desk.js',
   '/static/app/pages/record.js',
+  '/static/app/record-sign.js',
   '/static/app/pages/register.js',
   '/static/app/richtext.js',
   '/static/app/autosave.js',

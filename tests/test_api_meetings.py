@@ -164,6 +164,7 @@ async def test_capabilities_say_what_the_person_may_do_and_the_server_agrees(any
             "floor.request",
             "invitation.answer",
             "meeting.view",
+            "record.sign",  # every person's part; only the slot's own person gets past the turn check
             "vote.authorise_own",
             "vote.cast",
         ],
