@@ -258,11 +258,20 @@ async def test_concurrent_issues_number_without_gaps_or_duplicates(any_server: L
             session, unit_id="un_test0001", kind="bien_ban", confidential=confidential, issued_on=day, summary="BB"
         )
 
+    everyone_waiting = asyncio.Event()
+    started = 0
+
     async def issue(n: int) -> int | None:
+        nonlocal started
+        started += 1
+        if started == issuers:
+            everyone_waiting.set()
         try:
             async with services.db.write() as session:
                 row = await enter(session, date(2027, 1, 5))
-                await asyncio.sleep(0)  # let the others reach the counter while this one holds it
+                # The first to hold the counter keeps it until every other issuer has asked for its transaction,
+                # so all of them queue behind a held counter (the database's lock, not the event loop's order).
+                await everyone_waiting.wait()
                 if n % 5 == 4:
                     raise AppError("conflict", detail="thử", detail_en="test")  # rolled back with its number
                 return row.number
