@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test samples install install-test install-room lock lock-upgrade system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
+.PHONY: run test samples install install-test install-room lock lock-upgrade runtime-deps system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,37 +41,48 @@ install-room: $(VENV)/.installed-room
 
 install-test: $(VENV)/.installed-test node_modules/.installed system-deps
 
-# Chromium (browser tests), poppler-utils (pdftotext checks the PDFs' Vietnamese), ffmpeg (ffprobe reads the
-# recordings), Redis (two server
-# nodes in one test), fonts that carry Vietnamese, nginx (`nginx -t` on deploy/nginx.conf), systemd
-# (`systemd-analyze security` scores deploy/meeting-server.service), SoftHSM2 and OpenSC's pkcs11-tool (a real
-# PKCS#11 token for the signature tests), Liberation Serif (the Times-metric face Nghị định 30 documents are set in),
-# and PostgreSQL only where its binaries are missing.
-# apt-get needs root, as on CI.
-system-deps:
-	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
-	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+# What the server itself uses at run time: LibreOffice's headless parts (Word/Excel/PowerPoint papers become PDF),
+# ffmpeg (recordings; the composed programme), poppler (the second page renderer), fonts that carry Vietnamese.
+# `make run` installs them as root and only warns otherwise (the server then refuses those uploads with a sentence).
+RUNTIME_CHECKS = \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"; \
 	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
-	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
-	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	[ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || missing="$$missing fonts-noto-core"; \
-	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
-	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="$$missing fonts-liberation2"; \
-	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
-	command -v pkcs11-tool >/dev/null 2>&1 || missing="$$missing opensc"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || missing="$$missing fonts-liberation2";
+
+define apt_install_missing
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else \
-	    echo "please install with: sudo apt-get install$$missing" >&2; exit 1; \
+	    echo "please install with: sudo apt-get install$$missing" >&2; $(1); \
 	  fi; \
 	fi
+endef
 
-run: install
+runtime-deps:
+	@missing=""; $(RUNTIME_CHECKS) \
+	$(call apt_install_missing,true)
+
+# `make test` adds what the tests use: Chromium (browser tests), Redis (two server nodes in one test), nginx
+# (`nginx -t` on deploy/nginx.conf), systemd (`systemd-analyze security` scores deploy/meeting-server.service),
+# SoftHSM2 and OpenSC's pkcs11-tool (a real PKCS#11 token for the signature tests), DejaVu, and PostgreSQL only where
+# its binaries are missing. apt-get needs root, as on CI.
+system-deps:
+	@missing=""; $(RUNTIME_CHECKS) \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
+	command -v pkcs11-tool >/dev/null 2>&1 || missing="$$missing opensc"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	$(call apt_install_missing,exit 1)
+
+run: install runtime-deps
 	$(BIN)/meeting-server demo
 	$(BIN)/meeting-server serve --host $(HOST) --port $(PORT)
 

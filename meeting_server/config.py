@@ -100,6 +100,23 @@ class Settings:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'meetings.sqlite3').resolve()}"
 
+    # Where the server keeps what it writes besides the database (all under data_dir):
+    @property
+    def papers_dir(self) -> Path:  # papers by content hash (documents/paperfiles.py)
+        return self.data_dir / "papers"
+
+    @property
+    def recordings_dir(self) -> Path:  # <meeting_id>/<recording_id>/<label>.<kind>.webm (media/recording.py)
+        return self.data_dir / "recordings"
+
+    @property
+    def programmes_dir(self) -> Path:  # <meeting_id>/programme.mp4: the meeting as the walls showed it
+        return self.data_dir / "programmes"
+
+    @property
+    def dossiers_dir(self) -> Path:  # <meeting_id>.zip: an archived meeting's dossier (hồ sơ cuộc họp)
+        return self.data_dir / "dossiers"
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         origins = tuple(o.strip() for o in os.environ.get("MS_ALLOWED_ORIGINS", "").split(",") if o.strip())

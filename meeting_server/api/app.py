@@ -242,7 +242,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
     app[WORKERS] = workers or DocumentWorkers()
     app[paper_views.PAPERS] = PaperPipeline(
         app[WORKERS],
-        PaperFiles(settings.data_dir / "papers"),
+        PaperFiles(settings.papers_dir),
         IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
     )
     for route in ROUTES:  # the read views are registered by importing `reads` and `papers`

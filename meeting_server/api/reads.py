@@ -310,7 +310,7 @@ async def _organised(request: web.Request, identity: Identity | None) -> Any:
     actor = _need(identity).actor
     state, _ = await meeting_views.visible_meeting(services, actor, request.match_info["meeting_id"])
     require_organizer(actor, state)
-    return services.settings.data_dir / "recordings" / state.id
+    return services.settings.recordings_dir / state.id
 
 
 @view("GET", "/api/meetings/{meeting_id}/recordings")

@@ -58,7 +58,7 @@ class SFU:
 
     @property
     def recordings_dir(self) -> Path:
-        return self.settings.data_dir / "recordings"
+        return self.settings.recordings_dir
 
     # ---- facts for actions -------------------------------------------------------------------------------
 
