@@ -340,7 +340,7 @@ async def test_a_named_signer_reads_and_signs_their_document_and_nothing_else(si
     assert shown["view"] == "signer" and shown["status"] == "draft" and shown["pdf_url"] == f"/api/record/{notice}/pdf"
     assert not {"texts", "comments", "content", "defaults", "return_comment", "recipients"} & set(shown), shown
     status, found = await outsider.get(f"/api/meetings/{mid}/record")
-    assert status == 200 and found["view"] == "signer" and "facts" not in found, found
+    assert status == 200 and found["view"] == "signer" and not found["in_meeting"] and "facts" not in found, found
     assert [d["id"] for d in found["documents"]] == [notice]
 
     # not the biên bản (its slots name others), not the .docx, not the meeting; another delegate nothing at all
@@ -358,7 +358,12 @@ async def test_a_named_signer_reads_and_signs_their_document_and_nothing_else(si
     assert shown["status"] == "signing" and shown["number_text"] == approved["number_text"], shown
     async with outsider.http.get(f"{server.url}/api/record/{notice}/pdf") as response:
         assert response.status == 200 and response.content_type == "application/pdf"
+    status, waiting = await outsider.get("/api/signatures/awaiting")
+    assert status == 200 and [(d["id"], d["slot"]) for d in waiting["documents"]] == [(notice, "signer")], waiting
+    assert waiting["documents"][0]["page"] == f"/meetings/{mid}/record"
+    assert (await delegate.get("/api/signatures/awaiting"))[1] == {"documents": []}
     status, signed = await upload_p12(outsider, notice, pki.secretary)
     assert status == 200 and signed["all_valid"], signed
+    assert (await outsider.get("/api/signatures/awaiting"))[1] == {"documents": []}  # the seal's turn now
     status, shown = await outsider.get(f"/api/record/{notice}")
     assert [s["signed_at"] is not None for s in shown["slots"]] == [True, False], shown

@@ -75,9 +75,16 @@ async def meeting_record(services: Services, actor: Actor, meeting_id: str) -> d
             named = [d for d in rows if not d.replaced_by_id and signing_rules.names(d.slots, actor.id)]
             if not named:
                 raise
-            require_or_named(actor, state, RECORD_SIGN, True)
+            role = require_or_named(actor, state, RECORD_SIGN, True)
             documents = [signer_view(d, state.title) for d in named]
-            return {"meeting_id": meeting_id, "view": "signer", "title": state.title, "documents": documents}
+            # `in_meeting`: whether they hold a part there (a socket to it, to hear record.changed)
+            return {
+                "meeting_id": meeting_id,
+                "view": "signer",
+                "title": state.title,
+                "in_meeting": role is not None,
+                "documents": documents,
+            }
         documents = [store.document_dict(d) for d in await store.documents_of(session, meeting_id)]
         facts = await facts_of(session, state)
     return {"meeting_id": meeting_id, "documents": documents, "facts": facts}
@@ -159,6 +166,26 @@ async def _source(
         if row.content is not None:
             return {"content": row.content, "kind": row.kind, "is_draft": False}
         return {"content": await draft_content(session, row, state), "kind": row.kind, "is_draft": True}
+
+
+async def awaiting(services: Services, actor: Actor) -> list[dict[str, Any]]:
+    """GET /api/signatures/awaiting: the documents whose turn to sign is the actor's (their slot waits), with the
+    meeting's title and the record page that signs them; empty for anyone else (a signed-in person's own list)."""
+    async with services.db.read() as session:
+        rows = []
+        for row in await store.being_signed(session):
+            waiting = signing_rules.waiting_slot(row.status, row.slots)  # a document being signed has one
+            if waiting.get("user_id") == actor.id:
+                rows.append((row, waiting))
+        titles = await store.meeting_titles(session, {r.meeting_id for r, _ in rows})
+    return [
+        {
+            **signer_view(row, titles.get(row.meeting_id, "")),
+            "slot": waiting["slot"],
+            "page": f"/meetings/{row.meeting_id}/record",
+        }
+        for row, waiting in rows
+    ]
 
 
 def register_scope(actor: Actor, unit_id: str | None) -> str | None:
