@@ -282,16 +282,22 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     assert abs(fields["seal"][2] - expected.x1) <= 1 and fields["seal"][2] > signer_box.x0
 
 
+async def _with_outsider(server: LiveServer) -> tuple[ApiClient, str, str]:
+    """_held_meeting, and the Chánh Văn phòng ("vanphong", named as the secretary's certificate is) outside it:
+    (the admin, the meeting's id, their id)."""
+    people = await _people(server)
+    outsider_id = (await server.create_user("vanphong", SECRETARY_NAME, ["delegate"], title="Chánh Văn phòng"))["id"]
+    admin, meeting = await _held_meeting(server, people)
+    return admin, meeting["id"], outsider_id
+
+
 async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs(signing: Setup) -> None:
     """The thông báo's signer may hold no part in the meeting (the organiser chose them: vocabulary.
     NAMED_PERMISSIONS): the slot names them, so they get the PDF, their link, the document's signer view, and sign
     with a .p12 file; reading the record stays the organisers'; a delegate named in no slot is told it is not
     their turn."""
     server, pki = signing.server, signing.tokens.pki
-    people = await _people(server)
-    outsider_id = (await server.create_user("vanphong", SECRETARY_NAME, ["delegate"], title="Chánh Văn phòng"))["id"]
-    admin, meeting = await _held_meeting(server, people)
-    mid = meeting["id"]
+    admin, mid, outsider_id = await _with_outsider(server)
     chair, delegate, outsider = [await server.client(u) for u in ("chutich", "daibieu2", "vanphong")]
     ask = {"kind": "thong_bao", "signer_id": outsider_id, "signer_authority": "TL. CHỦ TỊCH"}
     status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
@@ -320,10 +326,7 @@ async def test_a_named_signer_reads_and_signs_their_document_and_nothing_else(si
     finds it through the meeting's record, and signs it; a delegate of the meeting named in no slot, and the signer
     for the biên bản that does not name them, get the usual refusals."""
     server, pki = signing.server, signing.tokens.pki
-    people = await _people(server)
-    outsider_id = (await server.create_user("vanphong", SECRETARY_NAME, ["delegate"], title="Chánh Văn phòng"))["id"]
-    admin, meeting = await _held_meeting(server, people)
-    mid = meeting["id"]
+    admin, mid, outsider_id = await _with_outsider(server)
     chair, delegate, outsider = [await server.client(u) for u in ("chutich", "daibieu1", "vanphong")]
     status, minutes = await admin.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
     assert status == 201, minutes
