@@ -291,6 +291,20 @@ async def test_concurrent_issues_number_without_gaps_or_duplicates(any_server: L
     assert (secret.number, next_year.number) == (1, 1)
 
 
+async def _planned(server: LiveServer, *invited: str) -> tuple[dict[str, dict[str, Any]], ApiClient, str]:
+    """_people and a meeting with their chair and secretary, `invited` (keys of _people) invited: (people, the
+    admin, its id)."""
+    people = await _people(server)
+    admin = await server.admin()
+    meeting = await make_meeting(
+        admin,
+        secretary_id=people["secretary"]["id"],
+        chair_id=people["chair"]["id"],
+        invitee_ids=[people[k]["id"] for k in invited],
+    )
+    return people, admin, meeting["id"]
+
+
 async def test_the_record_page_hears_changes_and_a_demoted_secretary_s_socket_writes_nothing(
     any_server: LiveServer,
 ) -> None:
@@ -299,15 +313,7 @@ async def test_the_record_page_hears_changes_and_a_demoted_secretary_s_socket_wr
     from meeting_server import protocol as p
     from tests.test_live_authz import VI_FORBIDDEN, raw_socket
 
-    people = await _people(any_server)
-    admin = await any_server.admin()
-    meeting = await make_meeting(
-        admin,
-        secretary_id=people["secretary"]["id"],
-        chair_id=people["chair"]["id"],
-        invitee_ids=[people["d1"]["id"]],
-    )
-    mid = meeting["id"]
+    people, admin, mid = await _planned(any_server, "d1")
     secretary, chair, delegate = [await any_server.client(u) for u in ("thuky", "chutich", "daibieu1")]
     status, made = await secretary.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
     assert status == 201, made
@@ -521,3 +527,27 @@ async def test_approvals_at_once_over_rest_take_distinct_gap_free_numbers(any_se
     status, listed = await admin.get("/api/register?kind=bien_ban")
     assert status == 200, listed
     assert sorted(e["number"] for e in listed["entries"] if e["unit_id"] == unit) == [1, 2, 3, 4]
+
+
+async def test_record_changed_reaches_the_person_a_slot_names(any_server: LiveServer) -> None:
+    """Sockets opened before the thông báo named its signer: `record.changed` reaches the named delegate (their
+    signing page reloads on it) and not the other delegate, which the marker after it proves."""
+    from meeting_server import protocol as p
+    from tests.test_live_authz import raw_socket
+
+    people, admin, mid = await _planned(any_server, "d1", "d2")
+    assert (await admin.post(f"/api/meetings/{mid}/start"))[0] == 200
+    assert (await admin.post(f"/api/meetings/{mid}/end"))[0] == 200
+    named, other = [await any_server.client(u) for u in ("daibieu1", "daibieu2")]
+    async with raw_socket(any_server, named) as sock, raw_socket(any_server, other) as other_sock:
+        for s in (sock, other_sock):
+            assert (await s.call(p.JOIN, {"meeting_id": mid, "after_seq": 0}))["ok"] is True
+        ask = {"kind": "thong_bao", "signer_id": people["d1"]["id"]}
+        status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
+        assert status == 201, made
+        assert (await admin.post(f"/api/record/{made['document']['id']}/submit"))[0] == 200
+        await sock.marker()
+        await other_sock.marker()
+        told = [e["data"]["status"] for e in sock.events(mid) if e["type"] == p.RECORD_CHANGED]
+        assert told == ["draft", "in_review"], told
+        assert [e for e in other_sock.events(mid) if e["type"] == p.RECORD_CHANGED] == []

@@ -84,6 +84,9 @@ POLICY: dict[str, dict[str, str]] = {
         "site_operator": OWN,
     },
     "record.seal": {"admin": OWN, "chair": OWN, "secretary": OWN},
+    # reading the record (a view, not an action: test_record_reads below), and whatever it says, the person a
+    # document's slot names reads that document as its signer (vocabulary.NAMED_PERMISSIONS)
+    "record.read": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
@@ -860,3 +863,41 @@ async def test_rest_enforces_the_same(world: World, name: str, role: str, owners
         return
     assert status == {"forbidden": 403, "not_found": 404}[expected], answer
     assert_error_shape(answer, expected)
+
+
+# ---- the record's reads, and the named signer ----------------------------------------------------------------
+
+READ_CASES = [
+    pytest.param(role, ownership, named, id=f"record.read-{role}-{ownership}-{'named' if named else 'not-named'}")
+    for role in ROLES
+    for ownership in OWNERSHIP
+    for named in (False, True)
+]
+
+
+@MODULE_LOOP
+@pytest.mark.parametrize(("role", "ownership", "named"), READ_CASES)
+async def test_record_reads(world: World, role: str, ownership: str, named: bool) -> None:
+    """`GET /api/record/{id}` and `GET /api/meetings/{id}/record` over REST on an ended meeting's thông báo: the
+    holders of `record.read` read it whole; the person its signer slot names (`named`), whatever their part and even
+    in a meeting they may not see, its signer view (docs/api.md "The named signer"); anyone else the refusal."""
+    own = ownership == "own"
+    meeting_id, _ = await build_meeting(world, own, "ended")
+    organiser = world.admin if own else world.other_chair
+    signer = world.actors[role] if named else world.other_chair
+    ask = {"meeting_id": meeting_id, "kind": "thong_bao", "signer_id": signer.id}
+    document_id = (await world.run(organiser, "record.create", ask))["document"]["id"]
+    expected = expected_outcome("record.read", role, own, "ended")
+    if named and expected != "ok":
+        expected = "signer"
+    client = await world.client(role)
+    for path in (f"/api/record/{document_id}", f"/api/meetings/{meeting_id}/record"):
+        status, answer = await client.get(path)
+        if expected in ("ok", "signer"):
+            assert status == 200, (path, answer)
+            assert answer.get("view") == ("signer" if expected == "signer" else None), (path, answer)
+            whole = "texts" in answer or "facts" in answer
+            assert whole == (expected == "ok"), (path, answer)
+            continue
+        assert status == {"forbidden": 403, "not_found": 404}[expected], (path, answer)
+        assert_error_shape(answer, expected)

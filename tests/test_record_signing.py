@@ -282,15 +282,22 @@ async def test_the_minutes_signed_by_both_through_the_agent_and_the_notice_seale
     assert abs(fields["seal"][2] - expected.x1) <= 1 and fields["seal"][2] > signer_box.x0
 
 
-async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs(signing: Setup) -> None:
-    """The thông báo's signer may hold no part in the meeting (the organiser chose them: vocabulary.
-    NAMED_PERMISSIONS): the slot names them, so they get the PDF, their link, and sign with a .p12 file; reading
-    the record stays the organisers'; a delegate named in no slot is told it is not their turn."""
-    server, pki = signing.server, signing.tokens.pki
+async def _with_outsider(server: LiveServer) -> tuple[ApiClient, str, str]:
+    """_held_meeting, and the Chánh Văn phòng ("vanphong", named as the secretary's certificate is) outside it:
+    (the admin, the meeting's id, their id)."""
     people = await _people(server)
     outsider_id = (await server.create_user("vanphong", SECRETARY_NAME, ["delegate"], title="Chánh Văn phòng"))["id"]
     admin, meeting = await _held_meeting(server, people)
-    mid = meeting["id"]
+    return admin, meeting["id"], outsider_id
+
+
+async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs(signing: Setup) -> None:
+    """The thông báo's signer may hold no part in the meeting (the organiser chose them: vocabulary.
+    NAMED_PERMISSIONS): the slot names them, so they get the PDF, their link, the document's signer view, and sign
+    with a .p12 file; reading the record stays the organisers'; a delegate named in no slot is told it is not
+    their turn."""
+    server, pki = signing.server, signing.tokens.pki
+    admin, mid, outsider_id = await _with_outsider(server)
     chair, delegate, outsider = [await server.client(u) for u in ("chutich", "daibieu2", "vanphong")]
     ask = {"kind": "thong_bao", "signer_id": outsider_id, "signer_authority": "TL. CHỦ TỊCH"}
     status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
@@ -298,7 +305,9 @@ async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs
     notice = made["document"]["id"]
     assert (await admin.post(f"/api/record/{notice}/submit"))[0] == 200
     assert (await chair.post(f"/api/record/{notice}/approve"))[0] == 200
-    assert (await outsider.get(f"/api/record/{notice}"))[0] == 404  # the meeting is still not theirs to read
+    status, shown = await outsider.get(f"/api/record/{notice}")  # the signer's view of the one document naming them
+    assert status == 200 and shown["view"] == "signer" and "texts" not in shown and "comments" not in shown, shown
+    assert (await outsider.get(f"/api/meetings/{mid}"))[0] == 404  # the meeting itself is still not theirs to read
 
     status, refused = await delegate.post(f"/api/record/{notice}/sign-request")
     assert (status, refused["error"]["code"]) == (409, "signing_not_your_turn"), refused
@@ -309,3 +318,55 @@ async def test_a_notice_signer_outside_the_meeting_asks_for_their_link_and_signs
     status, signed = await upload_p12(outsider, notice, pki.secretary)
     assert status == 200 and signed["all_valid"], signed
     assert [s["signed_at"] is not None for s in signed["document"]["slots"]] == [True, False]
+
+
+async def test_a_named_signer_reads_and_signs_their_document_and_nothing_else(signing: Setup) -> None:
+    """The thông báo's signer, with no part in the meeting (the organiser chose them: vocabulary.NAMED_PERMISSIONS),
+    reads the document naming them as its signer (number, state, slots, the PDF; no texts, comments or facts),
+    finds it through the meeting's record, and signs it; a delegate of the meeting named in no slot, and the signer
+    for the biên bản that does not name them, get the usual refusals."""
+    server, pki = signing.server, signing.tokens.pki
+    admin, mid, outsider_id = await _with_outsider(server)
+    chair, delegate, outsider = [await server.client(u) for u in ("chutich", "daibieu1", "vanphong")]
+    status, minutes = await admin.post(f"/api/meetings/{mid}/record", {"kind": "bien_ban"})
+    assert status == 201, minutes
+    minutes_id = minutes["document"]["id"]
+    ask = {"kind": "thong_bao", "signer_id": outsider_id, "signer_authority": "TL. CHỦ TỊCH"}
+    status, made = await admin.post(f"/api/meetings/{mid}/record", ask)
+    assert status == 201, made
+    notice = made["document"]["id"]
+    assert (await admin.post(f"/api/record/{notice}/comments", {"part": "opening", "text": "Bí mật"}))[0] in (200, 201)
+
+    # a draft naming them: its signer view already, without the organisers' comments
+    status, shown = await outsider.get(f"/api/record/{notice}")
+    assert status == 200, shown
+    assert shown["view"] == "signer" and shown["status"] == "draft" and shown["pdf_url"] == f"/api/record/{notice}/pdf"
+    assert not {"texts", "comments", "content", "defaults", "return_comment", "recipients"} & set(shown), shown
+    status, found = await outsider.get(f"/api/meetings/{mid}/record")
+    assert status == 200 and found["view"] == "signer" and not found["in_meeting"] and "facts" not in found, found
+    assert [d["id"] for d in found["documents"]] == [notice]
+
+    # not the biên bản (its slots name others), not the .docx, not the meeting; another delegate nothing at all
+    for path in (f"/api/record/{minutes_id}", f"/api/record/{minutes_id}/pdf", f"/api/meetings/{mid}"):
+        assert (await outsider.get(path))[0] == 404, path
+    assert (await outsider.get(f"/api/record/{notice}/docx"))[0] == 404
+    for path in (f"/api/record/{notice}", f"/api/record/{notice}/pdf", f"/api/meetings/{mid}/record"):
+        status, refused = await delegate.get(path)
+        assert (status, refused["error"]["code"]) == (403, "forbidden"), (path, refused)
+
+    assert (await admin.post(f"/api/record/{notice}/submit"))[0] == 200
+    status, approved = await chair.post(f"/api/record/{notice}/approve")
+    assert status == 200, approved
+    status, shown = await outsider.get(f"/api/record/{notice}")
+    assert shown["status"] == "signing" and shown["number_text"] == approved["number_text"], shown
+    async with outsider.http.get(f"{server.url}/api/record/{notice}/pdf") as response:
+        assert response.status == 200 and response.content_type == "application/pdf"
+    status, waiting = await outsider.get("/api/signatures/awaiting")
+    assert status == 200 and [(d["id"], d["slot"]) for d in waiting["documents"]] == [(notice, "signer")], waiting
+    assert waiting["documents"][0]["page"] == f"/meetings/{mid}/record"
+    assert (await delegate.get("/api/signatures/awaiting"))[1] == {"documents": []}
+    status, signed = await upload_p12(outsider, notice, pki.secretary)
+    assert status == 200 and signed["all_valid"], signed
+    assert (await outsider.get("/api/signatures/awaiting"))[1] == {"documents": []}  # the seal's turn now
+    status, shown = await outsider.get(f"/api/record/{notice}")
+    assert [s["signed_at"] is not None for s in shown["slots"]] == [True, False], shown

@@ -89,10 +89,10 @@ def _who(ctx: MeetingContext) -> tuple[str, str]:
 async def _changed(
     ctx: MeetingContext, row: RecordDocumentRow, answer: dict[str, Any] | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """Tell the record's page (organisers, chair, secretary) that a document changed, in a small entry (`extra`;
-    a text itself is read with GET); answer the document, `extra` and `answer`."""
+    """Tell the record's page (organisers, chair, secretary; the people its slots name) that a document changed,
+    in a small entry (`extra`; a text itself is read with GET); answer the document, `extra` and `answer`."""
     told = {"document_id": row.id, "kind": row.kind, "status": row.status, "version": row.version}
-    await ctx.record([domain.changed(told, **extra)])
+    await ctx.record([domain.changed(told, domain.named_people(row.slots), **extra)])
     return {"meeting_id": row.meeting_id, "document": store.document_dict(row), **extra, **(answer or {})}
 
 

@@ -31,6 +31,13 @@ async def meeting_record(request: web.Request, identity: Identity | None) -> web
     return json_response(await record_views.meeting_record(request.app[SERVICES], actor, meeting_id))
 
 
+@view("GET", "/api/signatures/awaiting")
+async def awaiting(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    """The signed-in person's documents awaiting their signature ("Văn bản chờ bạn ký")."""
+    actor = _need(identity).actor
+    return json_response({"documents": await record_views.awaiting(request.app[SERVICES], actor)})
+
+
 @view("GET", "/api/record/{document_id}")
 async def document(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     actor = _need(identity).actor

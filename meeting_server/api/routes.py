@@ -491,6 +491,11 @@ ROUTES: tuple[Route, ...] = (
         action="record.create",
         status=201,
     ),
+    Route(
+        "GET",
+        "/api/signatures/awaiting",
+        "The documents whose waiting signature slot is mine (Văn bản chờ bạn ký).",
+    ),
     Route("GET", "/api/record/{document_id}", "One record document: status, number, texts, comments, slots."),
     Route(
         "PUT",

@@ -17,13 +17,13 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pymupdf
 
-from ..domain.record_content import RICH_TEXT_TAGS, SignatureBox
+from ..domain.record_content import SignatureBox
+from ..domain.richtext import Reducer
 from ..domain.text import without_pictographs
 from ..vocabulary import SLOT_SEAL
 from .pdfout import finished
@@ -171,65 +171,41 @@ def e(text: str) -> str:
     return html.escape(_LONG_WORD.sub(_breakable, without_pictographs(text)), quote=True)
 
 
-class _RichText(HTMLParser):
-    """Keeps `RICH_TEXT_TAGS` (without attributes), escapes all text, drops every other element's tags."""
+class _Printed(Reducer):
+    """domain/richtext's reduction, written as a document prints it: paragraphs of `paragraph_class`, a paragraph
+    or list ending whatever was open (not inside a list item), loose text made a paragraph, text escaped by `e`."""
 
     def __init__(self, paragraph_class: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.open: list[str] = []
+        super().__init__()
         self.paragraph_class = paragraph_class
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in RICH_TEXT_TAGS:
-            return
-        if tag == "br":
-            self.out.append("<br/>")
-            return
+    def start(self, tag: str) -> str:
+        return f'<p class="{self.paragraph_class}">' if tag == "p" else f"<{tag}>"
+
+    def void(self, tag: str) -> str:
+        return f"<{tag}/>"
+
+    def begin(self, tag: str) -> None:
         if tag in ("p", "ul", "ol") and "li" not in self.open:  # a block starts: whatever was open ends
-            self._close_all()
-        self.out.append(f'<p class="{self.paragraph_class}">' if tag == "p" else f"<{tag}>")
-        self.open.append(tag)
+            self.close_all()
+        super().begin(tag)
 
-    def _close_all(self) -> None:
-        self.out += [f"</{t}>" for t in reversed(self.open)]
-        self.open.clear()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self.out.append("<br/>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in self.open:
-            return
-        while self.open:
-            top = self.open.pop()
-            self.out.append(f"</{top}>")
-            if top == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if not data.strip():
             self.out.append(" " if data and self.open else "")
             return
         if not self.open:  # loose text becomes a paragraph
-            self.out.append(f'<p class="{self.paragraph_class}">')
+            self.out.append(self.start("p"))
             self.open.append("p")
         lead, trail = " " if data[0].isspace() else "", " " if data[-1].isspace() else ""
         self.out.append(lead + e(data).strip() + trail)
 
-    def result(self) -> str:
-        self._close_all()
-        return "".join(self.out)
-
 
 def rich(html_text: str, paragraph_class: str = "para") -> str:
     """The secretary's rich text as the document prints it: paragraphs, lists, bold, italic, underline; text not
-    in a paragraph or list becomes one; every other element's tags are dropped (their text stays, escaped)."""
-    parser = _RichText(paragraph_class)
-    parser.feed(html_text)
-    parser.close()
-    return parser.result()
+    in a paragraph or list becomes one; every other element's tags are dropped (their text stays, escaped), and a
+    script's or style's content with them (domain/richtext.Reducer, the one reduction)."""
+    return _Printed(paragraph_class).reduce(html_text)
 
 
 @dataclass(frozen=True)

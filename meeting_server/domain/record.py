@@ -66,11 +66,18 @@ TRANSITIONS: dict[str, tuple[RecordStatus, RecordStatus, str, str]] = {
 }
 
 
-def changed(document: dict[str, Any], **extra: Any) -> Event:
-    """The log entry telling the record's page (organisers, chair, secretary) that a document changed; no patch:
-    the meeting's state is not the record's."""
+def changed(document: dict[str, Any], named: tuple[str, ...] = (), **extra: Any) -> Event:
+    """The log entry telling the record's page (organisers, chair, secretary, and the people the document's
+    signature slots name: `named`, their signing page) that a document changed; no patch: the meeting's state is
+    not the record's."""
     data = {k: document[k] for k in ("document_id", "kind", "status", "version")} | extra
-    return Event(p.RECORD_CHANGED, data, Audience(kind="roles", roles=ORGANIZER_ROLES))
+    audience = Audience(kind="people", roles=ORGANIZER_ROLES, user_ids=named) if named else None
+    return Event(p.RECORD_CHANGED, data, audience or Audience(kind="roles", roles=ORGANIZER_ROLES))
+
+
+def named_people(slots: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The people a document's signature slots name (the seal's slot names nobody)."""
+    return tuple(dict.fromkeys(s["user_id"] for s in slots if s.get("user_id")))
 
 
 def vietnam_date(moment: datetime) -> date:

@@ -20,12 +20,34 @@ SELF_CLOSING = frozenset({"li", "p"})  # a second one ends the first, as browser
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript", "svg", "math"})
 
 
-class _Reducer(HTMLParser):
+class Reducer(HTMLParser):
+    """The one reduction of rich text to `RICH_TEXT_TAGS`: what is kept, what is dropped with its content, how
+    elements close. How the kept parts are written is its hooks' (`start`, `void`, `begin`, `data`): here as the
+    record stores them; `documents/nd30.py` writes them as a document prints them."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.open: list[str] = []
         self.hidden = 0  # inside a dropped-with-content element
+
+    # ---- the hooks: how what is kept is written
+
+    def start(self, tag: str) -> str:
+        return f"<{tag}>"
+
+    def void(self, tag: str) -> str:
+        return f"<{tag}>"
+
+    def begin(self, tag: str) -> None:
+        """Before an element opens: "<li>1<li>2" (a second p or li) ends the first, as browsers read it."""
+        if tag in SELF_CLOSING and self.open and self.open[-1] == tag:
+            self.out.append(f"</{self.open.pop()}>")
+
+    def data(self, data: str) -> None:
+        self.out.append(escape(data, quote=False))
+
+    # ---- the reduction
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in DROPPED_WITH_CONTENT:
@@ -34,18 +56,17 @@ class _Reducer(HTMLParser):
         if self.hidden or tag not in RICH_TEXT_TAGS:
             return
         if tag in VOID_TAGS:
-            self.out.append(f"<{tag}>")
+            self.out.append(self.void(tag))
             return
-        if tag in SELF_CLOSING and self.open and self.open[-1] == tag:  # "<li>1<li>2": the first ends
-            self.out.append(f"</{self.open.pop()}>")
+        self.begin(tag)
         if len(self.open) >= MAX_DEPTH:
             raise too_deep()
         self.open.append(tag)
-        self.out.append(f"<{tag}>")
+        self.out.append(self.start(tag))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.hidden and tag in VOID_TAGS:
-            self.out.append(f"<{tag}>")
+            self.out.append(self.void(tag))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in DROPPED_WITH_CONTENT:
@@ -61,13 +82,20 @@ class _Reducer(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
-            self.out.append(escape(data, quote=False))
+            self.data(data)
+
+    def close_all(self) -> None:
+        self.out.extend(f"</{tag}>" for tag in reversed(self.open))
+        self.open.clear()
 
     def result(self) -> str:
         self.close()
-        self.out.extend(f"</{tag}>" for tag in reversed(self.open))
-        self.open.clear()
+        self.close_all()
         return "".join(self.out).strip()
+
+    def reduce(self, html: str) -> str:
+        self.feed(html)
+        return self.result()
 
 
 def too_deep() -> AppError:
@@ -88,6 +116,4 @@ def sanitize(html: str) -> str:
             f"The text is {len(html):,} characters long, over the limit of {MAX_HTML_CHARS:,} for one field; it "
             "was not saved, the text saved before is kept. Split it over several items.",
         )
-    reducer = _Reducer()
-    reducer.feed(html)
-    return reducer.result()
+    return Reducer().reduce(html)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.record_content import number_text
 from ..errors import AppError
-from ..vocabulary import RECORD_ISSUED, RecordKind, SignatureSlot
+from ..vocabulary import RECORD_ISSUED, RECORD_SIGNING, RecordKind, SignatureSlot
 from .db import new_id, now_iso
 from .models import MeetingEventRow, MeetingRow, RecordCommentRow, RecordDocumentRow, RecordTextRow
 
@@ -231,6 +231,16 @@ async def log_marks(
         .order_by(MeetingEventRow.seq)
     )
     return [(t, d, a) for t, d, a in rows]
+
+
+async def being_signed(session: AsyncSession) -> list[RecordDocumentRow]:
+    """The documents being signed (status `signing`: few at any time, each until its last slot is signed)."""
+    found = await session.execute(
+        select(RecordDocumentRow)
+        .where(RecordDocumentRow.status == RECORD_SIGNING)
+        .order_by(RecordDocumentRow.updated_at, RecordDocumentRow.id)
+    )
+    return list(found.scalars())
 
 
 async def meeting_titles(session: AsyncSession, ids: set[str]) -> dict[str, str]:

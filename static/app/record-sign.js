@@ -9,6 +9,7 @@
 // shown command stays until its slot is signed. The signed PDF and a link to /verify once anyone signed.
 import { post, withLang } from './api.js';
 import { h, replaceChildren } from './dom.js';
+import { formatDateTime } from './format.js';
 import { t, tMaybe } from './i18n.js';
 import { busy, formError } from './ui.js';
 
@@ -17,6 +18,11 @@ const path = (doc, rest) => `/api/record/${enc(doc.id)}${rest}`;
 
 /** The first slot not signed yet (the signing order is the slots' order), or null when every slot is. */
 export const waitingSlot = (doc) => ((doc && doc.slots) || []).find((s) => !s.signed_at) || null;
+
+/** Each signature slot: who signs it, and when they signed (or that it waits). The record page's and the signer's. */
+export const slotList = (doc) => h('ul', { class: 'signature-slots' }, ((doc && doc.slots) || []).map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
+  h('strong', null, tMaybe('record.slot', s.slot)), ` — ${[s.authority, s.title, s.name].filter(Boolean).join(' · ')} · `,
+  s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting'))));
 
 /**
  * The persistent signing panel: `el` goes in the page's `record-sign-actions`; `update(doc, {userId, mayWrite})`

@@ -18,6 +18,7 @@ import {
 } from '../meeting-common.js';
 import { papersSection } from './papers.js';
 import { mayOpenRecord, recordPagePath } from './record.js';
+import { awaitingPanel } from '../record-signer.js';
 
 function fact(label, value, testid) {
   if (!value) return null;
@@ -51,6 +52,8 @@ export async function render({ root, params, setTitle, isCurrent }) {
   // A commune hall's operator: the hall's state, its floor request, its show of hands (static/app/hall.js)
   const hall = hallPanel({ meetingId: id, onWrite: (resp) => afterWrite(channel, resp) });
   const voteManager = voteConsole({ meetingId: id, managersOnly: true }); // the secretary's: prepare, edit, open, close (vote.manage only)
+  // "Văn bản chờ bạn ký": this meeting's documents whose signature slot waiting is this person's (record-signer.js)
+  const awaiting = awaitingPanel(id);
 
   const nameOf = (userId, fallback) => fallback || (userId ? names.get(userId) || '' : '');
 
@@ -187,7 +190,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
       replaceChildren(view,
         headerBox, controlsBox,
         h('div', { class: 'meeting-layout' },
-          h('div', { class: 'meeting-main' }, hall.el, vote.el, voteManager.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
+          h('div', { class: 'meeting-main' }, awaiting.el, hall.el, vote.el, voteManager.el, proxy.el, floor.el, media.el, agendaBox, papers.el),
           h('aside', { class: 'meeting-side' }, answer.el, attendance.el, presenceBox, sitesBox)));
     }
     renderHead();
@@ -203,6 +206,7 @@ export async function render({ root, params, setTitle, isCurrent }) {
     hall.update(snap, info);
     voteManager.update(snap, info);
     renderPresence();
+    if (((info && info.events) || []).some((e) => /^record\./.test(e.type))) awaiting.refresh();
   }
 
   const channel = new MeetingChannel(id, {

@@ -9,6 +9,7 @@ import { formatRange, formatTime } from '../format.js';
 import { t } from '../i18n.js';
 import { canOrganise, loadSites } from '../session.js';
 import { noticesPanel } from '../mail.js';
+import { awaitingPanel } from '../record-signer.js';
 import { statusBadge, pageHeader, emptyState, loading, showError } from '../ui.js';
 
 const REFRESH_MS = 60000;
@@ -45,8 +46,10 @@ export async function render({ root, setTitle, isCurrent }) {
     ? h('a', { href: '/meetings/new', class: 'btn btn-primary', testid: 'new-meeting' }, t('nav.newMeeting'))
     : null;
   const notices = noticesPanel();
+  const awaiting = awaitingPanel(); // "Văn bản chờ bạn ký": hidden while nothing waits for this person
   root.append(
     pageHeader(t('meetings.title'), notices.el, newBtn),
+    awaiting.el,
     liveSection,
     h('section', { class: 'section', 'aria-labelledby': 'upcoming-h' },
       h('h2', { id: 'upcoming-h', class: 'section-title' }, t('meetings.upcoming')),
@@ -107,7 +110,7 @@ export async function render({ root, setTitle, isCurrent }) {
   await refresh();
   const stopListening = live.onMeetingsChanged(() => { if (isCurrent()) refresh(); });
   const timer = setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
-  const onVisible = () => { if (!document.hidden) refresh(); };
+  const onVisible = () => { if (!document.hidden) { refresh(); awaiting.refresh(); } };
   document.addEventListener('visibilitychange', onVisible);
   window.addEventListener('focus', onVisible);
   return () => {

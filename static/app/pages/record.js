@@ -7,7 +7,8 @@
 // (a draft prints DỰ THẢO) and the .docx. In review the chair reads, edits and comments per item ("Góp ý"),
 // returns it to the secretary with a comment or approves it ("Duyệt và ban hành": the register gives the number,
 // the content freezes); then the number, the files and each signature slot's state; the signing buttons are
-// record-sign.js's, in `record-sign-actions`.
+// record-sign.js's, in `record-sign-actions`. A person who only signs (a slot names them, docs/api.md "The named
+// signer") gets record-signer.js's page instead.
 import { get, post, put, withLang } from '../api.js';
 import { Autosaver, revisionOf, statusText } from '../autosave.js';
 import { h, replaceChildren } from '../dom.js';
@@ -15,7 +16,8 @@ import { formatDateTime, formatTime } from '../format.js';
 import { t, tMaybe } from '../i18n.js';
 import { MeetingChannel } from '../live.js';
 import { may, meetingPath } from '../meeting-common.js';
-import { signPanel } from '../record-sign.js';
+import { signPanel, slotList } from '../record-sign.js';
+import { renderSigner } from '../record-signer.js';
 import { RichText } from '../richtext.js';
 import { getUser } from '../session.js';
 import { busy, confirmDialog, dialog, emptyState, loading, showError } from '../ui.js';
@@ -53,6 +55,17 @@ export async function render({ root, params, setTitle, isCurrent }) {
   const user = getUser();
   const view = h('div', { class: 'record-page', testid: 'record-page' }, loading());
   root.append(view);
+  // a person whom a document's signature slot names, without the record's workspace: the signer's page instead
+  let first;
+  try {
+    first = await get(meetingPath(meetingId, '/record'));
+  } catch (err) {
+    if (isCurrent()) replaceChildren(view, emptyState(err.message, 'record-error'));
+    return () => {};
+  }
+  if (first && first.view === 'signer') {
+    return renderSigner({ view, meetingId, first, userId: user && user.id, setTitle, isCurrent });
+  }
   let snap = null;
   let docs = []; // the meeting's record documents: [{id, kind, status, version, …}]
   let doc = null; // the one shown, in full
@@ -336,15 +349,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
   }
 
   function renderSignatures() {
-    const slots = (doc && doc.slots) || [];
     signBox.hidden = !doc || !['signing', 'issued'].includes(doc.status);
     if (signBox.hidden) return;
-    replaceChildren(signBox,
-      h('h2', { class: 'section-title' }, t('record.signatures')),
-      h('ul', { class: 'signature-slots' }, slots.map((s) => h('li', { testid: 'signature-slot', dataset: { slot: s.slot, signed: s.signed_at ? 'true' : 'false' } },
-        h('strong', null, tMaybe('record.slot', s.slot)), ` — ${[s.authority, s.title, s.name].filter(Boolean).join(' · ')} · `,
-        s.signed_at ? t('record.signedAt', { time: formatDateTime(s.signed_at) }) : t('record.waiting')))),
-      signing.el);
+    replaceChildren(signBox, h('h2', { class: 'section-title' }, t('record.signatures')), slotList(doc), signing.el);
     signing.update(doc, { userId: user && user.id, mayWrite: may(snap, 'record.write'), onDone: reload });
   }
 
