@@ -134,9 +134,9 @@ async def test_a_unit_seal_image_is_the_administrators(live_server: LiveServer) 
     async with server.services.db.read() as session:
         admin_row = await directory.user_by_username(session, "admin")
     assert admin_row is not None
-    raw = base64.b64encode(_jpeg_on_white()).decode()
+    raw = {"unit_id": unit, "png": base64.b64encode(_jpeg_on_white()).decode()}
     try:
-        await run_action(server.services, actor_of_user(admin_row), "unit.seal_image.set", {"unit_id": unit, "png": raw})
+        await run_action(server.services, actor_of_user(admin_row), "unit.seal_image.set", raw)
     except AppError as error:
         assert error.code == "image_refused"
     else:
@@ -185,7 +185,8 @@ async def test_the_images_are_on_the_signed_and_sealed_notice(signing: Setup) ->
     assert _coloured(pdf, box.page, left, channel=2) > 0  # where the signature's blue still shows
     right = pymupdf.Rect(box.x1 - third, box.y0, box.x1, box.y1)
     assert _coloured(pdf, box.page, right, channel=0) == 0  # the seal stops at the left third
-    assert _coloured(pdf, box.page, pymupdf.Rect(seal.x0, seal.y0, seal.x1, seal.y1), channel=0) > 800  # the image, not a ring
+    sealed_area = pymupdf.Rect(seal.x0, seal.y0, seal.x1, seal.y1)
+    assert _coloured(pdf, box.page, sealed_area, channel=0) > 800  # the image, not the drawn ring
 
     reports = await asyncio.to_thread(verify_pdf, pdf, server.services.trust)  # type: ignore[union-attr]
     assert [(r.field, r.ok) for r in reports] == [("signer", True), ("seal", True)], reports
