@@ -63,7 +63,7 @@ async def same_origin_middleware(
         ):
             raise AppError("origin_refused", origin=origin[:100])
         if request.can_read_body or request.path == LOGIN:
-            allowed = (JSON,) if request.path == LOGIN else (JSON, UPLOAD)
+            allowed: tuple[str, ...] = (JSON,) if request.path == LOGIN else (JSON, UPLOAD)
             if request.path.endswith(IMAGE_PATHS):  # signature and seal images: the PNG or JPEG is the body
                 allowed = (JSON, *IMAGES)
             if request.content_type not in allowed:
