@@ -30,6 +30,7 @@ from .storage.models import SiteRow, UnitRow, UserRow
 from .vocabulary import (
     ABSENT_EXCUSED,
     AT_SITE,
+    CHAIR,
     CHECKED_IN,
     IMAGE_SEAL,
     IMAGE_SIGNATURE,
@@ -41,6 +42,7 @@ from .vocabulary import (
     RECORD_FIELD_DISCUSSION,
     RECORD_MINUTES,
     RECORD_PART_CLOSING,
+    SECRETARY,
 )
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -152,7 +154,7 @@ class _Ids:
 def _drawn_images(ids: _Ids) -> list[tuple[str, str, KeptImage]]:
     """The demo's signature images (every chair and secretary, and the notice's signer) and seals (their units),
     drawn in code and kept as the upload route keeps an image (signing/images.reencode). Blocking."""
-    signers = [p for p in d.PEOPLE if {"chair", "secretary"} & set(p.roles)]
+    signers = [p for p in d.PEOPLE if {CHAIR, SECRETARY} & set(p.roles)]
     signers += [p for p in d.PEOPLE if p.username == d.HELD_MEETING.conclusion_signer_username and p not in signers]
     made = [
         (IMAGE_SIGNATURE, ids.users[p.username], reencode(signature_png(p.full_name), IMAGE_SIGNATURE)) for p in signers

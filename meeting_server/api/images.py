@@ -13,7 +13,7 @@ from ..actions.base import run_action
 from ..auth import Identity
 from ..errors import AppError
 from ..signing.images import reencode, refused
-from ..storage import images as store
+from ..views import images as image_views
 from ..vocabulary import DIRECTORY_MANAGE, IMAGE_SEAL, IMAGE_SIGNATURE
 from .common import SERVICES, WORKERS, client_ip, json_response
 from .reads import _need, view
@@ -31,8 +31,7 @@ async def _upload(request: web.Request, kind: str) -> str:
 
 
 async def _png(request: web.Request, kind: str, owner_id: str) -> web.StreamResponse:
-    async with request.app[SERVICES].db.read() as session:
-        png = await store.png_of(session, kind, owner_id)
+    png = await image_views.png_of(request.app[SERVICES], kind, owner_id)
     if png is None:
         raise AppError("not_found", what=f"{kind}_image")
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, no-cache"})
