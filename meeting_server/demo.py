@@ -7,6 +7,7 @@ so its event log starts at sequence 1 as in real use.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -18,15 +19,21 @@ from .actions import Services, run_action
 from .auth import actor_of_user
 from .domain.actors import Actor
 from .passwords import hash_password_async
+from .signing.demo_images import seal_png, signature_png
 from .signing.demo_pki import DemoPKI, ensure_demo_pki
+from .signing.images import KeptImage, reencode
 from .storage import directory
+from .storage import images as image_store
 from .storage import mail as mail_store
 from .storage.db import iso, new_id, now_iso, replaying
 from .storage.models import SiteRow, UnitRow, UserRow
 from .vocabulary import (
     ABSENT_EXCUSED,
     AT_SITE,
+    CHAIR,
     CHECKED_IN,
+    IMAGE_SEAL,
+    IMAGE_SIGNATURE,
     IN_HALL,
     LATE,
     MAIL_QUEUED,
@@ -35,6 +42,7 @@ from .vocabulary import (
     RECORD_FIELD_DISCUSSION,
     RECORD_MINUTES,
     RECORD_PART_CLOSING,
+    SECRETARY,
 )
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -100,6 +108,7 @@ async def seed(services: Services, *, today: datetime | None = None) -> dict[str
             for p in d.PEOPLE
         )
     ids = _Ids(unit_ids, site_ids, user_ids)
+    await _signature_images(services, ids)
     today = (today or datetime.now(VIETNAM)).astimezone(VIETNAM)
     held = await hold_meeting(services, ids, d.HELD_MEETING)  # first: its giấy mời was numbered last month
     meetings = []
@@ -140,6 +149,28 @@ class _Ids:
     async def actor(self, services: Services, username: str) -> Actor:
         async with services.db.read() as session:
             return actor_of_user(await directory.get_user(session, self.users[username]))
+
+
+def _drawn_images(ids: _Ids) -> list[tuple[str, str, KeptImage]]:
+    """The demo's signature images (every chair and secretary, and the notice's signer) and seals (their units),
+    drawn in code and kept as the upload route keeps an image (signing/images.reencode). Blocking."""
+    signers = [p for p in d.PEOPLE if {CHAIR, SECRETARY} & set(p.roles)]
+    signers += [p for p in d.PEOPLE if p.username == d.HELD_MEETING.conclusion_signer_username and p not in signers]
+    made = [
+        (IMAGE_SIGNATURE, ids.users[p.username], reencode(signature_png(p.full_name), IMAGE_SIGNATURE)) for p in signers
+    ]
+    units = {p.unit_key for p in signers}
+    for unit in d.UNITS:
+        if unit.key in units:
+            made.append((IMAGE_SEAL, ids.units[unit.key], reencode(seal_png(unit.name), IMAGE_SEAL)))
+    return made
+
+
+async def _signature_images(services: Services, ids: _Ids) -> None:
+    drawn = await asyncio.to_thread(_drawn_images, ids)
+    async with services.db.write() as session:
+        for kind, owner_id, kept in drawn:
+            await image_store.put(session, kind, owner_id, kept.png, (kept.width, kept.height), "demo")
 
 
 class ReplayClock:

@@ -34,9 +34,10 @@ from .signing.appearance import Look
 from .signing.demo_pki import DEMO_PKCS12_PASSWORD
 from .signing.prepare import sign_with_key
 from .signing.seal import sealing
+from .storage import images as image_store
 from .storage import record as record_store
 from .storage.db import replaying
-from .vocabulary import SLOT_CHAIR, SLOT_SEAL, SLOT_SECRETARY, SLOT_SIGNER
+from .vocabulary import IMAGE_SEAL, IMAGE_SIGNATURE, SLOT_CHAIR, SLOT_SEAL, SLOT_SECRETARY, SLOT_SIGNER
 
 MINUTES_NAME = "bien-ban-mau"
 NOTICE_NAME = "thong-bao-ket-luan-mau"
@@ -58,16 +59,17 @@ SIGNER_OF_SLOT = {
 }
 
 
-def _sign(pdf: bytes, box: SignatureBox, slot: str, p12: Path | None, settings: Settings) -> bytes:
-    """One signature at its fixed time: a person's from their demo PKCS#12, or the seal (the server's)."""
+def _sign(pdf: bytes, box: SignatureBox, slot: str, p12: Path | None, settings: Settings, look: Look) -> bytes:
+    """One signature at its fixed time: a person's from their demo PKCS#12, or the seal (the server's); `look`
+    carries the signer's drawn signature or the unit's seal (demo.py gives them their images)."""
     if slot == SLOT_SEAL:
         with sealing(settings) as seal:
-            return sign_with_key(pdf, box, "ConDau", seal, at=SIGNING_TIMES[slot], look=Look(seal=True)).pdf
+            return sign_with_key(pdf, box, "ConDau", seal, at=SIGNING_TIMES[slot], look=look).pdf
     assert p12 is not None
     signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=DEMO_PKCS12_PASSWORD.encode())
     if signer is None:
         raise ValueError(f"cannot open {p12}")
-    return sign_with_key(pdf, box, f"Ky_{slot}", signer, at=SIGNING_TIMES[slot], look=Look()).pdf
+    return sign_with_key(pdf, box, f"Ky_{slot}", signer, at=SIGNING_TIMES[slot], look=look).pdf
 
 
 async def _render_and_sign(
@@ -77,13 +79,19 @@ async def _render_and_sign(
     async with services.db.read() as session:
         row = await record_store.load(session, document_id)
         kind, content, slots = row.kind, dict(row.content or {}), [s["slot"] for s in row.slots]
+        looks = {  # as views/signing.ToSign.look: the slot person's signature image, the issuing unit's seal
+            s["slot"]: Look(image=await image_store.png_of(session, IMAGE_SIGNATURE, s.get("user_id") or ""))
+            for s in row.slots
+            if s["slot"] != SLOT_SEAL
+        }
+        looks[SLOT_SEAL] = Look(image=await image_store.png_of(session, IMAGE_SEAL, row.unit_id), seal=True)
     rendered = await workers.run(render_record, kind, content, timeout=120.0)
     await keep_pdf(services, document_id, rendered)
     pdf = rendered.pdf
     for slot in slots:
         box = rendered.boxes[SLOT_SIGNER if slot == SLOT_SEAL else slot]  # the seal goes over the signer's box
         key = keys.get(SIGNER_OF_SLOT.get(slot, ""))
-        pdf = await asyncio.to_thread(_sign, pdf, box, slot, key, services.settings)
+        pdf = await asyncio.to_thread(_sign, pdf, box, slot, key, services.settings, looks[slot])
         async with services.db.write() as session:
             await record_store.record_signature(session, document_id, slot, pdf)
     docx = await workers.run(render_record_docx, kind, content, timeout=120.0)

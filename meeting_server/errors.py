@@ -272,6 +272,12 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Máy chủ chưa sẵn sàng đóng dấu ({detail}); hãy báo quản trị hệ thống.",
         "The server cannot apply the seal ({detail}); tell the system administrator.",
     ),
+    # signature and seal images (signing/images.py): nothing is saved
+    "image_refused": (
+        400,
+        "Không nhận {detail}. Hãy gửi ảnh PNG hoặc JPEG, tối đa 1 MB; không có gì được lưu.",
+        "Not accepted: {detail}. Send a PNG or JPEG image of 1 MB at most; nothing was saved.",
+    ),
 }
 
 # Names of things for not_found messages.
@@ -295,6 +301,8 @@ THINGS: dict[str, tuple[str, str]] = {
     "floor_request": ("đăng ký phát biểu", "Request to speak"),
     "vote": ("cuộc biểu quyết", "Vote"),
     "mail": ("thư mời", "Mail"),
+    "signature_image": ("ảnh chữ ký", "Signature image"),
+    "seal_image": ("ảnh con dấu", "Seal image"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {

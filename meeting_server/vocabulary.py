@@ -309,6 +309,10 @@ RECORD_READ: Final = "record.read"  # read the record's documents, texts, commen
 RECORD_SIGN: Final = "record.sign"
 RECORD_SEAL: Final = "record.seal"
 REGISTER_READ: Final = "register.read"  # list and export the register of one's unit (an administrator: every unit)
+# signature and seal images (docs/signing.md "Images"): a person's own signature, a unit's seal (an administrator)
+ImageKind = Literal["signature", "seal"]
+IMAGE_SIGNATURE: Final = "signature"
+IMAGE_SEAL: Final = "seal"
 
 # ---- permissions ------------------------------------------------------------------------------------------------
 
@@ -492,6 +496,8 @@ ErrorCode = Literal[
     "signing_not_prepared",
     "signing_result_invalid",
     "seal_unavailable",
+    # signature and seal images (signing/images.py)
+    "image_refused",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 

@@ -11,6 +11,7 @@ for meetings they may not see at all").
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from meeting_server.documents.record_render import render_record
 from meeting_server.domain.actors import Actor
 from meeting_server.domain.checkin import CheckinPlace, checkin_code
 from meeting_server.errors import AppError
+from meeting_server.signing.demo_images import signature_png
+from meeting_server.signing.images import reencode
 from meeting_server.storage import checkin as checkin_store
 from meeting_server.storage import directory
 from meeting_server.storage import mail as mail_store
@@ -755,6 +758,23 @@ async def _notice_to_sign(w: World, role: str, own: bool) -> Prepared:
 
 
 FACTORIES["record.sign.request"] = _notice_to_sign
+
+
+# signature and seal images (actions/images.py): the PNG as signing/images.reencode keeps it
+def _kept_png() -> str:
+    return base64.b64encode(reencode(signature_png("Trần Văn Chủ"), "signature").png).decode()
+
+
+FACTORIES.update(
+    {
+        "me.signature_image.set": plain(lambda w, role, own: {"png": _kept_png()}),
+        "me.signature_image.delete": plain(lambda w, role, own: {}),
+        "unit.seal_image.set": plain(
+            lambda w, role, own: {"unit_id": w.units[role] if own else w.other_unit, "png": _kept_png()}
+        ),
+        "unit.seal_image.delete": plain(lambda w, role, own: {"unit_id": w.units[role] if own else w.other_unit}),
+    }
+)
 
 
 # ---- the matrix -------------------------------------------------------------------------------------------

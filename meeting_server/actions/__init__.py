@@ -6,6 +6,6 @@ projections in one transaction and publishes only after the commit (after Synaps
 from .base import REGISTRY, ActionSpec, Services, build_services, run_action
 
 # Importing the modules registers their actions.
-from . import answers, attendance, conference, directory, floor, mail, meetings, papers, record, signing, votes  # noqa: E402,F401  isort: skip
+from . import answers, attendance, conference, directory, floor, images, mail, meetings, papers, record, signing, votes  # noqa: E402,F401  isort: skip
 
 __all__ = ["REGISTRY", "ActionSpec", "Services", "build_services", "run_action"]

@@ -24,6 +24,7 @@ from ..views import record as record_views
 from . import answers as answer_routes  # noqa: F401  registers its read views
 from . import floor as floor_routes  # noqa: F401  registers its read views
 from . import hardening, reads
+from . import images as image_routes  # noqa: F401  registers its views (signature and seal images)
 from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
 from . import record as record_routes  # noqa: F401  registers its read views

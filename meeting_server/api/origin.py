@@ -3,7 +3,8 @@
 The X-CSRF-Token checks writes made with a session; sign-in has no session yet, so a cross-site form could sign
 a victim in as the attacker (a `text/plain` body, no preflight). Two checks cover every unsafe request:
 
-- a body must be `application/json` (a file upload may be `multipart/form-data`; sign-in must be JSON): a
+- a body must be `application/json` (a file upload may be `multipart/form-data`, a signature or seal image
+  `image/png` or `image/jpeg`; sign-in must be JSON): a
   cross-site form can send neither without the browser asking the server first;
 - a browser's `Origin` (or, without it, `Referer`) must be this server's origin or one listed in
   MS_ALLOWED_ORIGINS. The server's origin is the request's Host and scheme; behind a trusted proxy
@@ -24,6 +25,8 @@ from .common import SERVICES
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"
 UPLOAD = "multipart/form-data"
+IMAGES = ("image/png", "image/jpeg")
+IMAGE_PATHS = ("/signature-image", "/seal-image")  # api/images.py
 LOGIN = "/api/auth/login"
 
 
@@ -60,7 +63,9 @@ async def same_origin_middleware(
         ):
             raise AppError("origin_refused", origin=origin[:100])
         if request.can_read_body or request.path == LOGIN:
-            allowed = (JSON,) if request.path == LOGIN else (JSON, UPLOAD)
+            allowed: tuple[str, ...] = (JSON,) if request.path == LOGIN else (JSON, UPLOAD)
+            if request.path.endswith(IMAGE_PATHS):  # signature and seal images: the PNG or JPEG is the body
+                allowed = (JSON, *IMAGES)
             if request.content_type not in allowed:
                 raise AppError("unsupported_media_type")
     return await handler(request)

@@ -559,6 +559,13 @@ ROUTES: tuple[Route, ...] = (
         "Sign the waiting slot with a PKCS#12 file (multipart file, password; never kept).",
     ),
     Route("POST", "/api/record/{document_id}/seal", "Apply the organisation's seal (Đóng dấu)."),
+    # signature and seal images (docs/signing.md "Images"): the body of a PUT is the PNG or JPEG itself
+    Route("GET", "/api/me/signature-image", "My signature image (PNG).", content_type="image/png"),
+    Route("PUT", "/api/me/signature-image", "Set or replace my signature image (body: PNG or JPEG, 1 MB at most)."),
+    Route("DELETE", "/api/me/signature-image", "Delete my signature image.", action="me.signature_image.delete"),
+    Route("GET", "/api/units/{unit_id}/seal-image", "A unit's seal image (PNG; admins).", content_type="image/png"),
+    Route("PUT", "/api/units/{unit_id}/seal-image", "Set or replace a unit's seal image (body: PNG or JPEG)."),
+    Route("DELETE", "/api/units/{unit_id}/seal-image", "Delete a unit's seal image.", action="unit.seal_image.delete"),
     Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
     Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
 )

@@ -25,7 +25,6 @@ from ..auth import Identity
 from ..domain.actors import Actor
 from ..domain.record import KIND_WORDS
 from ..errors import AppError
-from ..signing.appearance import Look
 from ..signing.prepare import finish, prepare, sign_with_key
 from ..signing.seal import SealError, seal_configured, seal_pdf
 from ..signing.trust import async_check_signer_certificate
@@ -155,6 +154,7 @@ async def signing_prepare(request: web.Request, identity: Identity | None) -> we
         chain,
         None,
         services.trust.tsa_url or None,
+        look=to_sign.look,
     )
     assert to_sign.actor is not None
     await signing_actions.save_prepared(services, to_sign.actor, to_sign.meeting_id, request_id, token, prepared.state)
@@ -237,7 +237,7 @@ async def sign_pkcs12(request: web.Request, identity: Identity | None) -> web.St
         to_sign.slot["slot"],
         signer,
         tsa_url=services.trust.tsa_url or None,
-        look=Look(),
+        look=to_sign.look,
         trust=services.trust,
     )
     return json_response(await _record(services, actor, to_sign, signed.pdf))
@@ -253,7 +253,13 @@ async def seal(request: web.Request, identity: Identity | None) -> web.StreamRes
         raise AppError("seal_unavailable", detail="máy chủ chưa được cấu hình con dấu")
     try:
         signed = await asyncio.to_thread(
-            seal_pdf, services.settings, to_sign.pdf, to_sign.box, to_sign.slot["slot"], trust=services.trust
+            seal_pdf,
+            services.settings,
+            to_sign.pdf,
+            to_sign.box,
+            to_sign.slot["slot"],
+            trust=services.trust,
+            look=to_sign.look,
         )
     except SealError as error:
         raise AppError("seal_unavailable", detail=str(error).split(" / ")[0]) from error

@@ -88,6 +88,17 @@ def small_png(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _readable_png(image: bytes | None) -> bytes | None:
+    """A kept image as `small_png` makes it, or None (the text appearance) when it cannot be read: a stored
+    image that no longer decodes must not stop a signature."""
+    if image is None:
+        return None
+    try:
+        return small_png(image)
+    except AppError:
+        return None
+
+
 def _font_file() -> str | None:
     return next((f for f in _FONT_FILES if Path(f).is_file()), None)
 
@@ -97,8 +108,9 @@ def appearance_pdf(width: float, height: float, look: Look, name: str, at: datet
     document = pymupdf.open()
     page = document.new_page(width=width, height=height)
     rect = page.rect
-    if look.image is not None:
-        page.insert_image(rect, stream=small_png(look.image), keep_proportion=True)  # centred in the box
+    image = _readable_png(look.image)
+    if image is not None:
+        page.insert_image(rect, stream=image, keep_proportion=True)  # centred in the box
     else:
         colour = SEAL_RED if look.seal else SIGNATURE_BLUE
         font_file = _font_file()

@@ -25,6 +25,7 @@ from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
 from ..config import Settings
 from ..domain.record_content import SignatureBox
+from .appearance import Look
 from .demo_pki import SEAL_FILE, SEAL_PASSWORD_FILE, demo_directory
 from .prepare import Signed, sign_with_key
 from .trust import Trust, demo_active
@@ -117,13 +118,21 @@ def sealing(settings: Settings) -> Iterator[signers.Signer]:
 
 
 def seal_pdf(
-    settings: Settings, pdf: bytes, box: SignatureBox, field_name: str, *, trust: Trust | None = None
+    settings: Settings,
+    pdf: bytes,
+    box: SignatureBox,
+    field_name: str,
+    *,
+    trust: Trust | None = None,
+    look: Look | None = None,
 ) -> Signed:
     """Seal `pdf` in `box` (the authorised signer's box: the seal overlaps its left third) with the organisation's
     key, under the same rules as a person's signature (/M in Vietnam time, the TSA when set, LTV data when `trust`
     is given). Blocking: call it in a thread or a document worker."""
     with sealing(settings) as signer:
-        return sign_with_key(pdf, box, field_name, signer, tsa_url=settings.tsa_url or None, trust=trust)
+        return sign_with_key(
+            pdf, box, field_name, signer, tsa_url=settings.tsa_url or None, trust=trust, look=look or Look(seal=True)
+        )
 
 
 __all__ = ["SealError", "read_secret_file", "seal_configured", "seal_pdf", "seal_settings", "sealer", "sealing"]

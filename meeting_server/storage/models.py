@@ -408,3 +408,27 @@ class SigningRequestRow(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str] = mapped_column(String(32))
     used_at: Mapped[str | None] = mapped_column(String(32))
+
+
+# ---- signature and seal images (migration 0013): storage/images.py, signing/images.py ----------------------------
+
+
+class SignatureImageRow(Base):
+    """A person's signature image (`user_id`) or a unit's seal image (`unit_id`): one of the two is set, each at
+    most once. `png` is what signing/images.reencode made of the upload (at most 600 pixels a side)."""
+
+    __tablename__ = "signature_images"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "signature" | "seal"
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[str] = mapped_column(String(48))
+    updated_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        UniqueConstraint("user_id", name="uq_signature_images_user_id"),
+        UniqueConstraint("unit_id", name="uq_signature_images_unit_id"),
+    )

@@ -15,11 +15,13 @@ from ..domain.actors import Actor
 from ..domain.record import KIND_WORDS
 from ..domain.record_content import KIND_SYMBOLS, SignatureBox
 from ..errors import AppError
+from ..signing.appearance import Look
 from ..storage import directory
+from ..storage import images as image_store
 from ..storage import record as record_store
 from ..storage import signing as store
 from ..storage.db import parse_iso
-from ..vocabulary import RECORD_SEAL, RECORD_SIGN, SLOT_SEAL
+from ..vocabulary import IMAGE_SEAL, IMAGE_SIGNATURE, RECORD_SEAL, RECORD_SIGN, SLOT_SEAL
 from .record import _readable
 
 
@@ -39,6 +41,12 @@ class ToSign:
     signed_slots: int  # signatures already in the PDF
     actor: Actor | None = None  # a link's person
     state: bytes | None = None  # a link's prepared signing state
+    image: bytes | None = None  # the slot person's signature image, or the issuing unit's seal image (PNG)
+
+    @property
+    def look(self) -> Look:
+        """How the slot's signature looks: its image when one is kept, the text appearance otherwise."""
+        return Look(image=self.image, seal=self.slot["slot"] == SLOT_SEAL)
 
     @property
     def sha256(self) -> str:
@@ -65,6 +73,10 @@ async def _to_sign(session: Any, row: Any, waiting: dict[str, Any], **extra: Any
     if row.pdf is None:
         raise AppError("signing_document_changed")
     titles = await record_store.meeting_titles(session, {row.meeting_id})
+    if waiting["slot"] == SLOT_SEAL:  # the seal of the unit that issues the document (its register's)
+        image = await image_store.png_of(session, IMAGE_SEAL, row.unit_id)
+    else:
+        image = await image_store.png_of(session, IMAGE_SIGNATURE, waiting.get("user_id") or "")
     meeting_title = titles.get(row.meeting_id, "")
     return ToSign(
         meeting_id=row.meeting_id,
@@ -77,6 +89,7 @@ async def _to_sign(session: Any, row: Any, waiting: dict[str, Any], **extra: Any
         pdf=row.pdf,
         box=_box(row, waiting["slot"]),
         signed_slots=sum(1 for s in row.slots if s["signed_at"]),
+        image=image,
         **extra,
     )
 

@@ -69,6 +69,9 @@ export async function api(method, path, body = undefined, opts = {}) {
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal: opts.signal };
   if (body instanceof FormData) {
     init.body = body; // multipart (a file upload): the browser sets the type and its boundary
+  } else if (body instanceof Blob) {
+    headers['Content-Type'] = body.type || 'application/octet-stream'; // a file as the body (a signature image)
+    init.body = body;
   } else if (body !== undefined && body !== null) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -936,6 +936,26 @@ const vi = {
   'record.recipientsSaved': 'Đã lưu nơi nhận',
   'register.col.signer': 'Người ký',
   'register.col.meeting': 'Cuộc họp',
+  // Ảnh chữ ký, ảnh con dấu; Hồ sơ của tôi (docs/signing.md "Images")
+  'nav.profile': 'Hồ sơ của tôi',
+  'profile.title': 'Hồ sơ của tôi',
+  'profile.name': 'Họ và tên',
+  'profile.username': 'Tên đăng nhập',
+  'profile.jobTitle': 'Chức vụ',
+  'profile.roles': 'Vai trò',
+  'image.choose': 'Chọn ảnh (PNG, JPEG)…',
+  'image.delete': 'Xóa ảnh',
+  'image.signature.title': 'Ảnh chữ ký',
+  'image.signature.alt': 'Ảnh chữ ký của tôi',
+  'image.signature.none': 'Chưa có ảnh chữ ký: khi ký số, ô chữ ký ghi họ tên và thời điểm ký.',
+  'image.signature.hint': 'Ảnh chữ ký tay bằng mực xanh trên nền trắng hoặc trong suốt (PNG, JPEG, tối đa 1 MB). Ảnh được đặt vào ô chữ ký của bạn khi bạn ký số biên bản, thông báo.',
+  'image.signature.confirmDelete': 'Xóa ảnh chữ ký? Các lần ký sau sẽ ghi họ tên và thời điểm ký.',
+  'image.seal.button': 'Con dấu',
+  'image.seal.title': 'Ảnh con dấu của {name}',
+  'image.seal.alt': 'Ảnh con dấu',
+  'image.seal.none': 'Chưa có ảnh con dấu: khi đóng dấu, văn bản hiện một vòng tròn đỏ.',
+  'image.seal.hint': 'Ảnh con dấu màu đỏ, nền trắng hoặc trong suốt (PNG, JPEG, tối đa 1 MB). Con dấu được đóng trùm lên khoảng 1/3 chữ ký về phía bên trái, ở kích thước thật.',
+  'image.seal.confirmDelete': 'Xóa ảnh con dấu của đơn vị?',
 };
 
 const en = {
@@ -1870,6 +1890,26 @@ const en = {
   'record.recipientsSaved': 'Recipients saved',
   'register.col.signer': 'Signer',
   'register.col.meeting': 'Meeting',
+  // Signature and seal images; My profile (docs/signing.md "Images")
+  'nav.profile': 'My profile',
+  'profile.title': 'My profile',
+  'profile.name': 'Full name',
+  'profile.username': 'User name',
+  'profile.jobTitle': 'Job title',
+  'profile.roles': 'Roles',
+  'image.choose': 'Choose an image (PNG, JPEG)…',
+  'image.delete': 'Delete the image',
+  'image.signature.title': 'Signature image',
+  'image.signature.alt': 'My signature image',
+  'image.signature.none': 'No signature image: a digital signature shows your name and the time of signing.',
+  'image.signature.hint': 'Your handwritten signature in blue ink on white or transparent (PNG, JPEG, 1 MB at most). It is placed in your signature box when you sign minutes or a notice.',
+  'image.signature.confirmDelete': 'Delete your signature image? Later signatures show your name and the time.',
+  'image.seal.button': 'Seal',
+  'image.seal.title': 'Seal image of {name}',
+  'image.seal.alt': 'Seal image',
+  'image.seal.none': 'No seal image: a sealed document shows a red ring.',
+  'image.seal.hint': 'The red seal on white or transparent (PNG, JPEG, 1 MB at most). It is placed over the left third of the signature, at true size.',
+  'image.seal.confirmDelete': "Delete the unit's seal image?",
 };
 
 const DICTS = { vi, en };

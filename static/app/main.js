@@ -24,6 +24,7 @@ import * as attendanceDeskPage from './pages/attendance-desk.js';
 import * as verifyPage from './pages/verify.js';
 import * as recordPage from './pages/record.js';
 import * as registerPage from './pages/register.js';
+import * as profilePage from './pages/profile.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -47,6 +48,8 @@ const ROUTES = [
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   // Kiểm tra chữ ký số: any signed-in user.
   { re: /^\/verify\/?$/, page: verifyPage, nav: '/verify' },
+  // Hồ sơ của tôi: one's own signature image (docs/signing.md "Images").
+  { re: /^\/profile\/?$/, page: profilePage, nav: '/profile' },
   { re: /^\/admin\/?$/, redirect: '/admin/units' },
   { re: /^\/admin\/units\/?$/, page: unitsPage, access: 'admin', nav: '/admin/units' },
   { re: /^\/admin\/sites\/?$/, page: sitesPage, access: 'admin', nav: '/admin/sites' },
@@ -126,7 +129,7 @@ function renderHeader() {
           h('span', { class: 'brand-tagline' }, t('app.tagline')))),
       h('div', { class: 'topbar-tools' },
         conn,
-        user ? h('span', { class: 'user-name', testid: 'current-user', title: t('nav.signedInAs', { name: user.full_name || user.username }) }, user.full_name || user.username) : null,
+        user ? h('a', { href: '/profile', class: 'user-name', testid: 'current-user', title: `${t('nav.profile')} — ${t('nav.signedInAs', { name: user.full_name || user.username })}` }, user.full_name || user.username) : null,
         langBtn,
         logoutBtn)),
     links.length ? h('nav', { class: 'mainnav', 'aria-label': t('nav.main') }, links) : null);

@@ -7,6 +7,7 @@ import { t, tMaybe } from '../i18n.js';
 import { invalidate, unitTree } from '../session.js';
 import { busy, dialog, confirmDialog, pageHeader, loading, emptyState, selectBox, showNotice, formError } from '../ui.js';
 import { guardUnsaved, typedInto } from '../unsaved.js';
+import { imageField } from '../image-field.js';
 
 const KINDS = ['province', 'commune', 'agency', 'district'];
 
@@ -99,6 +100,12 @@ export async function render({ root, setTitle, isCurrent }) {
       return btn;
     });
     const delBtn = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'unit-delete' }, t('common.delete'));
+    // the unit's seal image (con dấu), used when its documents are sealed
+    const sealBtn = h('button', { type: 'button', class: 'btn btn-small', testid: 'unit-seal' }, t('image.seal.button'));
+    sealBtn.addEventListener('click', () => dialog({
+      title: t('image.seal.title', { name: unit.name }), testid: 'seal-dialog', confirmLabel: t('common.close'),
+      extra: imageField({ url: `/api/units/${encodeURIComponent(unit.id)}/seal-image`, kind: 'seal', testid: 'seal-image' }),
+    }));
     renameBtn.addEventListener('click', () => busy(renameBtn, async () => {
       const r = await dialog({
         title: t('admin.units.rename'), testid: 'rename-dialog', confirmLabel: t('common.save'),
@@ -126,7 +133,7 @@ export async function render({ root, setTitle, isCurrent }) {
         h('span', { class: 'badge badge-kind', testid: 'unit-node-kind' }, badge),
         unit.official_code ? h('span', { class: 'muted small', testid: 'unit-node-official', title: t('admin.units.officialCode') }, `${t('admin.units.officialShort')} ${unit.official_code}`) : null,
         unit.code ? h('span', { class: 'muted small' }, unit.code) : null),
-      h('div', { class: 'tree-actions' }, renameBtn, ...childButtons, delBtn));
+      h('div', { class: 'tree-actions' }, renameBtn, ...childButtons, sealBtn, delBtn));
   };
 
   const refresh = async () => {
