@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from meeting_server import protocol as p
-from meeting_server.domain.programme import timeline
-from meeting_server.media.programme import INPUTS_NAME, PROGRAMME_NAME, ProgrammeError, compose
+from meeting_server.domain.programme import Chapter, Scene, Timeline, timeline
+from meeting_server.media.programme import INPUTS_NAME, PROGRAMME_NAME, SLATE, ProgrammeError, compose
 from meeting_server.programmes import ensure_programme
 from meeting_server.storage import meetings as meeting_store
 from tests.helpers import LiveServer, wait_for
@@ -113,7 +113,9 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
     programme = out / PROGRAMME_NAME
     assert sorted(p.name for p in out.iterdir()) == [INPUTS_NAME, PROGRAMME_NAME]  # no temporary left
 
-    async with live_server.services.db.read() as session:
+    services = live_server.services
+    assert services is not None
+    async with services.db.read() as session:
         log = await meeting_store.events_after(session, conf.meeting_id, 0, 10_000)
     started = next(at(e) for e in log if e["type"] == p.CONFERENCE_RECORDING_STARTED)
     stopped = next(at(e) for e in log if e["type"] == p.MEETING_ENDED)
@@ -134,7 +136,7 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
     files = [f for f in recordings.rglob("*.webm")]
     tags = [await asyncio.to_thread(probe, f, "-show_format") for f in files]
     zero = min(datetime.fromisoformat(t["format"]["tags"]["creation_time"].replace("Z", "+00:00")) for t in tags)
-    moments = [((started - zero).total_seconds() + 1.5, 0, None)]
+    moments: list[tuple[float, int, int | None]] = [((started - zero).total_seconds() + 1.5, 0, None)]
     moments += [((when - zero).total_seconds() + 1.5, conf.site_ids.index(site), 0) for when, site in switches]
     for seconds, main, inset in moments:
         image = await asyncio.to_thread(frame_at, programme, max(seconds, 1.0))
@@ -145,7 +147,7 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
 
     # Unchanged inputs: the same file, not composed again.
     mtime = programme.stat().st_mtime_ns
-    assert await ensure_programme(live_server.services.settings, conf.meeting_id) == programme
+    assert await ensure_programme(services.settings, conf.meeting_id) == programme
     assert programme.stat().st_mtime_ns == mtime
 
     # A composition that cannot finish in time leaves nothing behind.
@@ -154,3 +156,63 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
     with pytest.raises(ProgrammeError, match="longer than"):
         await asyncio.to_thread(compose, recordings, elsewhere, timeline(log, names), timeout=0.001)
     assert list(elsewhere.iterdir()) == []
+
+
+T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def clip(directory: Path, label: str, colour: str, start: float, seconds: float) -> None:
+    """A recorded file as media/recording.py leaves it: VP8 in WebM, stamped with its first frame's time."""
+    directory.mkdir(parents=True, exist_ok=True)
+    when = (T0 + timedelta(seconds=start)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"color=c={colour}:s=320x180:r=15:d={seconds}"]
+        + ["-c:v", "libvpx", "-metadata", f"creation_time={when}", str(directory / f"{label}.video.webm")]
+    )
+
+
+async def test_gaps_show_a_slate_and_recordings_follow_each_other(tmp_path: Path) -> None:
+    recordings, out = tmp_path / "recordings" / "m1", tmp_path / "programmes" / "m1"
+    clip(recordings / "r1", "site-a", "red", 0, 4)
+    clip(recordings / "r1", "site-b", "lime", 2, 2)  # joined two seconds late
+    clip(recordings / "r2", "site-a", "red", 100, 2)  # recording stopped, started again later
+
+    def scene(second: float, main: str) -> Scene:
+        return Scene(T0 + timedelta(seconds=second), main, ("site:a",), "", "Nội dung 1")
+
+    names = {"site:a": "Hội trường tỉnh", "site:b": "Xã Tân Trào", "site:c": "Xã Yên Sơn"}
+    plan = Timeline(
+        "Họp thử",
+        names,
+        (scene(0, "site:a"), scene(1.5, "site:b"), scene(2.5, "site:c"), scene(3, "site:b"), scene(50, "site:a")),
+        (Chapter(T0, "Nội dung 1"), Chapter(T0 + timedelta(seconds=60), "Nội dung 2")),
+    )
+    path = await asyncio.to_thread(compose, recordings, out, plan)
+    assert path == out / PROGRAMME_NAME
+    info = probe(path, "-show_format", "-show_chapters")
+    assert float(info["format"]["duration"]) == pytest.approx(6.0, abs=0.2)  # 4 s + 2 s: the hour between is left out
+    chapters = [(c["tags"]["title"], float(c["start_time"])) for c in info["chapters"]]
+    assert chapters == [("Nội dung 1", 0.0), ("Nội dung 2", pytest.approx(4.0, abs=0.05))]
+    slate = int(SLATE, 16)
+    slate_index = len(COLOURS)
+    palette = [*COLOURS, ((slate >> 16) & 255, (slate >> 8) & 255, slate & 255)]
+
+    def seen(seconds: float) -> int:
+        image = frame_at(path, seconds)
+        patch = image[HEIGHT // 4 : HEIGHT // 4 + 40, WIDTH // 4 : WIDTH // 4 + 40].reshape(-1, 3)
+        median = np.median(patch, axis=0)
+        return min(range(len(palette)), key=lambda i: float(np.sum((np.array(palette[i]) - median) ** 2)))
+
+    red, green = 0, 1  # mediakit's palette: lavfi's red and lime are nearest to these
+    assert [seen(t) for t in (1.0, 1.8, 2.7, 3.5, 5.0)] == [red, slate_index, slate_index, green, red]
+
+    # The same inputs: nothing composed; a changed one: composed again.
+    mtime = path.stat().st_mtime_ns
+    assert await asyncio.to_thread(compose, recordings, out, plan) == path
+    assert path.stat().st_mtime_ns == mtime
+    longer = Timeline(plan.title, names, plan.scenes[:1], plan.chapters)
+    assert await asyncio.to_thread(compose, recordings, out, longer) == path
+    assert path.stat().st_mtime_ns != mtime
+    assert (
+        await asyncio.to_thread(compose, tmp_path / "recordings" / "none", tmp_path / "programmes" / "x", plan) is None
+    )

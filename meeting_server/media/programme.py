@@ -193,9 +193,12 @@ def _when(spans: Iterable[tuple[float, float]]) -> str:
 
 
 def programme_seconds(moment: datetime, parts: list[Part]) -> float | None:
-    """Where a wall-clock moment falls in the programme (None: between or outside the recordings)."""
+    """Where a wall-clock moment falls in the programme: a moment before a recording (or between two) is where
+    the next one begins; None after the last."""
     for part in parts:
-        if part.start <= moment <= part.end:
+        if moment < part.start:
+            return part.offset
+        if moment <= part.end:
             return part.offset + (moment - part.start).total_seconds()
     return None
 
@@ -359,8 +362,6 @@ def chapters_metadata(timeline: Timeline, parts: list[Part]) -> str:
     starts: list[tuple[float, str]] = []
     for chapter in timeline.chapters:
         at = programme_seconds(chapter.start, parts)
-        if at is None and parts and chapter.start < parts[0].start:
-            at = 0.0
         if at is not None and at < total:
             starts = [s for s in starts if s[0] < at]  # a later chapter at the same moment replaces it
             starts.append((at, chapter.title))
