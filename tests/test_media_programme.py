@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,16 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
     # Unchanged inputs: the same file, not composed again.
     mtime = programme.stat().st_mtime_ns
     assert await ensure_programme(services.settings, conf.meeting_id) == programme
+    assert programme.stat().st_mtime_ns == mtime
+    command = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "meeting_server", "programme", conf.meeting_id],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MS_DATA_DIR": str(live_server.tmp_dir), "MS_DATABASE_URL": live_server.database_url},
+    )
+    assert (command.returncode, command.stdout.strip()) == (0, str(programme)), command.stderr
     assert programme.stat().st_mtime_ns == mtime
 
     # A composition that cannot finish in time leaves nothing behind.
