@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .domain.programme import speaker_ids, timeline
+from .domain.programme import people_ids, timeline
 from .media.programme import DEFAULT_SIZE, DEFAULT_TIMEOUT, ProgrammeError, compose
 from .storage import directory
 from .storage import meetings as meeting_store
@@ -37,7 +38,7 @@ async def _log_and_names(db: Database, meeting_id: str) -> tuple[list[dict[str, 
             entries += page
             if len(page) < PAGE:
                 break
-        users = await directory.users_by_ids(session, sorted(speaker_ids(entries)))
+        users = await directory.users_by_ids(session, sorted(people_ids(entries)))
     return entries, {f"user:{uid}": user.full_name for uid, user in users.items()}
 
 
@@ -48,6 +49,7 @@ async def ensure_programme(
     db: Database | None = None,
     size: tuple[int, int] = DEFAULT_SIZE,
     timeout: float = DEFAULT_TIMEOUT,
+    cancel: threading.Event | None = None,
 ) -> Path | None:
     """The meeting's programme file, composed now if it is missing or its inputs changed; None without recordings.
 
@@ -66,6 +68,7 @@ async def ensure_programme(
         timeline(entries, names),
         size=size,
         timeout=timeout,
+        cancel=cancel,
     )
 
 
@@ -76,6 +79,7 @@ class ProgrammeJobs:
         self.settings = settings
         self.db = db
         self._tasks: set[asyncio.Task[Path | None]] = set()
+        self._cancel = threading.Event()  # set on stop: a composition under way kills its ffmpeg
 
     def meeting_ended(self, meeting_id: str) -> asyncio.Task[Path | None]:
         task = asyncio.create_task(self._run(meeting_id))
@@ -85,7 +89,7 @@ class ProgrammeJobs:
 
     async def _run(self, meeting_id: str) -> Path | None:
         try:
-            path = await ensure_programme(self.settings, meeting_id, db=self.db)
+            path = await ensure_programme(self.settings, meeting_id, db=self.db, cancel=self._cancel)
         except ProgrammeError as error:
             log.error("programme of meeting %s not composed: %s", meeting_id, error)
             return None
@@ -97,9 +101,8 @@ class ProgrammeJobs:
         return path
 
     async def stop(self) -> None:
-        """Stop waiting for compositions under way (ffmpeg finishes its file or its timeout ends it)."""
-        for task in list(self._tasks):
-            task.cancel()
+        """End the compositions under way: their ffmpeg is killed and no file is left; the next run composes."""
+        self._cancel.set()
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,13 @@ async def test_gaps_show_a_slate_and_recordings_follow_each_other(tmp_path: Path
     assert (
         await asyncio.to_thread(compose, tmp_path / "recordings" / "none", tmp_path / "programmes" / "x", plan) is None
     )
+    assert not (tmp_path / "programmes" / "x").exists()
+
+    # The server stopping: the composition ends, the file already there stays as it was.
+    mtime = path.stat().st_mtime_ns
+    stopping = threading.Event()
+    stopping.set()
+    with pytest.raises(ProgrammeError, match="cancelled"):
+        await asyncio.to_thread(compose, recordings, out, plan, cancel=stopping)
+    assert path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in out.iterdir()) == [INPUTS_NAME, PROGRAMME_NAME]

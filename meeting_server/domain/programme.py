@@ -37,7 +37,7 @@ class Chapter:
 @dataclass(frozen=True, slots=True)
 class Timeline:
     title: str  # the meeting's
-    site_names: dict[str, str]  # participant key -> name, for the slates
+    names: dict[str, str]  # participant key -> name (the sites, the chair, the speakers), for the slates
     scenes: tuple[Scene, ...]
     chapters: tuple[Chapter, ...]
 
@@ -45,7 +45,7 @@ class Timeline:
         """Plain data (for the inputs' hash)."""
         return {
             "title": self.title,
-            "site_names": dict(sorted(self.site_names.items())),
+            "names": dict(sorted(self.names.items())),
             "scenes": [
                 {
                     "start": s.start.isoformat(),
@@ -60,12 +60,16 @@ class Timeline:
         }
 
 
-def speaker_ids(entries: list[dict[str, Any]]) -> set[str]:
-    """The user ids of everyone who was given the floor (their names are looked up outside the domain)."""
+def people_ids(entries: list[dict[str, Any]]) -> set[str]:
+    """The user ids of the chair and of everyone given the floor (their names are looked up outside the domain)."""
     ids = set()
     for entry in entries:
+        data = entry["data"]
+        chair = (data.get("patch") or {}).get("chair_id")
+        if chair:
+            ids.add(str(chair))
         if entry["type"] == p.FLOOR_GIVEN:
-            kind, _, ident = str(entry["data"].get("speaker", "")).partition(":")
+            kind, _, ident = str(data.get("speaker", "")).partition(":")
             if kind == "user" and ident:
                 ids.add(ident)
     return ids
@@ -127,4 +131,4 @@ def timeline(entries: list[dict[str, Any]], names: dict[str, str]) -> Timeline:
         if item and item != last_item and heading:
             chapters.append(Chapter(at, heading))
         last_item = item
-    return Timeline(str(snapshot.get("title", "")), site_names, tuple(scenes), tuple(chapters))
+    return Timeline(str(snapshot.get("title", "")), {**names, **site_names}, tuple(scenes), tuple(chapters))

@@ -44,14 +44,15 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from ..config import DIR_MODE, FILE_MODE
 from ..domain.programme import Scene, Timeline
+from ..vocabulary import SITE
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +230,9 @@ class _Graph:
 
     def text(self, text: str, spans: list[tuple[float, float]], size: int, x: str, y: str, bold: bool = False) -> None:
         font = FONT_BOLD if bold else FONT
+        face = f"fontfile={font}" if font.exists() else f"font=Sans{'-Bold' if bold else ''}"  # fontconfig's
         self._chain(
-            f"drawtext=fontfile={font}:textfile={self.textfile(text)}:expansion=none:fontcolor=white:"
+            f"drawtext={face}:textfile={self.textfile(text)}:expansion=none:fontcolor=white:"
             f"fontsize={size}:x={x}:y={y}:enable='{_when(spans)}'"
         )
 
@@ -268,10 +270,11 @@ def build_graph(
     inputs = [c.path for c in videos + audios]
 
     def name(key: str) -> str:
-        return timeline.site_names.get(key, key.partition(":")[2])
+        return timeline.names.get(key, key.partition(":")[2])
 
     def inset_of(scene: Scene) -> str | None:
-        return next((k for k in scene.inset if k in video_keys or k in timeline.site_names), None)
+        # the chair's camera where it was recorded at all, else the host hall (as media/room.py chooses)
+        return next((k for k in scene.inset if k in video_keys or k.startswith(f"{SITE}:")), None)
 
     band = max(height // 12, 24)
     inset_w, inset_h = (width // 4) // 2 * 2, (height // 4) // 2 * 2
@@ -378,15 +381,57 @@ def chapters_metadata(timeline: Timeline, parts: list[Part]) -> str:
 
 
 @contextlib.contextmanager
-def _one_at_a_time(directory: Path) -> Any:
-    """One composition at a time on this machine: a thread lock and a lock file (the CLI and the server)."""
+def _one_at_a_time(directory: Path, cancel: threading.Event | None) -> Iterator[None]:
+    """One composition at a time on this machine: a thread lock and a lock file (the CLI and the server). Waiting
+    for it ends when `cancel` is set."""
+    stop = cancel or threading.Event()
     directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    with _LOCK, open(directory / ".compose.lock", "a") as handle:  # noqa: PTH123
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    while not _LOCK.acquire(timeout=0.5):
+        if stop.is_set():
+            raise ProgrammeError("composition cancelled (the server is stopping)")
+    try:
+        with open(directory / ".compose.lock", "a") as handle:  # noqa: PTH123
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if stop.wait(0.5):
+                        raise ProgrammeError("composition cancelled (the server is stopping)") from None
+            try:
+                if stop.is_set():
+                    raise ProgrammeError("composition cancelled (the server is stopping)")
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        _LOCK.release()
+
+
+def _run_ffmpeg(command: list[str], work: Path, timeout: float, cancel: threading.Event | None) -> None:
+    """Run ffmpeg to its end; killed past `timeout` or when `cancel` is set (the server stopping)."""
+    stop = cancel or threading.Event()
+    with (work / "ffmpeg.log").open("w+b") as errors:
+        process = subprocess.Popen(command, cwd=work, stdin=subprocess.DEVNULL, stdout=errors, stderr=errors)
         try:
-            yield
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    code = process.wait(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    if stop.is_set():
+                        raise ProgrammeError("composition cancelled (the server is stopping)") from None
+                    if time.monotonic() >= deadline:
+                        raise ProgrammeError(f"ffmpeg ran longer than {timeout:g} s") from None
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read()[-2000:].decode("utf-8", "replace").strip()
+            raise ProgrammeError(f"ffmpeg failed ({code}): {tail}")
 
 
 def compose(
@@ -397,13 +442,17 @@ def compose(
     size: tuple[int, int] = DEFAULT_SIZE,
     timeout: float = DEFAULT_TIMEOUT,
     nice: int = 10,
+    cancel: threading.Event | None = None,
 ) -> Path | None:
     """Compose `out_dir/programme.mp4` from one meeting's recordings (`recordings`) and its timeline (blocking).
 
     Returns the file, or None when the meeting has no usable recording. Unchanged inputs return the existing file
-    without composing. Raises ProgrammeError (and leaves no file) when ffmpeg fails or runs past `timeout`.
+    without composing. Raises ProgrammeError (and leaves no file) when ffmpeg fails, runs past `timeout` or
+    `cancel` is set.
     """
-    with _one_at_a_time(out_dir.parent):
+    if not recordings.is_dir():
+        return None  # never recorded: no lock, no directory
+    with _one_at_a_time(out_dir.parent, cancel):
         clips = find_clips(recordings)
         if not clips:
             return None
@@ -428,12 +477,9 @@ def compose(
             command += ["-map", outputs[0], "-map", outputs[1], "-map_metadata", str(len(inputs))]
             command += ["-map_chapters", str(len(inputs)), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
             command += ["-r", str(FPS), "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", partial.name]
-            try:
-                result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=timeout, check=False)
-            except subprocess.TimeoutExpired as error:
-                raise ProgrammeError(f"ffmpeg ran longer than {timeout:.0f} s") from error
-            if result.returncode != 0 or not partial.exists():
-                raise ProgrammeError(f"ffmpeg failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+            _run_ffmpeg(command, work, timeout, cancel)
+            if not partial.exists():
+                raise ProgrammeError("ffmpeg wrote no file")
             os.chmod(partial, FILE_MODE)
             record.unlink(missing_ok=True)
             os.replace(partial, target)
