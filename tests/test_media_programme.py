@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -131,6 +132,11 @@ async def test_a_recorded_three_site_meeting_becomes_one_programme(live_server: 
     duration = float(info["format"]["duration"])
     span = (stopped - started).total_seconds()
     assert duration == pytest.approx(span, abs=max(1.5, 0.1 * span)), (duration, span)
+    loudness = await asyncio.to_thread(
+        run, ["ffmpeg", "-v", "info", "-i", str(programme), "-map", "0:a", "-af", "volumedetect", "-f", "null", "-"]
+    )
+    mean = float(re.search(rb"mean_volume: (-?[\d.]+) dB", loudness.stderr)[1])  # type: ignore[index]
+    assert mean > -50, mean  # the halls' tones, mixed: not silence
     titles = [c["tags"]["title"] for c in info["chapters"]]
     assert titles == [meeting["title"], "Nội dung 1", "Nội dung 2"], titles
 

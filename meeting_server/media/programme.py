@@ -348,7 +348,9 @@ def build_graph(
                 f"adelay={int(delay * 1000)}:all=1[a{number}]"
             )
             labels.append(f"[a{number}]")
-        mix = f"amix=inputs={len(labels)}:normalize=0:duration=longest," if len(labels) > 1 else ""
+        # Summed, not averaged (one speaker at a time must not be quieter for every silent hall), then limited so
+        # two halls speaking at once do not clip.
+        mix = f"amix=inputs={len(labels)}:normalize=0:duration=longest,alimiter=limit=0.9," if len(labels) > 1 else ""
         graph.lines.append(f"{''.join(labels)}{mix}apad=whole_dur={seconds:.3f},atrim=end={seconds:.3f}[aout]")
     else:
         graph.lines.append(f"anullsrc=r=48000:cl=stereo,atrim=end={seconds:.3f}[aout]")
