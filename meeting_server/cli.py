@@ -281,6 +281,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result["all_valid"] else 1
 
 
+def cmd_programme(args: argparse.Namespace) -> int:
+    """Compose (or find, when its inputs are unchanged) the meeting's programme file and print its path."""
+    from .errors import AppError
+    from .media.programme import ProgrammeError
+    from .programmes import ensure_programme
+
+    settings = _settings(args)
+    try:
+        path = asyncio.run(ensure_programme(settings, args.meeting))
+    except AppError as error:
+        print(error.message(), file=sys.stderr)
+        return 1
+    except ProgrammeError as error:
+        print(f"Không dựng được tệp toàn cảnh cuộc họp / the programme could not be composed: {error}", file=sys.stderr)
+        return 1
+    if path is None:
+        print("Cuộc họp không có bản ghi hình nào / the meeting has no recording.", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meeting-server", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -363,6 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print one JSON object (as POST /api/verify answers)")
     verify.add_argument("--trust-roots", help="a PEM file or folder of trust roots (default MS_TRUST_ROOTS)")
     verify.set_defaults(func=cmd_verify)
+
+    programme = sub.add_parser(
+        "programme",
+        help="compose the meeting as the wall displays showed it into one MP4",
+        description="Compose MS_DATA_DIR/programmes/MEETING/programme.mp4 from the meeting's recordings and its "
+        "log (main site, the chair's inset, the speaker, the agenda item; chapters per item), unless it exists "
+        "and its inputs are unchanged, and print its path. Exit 1 when the meeting has no recording.",
+    )
+    programme.add_argument("meeting", metavar="MEETING", help="the meeting's id")
+    programme.add_argument("--database-url", help="override MS_DATABASE_URL")
+    programme.set_defaults(func=cmd_programme)
     return parser
 
 

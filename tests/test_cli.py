@@ -24,7 +24,7 @@ def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subpro
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "create-user"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "create-user", "programme"])
 def test_help_explains_each_command(tmp_path: Path, command: str) -> None:
     top = run(tmp_path, "--help")
     assert top.returncode == 0 and command in top.stdout
@@ -85,3 +85,11 @@ def test_units_import_by_name_then_by_code(tmp_path: Path) -> None:
     assert again.returncode == 0 and "đã thêm 0 xã, phường; cập nhật 0; thêm 0 điểm cầu" in again.stdout
     unknown = run(tmp_path, "units", "import", "--province", "Atlantis")
     assert unknown.returncode == 2 and json.loads(unknown.stderr)["error"]["code"] == "not_found"
+
+
+def test_programme_of_an_unknown_meeting_says_so(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    missing = run(tmp_path, "programme", "khong-co")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "Không tìm thấy cuộc họp" in missing.stderr, missing.stderr
+    assert not (tmp_path / "data" / "programmes" / "khong-co").exists()

@@ -99,6 +99,19 @@ class NoMedia:
         return frozenset()
 
 
+class ProgrammeWaker(Protocol):
+    """The programme composer as actions see it (programmes.py): told after `meeting.end` commits."""
+
+    def meeting_ended(self, meeting_id: str) -> object: ...
+
+
+class NoProgrammes:
+    """No composer in this process (a CLI command, a test without one): `meeting-server programme` makes it."""
+
+    def meeting_ended(self, meeting_id: str) -> object:
+        return None
+
+
 @dataclass
 class Services:
     db: Database
@@ -106,6 +119,7 @@ class Services:
     notifier: Notifier = field(default_factory=NullNotifier)
     media: MediaFacts = field(default_factory=NoMedia)
     mail: MailWaker = field(default_factory=NoMail)
+    programmes: ProgrammeWaker = field(default_factory=NoProgrammes)  # the programme file after meeting.end
     trust: Trust = field(default_factory=Trust)  # whom signatures must chain to, and the TSA (signing/trust.py)
 
 

@@ -244,7 +244,14 @@ async def end(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
     _, events = floor_domain.end_with_meeting(Floor.from_dict(ctx.meeting.floor or None), ctx.meeting, asker, now_iso())
     if events:
         await ctx.record(events)
-    return await _transition(ctx, "end")
+    answer_ = await _transition(ctx, "end")
+    meeting_id, programmes = ctx.meeting.id, ctx.services.programmes
+
+    async def compose_programme() -> None:  # after publishing, which closed the media room's recordings
+        programmes.meeting_ended(meeting_id)
+
+    ctx.after_commit(compose_programme)
+    return answer_
 
 
 @meeting_action("meeting.archive", MeetingRef, MEETING_ORGANIZE)

@@ -19,6 +19,7 @@ from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..mail.sender import MailSender
+from ..programmes import ProgrammeJobs
 from ..signalling.hub import Hub
 from ..views import record as record_views
 from . import answers as answer_routes  # noqa: F401  registers its read views
@@ -289,6 +290,14 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         await sender.stop()
 
     app.cleanup_ctx.append(mail_sender)
+
+    async def programme_jobs(app_: web.Application) -> AsyncIterator[None]:
+        jobs = ProgrammeJobs(settings, services.db)
+        services.programmes = jobs
+        yield
+        await jobs.stop()
+
+    app.cleanup_ctx.append(programme_jobs)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()
