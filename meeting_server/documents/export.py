@@ -45,6 +45,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from meeting_server.documents.invitation import VIETNAM_TZ
 from meeting_server.documents.nd30 import fonts as _serif_fonts
+from meeting_server.documents.pdfcheck import open_document
 from meeting_server.documents.pdfout import finished
 from meeting_server.domain import annotations as schema
 
@@ -292,7 +293,7 @@ def _annotate(page: pymupdf.Page, annotations: Iterable[dict[str, Any]], counts:
 
 
 def _open_pdf(src: str) -> pymupdf.Document:
-    doc = pymupdf.open(src)
+    doc = open_document(src)  # a paper encrypted for its attachments only opens as at upload
     if not doc.is_pdf:
         doc.close()
         raise ValueError(f"{Path(src).name}: not a PDF")
