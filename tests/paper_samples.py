@@ -12,7 +12,7 @@ import struct
 import zlib
 
 import pymupdf
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, TiffImagePlugin
 from pypdf.generic import ArrayObject, DictionaryObject
 
 SENTENCE = "Biên bản họp Ủy ban nhân dân tỉnh Tuyên Quang"
@@ -251,8 +251,10 @@ def _mmr(image: Image.Image) -> bytes:
     out = io.BytesIO()
     inverted.save(out, "TIFF", compression="group4")
     tiff = Image.open(io.BytesIO(out.getvalue()))
-    assert tiff.tag_v2[262] == 1, "Pillow wrote another photometric interpretation"  # BlackIsZero
-    offset, length = (value if isinstance(value, int) else value[0] for value in (tiff.tag_v2[273], tiff.tag_v2[279]))
+    assert isinstance(tiff, TiffImagePlugin.TiffImageFile)
+    tags = tiff.tag_v2
+    assert tags[262] == 1, "Pillow wrote another photometric interpretation"  # BlackIsZero
+    offset, length = (value if isinstance(value, int) else value[0] for value in (tags[273], tags[279]))
     return out.getvalue()[offset : offset + length]
 
 
@@ -275,10 +277,10 @@ def jbig2_refined() -> bytes:
     return _bilevel_image_page(data, "/JBIG2Decode")
 
 
-def jbig2_garbage() -> bytes:
-    """A one-page PDF whose only content is a JBIG2 image of junk bytes: neither MuPDF nor poppler can
-    decode it, both draw a flat page."""
-    return _bilevel_image_page(bytes((i * 73 + 5) % 256 for i in range(600)), "/JBIG2Decode")
+def jbig2_garbage(pages: int = 1) -> bytes:
+    """A PDF whose first page's only content is a JBIG2 image of junk bytes: neither MuPDF nor poppler can
+    decode it, both draw a flat page. The other pages have a line of text."""
+    return _bilevel_image_page(bytes((i * 73 + 5) % 256 for i in range(600)), "/JBIG2Decode", pages)
 
 
 def _bilevel_image_page(data: bytes, filters: str, pages: int = 1) -> bytes:
@@ -370,6 +372,14 @@ def annotations_of(page: DictionaryObject) -> list[DictionaryObject]:
     annots = annots.get_object()
     assert isinstance(annots, ArrayObject), annots
     return [pdf_dict(a.get_object()) for a in annots]
+
+
+def agreement(image: Image.Image, picture: Image.Image) -> float:
+    """The share of pixels on which a rendered page and the bilevel picture it should show agree."""
+    ours = image.convert("L").resize(picture.size).point(lambda v: 255 if v >= 128 else 0)
+    expected = picture.convert("L")
+    same = sum(1 for a, b in zip(ours.get_flattened_data(), expected.get_flattened_data(), strict=True) if a == b)
+    return same / (picture.width * picture.height)
 
 
 # Reading pixels: PIL types a pixel for every image mode at once, so the tests say which they expect.

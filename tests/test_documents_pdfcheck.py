@@ -205,14 +205,6 @@ def test_cyclic_outlines_end(tmp_path: Path, kind: str) -> None:
     assert len(meta["outline"]) <= 3  # MuPDF drops an outline that loops; the paper itself is fine
 
 
-def _agreement(image: Image.Image, picture: Image.Image) -> float:
-    """The share of pixels on which a rendered page and the bilevel picture it should show agree."""
-    ours = image.convert("L").resize(picture.size).point(lambda v: 255 if v >= 128 else 0)
-    expected = picture.convert("L")
-    same = sum(1 for a, b in zip(ours.get_flattened_data(), expected.get_flattened_data(), strict=True) if a == b)
-    return same / (picture.width * picture.height)
-
-
 def test_a_jbig2_page_mupdf_cannot_decode_is_drawn_by_poppler(tmp_path: Path) -> None:
     """A real JBIG2 refinement image (``paper_samples.jbig2_refined``: an intermediate generic region refined
     onto the page). MuPDF itself, asked directly, warns and draws one flat colour: the failure is real. The
@@ -227,11 +219,11 @@ def test_a_jbig2_page_mupdf_cannot_decode_is_drawn_by_poppler(tmp_path: Path) ->
     assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800], True)], SETTINGS) == 2
     with Image.open(tmp_path / "pages" / "1-800.webp") as page, Image.open(tmp_path / "thumbs" / "1.webp") as thumb:
         assert page.size == (800, 400)
-        assert _agreement(page, frame) > 0.95
-        assert _agreement(thumb, frame) > 0.9
+        assert samples.agreement(page, frame) > 0.95
+        assert samples.agreement(thumb, frame) > 0.9
     mupdf_image = Image.frombytes("RGB", (alone.width, alone.height), alone.samples)
-    assert _agreement(mupdf_image, frame) < 0.7  # what MuPDF alone would have served
-    assert pdfcheck.check_pages(path, 1, 1) == []
+    assert samples.agreement(mupdf_image, frame) < 0.7  # what MuPDF alone would have served
+    assert pdfcheck.check_pages(path, [1]) == []
     assert pdfcheck.inspect_pdf(path, LIMITS)["page_count"] == 1
 
 
@@ -240,20 +232,20 @@ def test_a_page_neither_engine_can_draw_is_reported(tmp_path: Path) -> None:
     reported, and still rendered (MuPDF's image), so the reader sees the page exists."""
     data = samples.jbig2_garbage()
     path = _write(tmp_path, data)
-    assert pdfcheck.check_pages(path, 1, 1) == [{"page": 1, "reason": pdfcheck.DECODE_FAILED}]
+    assert pdfcheck.check_pages(path, [1]) == [{"page": 1, "reason": pdfcheck.DECODE_FAILED}]
     assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800], False)], SETTINGS) == 1
     assert (tmp_path / "pages" / "1-800.webp").exists()
 
 
 def test_papers_that_render_right_have_no_page_warnings(paper_path: Path, tmp_path: Path) -> None:
     assert pymupdf.open(paper_path)[1].get_images()  # pages 2 and 5 have a photo: they are checked
-    assert pdfcheck.check_pages(str(paper_path), 1, len(samples.PAGES)) == []
+    assert pdfcheck.check_pages(str(paper_path), pdfcheck.inspect_pdf(str(paper_path), LIMITS)["image_pages"]) == []
     blank = pymupdf.open()  # a page with an image that is white on purpose: flat in both engines, so said
     white = pymupdf.Pixmap(pymupdf.csRGB, (0, 0, 8, 8), 0)
     white.clear_with(255)
     blank.new_page().insert_image(pymupdf.Rect(0, 0, 200, 200), pixmap=white)
     path = _write(tmp_path, blank.tobytes(), "blank.pdf")
-    assert pdfcheck.check_pages(path, 1, 1) == [{"page": 1, "reason": pdfcheck.FLAT_PAGE}]
+    assert pdfcheck.check_pages(path, [1]) == [{"page": 1, "reason": pdfcheck.FLAT_PAGE}]
 
 
 def test_a_paper_with_only_its_attachment_encrypted_is_accepted(tmp_path: Path) -> None:

@@ -199,6 +199,7 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
     if page_count > limits["max_pages"]:
         raise PaperRejected("paper_too_many_pages", f"{page_count} pages", pages=page_count)
     pages: list[dict[str, Any]] = []
+    image_pages: list[int] = []
     max_side = float(limits["max_page_side"])
     max_image_pixels = int(limits["max_image_pixels"])
     for number in range(page_count):
@@ -222,6 +223,8 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
                     page=number + 1,
                 )
         pages.append({"width": round(width, 2), "height": round(height, 2), "rotation": rotation % 360})
+        if images:
+            image_pages.append(number + 1)
     metadata = doc.metadata or {}
     return {
         "page_count": page_count,
@@ -229,6 +232,7 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
         "outline": _outline(doc, page_count),
         "title": _clean_text(metadata.get("title")),
         "repaired": bool(doc.is_repaired),
+        "image_pages": image_pages,  # for check_pages; not kept in meta.json
     }
 
 
@@ -354,18 +358,15 @@ def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[i
     return images, DECODE_FAILED if decode_failed else FLAT_PAGE
 
 
-def check_pages(path: str, first: int, last: int) -> list[dict[str, Any]]:
-    """The pages of ``first..last`` (1-based, inclusive) that may look wrong, as ``{"page", "reason"}``:
-    each page with images is drawn at PROBE_WIDTH by ``draw_page`` (text-only pages have nothing to
-    decode and are skipped)."""
+def check_pages(path: str, pages: list[int]) -> list[dict[str, Any]]:
+    """Those of ``pages`` (1-based; the pages with images, ``inspect_pdf``'s ``image_pages``: a text-only
+    page has nothing to decode) that may look wrong, as ``{"page", "reason"}``: each is drawn at
+    PROBE_WIDTH by ``draw_page``."""
     doc = open_pdf(path)
     found: list[dict[str, Any]] = []
-    for number in range(first, last + 1):
+    for number in pages:
         with _mupdf_errors(where=f"page {number}"):
-            page = doc.load_page(number - 1)
-            if not page.get_images():
-                continue
-            rect = page.rect
+            rect = doc.load_page(number - 1).rect
         size = image_size(rect.width, rect.height, PROBE_WIDTH, 4_000_000)  # a long strip: narrower
         _, reason = draw_page(doc, path, number, [size])
         if reason:
