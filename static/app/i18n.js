@@ -929,6 +929,13 @@ const vi = {
   'record.recipientsSaved': 'Đã lưu nơi nhận',
   'register.col.signer': 'Người ký',
   'register.col.meeting': 'Cuộc họp',
+  // how a paper reads (issue 12: pages that render right, or say so)
+  'papers.quality.title': 'Cần kiểm tra:',
+  'papers.quality.repaired': 'Bảng tham chiếu của tệp bị hỏng và đã được sửa tự động: hãy kiểm tra xem có thiếu nội dung không.',
+  'papers.quality.page': 'Trang {pages} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.',
+  'papers.quality.pages': 'Các trang {pages} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.',
+  'papers.quality.more': '{pages} và {n} trang khác',
+  'papers.quality.uploaded': '“{title}”: {text}',
 };
 
 const en = {
@@ -1856,6 +1863,13 @@ const en = {
   'record.recipientsSaved': 'Recipients saved',
   'register.col.signer': 'Signer',
   'register.col.meeting': 'Meeting',
+  // how a paper reads (issue 12: pages that render right, or say so)
+  'papers.quality.title': 'To check:',
+  'papers.quality.repaired': 'The file’s cross-reference table was broken and has been repaired: check that nothing is missing.',
+  'papers.quality.page': 'Page {pages} may look wrong (an image that cannot be decoded, or a flat colour): check it against the original or upload another copy.',
+  'papers.quality.pages': 'Pages {pages} may look wrong (images that cannot be decoded, or a flat colour): check them against the original or upload another copy.',
+  'papers.quality.more': '{pages} and {n} more',
+  'papers.quality.uploaded': '“{title}”: {text}',
 };
 
 const DICTS = { vi, en };
