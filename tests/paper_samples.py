@@ -235,11 +235,13 @@ def _jbig2_region(width: int, height: int) -> bytes:
 
 
 def jbig2_frame() -> Image.Image:
-    """The bilevel picture the JBIG2 samples hold: a thick black frame on white, white inside."""
+    """The bilevel picture the JBIG2 samples hold: a thick black frame on white, white inside but for a
+    black block in its top left corner (so a page turned the wrong way shows)."""
     image = Image.new("1", JBIG2_SIZE, 1)
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, 379, 179), fill=0)
     draw.rectangle((60, 60, 339, 139), fill=1)
+    draw.rectangle((80, 75, 150, 120), fill=0)
     return image
 
 
@@ -258,12 +260,12 @@ def _mmr(image: Image.Image) -> bytes:
     return out.getvalue()[offset : offset + length]
 
 
-def jbig2_refined() -> bytes:
+def jbig2_refined(rotation: int = 0) -> bytes:
     """A one-page PDF whose only content is a JBIG2 image made by refinement: an intermediate generic region
     (segment 1, MMR-coded ``jbig2_frame``) is refined onto the page by an immediate generic refinement region
     (segment 2, template 0 with typical prediction on, so a refinement that changes nothing is almost no
     data). poppler decodes it; MuPDF's jbig2dec does not implement intermediate generic regions ("NYI"),
-    warns, and draws the image as one flat colour."""
+    warns, and draws the image as one flat colour. ``rotation``: the page's /Rotate."""
     width, height = JBIG2_SIZE
     page_info = struct.pack(">IIIIBH", width, height, 0, 0, 0, 0)
     generic = _jbig2_region(width, height) + b"\x01" + _mmr(jbig2_frame())  # flags: MMR
@@ -274,7 +276,7 @@ def jbig2_refined() -> bytes:
         + _jbig2_segment(2, JBIG2_IMMEDIATE_REFINEMENT, refinement, refers_to=(1,))
         + _jbig2_segment(3, JBIG2_END_OF_PAGE, b"")
     )
-    return _bilevel_image_page(data, "/JBIG2Decode")
+    return _bilevel_image_page(data, "/JBIG2Decode", rotation=rotation)
 
 
 def jbig2_garbage(pages: int = 1) -> bytes:
@@ -283,7 +285,7 @@ def jbig2_garbage(pages: int = 1) -> bytes:
     return _bilevel_image_page(bytes((i * 73 + 5) % 256 for i in range(600)), "/JBIG2Decode", pages)
 
 
-def _bilevel_image_page(data: bytes, filters: str, pages: int = 1) -> bytes:
+def _bilevel_image_page(data: bytes, filters: str, pages: int = 1, rotation: int = 0) -> bytes:
     width, height = JBIG2_SIZE
     doc = pymupdf.open()
     for number in range(1, pages + 1):
@@ -296,6 +298,7 @@ def _bilevel_image_page(data: bytes, filters: str, pages: int = 1) -> bytes:
         header = f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray "
         image = _stream_object(doc, header + "/BitsPerComponent 1 >>", data, filters)
         doc.xref_copy(image, placeholder)
+        page.set_rotation(rotation)
     return doc.tobytes()
 
 

@@ -300,13 +300,15 @@ def _flat(image: Any) -> bool:
     return all(low == high for low, high in bands)
 
 
-def poppler_image(path: str, number: int, width: int, height: int) -> Any:
+def poppler_image(path: str, number: int, width: int, height: int, rotation: int = 0) -> Any:
     """Page ``number`` (1-based) drawn by poppler at exactly ``width`` x ``height`` pixels (the crop box, as
-    displayed), as an RGB Pillow image; None when pdftoppm fails, gives nothing or runs past POPPLER_TIMEOUT."""
+    displayed: ``rotation`` is the page's), as an RGB Pillow image; None when pdftoppm fails, gives nothing or
+    runs past POPPLER_TIMEOUT."""
     from PIL import Image
 
-    command = ["pdftoppm", "-f", str(number), "-l", str(number), "-cropbox", "-scale-to-x", str(width),
-               "-scale-to-y", str(height), "-png", "-singlefile", path]  # fmt: skip
+    across, down = (height, width) if rotation % 180 == 90 else (width, height)  # pdftoppm scales before turning
+    command = ["pdftoppm", "-f", str(number), "-l", str(number), "-cropbox", "-scale-to-x", str(across),
+               "-scale-to-y", str(down), "-png", "-singlefile", path]  # fmt: skip
     try:
         done = subprocess.run(
             command, capture_output=True, timeout=POPPLER_TIMEOUT, check=False, stdin=subprocess.DEVNULL
@@ -339,11 +341,13 @@ def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[i
     look wrong (``""`` when it looks right). MuPDF draws it; if MuPDF warned about decoding while drawing,
     or the page has images and came out one flat colour, poppler draws it again and its images are kept
     when they are not flat. Otherwise MuPDF's are kept and the reason is DECODE_FAILED or FLAT_PAGE."""
+    from PIL.Image import Resampling
+
     pymupdf.mupdf.fz_flush_warnings()  # MuPDF swallows a warning repeating the previous one: start afresh
     pymupdf.TOOLS.reset_mupdf_warnings()
     with _mupdf_errors(where=f"page {number}"):
         page = doc.load_page(number - 1)
-        rect = page.rect
+        rect, rotation = page.rect, page.rotation
         has_images = bool(page.get_images())
         display = page.get_displaylist()
         images = [_mupdf_image(display, rect, w, h) for w, h in sizes]
@@ -352,9 +356,12 @@ def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[i
     decode_failed = bool(_DECODE_WARNING.search(warnings or ""))
     if not decode_failed and not (has_images and _flat(images[0])):
         return images, ""
-    second = [poppler_image(path, number, w, h) for w, h in sizes]
-    if all(image is not None and not _flat(image) for image in second):
-        return second, ""
+    # poppler draws once, at the largest size, and the others are scaled from it: one pdftoppm per page
+    # keeps the second engine's time within POPPLER_TIMEOUT, well inside the worker job's page timeout
+    largest = max(sizes, key=lambda size: size[0] * size[1])
+    drawn = poppler_image(path, number, *largest, rotation)
+    if drawn is not None and not _flat(drawn):
+        return [drawn if size == largest else drawn.resize(size, Resampling.LANCZOS) for size in sizes], ""
     return images, DECODE_FAILED if decode_failed else FLAT_PAGE
 
 
