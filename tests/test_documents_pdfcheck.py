@@ -285,7 +285,8 @@ def test_poppler_draws_every_shape_of_page_where_mupdf_does(paper_path: Path) ->
     from PIL import ImageChops
 
     doc = pymupdf.open(paper_path)
-    for number, page in enumerate(doc, start=1):
+    for number in range(1, doc.page_count + 1):
+        page = doc[number - 1]
         w, h = pdfcheck.image_size(page.rect.width, page.rect.height, 400, 12_000_000)
         pix = page.get_pixmap(matrix=pymupdf.Matrix(w / page.rect.width, h / page.rect.height), alpha=False)
         ours = Image.frombytes("RGB", (pix.width, pix.height), pix.samples).crop((0, 0, w, h)).convert("L")
