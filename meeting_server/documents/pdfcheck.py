@@ -48,6 +48,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -325,22 +326,32 @@ def poppler_image(path: str, number: int, width: int, height: int, rotation: int
     return image if image.size == (width, height) else image.resize((width, height))
 
 
-def _mupdf_image(display: pymupdf.DisplayList, rect: pymupdf.Rect, w: int, h: int) -> Any:
+@dataclass
+class Drawing:
+    """A page drawn at some sizes (``draw_page``)."""
+
+    images: list[Any]  # RGB Pillow images, one per size asked
+    reason: str  # why the page may look wrong: "" (it looks right), DECODE_FAILED or FLAT_PAGE
+    pixmaps: list[pymupdf.Pixmap]  # the memory MuPDF's images share (not copied): kept as long as they are
+
+
+def _mupdf_image(display: pymupdf.DisplayList, rect: pymupdf.Rect, w: int, h: int) -> tuple[Any, pymupdf.Pixmap]:
+    """The display list drawn at ``w`` x ``h``, and the pixmap whose memory the image shares."""
     from PIL import Image
 
     matrix = pymupdf.Matrix(w / rect.width, h / rect.height)
     pix = display.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
-    image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1).copy()
+    image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
     if image.size != (w, h):  # MuPDF rounds the pixel box outwards: at most a pixel more
         image = image.crop((0, 0, w, h)) if pix.width >= w and pix.height >= h else image.resize((w, h))
-    return image
+    return image, pix
 
 
-def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[int, int]]) -> tuple[list[Any], str]:
-    """Page ``number`` at every ``(width, height)`` of ``sizes`` as RGB Pillow images, and why the page may
-    look wrong (``""`` when it looks right). MuPDF draws it; if MuPDF warned about decoding while drawing,
-    or the page has images and came out one flat colour, poppler draws it again and its images are kept
-    when they are not flat. Otherwise MuPDF's are kept and the reason is DECODE_FAILED or FLAT_PAGE."""
+def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[int, int]]) -> Drawing:
+    """Page ``number`` at every ``(width, height)`` of ``sizes``, and why it may look wrong. MuPDF draws it;
+    if MuPDF warned about decoding while drawing, or the page has images and came out one flat colour,
+    poppler draws it again and its images are kept when they are not flat. Otherwise MuPDF's are kept and
+    the reason is DECODE_FAILED or FLAT_PAGE."""
     from PIL.Image import Resampling
 
     pymupdf.mupdf.fz_flush_warnings()  # MuPDF swallows a warning repeating the previous one: start afresh
@@ -350,19 +361,21 @@ def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[i
         rect, rotation = page.rect, page.rotation
         has_images = bool(page.get_images())
         display = page.get_displaylist()
-        images = [_mupdf_image(display, rect, w, h) for w, h in sizes]
+        drawn = [_mupdf_image(display, rect, w, h) for w, h in sizes]
+    images, pixmaps = [image for image, _ in drawn], [pix for _, pix in drawn]
     pymupdf.mupdf.fz_flush_warnings()
     warnings = pymupdf.TOOLS.mupdf_warnings(reset=True)
     decode_failed = bool(_DECODE_WARNING.search(warnings or ""))
-    if not decode_failed and not (has_images and _flat(images[0])):
-        return images, ""
+    if not decode_failed and not (has_images and _flat(images[0])):  # (Pixmap.is_unicolor is Python, per pixel)
+        return Drawing(images, "", pixmaps)
     # poppler draws once, at the largest size, and the others are scaled from it: one pdftoppm per page
     # keeps the second engine's time within POPPLER_TIMEOUT, well inside the worker job's page timeout
     largest = max(sizes, key=lambda size: size[0] * size[1])
-    drawn = poppler_image(path, number, *largest, rotation)
-    if drawn is not None and not _flat(drawn):
-        return [drawn if size == largest else drawn.resize(size, Resampling.LANCZOS) for size in sizes], ""
-    return images, DECODE_FAILED if decode_failed else FLAT_PAGE
+    second = poppler_image(path, number, *largest, rotation)
+    if second is not None and not _flat(second):
+        return Drawing([second if size == largest else second.resize(size, Resampling.LANCZOS) for size in sizes],
+                       "", [])  # fmt: skip
+    return Drawing(images, DECODE_FAILED if decode_failed else FLAT_PAGE, pixmaps)
 
 
 def check_pages(path: str, pages: list[int]) -> list[dict[str, Any]]:
@@ -375,7 +388,7 @@ def check_pages(path: str, pages: list[int]) -> list[dict[str, Any]]:
         with _mupdf_errors(where=f"page {number}"):
             rect = doc.load_page(number - 1).rect
         size = image_size(rect.width, rect.height, PROBE_WIDTH, 4_000_000)  # a long strip: narrower
-        _, reason = draw_page(doc, path, number, [size])
+        reason = draw_page(doc, path, number, [size]).reason
         if reason:
             found.append({"page": number, "reason": reason})
     return found
@@ -405,11 +418,11 @@ def render_pages(path: str, out_dir: str, jobs: list[tuple[int, list[int], bool]
         with _mupdf_errors(where=f"page {number}"):
             rect = doc.load_page(number - 1).rect
         sizes = [image_size(rect.width, rect.height, width, settings["max_pixels"]) for width, _, _ in targets]
-        images, _ = draw_page(doc, path, number, sizes)
-        for image, (_, target, quality) in zip(images, targets, strict=True):
+        drawing = draw_page(doc, path, number, sizes)
+        for image, (_, target, quality) in zip(drawing.images, targets, strict=True):
             buffer = io.BytesIO()
             image.save(buffer, "WEBP", quality=quality, method=settings["method"])
             _write_atomic(target, buffer.getvalue())
             written += 1
-        del images
+        del drawing, image  # the images before the pixmaps they share memory with
     return written
