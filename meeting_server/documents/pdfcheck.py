@@ -347,35 +347,51 @@ def _mupdf_image(display: pymupdf.DisplayList, rect: pymupdf.Rect, w: int, h: in
     return image, pix
 
 
-def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[int, int]]) -> Drawing:
-    """Page ``number`` at every ``(width, height)`` of ``sizes``, and why it may look wrong. MuPDF draws it;
-    if MuPDF warned about decoding while drawing, or the page has images and came out one flat colour,
-    poppler draws it again and its images are kept when they are not flat. Otherwise MuPDF's are kept and
-    the reason is DECODE_FAILED or FLAT_PAGE."""
-    from PIL.Image import Resampling
-
+@contextlib.contextmanager
+def mupdf_warnings() -> Iterator[list[str]]:
+    """Collect the warnings MuPDF gives inside the block (for one page): the list holds their text after it."""
     pymupdf.mupdf.fz_flush_warnings()  # MuPDF swallows a warning repeating the previous one: start afresh
     pymupdf.TOOLS.reset_mupdf_warnings()
-    with _mupdf_errors(where=f"page {number}"):
-        page = doc.load_page(number - 1)
-        rect, rotation = page.rect, page.rotation
+    got: list[str] = []
+    try:
+        yield got
+    finally:
+        pymupdf.mupdf.fz_flush_warnings()
+        got.append(pymupdf.TOOLS.mupdf_warnings(reset=True) or "")
+
+
+def second_opinion(page: pymupdf.Page, path: str, images: list[Any], warnings: str) -> tuple[list[Any], str]:
+    """MuPDF's ``images`` of ``page`` (RGB, any sizes) as they should be served, and why the page may look
+    wrong. If MuPDF warned about decoding while drawing them (``warnings``), or the page has images and came
+    out one flat colour, poppler draws the page again and its images are served when they are not flat;
+    otherwise MuPDF's are, and the reason is DECODE_FAILED or FLAT_PAGE (``""``: the page looks right)."""
+    from PIL.Image import Resampling
+
+    decode_failed = bool(_DECODE_WARNING.search(warnings))
+    with _mupdf_errors(where=f"page {page.number + 1}"):
         has_images = bool(page.get_images())
-        display = page.get_displaylist()
-        drawn = [_mupdf_image(display, rect, w, h) for w, h in sizes]
-    images, pixmaps = [image for image, _ in drawn], [pix for _, pix in drawn]
-    pymupdf.mupdf.fz_flush_warnings()
-    warnings = pymupdf.TOOLS.mupdf_warnings(reset=True)
-    decode_failed = bool(_DECODE_WARNING.search(warnings or ""))
     if not decode_failed and not (has_images and _flat(images[0])):  # (Pixmap.is_unicolor is Python, per pixel)
-        return Drawing(images, "", pixmaps)
+        return images, ""
     # poppler draws once, at the largest size, and the others are scaled from it: one pdftoppm per page
     # keeps the second engine's time within POPPLER_TIMEOUT, well inside the worker job's page timeout
+    sizes: list[tuple[int, int]] = [image.size for image in images]
     largest = max(sizes, key=lambda size: size[0] * size[1])
-    second = poppler_image(path, number, *largest, rotation)
+    second = poppler_image(path, page.number + 1, largest[0], largest[1], page.rotation)
     if second is not None and not _flat(second):
-        return Drawing([second if size == largest else second.resize(size, Resampling.LANCZOS) for size in sizes],
-                       "", [])  # fmt: skip
-    return Drawing(images, DECODE_FAILED if decode_failed else FLAT_PAGE, pixmaps)
+        return [second if size == largest else second.resize(size, Resampling.LANCZOS) for size in sizes], ""
+    return images, DECODE_FAILED if decode_failed else FLAT_PAGE
+
+
+def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[int, int]]) -> Drawing:
+    """Page ``number`` at every ``(width, height)`` of ``sizes``: MuPDF draws it from one display list, then
+    ``second_opinion`` decides whose images are served."""
+    with mupdf_warnings() as warnings, _mupdf_errors(where=f"page {number}"):
+        page = doc.load_page(number - 1)
+        display = page.get_displaylist()
+        drawn = [_mupdf_image(display, page.rect, w, h) for w, h in sizes]
+    images, pixmaps = [image for image, _ in drawn], [pix for _, pix in drawn]
+    served, reason = second_opinion(page, path, images, warnings[0])
+    return Drawing(served, reason, pixmaps)
 
 
 def check_pages(path: str, pages: list[int]) -> list[dict[str, Any]]:
