@@ -7,10 +7,12 @@ are a few KiB: zeros deflated twice).
 from __future__ import annotations
 
 import io
+import os
+import struct
 import zlib
 
 import pymupdf
-from PIL import Image
+from PIL import Image, ImageDraw, TiffImagePlugin
 from pypdf.generic import ArrayObject, DictionaryObject
 
 SENTENCE = "Biên bản họp Ủy ban nhân dân tỉnh Tuyên Quang"
@@ -215,6 +217,143 @@ def encrypted(user_password: str = "matkhau") -> bytes:
     return doc.tobytes(**options)
 
 
+# JBIG2 (ITU T.88) in a PDF: segments without the file header (PDF 32000 §7.4.7). A segment header is its
+# number, its type, the referred-to segments (a count in the top 3 bits, then their numbers), its page and
+# the length of its data. Region segments start with width, height, x, y and a combination operator.
+JBIG2_PAGE_INFO, JBIG2_END_OF_PAGE = 48, 49
+JBIG2_INTERMEDIATE_GENERIC, JBIG2_IMMEDIATE_GENERIC, JBIG2_IMMEDIATE_REFINEMENT = 36, 38, 42
+JBIG2_SIZE = (400, 200)  # pixels of the image, and points of its page (one pixel per point)
+
+
+def _jbig2_segment(number: int, kind: int, data: bytes, refers_to: tuple[int, ...] = ()) -> bytes:
+    referred = bytes([len(refers_to) << 5, *refers_to])
+    return struct.pack(">IB", number, kind) + referred + b"\x01" + struct.pack(">I", len(data)) + data
+
+
+def _jbig2_region(width: int, height: int) -> bytes:
+    return struct.pack(">IIIIB", width, height, 0, 0, 0)  # at 0,0, combined by OR
+
+
+def jbig2_frame() -> Image.Image:
+    """The bilevel picture the JBIG2 samples hold: a thick black frame on white, white inside but for a
+    black block in its top left corner (so a page turned the wrong way shows)."""
+    image = Image.new("1", JBIG2_SIZE, 1)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 379, 179), fill=0)
+    draw.rectangle((60, 60, 339, 139), fill=1)
+    draw.rectangle((80, 75, 150, 120), fill=0)
+    return image
+
+
+def _mmr(image: Image.Image) -> bytes:
+    """The picture coded as JBIG2's MMR generic region is: CCITT T.6 (Group 4), 1 meaning black. Pillow
+    (libtiff) writes Group 4 TIFF; its strip is the coded picture. Written as BlackIsZero, the picture
+    inverted, so that the coded 1s are the black pixels."""
+    inverted = image.convert("L").point(lambda v: 255 - v).convert("1")
+    out = io.BytesIO()
+    inverted.save(out, "TIFF", compression="group4")
+    tiff = Image.open(io.BytesIO(out.getvalue()))
+    assert isinstance(tiff, TiffImagePlugin.TiffImageFile)
+    tags = tiff.tag_v2
+    assert tags[262] == 1, "Pillow wrote another photometric interpretation"  # BlackIsZero
+    offset, length = (value if isinstance(value, int) else value[0] for value in (tags[273], tags[279]))
+    return out.getvalue()[offset : offset + length]
+
+
+def jbig2_refined(rotation: int = 0) -> bytes:
+    """A one-page PDF whose only content is a JBIG2 image made by refinement: an intermediate generic region
+    (segment 1, MMR-coded ``jbig2_frame``) is refined onto the page by an immediate generic refinement region
+    (segment 2, template 0 with typical prediction on, so a refinement that changes nothing is almost no
+    data). poppler decodes it; MuPDF's jbig2dec does not implement intermediate generic regions ("NYI"),
+    warns, and draws the image as one flat colour. ``rotation``: the page's /Rotate."""
+    width, height = JBIG2_SIZE
+    page_info = struct.pack(">IIIIBH", width, height, 0, 0, 0, 0)
+    generic = _jbig2_region(width, height) + b"\x01" + _mmr(jbig2_frame())  # flags: MMR
+    refinement = _jbig2_region(width, height) + b"\x02" + bytes([0xFF, 0xFF, 0xFF, 0xFF]) + b"\x00" * 8
+    data = (
+        _jbig2_segment(0, JBIG2_PAGE_INFO, page_info)
+        + _jbig2_segment(1, JBIG2_INTERMEDIATE_GENERIC, generic)
+        + _jbig2_segment(2, JBIG2_IMMEDIATE_REFINEMENT, refinement, refers_to=(1,))
+        + _jbig2_segment(3, JBIG2_END_OF_PAGE, b"")
+    )
+    return _bilevel_image_page(data, "/JBIG2Decode", rotation=rotation)
+
+
+def jbig2_garbage(pages: int = 1) -> bytes:
+    """A PDF whose first page's only content is a JBIG2 image of junk bytes: neither MuPDF nor poppler can
+    decode it, both draw a flat page. The other pages have a line of text."""
+    return _bilevel_image_page(bytes((i * 73 + 5) % 256 for i in range(600)), "/JBIG2Decode", pages)
+
+
+def _bilevel_image_page(data: bytes, filters: str, pages: int = 1, rotation: int = 0) -> bytes:
+    width, height = JBIG2_SIZE
+    doc = pymupdf.open()
+    for number in range(1, pages + 1):
+        page = doc.new_page(width=width, height=height)
+        if number > 1:
+            page.insert_text((72, 72), f"Trang {number}")
+            continue
+        page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pymupdf.csGRAY, (0, 0, 1, 1)))
+        placeholder = page.get_images()[0][0]
+        header = f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray "
+        image = _stream_object(doc, header + "/BitsPerComponent 1 >>", data, filters)
+        doc.xref_copy(image, placeholder)
+        page.set_rotation(rotation)
+    return doc.tobytes()
+
+
+def _raw_pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF written byte by byte: ``objects`` numbered from 1 (1 is the catalog), a classic xref table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, start)
+    return bytes(out)
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+
+
+def attachment_encrypted() -> bytes:
+    """A one-page PDF encrypted for its attachment only, as Acrobat's "encrypt only file attachments" writes
+    it: a user password is set (random /O and /U: no password opens them, the empty one neither), the crypt
+    filter applies to embedded files (/EFF, opened on /EFOpen) and not to streams or strings (/Identity).
+    The page itself is plain; the attachment's bytes are its ciphertext."""
+    content = b"BT /F1 24 Tf 72 720 Td (Trang 1: to trinh) Tj ET"
+    secret = os.urandom(64)
+    crypt = (
+        b"<< /Filter /Standard /V 4 /R 4 /Length 128 /P -4"
+        b" /CF << /StdCF << /CFM /AESV2 /AuthEvent /EFOpen /Length 16 >> >>"
+        b" /StmF /Identity /StrF /Identity /EFF /StdCF /O <%s> /U <%s> >>"
+    ) % (os.urandom(32).hex().encode(), os.urandom(32).hex().encode())
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(phu-luc.txt) 6 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
+        b" /Contents 4 0 R >>",
+        _stream(b"", content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Filespec /F (phu-luc.txt) /UF (phu-luc.txt) /EF << /F 7 0 R >> >>",
+        _stream(b"/Type /EmbeddedFile /Filter [/Crypt] /DecodeParms [<< /Name /StdCF >>]", secret),
+        crypt,
+    ]
+    file_id = b"<%s>" % os.urandom(16).hex().encode()
+    return _raw_pdf(objects, b"/Encrypt 8 0 R /ID [%s %s]" % (file_id, file_id))
+
+
+def with_encrypted_attachment() -> bytes:
+    """A plain PDF carrying a password-protected PDF as an embedded file."""
+    doc = pymupdf.open("pdf", simple(2))
+    doc.embfile_add("bao-cao-mat.pdf", encrypted(), filename="bao-cao-mat.pdf")
+    return doc.tobytes()
+
+
 def text_file() -> bytes:
     return ("Biên bản họp: đây là tệp văn bản, không phải PDF.\n" * 50).encode()
 
@@ -236,6 +375,14 @@ def annotations_of(page: DictionaryObject) -> list[DictionaryObject]:
     annots = annots.get_object()
     assert isinstance(annots, ArrayObject), annots
     return [pdf_dict(a.get_object()) for a in annots]
+
+
+def agreement(image: Image.Image, picture: Image.Image) -> float:
+    """The share of pixels on which a rendered page and the bilevel picture it should show agree."""
+    ours = image.convert("L").resize(picture.size).point(lambda v: 255 if v >= 128 else 0)
+    expected = picture.convert("L")
+    same = sum(1 for a, b in zip(ours.get_flattened_data(), expected.get_flattened_data(), strict=True) if a == b)
+    return same / (picture.width * picture.height)
 
 
 # Reading pixels: PIL types a pixel for every image mode at once, so the tests say which they expect.

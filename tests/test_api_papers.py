@@ -17,6 +17,7 @@ from PIL import Image
 
 from meeting_server.domain import annotations as schema
 from room_client.feed import CommandError, MeetingFeed
+from tests import paper_samples as samples
 from tests.helpers import ApiClient, LiveServer, feed_for, make_meeting, wait_for
 from tests.paper_samples import annotations_of, bands
 
@@ -490,3 +491,32 @@ async def test_a_restricted_paper_being_presented_is_told_to_its_readers_only(wo
     finally:
         await listed_feed.close()
         await other_feed.close()
+
+
+async def test_the_secretary_is_told_at_upload_what_to_check(world: World) -> None:
+    """A paper MuPDF had to repair, and one whose page 1 neither MuPDF nor poppler can draw (JBIG2 junk): the
+    upload answer, the paper and the listing carry `repaired`, `page_warnings` and a sentence saying so; a
+    JBIG2 refinement page MuPDF cannot decode is drawn by poppler and needs no word; a paper encrypted for its
+    attachment only is accepted."""
+    repaired = await world.upload(samples.garbled_xref(), title="Tệp đã sửa")
+    assert (repaired["repaired"], repaired["page_warnings"]) == (True, [])
+    assert repaired["notice"] and "đã được sửa" in repaired["notice"]
+    broken = await world.upload(samples.jbig2_garbage(pages=3), title="Bản chụp")
+    assert broken["repaired"] is False
+    assert broken["page_warnings"] == [{"page": 1, "reason": "image_not_decoded"}]
+    assert broken["notice"].startswith("Trang 1 có thể hiển thị không đúng")
+    status, answer = await world.other.get(f"{world.base}/papers/{broken['id']}?lang=en")
+    assert status == 200 and answer["paper"]["page_warnings"] == broken["page_warnings"]
+    assert answer["paper"]["notice"].startswith("Page 1 may look wrong")
+    status, page = await world.other.get(f"{world.base}/papers/{broken['id']}/versions/1/pages/1")
+    assert status == 200 and Image.open(io.BytesIO(page)).format == "WEBP"  # still served
+    refined = await world.upload(samples.jbig2_refined(), title="Bản chụp JBIG2")
+    assert (refined["repaired"], refined["page_warnings"], refined["notice"]) == (False, [], None)
+    status, page = await world.other.get(f"{world.base}/papers/{refined['id']}/versions/1/pages/1?w=800")
+    assert status == 200 and samples.agreement(Image.open(io.BytesIO(page)), samples.jbig2_frame()) > 0.95
+    attached = await world.upload(samples.attachment_encrypted(), title="Tờ trình có phụ lục mật")
+    assert attached["versions"][0]["page_count"] == 1 and attached["notice"] is None
+    status, listing = await world.secretary.get(f"{world.base}/papers")
+    by_id = {p["id"]: p for p in listing["papers"]}
+    assert by_id[repaired["id"]]["repaired"] is True
+    assert by_id[broken["id"]]["page_warnings"] == [{"page": 1, "reason": "image_not_decoded"}]

@@ -19,6 +19,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, FilePayload, FloatRect, Page, ViewportSize, expect
 
 from meeting_server.auth import COOKIE
+from tests import paper_samples as samples
 from tests.browserkit import watch_errors
 from tests.helpers import ApiClient, LiveServer, make_meeting
 
@@ -671,6 +672,45 @@ async def test_the_presenter_reloads_where_everyone_is_and_a_closed_meeting_offe
         await expect(organiser.get_by_test_id("paper-publish")).to_have_count(0)
         await expect(organiser.get_by_test_id("paper-withdraw")).to_have_count(0)
         await expect(organiser.get_by_test_id("paper-upload-form")).to_be_hidden()
+        assert scene.errors == [], scene.errors
+    finally:
+        await scene.close()
+
+
+async def test_the_secretary_is_told_which_pages_may_look_wrong(live_server: LiveServer, browser: Browser) -> None:
+    """At upload the form says which pages neither MuPDF nor poppler can draw (JBIG2 junk on page 1), and the
+    organisers' list keeps saying it, as it says a paper was repaired; delegates see the papers, not the note."""
+    scene = await Scene(live_server, browser).setup(start=False)
+    try:
+        _, s = await scene.open("thuky", f"/meetings/{scene.meeting_id}/papers", touch=False)
+        form = s.get_by_test_id("paper-upload-form")
+        await form.get_by_test_id("paper-upload-file").set_input_files(
+            files=[FilePayload(name="ban-chup.pdf", mimeType="application/pdf", buffer=samples.jbig2_garbage(pages=2))]
+        )
+        await form.get_by_test_id("paper-upload-title").fill("Bản chụp tờ trình")
+        await form.get_by_test_id("paper-upload-submit").click()
+        told = form.get_by_test_id("paper-upload-quality")
+        await expect(told).to_be_visible(timeout=LIVE_MS)
+        await expect(told).to_contain_text("“Bản chụp tờ trình”: Trang 1 có thể hiển thị không đúng")
+        items = s.get_by_test_id("paper-item")
+        await expect(items).to_have_count(1, timeout=LIVE_MS)
+        note = items.first.get_by_test_id("paper-quality")
+        await expect(note).to_have_attribute("data-pages", "1")
+        await expect(note).to_contain_text("Cần kiểm tra: Trang 1")
+
+        api = await scene.api("thuky")
+        repaired = await scene.upload(api, "Tệp đã sửa", pdf=samples.garbled_xref())
+        row = s.locator(f'[data-testid="paper-item"][data-paper-id="{repaired["id"]}"]')
+        await expect(row.get_by_test_id("paper-quality")).to_have_attribute("data-repaired", "1", timeout=LIVE_MS)
+        await expect(row.get_by_test_id("paper-quality")).to_contain_text("đã được sửa tự động")
+        fine = await scene.upload(api, "Tài liệu bình thường")
+        row = s.locator(f'[data-testid="paper-item"][data-paper-id="{fine["id"]}"]')
+        await expect(row).to_have_count(1, timeout=LIVE_MS)
+        await expect(row.get_by_test_id("paper-quality")).to_have_count(0)
+
+        _, d = await scene.open("ct.hopthanh", f"/meetings/{scene.meeting_id}/papers")
+        await expect(d.get_by_test_id("paper-item")).to_have_count(3, timeout=LIVE_MS)
+        await expect(d.get_by_test_id("paper-quality")).to_have_count(0)
         assert scene.errors == [], scene.errors
     finally:
         await scene.close()

@@ -29,6 +29,7 @@ from meeting_server.documents.export import (
     watermark_overlay,
 )
 from meeting_server.documents.workers import DocumentWorkers
+from tests import paper_samples as samples
 from tests.paper_samples import bands, level, pdf_dict
 
 pytestmark = pytest.mark.timeout(120)
@@ -602,3 +603,20 @@ async def test_runs_in_document_workers(paper: Path, tmp_path: Path) -> None:
         assert Image.open(io.BytesIO(image)).size[0] == 320
         with pytest.raises(ValueError, match="unknown kind"):
             await workers.run(export_annotated, str(paper), [{"kind": "x", "page": 1}], str(out), timeout=60)
+
+
+def test_a_restricted_page_mupdf_cannot_decode_is_drawn_by_poppler(tmp_path: Path) -> None:
+    """The per-viewer pages of a restricted paper get the second engine too: the JBIG2 refinement page
+    (``paper_samples.jbig2_refined``) shows its frame under the watermark, not MuPDF's flat colour; and a
+    paper encrypted for its attachment only is rendered and exported like any."""
+    source = tmp_path / "ban-chup.pdf"
+    source.write_bytes(samples.jbig2_refined())
+    marked = Image.open(io.BytesIO(render_watermarked(str(source), 1, 800, LINES, "png")))
+    assert marked.size == (800, 400)
+    assert samples.agreement(marked, samples.jbig2_frame()) > 0.85  # MuPDF alone: about half
+    attached = tmp_path / "to-trinh.pdf"
+    attached.write_bytes(samples.attachment_encrypted())
+    assert Image.open(io.BytesIO(render_watermarked(str(attached), 1, 400, LINES, "png"))).width == 400
+    out = tmp_path / "out.pdf"
+    assert export_annotated(str(attached), [], str(out))["pages"] == 1
+    assert "Trang 1" in subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout

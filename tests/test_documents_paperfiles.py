@@ -17,7 +17,14 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 
-from meeting_server.documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline, RenderSettings
+from meeting_server.documents import pdfcheck
+from meeting_server.documents.paperfiles import (
+    IngestLimits,
+    PageWarning,
+    PaperFiles,
+    PaperPipeline,
+    RenderSettings,
+)
 from meeting_server.documents.workers import DocumentWorkers
 from meeting_server.errors import AppError
 from tests import paper_samples as samples
@@ -238,6 +245,7 @@ HOSTILE = {
     "cyclic-outline-parent": (lambda: samples.cyclic_outline("parent"), None),
     "garbled-xref": (samples.garbled_xref, None),
     "owner-password-only": (lambda: samples.encrypted(user_password=""), None),
+    "encrypted-attachment": (samples.with_encrypted_attachment, None),
 }
 
 
@@ -349,3 +357,35 @@ async def test_an_upload_given_up_on_still_has_its_bomb_stopped(pipeline: PaperP
         raise AssertionError("the bomb kept its worker after the timeout") from None
     assert (await pipeline.ingest(_upload(tmp_path, samples.simple(2)))).page_count == 2
     assert _leftovers(pipeline.files.root) == []
+
+
+async def test_pages_that_may_look_wrong_are_named_at_ingest(pipeline: PaperPipeline, tmp_path: Path) -> None:
+    """JBIG2 junk on page 1 (neither MuPDF nor poppler draws it) is named in the paper's info, kept in
+    meta.json (a restarted server says the same), and the page is still served; a JBIG2 refinement page
+    MuPDF cannot decode is served as poppler draws it, with nothing to say."""
+    info = await pipeline.ingest(_upload(tmp_path, samples.jbig2_garbage(pages=3)))
+    assert info.page_warnings == (PageWarning(1, pdfcheck.DECODE_FAILED),)
+    assert pipeline.quality(info.sha256) == {
+        "repaired": False,
+        "page_warnings": [{"page": 1, "reason": "image_not_decoded"}],
+    }
+    restarted = PaperPipeline(pipeline.workers, PaperFiles(pipeline.files.root), LIMITS)
+    assert restarted.quality(info.sha256) == pipeline.quality(info.sha256)
+    assert (await pipeline.page_image(info.sha256, 1, 800)).exists()
+
+    refined = await pipeline.ingest(_upload(tmp_path, samples.jbig2_refined(), "refined"))
+    assert refined.page_warnings == () and pipeline.quality(refined.sha256)["page_warnings"] == []
+    with Image.open(await pipeline.page_image(refined.sha256, 1, 1280)) as image:
+        assert samples.agreement(image, samples.jbig2_frame()) > 0.95
+    assert pipeline.quality("0" * 64) == {"repaired": False, "page_warnings": []}  # unknown: nothing to say
+
+
+async def test_a_paper_encrypted_for_its_attachment_only_is_ingested(pipeline: PaperPipeline, tmp_path: Path) -> None:
+    info = await pipeline.ingest(_upload(tmp_path, samples.attachment_encrypted()))
+    assert info.page_count == 1
+    assert [w["text"] for w in (await pipeline.text(info.sha256))[0]][:2] == ["Trang", "1:"]
+    await pipeline.render_all(info.sha256)
+    assert pipeline.progress(info.sha256) == (1, 1)
+    with pytest.raises(AppError) as refused:  # a password to open it: still refused
+        await pipeline.ingest(_upload(tmp_path, samples.encrypted(), "locked"))
+    assert refused.value.code == "paper_encrypted"

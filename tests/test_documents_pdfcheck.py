@@ -203,3 +203,95 @@ def test_cyclic_outlines_end(tmp_path: Path, kind: str) -> None:
     meta = pdfcheck.inspect_pdf(_write(tmp_path, samples.cyclic_outline(kind)), LIMITS)
     assert meta["page_count"] == 3
     assert len(meta["outline"]) <= 3  # MuPDF drops an outline that loops; the paper itself is fine
+
+
+def test_a_jbig2_page_mupdf_cannot_decode_is_drawn_by_poppler(tmp_path: Path) -> None:
+    """A real JBIG2 refinement image (``paper_samples.jbig2_refined``: an intermediate generic region refined
+    onto the page). MuPDF itself, asked directly, warns and draws one flat colour: the failure is real. The
+    served page is poppler's drawing of the frame, and the page is not reported (it renders right)."""
+    path = _write(tmp_path, samples.jbig2_refined())
+    doc = pymupdf.open(path)
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    alone = doc[0].get_pixmap()
+    assert alone.is_unicolor
+    assert "jbig2" in pymupdf.TOOLS.mupdf_warnings()
+    frame = samples.jbig2_frame()
+    assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800], True)], SETTINGS) == 2
+    with Image.open(tmp_path / "pages" / "1-800.webp") as page, Image.open(tmp_path / "thumbs" / "1.webp") as thumb:
+        assert page.size == (800, 400)
+        assert samples.agreement(page, frame) > 0.95
+        assert samples.agreement(thumb, frame) > 0.9
+    mupdf_image = Image.frombytes("RGB", (alone.width, alone.height), alone.samples)
+    assert samples.agreement(mupdf_image, frame) < 0.7  # what MuPDF alone would have served
+    assert pdfcheck.check_pages(path, [1]) == []
+    assert pdfcheck.inspect_pdf(path, LIMITS)["page_count"] == 1
+
+
+def test_a_page_neither_engine_can_draw_is_reported(tmp_path: Path) -> None:
+    """JBIG2 junk (``paper_samples.jbig2_garbage``): MuPDF warns, poppler draws a flat page too. The page is
+    reported, and still rendered (MuPDF's image), so the reader sees the page exists."""
+    data = samples.jbig2_garbage()
+    path = _write(tmp_path, data)
+    assert pdfcheck.check_pages(path, [1]) == [{"page": 1, "reason": pdfcheck.DECODE_FAILED}]
+    assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800], False)], SETTINGS) == 1
+    assert (tmp_path / "pages" / "1-800.webp").exists()
+
+
+def test_papers_that_render_right_have_no_page_warnings(paper_path: Path, tmp_path: Path) -> None:
+    assert pymupdf.open(paper_path)[1].get_images()  # pages 2 and 5 have a photo: they are checked
+    assert pdfcheck.check_pages(str(paper_path), pdfcheck.inspect_pdf(str(paper_path), LIMITS)["image_pages"]) == []
+    blank = pymupdf.open()  # a page with an image that is white on purpose: flat in both engines, so said
+    white = pymupdf.Pixmap(pymupdf.csRGB, (0, 0, 8, 8), 0)
+    white.clear_with(255)
+    blank.new_page().insert_image(pymupdf.Rect(0, 0, 200, 200), pixmap=white)
+    path = _write(tmp_path, blank.tobytes(), "blank.pdf")
+    assert pdfcheck.check_pages(path, [1]) == [{"page": 1, "reason": pdfcheck.FLAT_PAGE}]
+
+
+def test_a_paper_with_only_its_attachment_encrypted_is_accepted(tmp_path: Path) -> None:
+    """Encrypted for its attachment only (a user password, /EFF, pages /Identity): MuPDF alone asks for a
+    password; every reader opens it without one, and so do we. A PDF carrying an encrypted PDF as its
+    attachment opens plainly. A PDF that needs its password to open is still refused (test_refused_files)."""
+    path = _write(tmp_path, samples.attachment_encrypted())
+    assert pymupdf.open(path).needs_pass  # what MuPDF alone says
+    meta = pdfcheck.inspect_pdf(path, LIMITS)
+    assert meta["page_count"] == 1
+    assert [w[4] for w in json.loads(pdfcheck.extract_words(path, 1, 1)[0])][:2] == ["Trang", "1:"]
+    poppler = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+    assert "Trang 1" in poppler
+    assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800], True)], SETTINGS) == 2
+    nested = _write(tmp_path, samples.with_encrypted_attachment(), "nested.pdf")
+    assert pymupdf.open(nested).embfile_count() == 1
+    assert pdfcheck.inspect_pdf(nested, LIMITS)["page_count"] == 2
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_poppler_draws_a_turned_page_as_mupdf_would(tmp_path: Path, rotation: int) -> None:
+    """pdftoppm's -scale-to-x/-y size the page before its /Rotate: a page turned by 90° is still drawn at the
+    displayed size, the right way round (PDF turns clockwise), at every width and the thumbnail."""
+    path = _write(tmp_path, samples.jbig2_refined(rotation))
+    turned = samples.jbig2_frame().rotate(-rotation, expand=True)  # Pillow turns anticlockwise
+    assert pdfcheck.render_pages(path, str(tmp_path), [(1, [800, 1280], True)], SETTINGS) == 3
+    for name, width in (("pages/1-800.webp", 800), ("pages/1-1280.webp", 1280), ("thumbs/1.webp", 200)):
+        with Image.open(tmp_path / name) as image:
+            assert image.size == (width, round(width * turned.height / turned.width)), name
+            assert samples.agreement(image, turned) > 0.93, name
+
+
+def test_poppler_draws_every_shape_of_page_where_mupdf_does(paper_path: Path) -> None:
+    """The second engine's image is the same page: the crop box, the turn and the size of every page of the
+    sample paper (A3, landscape, turned by 90/180/270, cropped) as MuPDF draws them, pixel for pixel within
+    anti-aliasing (the darkest ink in the same places)."""
+    from PIL import ImageChops
+
+    doc = pymupdf.open(paper_path)
+    for number in range(1, doc.page_count + 1):
+        page = doc[number - 1]
+        w, h = pdfcheck.image_size(page.rect.width, page.rect.height, 400, 12_000_000)
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(w / page.rect.width, h / page.rect.height), alpha=False)
+        ours = Image.frombytes("RGB", (pix.width, pix.height), pix.samples).crop((0, 0, w, h)).convert("L")
+        theirs = pdfcheck.poppler_image(str(paper_path), number, w, h, page.rotation)
+        assert theirs is not None and theirs.size == (w, h), f"page {number}"
+        difference = ImageChops.difference(ours, theirs.convert("L"))
+        mean = sum(i * n for i, n in enumerate(difference.histogram())) / (w * h)
+        assert mean < 2.5, f"page {number}: poppler and MuPDF differ by {mean:.2f} on average"  # turned wrong: > 3

@@ -34,7 +34,7 @@ from ..inputs import check_text, whole_number
 from ..views import meetings as meeting_views
 from ..views import papers as paper_views
 from ..views.papers import Reading
-from .common import SERVICES, WORKERS, client_ip, json_response
+from .common import SERVICES, WORKERS, client_ip, json_response, request_lang
 from .reads import view
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,8 @@ async def upload_paper(request: web.Request, identity: Identity | None) -> web.S
         args["item_id"] = fields["item_id"]
     result = await run_action(request.app[SERVICES], who.actor, "paper.add", args, ip=client_ip(request))
     _in_background(_render_rest(pipeline, info["sha256"]))
-    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)}, status=201)
+    paper = _with_rendering(result["paper"], info["sha256"], pipeline, request_lang(request))
+    return json_response({**result, "paper": paper}, status=201)
 
 
 @view("POST", "/api/meetings/{meeting_id}/papers/{paper_id}/versions")
@@ -212,7 +213,8 @@ async def upload_version(request: web.Request, identity: Identity | None) -> web
         ip=client_ip(request),
     )
     _in_background(_render_rest(pipeline, info["sha256"]))
-    return json_response({**result, "paper": _with_rendering(result["paper"], info["sha256"], pipeline)}, status=201)
+    paper = _with_rendering(result["paper"], info["sha256"], pipeline, request_lang(request))
+    return json_response({**result, "paper": paper}, status=201)
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -234,19 +236,54 @@ async def _render_rest(pipeline: PaperPipeline, sha: str) -> None:
 # ---- listings ---------------------------------------------------------------------------------------------------
 
 
-def _listing(paper: Paper, viewer: Viewer, pipeline: PaperPipeline) -> dict[str, Any]:
-    return _with_rendering(paper.public(viewer), paper.current.file_id, pipeline)
+def _listing(paper: Paper, viewer: Viewer, pipeline: PaperPipeline, lang: str) -> dict[str, Any]:
+    return _with_rendering(paper.public(viewer), paper.current.file_id, pipeline, lang)
 
 
-def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipeline) -> dict[str, Any]:
-    """What a reader needs beside the paper to fetch its pages: the widths served and how many are ready."""
+def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipeline, lang: str) -> dict[str, Any]:
+    """What a reader needs beside the paper to fetch its pages: the widths served and how many are ready; and
+    how the current version reads (``repaired``, ``page_warnings``, a ``notice`` sentence when either says
+    something)."""
     done, _ = pipeline.progress(file_id)
+    quality = pipeline.quality(file_id)
     return {
         **public,
         "rendered_pages": done,
         "restricted": public["access"] == "restricted",
         "widths": list(pipeline.widths),
+        **quality,
+        "notice": quality_notice(quality, lang),
     }
+
+
+NOTICE_PAGES = 20  # pages named in a notice; more are counted
+
+
+def quality_notice(quality: dict[str, Any], lang: str) -> str | None:
+    """The sentence telling the secretary what to check in a paper, or None when it reads right."""
+    en = lang == "en"
+    parts: list[str] = []
+    if quality["repaired"]:
+        parts.append(
+            "The file's cross-reference table was broken and has been repaired: check that nothing is missing."
+            if en
+            else "Bảng tham chiếu của tệp bị hỏng và đã được sửa tự động: hãy kiểm tra xem có thiếu nội dung không."
+        )
+    pages = [int(w["page"]) for w in quality["page_warnings"]]
+    if pages:
+        named = ", ".join(str(n) for n in pages[:NOTICE_PAGES])
+        more = len(pages) - NOTICE_PAGES
+        if en:
+            named += f" and {more} more" if more > 0 else ""
+            parts.append(
+                f"Page{'s' if len(pages) > 1 else ''} {named} may look wrong (an image that cannot be "
+                "decoded, or a flat colour): check them against the original or upload another copy."
+            )
+        else:
+            named += f" và {more} trang khác" if more > 0 else ""
+            parts.append(f"Trang {named} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu "
+                         "trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.")  # fmt: skip
+    return " ".join(parts) or None
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers")
@@ -254,16 +291,16 @@ async def list_papers(request: web.Request, identity: Identity | None) -> web.St
     state, viewer, papers = await paper_views.papers(
         request.app[SERVICES], _need(identity).actor, request.match_info["meeting_id"]
     )
-    pipeline = request.app[PAPERS]
-    return json_response(
-        {"papers": [_listing(x, viewer, pipeline) for x in papers], "presentation": state.presentation}
-    )
+    pipeline, lang = request.app[PAPERS], request_lang(request)
+    listing = [_listing(x, viewer, pipeline, lang) for x in papers]
+    return json_response({"papers": listing, "presentation": state.presentation})
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}")
 async def get_paper(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     reading = await _reading(request, identity, versioned=False)
-    return json_response({"paper": _listing(reading.paper, reading.viewer, request.app[PAPERS])})
+    paper = _listing(reading.paper, reading.viewer, request.app[PAPERS], request_lang(request))
+    return json_response({"paper": paper})
 
 
 # ---- pages, text, search, file ----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from meeting_server.documents.invitation import VIETNAM_TZ
 from meeting_server.documents.nd30 import fonts as _serif_fonts
+from meeting_server.documents.pdfcheck import mupdf_warnings, open_document, second_opinion
 from meeting_server.documents.pdfout import finished
 from meeting_server.domain import annotations as schema
 
@@ -292,7 +293,7 @@ def _annotate(page: pymupdf.Page, annotations: Iterable[dict[str, Any]], counts:
 
 
 def _open_pdf(src: str) -> pymupdf.Document:
-    doc = pymupdf.open(src)
+    doc = open_document(src)  # a paper encrypted for its attachments only opens as at upload
     if not doc.is_pdf:
         doc.close()
         raise ValueError(f"{Path(src).name}: not a PDF")
@@ -333,7 +334,7 @@ def export_annotated(
         else:
             with pymupdf.open() as flat:
                 for number, page in enumerate(doc, start=1):
-                    image = _watermarked_image(page, render_width, lines)
+                    image = _watermarked_image(page, render_width, lines, src)
                     buf = io.BytesIO()
                     image.save(buf, "JPEG", quality=80, subsampling=0)  # 4:4:4: coloured text and the mark stay crisp
                     target = flat.new_page(width=page.rect.width, height=page.rect.height)
@@ -386,17 +387,21 @@ def _check_width(width: object, name: str) -> int:
     return width
 
 
-def _render(page: pymupdf.Page, width: int) -> Image.Image:
+def _render(page: pymupdf.Page, width: int, src: str) -> Image.Image:
+    """The page ``width`` px wide (narrower for freak shapes); where MuPDF cannot draw it right, poppler's
+    drawing of it, as the ingest pipeline serves (``pdfcheck.second_opinion``; ``src`` is the file)."""
     rect = page.rect
     zoom = min(
         width / rect.width,
         math.sqrt(MAX_RENDER_PIXELS / (rect.width * rect.height)),
         MAX_RENDER_SIDE / rect.height,
     )
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+    with mupdf_warnings() as warnings:
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
     if pix.n != 3:  # e.g. a page whose group forces another colourspace
         pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
-    return Image.frombytes("RGB", (pix.width, pix.height), pix.samples, "raw", "RGB", pix.stride)
+    image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples, "raw", "RGB", pix.stride)
+    return second_opinion(page, src, [image], warnings[0])[0][0]
 
 
 def _fit_font(text: str, size: int, max_width: float, bold: bool) -> ImageFont.FreeTypeFont:
@@ -463,8 +468,8 @@ def _burn(image: Image.Image, lines: tuple[str, ...]) -> Image.Image:
     return image
 
 
-def _watermarked_image(page: pymupdf.Page, width: int, lines: tuple[str, ...]) -> Image.Image:
-    return _burn(_render(page, width), lines)
+def _watermarked_image(page: pymupdf.Page, width: int, lines: tuple[str, ...], src: str) -> Image.Image:
+    return _burn(_render(page, width, src), lines)
 
 
 def render_watermarked(
@@ -488,7 +493,7 @@ def render_watermarked(
     with _open_pdf(src) as doc:
         if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= doc.page_count:
             raise ValueError(f"page {page!r} out of range (1..{doc.page_count})")
-        image = _watermarked_image(doc[page - 1], width, clean)
+        image = _watermarked_image(doc[page - 1], width, clean, src)
     buf = io.BytesIO()
     if fmt == "webp":
         image.save(buf, "WEBP", quality=quality, method=0)

@@ -152,6 +152,12 @@ class OutlineEntry:
 
 
 @dataclass(frozen=True)
+class PageWarning:
+    page: int  # 1-based
+    reason: str  # pdfcheck.DECODE_FAILED or pdfcheck.FLAT_PAGE: neither MuPDF nor poppler draws it right
+
+
+@dataclass(frozen=True)
 class PaperInfo:
     sha256: str
     bytes: int
@@ -160,11 +166,13 @@ class PaperInfo:
     outline: tuple[OutlineEntry, ...] = ()
     title: str = ""  # from the PDF's metadata; often empty or the authoring template's
     repaired: bool = False  # MuPDF had to repair the file (broken cross-references): worth a look
+    page_warnings: tuple[PageWarning, ...] = ()  # pages that may look wrong (pdfcheck.check_pages)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (lists, not tuples): what meta.json holds and the API sends."""
         data = asdict(self)
         data["pages"], data["outline"] = list(data["pages"]), list(data["outline"])
+        data["page_warnings"] = list(data["page_warnings"])
         return data
 
     @classmethod
@@ -177,7 +185,12 @@ class PaperInfo:
             outline=tuple(OutlineEntry(int(o["level"]), str(o["title"]), o["page"]) for o in data["outline"]),
             title=str(data.get("title", "")),
             repaired=bool(data.get("repaired", False)),
+            page_warnings=tuple(PageWarning(int(w["page"]), str(w["reason"])) for w in data.get("page_warnings", ())),
         )
+
+    def quality(self) -> dict[str, Any]:
+        """What the secretary is told about how the paper reads: ``repaired`` and ``page_warnings``."""
+        return {"repaired": self.repaired, "page_warnings": [asdict(w) for w in self.page_warnings]}
 
 
 def check_sha(sha: str) -> str:
@@ -526,17 +539,25 @@ class PaperPipeline:
             pages = int(meta["page_count"])
             step = self.limits.text_chunk_pages
             first_page = [(1, list(self.render.widths), True)]
+            chunks = range(1, pages + 1, step)
+            drawn = [int(n) for n in meta["image_pages"]]  # pages with images: checked for what MuPDF cannot draw
             jobs = [
                 job(self._render_pages, str(original), str(staging), first_page, self._settings,
                     timeout=self.limits.page_timeout),
                 *(job(pdfcheck.extract_words, str(original), a, min(a + step - 1, pages),
-                      timeout=self.limits.text_timeout) for a in range(1, pages + 1, step)),
+                      timeout=self.limits.text_timeout) for a in chunks),
+                *(job(pdfcheck.check_pages, str(original), drawn[a : a + step], timeout=self.limits.text_timeout)
+                  for a in range(0, len(drawn), step)),
             ]  # fmt: skip
             results = await asyncio.gather(*jobs, return_exceptions=True)
             if errors:  # every job has ended (nothing writes into staging any more): report the first failure
                 raise errors[0]
-            info = PaperInfo.from_dict({**meta, "sha256": sha, "bytes": size})
-            text_pages = [page for chunk in cast(list[list[str]], results[1:]) for page in chunk]
+            text_results = cast(list[list[str]], results[1 : 1 + len(chunks)])
+            warnings = [w for chunk in cast(list[list[dict[str, Any]]], results[1 + len(chunks) :]) for w in chunk]
+            info = PaperInfo.from_dict({**meta, "sha256": sha, "bytes": size, "page_warnings": warnings})
+            if info.page_warnings:
+                log.info("paper %s: pages that may look wrong: %s", sha[:12], [w.page for w in info.page_warnings])
+            text_pages = [page for chunk in text_results for page in chunk]
             await asyncio.to_thread(_write_paper, staging, info, text_pages)
             committed = await asyncio.to_thread(self.files.commit, staging, sha)
             if not committed:
@@ -702,20 +723,32 @@ class PaperPipeline:
 
         await asyncio.gather(*(lane() for _ in range(self.workers.max_workers)))
 
-    def progress(self, sha: str) -> tuple[int, int]:
-        """``(ready pages, pages)``: pages whose first-pass image (``RenderSettings.ready_widths``) and
-        thumbnail are on disk.
-        Cheap (kept in memory; the disk is read once per paper and process); ``(0, 0)`` for an unknown paper."""
+    def _known_info(self, sha: str) -> PaperInfo | None:
+        """The info of an ingested paper, from memory or (once per paper and process) meta.json; None if none."""
         try:
             check_sha(sha)
         except AppError:
-            return 0, 0
+            return None
         info = self._infos.get(sha)
         if info is None:
             data = self.files.read_meta(sha)
             if data is None:
-                return 0, 0
+                return None
             info = self._infos[sha] = PaperInfo.from_dict(data)
+        return info
+
+    def quality(self, sha: str) -> dict[str, Any]:
+        """``PaperInfo.quality`` of an ingested paper (cheap, as ``progress``); nothing to say for an unknown one."""
+        info = self._known_info(sha)
+        return info.quality() if info is not None else {"repaired": False, "page_warnings": []}
+
+    def progress(self, sha: str) -> tuple[int, int]:
+        """``(ready pages, pages)``: pages whose first-pass image (``RenderSettings.ready_widths``) and
+        thumbnail are on disk.
+        Cheap (kept in memory; the disk is read once per paper and process); ``(0, 0)`` for an unknown paper."""
+        info = self._known_info(sha)
+        if info is None:
+            return 0, 0
         state = self._progress.get(sha)
         if state is None:
             state = self._progress[sha] = _Progress(self._scan_ready(info))

@@ -9,7 +9,12 @@ A file is refused with a :class:`PaperRejected` whose ``code`` is an ``AppError`
 - ``paper_empty``: 0 bytes;
 - ``paper_not_pdf``: no ``%PDF-`` header in the first KiB (``sniff``), or MuPDF does not see a PDF;
 - ``paper_encrypted``: opening needs a password. A file encrypted with an owner password only (printing
-  or copying restricted, no password to read) opens without one and is accepted, as every reader shows it;
+  or copying restricted, no password to read) opens without one and is accepted, as every reader shows it.
+  So is a file whose encryption covers its attachments only (``/EFF`` with ``/StmF`` and ``/StrF``
+  ``/Identity``, Acrobat's "encrypt only file attachments"): its pages are plain, every reader opens it
+  without a password, but MuPDF asks for one; we open it with the encryption dictionary unlinked (the
+  attachments stay unreadable, nothing of ours reads them). An embedded file that is itself an encrypted
+  PDF is no concern of the paper's;
 - ``paper_corrupt``: MuPDF cannot open it, finds no pages, or cannot load one of its pages. A file whose
   cross-reference table is broken but which MuPDF repairs into loadable pages is accepted and marked
   ``repaired`` (readers like Acrobat and poppler do the same); the secretary can be told to check it;
@@ -17,6 +22,14 @@ A file is refused with a :class:`PaperRejected` whose ``code`` is an ``AppError`
 - ``paper_too_complex``: an embedded image declares more pixels than any real scan has (a decompression bomb
   seen before it is decoded), or MuPDF runs out of memory or hits one of its own limits. Bombs that only show
   while decoding (a content stream inflating to gigabytes) are stopped by the pool's timeout instead.
+
+Pages that render wrong: MuPDF cannot decode every image (a JBIG2 image refined from an intermediate
+region, say) and then draws the page as one flat colour, with a warning nobody sees. ``render_pages`` and
+``check_pages`` collect MuPDF's warnings per page and look at the pixels: a page with images whose rendering
+is one flat colour, or whose rendering made MuPDF warn about decoding, is drawn again by poppler
+(``pdftoppm``, a second engine, with a timeout). If poppler's image is not flat it is the one kept; if it is
+flat too (or poppler fails) the page keeps MuPDF's image and is reported in ``page_warnings`` so the
+secretary is told at upload which pages may look wrong.
 
 A broken outline is no reason to refuse a paper: MuPDF drops an /Outlines tree that loops back on itself (the
 paper comes without bookmarks), and we keep at most 5000 entries with consistent levels.
@@ -29,9 +42,13 @@ space the rendered images show. Words are stored normalised to 0..1 of the displ
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import re
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +61,13 @@ PDF_MAGIC = b"%PDF-"
 WEBP_MAX_SIDE = 16383  # the WebP format's limit
 MAX_OUTLINE_ENTRIES = 5000
 MAX_TITLE_CHARS = 500
+POPPLER_TIMEOUT = 10.0  # seconds for one page drawn by pdftoppm (a worker job's timeout is 20 s a page)
+PROBE_WIDTH = 200  # pixels: the size at which check_pages looks at a page (a thumbnail's)
+# MuPDF's words for an image it could not decode (jbig2dec, openjpeg, libjpeg, its own filters)
+_DECODE_WARNING = re.compile(r"image|decod|jbig2|jpx|jpeg|ccitt|fax|flate|zlib|lzw|truncat", re.IGNORECASE)
+# reasons of a page warning (docs/api.md, "Papers"): why the page may look wrong
+DECODE_FAILED = "image_not_decoded"  # MuPDF could not decode an image and poppler drew nothing better
+FLAT_PAGE = "flat_page"  # a page with images renders as one flat colour in both engines
 
 
 class PaperRejected(Exception):
@@ -101,12 +125,42 @@ def open_pdf(path: str) -> pymupdf.Document:
     if not sniff(head):
         raise PaperRejected("paper_not_pdf", "no %PDF- header")
     with _mupdf_errors():
-        doc = pymupdf.open(path, filetype="pdf")
+        doc = open_document(path)
     if not doc.is_pdf:
         raise PaperRejected("paper_not_pdf")
     if doc.needs_pass:
         raise PaperRejected("paper_encrypted")
     return doc
+
+
+def _attachments_only(doc: pymupdf.Document) -> bool:
+    """True when the document's encryption covers its embedded files only: crypt filters (V 4 or 5) whose
+    streams and strings filters are /Identity (the default when absent) and an /EFF for attachments."""
+    kind, ref = doc.xref_get_key(-1, "Encrypt")
+    if kind != "xref":
+        return False
+    xref = int(ref.split()[0])
+
+    def value(key: str) -> str:
+        return doc.xref_get_key(xref, key)[1]
+
+    version = value("V")
+    if not version.isdigit() or int(version) < 4 or value("EFF") in ("null", ""):
+        return False
+    return all(value(key) in ("null", "/Identity") for key in ("StmF", "StrF"))
+
+
+def open_document(path: str) -> pymupdf.Document:
+    """``pymupdf.open`` for a PDF, except that a file encrypted for its attachments only (see the module's
+    docstring) opens as every reader opens it: without a password. Its bytes are read and the trailer's
+    ``/Encrypt`` key renamed (same length: the cross-reference offsets hold), so MuPDF sees plain pages."""
+    doc = pymupdf.open(path, filetype="pdf")
+    if not (doc.needs_pass and _attachments_only(doc)):
+        return doc
+    doc.close()
+    with open(path, "rb") as f:
+        data = f.read().replace(b"/Encrypt", b"/Encrypx")
+    return pymupdf.open(stream=data, filetype="pdf")
 
 
 def _clean_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
@@ -146,6 +200,7 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
     if page_count > limits["max_pages"]:
         raise PaperRejected("paper_too_many_pages", f"{page_count} pages", pages=page_count)
     pages: list[dict[str, Any]] = []
+    image_pages: list[int] = []
     max_side = float(limits["max_page_side"])
     max_image_pixels = int(limits["max_image_pixels"])
     for number in range(page_count):
@@ -169,6 +224,8 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
                     page=number + 1,
                 )
         pages.append({"width": round(width, 2), "height": round(height, 2), "rotation": rotation % 360})
+        if images:
+            image_pages.append(number + 1)
     metadata = doc.metadata or {}
     return {
         "page_count": page_count,
@@ -176,6 +233,7 @@ def inspect_pdf(path: str, limits: dict[str, Any]) -> dict[str, Any]:
         "outline": _outline(doc, page_count),
         "title": _clean_text(metadata.get("title")),
         "repaired": bool(doc.is_repaired),
+        "image_pages": image_pages,  # for check_pages; not kept in meta.json
     }
 
 
@@ -236,18 +294,131 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)  # readers see the whole file or none
 
 
+def _flat(image: Any) -> bool:
+    """One colour over the whole image (every band's darkest and lightest value equal)."""
+    extrema = image.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return all(low == high for low, high in bands)
+
+
+def poppler_image(path: str, number: int, width: int, height: int, rotation: int = 0) -> Any:
+    """Page ``number`` (1-based) drawn by poppler at exactly ``width`` x ``height`` pixels (the crop box, as
+    displayed: ``rotation`` is the page's), as an RGB Pillow image; None when pdftoppm fails, gives nothing or
+    runs past POPPLER_TIMEOUT."""
+    from PIL import Image
+
+    across, down = (height, width) if rotation % 180 == 90 else (width, height)  # pdftoppm scales before turning
+    command = ["pdftoppm", "-f", str(number), "-l", str(number), "-cropbox", "-scale-to-x", str(across),
+               "-scale-to-y", str(down), "-png", "-singlefile", path]  # fmt: skip
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=POPPLER_TIMEOUT, check=False, stdin=subprocess.DEVNULL
+        )
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    if done.returncode != 0 or not done.stdout:
+        return None
+    try:
+        with Image.open(io.BytesIO(done.stdout)) as drawn:
+            image = drawn.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return image if image.size == (width, height) else image.resize((width, height))
+
+
+@dataclass
+class Drawing:
+    """A page drawn at some sizes (``draw_page``)."""
+
+    images: list[Any]  # RGB Pillow images, one per size asked
+    reason: str  # why the page may look wrong: "" (it looks right), DECODE_FAILED or FLAT_PAGE
+    pixmaps: list[pymupdf.Pixmap]  # the memory MuPDF's images share (not copied): kept as long as they are
+
+
+def _mupdf_image(display: pymupdf.DisplayList, rect: pymupdf.Rect, w: int, h: int) -> tuple[Any, pymupdf.Pixmap]:
+    """The display list drawn at ``w`` x ``h``, and the pixmap whose memory the image shares."""
+    from PIL import Image
+
+    matrix = pymupdf.Matrix(w / rect.width, h / rect.height)
+    pix = display.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
+    image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
+    if image.size != (w, h):  # MuPDF rounds the pixel box outwards: at most a pixel more
+        image = image.crop((0, 0, w, h)) if pix.width >= w and pix.height >= h else image.resize((w, h))
+    return image, pix
+
+
+@contextlib.contextmanager
+def mupdf_warnings() -> Iterator[list[str]]:
+    """Collect the warnings MuPDF gives inside the block (for one page): the list holds their text after it."""
+    pymupdf.mupdf.fz_flush_warnings()  # MuPDF swallows a warning repeating the previous one: start afresh
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    got: list[str] = []
+    try:
+        yield got
+    finally:
+        pymupdf.mupdf.fz_flush_warnings()
+        got.append(pymupdf.TOOLS.mupdf_warnings(reset=True) or "")
+
+
+def second_opinion(page: pymupdf.Page, path: str, images: list[Any], warnings: str) -> tuple[list[Any], str]:
+    """MuPDF's ``images`` of ``page`` (RGB, any sizes) as they should be served, and why the page may look
+    wrong. If MuPDF warned about decoding while drawing them (``warnings``), or the page has images and came
+    out one flat colour, poppler draws the page again and its images are served when they are not flat;
+    otherwise MuPDF's are, and the reason is DECODE_FAILED or FLAT_PAGE (``""``: the page looks right)."""
+    from PIL.Image import Resampling
+
+    decode_failed = bool(_DECODE_WARNING.search(warnings))
+    with _mupdf_errors(where=f"page {page.number + 1}"):
+        has_images = bool(page.get_images())
+    if not decode_failed and not (has_images and _flat(images[0])):  # (Pixmap.is_unicolor is Python, per pixel)
+        return images, ""
+    # poppler draws once, at the largest size, and the others are scaled from it: one pdftoppm per page
+    # keeps the second engine's time within POPPLER_TIMEOUT, well inside the worker job's page timeout
+    sizes: list[tuple[int, int]] = [image.size for image in images]
+    largest = max(sizes, key=lambda size: size[0] * size[1])
+    second = poppler_image(path, page.number + 1, largest[0], largest[1], page.rotation)
+    if second is not None and not _flat(second):
+        return [second if size == largest else second.resize(size, Resampling.LANCZOS) for size in sizes], ""
+    return images, DECODE_FAILED if decode_failed else FLAT_PAGE
+
+
+def draw_page(doc: pymupdf.Document, path: str, number: int, sizes: list[tuple[int, int]]) -> Drawing:
+    """Page ``number`` at every ``(width, height)`` of ``sizes``: MuPDF draws it from one display list, then
+    ``second_opinion`` decides whose images are served."""
+    with mupdf_warnings() as warnings, _mupdf_errors(where=f"page {number}"):
+        page = doc.load_page(number - 1)
+        display = page.get_displaylist()
+        drawn = [_mupdf_image(display, page.rect, w, h) for w, h in sizes]
+    images, pixmaps = [image for image, _ in drawn], [pix for _, pix in drawn]
+    served, reason = second_opinion(page, path, images, warnings[0])
+    return Drawing(served, reason, pixmaps)
+
+
+def check_pages(path: str, pages: list[int]) -> list[dict[str, Any]]:
+    """Those of ``pages`` (1-based; the pages with images, ``inspect_pdf``'s ``image_pages``: a text-only
+    page has nothing to decode) that may look wrong, as ``{"page", "reason"}``: each is drawn at
+    PROBE_WIDTH by ``draw_page``."""
+    doc = open_pdf(path)
+    found: list[dict[str, Any]] = []
+    for number in pages:
+        with _mupdf_errors(where=f"page {number}"):
+            rect = doc.load_page(number - 1).rect
+        size = image_size(rect.width, rect.height, PROBE_WIDTH, 4_000_000)  # a long strip: narrower
+        reason = draw_page(doc, path, number, [size]).reason
+        if reason:
+            found.append({"page": number, "reason": reason})
+    return found
+
+
 def render_pages(path: str, out_dir: str, jobs: list[tuple[int, list[int], bool]], settings: dict[str, Any]) -> int:
     """Render each ``(page, widths, thumbnail)`` of ``jobs`` to ``out_dir/pages/<page>-<width>.webp`` and
     ``out_dir/thumbs/<page>.webp``, skipping files that exist; returns the number of files written.
 
     A page is interpreted once into a display list and rasterised from it at every width: MuPDF rasterises
     a text page at 2048 px faster than Pillow could downscale one, so each width is drawn, not resized.
+    A page MuPDF cannot draw right is drawn by poppler (``draw_page``).
     ``settings``: ``max_pixels``, ``quality``, ``method``, ``thumb_width``, ``thumb_quality``.
     """
-    from io import BytesIO
-
-    from PIL import Image
-
     doc = open_pdf(path)
     root = Path(out_dir)
     (root / "pages").mkdir(exist_ok=True)  # not parents: a staging directory given up on stays gone
@@ -261,20 +432,13 @@ def render_pages(path: str, out_dir: str, jobs: list[tuple[int, list[int], bool]
         if not targets:
             continue
         with _mupdf_errors(where=f"page {number}"):
-            page = doc.load_page(number - 1)
-            rect = page.rect
-            display = page.get_displaylist()
-        for width, target, quality in targets:
-            w, h = image_size(rect.width, rect.height, width, settings["max_pixels"])
-            with _mupdf_errors(where=f"page {number}"):
-                matrix = pymupdf.Matrix(w / rect.width, h / rect.height)
-                pix = display.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
-            image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw", "RGB", pix.stride, 1)
-            if image.size != (w, h):  # MuPDF rounds the pixel box outwards: at most a pixel more
-                image = image.crop((0, 0, w, h)) if pix.width >= w and pix.height >= h else image.resize((w, h))
-            buffer = BytesIO()
+            rect = doc.load_page(number - 1).rect
+        sizes = [image_size(rect.width, rect.height, width, settings["max_pixels"]) for width, _, _ in targets]
+        drawing = draw_page(doc, path, number, sizes)
+        for image, (_, target, quality) in zip(drawing.images, targets, strict=True):
+            buffer = io.BytesIO()
             image.save(buffer, "WEBP", quality=quality, method=settings["method"])
-            del image, pix
             _write_atomic(target, buffer.getvalue())
             written += 1
+        del drawing, image  # the images before the pixmaps they share memory with
     return written

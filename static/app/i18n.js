@@ -956,6 +956,13 @@ const vi = {
   'image.seal.none': 'Chưa có ảnh con dấu: khi đóng dấu, văn bản hiện một vòng tròn đỏ.',
   'image.seal.hint': 'Ảnh con dấu màu đỏ, nền trắng hoặc trong suốt (PNG, JPEG, tối đa 1 MB). Con dấu được đóng trùm lên khoảng 1/3 chữ ký về phía bên trái, ở kích thước thật.',
   'image.seal.confirmDelete': 'Xóa ảnh con dấu của đơn vị?',
+  // how a paper reads (issue 12: pages that render right, or say so)
+  'papers.quality.title': 'Cần kiểm tra:',
+  'papers.quality.repaired': 'Bảng tham chiếu của tệp bị hỏng và đã được sửa tự động: hãy kiểm tra xem có thiếu nội dung không.',
+  'papers.quality.page': 'Trang {pages} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.',
+  'papers.quality.pages': 'Các trang {pages} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.',
+  'papers.quality.more': '{pages} và {n} trang khác',
+  'papers.quality.uploaded': '“{title}”: {text}',
 };
 
 const en = {
@@ -1910,6 +1917,13 @@ const en = {
   'image.seal.none': 'No seal image: a sealed document shows a red ring.',
   'image.seal.hint': 'The red seal on white or transparent (PNG, JPEG, 1 MB at most). It is placed over the left third of the signature, at true size.',
   'image.seal.confirmDelete': "Delete the unit's seal image?",
+  // how a paper reads (issue 12: pages that render right, or say so)
+  'papers.quality.title': 'To check:',
+  'papers.quality.repaired': 'The file’s cross-reference table was broken and has been repaired: check that nothing is missing.',
+  'papers.quality.page': 'Page {pages} may look wrong (an image that cannot be decoded, or a flat colour): check it against the original or upload another copy.',
+  'papers.quality.pages': 'Pages {pages} may look wrong (images that cannot be decoded, or a flat colour): check them against the original or upload another copy.',
+  'papers.quality.more': '{pages} and {n} more',
+  'papers.quality.uploaded': '“{title}”: {text}',
 };
 
 const DICTS = { vi, en };

@@ -79,6 +79,34 @@ export function progressBadge(meetingId, paper, { short = false } = {}) {
   return el;
 }
 
+// ---------------------------------------------------------------- how a paper reads (organisers)
+
+const QUALITY_PAGES = 20; // pages named; more are counted
+
+/** The sentence telling the secretary what to check in a paper (`repaired`, `page_warnings` of its current
+ * version), or '' when it reads right. */
+export function qualityText(paper) {
+  if (!paper) return '';
+  const parts = [];
+  if (paper.repaired) parts.push(t('papers.quality.repaired'));
+  const pages = (paper.page_warnings || []).map((w) => w.page);
+  if (pages.length) {
+    let named = pages.slice(0, QUALITY_PAGES).join(', ');
+    if (pages.length > QUALITY_PAGES) named = t('papers.quality.more', { pages: named, n: pages.length - QUALITY_PAGES });
+    parts.push(t(pages.length > 1 ? 'papers.quality.pages' : 'papers.quality.page', { pages: named }));
+  }
+  return parts.join(' ');
+}
+
+function qualityNote(paper) {
+  const text = qualityText(paper);
+  if (!text) return null;
+  return h('p', {
+    class: 'paper-quality', testid: 'paper-quality', role: 'note',
+    dataset: { repaired: paper.repaired ? '1' : '0', pages: (paper.page_warnings || []).map((w) => w.page).join(',') },
+  }, h('strong', {}, t('papers.quality.title')), ' ', text);
+}
+
 function accessBadge(paper) {
   if (paper.access === 'restricted') return h('span', { class: 'badge badge-restricted', testid: 'paper-restricted' }, t('papers.restricted'));
   if (paper.access === 'listed') return h('span', { class: 'badge badge-muted', testid: 'paper-listed' }, t('papers.listed'));
@@ -177,6 +205,7 @@ export function uploadForm(meetingId, getSnap, onDone) {
   const publish = h('input', { type: 'checkbox', checked: true, testid: 'paper-upload-publish', id: 'paper-publish' });
   const progress = h('p', { class: 'upload-progress', testid: 'paper-upload-progress', role: 'status', hidden: true });
   const error = h('p', { class: 'form-error', testid: 'paper-upload-error', role: 'alert', hidden: true });
+  const quality = h('p', { class: 'paper-quality', testid: 'paper-upload-quality', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'paper-upload-submit' }, t('papers.upload'));
   let itemSelect = null;
 
@@ -200,12 +229,13 @@ export function uploadForm(meetingId, getSnap, onDone) {
       access.field,
       h('label', { class: 'check paper-publish-check', for: 'paper-publish' }, publish, h('span', {}, t('papers.publishNow')))),
     access.whoBox,
-    progress, error,
+    progress, error, quality,
     h('div', { class: 'form-actions' }, submit));
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.hidden = true;
+    quality.hidden = true;
     const file = fileInput.files && fileInput.files[0];
     if (!file) { error.textContent = t('papers.fileRequired'); error.hidden = false; return; }
     const fields = {
@@ -229,7 +259,13 @@ export function uploadForm(meetingId, getSnap, onDone) {
         form.reset();
         publish.checked = true;
         access.reset();
-        showNotice(t('papers.uploaded', { title: (resp && resp.paper && resp.paper.title) || fields.title }));
+        const uploadedTitle = (resp && resp.paper && resp.paper.title) || fields.title;
+        showNotice(t('papers.uploaded', { title: uploadedTitle }));
+        const check = qualityText(resp && resp.paper);
+        if (check) { // told at upload, and it stays until the next one: which pages to look at
+          quality.textContent = t('papers.quality.uploaded', { title: uploadedTitle, text: check });
+          quality.hidden = false;
+        }
         if (onDone) onDone(resp && resp.paper);
       } catch (err) {
         progress.hidden = true;
@@ -307,7 +343,11 @@ function paperActions(meetingId, paper, refresh, getSnap) {
       if (!file) return;
       label.setAttribute('aria-busy', 'true');
       upload(meetingPath(meetingId, `/papers/${enc(paper.id)}/versions`), { file })
-        .then(() => { showNotice(t('papers.versionUploaded', { title: paper.title })); refresh(); })
+        .then((resp) => {
+          const check = qualityText(resp && resp.paper);
+          showNotice([t('papers.versionUploaded', { title: paper.title }), check].filter(Boolean).join(' '));
+          refresh();
+        })
         .catch(showError)
         .finally(() => { label.removeAttribute('aria-busy'); input.value = ''; });
     });
@@ -337,7 +377,8 @@ function paperRow(meetingId, paper, { organiser, editable, refresh, compact = fa
       h('span', { testid: 'paper-pages' }, t('papers.pages', { n: pages })),
       paper.current_version > 1 ? h('span', { testid: 'paper-version' }, t('papers.version', { n: paper.current_version })) : null,
       statusBadgeOf(paper), accessBadge(paper),
-      paper.status === 'published' ? progressBadge(meetingId, paper) : null)),
+      paper.status === 'published' ? progressBadge(meetingId, paper) : null),
+    organiser ? qualityNote(paper) : null),
   editable && !compact ? paperActions(meetingId, paper, refresh, getSnap) : null);
 }
 
