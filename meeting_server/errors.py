@@ -110,6 +110,13 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Cuộc họp đã kết thúc hoặc bị hủy; không thể thay đổi nữa.",
         "The meeting has ended or was cancelled; it can no longer be changed.",
     ),
+    "meeting_archived": (
+        409,
+        "Cuộc họp đã được lưu trữ và niêm phong; không thể thay đổi bất cứ điều gì của cuộc họp này nữa "
+        "(vẫn xem được tài liệu và tải được hồ sơ cuộc họp).",
+        "The meeting is archived and sealed: nothing about it can change any more "
+        "(its papers can still be read and its dossier downloaded).",
+    ),
     "conference_not_live": (
         409,
         "Cuộc họp chưa diễn ra hoặc đã kết thúc (trạng thái “{status_vi}”); chưa thể kết nối hình và tiếng.",

@@ -455,6 +455,7 @@ ErrorCode = Literal[
     "stale_revision",
     "invalid_transition",
     "meeting_closed",
+    "meeting_archived",
     "vote_closed",
     "conference_not_live",
     "conference_locked",

@@ -1,0 +1,135 @@
+"""Archiving seals a meeting: every action on it is refused (`meeting_archived`), over REST and over a socket
+opened before the archive, checked once where actions load the meeting; reads still work and nothing saved
+changes. Archiving waits for a record document being signed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from room_client.feed import CommandError
+from tests.helpers import LiveServer, check_in_everyone, command_id, feed_for, make_meeting, one_page_pdf
+
+
+async def _log(client: Any, meeting_id: str) -> list[dict[str, Any]]:
+    """The meeting's log after its first entry, as its organiser reads it."""
+    status, body = await client.get(f"/api/meetings/{meeting_id}/events?after=1")
+    assert status == 200, body
+    return list(body["events"])
+
+
+async def test_an_archived_meeting_refuses_every_change_and_still_reads(any_server: LiveServer) -> None:
+    server = any_server
+    chair = await server.create_user("chutri", "Nguyễn Văn Chủ", ["chair"])
+    delegate = await server.create_user("daibieu", "Trần Thị Đại", ["delegate"])
+    admin = await server.admin()
+    meeting = await make_meeting(admin, invitee_ids=[delegate["id"]], chair_id=chair["id"])
+    mid, base = meeting["id"], f"/api/meetings/{meeting['id']}"
+    item = meeting["agenda"][0]["id"]
+    assert (await admin.post(f"{base}/start"))[0] == 200
+    status, added = await admin.upload(
+        f"{base}/papers", one_page_pdf("Dự thảo nghị quyết"), "du-thao.pdf", {"publish": "1"}
+    )
+    assert status == 201, added
+    paper = added["paper"]["id"]
+    await check_in_everyone(admin, mid, [delegate["id"]])
+    status, made = await admin.post(f"{base}/record", {"kind": "bien_ban"})
+    assert status == 201, made
+    document = made["document"]["id"]
+    assert (await admin.post(f"{base}/end"))[0] == 200
+
+    delegate_api = await server.client("daibieu")
+    feed = await feed_for(server, delegate_api, mid)
+    try:
+        before = await _log(admin, mid)
+        status, archived = await admin.post(f"{base}/archive")  # a draft biên bản does not stop it
+        assert status == 200 and archived["status"] == "archived", archived
+        sealed = await _log(admin, mid)
+        assert len(sealed) == len(before) + 1 and sealed[-1]["type"] == "meeting.archived"
+
+        annotation = {"paper_id": paper, "version": 1, "page": 1, "kind": "note", "layer": "private", "data": {}}
+        refusals: list[tuple[Any, str, str, Any]] = [
+            (admin.upload, f"{base}/papers", "", one_page_pdf("Tài liệu muộn")),
+            (admin.post, f"{base}/agenda", "", {"title": "Nội dung thêm"}),
+            (admin.post, f"{base}/attendance", "", {"person_id": delegate["id"], "status": "absent_unexcused"}),
+            (delegate_api.put, f"{base}/annotations/an-{command_id()[:8]}", "", annotation),
+            (
+                delegate_api.post,
+                f"{base}/papers/{paper}/comments",
+                "",
+                {"id": f"co-{command_id()[:8]}", "version": 1, "page": 1, "x": 0.1, "y": 0.1, "text": "Góp ý"},
+            ),
+            (admin.post, f"{base}/votes", "", {"item_id": item, "question": "Thông qua?"}),
+            (admin.post, f"{base}/record", "", {"kind": "thong_bao"}),
+            (
+                admin.put,
+                f"/api/record/{document}/texts/opening/discussion",
+                "",
+                {"html": "<p>Sửa</p>", "base_revision": 0},
+            ),
+            (admin.post, f"{base}/archive", "", None),
+        ]
+        for call, path, _, body in refusals:
+            if call == admin.upload:
+                status, answer = await call(path, body, "muon.pdf")
+            else:
+                status, answer = await call(path, body)
+            assert (status, answer["error"]["code"]) == (409, "meeting_archived"), (path, answer)
+            assert "lưu trữ" in answer["error"]["message"]
+
+        # the socket opened before the archive is refused the same way, for commands of every kind
+        for action, args in (
+            ("attendance.check_in", {}),
+            ("annotation.save", {"id": f"an-{command_id()[:8]}", **annotation}),
+            (
+                "comment.add",
+                {
+                    "id": f"co-{command_id()[:8]}",
+                    "paper_id": paper,
+                    "version": 1,
+                    "page": 1,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "text": "Góp ý",
+                },
+            ),
+            ("paper.open", {"paper_id": paper, "version": 1}),
+            ("record.sign.request", {"document_id": document}),  # REST refuses it sooner: nothing to sign
+        ):
+            with pytest.raises(CommandError) as caught:
+                await feed.command(action, args)
+            assert caught.value.code == "meeting_archived", action
+
+        # reads still work, and nothing saved changed
+        assert await _log(admin, mid) == sealed
+        status, snap = await delegate_api.get(base)
+        assert status == 200 and snap["status"] == "archived"
+        status, listing = await delegate_api.get(f"{base}/papers")
+        assert status == 200 and [p["id"] for p in listing["papers"]] == [paper]
+        status, record = await admin.get(f"{base}/record")
+        assert status == 200 and [d["status"] for d in record["documents"]] == ["draft"]
+    finally:
+        await feed.close()
+
+
+async def test_archiving_waits_for_a_document_being_signed(any_server: LiveServer) -> None:
+    """Approved and numbered, the biên bản waits for its signatures: archiving now would leave it unsigned."""
+    server = any_server
+    chair = await server.create_user("chutri", "Nguyễn Văn Chủ", ["chair"])
+    admin = await server.admin()
+    meeting = await make_meeting(admin, chair_id=chair["id"])
+    base = f"/api/meetings/{meeting['id']}"
+    for step in ("start", "end"):
+        assert (await admin.post(f"{base}/{step}"))[0] == 200
+    status, made = await admin.post(f"{base}/record", {"kind": "bien_ban"})
+    assert status == 201, made
+    document = made["document"]["id"]
+    assert (await admin.post(f"/api/record/{document}/submit"))[0] == 200
+    status, approved = await (await server.client("chutri")).post(f"/api/record/{document}/approve")
+    assert status == 200, approved
+    status, refused = await admin.post(f"{base}/archive")
+    assert (status, refused["error"]["code"]) == (409, "conflict"), refused
+    assert "ký số" in refused["error"]["message"]
+    status, snap = await admin.get(base)
+    assert snap["status"] == "ended"
