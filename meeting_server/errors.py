@@ -302,6 +302,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "floor_request": ("đăng ký phát biểu", "Request to speak"),
     "vote": ("cuộc biểu quyết", "Vote"),
     "mail": ("thư mời", "Mail"),
+    "dossier": ("hồ sơ cuộc họp (đang được lập)", "Meeting dossier (still being built)"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -310,6 +311,7 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "start": ("bắt đầu cuộc họp", "start it"),
     "end": ("kết thúc cuộc họp", "end it"),
     "archive": ("lưu trữ cuộc họp", "archive it"),
+    "dossier": ("tải hồ sơ cuộc họp (chỉ có sau khi lưu trữ)", "download its dossier (only once archived)"),
     "cancel": ("hủy cuộc họp", "cancel it"),
     "set_current": ("chọn nội dung đang thảo luận", "set the current agenda item"),
     "reschedule": ("đổi giờ bắt đầu", "change the start time"),

@@ -84,6 +84,8 @@ POLICY: dict[str, dict[str, str]] = {
         "site_operator": OWN,
     },
     "record.seal": {"admin": OWN, "chair": OWN, "secretary": OWN},
+    # the archive (docs/archive.md): an archived meeting's dossier is its organisers' (tests/test_dossier.py)
+    "dossier.download": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
