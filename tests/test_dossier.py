@@ -55,7 +55,9 @@ def cli(data_dir: Path, database_url: str, *args: str) -> subprocess.CompletedPr
 async def _sign(client: ApiClient, document_id: str, p12: Path) -> None:
     form = aiohttp.FormData()
     form.add_field("password", DEMO_PKCS12_PASSWORD)
-    form.add_field("file", await asyncio.to_thread(p12.read_bytes), filename="chu-ky.p12", content_type="application/x-pkcs12")
+    form.add_field(
+        "file", await asyncio.to_thread(p12.read_bytes), filename="chu-ky.p12", content_type="application/x-pkcs12"
+    )
     async with client.http.post(
         f"{client.base_url}/api/record/{document_id}/sign-pkcs12",
         data=form,

@@ -65,6 +65,7 @@ SPA_PATHS = (
     "/display",
     "/verify",
     "/register",
+    "/archive",
 )
 
 

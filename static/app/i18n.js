@@ -929,6 +929,26 @@ const vi = {
   'record.recipientsSaved': 'Đã lưu nơi nhận',
   'register.col.signer': 'Người ký',
   'register.col.meeting': 'Cuộc họp',
+  // the archive (issue 12): archived meetings and their dossiers (docs/archive.md)
+  'nav.archive': 'Lưu trữ',
+  'archive.title': 'Lưu trữ cuộc họp',
+  'archive.year': 'Năm',
+  'archive.unit': 'Đơn vị',
+  'archive.kind': 'Hình thức',
+  'archive.allYears': 'Mọi năm',
+  'archive.allUnits': 'Tất cả đơn vị',
+  'archive.allKinds': 'Mọi hình thức',
+  'archive.kind.online': 'Họp trực tuyến',
+  'archive.kind.in_person': 'Họp tại chỗ',
+  'archive.empty': 'Chưa có cuộc họp nào được lưu trữ.',
+  'archive.col.meeting': 'Cuộc họp',
+  'archive.col.date': 'Thời gian',
+  'archive.col.unit': 'Đơn vị',
+  'archive.col.kind': 'Hình thức',
+  'archive.col.dossier': 'Hồ sơ cuộc họp',
+  'dossier.building': 'Đang lập hồ sơ…',
+  'dossier.download': 'Tải hồ sơ cuộc họp ({size})',
+  'dossier.failed': 'Chưa lập được hồ sơ: {reason}',
 };
 
 const en = {
@@ -1856,6 +1876,26 @@ const en = {
   'record.recipientsSaved': 'Recipients saved',
   'register.col.signer': 'Signer',
   'register.col.meeting': 'Meeting',
+  // the archive (issue 12): archived meetings and their dossiers (docs/archive.md)
+  'nav.archive': 'Archive',
+  'archive.title': 'Meeting archive',
+  'archive.year': 'Year',
+  'archive.unit': 'Unit',
+  'archive.kind': 'Kind',
+  'archive.allYears': 'Every year',
+  'archive.allUnits': 'All units',
+  'archive.allKinds': 'Every kind',
+  'archive.kind.online': 'Video conference',
+  'archive.kind.in_person': 'In-person meeting',
+  'archive.empty': 'No meeting has been archived yet.',
+  'archive.col.meeting': 'Meeting',
+  'archive.col.date': 'Time',
+  'archive.col.unit': 'Unit',
+  'archive.col.kind': 'Kind',
+  'archive.col.dossier': 'Meeting dossier',
+  'dossier.building': 'Building the dossier…',
+  'dossier.download': 'Download the meeting dossier ({size})',
+  'dossier.failed': 'The dossier could not be built: {reason}',
 };
 
 const DICTS = { vi, en };
