@@ -4,10 +4,16 @@ changes. Archiving waits for a record document being signed."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from meeting_server.api.archive import DOSSIERS
+from meeting_server.archive.manifest import check_dossier
+from meeting_server.signing.demo_pki import ensure_demo_pki
+from meeting_server.signing.trust import trust_from_settings
 from room_client.feed import CommandError
 from tests.helpers import LiveServer, check_in_everyone, command_id, feed_for, make_meeting, one_page_pdf
 
@@ -43,6 +49,7 @@ async def test_an_archived_meeting_refuses_every_change_and_still_reads(any_serv
     feed = await feed_for(server, delegate_api, mid)
     try:
         before = await _log(admin, mid)
+        ensure_demo_pki(server.tmp_dir, {}, "UBND tỉnh", "UBND tỉnh")  # the demo's seal signs the dossier
         status, archived = await admin.post(f"{base}/archive")  # a draft biên bản does not stop it
         assert status == 200 and archived["status"] == "archived", archived
         sealed = await _log(admin, mid)
@@ -109,6 +116,21 @@ async def test_an_archived_meeting_refuses_every_change_and_still_reads(any_serv
         assert status == 200 and [p["id"] for p in listing["papers"]] == [paper]
         status, record = await admin.get(f"{base}/record")
         assert status == 200 and [d["status"] for d in record["documents"]] == ["draft"]
+        # the dossier, built in the background from what was saved, is listed in the archive and verifies
+        assert server.runner is not None and server.services is not None
+        await server.runner.app[DOSSIERS].wait(mid)
+        status, listing = await admin.get("/api/archive")
+        assert status == 200 and [m["id"] for m in listing["meetings"]] == [mid]
+        assert listing["meetings"][0]["dossier"]["status"] == "ready"
+        status, shown = await delegate_api.get("/api/archive")
+        assert status == 200 and [(m["id"], m["dossier"]) for m in shown["meetings"]] == [(mid, None)]
+        status, body = await admin.get(f"{base}/dossier.zip")
+        assert status == 200
+        zipped = Path(server.tmp_dir) / "ho-so.zip"
+        zipped.write_bytes(body)
+        found = await asyncio.to_thread(check_dossier, zipped, trust_from_settings(server.services.settings))
+        assert found.ok, found.to_dict()
+        assert (await delegate_api.get(f"{base}/dossier"))[0] == 403
     finally:
         await feed.close()
 
@@ -133,3 +155,21 @@ async def test_archiving_waits_for_a_document_being_signed(any_server: LiveServe
     assert "ký số" in refused["error"]["message"]
     status, snap = await admin.get(base)
     assert snap["status"] == "ended"
+
+
+async def test_a_dossier_without_a_seal_says_why(any_server: LiveServer) -> None:
+    """No seal configured (nor the demo's): the meeting is archived and sealed all the same; its dossier is
+    reported failed with the reason, and there is nothing to download."""
+    admin = await any_server.admin()
+    meeting = await make_meeting(admin, items=1)
+    base = f"/api/meetings/{meeting['id']}"
+    status, early = await admin.get(f"{base}/dossier")
+    assert (status, early["error"]["code"]) == (409, "invalid_transition")
+    for step in ("start", "end", "archive"):
+        assert (await admin.post(f"{base}/{step}"))[0] == 200
+    assert any_server.runner is not None
+    await any_server.runner.app[DOSSIERS].wait(meeting["id"])
+    status, state = await admin.get(f"{base}/dossier")
+    assert status == 200 and state["status"] == "failed" and "con dấu" in state["reason"], state
+    status, missing = await admin.get(f"{base}/dossier.zip")
+    assert (status, missing["error"]["code"]) == (404, "not_found")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Browser, expect
 
@@ -18,7 +19,7 @@ from tests.helpers import ADMIN_PASSWORD, PASSWORD, LiveServer, make_meeting
 TIMEOUT_MS = 30_000
 
 
-async def _archived(server: LiveServer, **fields: object) -> str:
+async def _archived(server: LiveServer, **fields: Any) -> str:
     admin = await server.admin()
     meeting = await make_meeting(admin, **fields)
     for step in ("start", "end", "archive"):

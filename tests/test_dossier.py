@@ -153,8 +153,9 @@ def _rewrite(source: Path, target: Path, change: dict[str, bytes | None], add: d
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for info in old.infolist():
             if info.filename in change:
-                if change[info.filename] is not None:
-                    new.writestr(info, change[info.filename])
+                replacement = change[info.filename]
+                if replacement is not None:
+                    new.writestr(info, replacement)
                 continue
             new.writestr(info, old.read(info.filename))
         for name, data in (add or {}).items():
