@@ -5,6 +5,9 @@ changes. Archiving waits for a record document being signed."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +176,44 @@ async def test_a_dossier_without_a_seal_says_why(any_server: LiveServer) -> None
     assert status == 200 and state["status"] == "failed" and "con dấu" in state["reason"], state
     status, missing = await admin.get(f"{base}/dossier.zip")
     assert (status, missing["error"]["code"]) == (404, "not_found")
+
+
+async def test_recordings_over_the_limit_are_listed_and_the_programme_is_in(tmp_path: Path) -> None:
+    """With MS_DOSSIER_RECORDINGS_MAX_MB set and the recordings bigger together, none is copied: the manifest lists
+    each one's location, SHA-256 and size. The composed programme (programmes_dir/<id>/programme.mp4) goes in."""
+    server = LiveServer(
+        f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={"dossier_recordings_max_mb": 1}
+    )
+    await server.start()
+    try:
+        assert server.services is not None and server.runner is not None
+        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
+        admin = await server.admin()
+        meeting = await make_meeting(admin, items=1)
+        mid, settings = meeting["id"], server.services.settings
+        recordings = []
+        for n in (1, 2):  # 0.75 MB each: 1.5 MB together, over the 1 MB limit
+            path = settings.recordings_dir / mid / f"rec_{n}" / "hoi-truong.video.webm"
+            path.parent.mkdir(parents=True)
+            path.write_bytes(bytes([n]) * (768 * 1024))
+            recordings.append(path)
+        programme = settings.programmes_dir / mid / "programme.mp4"
+        programme.parent.mkdir(parents=True)
+        programme.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000)
+        for step in ("start", "end", "archive"):
+            assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+        await server.runner.app[DOSSIERS].wait(mid)
+        zipped = settings.dossiers_dir / f"{mid}.zip"
+        with zipfile.ZipFile(zipped) as archive:
+            names = archive.namelist()
+            manifest = json.loads(archive.read("manifest.json"))
+            assert archive.read("09-chuong-trinh-hop/programme.mp4") == programme.read_bytes()
+        assert not [n for n in names if n.startswith("08-ghi-hinh/")]
+        assert [(e["location"], e["sha256"], e["bytes"]) for e in manifest["external"]] == [
+            (str(p.resolve()), hashlib.sha256(p.read_bytes()).hexdigest(), 768 * 1024) for p in recordings
+        ]
+        assert "ghi hình" in manifest["metadata"]["Description"]
+        found = await asyncio.to_thread(check_dossier, zipped, trust_from_settings(settings))
+        assert found.ok, found.to_dict()
+    finally:
+        await server.stop()

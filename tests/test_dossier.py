@@ -96,6 +96,11 @@ async def _build(tmp: Path) -> Built:
             {"publish": "1", "access": "restricted", "user_ids": reader.id, "title": "Phương án nhân sự"},
         )
         assert status == 201, secret
+        # a comment on the draft, by a delegate who reads it
+        delegate = await server.client("pct.hung", d.DEMO_PASSWORD)
+        comment = {"id": "co-dossier1", "version": 2, "page": 1, "x": 0.2, "y": 0.3, "text": "Đề nghị bổ sung số liệu"}
+        status, commented = await delegate.post(f"{base}/papers/{added['paper']['id']}/comments", comment)
+        assert status == 201, commented
         # the biên bản, approved by the chair in the seed, is signed by the secretary then the chair
         await _sign(secretary, held["minutes_id"], keys.people[d.HELD_MEETING.secretary_username])
         await _sign(chair, held["minutes_id"], keys.people[d.HELD_MEETING.chair_username])
@@ -199,6 +204,10 @@ def test_the_dossier_holds_the_meeting(built: Built, tmp_path: Path) -> None:
     assert set(listed) == set(names) - {MANIFEST, SIGNATURE}
     papers = [f for f in manifest["files"] if f["kind"] == "paper"]
     assert len(papers) == 3  # two versions of one paper, one of the other
+    (comments,) = [f for f in manifest["files"] if f["kind"] == "comments"]
+    with zipfile.ZipFile(built.zip) as archive:
+        (said,) = json.loads(archive.read(comments["path"]))
+    assert said["text"] == "Đề nghị bổ sung số liệu" and said["author_name"] == d.person("pct.hung").full_name
     restricted = [f for f in papers if f["audience"]["access"] == "restricted"]
     assert len(restricted) == 1 and restricted[0]["audience"]["users"] == [d.person("pct.hung").full_name]
     # the biên bản as signed: two signatures, by the secretary and the chair (pdfsig reads them)
@@ -247,6 +256,7 @@ PLACES = (
     "02-chuong-trinh/",
     "03-diem-danh/",
     "04-tai-lieu/",
+    "05-gop-y/",
     "06-bieu-quyet/",
     "07-van-ban/",
     "08-ghi-hinh/",
