@@ -389,7 +389,7 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     RECORD_READ: _ORGANIZING,
     RECORD_SIGN: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE, OBSERVER, SITE_OPERATOR, ADMIN}),  # a person
     RECORD_SEAL: frozenset({ORGANIZER, CHAIR, SECRETARY}),
-    DOSSIER_DOWNLOAD: _ORGANIZING,
+    DOSSIER_DOWNLOAD: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # who reads its restricted papers: it holds them
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 # Meeting permissions also held by the person the thing acted on names, whatever their part in the meeting (none

@@ -162,8 +162,10 @@ async def test_archiving_waits_for_a_document_being_signed(any_server: LiveServe
 
 async def test_a_dossier_without_a_seal_says_why(any_server: LiveServer) -> None:
     """No seal configured (nor the demo's): the meeting is archived and sealed all the same; its dossier is
-    reported failed with the reason, and there is nothing to download."""
-    admin = await any_server.admin()
+    reported failed with the reason, and there is nothing to download. An administrator who did not organise it
+    sees it in the archive without its dossier: the dossier holds the restricted papers they may not read."""
+    await any_server.create_user("thuky", "Lê Thị Thư", ["secretary"])
+    admin = await any_server.client("thuky")
     meeting = await make_meeting(admin, items=1)
     base = f"/api/meetings/{meeting['id']}"
     status, early = await admin.get(f"{base}/dossier")
@@ -176,6 +178,10 @@ async def test_a_dossier_without_a_seal_says_why(any_server: LiveServer) -> None
     assert status == 200 and state["status"] == "failed" and "con dấu" in state["reason"], state
     status, missing = await admin.get(f"{base}/dossier.zip")
     assert (status, missing["error"]["code"]) == (404, "not_found")
+    administrator = await any_server.admin()
+    assert (await administrator.get(f"{base}/dossier"))[0] == 403
+    status, listing = await administrator.get("/api/archive")
+    assert status == 200 and [(m["id"], m["dossier"]) for m in listing["meetings"]] == [(meeting["id"], None)]
 
 
 async def test_recordings_over_the_limit_are_listed_and_the_programme_is_in(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ POLICY: dict[str, dict[str, str]] = {
     },
     "record.seal": {"admin": OWN, "chair": OWN, "secretary": OWN},
     # the archive (docs/archive.md): an archived meeting's dossier is its organisers' (tests/test_dossier.py)
-    "dossier.download": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    "dossier.download": {"admin": OWN, "chair": OWN, "secretary": OWN},  # who reads its restricted papers
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {
