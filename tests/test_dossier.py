@@ -315,3 +315,19 @@ def test_a_changed_manifest_or_signature_fails_the_signature(built: Built, tmp_p
     _rewrite(built.zip, tampered, {MANIFEST: None})
     found = check_dossier(tampered, built.trust)
     assert found.missing == [MANIFEST] and not found.ok
+
+
+def test_export_builds_a_missing_dossier(built: Built, tmp_path: Path) -> None:
+    """`dossier export` of a meeting whose dossier is not there (lost, or never finished) builds it, signed."""
+    kept = built.data_dir / "dossiers" / f"{built.meeting_id}.zip"
+    kept.unlink()
+    out = tmp_path / "lai.zip"
+    database_url = f"sqlite+aiosqlite:///{built.data_dir / 'm.sqlite3'}"
+    exported = cli(built.data_dir, database_url, "dossier", "export", built.meeting_id, "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert kept.is_file() and out.read_bytes() == kept.read_bytes()
+    found = check_dossier(out, built.trust)
+    assert found.ok, found.to_dict()
+    assert set(_names(out)) == set(_names(built.zip))
+    refused = cli(built.data_dir, database_url, "dossier", "export", "m_khongco", "--out", str(tmp_path / "x.zip"))
+    assert refused.returncode == 1 and "Không tìm thấy" in refused.stderr
