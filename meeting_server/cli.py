@@ -303,6 +303,68 @@ def cmd_programme(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dossier_export(args: argparse.Namespace) -> int:
+    """Copy an archived meeting's dossier to --out, building it first when it is not there (or --rebuild)."""
+    import shutil
+    from pathlib import Path
+
+    from .api.app import build_services
+    from .archive.dossier import build_dossier, dossier_path
+    from .errors import AppError
+    from .signing.seal import SealError
+
+    settings = _settings(args)
+
+    async def run() -> Path:
+        await _migrate(settings)
+        services = build_services(settings)
+        try:
+            path = dossier_path(services, args.meeting)
+            if args.rebuild or not path.is_file():
+                path = await build_dossier(services, args.meeting)
+            return path
+        finally:
+            await services.db.close()
+
+    try:
+        path = asyncio.run(run())
+    except (AppError, SealError) as error:
+        print(error.message() if isinstance(error, AppError) else str(error), file=sys.stderr)
+        return 1
+    shutil.copyfile(path, args.out)
+    print(f"Hồ sơ cuộc họp / meeting dossier: {args.out} ({Path(args.out).stat().st_size} bytes)")
+    return 0
+
+
+def cmd_dossier_verify(args: argparse.Namespace) -> int:
+    """Recompute every hash of a dossier and check its manifest's signature; exit 0 only when all is well."""
+    from pathlib import Path
+
+    from .archive.manifest import check_dossier
+    from .signing.trust import load_trust, trust_from_settings
+
+    settings = Settings.from_env()
+    trust = load_trust(Path(args.trust_roots)) if args.trust_roots else trust_from_settings(settings)
+    found = check_dossier(Path(args.file), trust)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if found.ok else 1
+    print(f"Hồ sơ / dossier: {args.file} ({found.files} tệp / files listed, cuộc họp / meeting {found.meeting_id})")
+    signed = "HỢP LỆ / VALID" if found.signature_ok else "KHÔNG HỢP LỆ / NOT VALID"
+    print(f"  Chữ ký của manifest.json / the manifest's signature: {signed} ({found.signer or '—'})")
+    for label, names in (
+        ("Đã bị thay đổi / changed", found.changed),
+        ("Bị thiếu / missing", found.missing),
+        ("Không có trong manifest / added", found.added),
+    ):
+        for name in names:
+            print(f"  {label}: {name}")
+    if found.problem:
+        print(f"  {found.problem}")
+    print("Hồ sơ nguyên vẹn. / The dossier is intact." if found.ok else "HỒ SƠ KHÔNG NGUYÊN VẸN. / NOT INTACT.")
+    return 0 if found.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meeting-server", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -396,6 +458,34 @@ def build_parser() -> argparse.ArgumentParser:
     programme.add_argument("meeting", metavar="MEETING", help="the meeting's id")
     programme.add_argument("--database-url", help="override MS_DATABASE_URL")
     programme.set_defaults(func=cmd_programme)
+    dossier = sub.add_parser(
+        "dossier",
+        help="an archived meeting's dossier (hồ sơ cuộc họp): export it, verify it",
+        description="The signed zip an archived meeting leaves (docs/archive.md).",
+    )
+    dossier_sub = dossier.add_subparsers(dest="dossier_command", required=True, metavar="DOSSIER_COMMAND")
+    export = dossier_sub.add_parser(
+        "export",
+        help="write an archived meeting's dossier to a file (building it if it is not there yet)",
+        description="Copy the dossier of archived MEETING (its id) to FILE.zip; it is built first when missing "
+        "(or with --rebuild), signed with the organisation's seal.",
+    )
+    export.add_argument("meeting", metavar="MEETING")
+    export.add_argument("--out", required=True, metavar="FILE.zip")
+    export.add_argument("--rebuild", action="store_true", help="build it again even if it is there")
+    export.add_argument("--database-url", help="override MS_DATABASE_URL")
+    export.set_defaults(func=cmd_dossier_export)
+    check = dossier_sub.add_parser(
+        "verify",
+        help="recompute every hash of a dossier and check its manifest's signature",
+        description="Name every changed, missing or added file of FILE.zip and check manifest.json.p7s against the "
+        "trust roots (MS_TRUST_ROOTS, the demo PKI's root in the demo, or --trust-roots). Exit 0 only when all is "
+        "well.",
+    )
+    check.add_argument("file", metavar="FILE.zip")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--trust-roots", help="a PEM file or folder of trust roots (default MS_TRUST_ROOTS)")
+    check.set_defaults(func=cmd_dossier_verify)
     return parser
 
 

@@ -87,6 +87,9 @@ class Settings:
     # of PEM/DER certificates; in production the Ban Cơ yếu Chính phủ Government CA chain) and an RFC 3161 TSA.
     trust_roots: Path | None = None
     tsa_url: str = ""
+    # The dossier (docs/archive.md): recordings larger together than this go in as hashes and locations only; 0: no
+    # limit, every recording is copied in.
+    dossier_recordings_max_mb: int = 0
     static_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
     vendor_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "node_modules")
 
@@ -164,6 +167,7 @@ class Settings:
             "public_url": os.environ.get("MS_PUBLIC_URL", ""),
             "trust_roots": Path(os.environ["MS_TRUST_ROOTS"]) if os.environ.get("MS_TRUST_ROOTS") else None,
             "tsa_url": os.environ.get("MS_TSA_URL", ""),
+            "dossier_recordings_max_mb": _env_int("MS_DOSSIER_RECORDINGS_MAX_MB", 0),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -110,6 +110,13 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Cuộc họp đã kết thúc hoặc bị hủy; không thể thay đổi nữa.",
         "The meeting has ended or was cancelled; it can no longer be changed.",
     ),
+    "meeting_archived": (
+        409,
+        "Cuộc họp đã được lưu trữ và niêm phong; không thể thay đổi bất cứ điều gì của cuộc họp này nữa "
+        "(vẫn xem được tài liệu và tải được hồ sơ cuộc họp).",
+        "The meeting is archived and sealed: nothing about it can change any more "
+        "(its papers can still be read and its dossier downloaded).",
+    ),
     "conference_not_live": (
         409,
         "Cuộc họp chưa diễn ra hoặc đã kết thúc (trạng thái “{status_vi}”); chưa thể kết nối hình và tiếng.",
@@ -303,6 +310,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "mail": ("thư mời", "Mail"),
     "signature_image": ("ảnh chữ ký", "Signature image"),
     "seal_image": ("ảnh con dấu", "Seal image"),
+    "dossier": ("hồ sơ cuộc họp (đang được lập)", "Meeting dossier (still being built)"),
 }
 
 ACTION_WORDS: dict[str, tuple[str, str]] = {
@@ -311,6 +319,7 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "start": ("bắt đầu cuộc họp", "start it"),
     "end": ("kết thúc cuộc họp", "end it"),
     "archive": ("lưu trữ cuộc họp", "archive it"),
+    "dossier": ("tải hồ sơ cuộc họp (chỉ có sau khi lưu trữ)", "download its dossier (only once archived)"),
     "cancel": ("hủy cuộc họp", "cancel it"),
     "set_current": ("chọn nội dung đang thảo luận", "set the current agenda item"),
     "reschedule": ("đổi giờ bắt đầu", "change the start time"),

@@ -308,6 +308,7 @@ RECORD_READ: Final = "record.read"  # read the record's documents, texts, commen
 # is the organisers'
 RECORD_SIGN: Final = "record.sign"
 RECORD_SEAL: Final = "record.seal"
+DOSSIER_DOWNLOAD: Final = "dossier.download"  # an archived meeting's dossier (hồ sơ cuộc họp): its state and its zip
 REGISTER_READ: Final = "register.read"  # list and export the register of one's unit (an administrator: every unit)
 # signature and seal images (docs/signing.md "Images"): a person's own signature, a unit's seal (an administrator)
 ImageKind = Literal["signature", "seal"]
@@ -347,6 +348,7 @@ MeetingPermission = Literal[
     "record.read",
     "record.sign",
     "record.seal",
+    "dossier.download",
 ]
 Permission = GlobalPermission | MeetingPermission
 
@@ -391,6 +393,7 @@ MEETING_PERMISSIONS: Final[dict[MeetingPermission, frozenset[MeetingRole]]] = {
     RECORD_READ: _ORGANIZING,
     RECORD_SIGN: frozenset({ORGANIZER, CHAIR, SECRETARY, DELEGATE, OBSERVER, SITE_OPERATOR, ADMIN}),  # a person
     RECORD_SEAL: frozenset({ORGANIZER, CHAIR, SECRETARY}),
+    DOSSIER_DOWNLOAD: frozenset({ORGANIZER, CHAIR, SECRETARY}),  # who reads its restricted papers: it holds them
 }
 # A meeting permission that also needs a global one: a chair whose chair role was taken away runs no meeting.
 # Meeting permissions also held by the person the thing acted on names, whatever their part in the meeting (none
@@ -459,6 +462,7 @@ ErrorCode = Literal[
     "stale_revision",
     "invalid_transition",
     "meeting_closed",
+    "meeting_archived",
     "vote_closed",
     "conference_not_live",
     "conference_locked",

@@ -12,7 +12,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v6';
+const VERSION = 'v7';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js
@@ -64,6 +64,8 @@ const SHELL = [
   '/static/app/pages/register.js',
   '/static/app/pages/profile.js',
   '/static/app/image-field.js',
+  '/static/app/pages/archive.js',
+  '/static/app/dossier.js',
   '/static/app/richtext.js',
   '/static/app/autosave.js',
   '/static/app/reader/annotations.js',

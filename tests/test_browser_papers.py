@@ -662,9 +662,11 @@ async def test_the_presenter_reloads_where_everyone_is_and_a_closed_meeting_offe
         _, organiser = await scene.open("thuky", f"/meetings/{scene.meeting_id}", touch=False)
         await expect(organiser.get_by_test_id("meeting-status")).to_have_text("Đã lưu trữ", timeout=LIVE_MS)
         await expect(organiser.get_by_test_id("paper-item")).to_have_count(1, timeout=LIVE_MS)
-        # Nothing to change any more: the bar keeps only the way to the record (its biên bản stays readable).
+        # Nothing to change any more: the bar keeps only the way to the record (its biên bản stays readable) and
+        # the meeting's dossier (docs/archive.md).
         await expect(organiser.get_by_test_id("open-record")).to_be_visible()
-        await expect(organiser.get_by_test_id("lifecycle-actions").locator("> *")).to_have_count(1)
+        await expect(organiser.get_by_test_id("dossier-box")).to_be_visible()
+        await expect(organiser.get_by_test_id("lifecycle-actions").locator("> *")).to_have_count(2)
         await expect(organiser.get_by_test_id("paper-upload-toggle")).to_be_hidden()
         await organiser.goto(f"{scene.server.url}/meetings/{scene.meeting_id}/papers")
         await expect(organiser.get_by_test_id("paper-item")).to_have_count(1, timeout=LIVE_MS)

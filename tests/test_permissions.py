@@ -90,6 +90,8 @@ POLICY: dict[str, dict[str, str]] = {
     # reading the record (a view, not an action: test_record_reads below), and whatever it says, the person a
     # document's slot names reads that document as its signer (vocabulary.NAMED_PERMISSIONS)
     "record.read": {"admin": ANYWHERE, "chair": OWN, "secretary": OWN},
+    # the archive (docs/archive.md): an archived meeting's dossier is its organisers' (tests/test_dossier.py)
+    "dossier.download": {"admin": OWN, "chair": OWN, "secretary": OWN},  # who reads its restricted papers
 }
 MEETING_SCOPED = set(MEETING_PERMISSIONS)
 VI_MESSAGES = {

@@ -23,6 +23,7 @@ from ..storage import security
 from ..storage.db import Database
 from ..storage.models import MeetingRow
 from ..vocabulary import (
+    ARCHIVED,
     GLOBAL_PERMISSION_NAMES,
     MEETING_PERMISSION_NAMES,
     GlobalPermission,
@@ -112,6 +113,19 @@ class NoProgrammes:
         return None
 
 
+class DossierJobs(Protocol):
+    """Who builds an archived meeting's dossier off the request path (archive/jobs.py): told after the commit."""
+
+    def start(self, meeting_id: str) -> None: ...
+
+
+class NoDossiers:
+    """No builder in this process (a CLI command): `meeting-server dossier export` builds it when asked."""
+
+    def start(self, meeting_id: str) -> None:
+        return None
+
+
 @dataclass
 class Services:
     db: Database
@@ -121,6 +135,7 @@ class Services:
     mail: MailWaker = field(default_factory=NoMail)
     programmes: ProgrammeWaker = field(default_factory=NoProgrammes)  # the programme file after meeting.end
     trust: Trust = field(default_factory=Trust)  # whom signatures must chain to, and the TSA (signing/trust.py)
+    dossiers: DossierJobs = field(default_factory=NoDossiers)  # builds an archived meeting's dossier
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
@@ -463,6 +478,14 @@ def validate(schema: type[Schema], args: Any) -> Schema:
         raise AppError.invalid(vi, en) from None
 
 
+def refuse_if_archived(state: MeetingState) -> None:
+    """An archived meeting is sealed: every change to it is refused here, where every meeting-scoped change
+    (an action, a group of commands, a server-driven step) loads it, after the permission check. Reads go
+    through no action and still work; its dossier is built from what was saved (actions/dossier.py)."""
+    if state.status == ARCHIVED:
+        raise AppError("meeting_archived")
+
+
 def _check_global(spec: ActionSpec, actor: Actor) -> None:
     if not spec.meeting_scoped and spec.permission not in actor.capabilities:
         raise AppError("forbidden")
@@ -485,6 +508,7 @@ async def _context(
     state = meeting_store.state_of(row)
     named = spec.named is not None and await spec.named(session, actor, payload)
     role = require_or_named(actor, state, permission, named)
+    refuse_if_archived(state)
     return MeetingContext(
         services=services,
         actor=actor,
@@ -573,6 +597,7 @@ async def run_step(
         row = await meeting_store.load(session, meeting_id, for_update=True)
         state = meeting_store.state_of(row)
         role = require_or_named(actor, state, permission, named is not None and await named(session))
+        refuse_if_archived(state)
         ctx = MeetingContext(services=services, actor=actor, session=session, meeting_row=row, meeting=state, role=role)
         result = await step(ctx)
     await _committed(services, ctx, name)
@@ -716,6 +741,7 @@ async def _apply_group(
                         outcomes.append(_replay(previous.action, previous.result, spec.name))
                         continue
                 ctx.role = require(item.actor, ctx.meeting, permission)
+                refuse_if_archived(ctx.meeting)
                 ctx.actor = item.actor
                 if shared is None:
                     shared = await group.begin(ctx, item.payload)

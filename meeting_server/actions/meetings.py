@@ -20,9 +20,19 @@ from ..storage import checkin as checkin_store
 from ..storage import directory
 from ..storage import meetings as store
 from ..storage import papers as paper_store
+from ..storage import record as record_store
 from ..storage import votes as vote_store
 from ..storage.db import new_id, now_iso
-from ..vocabulary import BASE_MEMBERS, CHAIR, MEETING_CREATE, MEETING_ORGANIZE, SECRETARY, VOTE_OPEN, QuorumBase
+from ..vocabulary import (
+    BASE_MEMBERS,
+    CHAIR,
+    MEETING_CREATE,
+    MEETING_ORGANIZE,
+    RECORD_SIGNING,
+    SECRETARY,
+    VOTE_OPEN,
+    QuorumBase,
+)
 from .attendance import with_quorum
 from .base import Context, MeetingContext, Schema, action, meeting_action
 from .papers import viewer_of
@@ -256,8 +266,25 @@ async def end(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
 
 @meeting_action("meeting.archive", MeetingRef, MEETING_ORGANIZE)
 async def archive(ctx: MeetingContext, cmd: MeetingRef) -> dict[str, Any]:
-    """Archive an ended meeting."""
-    return await _transition(ctx, "archive")
+    """Archive an ended meeting: it is sealed (every later action refused, `meeting_archived`) and its dossier
+    (hồ sơ cuộc họp) is built in the background (archive/jobs.py). Refused while a record document is being
+    signed (approved and numbered, not yet signed by all): archiving would leave it unsigned for good. A meeting
+    with no record, or with drafts only, may be archived; the dossier says which documents were never issued."""
+    documents = await record_store.documents_of(ctx.session, ctx.meeting.id)
+    if any(row.status == RECORD_SIGNING for row in documents):
+        raise AppError(
+            "conflict",
+            detail="văn bản của cuộc họp đang được ký số; hãy ký xong trước khi lưu trữ",
+            detail_en="a record document of the meeting is being signed; finish signing before archiving",
+        )
+    result = await _transition(ctx, "archive")
+    jobs, meeting_id = ctx.services.dossiers, ctx.meeting.id
+
+    async def build() -> None:
+        jobs.start(meeting_id)
+
+    ctx.after_commit(build)
+    return result
 
 
 @meeting_action("meeting.cancel", CancelMeeting, MEETING_ORGANIZE)

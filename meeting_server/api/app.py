@@ -14,6 +14,7 @@ from aiohttp import web
 from ..actions import REGISTRY, Services, build_services, run_action
 from ..actions import floor as floor_actions
 from ..actions import votes as vote_actions
+from ..archive.jobs import DossierBuilder
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
@@ -32,6 +33,7 @@ from . import record as record_routes  # noqa: F401  registers its read views
 from . import signing as signing_routes  # noqa: F401  registers its views (the signing phase)
 from . import verify as verify_routes  # noqa: F401  registers its read view
 from . import votes as vote_routes  # noqa: F401  registers its read views
+from .archive import DOSSIERS
 from .common import (
     AUTH,
     HUB,
@@ -65,6 +67,7 @@ SPA_PATHS = (
     "/display",
     "/verify",
     "/register",
+    "/archive",
 )
 
 
@@ -298,6 +301,16 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         await jobs.stop()
 
     app.cleanup_ctx.append(programme_jobs)
+
+    async def dossiers(app_: web.Application) -> AsyncIterator[None]:
+        builder = DossierBuilder(services)
+        app_[DOSSIERS] = builder
+        services.dossiers = builder  # the archive action tells it after its commit
+        await builder.catch_up()  # dossiers an earlier process archived but did not finish
+        yield
+        await builder.close()
+
+    app.cleanup_ctx.append(dossiers)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

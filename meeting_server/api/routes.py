@@ -483,6 +483,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/notices", "My in-app notices (invitations, changes, cancellations, reminders)."),
     Route("POST", "/api/notices/read", "Mark my notices read (ids, or all).", action="notice.read"),
     # the record (issue 11): biên bản and thông báo kết luận, their texts, lifecycle and the register
+    # the archive (issue 12): archived meetings, their dossiers (api/archive.py, docs/archive.md)
+    Route(
+        "GET", "/api/archive", "Archived meetings I may see (?year=, ?unit_id=, ?kind=), with their dossiers' state."
+    ),
+    Route("GET", "/api/meetings/{meeting_id}/dossier", "An archived meeting's dossier: building, ready or failed."),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/dossier.zip",
+        "The archived meeting's signed dossier (hồ sơ cuộc họp) as a zip.",
+        content_type="application/zip",
+    ),
     Route("GET", "/api/meetings/{meeting_id}/record", "A meeting's record: its documents and the log's facts."),
     Route(
         "POST",

@@ -963,6 +963,26 @@ const vi = {
   'papers.quality.pages': 'Các trang {pages} có thể hiển thị không đúng (hình ảnh không giải mã được hoặc chỉ một màu trơn): hãy đối chiếu với bản gốc hoặc tải lên bản khác.',
   'papers.quality.more': '{pages} và {n} trang khác',
   'papers.quality.uploaded': '“{title}”: {text}',
+  // the archive (issue 12): archived meetings and their dossiers (docs/archive.md)
+  'nav.archive': 'Lưu trữ',
+  'archive.title': 'Lưu trữ cuộc họp',
+  'archive.year': 'Năm',
+  'archive.unit': 'Đơn vị',
+  'archive.kind': 'Hình thức',
+  'archive.allYears': 'Mọi năm',
+  'archive.allUnits': 'Tất cả đơn vị',
+  'archive.allKinds': 'Mọi hình thức',
+  'archive.kind.online': 'Họp trực tuyến',
+  'archive.kind.in_person': 'Họp tại chỗ',
+  'archive.empty': 'Chưa có cuộc họp nào được lưu trữ.',
+  'archive.col.meeting': 'Cuộc họp',
+  'archive.col.date': 'Thời gian',
+  'archive.col.unit': 'Đơn vị',
+  'archive.col.kind': 'Hình thức',
+  'archive.col.dossier': 'Hồ sơ cuộc họp',
+  'dossier.building': 'Đang lập hồ sơ…',
+  'dossier.download': 'Tải hồ sơ cuộc họp ({size})',
+  'dossier.failed': 'Chưa lập được hồ sơ: {reason}',
 };
 
 const en = {
@@ -1924,6 +1944,26 @@ const en = {
   'papers.quality.pages': 'Pages {pages} may look wrong (images that cannot be decoded, or a flat colour): check them against the original or upload another copy.',
   'papers.quality.more': '{pages} and {n} more',
   'papers.quality.uploaded': '“{title}”: {text}',
+  // the archive (issue 12): archived meetings and their dossiers (docs/archive.md)
+  'nav.archive': 'Archive',
+  'archive.title': 'Meeting archive',
+  'archive.year': 'Year',
+  'archive.unit': 'Unit',
+  'archive.kind': 'Kind',
+  'archive.allYears': 'Every year',
+  'archive.allUnits': 'All units',
+  'archive.allKinds': 'Every kind',
+  'archive.kind.online': 'Video conference',
+  'archive.kind.in_person': 'In-person meeting',
+  'archive.empty': 'No meeting has been archived yet.',
+  'archive.col.meeting': 'Meeting',
+  'archive.col.date': 'Time',
+  'archive.col.unit': 'Unit',
+  'archive.col.kind': 'Kind',
+  'archive.col.dossier': 'Meeting dossier',
+  'dossier.building': 'Building the dossier…',
+  'dossier.download': 'Download the meeting dossier ({size})',
+  'dossier.failed': 'The dossier could not be built: {reason}',
 };
 
 const DICTS = { vi, en };

@@ -25,6 +25,7 @@ import * as verifyPage from './pages/verify.js';
 import * as recordPage from './pages/record.js';
 import * as registerPage from './pages/register.js';
 import * as profilePage from './pages/profile.js';
+import * as archivePage from './pages/archive.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -45,6 +46,8 @@ const ROUTES = [
   // The record (biên bản, thông báo kết luận): the secretary's page and the chair's review; the register.
   { re: /^\/meetings\/([^/]+)\/record\/?$/, page: recordPage, keys: ['id'], nav: '/meetings' },
   { re: /^\/register\/?$/, page: registerPage, access: 'register', nav: '/register' },
+  // The archive (lưu trữ): archived meetings by year, unit and kind, with their dossiers.
+  { re: /^\/archive\/?$/, page: archivePage, nav: '/archive' },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   // Kiểm tra chữ ký số: any signed-in user.
   { re: /^\/verify\/?$/, page: verifyPage, nav: '/verify' },
@@ -107,6 +110,7 @@ function renderHeader() {
     if (canOrganise()) links.push(navLink('/meetings/new', t('nav.newMeeting'), 'nav-new-meeting'));
     links.push(navLink('/verify', t('nav.verify'), 'nav-verify'));
     if (mayGlobal('register.read')) links.push(navLink('/register', t('nav.register'), 'nav-register'));
+    links.push(navLink('/archive', t('nav.archive'), 'nav-archive'));
     if (isAdmin()) {
       links.push(navLink('/admin/units', t('nav.units'), 'nav-units'));
       links.push(navLink('/admin/sites', t('nav.sites'), 'nav-sites'));

@@ -19,6 +19,7 @@ import {
 import { papersSection } from './papers.js';
 import { mayOpenRecord, recordPagePath } from './record.js';
 import { awaitingPanel } from '../record-signer.js';
+import { dossierBox } from '../dossier.js';
 
 function fact(label, value, testid) {
   if (!value) return null;
@@ -92,7 +93,9 @@ export async function render({ root, params, setTitle, isCurrent }) {
     const recordLink = mayOpenRecord(snap)
       ? h('a', { href: recordPagePath(id), class: 'btn', testid: 'open-record' }, t('record.open'))
       : null;
-    const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit, recordLink].filter(Boolean);
+    // an archived meeting's dossier (hồ sơ cuộc họp): being built, then its download (docs/archive.md)
+    const dossier = snap.status === 'archived' ? dossierBox(id, () => controlsBox.isConnected) : null;
+    const buttons = [consoleLink, ...lifecycleButtons(snap, channel), edit, recordLink, dossier].filter(Boolean);
     // An archived or cancelled meeting offers nothing to change (only the way to its record): no empty bar either.
     controlsBox.hidden = !buttons.length;
     replaceChildren(controlsBox,
