@@ -15,6 +15,7 @@ from ..actions import REGISTRY, Services, build_services, run_action
 from ..actions import floor as floor_actions
 from ..actions import votes as vote_actions
 from ..auth import COOKIE, Authenticator, Identity
+from ..documents.convert import Converter, ConvertLimits
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
@@ -244,6 +245,13 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         app[WORKERS],
         PaperFiles(settings.papers_dir),
         IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
+    )
+    app[paper_views.CONVERTER] = Converter(
+        ConvertLimits(
+            max_jobs=settings.convert_max_jobs,
+            timeout=settings.convert_timeout_seconds,
+            memory_mb=settings.convert_memory_mb,
+        )
     )
     for route in ROUTES:  # the read views are registered by importing `reads` and `papers`
         handler = action_handler(route) if route.action else read_handler(route)
