@@ -59,6 +59,7 @@ class Settings:
     convert_max_jobs: int = 2  # conversions at once; more wait their turn
     convert_timeout_seconds: float = 120.0  # one conversion's wall clock; then its processes are killed
     convert_memory_mb: int = 2048  # LibreOffice's address space (RLIMIT_AS) in one conversion
+    convert_max_unpacked_mb: int = 512  # an OOXML/ODF package's parts unpacked, in all (zip bombs)
     # Media (see docs/media.md)
     media_max_participants: int = 60  # publishing connections per meeting; one more is refused (media_full)
     media_video_codec: str = "VP8"  # one codec per server, so frames pass through unchanged: VP8 or H264
@@ -146,6 +147,7 @@ class Settings:
             "convert_max_jobs": _env_int("MS_CONVERT_MAX_JOBS", 2),
             "convert_timeout_seconds": float(os.environ.get("MS_CONVERT_TIMEOUT_SECONDS") or 120),
             "convert_memory_mb": _env_int("MS_CONVERT_MEMORY_MB", 2048),
+            "convert_max_unpacked_mb": _env_int("MS_CONVERT_MAX_UNPACKED_MB", 512),
             "media_max_participants": _env_int("MS_MEDIA_MAX_PARTICIPANTS", 60),
             "media_video_codec": (os.environ.get("MS_MEDIA_VIDEO_CODEC") or "VP8").upper(),
             "media_audio_slots": _env_int("MS_MEDIA_AUDIO_SLOTS", 3),

@@ -251,6 +251,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
             max_jobs=settings.convert_max_jobs,
             timeout=settings.convert_timeout_seconds,
             memory_mb=settings.convert_memory_mb,
+            max_unpacked_bytes=settings.convert_max_unpacked_mb * 1024 * 1024,
         )
     )
     for route in ROUTES:  # the read views are registered by importing `reads` and `papers`

@@ -251,11 +251,19 @@ class _Job:
 
 
 class Converter:
-    """Runs conversions in the sandbox; ``soffice`` is the program run (a test may point it at one that never
-    finishes). Mode and user are found on the first job."""
+    """Runs conversions in the sandbox; ``soffice`` is the program run inside it (a test points it at a wrapper
+    that never finishes). Mode and user are found on the first job."""
 
-    def __init__(self, limits: ConvertLimits | None = None, *, soffice: str = "soffice", user: str = CONVERT_USER):
+    def __init__(
+        self,
+        limits: ConvertLimits | None = None,
+        *,
+        soffice: str = "soffice",
+        user: str = CONVERT_USER,
+        work_dir: Path | None = None,
+    ) -> None:
         self.limits = limits or ConvertLimits()
+        self.work_dir = work_dir  # where job directories are made (the system's temporary directory if None)
         self.soffice = soffice
         self.user = user
         self._slots = asyncio.Semaphore(self.limits.max_jobs)
@@ -263,6 +271,7 @@ class Converter:
         self._ids: tuple[int, int] | None = None
         self._ready = False
         self.running = 0  # jobs in the sandbox now (what the semaphore bounds)
+        self.peak = 0  # the most that ever ran at once
 
     async def _prepare(self) -> SandboxMode:
         if not self._ready:
@@ -296,7 +305,7 @@ class Converter:
         return [*isolate, *rlimits, *office]
 
     def _new_job(self, source: Path, kind: str) -> _Job:
-        root = Path(tempfile.mkdtemp(prefix="convert-"))  # 0700, private to whoever runs the job
+        root = Path(tempfile.mkdtemp(prefix="convert-", dir=self.work_dir))  # 0700, private to whoever runs the job
         job = _Job(root, root / f"input.{kind}", root / "out", root / "profile", root / "log.txt")
         shutil.copyfile(source, job.source)
         for sub in (job.out, job.profile / "user", root / "home", root / "tmp"):
@@ -324,8 +333,9 @@ class Converter:
         ``paper_convert_*`` when it cannot be (nothing is left behind either way)."""
         mode = await self._prepare()
         async with self._slots:
-            job = await asyncio.to_thread(self._new_job, source, kind)
             self.running += 1
+            self.peak = max(self.peak, self.running)
+            job = await asyncio.to_thread(self._new_job, source, kind)
             try:
                 await self._run(job, mode)
                 produced = job.out / "input.pdf"

@@ -1,0 +1,206 @@
+"""Office papers through the sandboxed LibreOffice (meeting_server/documents/convert.py), with the real soffice:
+types decided by content, Vietnamese text kept, no network, bombs refused before LibreOffice, a conversion that
+never finishes killed at the timeout with its whole process group, at most N at once, slides and cells."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymupdf
+import pytest
+from aiohttp import web
+
+from meeting_server.documents import convert
+from meeting_server.documents.convert import Converter, ConvertLimits, detect, precheck
+from meeting_server.errors import AppError
+from tests import office_samples as samples
+
+pytestmark = pytest.mark.timeout(240)
+
+NEVER_FINISHES = """#!/bin/sh
+# The real LibreOffice starts in the background and this wrapper stops itself (SIGSTOP): nothing will ever
+# continue it, so the conversion never finishes whatever the machine's speed; only the timeout ends it.
+soffice "$@" &
+kill -STOP $$
+wait
+"""
+
+
+@pytest.fixture
+def work_dir() -> Iterator[Path]:
+    """Where the jobs' directories go: like /tmp, others may pass through it (the conversion user must)."""
+    path = Path(tempfile.mkdtemp(prefix="convert-test-"))
+    path.chmod(0o711)
+    yield path
+    subprocess.run(["rm", "-rf", str(path)], check=False)
+
+
+def write(directory: Path, name: str, content: bytes) -> Path:
+    path = directory / name
+    path.write_bytes(content)
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def entries(directory: Path) -> list[Path]:
+    return list(directory.iterdir())
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def test_the_type_is_decided_by_content_not_by_name(tmp_path: Path) -> None:
+    made = {
+        "docx": samples.vietnamese_docx(),
+        "pdf": b"%PDF-1.7\n%\xe2\xe3\n",
+        "rtf": b"{\\rtf1\\ansi Uy ban\\par}",
+    }
+    for kind, content in made.items():
+        assert detect(write(tmp_path, "tai-lieu.pdf", content)) == kind  # the name says PDF: the content decides
+    assert detect(write(tmp_path, "anh.docx", b"\x89PNG\r\n\x1a\n" + bytes(100))) is None
+    assert detect(write(tmp_path, "rong.docx", b"PK\x03\x04" + bytes(100))) is None  # not a readable package
+    ole = convert.OLE_MAGIC + bytes(500) + "EncryptedPackage\0".encode("utf-16-le") + bytes(100)
+    assert detect(write(tmp_path, "mat.docx", ole)) == "encrypted"
+    with pytest.raises(AppError) as refused:
+        precheck(tmp_path / "mat.docx", "encrypted", ConvertLimits())
+    assert refused.value.code == "paper_convert_protected"
+    word = convert.OLE_MAGIC + bytes(500) + "WordDocument\0".encode("utf-16-le") + bytes(100)
+    assert detect(write(tmp_path, "cu.bin", word)) == "doc"
+
+
+async def test_a_vietnamese_docx_keeps_its_words_table_header_and_image(tmp_path: Path, work_dir: Path) -> None:
+    converter = Converter(work_dir=work_dir)
+    source = write(tmp_path, "nghi-quyet.docx", samples.vietnamese_docx())
+    target = tmp_path / "out.pdf"
+    await converter.convert(source, "docx", target)
+    assert converter.mode == ("user+netns" if os.geteuid() == 0 else "userns")
+    text = " ".join(pdf_text(target).split())
+    for expected in (samples.HEADER, samples.BODY, samples.FOOTER, "Ủy ban nhân dân", "Nghị quyết", "Thu ngân sách"):
+        assert expected in text, (expected, text)
+    with pymupdf.open(target) as doc:
+        assert any(page.get_images() for page in doc)  # the embedded picture came through
+    assert entries(work_dir) == []  # the job's directory and fresh profile are gone
+
+
+async def test_an_external_image_link_is_never_fetched(tmp_path: Path, work_dir: Path) -> None:
+    requests: list[str] = []
+
+    async def anything(request: web.Request) -> web.Response:
+        requests.append(request.path)
+        return web.Response(body=samples._png(), content_type="image/png")  # noqa: SLF001
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", anything)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        source = write(tmp_path, "lien-ket.docx", samples.linked_image_docx(f"http://127.0.0.1:{port}/x.png"))
+        await Converter(work_dir=work_dir).convert(source, "docx", tmp_path / "out.pdf")
+        assert "Ảnh liên kết ngoài" in pdf_text(tmp_path / "out.pdf")
+        # "Nothing arrived" proved by a later arrival: the test's own request is the first and only one.
+        from aiohttp import ClientSession
+
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/after") as answer:
+            assert answer.status == 200
+        assert requests == ["/after"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path) -> None:
+    limits = ConvertLimits(max_unpacked_bytes=16 << 20)
+    laughs = write(tmp_path, "laughs.docx", samples.billion_laughs_docx())
+    bomb = write(tmp_path, "bomb.docx", samples.zip_bomb_docx(24))
+    assert len(bomb.read_bytes()) < 1 << 20  # a real bomb: 24 MiB of zeros packed into some KiB
+    for path, code in ((laughs, "paper_convert_damaged"), (bomb, "paper_convert_too_big")):
+        with pytest.raises(AppError) as refused:
+            await asyncio.to_thread(precheck, path, "docx", limits)
+        assert refused.value.code == code
+
+
+@pytest.fixture
+def hanging() -> Iterator[Path]:
+    """A wrapper around soffice that never finishes (see NEVER_FINISHES), where the conversion user can run it."""
+    directory = Path(tempfile.mkdtemp(prefix="convert-wrapper-"))
+    directory.chmod(0o755)
+    script = directory / "soffice-never"
+    script.write_text(NEVER_FINISHES)
+    script.chmod(0o755)
+    yield script
+    subprocess.run(["rm", "-rf", str(directory)], check=False)
+
+
+async def test_a_conversion_that_never_finishes_is_killed_at_the_timeout_and_others_go_on(
+    tmp_path: Path, work_dir: Path, hanging: Path
+) -> None:
+    source = write(tmp_path, "treo.docx", samples.vietnamese_docx())
+    stuck = Converter(ConvertLimits(timeout=3.0), soffice=str(hanging), work_dir=work_dir)
+    good = Converter(work_dir=work_dir)
+    stuck_job = asyncio.create_task(stuck.convert(source, "docx", tmp_path / "never.pdf"))
+    await good.convert(source, "docx", tmp_path / "meanwhile.pdf")  # another conversion is served meanwhile
+    assert "Nghị quyết" in pdf_text(tmp_path / "meanwhile.pdf")
+    with pytest.raises(AppError) as refused:
+        await stuck_job
+    assert refused.value.code == "paper_convert_timeout"
+    assert "3 giây" in refused.value.message("vi")
+    assert processes_mentioning(str(work_dir)) == []  # the wrapper, soffice and soffice.bin: all killed
+    assert entries(work_dir) == []
+    assert not (tmp_path / "never.pdf").exists()
+
+
+async def test_at_most_n_conversions_run_at_once(tmp_path: Path, work_dir: Path, hanging: Path) -> None:
+    source = write(tmp_path, "mot.docx", samples.vietnamese_docx())
+    converter = Converter(ConvertLimits(max_jobs=1, timeout=3.0), soffice=str(hanging), work_dir=work_dir)
+    first = asyncio.create_task(converter.convert(source, "docx", tmp_path / "1.pdf"))
+    second = asyncio.create_task(converter.convert(source, "docx", tmp_path / "2.pdf"))
+    for task in (first, second):
+        with pytest.raises(AppError) as refused:
+            await task
+        assert refused.value.code == "paper_convert_timeout"
+    assert converter.peak == 1  # the second waited for the only slot
+    assert converter.running == 0
+
+
+async def test_a_pptx_becomes_one_page_per_slide(tmp_path: Path, work_dir: Path) -> None:
+    slides = ["Trang một: Ủy ban nhân dân", "Trang hai: Nghị quyết", "Trang ba: Kết luận"]
+    pptx = write(
+        tmp_path, "trinh-chieu.pptx", samples.through_libreoffice(samples.flat_presentation(slides), "fodp", "pptx")
+    )
+    assert detect(pptx) == "pptx"
+    await Converter(work_dir=work_dir).convert(pptx, "pptx", tmp_path / "out.pdf")
+    with pymupdf.open(tmp_path / "out.pdf") as doc:
+        assert doc.page_count == 3
+        for page, slide in zip(doc, slides, strict=True):
+            assert slide in " ".join(page.get_text().split())
+            assert page.rect.width > page.rect.height  # slides, not A4
+
+
+async def test_an_xlsx_becomes_a_pdf_with_its_cells(tmp_path: Path, work_dir: Path) -> None:
+    xlsx = write(
+        tmp_path, "bang.xlsx", samples.through_libreoffice(samples.flat_spreadsheet(samples.SHEET), "fods", "xlsx")
+    )
+    assert detect(xlsx) == "xlsx"
+    await Converter(work_dir=work_dir).convert(xlsx, "xlsx", tmp_path / "out.pdf")
+    text = pdf_text(tmp_path / "out.pdf")
+    for a, b in samples.SHEET:
+        assert a in text and b in text
