@@ -432,8 +432,10 @@ async def ingest_upload(pipeline: PaperPipeline, converter: Converter, upload: P
     kind = await asyncio.to_thread(detect, upload)
     if kind == "pdf":
         return {**(await pipeline.ingest(upload)).to_dict(), "converted_from": None}
+    if kind is None and name.lower().endswith(".pdf"):
+        raise AppError("paper_not_pdf")
     if kind is None:
-        raise AppError("paper_not_pdf" if name.lower().endswith(".pdf") else "paper_type_unsupported")
+        raise AppError("paper_type_unsupported")
     await asyncio.to_thread(precheck, upload, kind, converter.limits)
     sources = SourceFiles(pipeline.files.root)
     sha = await asyncio.to_thread(_sha256, upload)
