@@ -127,7 +127,7 @@ async def test_an_external_image_link_is_never_fetched(tmp_path: Path, work_dir:
         await runner.cleanup()
 
 
-async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path) -> None:
+async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path, work_dir: Path) -> None:
     limits = ConvertLimits(max_unpacked_bytes=16 << 20)
     laughs = write(tmp_path, "laughs.docx", samples.billion_laughs_docx())
     bomb = write(tmp_path, "bomb.docx", samples.zip_bomb_docx(24))
@@ -136,18 +136,53 @@ async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path) ->
         with pytest.raises(AppError) as refused:
             await asyncio.to_thread(precheck, path, "docx", limits)
         assert refused.value.code == code
+    # Past the check, the sandbox is the second wall: LibreOffice's XML parser refuses the entity bomb itself.
+    with pytest.raises(AppError) as refused:
+        await Converter(limits, work_dir=work_dir).convert(laughs, "docx", tmp_path / "laughs.pdf")
+    assert refused.value.code == "paper_convert_damaged"
 
 
 @pytest.fixture
-def hanging() -> Iterator[Path]:
-    """A wrapper around soffice that never finishes (see NEVER_FINISHES), where the conversion user can run it."""
+def wrappers() -> Iterator[Path]:
+    """A directory the conversion user can read, for programs run in place of soffice."""
     directory = Path(tempfile.mkdtemp(prefix="convert-wrapper-"))
     directory.chmod(0o755)
-    script = directory / "soffice-never"
-    script.write_text(NEVER_FINISHES)
-    script.chmod(0o755)
-    yield script
+    yield directory
     subprocess.run(["rm", "-rf", str(directory)], check=False)
+
+
+def program(directory: Path, name: str, text: str) -> Path:
+    script = directory / name
+    script.write_text(text)
+    script.chmod(0o755)
+    return script
+
+
+@pytest.fixture
+def hanging(wrappers: Path) -> Path:
+    """A wrapper around soffice that never finishes (see NEVER_FINISHES)."""
+    return program(wrappers, "soffice-never", NEVER_FINISHES)
+
+
+async def test_what_the_sandbox_leaves_is_taken_only_as_a_plain_file(
+    tmp_path: Path, work_dir: Path, wrappers: Path
+) -> None:
+    """A compromised LibreOffice that leaves, instead of its PDF, a link to another PDF the server may read (a
+    restricted paper, say) gets nothing out: the output is opened without following links."""
+    secret = wrappers / "mat.pdf"
+    secret.write_bytes(b"%PDF-1.7\n% another paper\n")
+    secret.chmod(0o644)
+    find_outdir = '#!/bin/sh\nwhile [ $# -gt 1 ]; do [ "$1" = --outdir ] && out="$2"; shift; done\n'
+    copier = program(wrappers, "soffice-copy", find_outdir + f'cp {secret} "$out/input.pdf"\n')
+    linker = program(wrappers, "soffice-link", find_outdir + f'ln -s {secret} "$out/input.pdf"\n')
+    source = write(tmp_path, "mot.docx", samples.vietnamese_docx())
+    # a plain file it wrote is taken (the wrappers work as LibreOffice would be called)
+    await Converter(soffice=str(copier), work_dir=work_dir).convert(source, "docx", tmp_path / "copy.pdf")
+    assert (tmp_path / "copy.pdf").read_bytes() == secret.read_bytes()
+    with pytest.raises(AppError) as refused:
+        await Converter(soffice=str(linker), work_dir=work_dir).convert(source, "docx", tmp_path / "out.pdf")
+    assert refused.value.code == "paper_convert_damaged"
+    assert not (tmp_path / "out.pdf").exists()
 
 
 async def test_a_conversion_that_never_finishes_is_killed_at_the_timeout_and_others_go_on(

@@ -43,6 +43,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import zipfile
@@ -247,7 +248,6 @@ class _Job:
     source: Path
     out: Path
     profile: Path
-    log: Path
 
 
 class Converter:
@@ -306,7 +306,7 @@ class Converter:
 
     def _new_job(self, source: Path, kind: str) -> _Job:
         root = Path(tempfile.mkdtemp(prefix="convert-", dir=self.work_dir))  # 0700, private to whoever runs the job
-        job = _Job(root, root / f"input.{kind}", root / "out", root / "profile", root / "log.txt")
+        job = _Job(root, root / f"input.{kind}", root / "out", root / "profile")
         shutil.copyfile(source, job.source)
         for sub in (job.out, job.profile / "user", root / "home", root / "tmp"):
             sub.mkdir(parents=True)
@@ -338,35 +338,51 @@ class Converter:
             job = await asyncio.to_thread(self._new_job, source, kind)
             try:
                 await self._run(job, mode)
-                produced = job.out / "input.pdf"
-                if not produced.is_file() or produced.stat().st_size == 0:
-                    raise AppError("paper_convert_damaged")
-                await asyncio.to_thread(shutil.copyfile, produced, target)
+                await asyncio.to_thread(_take_output, job.out / "input.pdf", target, self.limits.max_output_bytes)
             finally:
                 self.running -= 1
                 await asyncio.to_thread(shutil.rmtree, job.root, True)
 
     async def _run(self, job: _Job, mode: SandboxMode) -> None:
-        with job.log.open("wb") as out:
+        # The log is read back through the descriptor opened here, never by its name: the sandboxed process
+        # owns the job directory and could put a link to another file in its place.
+        with tempfile.TemporaryFile() as out:
             proc = await asyncio.create_subprocess_exec(
                 *self._argv(job, mode), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                 env=self._env(job), cwd=job.root, start_new_session=True,
             )  # fmt: skip
-        try:
-            await asyncio.wait_for(proc.wait(), self.limits.timeout)
-        except TimeoutError:
-            log.warning("office conversion killed after %g s", self.limits.timeout)
-            raise AppError("paper_convert_timeout", limit=_seconds(self.limits.timeout)) from None
-        finally:
-            _kill_group(proc.pid)  # whatever it left running (or all of it, on a timeout or a cancel)
-            await proc.wait()
+            try:
+                await asyncio.wait_for(proc.wait(), self.limits.timeout)
+            except TimeoutError:
+                log.warning("office conversion killed after %g s", self.limits.timeout)
+                raise AppError("paper_convert_timeout", limit=_seconds(self.limits.timeout)) from None
+            finally:
+                _kill_group(proc.pid)  # whatever it left running (or all of it, on a timeout or a cancel)
+                await proc.wait()
+            out.seek(max(0, out.seek(0, os.SEEK_END) - 2000))
+            tail = out.read().decode("utf-8", "replace")
         if proc.returncode != 0:
-            tail = job.log.read_bytes()[-2000:].decode("utf-8", "replace")
             log.info("office conversion failed (%s): %s", proc.returncode, tail.strip()[-500:])
             memory = "bad_alloc" in tail or "out of memory" in tail.lower()
             if memory or proc.returncode in (-signal.SIGXCPU, -signal.SIGXFSZ, 128 + signal.SIGXCPU):
                 raise AppError("paper_convert_too_big", limit=self.limits.max_unpacked_bytes // MiB)
             raise AppError("paper_convert_damaged")
+
+
+def _take_output(produced: Path, target: Path, limit: int) -> None:
+    """Copy the PDF the sandbox wrote, refusing anything but a plain file of its own: not a symbolic link
+    (O_NOFOLLOW) and not a hard link (one name only) to a file the server may read, say another paper."""
+    try:
+        fd = os.open(produced, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise AppError("paper_convert_damaged") from None  # missing: LibreOffice could not load the file
+    with os.fdopen(fd, "rb") as source:
+        info = os.fstat(source.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or not 0 < info.st_size <= limit:
+            log.warning("office conversion left no plain PDF (mode %o, links %d)", info.st_mode, info.st_nlink)
+            raise AppError("paper_convert_damaged")
+        with target.open("wb") as out:
+            shutil.copyfileobj(source, out, MiB)
 
 
 def _seconds(value: float) -> str:
