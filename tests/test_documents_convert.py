@@ -15,7 +15,7 @@ import pymupdf
 import pytest
 from aiohttp import web
 
-from meeting_server.documents import convert
+from meeting_server.documents import convert, landlock
 from meeting_server.documents.convert import Converter, ConvertLimits, detect, precheck
 from meeting_server.errors import AppError
 from tests import office_samples as samples
@@ -183,6 +183,34 @@ async def test_what_the_sandbox_leaves_is_taken_only_as_a_plain_file(
         await Converter(soffice=str(linker), work_dir=work_dir).convert(source, "docx", tmp_path / "out.pdf")
     assert refused.value.code == "paper_convert_damaged"
     assert not (tmp_path / "out.pdf").exists()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Path]:
+    """A PDF any user of the machine may read (0644 in a 0755 directory), outside the system's directories."""
+    directory = Path(tempfile.mkdtemp(prefix="convert-elsewhere-"))
+    directory.chmod(0o755)
+    secret = directory / "du-lieu.pdf"
+    secret.write_bytes(b"%PDF-1.7\n% the server's data\n")
+    secret.chmod(0o644)
+    yield secret
+    subprocess.run(["rm", "-rf", str(directory)], check=False)
+
+
+@pytest.mark.skipif(not landlock.available(), reason="this kernel has no Landlock")
+async def test_the_sandbox_reads_nothing_but_the_system_and_its_job(
+    tmp_path: Path, work_dir: Path, wrappers: Path, elsewhere: Path
+) -> None:
+    """A compromised LibreOffice that reads such a file (as it could the server's data directory, in a server
+    that is not root) gets nothing: Landlock refuses the open. The same wrapper run on a file in its own
+    directory is taken (test above), so only where the file is differs."""
+    find_outdir = '#!/bin/sh\nwhile [ $# -gt 1 ]; do [ "$1" = --outdir ] && out="$2"; shift; done\n'
+    peek = program(wrappers, "soffice-peek", find_outdir + f'cat {elsewhere} > "$out/input.pdf"\n')
+    source = write(tmp_path, "mot.docx", samples.vietnamese_docx())
+    converter = Converter(soffice=str(peek), work_dir=work_dir)
+    with pytest.raises(AppError) as refused:
+        await converter.convert(source, "docx", tmp_path / "out.pdf")
+    assert refused.value.code == "paper_convert_damaged" and converter.landlock
 
 
 async def test_a_conversion_that_never_finishes_is_killed_at_the_timeout_and_others_go_on(

@@ -24,6 +24,8 @@ Conversion is a hostile-input boundary (LibreOffice has a long CVE history). Eac
   ``useradd --system`` if missing); not as root, ``unshare -rn`` (a user namespace: the server's own uid, no
   separate user, see docs/deploy.md). Without either the server refuses office papers
   (``paper_convert_unavailable``) rather than convert outside the sandbox;
+- may open only the system's files and its job's directory (Landlock, ``landlock.py``): not the server's
+  data, even as the server's own uid;
 - runs under ``prlimit``: address space ``convert_memory_mb``, CPU time, output file size, no core dumps;
   and a wall-clock timeout (``convert_timeout_seconds``) after which its whole process group is killed;
 - at most ``convert_max_jobs`` at once (an asyncio semaphore; the event loop only waits on the process).
@@ -45,6 +47,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -53,7 +56,7 @@ from typing import Any, Final, Literal
 
 from ..config import DIR_MODE
 from ..errors import AppError
-from . import pdfcheck
+from . import landlock, pdfcheck
 from .paperfiles import PaperPipeline, check_sha, write_atomic
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,8 @@ _OLE_STREAMS: Final = (
 )
 
 SandboxMode = Literal["user+netns", "userns"]
+SYSTEM_READABLE: Final = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/proc", "/sys", "/dev",
+                          "/var/cache/fontconfig", "/var/lib/libreoffice", "/var/spool/libreoffice")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,7 @@ class Converter:
         self._ready = False
         self.running = 0  # jobs in the sandbox now (what the semaphore bounds)
         self.peak = 0  # the most that ever ran at once
+        self.landlock = False  # whether the kernel confines the conversion's files too (documents/landlock.py)
 
     async def _prepare(self) -> SandboxMode:
         if not self._ready:
@@ -279,7 +285,9 @@ class Converter:
             if self._mode == "user+netns":
                 self._ids = await asyncio.to_thread(ensure_user, self.user)
             self._ready = True
-            log.info("office conversions run sandboxed: %s", self._mode or "unavailable")
+            self.landlock = await asyncio.to_thread(landlock.available)
+            log.info("office conversions run sandboxed: %s%s", self._mode or "unavailable",
+                     ", landlock" if self.landlock else ", no landlock in this kernel")  # fmt: skip
         if self._mode is None or shutil.which(self.soffice) is None:
             raise AppError("paper_convert_unavailable")
         return self._mode
@@ -290,19 +298,29 @@ class Converter:
 
     def _argv(self, job: _Job, mode: SandboxMode) -> list[str]:
         limits = self.limits
+        confine = [sys.executable, "-m", "meeting_server.documents.landlock",
+                   *(f"--read={path}" for path in self._readable()), f"--write={job.root}", "--write=/dev/null",
+                   "--socket=/tmp", "--"]  # fmt: skip
         if mode == "user+netns":
             assert self._ids is not None
             uid, gid = self._ids
-            isolate = ["unshare", "--net", "--", "setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
-                       "--no-new-privs", "--"]  # fmt: skip
+            isolate = ["unshare", "--net", "--", *confine, "setpriv", f"--reuid={uid}", f"--regid={gid}",
+                       "--clear-groups", "--no-new-privs", "--"]  # fmt: skip
         else:
-            isolate = ["unshare", "--user", "--map-root-user", "--net", "--"]
+            isolate = ["unshare", "--user", "--map-root-user", "--net", "--", *confine]
         rlimits = ["prlimit", f"--as={limits.memory_mb * MiB}", f"--cpu={int(limits.timeout) + 30}",
                    f"--fsize={limits.max_output_bytes}", "--core=0", "--"]  # fmt: skip
         office = [self.soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
                   "--nodefault", "--nofirststartwizard", f"-env:UserInstallation={job.profile.as_uri()}",
                   "--convert-to", "pdf", "--outdir", str(job.out), str(job.source)]  # fmt: skip
         return [*isolate, *rlimits, *office]
+
+    def _readable(self) -> list[str]:
+        """What the conversion may read and run (Landlock): the system's programs, libraries and settings,
+        LibreOffice's own directories, and wherever ``soffice`` is; nothing of the server's (data, keys)."""
+        found = shutil.which(self.soffice) or self.soffice
+        program = {str(Path(found).parent), str(Path(found).resolve().parent)}
+        return [*SYSTEM_READABLE, *sorted(program)]
 
     def _new_job(self, source: Path, kind: str) -> _Job:
         root = Path(tempfile.mkdtemp(prefix="convert-", dir=self.work_dir))  # 0700, private to whoever runs the job
