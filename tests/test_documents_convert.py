@@ -54,6 +54,27 @@ def entries(directory: Path) -> list[Path]:
     return list(directory.iterdir())
 
 
+def stale_pipes() -> list[str]:
+    """Single-instance sockets of LibreOffice in /tmp that nothing listens on, of the conversion user (other
+    programs on this machine may run LibreOffice as themselves)."""
+    import pwd
+    import socket
+
+    owner = pwd.getpwnam(convert.CONVERT_USER).pw_uid if os.geteuid() == 0 else os.geteuid()
+    stale = []
+    for entry in Path("/tmp").glob("OSL_PIPE_*"):
+        if entry.lstat().st_uid != owner:
+            continue
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(str(entry))
+            except ConnectionRefusedError:
+                stale.append(entry.name)
+            except OSError:
+                continue
+    return stale
+
+
 def processes_mentioning(text: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -97,6 +118,16 @@ async def test_a_vietnamese_docx_keeps_its_words_table_header_and_image(tmp_path
     with pymupdf.open(target) as doc:
         assert any(page.get_images() for page in doc)  # the embedded picture came through
     assert entries(work_dir) == []  # the job's directory and fresh profile are gone
+
+
+async def test_the_user_namespace_sandbox_of_a_server_that_is_not_root(tmp_path: Path, work_dir: Path) -> None:
+    """What the production unit uses (`unshare -rn`, the server's own uid, Landlock): as root the test can run the
+    same command line; it converts, and the job leaves nothing behind."""
+    converter = Converter(work_dir=work_dir, sandbox="userns")
+    source = write(tmp_path, "nghi-quyet.docx", samples.vietnamese_docx())
+    await converter.convert(source, "docx", tmp_path / "out.pdf")
+    assert converter.mode == "userns" and samples.BODY in " ".join(pdf_text(tmp_path / "out.pdf").split())
+    assert entries(work_dir) == []
 
 
 async def test_an_external_image_link_is_never_fetched(tmp_path: Path, work_dir: Path) -> None:
@@ -227,6 +258,7 @@ async def test_a_conversion_that_never_finishes_is_killed_at_the_timeout_and_oth
     assert refused.value.code == "paper_convert_timeout"
     assert "3 giây" in refused.value.message("vi")
     assert processes_mentioning(str(work_dir)) == []  # the wrapper, soffice and soffice.bin: all killed
+    assert not stale_pipes()  # nor the single-instance socket the killed LibreOffice had bound
     assert entries(work_dir) == []
     assert not (tmp_path / "never.pdf").exists()
 

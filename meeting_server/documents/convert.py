@@ -45,6 +45,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -266,13 +267,14 @@ class Converter:
         soffice: str = "soffice",
         user: str = CONVERT_USER,
         work_dir: Path | None = None,
+        sandbox: SandboxMode | None = None,
     ) -> None:
         self.limits = limits or ConvertLimits()
         self.work_dir = work_dir  # where job directories are made (the system's temporary directory if None)
         self.soffice = soffice
         self.user = user
         self._slots = asyncio.Semaphore(self.limits.max_jobs)
-        self._mode: SandboxMode | None = None
+        self._mode: SandboxMode | None = sandbox  # None: found on the first job (sandbox_mode)
         self._ids: tuple[int, int] | None = None
         self._ready = False
         self.running = 0  # jobs in the sandbox now (what the semaphore bounds)
@@ -281,7 +283,8 @@ class Converter:
 
     async def _prepare(self) -> SandboxMode:
         if not self._ready:
-            self._mode = await asyncio.to_thread(sandbox_mode)
+            if self._mode is None:
+                self._mode = await asyncio.to_thread(sandbox_mode)
             if self._mode == "user+netns":
                 self._ids = await asyncio.to_thread(ensure_user, self.user)
             self._ready = True
@@ -360,6 +363,7 @@ class Converter:
             finally:
                 self.running -= 1
                 await asyncio.to_thread(shutil.rmtree, job.root, True)
+                await asyncio.to_thread(_sweep_pipes, self._ids[0] if self._ids else os.geteuid())
 
     async def _run(self, job: _Job, mode: SandboxMode) -> None:
         # The log is read back through the descriptor opened here, never by its name: the sandboxed process
@@ -401,6 +405,29 @@ def _take_output(produced: Path, target: Path, limit: int) -> None:
             raise AppError("paper_convert_damaged")
         with target.open("wb") as out:
             shutil.copyfileobj(source, out, MiB)
+
+
+def _sweep_pipes(uid: int, directory: Path = Path("/tmp")) -> int:
+    """Remove the single-instance sockets (``/tmp/OSL_PIPE_<uid>_…``) that killed conversions left behind:
+    those of the conversion's uid that nothing listens on any more. Returns how many were removed."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            if not entry.name.startswith("OSL_PIPE_"):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISSOCK(info.st_mode) or info.st_uid != uid:
+                    continue
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    try:
+                        probe.connect(entry.path)
+                        continue  # a running conversion's
+                    except ConnectionRefusedError:
+                        pass
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def _seconds(value: float) -> str:
