@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -139,7 +140,7 @@ def flat_presentation(slides: list[str]) -> str:
     )
 
 
-def flat_spreadsheet(rows: list[tuple[str, ...]]) -> str:
+def flat_spreadsheet(rows: Sequence[Sequence[str]]) -> str:
     """A flat OpenDocument spreadsheet (.fods) with one sheet of text cells."""
     body = "".join(
         "<table:table-row>"

@@ -5,6 +5,7 @@ never finishes killed at the timeout with its whole process group, at most N at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -31,18 +32,28 @@ wait
 """
 
 
+@contextlib.contextmanager
+def shared_dir(prefix: str, mode: int) -> Iterator[Path]:
+    """A fresh directory outside pytest's own (0700, root's), that the conversion user may pass or read."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(mode)
+    try:
+        yield path
+    finally:
+        subprocess.run(["rm", "-rf", str(path)], check=False)
+
+
 @pytest.fixture
 def work_dir() -> Iterator[Path]:
     """Where the jobs' directories go: like /tmp, others may pass through it (the conversion user must)."""
-    path = Path(tempfile.mkdtemp(prefix="convert-test-"))
-    path.chmod(0o711)
-    yield path
-    subprocess.run(["rm", "-rf", str(path)], check=False)
+    with shared_dir("convert-test-", 0o711) as path:
+        yield path
 
 
-def write(directory: Path, name: str, content: bytes) -> Path:
+def write(directory: Path, name: str, content: bytes | str, mode: int = 0o644) -> Path:
     path = directory / name
-    path.write_bytes(content)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    path.chmod(mode)
     return path
 
 
@@ -176,17 +187,12 @@ async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path, wo
 @pytest.fixture
 def wrappers() -> Iterator[Path]:
     """A directory the conversion user can read, for programs run in place of soffice."""
-    directory = Path(tempfile.mkdtemp(prefix="convert-wrapper-"))
-    directory.chmod(0o755)
-    yield directory
-    subprocess.run(["rm", "-rf", str(directory)], check=False)
+    with shared_dir("convert-wrapper-", 0o755) as directory:
+        yield directory
 
 
 def program(directory: Path, name: str, text: str) -> Path:
-    script = directory / name
-    script.write_text(text)
-    script.chmod(0o755)
-    return script
+    return write(directory, name, text, 0o755)
 
 
 @pytest.fixture
@@ -200,9 +206,7 @@ async def test_what_the_sandbox_leaves_is_taken_only_as_a_plain_file(
 ) -> None:
     """A compromised LibreOffice that leaves, instead of its PDF, a link to another PDF the server may read (a
     restricted paper, say) gets nothing out: the output is opened without following links."""
-    secret = wrappers / "mat.pdf"
-    secret.write_bytes(b"%PDF-1.7\n% another paper\n")
-    secret.chmod(0o644)
+    secret = write(wrappers, "mat.pdf", b"%PDF-1.7\n% another paper\n")
     find_outdir = '#!/bin/sh\nwhile [ $# -gt 1 ]; do [ "$1" = --outdir ] && out="$2"; shift; done\n'
     copier = program(wrappers, "soffice-copy", find_outdir + f'cp {secret} "$out/input.pdf"\n')
     linker = program(wrappers, "soffice-link", find_outdir + f'ln -s {secret} "$out/input.pdf"\n')
@@ -219,13 +223,8 @@ async def test_what_the_sandbox_leaves_is_taken_only_as_a_plain_file(
 @pytest.fixture
 def elsewhere() -> Iterator[Path]:
     """A PDF any user of the machine may read (0644 in a 0755 directory), outside the system's directories."""
-    directory = Path(tempfile.mkdtemp(prefix="convert-elsewhere-"))
-    directory.chmod(0o755)
-    secret = directory / "du-lieu.pdf"
-    secret.write_bytes(b"%PDF-1.7\n% the server's data\n")
-    secret.chmod(0o644)
-    yield secret
-    subprocess.run(["rm", "-rf", str(directory)], check=False)
+    with shared_dir("convert-elsewhere-", 0o755) as directory:
+        yield write(directory, "du-lieu.pdf", b"%PDF-1.7\n% the server's data\n")
 
 
 @pytest.mark.skipif(not landlock.available(), reason="this kernel has no Landlock")
