@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,6 +115,17 @@ async def test_the_type_is_decided_by_content_not_by_name(tmp_path: Path) -> Non
     with pytest.raises(AppError) as refused:
         precheck(tmp_path / "mat.docx", "encrypted", ConvertLimits())
     assert refused.value.code == "paper_convert_protected"
+    for kind, mime in (("odt", "text"), ("ods", "spreadsheet"), ("odp", "presentation")):
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as z:
+            z.writestr("mimetype", f"application/vnd.oasis.opendocument.{mime}")
+            z.writestr("content.xml", "<office:document-content/>")
+            z.writestr("META-INF/manifest.xml", '<manifest:encryption-data manifest:checksum="x"/>')
+        odf = write(tmp_path, f"mat.{kind}", package.getvalue())
+        assert detect(odf) == kind
+        with pytest.raises(AppError) as refused:
+            precheck(odf, kind, ConvertLimits())
+        assert refused.value.code == "paper_convert_protected"  # its manifest says it is encrypted
     word = convert.OLE_MAGIC + bytes(500) + "WordDocument\0".encode("utf-16-le") + bytes(100)
     assert detect(write(tmp_path, "cu.bin", word)) == "doc"
 
@@ -182,6 +195,16 @@ async def test_bombs_are_refused_before_libreoffice_sees_them(tmp_path: Path, wo
     with pytest.raises(AppError) as refused:
         await Converter(limits, work_dir=work_dir).convert(laughs, "docx", tmp_path / "laughs.pdf")
     assert refused.value.code == "paper_convert_damaged"
+
+
+async def test_the_memory_limit_holds(tmp_path: Path, work_dir: Path) -> None:
+    """Under a 400 MB address space LibreOffice cannot even start (it maps about 1 GB first): the paper is
+    refused, not converted, and nothing is left; the same file converts under the default limit (above)."""
+    source = write(tmp_path, "nghi-quyet.docx", samples.vietnamese_docx())
+    with pytest.raises(AppError) as refused:
+        await Converter(ConvertLimits(memory_mb=400), work_dir=work_dir).convert(source, "docx", tmp_path / "o.pdf")
+    assert refused.value.code in ("paper_convert_too_big", "paper_convert_damaged")
+    assert not (tmp_path / "o.pdf").exists() and entries(work_dir) == []
 
 
 @pytest.fixture

@@ -381,13 +381,13 @@ class Converter:
             finally:
                 _kill_group(proc.pid)  # whatever it left running (or all of it, on a timeout or a cancel)
                 await proc.wait()
-            out.seek(max(0, out.seek(0, os.SEEK_END) - 2000))
+            out.seek(max(0, out.seek(0, os.SEEK_END) - 64 * 1024))
             tail = out.read().decode("utf-8", "replace")
         if proc.returncode != 0:
             log.info("office conversion failed (%s): %s", proc.returncode, tail.strip()[-500:])
             memory = "bad_alloc" in tail or "out of memory" in tail.lower()
             if memory or proc.returncode in (-signal.SIGXCPU, -signal.SIGXFSZ, 128 + signal.SIGXCPU):
-                raise AppError("paper_convert_too_big", limit=self.limits.max_unpacked_bytes // MiB)
+                raise AppError("paper_convert_too_big", limit=self.limits.memory_mb)  # its memory, not the package
             raise AppError("paper_convert_damaged")
 
 
