@@ -4,6 +4,7 @@ refused with a sentence while the server keeps serving; a restricted converted p
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from meeting_server.api.papers import CONVERTER
 from meeting_server.documents.convert import OFFICE_TYPES
 from tests import office_samples as samples
 from tests.helpers import ApiClient, LiveServer, make_meeting
@@ -60,10 +62,18 @@ async def test_a_vietnamese_docx_is_a_paper_and_its_original_downloads_as_it_was
         assert ".docx" in response.headers["Content-Disposition"]
         assert await response.read() == original
     # The same file again is not converted again: it is the same reading copy.
+    converter = world.server.runner.app[CONVERTER]  # type: ignore[union-attr]
+    jobs = converter.jobs
     status, again = await upload(world.secretary, world.base, original, "ban-sao.docx")
     assert status == 201 and again["converted_from"] == "docx"
     status, listing = await world.secretary.get(f"{world.base}/papers")
     assert [p["versions"][0]["bytes"] for p in listing["papers"]] == [version["bytes"]] * 2
+    assert converter.jobs == jobs
+    # Nor a new file uploaded twice at once: the second waits for the first's conversion.
+    other = samples.linked_image_docx("http://127.0.0.1:9/khong-co.png")
+    both = await asyncio.gather(*(upload(world.secretary, world.base, other, f"{n}.docx") for n in (1, 2)))
+    assert [status for status, _ in both] == [201, 201], both
+    assert converter.jobs == jobs + 1
 
 
 async def test_slides_and_a_spreadsheet(world: World) -> None:

@@ -50,6 +50,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,6 +280,8 @@ class Converter:
         self._ready = False
         self.running = 0  # jobs in the sandbox now (what the semaphore bounds)
         self.peak = 0  # the most that ever ran at once
+        self.jobs = 0  # conversions started
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.landlock = False  # whether the kernel confines the conversion's files too (documents/landlock.py)
 
     async def _prepare(self) -> SandboxMode:
@@ -294,6 +297,14 @@ class Converter:
         if self._mode is None or shutil.which(self.soffice) is None:
             raise AppError("paper_convert_unavailable")
         return self._mode
+
+    def once(self, sha: str) -> asyncio.Lock:
+        """Held while the file ``sha`` is converted and kept, so a second upload of it waits and reuses it (the
+        lock lives as long as someone holds or waits for it)."""
+        lock = self._locks.get(sha)
+        if lock is None:
+            lock = self._locks[sha] = asyncio.Lock()
+        return lock
 
     @property
     def mode(self) -> SandboxMode | None:
@@ -355,6 +366,7 @@ class Converter:
         mode = await self._prepare()
         async with self._slots:
             self.running += 1
+            self.jobs += 1
             self.peak = max(self.peak, self.running)
             job = await asyncio.to_thread(self._new_job, source, kind)
             try:
@@ -500,14 +512,15 @@ async def ingest_upload(pipeline: PaperPipeline, converter: Converter, upload: P
     await asyncio.to_thread(precheck, upload, kind, converter.limits)
     sources = SourceFiles(pipeline.files.root)
     sha = await asyncio.to_thread(_sha256, upload)
-    done = await asyncio.to_thread(sources.converted, sha)
-    if done is not None and pipeline.files.read_meta(str(done["pdf_sha256"])) is not None:
-        info = await pipeline.ingest(pipeline.files.original(str(done["pdf_sha256"])))  # cached: no job
-    else:
-        pdf = upload.with_name("converted.pdf")
-        await converter.convert(upload, kind, pdf)
-        info = await pipeline.ingest(pdf)
-        await asyncio.to_thread(sources.keep, upload, sha, kind, info.sha256)
+    async with converter.once(sha):  # the same file uploaded twice at once is converted once
+        done = await asyncio.to_thread(sources.converted, sha)
+        if done is not None and pipeline.files.read_meta(str(done["pdf_sha256"])) is not None:
+            info = await pipeline.ingest(pipeline.files.original(str(done["pdf_sha256"])))  # cached: no job
+        else:
+            pdf = upload.with_name("converted.pdf")
+            await converter.convert(upload, kind, pdf)
+            info = await pipeline.ingest(pdf)
+            await asyncio.to_thread(sources.keep, upload, sha, kind, info.sha256)
     return {**info.to_dict(), "converted_from": kind, "original_id": sha, "original_bytes": size}
 
 
