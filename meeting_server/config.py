@@ -55,6 +55,11 @@ class Settings:
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
     paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
+    # Office papers become PDF through a sandboxed LibreOffice (documents/convert.py, docs/papers.md)
+    convert_max_jobs: int = 2  # conversions at once; more wait their turn
+    convert_timeout_seconds: float = 120.0  # one conversion's wall clock; then its processes are killed
+    convert_memory_mb: int = 2048  # LibreOffice's address space (RLIMIT_AS) in one conversion
+    convert_max_unpacked_mb: int = 512  # an OOXML/ODF package's parts unpacked, in all (zip bombs)
     # Media (see docs/media.md)
     media_max_participants: int = 60  # publishing connections per meeting; one more is refused (media_full)
     media_video_codec: str = "VP8"  # one codec per server, so frames pass through unchanged: VP8 or H264
@@ -142,6 +147,10 @@ class Settings:
             "hsts_seconds": _env_int("MS_HSTS_SECONDS", 365 * 86400),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
             "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),
+            "convert_max_jobs": _env_int("MS_CONVERT_MAX_JOBS", 2),
+            "convert_timeout_seconds": float(os.environ.get("MS_CONVERT_TIMEOUT_SECONDS") or 120),
+            "convert_memory_mb": _env_int("MS_CONVERT_MEMORY_MB", 2048),
+            "convert_max_unpacked_mb": _env_int("MS_CONVERT_MAX_UNPACKED_MB", 512),
             "media_max_participants": _env_int("MS_MEDIA_MAX_PARTICIPANTS", 60),
             "media_video_codec": (os.environ.get("MS_MEDIA_VIDEO_CODEC") or "VP8").upper(),
             "media_audio_slots": _env_int("MS_MEDIA_AUDIO_SLOTS", 3),

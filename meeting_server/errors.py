@@ -186,6 +186,48 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "The paper is too complex to display (it takes too long or too much memory to process). "
         "Print it to a new PDF or make its images smaller, and upload it again.",
     ),
+    # office papers (documents/convert.py)
+    "paper_type_unsupported": (
+        415,
+        "Không nhận loại tệp này. Hãy tải lên PDF, Word (.docx, .doc, .odt, .rtf), bảng tính (.xlsx, .xls, .ods) "
+        "hoặc bài trình chiếu (.pptx, .ppt, .odp).",
+        "This kind of file is not accepted. Upload a PDF, a Word document (.docx, .doc, .odt, .rtf), a spreadsheet "
+        "(.xlsx, .xls, .ods) or a presentation (.pptx, .ppt, .odp).",
+    ),
+    "paper_convert_unavailable": (
+        503,
+        "Máy chủ chưa chuyển được tài liệu văn phòng sang PDF (chưa cài LibreOffice hoặc không có môi trường cách ly). "
+        "Hãy lưu tài liệu dưới dạng PDF rồi tải lên.",
+        "The server cannot convert office documents to PDF now (LibreOffice or its sandbox is missing). "
+        "Save the paper as PDF and upload that.",
+    ),
+    "paper_convert_timeout": (
+        422,
+        "Chuyển tài liệu sang PDF quá {limit} giây nên đã dừng; không có gì được lưu. "
+        "Hãy lưu tài liệu dưới dạng PDF rồi tải lên.",
+        "Converting the paper to PDF took more than {limit} seconds and was stopped; nothing was saved. "
+        "Save it as PDF and upload that.",
+    ),
+    "paper_convert_too_big": (
+        422,
+        "Tài liệu quá lớn khi giải nén hoặc cần quá nhiều bộ nhớ để chuyển sang PDF (tối đa {limit} MB); "
+        "không có gì được lưu.",
+        "The paper is too big once unpacked, or needs too much memory to convert to PDF (at most {limit} MB); "
+        "nothing was saved.",
+    ),
+    "paper_convert_damaged": (
+        422,
+        "Tệp bị hỏng hoặc có nội dung không an toàn nên không chuyển được sang PDF; không có gì được lưu. "
+        "Hãy mở lại bằng phần mềm soạn thảo, lưu lại rồi tải lên.",
+        "The file is damaged or holds unsafe content, so it cannot be converted to PDF; nothing was saved. "
+        "Open it in its editor, save it again and upload it again.",
+    ),
+    "paper_convert_protected": (
+        422,
+        "Tài liệu được đặt mật khẩu nên không chuyển được sang PDF. Hãy gỡ mật khẩu rồi tải lên lại.",
+        "The document is protected by a password, so it cannot be converted to PDF. Remove the password and "
+        "upload it again.",
+    ),
     "method_not_allowed": (405, "Phương thức không được hỗ trợ.", "Method not allowed."),
     "internal_error": (
         500,

@@ -479,6 +479,13 @@ ErrorCode = Literal[
     "paper_too_many_pages",
     "paper_page_too_large",
     "paper_too_complex",
+    # office papers converted to PDF (documents/convert.py)
+    "paper_type_unsupported",
+    "paper_convert_unavailable",
+    "paper_convert_timeout",
+    "paper_convert_too_big",
+    "paper_convert_damaged",
+    "paper_convert_protected",
     "method_not_allowed",
     "internal_error",
     # digital signatures (signing/): the signer's certificate, the signature, a PDF given to verify

@@ -66,6 +66,8 @@ def _version_from(upload: Any, actor_id: str, at: str) -> PaperVersion:
         outline=tuple(info.get("outline") or ()),
         uploaded_at=at,
         uploaded_by=actor_id,
+        converted_from=str(info.get("converted_from") or ""),
+        original_id=str(info.get("original_id") or ""),
     )
 
 

@@ -16,6 +16,7 @@ from ..actions import floor as floor_actions
 from ..actions import votes as vote_actions
 from ..archive.jobs import DossierBuilder
 from ..auth import COOKIE, Authenticator, Identity
+from ..documents.convert import Converter, ConvertLimits
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
@@ -249,6 +250,14 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         app[WORKERS],
         PaperFiles(settings.papers_dir),
         IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
+    )
+    app[paper_views.CONVERTER] = Converter(
+        ConvertLimits(
+            max_jobs=settings.convert_max_jobs,
+            timeout=settings.convert_timeout_seconds,
+            memory_mb=settings.convert_memory_mb,
+            max_unpacked_bytes=settings.convert_max_unpacked_mb * 1024 * 1024,
+        )
     )
     for route in ROUTES:  # the read views are registered by importing `reads` and `papers`
         handler = action_handler(route) if route.action else read_handler(route)

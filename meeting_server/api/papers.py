@@ -24,6 +24,7 @@ from aiohttp.http_exceptions import BadHttpMessage
 from ..actions import run_action
 from ..actions.papers import stash_upload
 from ..auth import Identity
+from ..documents.convert import OFFICE_TYPES, Converter, SourceFiles, ingest_upload
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
 from ..documents.invitation import VIETNAM_TZ
 from ..documents.paperfiles import PaperPipeline
@@ -39,6 +40,7 @@ from .reads import view
 
 log = logging.getLogger(__name__)
 PAPERS = web.AppKey("papers", PaperPipeline)
+CONVERTER = web.AppKey("converter", Converter)  # office papers to PDF (documents/convert.py)
 IMMUTABLE = "private, max-age=31536000, immutable"
 UPLOAD_CHUNK = 1 << 16
 FIELD_MAX_BYTES = 20_000  # a form field beside the file (title, access, ids)
@@ -80,7 +82,7 @@ async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[d
             detail_en="send the file as multipart/form-data (field 'file')",
         )
     with tempfile.TemporaryDirectory(prefix="upload-", dir=pipeline.files.root) as tmp:
-        target = Path(tmp) / "upload.pdf"
+        target = Path(tmp) / "upload.bin"
         try:
             filename, fields = await _read_form(request, pipeline, target)
         except (BadHttpMessage, ValueError) as exc:
@@ -90,7 +92,7 @@ async def _receive_pdf(request: web.Request, pipeline: PaperPipeline) -> tuple[d
                 detail="không đọc được các phần của biểu mẫu",
                 detail_en="its parts cannot be read",
             ) from None
-        info = (await pipeline.ingest(target)).to_dict()
+        info = await ingest_upload(pipeline, request.app[CONVERTER], target, filename)  # PDF, or converted to it
     info["filename"] = filename or "tai-lieu.pdf"
     return info, fields
 
@@ -191,8 +193,7 @@ async def upload_paper(request: web.Request, identity: Identity | None) -> web.S
         args["item_id"] = fields["item_id"]
     result = await run_action(request.app[SERVICES], who.actor, "paper.add", args, ip=client_ip(request))
     _in_background(_render_rest(pipeline, info["sha256"]))
-    paper = _with_rendering(result["paper"], info["sha256"], pipeline, request_lang(request))
-    return json_response({**result, "paper": paper}, status=201)
+    return _uploaded(request, result, info, pipeline)
 
 
 @view("POST", "/api/meetings/{meeting_id}/papers/{paper_id}/versions")
@@ -213,8 +214,15 @@ async def upload_version(request: web.Request, identity: Identity | None) -> web
         ip=client_ip(request),
     )
     _in_background(_render_rest(pipeline, info["sha256"]))
+    return _uploaded(request, result, info, pipeline)
+
+
+def _uploaded(
+    request: web.Request, result: dict[str, Any], info: dict[str, Any], pipeline: PaperPipeline
+) -> web.StreamResponse:
+    """The upload's answer: the paper, and `converted_from` (the office type the PDF was made from, or null)."""
     paper = _with_rendering(result["paper"], info["sha256"], pipeline, request_lang(request))
-    return json_response({**result, "paper": paper}, status=201)
+    return json_response({**result, "paper": paper, "converted_from": info.get("converted_from")}, status=201)
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -385,13 +393,19 @@ async def original(request: web.Request, identity: Identity | None) -> web.Strea
     reading = await _reading(request, identity)
     if reading.paper.restricted:
         raise AppError("paper_restricted")
-    path = request.app[PAPERS].files.original(reading.version.file_id)
+    pipeline, version = request.app[PAPERS], reading.version
+    path, ext = pipeline.files.original(version.file_id), "pdf"
+    if version.converted_from:  # the office file as it was uploaded; the PDF is the reading copy
+        path, ext = (
+            SourceFiles(pipeline.files.root).original(version.original_id, version.converted_from),
+            version.converted_from,
+        )
     return web.FileResponse(
         path,
         headers={
-            "Content-Type": "application/pdf",
+            "Content-Type": OFFICE_TYPES.get(ext, "application/pdf"),
             "Cache-Control": IMMUTABLE,
-            "Content-Disposition": _download(reading.version.filename, "pdf"),
+            "Content-Disposition": _download(version.filename, ext),
         },
     )
 

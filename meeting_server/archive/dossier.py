@@ -22,6 +22,7 @@ import pymupdf
 
 from ..actions.base import Services
 from ..documents.attendance_list import attendance_csv, render_attendance_pdf
+from ..documents.convert import SourceFiles
 from ..documents.invitation import VIETNAM_TZ, InvitationData, render_invitation_pdf
 from ..documents.paperfiles import PaperFiles
 from ..documents.vote_result import result_csv, result_pdf
@@ -97,6 +98,7 @@ def _invitation(data: InvitationData, issued_on: str | None) -> bytes:
 async def _papers(services: Services, state: MeetingState, names: dict[str, str]) -> tuple[list[Part], bool]:
     """Every paper in every version with who could read it; the comments on drafts. True: a restricted one."""
     files = await asyncio.to_thread(PaperFiles, services.settings.papers_dir)
+    sources = SourceFiles(services.settings.papers_dir)
     parts: list[Part] = []
     async with services.db.read() as session:
         papers = await paper_store.list_papers(session, state.id)
@@ -113,15 +115,14 @@ async def _papers(services: Services, state: MeetingState, names: dict[str, str]
         info = {**about, "item_id": paper.item_id, "versions": [v.to_dict() for v in paper.versions]}
         parts.append(Part(f"{folder}/tai-lieu.json", "paper_info", data=_json(info), about=about))
         for version in paper.versions:
-            directory_ = files.directory(version.file_id)
             pdf = files.original(version.file_id)
             stem = f"{folder}/v{version.version}"
             parts.append(
                 Part(f"{stem}/{Path(version.filename).stem or 'tai-lieu'}.pdf", "paper", source=pdf, about=about)
             )
-            for extra in sorted(directory_.glob("source.*")) + sorted(directory_.glob("original.*")):
-                if extra.name != "original.pdf" and extra.is_file():  # the uploaded office file it was made from
-                    parts.append(Part(f"{stem}/goc-{extra.name}", "paper_original", source=extra, about=about))
+            if version.converted_from and version.original_id:  # the office file the PDF was made from, as uploaded
+                source = sources.original(version.original_id, version.converted_from)
+                parts.append(Part(f"{stem}/goc-{source.name}", "paper_original", source=source, about=about))
         if comments[paper.id]:
             rows = [c.to_dict() for c in comments[paper.id]]
             parts.append(Part(f"05-gop-y/{paper.id}.json", "comments", data=_json(rows), about=about))

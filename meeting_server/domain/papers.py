@@ -69,6 +69,8 @@ class PaperVersion:
     outline: tuple[dict[str, Any], ...] = ()
     uploaded_at: str = ""
     uploaded_by: str = ""
+    converted_from: str = ""  # an office type ("docx", …) when the PDF was converted from it (documents/convert.py)
+    original_id: str = ""  # then the original's sha256 (its own file, downloadable as it was uploaded)
 
     def to_dict(self, *, with_file: bool = False) -> dict[str, Any]:
         out = {
@@ -81,8 +83,12 @@ class PaperVersion:
             "uploaded_at": self.uploaded_at,
             "uploaded_by": self.uploaded_by,
         }
+        if self.converted_from:
+            out["converted_from"] = self.converted_from
         if with_file:
             out["file_id"] = self.file_id
+            if self.original_id:
+                out["original_id"] = self.original_id
         return out
 
     @classmethod
@@ -97,6 +103,8 @@ class PaperVersion:
             outline=tuple(raw.get("outline", ())),
             uploaded_at=raw.get("uploaded_at", ""),
             uploaded_by=raw.get("uploaded_by", ""),
+            converted_from=raw.get("converted_from", ""),
+            original_id=raw.get("original_id", ""),
         )
 
 

@@ -193,12 +193,24 @@ function itemSelectFor(getSnap, prefix, value = '') {
 
 // ---------------------------------------------------------------- the upload form (organisers)
 
+/** What the file pickers offer: PDF and the office types the server converts to PDF (docs/papers.md). */
+export const PAPER_ACCEPT = [
+  '.pdf', '.docx', '.doc', '.odt', '.rtf', '.xlsx', '.xls', '.ods', '.pptx', '.ppt', '.odp', 'application/pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/msword',
+  'application/vnd.oasis.opendocument.text', 'application/rtf',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.ms-excel',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation', 'application/vnd.ms-powerpoint',
+  'application/vnd.oasis.opendocument.presentation',
+].join(',');
+const PAPER_EXTENSION = /\.(pdf|docx?|odt|rtf|xlsx?|ods|pptx?|odp)$/i;
+
 /**
  * The secretary's form: a PDF, its title, the agenda item, who may read it (all participants, listed people and
  * units, or restricted: tài liệu mật), published at once or kept as a draft.
  */
 export function uploadForm(meetingId, getSnap, onDone) {
-  const fileInput = h('input', { type: 'file', accept: 'application/pdf,.pdf', class: 'input', testid: 'paper-upload-file', required: true, id: 'paper-file' });
+  const fileInput = h('input', { type: 'file', accept: PAPER_ACCEPT, class: 'input', testid: 'paper-upload-file', required: true, id: 'paper-file', 'aria-describedby': 'paper-file-types' });
   const title = h('input', { type: 'text', class: 'input', testid: 'paper-upload-title', id: 'paper-title', maxlength: 300, placeholder: t('papers.titlePlaceholder') });
   const itemBox = h('div', { class: 'field grow' });
   const access = accessPicker(meetingId, getSnap, 'paper-upload');
@@ -216,13 +228,14 @@ export function uploadForm(meetingId, getSnap, onDone) {
 
   fileInput.addEventListener('change', () => {
     const f = fileInput.files && fileInput.files[0];
-    if (f && !title.value.trim()) title.value = f.name.replace(/\.pdf$/i, '');
+    if (f && !title.value.trim()) title.value = f.name.replace(PAPER_EXTENSION, '');
   });
 
   const form = h('form', { class: 'paper-upload-form', testid: 'paper-upload-form', novalidate: true },
     h('h3', { class: 'subsection-title' }, t('papers.uploadTitle')),
     h('div', { class: 'field-row' },
-      h('div', { class: 'field grow' }, h('label', { for: 'paper-file' }, t('papers.file')), fileInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'paper-file' }, t('papers.file')), fileInput,
+        h('p', { class: 'hint', id: 'paper-file-types', testid: 'paper-upload-types' }, t('papers.fileTypes'))),
       h('div', { class: 'field grow' }, h('label', { for: 'paper-title' }, t('papers.title')), title)),
     h('div', { class: 'field-row' },
       itemBox,
@@ -239,7 +252,7 @@ export function uploadForm(meetingId, getSnap, onDone) {
     const file = fileInput.files && fileInput.files[0];
     if (!file) { error.textContent = t('papers.fileRequired'); error.hidden = false; return; }
     const fields = {
-      title: title.value.trim() || file.name.replace(/\.pdf$/i, ''),
+      title: title.value.trim() || file.name.replace(PAPER_EXTENSION, ''),
       access: access.value(),
       publish: publish.checked ? '1' : '0',
     };
@@ -336,7 +349,7 @@ function paperActions(meetingId, paper, refresh, getSnap) {
     buttons.push(b);
   }
   if (paper.status !== 'withdrawn') {
-    const input = h('input', { type: 'file', accept: 'application/pdf,.pdf', class: 'visually-hidden', testid: 'paper-new-version-file' });
+    const input = h('input', { type: 'file', accept: PAPER_ACCEPT, class: 'visually-hidden', testid: 'paper-new-version-file' });
     const label = h('label', { class: 'btn btn-small', testid: 'paper-new-version' }, input, t('papers.newVersion'));
     input.addEventListener('change', () => {
       const file = input.files && input.files[0];
