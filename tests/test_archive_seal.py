@@ -20,6 +20,7 @@ from meeting_server.archive.manifest import check_dossier
 from meeting_server.signing.demo_pki import ensure_demo_pki
 from meeting_server.signing.trust import trust_from_settings
 from room_client.feed import CommandError
+from tests import office_samples
 from tests.helpers import LiveServer, check_in_everyone, command_id, feed_for, make_meeting, one_page_pdf
 
 
@@ -259,5 +260,38 @@ async def test_the_dossier_carries_the_programme_composed_from_the_recordings(tm
             capture_output=True,
         )
         assert "h264" in [s["codec_name"] for s in json.loads(probed.stdout)["streams"]]
+    finally:
+        await server.stop()
+
+
+async def test_the_dossier_keeps_a_converted_papers_office_original(tmp_path: Path) -> None:
+    """A paper uploaded as .docx is read as the PDF LibreOffice made of it; the dossier holds both: the PDF and,
+    beside it, the .docx exactly as the secretary uploaded it (documents/convert.SourceFiles)."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
+    await server.start()
+    try:
+        assert server.services is not None and server.runner is not None
+        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
+        admin = await server.admin()
+        meeting = await make_meeting(admin, items=1)
+        mid, settings = meeting["id"], server.services.settings
+        original = office_samples.vietnamese_docx()
+        status, answer = await admin.upload(
+            f"/api/meetings/{mid}/papers", original, "Nghị quyết kinh tế.docx", {"publish": "1"}
+        )
+        assert status == 201 and answer["converted_from"] == "docx", answer
+        for step in ("start", "end", "archive"):
+            assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+        await server.runner.app[DOSSIERS].wait(mid)
+        zipped = settings.dossiers_dir / f"{mid}.zip"
+        with zipfile.ZipFile(zipped) as archive:
+            folder = f"04-tai-lieu/{answer['paper']['id']}/v1/"
+            names = [n for n in archive.namelist() if n.startswith(folder)]
+            assert sorted(n.rsplit(".", 1)[1] for n in names) == ["docx", "pdf"], names
+            docx_name = next(n for n in names if n.endswith(".docx"))
+            assert archive.read(docx_name) == original
+            assert archive.read(next(n for n in names if n.endswith(".pdf")))[:5] == b"%PDF-"
+        found = await asyncio.to_thread(check_dossier, zipped, trust_from_settings(settings))
+        assert found.ok, found.to_dict()
     finally:
         await server.stop()
