@@ -7,8 +7,10 @@ import io
 import re
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 
 import docx
+import pymupdf
 import pytest
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -17,10 +19,12 @@ from docx.text.run import Run
 
 from meeting_server.documents import nd30
 from meeting_server.documents.conclusion_pdf import render_conclusion
+from meeting_server.documents.convert import Converter
 from meeting_server.documents.minutes_pdf import render_minutes
 from meeting_server.documents.record_docx import conclusion_docx, minutes_docx
 from tests import recordkit
 from tests.pdflayout import flat, pdftotext
+from tests.test_documents_convert import shared_dir
 
 
 def opened(data: bytes) -> DocxDocument:
@@ -144,3 +148,21 @@ def test_hostile_text_becomes_plain_text_in_word() -> None:
     doc = opened(minutes_docx(replace(recordkit.minutes(items=1), items=[item])))
     text = all_text(doc)
     assert "<w:t>x</w:t> & <b>" in text and "🎉" not in text and "oky" in text
+
+
+@pytest.mark.parametrize("which", ["minutes", "conclusion"])
+async def test_libreoffice_opens_the_docx_and_prints_its_words(which: str, tmp_path: Path) -> None:
+    """The .docx is meant to be opened in Word or LibreOffice and edited: LibreOffice (the server's own sandboxed
+    converter, documents/convert.py) reads it and prints it on A4 with every word python-docx reads in it."""
+    docx_bytes = minutes_docx(recordkit.minutes()) if which == "minutes" else conclusion_docx(recordkit.conclusion())
+    with shared_dir("record-docx-", 0o711) as work:
+        source = work / f"{which}.docx"
+        source.write_bytes(docx_bytes)
+        source.chmod(0o644)
+        target = tmp_path / f"{which}.pdf"
+        await Converter(work_dir=work).convert(source, "docx", target)
+    printed = target.read_bytes()
+    assert words(all_text(opened(docx_bytes))) <= words(pdftotext(printed))
+    with pymupdf.open(stream=printed, filetype="pdf") as pdf:
+        assert pdf.page_count >= 1
+        assert {(round(p.rect.width / 72 * 25.4), round(p.rect.height / 72 * 25.4)) for p in pdf} == {(210, 297)}
