@@ -556,4 +556,6 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/record/{document_id}/seal", "Apply the organisation's seal (Đóng dấu)."),
     Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
     Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
+    # search (issue 12): everything the person may read (docs/search.md)
+    Route("GET", "/api/search", "Search papers, agendas, the record and comments the person may read."),
 )
