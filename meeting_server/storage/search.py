@@ -166,6 +166,7 @@ class Hit:
     ref_id: str | None
     title: str
     body: str
+    folded: str
     at: str
     rank: float
 
@@ -207,6 +208,7 @@ class SearchIndex:
                 d.ref_id,
                 d.title,
                 d.body,
+                d.folded,
                 d.at,
                 rank.label("rank"),
             )  # fmt: skip
@@ -228,6 +230,7 @@ class SearchIndex:
                 ref_id=r.ref_id,
                 title=r.title,
                 body=r.body,
+                folded=r.folded,
                 at=r.at,
                 rank=float(r.rank),
             )  # fmt: skip

@@ -114,7 +114,7 @@ async def search(services: Services, actor: Actor, query: str, filters: store.Fi
                 "version": h.version,
                 "page": h.page,
                 "ref_id": h.ref_id,
-                "snippet": snippet(h.body, phrase),
+                "snippet": snippet(h.body, phrase, h.folded),
                 "link": link_of(h),
                 "rank": h.rank,
             }
