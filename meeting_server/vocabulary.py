@@ -523,3 +523,10 @@ WARNING_CODES: Final[tuple[WarningCode, ...]] = get_args(WarningCode)
 AUDITED_REFUSALS: Final[frozenset[ErrorCode]] = frozenset(
     {"forbidden", "csrf_failed", "origin_refused", "rate_limited", "login_busy"}
 )
+
+# ---- search (issue 12: docs/search.md) -------------------------------------------------------------------------
+
+# What the search index holds: a page of a paper's version, an agenda item, a record document, a comment.
+SearchKind = Literal["page", "agenda", "record", "comment"]
+SEARCH_KINDS: Final[tuple[SearchKind, ...]] = get_args(SearchKind)
+SEARCH_QUERY_MAX = 200  # characters of one query

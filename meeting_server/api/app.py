@@ -22,6 +22,7 @@ from ..documents.workers import DocumentWorkers
 from ..errors import AppError
 from ..mail.sender import MailSender
 from ..programmes import ProgrammeJobs
+from ..search.indexer import Indexer
 from ..signalling.hub import Hub
 from ..views import record as record_views
 from . import answers as answer_routes  # noqa: F401  registers its read views
@@ -31,6 +32,7 @@ from . import images as image_routes  # noqa: F401  registers its views (signatu
 from . import mail as mail_routes  # noqa: F401  registers its read views
 from . import papers as paper_views
 from . import record as record_routes  # noqa: F401  registers its read views
+from . import search as search_routes
 from . import signing as signing_routes  # noqa: F401  registers its views (the signing phase)
 from . import verify as verify_routes  # noqa: F401  registers its read view
 from . import votes as vote_routes  # noqa: F401  registers its read views
@@ -320,6 +322,16 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         await builder.close()
 
     app.cleanup_ctx.append(dossiers)
+
+    async def search_indexer(app_: web.Application) -> AsyncIterator[None]:
+        indexer = Indexer(services, app_[paper_views.PAPERS].files)
+        app_[search_routes.INDEXER] = indexer
+        if settings.search_indexer:
+            indexer.start()  # its first pass indexes whatever changed while no indexer ran
+        yield
+        await indexer.stop()
+
+    app.cleanup_ctx.append(search_indexer)
 
     async def close_sockets(app_: web.Application) -> None:
         await app_[HUB].close_all()

@@ -579,4 +579,6 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/api/units/{unit_id}/seal-image", "Delete a unit's seal image.", action="unit.seal_image.delete"),
     Route("GET", "/api/register", "The register of documents (sổ đăng ký văn bản)."),
     Route("GET", "/api/register.csv", "The register as CSV (UTF-8 with BOM).", content_type="text/csv"),
+    # search (issue 12): everything the person may read (docs/search.md)
+    Route("GET", "/api/search", "Search papers, agendas, the record and comments the person may read."),
 )

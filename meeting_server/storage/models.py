@@ -432,3 +432,51 @@ class SignatureImageRow(Base):
         UniqueConstraint("user_id", name="uq_signature_images_user_id"),
         UniqueConstraint("unit_id", name="uq_signature_images_unit_id"),
     )
+
+
+# ---- search (issue 12): storage/search.py, search/indexer.py ------------------------------------------------------
+
+
+class SearchDocRow(Base):
+    """One unit of the search index: a page of a paper's version, an agenda item, a record document, a comment.
+    `body` is the text as written (snippets come from it), `folded` its tokens without diacritics (what the
+    engine indexes: an FTS5 table on SQLite, a generated tsvector column on PostgreSQL, both made by migration
+    0014 and not known to this model). `access`/`status`/`author_id` and `search_grants` carry the read rules."""
+
+    __tablename__ = "search_docs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # page:PAPER:V:N, agenda:M:ITEM, record:D, comment:C
+    kind: Mapped[str] = mapped_column(String(16))  # vocabulary.SEARCH_KINDS
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[str | None] = mapped_column(String(48), index=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    ref_id: Mapped[str | None] = mapped_column(String(64))  # the agenda item, record document or comment
+    author_id: Mapped[str | None] = mapped_column(String(48))  # a comment's author
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(32))  # the meeting's start
+    unit_id: Mapped[str] = mapped_column(String(48), default="", server_default="")  # the organiser's unit
+    access: Mapped[str] = mapped_column(String(16), default="all", server_default="all")  # a paper's
+    status: Mapped[str] = mapped_column(String(16), default="", server_default="")  # a paper's or record's
+
+
+class SearchGrantRow(Base):
+    """Who a listed or restricted paper names (a person or a unit), for the read rules inside the query."""
+
+    __tablename__ = "search_grants"
+    paper_id: Mapped[str] = mapped_column(String(48))
+    kind: Mapped[str] = mapped_column(String(8))  # user | unit
+    ref_id: Mapped[str] = mapped_column(String(48))
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    __table_args__ = (PrimaryKeyConstraint("paper_id", "kind", "ref_id"),)
+
+
+class SearchCheckpointRow(Base):
+    """How far the indexer has read a meeting's log: the meeting's `last_seq` when it was last indexed."""
+
+    __tablename__ = "search_checkpoints"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    indexed_at: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,388 @@
+"""The search index behind one interface, on two engines: SQLite FTS5 (the embedded default) and PostgreSQL
+full-text search (production), chosen by the database URL (docs/search.md).
+
+Both index the same thing, `search_docs.folded`: the text's tokens folded by documents/textfold (lower case, no
+diacritics, "đ" as "d"), so "nghi quyet" and "Nghị quyết" are one query on either engine. A query is a phrase of
+its folded tokens; hits are ranked by bm25 (FTS5) or ts_rank (PostgreSQL).
+
+The read rules are a `Scope` turned into the query's WHERE clause: what a person may not read is neither
+returned nor counted (the count is the same query's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import column, table
+
+from ..documents.textfold import fold, tokens
+from .db import now_iso
+from .models import MeetingRow, SearchCheckpointRow, SearchDocRow, SearchGrantRow
+
+DOCS: Table = cast(Table, SearchDocRow.__table__)
+GRANTS: Table = cast(Table, SearchGrantRow.__table__)
+# Objects of the engines' own (migration 0014) that the models do not describe: the schema comparison skips them.
+ENGINE_TABLES = frozenset({"search_fts"})
+ENGINE_COLUMNS = frozenset({"tsv"})
+ENGINE_INDEXES = frozenset({"ix_search_docs_tsv"})
+
+
+def engine_owned(name: str | None, type_: str) -> bool:
+    """True for a table, column or index the search engine keeps itself (FTS5's shadow tables included)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return any(name == t or name.startswith(t + "_") for t in ENGINE_TABLES)
+    if type_ == "column":
+        return name in ENGINE_COLUMNS
+    if type_ == "index":
+        return name in ENGINE_INDEXES
+    return False
+
+
+def folded_text(text: str) -> str:
+    """What the engines index: the text's tokens, folded, one space apart."""
+    return " ".join(fold(t) for t in tokens(text))
+
+
+def query_tokens(query: str) -> list[str]:
+    return [fold(t) for t in tokens(query)]
+
+
+@dataclass(frozen=True)
+class MeetingSet:
+    """Meetings, as the query names them: every meeting (`every`), or these."""
+
+    ids: frozenset[str] = frozenset()
+    every: bool = False
+
+    def holds(self, meeting_id: ColumnElement[Any]) -> ColumnElement[bool]:
+        if self.every:
+            return true()
+        if not self.ids:
+            return false()
+        return meeting_id.in_(sorted(self.ids))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may read, by meeting (views/search.py derives it from their roles):
+
+    - `visible`: meetings they hold a part in (agenda items; papers published to them);
+    - `managed`: meetings where they read every paper but restricted ones and every comment (PAPER_MANAGE);
+    - `restricted`: meetings where they read restricted papers (PAPER_READ_RESTRICTED);
+    - `record`: meetings whose record documents they read (RECORD_READ).
+    """
+
+    user_id: str | None
+    unit_id: str | None
+    visible: MeetingSet = field(default_factory=MeetingSet)
+    managed: MeetingSet = field(default_factory=MeetingSet)
+    restricted: MeetingSet = field(default_factory=MeetingSet)
+    record: MeetingSet = field(default_factory=MeetingSet)
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    meeting_id: str | None = None
+    unit_id: str | None = None
+    since: str | None = None  # ISO UTC, inclusive
+    until: str | None = None  # ISO UTC, exclusive
+
+
+def _paper_readable(scope: Scope) -> ColumnElement[bool]:
+    """domain.papers.Paper.can_read, as SQL over the copied paper fields and its grants."""
+    d = DOCS.c
+    named: list[ColumnElement[bool]] = []
+    if scope.user_id:
+        named.append(and_(GRANTS.c.kind == "user", GRANTS.c.ref_id == scope.user_id))
+    if scope.user_id and scope.unit_id:
+        named.append(and_(GRANTS.c.kind == "unit", GRANTS.c.ref_id == scope.unit_id))
+    listed = exists().where(GRANTS.c.paper_id == d.paper_id, or_(*named)) if named else false()
+    return or_(
+        and_(d.access == "restricted", scope.restricted.holds(d.meeting_id)),
+        and_(d.access != "restricted", scope.managed.holds(d.meeting_id)),
+        and_(scope.visible.holds(d.meeting_id), d.status == "published", or_(d.access == "all", listed)),
+    )
+
+
+def readable(scope: Scope) -> ColumnElement[bool]:
+    """The read rules of every kind of unit, as one condition."""
+    d = DOCS.c
+    own = d.author_id == scope.user_id if scope.user_id else false()
+    return or_(
+        and_(d.kind == "page", _paper_readable(scope)),
+        and_(d.kind == "comment", _paper_readable(scope), or_(scope.managed.holds(d.meeting_id), own)),
+        and_(d.kind == "agenda", scope.visible.holds(d.meeting_id)),
+        and_(d.kind == "record", scope.record.holds(d.meeting_id)),
+    )
+
+
+def _filtered(filters: Filters) -> list[ColumnElement[bool]]:
+    d = DOCS.c
+    out: list[ColumnElement[bool]] = []
+    if filters.kinds:
+        out.append(d.kind.in_(filters.kinds))
+    if filters.meeting_id:
+        out.append(d.meeting_id == filters.meeting_id)
+    if filters.unit_id:
+        out.append(d.unit_id == filters.unit_id)
+    if filters.since:
+        out.append(d.at >= filters.since)
+    if filters.until:
+        out.append(d.at < filters.until)
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    kind: str
+    meeting_id: str
+    meeting_title: str
+    paper_id: str | None
+    version: int | None
+    page: int | None
+    ref_id: str | None
+    title: str
+    body: str
+    folded: str
+    at: str
+    rank: float
+
+
+class SearchIndex:
+    """The interface: writing units, querying with a scope. The engines differ only in how they match and rank."""
+
+    name = ""
+
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+        """(the match condition, the rank expression, what to join docs with)."""
+        raise NotImplementedError
+
+    def _base(self, phrase: list[str], scope: Scope, filters: Filters) -> tuple[Select[Any], ColumnElement[Any]]:
+        condition, rank, source = self._match(phrase)
+        query = select().select_from(source).where(condition, readable(scope), *_filtered(filters))
+        return query, rank
+
+    async def search(
+        self, session: AsyncSession, query: str, scope: Scope, filters: Filters, limit: int, offset: int
+    ) -> tuple[int, list[Hit]]:
+        """The total of readable hits and one page of them, best first."""
+        phrase = query_tokens(query)
+        if not phrase:
+            return 0, []
+        base, rank = self._base(phrase, scope, filters)
+        total = int((await session.execute(base.add_columns(func.count()))).scalar_one())
+        if total == 0 or offset >= total:
+            return total, []
+        d = DOCS.c
+        page = (
+            base.add_columns(
+                d.id,
+                d.kind,
+                d.meeting_id,
+                d.paper_id,
+                d.version,
+                d.page,
+                d.ref_id,
+                d.title,
+                d.body,
+                d.folded,
+                d.at,
+                rank.label("rank"),
+            )  # fmt: skip
+            .order_by(self._order(rank), d.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await session.execute(page)).all()
+        titles = await _meeting_titles(session, {r.meeting_id for r in rows})
+        hits = [
+            Hit(
+                id=r.id,
+                kind=r.kind,
+                meeting_id=r.meeting_id,
+                meeting_title=titles.get(r.meeting_id, ""),
+                paper_id=r.paper_id,
+                version=r.version,
+                page=r.page,
+                ref_id=r.ref_id,
+                title=r.title,
+                body=r.body,
+                folded=r.folded,
+                at=r.at,
+                rank=float(r.rank),
+            )  # fmt: skip
+            for r in rows
+        ]
+        return total, hits
+
+    def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
+        return rank.asc()
+
+
+class SqliteSearch(SearchIndex):
+    """FTS5 (external content over search_docs.folded); bm25: lower is better."""
+
+    name = "sqlite-fts5"
+    _fts = table("search_fts", column("rowid"))
+
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+        expression = '"' + " ".join(phrase) + '"'  # tokens are letters and digits only: nothing to escape
+        fts: ColumnElement[Any] = literal_column("search_fts")
+        source = DOCS.join(self._fts, self._fts.c.rowid == DOCS.c.id)
+        return fts.op("MATCH")(expression), func.bm25(fts), source
+
+
+class PostgresSearch(SearchIndex):
+    """tsvector ('simple' configuration over the folded tokens) with a GIN index; ts_rank: higher is better."""
+
+    name = "postgresql-tsvector"
+
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+        tsquery = func.to_tsquery("simple", " <-> ".join(phrase))
+        tsv: ColumnElement[Any] = literal_column("search_docs.tsv")
+        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS
+
+    def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
+        return rank.desc()
+
+
+def index_for(is_sqlite: bool) -> SearchIndex:
+    return SqliteSearch() if is_sqlite else PostgresSearch()
+
+
+async def _meeting_titles(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(MeetingRow.id, MeetingRow.title).where(MeetingRow.id.in_(sorted(ids))))
+    return {r.id: r.title for r in rows}
+
+
+# ---- writing (the indexer's) -------------------------------------------------------------------------------------
+
+
+async def pending_meetings(session: AsyncSession, limit: int = 100) -> list[tuple[str, int]]:
+    """Meetings whose log has moved past the indexer's checkpoint (or that it has never indexed)."""
+    c = SearchCheckpointRow
+    query = (
+        select(MeetingRow.id, MeetingRow.last_seq)
+        .outerjoin(c, c.meeting_id == MeetingRow.id)
+        .where(or_(c.seq.is_(None), c.seq < MeetingRow.last_seq))
+        .order_by(MeetingRow.updated_at)
+        .limit(limit)
+    )
+    return [(r.id, int(r.last_seq)) for r in await session.execute(query)]
+
+
+async def indexed_versions(session: AsyncSession, meeting_id: str) -> set[tuple[str, int]]:
+    """(paper, version) pairs whose pages are in the index already."""
+    d = DOCS.c
+    rows = await session.execute(
+        select(d.paper_id, d.version).where(d.meeting_id == meeting_id, d.kind == "page").distinct()
+    )
+    return {(r.paper_id, int(r.version)) for r in rows}
+
+
+@dataclass
+class MeetingUnits:
+    """Everything a meeting contributes to the index, as the indexer read it."""
+
+    meeting_id: str
+    seq: int
+    at: str
+    unit_id: str
+    papers: list[dict[str, Any]]  # {"id", "title", "access", "status", "versions": [int], "grants": [(kind, ref)]}
+    new_pages: list[dict[str, Any]]  # rows of pages not yet indexed
+    others: list[dict[str, Any]]  # agenda items, record documents, comments: rewritten on every pass
+
+
+async def write_meeting(session: AsyncSession, units: MeetingUnits) -> None:
+    """Bring the meeting's part of the index to `units` (idempotent), and move its checkpoint to `units.seq`."""
+    d = DOCS.c
+    mid = units.meeting_id
+    checkpoint = await session.get(SearchCheckpointRow, mid)
+    if checkpoint is not None and checkpoint.seq > units.seq:
+        return  # another node indexed a later state meanwhile
+    kept = {(p["id"], v) for p in units.papers for v in p["versions"]}
+    await session.execute(delete(DOCS).where(d.meeting_id == mid, d.kind != "page"))
+    existing = await indexed_versions(session, mid)
+    for paper_id, version in existing - kept:  # removed papers, or versions no longer there
+        await session.execute(delete(DOCS).where(d.paper_id == paper_id, d.version == version))
+    for paper in units.papers:
+        await session.execute(
+            update(DOCS)
+            .where(d.paper_id == paper["id"], d.kind == "page")
+            .values(
+                title=paper["title"], access=paper["access"], status=paper["status"], at=units.at, unit_id=units.unit_id
+            )
+        )
+    await session.execute(delete(GRANTS).where(GRANTS.c.meeting_id == mid))
+    grants = [
+        {"paper_id": p["id"], "kind": kind, "ref_id": ref, "meeting_id": mid}
+        for p in units.papers
+        for kind, ref in sorted(set(p["grants"]))
+    ]
+    if grants:
+        await session.execute(insert(GRANTS), grants)
+    rows = [*_with_meeting(units.new_pages, units), *_with_meeting(units.others, units)]
+    for chunk in _chunks(rows, 500):
+        await session.execute(insert(DOCS), chunk)
+    if checkpoint is None:
+        session.add(SearchCheckpointRow(meeting_id=mid, seq=units.seq, indexed_at=now_iso()))
+    else:
+        checkpoint.seq = units.seq
+        checkpoint.indexed_at = now_iso()
+    await session.flush()
+
+
+def _with_meeting(rows: Iterable[dict[str, Any]], units: MeetingUnits) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": units.meeting_id,
+            "at": units.at,
+            "unit_id": units.unit_id,
+            "paper_id": None,
+            "version": None,
+            "page": None,
+            "ref_id": None,
+            "author_id": None,
+            "access": "all",
+            "status": "",
+            **row,
+            "folded": folded_text(row["body"]),
+        }
+        for row in rows
+    ]
+
+
+def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Units in the index by kind (for the status line and the tests)."""
+    rows = await session.execute(select(DOCS.c.kind, func.count()).group_by(DOCS.c.kind))
+    return {r[0]: int(r[1]) for r in rows}

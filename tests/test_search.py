@@ -1,0 +1,244 @@
+"""Search across everything a person may read (docs/search.md), on SQLite FTS5 and on the real PostgreSQL: the read
+rules inside the query (a restricted paper's word is neither found nor counted by those it does not name), folding
+of diacritics, ranking and marked snippets, filters, and the indexer that runs off the request path and catches up
+after it was stopped."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pymupdf
+import pytest
+
+from meeting_server.api.search import INDEXER
+from meeting_server.search.indexer import Indexer
+from tests.helpers import ApiClient, LiveServer, make_meeting
+
+OPEN_PAGES = [
+    "Báo cáo tình hình kinh tế - xã hội tháng 11 của tỉnh Tuyên Quang.",
+    "Căn cứ Nghị quyết số 12/NQ-HĐND, Ủy ban nhân dân tỉnh đề nghị các đại biểu cho ý kiến.",
+    "Kết luận: giao Sở Tài chính tham mưu bố trí kinh phí.",
+]
+SECRET_WORD = "Quỳnhlâmmật"  # on the restricted paper only
+
+
+def pdf_of(pages: list[str]) -> bytes:
+    doc = pymupdf.open()
+    for text in pages:
+        doc.new_page(width=595, height=842).insert_htmlbox(pymupdf.Rect(50, 60, 545, 700), f"<p>{text}</p>")
+    data = bytes(doc.tobytes())
+    doc.close()
+    return data
+
+
+@dataclass
+class World:
+    server: LiveServer
+    secretary: ApiClient
+    listed: ApiClient  # named on the restricted paper
+    by_unit: ApiClient  # in the unit named on the listed paper
+    other: ApiClient  # invited, named on nothing
+    outsider: ApiClient  # not in the meeting at all
+    meeting: dict[str, Any]
+    unit_id: str
+
+    @property
+    def base(self) -> str:
+        return f"/api/meetings/{self.meeting['id']}"
+
+    @property
+    def indexer(self) -> Indexer:
+        assert self.server.runner is not None
+        return self.server.runner.app[INDEXER]
+
+    async def upload(self, pages: list[str], **fields: str) -> dict[str, Any]:
+        status, body = await self.secretary.upload(
+            f"{self.base}/papers", pdf_of(pages), "tai-lieu.pdf", {"publish": "1", **fields}
+        )
+        assert status == 201, body
+        return dict(body["paper"])
+
+
+async def search(who: ApiClient, query: str, **params: str) -> dict[str, Any]:
+    extra = "".join(f"&{k}={quote(v)}" for k, v in params.items())
+    status, body = await who.get(f"/api/search?q={quote(query)}{extra}")
+    assert status == 200, body
+    return dict(body)
+
+
+async def make_world(server: LiveServer) -> World:
+    finance = await server.create_unit("Phòng Tài chính - Kế hoạch")
+    await server.create_user("thuky", "Trần Thị Thư", ["secretary"])
+    listed = await server.create_user("daibieu.a", "Nguyễn Văn An", ["delegate"])
+    by_unit = await server.create_user("daibieu.c", "Lê Thị Cúc", ["delegate"], unit_id=finance)
+    other = await server.create_user("daibieu.b", "Phạm Văn Bình", ["delegate"])
+    await server.create_user("ngoai", "Hoàng Văn Ngoại", ["delegate"])
+    secretary = await server.client("thuky")
+    meeting = await make_meeting(
+        secretary,
+        title="Phiên họp thường kỳ tháng 11",
+        invitee_ids=[listed["id"], by_unit["id"], other["id"]],
+        secretary_id=secretary.user_id,
+    )
+    return World(
+        server,
+        secretary,
+        await server.client("daibieu.a"),
+        await server.client("daibieu.c"),
+        await server.client("daibieu.b"),
+        await server.client("ngoai"),
+        meeting,
+        finance,
+    )
+
+
+@pytest.fixture
+async def world(any_server: LiveServer) -> AsyncIterator[World]:
+    yield await make_world(any_server)
+
+
+async def test_only_what_the_person_may_read_is_found_or_counted(world: World) -> None:
+    await world.upload(OPEN_PAGES, title="Báo cáo kinh tế - xã hội")
+    await world.upload([f"Danh sách nhân sự {SECRET_WORD} dự kiến."], title="Tài liệu mật",
+                       access="restricted", user_ids=world.listed.user_id)  # fmt: skip
+    await world.upload([f"Phương án {SECRET_WORD} cho phòng tài chính."], title="Tài liệu phòng",
+                       access="listed", unit_ids=world.unit_id)  # fmt: skip
+    await world.upload([f"Bản nháp {SECRET_WORD} chưa công bố."], title="Dự thảo", publish="0")
+    await world.indexer.settled()
+
+    # Named on nothing, or not in the meeting: zero hits and zero count.
+    for who in (world.other, world.outsider):
+        found = await search(who, SECRET_WORD)
+        assert (found["total"], found["hits"]) == (0, [])
+    # The restricted paper's own reader finds it (and not the unit's paper, nor the draft).
+    found = await search(world.listed, SECRET_WORD)
+    assert found["total"] == 1 and [h["title"] for h in found["hits"]] == ["Tài liệu mật"]
+    # The unit's member finds the unit's paper only.
+    found = await search(world.by_unit, SECRET_WORD)
+    assert found["total"] == 1 and [h["title"] for h in found["hits"]] == ["Tài liệu phòng"]
+    # The secretary runs the meeting: restricted, listed and draft papers alike.
+    found = await search(world.secretary, SECRET_WORD)
+    assert found["total"] == 3
+    assert {h["title"] for h in found["hits"]} == {"Tài liệu mật", "Tài liệu phòng", "Dự thảo"}
+    # An open paper is everyone's in the meeting, nobody's outside it.
+    assert (await search(world.other, "kinh phí"))["total"] == 1
+    assert (await search(world.outsider, "kinh phí"))["total"] == 0
+
+
+async def test_diacritics_are_optional_and_hits_are_marked_and_ranked(world: World) -> None:
+    paper = await world.upload(OPEN_PAGES, title="Báo cáo kinh tế - xã hội")
+    await world.upload(["Nghị quyết. " * 6 + "Nghị quyết về ngân sách."], title="Nghị quyết ngân sách")
+    await world.indexer.settled()
+    for query in ("nghi quyet", "Nghị quyết", "NGHI QUYẾT"):
+        found = await search(world.other, query, kind="page")
+        assert found["total"] == 2, (query, found)
+        assert found["hits"][0]["title"] == "Nghị quyết ngân sách"  # says it seven times: ranked first
+        second = found["hits"][1]
+        assert (second["paper_id"], second["version"], second["page"]) == (paper["id"], 1, 2)
+        assert "<mark>Nghị quyết</mark>" in second["snippet"]
+        assert second["link"] == f"/meetings/{world.meeting['id']}/papers/{paper['id']}?v=1&page=2"
+    # "đ" is "d": "de nghi" finds "đề nghị"; the phrase must be in order.
+    assert (await search(world.other, "de nghi"))["total"] == 1
+    assert (await search(world.other, "dai bieu"))["total"] == 1
+    assert (await search(world.other, "bieu dai"))["total"] == 0
+
+
+async def test_agenda_comments_and_the_record_follow_their_rules(world: World) -> None:
+    paper = await world.upload(OPEN_PAGES, title="Báo cáo")
+    status, answer = await world.other.post(
+        f"{world.base}/papers/{paper['id']}/comments",
+        {"id": "c-search-1", "version": 1, "page": 1, "x": 0.5, "y": 0.5, "text": "Đề nghị bổ sung số liệu Hàmyên"},
+    )
+    assert status in (200, 201), answer
+    status, record = await world.secretary.post(f"{world.base}/record", {"kind": "bien_ban"})
+    assert status == 201, record
+    document_id = record["document"]["id"]
+    status, saved = await world.secretary.put(
+        f"/api/record/{document_id}/texts/opening/discussion",
+        {"html": "<p>Đồng chí Chủ tịch kết luận về <strong>Chiêmhoá</strong></p>", "base_revision": 0},
+        headers={"X-Command-Id": "c-search-record-1"},
+    )
+    assert status == 200, saved
+    await world.indexer.settled()
+    # An agenda item is every participant's.
+    found = await search(world.other, "noi dung 2")
+    assert [h["kind"] for h in found["hits"]] == ["agenda"]
+    assert found["hits"][0]["link"] == f"/meetings/{world.meeting['id']}"
+    assert (await search(world.outsider, "noi dung 2"))["total"] == 0
+    # A comment is its author's and the organisers', nobody else's.
+    assert (await search(world.other, "hamyen"))["total"] == 1
+    assert (await search(world.secretary, "hamyen"))["total"] == 1
+    assert (await search(world.listed, "hamyen"))["total"] == 0
+    # The record's draft is the organisers'.
+    found = await search(world.secretary, "chiemhoa")
+    assert [h["kind"] for h in found["hits"]] == ["record"]
+    assert found["hits"][0]["link"] == f"/meetings/{world.meeting['id']}/record"
+    assert "<mark>Chiêmhoá</mark>" in found["hits"][0]["snippet"]
+    assert (await search(world.other, "chiemhoa"))["total"] == 0
+
+
+async def test_filters_and_bad_queries(world: World) -> None:
+    await world.upload(OPEN_PAGES, title="Báo cáo")
+    await world.indexer.settled()
+    meeting_id = world.meeting["id"]  # starts 2026-11-24 08:00 Vietnam time
+    assert (await search(world.other, "tuyen quang", meeting=meeting_id))["total"] == 1
+    assert (await search(world.other, "tuyen quang", meeting="m-none"))["total"] == 0
+    assert (await search(world.other, "tuyen quang", **{"from": "2026-11-24", "to": "2026-11-24"}))["total"] == 1
+    assert (await search(world.other, "tuyen quang", **{"from": "2026-11-25"}))["total"] == 0
+    assert (await search(world.other, "tuyen quang", to="2026-11-23"))["total"] == 0
+    assert (await search(world.other, "tuyen quang", kind="agenda,comment"))["total"] == 0
+    assert (await search(world.other, "tuyen quang", kind="page"))["total"] == 1
+    for bad in ("q=", "q=%20%2C%2C", "q=a&kind=video", "q=a&from=24/11/2026", "q=a&page=0", "q=" + "a" * 201):
+        status, body = await world.other.get(f"/api/search?{bad}")
+        assert status == 422, (bad, body)
+        assert set(body["error"]) >= {"code", "message"} and body["error"]["code"] == "invalid_input"
+    anonymous = await world.server.client()
+    status, body = await anonymous.get("/api/search?q=tuyen")
+    assert status == 401 and body["error"]["code"] == "unauthenticated"
+
+
+@pytest.fixture
+async def stopped_server(empty_database: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A server whose indexer does not run until the test starts it."""
+    server = LiveServer(empty_database, tmp_path, settings_overrides={"search_indexer": False})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_the_indexer_catches_up_with_what_changed_while_it_was_stopped(stopped_server: LiveServer) -> None:
+    world = await make_world(stopped_server)
+    paper = await world.upload(OPEN_PAGES, title="Báo cáo")
+    # Nothing is indexed on the request path.
+    assert (await search(world.other, "kinh phi"))["total"] == 0
+    world.indexer.start()
+    await world.indexer.settled()
+    assert (await search(world.other, "kinh phi"))["total"] == 1
+    await world.indexer.stop()
+
+    # While it is stopped again: a new version, and a paper withdrawn.
+    status, body = await world.secretary.upload(
+        f"{world.base}/papers/{paper['id']}/versions", pdf_of(["Bản sửa đổi: dự toán Hàmyên."]), "v2.pdf"
+    )
+    assert status == 201, body
+    second = await world.upload(["Phụ lục Nahang."], title="Phụ lục")
+    status, body = await world.secretary.post(f"{world.base}/papers/{second['id']}/withdraw")
+    assert status == 200, body
+    restarted = Indexer(world.indexer.services, world.indexer.files)  # as a restarted node would
+    restarted.start()
+    try:
+        await restarted.settled()
+        found = await search(world.other, "du toan hamyen")
+        assert [(h["paper_id"], h["version"], h["page"]) for h in found["hits"]] == [(paper["id"], 2, 1)]
+        assert (await search(world.other, "nahang"))["total"] == 0  # withdrawn: its readers lost it
+        assert (await search(world.secretary, "nahang"))["total"] == 1  # the organisers still find it
+        # Indexing again changes nothing (idempotent).
+        before = await search(world.secretary, "tuyen quang")
+        await restarted.index_meeting(world.meeting["id"])
+        assert await search(world.secretary, "tuyen quang") == before
+    finally:
+        await restarted.stop()
