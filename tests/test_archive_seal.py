@@ -5,10 +5,12 @@ changes. Archiving waits for a record document being signed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import subprocess
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,27 @@ import pytest
 
 from meeting_server.api.archive import DOSSIERS
 from meeting_server.archive.manifest import check_dossier
+from meeting_server.config import Settings
 from meeting_server.signing.demo_pki import ensure_demo_pki
 from meeting_server.signing.trust import trust_from_settings
 from room_client.feed import CommandError
 from tests import office_samples
 from tests.helpers import LiveServer, check_in_everyone, command_id, feed_for, make_meeting, one_page_pdf
+
+
+@contextlib.asynccontextmanager
+async def archiving_server(tmp_path: Path, **overrides: Any) -> AsyncIterator[tuple[LiveServer, Any, str, Settings]]:
+    """A server with the demo seal, its administrator signed in, and a scheduled one-item meeting of theirs."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides=overrides)
+    await server.start()
+    try:
+        assert server.services is not None and server.runner is not None
+        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
+        admin = await server.admin()
+        meeting = await make_meeting(admin, items=1)
+        yield server, admin, meeting["id"], server.services.settings
+    finally:
+        await server.stop()
 
 
 async def _log(client: Any, meeting_id: str) -> list[dict[str, Any]]:
@@ -124,6 +142,7 @@ async def test_an_archived_meeting_refuses_every_change_and_still_reads(any_serv
         assert status == 200 and [d["status"] for d in record["documents"]] == ["draft"]
         # the dossier, built in the background from what was saved, is listed in the archive and verifies
         assert server.runner is not None and server.services is not None
+        assert server.runner is not None
         await server.runner.app[DOSSIERS].wait(mid)
         status, listing = await admin.get("/api/archive")
         assert status == 200 and [m["id"] for m in listing["meetings"]] == [mid]
@@ -191,16 +210,7 @@ async def test_recordings_over_the_limit_are_listed_not_copied(tmp_path: Path) -
     """With MS_DOSSIER_RECORDINGS_MAX_MB set and the recordings bigger together, none is copied: the manifest lists
     each one's location, SHA-256 and size. These files are not media, so no programme is composed from them (the
     composer leaves unreadable files out) and the dossier has none."""
-    server = LiveServer(
-        f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path, settings_overrides={"dossier_recordings_max_mb": 1}
-    )
-    await server.start()
-    try:
-        assert server.services is not None and server.runner is not None
-        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
-        admin = await server.admin()
-        meeting = await make_meeting(admin, items=1)
-        mid, settings = meeting["id"], server.services.settings
+    async with archiving_server(tmp_path, dossier_recordings_max_mb=1) as (server, admin, mid, settings):
         recordings = []
         for n in (1, 2):  # 0.75 MB each: 1.5 MB together, over the 1 MB limit
             path = settings.recordings_dir / mid / f"rec_{n}" / "hoi-truong.video.webm"
@@ -209,6 +219,7 @@ async def test_recordings_over_the_limit_are_listed_not_copied(tmp_path: Path) -
             recordings.append(path)
         for step in ("start", "end", "archive"):
             assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+        assert server.runner is not None
         await server.runner.app[DOSSIERS].wait(mid)
         zipped = settings.dossiers_dir / f"{mid}.zip"
         with zipfile.ZipFile(zipped) as archive:
@@ -221,22 +232,13 @@ async def test_recordings_over_the_limit_are_listed_not_copied(tmp_path: Path) -
         assert "ghi hình" in manifest["metadata"]["Description"]
         found = await asyncio.to_thread(check_dossier, zipped, trust_from_settings(settings))
         assert found.ok, found.to_dict()
-    finally:
-        await server.stop()
 
 
 async def test_the_dossier_carries_the_programme_composed_from_the_recordings(tmp_path: Path) -> None:
     """A meeting recorded (here: one real VP8 file of its hall, stamped as media/recording.py stamps it) and
     archived: the dossier's build composes the programme (programmes.ensure_programme; or finds the one composed
     after meeting.end, its inputs unchanged) and carries exactly that file, which ffprobe reads as H.264."""
-    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
-    await server.start()
-    try:
-        assert server.services is not None and server.runner is not None
-        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
-        admin = await server.admin()
-        meeting = await make_meeting(admin, items=1)
-        mid, settings = meeting["id"], server.services.settings
+    async with archiving_server(tmp_path) as (server, admin, mid, settings):
         assert (await admin.post(f"/api/meetings/{mid}/start"))[0] == 200
         clip = settings.recordings_dir / mid / "rec_1" / "site-hall.video.webm"
         clip.parent.mkdir(parents=True)
@@ -250,6 +252,7 @@ async def test_the_dossier_carries_the_programme_composed_from_the_recordings(tm
         assert made.returncode == 0, made.stderr
         for step in ("end", "archive"):
             assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+        assert server.runner is not None
         await server.runner.app[DOSSIERS].wait(mid)
         programme = settings.programmes_dir / mid / "programme.mp4"
         with zipfile.ZipFile(settings.dossiers_dir / f"{mid}.zip") as archive:
@@ -260,21 +263,12 @@ async def test_the_dossier_carries_the_programme_composed_from_the_recordings(tm
             capture_output=True,
         )
         assert "h264" in [s["codec_name"] for s in json.loads(probed.stdout)["streams"]]
-    finally:
-        await server.stop()
 
 
 async def test_the_dossier_keeps_a_converted_papers_office_original(tmp_path: Path) -> None:
     """A paper uploaded as .docx is read as the PDF LibreOffice made of it; the dossier holds both: the PDF and,
     beside it, the .docx exactly as the secretary uploaded it (documents/convert.SourceFiles)."""
-    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}", tmp_path)
-    await server.start()
-    try:
-        assert server.services is not None and server.runner is not None
-        ensure_demo_pki(tmp_path, {}, "UBND tỉnh", "UBND tỉnh")
-        admin = await server.admin()
-        meeting = await make_meeting(admin, items=1)
-        mid, settings = meeting["id"], server.services.settings
+    async with archiving_server(tmp_path) as (server, admin, mid, settings):
         original = office_samples.vietnamese_docx()
         status, answer = await admin.upload(
             f"/api/meetings/{mid}/papers", original, "Nghị quyết kinh tế.docx", {"publish": "1"}
@@ -282,6 +276,7 @@ async def test_the_dossier_keeps_a_converted_papers_office_original(tmp_path: Pa
         assert status == 201 and answer["converted_from"] == "docx", answer
         for step in ("start", "end", "archive"):
             assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+        assert server.runner is not None
         await server.runner.app[DOSSIERS].wait(mid)
         zipped = settings.dossiers_dir / f"{mid}.zip"
         with zipfile.ZipFile(zipped) as archive:
@@ -293,5 +288,3 @@ async def test_the_dossier_keeps_a_converted_papers_office_original(tmp_path: Pa
             assert archive.read(next(n for n in names if n.endswith(".pdf")))[:5] == b"%PDF-"
         found = await asyncio.to_thread(check_dossier, zipped, trust_from_settings(settings))
         assert found.ok, found.to_dict()
-    finally:
-        await server.stop()
