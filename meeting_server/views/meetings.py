@@ -29,6 +29,7 @@ from ..storage import papers as paper_store
 from ..storage import register as register_store
 from ..storage import votes as vote_store
 from ..storage.db import parse_iso
+from ..storage.models import MeetingRow
 from ..vocabulary import CANCELLED, DRAFT, RECORD_INVITATION, SITE, SITE_OPERATOR, USER
 
 
@@ -77,17 +78,22 @@ async def meeting_snapshot(services: Services, actor: Actor, meeting_id: str) ->
         return await full_snapshot(session, await as_told(session, state, role, actor), role, actor)
 
 
+async def candidates(session: AsyncSession, actor: Actor, *, everything: bool, scope: str) -> list[MeetingRow]:
+    """The meetings this person might hold a part in (by the member index); `meeting_role` then decides."""
+    return await store.candidate_ids(
+        session,
+        user_id=actor.id if actor.kind == USER else None,
+        unit_id=actor.unit_id if actor.kind == USER else None,
+        site_id=actor.id if actor.kind == SITE else None,
+        operator=SITE_OPERATOR in actor.roles,
+        everything=everything,
+        scope=scope,
+    )
+
+
 async def my_meetings(services: Services, actor: Actor, scope: str) -> list[dict[str, Any]]:
     async with services.db.read() as session:
-        rows = await store.candidate_ids(
-            session,
-            user_id=actor.id if actor.kind == USER else None,
-            unit_id=actor.unit_id if actor.kind == USER else None,
-            site_id=actor.id if actor.kind == SITE else None,
-            operator=SITE_OPERATOR in actor.roles,
-            everything=actor.is_admin,
-            scope=scope,
-        )
+        rows = await candidates(session, actor, everything=actor.is_admin, scope=scope)
         result = []
         for row in rows:
             state = store.state_of(row)

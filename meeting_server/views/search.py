@@ -15,7 +15,8 @@ from ..search.highlight import snippet
 from ..storage import meetings as meeting_store
 from ..storage import search as store
 from ..storage.db import iso
-from ..vocabulary import ADMIN, PAPER_MANAGE, PAPER_READ_RESTRICTED, RECORD_READ, SITE, SITE_OPERATOR, USER
+from ..vocabulary import ADMIN, PAPER_MANAGE, PAPER_READ_RESTRICTED, RECORD_READ, USER
+from .meetings import candidates
 
 PAGE_SIZE = 20
 Filters = store.Filters
@@ -55,15 +56,7 @@ async def scope_of(services: Services, actor: Actor) -> store.Scope:
     one (ADMIN) in every meeting; the parts they hold by name (organiser, chair, secretary) grant all ADMIN does
     and restricted papers besides, so "every meeting" plus those named ones is exact."""
     async with services.db.read() as session:
-        rows = await meeting_store.candidate_ids(
-            session,
-            user_id=actor.id if actor.kind == USER else None,
-            unit_id=actor.unit_id if actor.kind == USER else None,
-            site_id=actor.id if actor.kind == SITE else None,
-            operator=SITE_OPERATOR in actor.roles,
-            everything=False,
-            scope="all",
-        )
+        rows = await candidates(session, actor, everything=False, scope="all")
     held: dict[str, frozenset[str]] = {}
     for row in rows:
         role = meeting_role(actor, meeting_store.state_of(row))
