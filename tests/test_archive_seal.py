@@ -42,6 +42,15 @@ async def archiving_server(tmp_path: Path, **overrides: Any) -> AsyncIterator[tu
         await server.stop()
 
 
+async def archived(server: LiveServer, admin: Any, mid: str, steps: tuple[str, ...]) -> Path:
+    """Take the meeting through `steps` (the last one `archive`) and wait for its dossier; its zip's path."""
+    for step in steps:
+        assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
+    assert server.runner is not None and server.services is not None
+    await server.runner.app[DOSSIERS].wait(mid)
+    return server.services.settings.dossiers_dir / f"{mid}.zip"
+
+
 async def _log(client: Any, meeting_id: str) -> list[dict[str, Any]]:
     """The meeting's log after its first entry, as its organiser reads it."""
     status, body = await client.get(f"/api/meetings/{meeting_id}/events?after=1")
@@ -217,11 +226,7 @@ async def test_recordings_over_the_limit_are_listed_not_copied(tmp_path: Path) -
             path.parent.mkdir(parents=True)
             path.write_bytes(bytes([n]) * (768 * 1024))
             recordings.append(path)
-        for step in ("start", "end", "archive"):
-            assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
-        assert server.runner is not None
-        await server.runner.app[DOSSIERS].wait(mid)
-        zipped = settings.dossiers_dir / f"{mid}.zip"
+        zipped = await archived(server, admin, mid, ("start", "end", "archive"))
         with zipfile.ZipFile(zipped) as archive:
             names = archive.namelist()
             manifest = json.loads(archive.read("manifest.json"))
@@ -250,12 +255,9 @@ async def test_the_dossier_carries_the_programme_composed_from_the_recordings(tm
             capture_output=True,
         )
         assert made.returncode == 0, made.stderr
-        for step in ("end", "archive"):
-            assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
-        assert server.runner is not None
-        await server.runner.app[DOSSIERS].wait(mid)
+        zipped = await archived(server, admin, mid, ("end", "archive"))
         programme = settings.programmes_dir / mid / "programme.mp4"
-        with zipfile.ZipFile(settings.dossiers_dir / f"{mid}.zip") as archive:
+        with zipfile.ZipFile(zipped) as archive:
             assert archive.read("09-chuong-trinh-hop/programme.mp4") == programme.read_bytes()
         probed = await asyncio.to_thread(
             subprocess.run,
@@ -274,11 +276,7 @@ async def test_the_dossier_keeps_a_converted_papers_office_original(tmp_path: Pa
             f"/api/meetings/{mid}/papers", original, "Nghị quyết kinh tế.docx", {"publish": "1"}
         )
         assert status == 201 and answer["converted_from"] == "docx", answer
-        for step in ("start", "end", "archive"):
-            assert (await admin.post(f"/api/meetings/{mid}/{step}"))[0] == 200
-        assert server.runner is not None
-        await server.runner.app[DOSSIERS].wait(mid)
-        zipped = settings.dossiers_dir / f"{mid}.zip"
+        zipped = await archived(server, admin, mid, ("start", "end", "archive"))
         with zipfile.ZipFile(zipped) as archive:
             folder = f"04-tai-lieu/{answer['paper']['id']}/v1/"
             names = [n for n in archive.namelist() if n.startswith(folder)]
