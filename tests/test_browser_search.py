@@ -49,6 +49,11 @@ async def test_the_header_box_finds_marks_filters_and_opens_the_page(live_server
         {"publish": "1", "title": "Tài liệu mật", "access": "restricted", "user_ids": named["id"]},
     )
     assert status == 201, body
+    appendix = [f"Phụ lục số {n}: danh mục công trình Hàmyên." for n in range(1, 22)]  # 21 hits: two pages of them
+    status, body = await secretary.upload(
+        base, pages_pdf(appendix), "phu-luc.pdf", {"publish": "1", "title": "Phụ lục"}
+    )
+    assert status == 201, body
     assert server.runner is not None
     await server.runner.app[INDEXER].settled()
     # The restricted paper's word is in the index: the person it names finds it (so the zero below is the rule).
@@ -105,6 +110,31 @@ async def test_the_header_box_finds_marks_filters_and_opens_the_page(live_server
         await expect(count).to_have_attribute("data-total", "0")
         await expect(count).to_have_text("0 kết quả")
         await expect(page.get_by_test_id("find-empty")).to_contain_text(SECRET_WORD)
+        await expect(page.get_by_test_id("find-hit")).to_have_count(0)
+
+        # Paging: 20 hits a page.
+        await box.fill("hamyen")
+        await box.press("Enter")
+        await expect(count).to_have_text("21 kết quả")
+        await expect(page.get_by_test_id("find-hit")).to_have_count(20)
+        await expect(page.get_by_test_id("find-page-no")).to_have_text("Trang 1/2")
+        await expect(page.get_by_test_id("find-prev")).to_have_count(0)
+        await page.get_by_test_id("find-next").click()
+        await expect(page).to_have_url(re.compile(r"q=hamyen&page=2$"))
+        await expect(page.get_by_test_id("find-hit")).to_have_count(1)
+        await expect(page.get_by_test_id("find-page-no")).to_have_text("Trang 2/2")
+        await expect(page.get_by_test_id("find-next")).to_have_count(0)
+        # English at one click, the same search.
+        await page.get_by_test_id("lang-switch").click()
+        await expect(count).to_have_text("21 results")
+        await expect(page.get_by_test_id("find-page-no")).to_have_text("Page 2/2")
+        await expect(box).to_have_attribute("placeholder", "Search papers, agendas, minutes…")
+        await page.get_by_test_id("lang-switch").click()
+
+        # A query the server refuses (no letters or digits): its sentence, in Vietnamese.
+        await box.fill(",,,")
+        await box.press("Enter")
+        await expect(page.get_by_test_id("find-error")).to_contain_text("từ khóa tìm kiếm cần 1-200 ký tự")
         await expect(page.get_by_test_id("find-hit")).to_have_count(0)
     finally:
         await context.close()

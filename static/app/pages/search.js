@@ -105,8 +105,8 @@ export async function render({ root, query, navigate, setTitle, isCurrent }) {
       h('label', { class: 'field' }, t('search.kind'), kindBox),
       h('label', { class: 'field' }, t('search.meeting'), meetingBox),
       h('label', { class: 'field' }, t('search.unit'), unitBox),
-      h('label', { class: 'field' }, t('search.from'), fromBox),
-      h('label', { class: 'field' }, t('search.to'), toBox),
+      h('label', { class: 'field find-day' }, t('search.from'), fromBox),
+      h('label', { class: 'field find-day' }, t('search.to'), toBox),
       anyFilter ? h('a', { href: addressOf({ q: params.q }), class: 'btn btn-ghost find-clear', testid: 'find-clear' }, t('search.clearFilters')) : null));
   const count = h('p', { class: 'find-count', testid: 'find-count', role: 'status' });
   const results = h('div', { class: 'find-results', testid: 'find-results' }, params.q ? loading() : null);
