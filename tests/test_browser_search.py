@@ -94,6 +94,10 @@ async def test_the_header_box_finds_marks_filters_and_opens_the_page(live_server
         await expect(page.get_by_test_id("find-empty")).to_be_visible()
         await page.get_by_test_id("find-clear").click()
         await expect(count).to_have_attribute("data-total", "1")
+        await page.get_by_test_id("find-meeting").select_option(meeting["id"])
+        await expect(page).to_have_url(re.compile(rf"meeting={meeting['id']}"))
+        await expect(count).to_have_attribute("data-total", "1")
+        await expect(page.get_by_test_id("find-meeting")).to_have_value(meeting["id"])
 
         # The hit opens the reader at its page.
         await hit.get_by_test_id("find-hit-link").click()

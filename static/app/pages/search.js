@@ -90,7 +90,11 @@ export async function render({ root, query, navigate, setTitle, isCurrent }) {
   const unitBox = selectBox({ options: [], value: '', noneLabel: t('search.allUnits'), testid: 'find-unit' });
   const fromBox = h('input', { type: 'date', class: 'input', testid: 'find-from', value: params.from });
   const toBox = h('input', { type: 'date', class: 'input', testid: 'find-to', value: params.to });
-  const wanted = () => ({ q: qBox.value.trim(), kind: kindBox.value, meeting: meetingBox.value, unit: unitBox.value, from: fromBox.value, to: toBox.value });
+  let filled = false; // the meeting and unit lists arrive after the page: until then the address's choice stands
+  const wanted = () => ({
+    q: qBox.value.trim(), kind: kindBox.value, from: fromBox.value, to: toBox.value,
+    meeting: filled ? meetingBox.value : params.meeting, unit: filled ? unitBox.value : params.unit,
+  });
   const go = (next) => { if (next.q) navigate(addressOf(next)); else qBox.focus(); };
   for (const box of [kindBox, meetingBox, unitBox, fromBox, toBox]) box.addEventListener('change', () => go(wanted()));
   const anyFilter = FILTERS.some((key) => params[key]);
@@ -119,6 +123,7 @@ export async function render({ root, query, navigate, setTitle, isCurrent }) {
       box.append(...options.map((o) => h('option', { value: o.value }, o.label)));
       box.value = value;
     }
+    filled = true;
   });
   if (!params.q) {
     replaceChildren(results, emptyState(t('search.prompt'), 'find-prompt'));
