@@ -12,7 +12,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v7';
+const VERSION = 'v8';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js
@@ -66,6 +66,7 @@ const SHELL = [
   '/static/app/image-field.js',
   '/static/app/pages/archive.js',
   '/static/app/dossier.js',
+  '/static/app/pages/search.js',
   '/static/app/richtext.js',
   '/static/app/autosave.js',
   '/static/app/reader/annotations.js',
@@ -90,7 +91,7 @@ const SHELL = [
   '/vendor/socket.io.min.js',
 ];
 
-const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$|register\/?$)/;
+const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$|register\/?$|search\/?$)/;
 const PAPER_FILES = /^\/api\/meetings\/[^/]+\/papers\/[^/]+\/versions\/[^/]+\/(?:pages\/[^/]+|thumbs\/[^/]+|text)$/;
 const DATA_READS = [
   /^\/api\/auth\/session$/,

@@ -392,3 +392,16 @@ def one_page_pdf(text: str) -> bytes:
     data: bytes = doc.tobytes()
     doc.close()
     return data
+
+
+def pages_pdf(pages: list[str]) -> bytes:
+    """An A4 PDF with one page per text, set in a font with Vietnamese letters (insert_htmlbox), so the paper's
+    text layer reads back as written: a paper to search."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for text in pages:
+        doc.new_page(width=595, height=842).insert_htmlbox(pymupdf.Rect(50, 60, 545, 700), f"<p>{text}</p>")
+    data = bytes(doc.tobytes())
+    doc.close()
+    return data

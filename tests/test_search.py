@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pymupdf
 import pytest
 
 from meeting_server.api.search import INDEXER
 from meeting_server.search.indexer import Indexer
 from tests.helpers import ApiClient, LiveServer, make_meeting
+from tests.helpers import pages_pdf as pdf_of
 
 OPEN_PAGES = [
     "Báo cáo tình hình kinh tế - xã hội tháng 11 của tỉnh Tuyên Quang.",
@@ -24,15 +24,6 @@ OPEN_PAGES = [
     "Kết luận: giao Sở Tài chính tham mưu bố trí kinh phí.",
 ]
 SECRET_WORD = "Quỳnhlâmmật"  # on the restricted paper only
-
-
-def pdf_of(pages: list[str]) -> bytes:
-    doc = pymupdf.open()
-    for text in pages:
-        doc.new_page(width=595, height=842).insert_htmlbox(pymupdf.Rect(50, 60, 545, 700), f"<p>{text}</p>")
-    data = bytes(doc.tobytes())
-    doc.close()
-    return data
 
 
 @dataclass

@@ -71,6 +71,7 @@ SPA_PATHS = (
     "/verify",
     "/register",
     "/archive",
+    "/search",
 )
 
 

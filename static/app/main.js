@@ -26,6 +26,7 @@ import * as recordPage from './pages/record.js';
 import * as registerPage from './pages/register.js';
 import * as profilePage from './pages/profile.js';
 import * as archivePage from './pages/archive.js';
+import * as searchPage from './pages/search.js';
 
 const ROUTES = [
   { re: /^\/login\/?$/, page: loginPage, access: 'public' },
@@ -48,6 +49,8 @@ const ROUTES = [
   { re: /^\/register\/?$/, page: registerPage, access: 'register', nav: '/register' },
   // The archive (lưu trữ): archived meetings by year, unit and kind, with their dossiers.
   { re: /^\/archive\/?$/, page: archivePage, nav: '/archive' },
+  // Search across everything one may read (docs/search.md "In the app"); the header's box opens it.
+  { re: /^\/search\/?$/, page: searchPage },
   { re: /^\/meetings\/([^/]+)\/?$/, page: meetingPage, keys: ['id'] },
   // Kiểm tra chữ ký số: any signed-in user.
   { re: /^\/verify\/?$/, page: verifyPage, nav: '/verify' },
@@ -100,6 +103,26 @@ function navLink(path, label, testid) {
   return h('a', { href: path, class: 'nav-link', testid, 'aria-current': currentNav === path ? 'page' : null }, label);
 }
 
+/** The header's search box: opens /search?q=… (the search page keeps its filters in the address too). */
+function searchBox() {
+  const here = location.pathname.replace(/\/$/, '') === '/search' ? new URLSearchParams(location.search).get('q') : '';
+  const input = h('input', {
+    type: 'search', class: 'input topbar-search-input', name: 'q', testid: 'header-search', value: here || '',
+    placeholder: t('search.placeholder'), 'aria-label': t('search.label'), maxlength: 200, enterkeyhint: 'search',
+  });
+  return h('form', {
+    class: 'topbar-search', role: 'search', testid: 'header-search-form',
+    onsubmit: (e) => {
+      e.preventDefault();
+      const q = input.value.trim();
+      if (!q) { input.focus(); return; }
+      const path = `/search?q=${encodeURIComponent(q)}`;
+      if (path === location.pathname + location.search) return;
+      confirmLeave().then((ok) => { if (ok) navigate(path); });
+    },
+  }, input, h('button', { type: 'submit', class: 'btn btn-ghost topbar-search-go', testid: 'header-search-go' }, t('search.go')));
+}
+
 function renderHeader() {
   if (header && header._conn && header._conn._off) header._conn._off();
   const user = getUser();
@@ -131,6 +154,7 @@ function renderHeader() {
         h('span', { class: 'brand-text' },
           h('span', { class: 'brand-name' }, t('app.name')),
           h('span', { class: 'brand-tagline' }, t('app.tagline')))),
+      user ? searchBox() : null,
       h('div', { class: 'topbar-tools' },
         conn,
         user ? h('a', { href: '/profile', class: 'user-name', testid: 'current-user', title: `${t('nav.profile')} — ${t('nav.signedInAs', { name: user.full_name || user.username })}` }, user.full_name || user.username) : null,
