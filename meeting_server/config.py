@@ -61,6 +61,7 @@ class Settings:
     page_url_secret: str = ""
     page_url_ttl: int = 300
     page_accel_prefix: str = ""
+    page_memory_mb: int = 256  # open papers' page images kept in memory (documents/imagecache.py); 0: none
     paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
     # Office papers become PDF through a sandboxed LibreOffice (documents/convert.py, docs/papers.md)
     convert_max_jobs: int = 2  # conversions at once; more wait their turn
@@ -158,6 +159,7 @@ class Settings:
             "page_url_secret": os.environ.get("MS_PAGE_URL_SECRET", ""),
             "page_url_ttl": _env_int("MS_PAGE_URL_TTL", 300),
             "page_accel_prefix": os.environ.get("MS_PAGE_ACCEL_PREFIX", ""),
+            "page_memory_mb": _env_int("MS_PAGE_MEMORY_MB", 256),
             "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),
             "convert_max_jobs": _env_int("MS_CONVERT_MAX_JOBS", 2),
             "convert_timeout_seconds": float(os.environ.get("MS_CONVERT_TIMEOUT_SECONDS") or 120),

@@ -17,6 +17,7 @@ from ..actions import votes as vote_actions
 from ..archive.jobs import DossierBuilder
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.convert import Converter, ConvertLimits
+from ..documents.imagecache import ImageCache
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
@@ -260,6 +261,7 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
     )
     app[paper_views.PAGE_LINKS] = paper_views.page_signer(settings)
+    app[paper_views.PAGE_IMAGES] = ImageCache(settings.page_memory_mb * 1024 * 1024)
     app[paper_views.CONVERTER] = Converter(
         ConvertLimits(
             max_jobs=settings.convert_max_jobs,

@@ -32,6 +32,7 @@ from ..auth import Identity
 from ..config import Settings
 from ..documents.convert import OFFICE_TYPES, Converter, SourceFiles, ingest_upload
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
+from ..documents.imagecache import ImageCache
 from ..documents.invitation import VIETNAM_TZ
 from ..documents.paperfiles import THUMB, PaperPipeline
 from ..domain.meetings import require_organizer
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 PAPERS = web.AppKey("papers", PaperPipeline)
 CONVERTER = web.AppKey("converter", Converter)  # office papers to PDF (documents/convert.py)
 PAGE_LINKS = web.AppKey("page_links", PageSigner)  # signed page links (domain/pagelinks.py)
+PAGE_IMAGES = web.AppKey("page_images", ImageCache)  # open papers' page images kept in memory
 IMMUTABLE = "private, max-age=31536000, immutable"
 UPLOAD_CHUNK = 1 << 16
 FIELD_MAX_BYTES = 20_000  # a form field beside the file (title, access, ids)
@@ -391,19 +393,26 @@ def _linked(request: web.Request) -> tuple[str, int]:
 
 
 async def _send_image(request: web.Request, file_id: str, page: int, width: int) -> web.StreamResponse:
-    """An open paper's page image (or thumbnail) as it is on disk, rendered first if it is not there yet: sent
-    with sendfile, or left to nginx (X-Accel-Redirect under MS_PAGE_ACCEL_PREFIX)."""
+    """An open paper's page image (or thumbnail), rendered first if it is not on disk yet: from memory
+    (documents/imagecache.py), or left to nginx (X-Accel-Redirect under MS_PAGE_ACCEL_PREFIX), or sent as a file
+    (MS_PAGE_MEMORY_MB=0)."""
     pipeline = request.app[PAPERS]
     path = pipeline.files.image_path(file_id, page, width)
+    headers = {"Content-Type": "image/webp", "Cache-Control": IMMUTABLE}
+    prefix = request.app[SERVICES].settings.page_accel_prefix
+    memory = request.app[PAGE_IMAGES]
+    data = None if prefix else memory.kept(path)
+    if data is not None:
+        return web.Response(body=data, headers=headers)
     if not path.exists():  # not rendered yet (or not this server's file: the pipeline says not_found)
         path = await (
             pipeline.thumbnail(file_id, page) if width == THUMB else pipeline.page_image(file_id, page, width)
         )
-    headers = {"Content-Type": "image/webp", "Cache-Control": IMMUTABLE}
-    prefix = request.app[SERVICES].settings.page_accel_prefix
     if prefix:
         inside = path.relative_to(pipeline.files.root).as_posix()
         return web.Response(headers={**headers, "X-Accel-Redirect": prefix.rstrip("/") + "/" + inside})
+    if memory.max_bytes:
+        return web.Response(body=await memory.load(path), headers=headers)
     return web.FileResponse(path, headers=headers)
 
 
