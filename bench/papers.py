@@ -466,9 +466,10 @@ async def pageload(spec: dict[str, Any], server_pid: int | None) -> dict[str, An
     """bench/pageload.py with `spec`, in its own process; its answer with the server's CPU seconds meanwhile and
     the CPU others used (cores busy beyond the server and the load generator)."""
     busy0, cpu0 = system_busy_s(), proc_cpu_s(server_pid) if server_pid else None
+    pipe = asyncio.subprocess.PIPE
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(ROOT / "bench" / "pageload.py"),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=fanout.raise_nofile,
+        stdin=pipe, stdout=pipe, stderr=pipe, preexec_fn=fanout.raise_nofile,
     )  # fmt: skip
     start_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out, err = await proc.communicate(json.dumps(spec).encode())

@@ -68,7 +68,8 @@ def signed(paper: dict[str, Any], page: int, kind: str = "pages", width: int | N
     if width:
         query["w"] = str(width)
     tail = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"/api/meetings/{paper['meeting_id']}/papers/{paper['id']}/versions/{links['version']}/{kind}/{page}/signed?{tail}"
+    version = f"/api/meetings/{paper['meeting_id']}/papers/{paper['id']}/versions/{links['version']}"
+    return f"{version}/{kind}/{page}/signed?{tail}"
 
 
 @contextmanager
