@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,6 +88,20 @@ def statements(server: LiveServer) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+async def live_server(tmp_path: Path, overrides: dict[str, Any]) -> AsyncIterator[LiveServer]:
+    """The conftest's server, with `overrides` in its settings (how images are sent)."""
+    server = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}", tmp_path, settings_overrides=overrides)
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture
@@ -185,3 +200,19 @@ async def test_a_restricted_paper_gets_no_link_and_revocation_holds_within_the_l
     assert world.clock.at - 1_900_000_000.0 <= world.signer.ttl
     status, _, _ = await world.raw(link)
     assert status == 410
+
+
+@pytest.mark.parametrize("overrides", [{"page_memory_mb": 0}, {"page_accel_prefix": "/_papers"}], ids=str)
+async def test_images_sent_as_files_or_handed_to_nginx(world: World, overrides: dict[str, Any], tmp_path: Path) -> None:
+    """MS_PAGE_MEMORY_MB=0: the file itself (aiohttp's FileResponse); MS_PAGE_ACCEL_PREFIX: an empty answer naming
+    the file under the papers directory for nginx (deploy/nginx.conf's internal location), the headers kept."""
+    paper = await world.paper(2)
+    status, body, headers = await world.raw(signed(paper, 2, width=900))
+    assert status == 200 and headers["Content-Type"] == "image/webp" and "immutable" in headers["Cache-Control"]
+    if "page_accel_prefix" in overrides:
+        inside = headers["X-Accel-Redirect"].removeprefix("/_papers/")
+        assert body == b"" and inside != headers["X-Accel-Redirect"] and ".." not in inside
+        assert (tmp_path / "papers" / inside).read_bytes()[8:12] == b"WEBP"
+    else:
+        _, old, _ = await world.raw(f"{world.base}/papers/{paper['id']}/versions/1/pages/2?w=900")
+        assert body == old and body[8:12] == b"WEBP" and "X-Accel-Redirect" not in headers
