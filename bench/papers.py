@@ -18,6 +18,12 @@ measures, one section after another on the same file:
 4. **per width**: in this process, single-threaded, what one page costs at each width (MuPDF + Pillow's WebP
    encoder, with the product's settings), over every 4th page, and what the text extraction costs.
 
+5. **page_links** (issue 13): cached page images through the real server from a load generator in another
+   process (bench/pageload.py): the session route beside signed page links (domain/pagelinks.py), requests/s and
+   p50/p99 over `--connections` keep-alive connections for `--rate-seconds` each; then `--tablets` tablets (600)
+   prefetching the whole deck (`--pages`, or `--tablet-pages`) over signed links, two connections each, and
+   `--session-tablets` (60) doing the same over the session route for comparison.
+
 Other people's work on the machine slows a run down: each section reports the CPU others used meanwhile
 (`other cores`), and "CPU-bound" figures divide the workers' CPU seconds by the cores, what an idle machine
 would take. Sections are functions returning dicts, so more can be added (`SECTIONS`).
@@ -59,6 +65,8 @@ GOAL_FASTER_THAN_PDFTOPPM = 4.0
 GOAL_FIRST_PAGE_S = 1.0
 GOAL_CACHED_PAGE_P99_MS = 50.0
 GOAL_PAGE_TURN_P99_MS = 50.0
+GOAL_CACHED_PAGES_PER_S = 1500.0  # one server process, cached page images (issue 13)
+GOAL_TABLETS_S = 120.0  # 600 tablets prefetching a 100-page deck
 
 PHRASES = (
     "Ủy ban nhân dân huyện Sơn Dương báo cáo kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội",
@@ -643,6 +651,23 @@ def goals(report: dict[str, Any]) -> list[str]:
             f"first pass runs): p50 {serving['on_demand_2048']['p50']}, p99 {serving['on_demand_2048']['p99']} ms. "
             f"A tablet that has the page pays nothing: `{serving['cache_control']}`"
         )
+    links = s.get("page_links", {})
+    if "signed_route" in links and "per_second" in links["signed_route"]:
+        new, old = links["signed_route"], links["session_route"]
+        lines.append(
+            f"{'MET' if new['per_second'] >= GOAL_CACHED_PAGES_PER_S else 'MISSED'}: ≥ {GOAL_CACHED_PAGES_PER_S:g} "
+            f"cached page images/s from one server process: {new['per_second']}/s over signed links "
+            f"(p50 {new['latency_ms']['p50']}, p99 {new['latency_ms']['p99']} ms, {new['connections']} connections, "
+            f"server {new['server_cores']} cores); the session route {old['per_second']}/s (p50 "
+            f"{old['latency_ms']['p50']}, p99 {old['latency_ms']['p99']} ms)"
+        )
+    tabs = links.get("tablets", {})
+    if "wall_s" in tabs:
+        lines.append(
+            f"{'MET' if tabs['wall_s'] <= GOAL_TABLETS_S and not tabs['errors'] else 'MISSED'}: {tabs['tablets']} "
+            f"tablets prefetch a {tabs['requests'] // max(1, tabs['tablets'])}-page deck in ≤ {GOAL_TABLETS_S:g} s: "
+            f"{tabs['wall_s']} s ({tabs['per_second']} images/s, errors {tabs['errors'] or 'none'})"
+        )
     turn = s.get("page_turn", {})
     if turn.get("latency_ms"):
         lat = turn["latency_ms"]
@@ -756,6 +781,31 @@ def markdown(report: dict[str, Any]) -> str:
             f"`Cache-Control: {serving['cache_control']}`: a tablet's second look costs no request.",
             "",
         ]
+    links = s.get("page_links")
+    if links and "signed_route" in links:
+        lines += [
+            "## Cached page images from one server process: the session route against signed page links",
+            "",
+            f"Load from `bench/pageload.py` in its own process (keep-alive HTTP/1.1, {links['width']} px pages, "
+            f"{links['page_bytes_mean'] / 1024:.0f} KiB on average); `other cores`: CPU others used meanwhile.",
+            "",
+            "| run | connections | requests | wall s | per s | p50 ms | p99 ms | server cores | load generator CPU s "
+            "| other cores | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, key in (("session route (session, meeting, paper read)", "session_route"),
+                          ("signed links (no database)", "signed_route"),
+                          ("tablets over signed links", "tablets"),
+                          ("tablets over the session route", "session_tablets")):  # fmt: skip
+            v = links.get(key)
+            if not v or "requests" not in v:
+                continue
+            who = v.get("connections") or f"{v['tablets']} tablets × {v['per_tablet']}"
+            wall = v.get("seconds") or v.get("wall_s")
+            cells = (name, who, v["requests"], wall, v["per_second"], v["latency_ms"]["p50"], v["latency_ms"]["p99"],
+                     v["server_cores"], v["load_generator_cpu_s"], v["other_cores"], v["errors"] or "none")  # fmt: skip
+            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+        lines.append("")
     turn = s.get("page_turn")
     if turn:
         lines += [
