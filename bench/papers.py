@@ -802,9 +802,9 @@ def markdown(report: dict[str, Any]) -> str:
                 continue
             who = v.get("connections") or f"{v['tablets']} tablets × {v['per_tablet']}"
             wall = v.get("seconds") or v.get("wall_s")
-            cells = (name, who, v["requests"], wall, v["per_second"], v["latency_ms"]["p50"], v["latency_ms"]["p99"],
-                     v["server_cores"], v["load_generator_cpu_s"], v["other_cores"], v["errors"] or "none")  # fmt: skip
-            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+            row = (name, who, v["requests"], wall, v["per_second"], v["latency_ms"]["p50"], v["latency_ms"]["p99"],
+                   v["server_cores"], v["load_generator_cpu_s"], v["other_cores"], v["errors"] or "none")  # fmt: skip
+            lines.append("| " + " | ".join(str(c) for c in row) + " |")
         lines.append("")
     turn = s.get("page_turn")
     if turn:
