@@ -31,13 +31,24 @@ class Connection:
         self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.reconnects = 0
 
     async def open(self, gate: asyncio.Semaphore) -> None:
         async with gate:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
 
     async def get(self, path: str) -> tuple[int, int]:
-        """(status, body bytes) of one GET, the connection kept alive (reopened if the server closed it)."""
+        """(status, body bytes) of one GET, the connection kept alive; a connection the server reset or closed
+        is opened again and the request sent once more, as a browser does (counted in `reconnects`)."""
+        try:
+            return await self._get(path)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.reconnects += 1
+            self.close()
+            await self.open(asyncio.Semaphore(1))
+            return await self._get(path)
+
+    async def _get(self, path: str) -> tuple[int, int]:
         if self.writer is None or self.writer.is_closing():
             await self.open(asyncio.Semaphore(1))
         assert self.reader is not None and self.writer is not None
@@ -106,6 +117,7 @@ async def rate(spec: dict[str, Any]) -> dict[str, Any]:
     for c in conns:
         c.close()
     return {
+        "reconnects": sum(c.reconnects for c in conns),
         "connections": len(conns),
         "requests": len(latencies),
         "bytes": got,
@@ -120,6 +132,7 @@ async def tablets(spec: dict[str, Any]) -> dict[str, Any]:
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
     per = int(spec.get("per_tablet", 2))
     finished: list[float] = []
+    reconnects: list[int] = []
     latencies: list[float] = []
     errors: dict[str, int] = {}
     got = 0
@@ -144,12 +157,14 @@ async def tablets(spec: dict[str, Any]) -> dict[str, Any]:
 
         await asyncio.gather(*(worker(c) for c in conns))
         finished.append(time.perf_counter() - started)
+        reconnects.extend(c.reconnects for c in conns)
         for c in conns:
             c.close()
 
     await asyncio.gather(*(tablet(paths) for paths in spec["tablets"]))
     wall = time.perf_counter() - started
     return {
+        "reconnects": sum(reconnects),
         "tablets": len(spec["tablets"]),
         "per_tablet": per,
         "requests": len(latencies),

@@ -666,7 +666,8 @@ def goals(report: dict[str, Any]) -> list[str]:
         lines.append(
             f"{'MET' if tabs['wall_s'] <= GOAL_TABLETS_S and not tabs['errors'] else 'MISSED'}: {tabs['tablets']} "
             f"tablets prefetch a {tabs['requests'] // max(1, tabs['tablets'])}-page deck in ≤ {GOAL_TABLETS_S:g} s: "
-            f"{tabs['wall_s']} s ({tabs['per_second']} images/s, errors {tabs['errors'] or 'none'})"
+            f"{tabs['wall_s']} s ({tabs['per_second']} images/s, errors {tabs['errors'] or 'none'}, connections "
+            f"reset and opened again {tabs.get('reconnects', 0)})"
         )
     turn = s.get("page_turn", {})
     if turn.get("latency_ms"):
