@@ -18,6 +18,12 @@ measures, one section after another on the same file:
 4. **per width**: in this process, single-threaded, what one page costs at each width (MuPDF + Pillow's WebP
    encoder, with the product's settings), over every 4th page, and what the text extraction costs.
 
+5. **page_links** (issue 13): cached page images through the real server from a load generator in another
+   process (bench/pageload.py): the session route beside signed page links (domain/pagelinks.py), requests/s and
+   p50/p99 over `--connections` keep-alive connections for `--rate-seconds` each; then `--tablets` tablets (600)
+   prefetching the whole deck (`--pages`, or `--tablet-pages`) over signed links, two connections each, and
+   `--session-tablets` (60) doing the same over the session route for comparison.
+
 Other people's work on the machine slows a run down: each section reports the CPU others used meanwhile
 (`other cores`), and "CPU-bound" figures divide the workers' CPU seconds by the cores, what an idle machine
 would take. Sections are functions returning dicts, so more can be added (`SECTIONS`).
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import multiprocessing
@@ -40,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +65,8 @@ GOAL_FASTER_THAN_PDFTOPPM = 4.0
 GOAL_FIRST_PAGE_S = 1.0
 GOAL_CACHED_PAGE_P99_MS = 50.0
 GOAL_PAGE_TURN_P99_MS = 50.0
+GOAL_CACHED_PAGES_PER_S = 1500.0  # one server process, cached page images (issue 13)
+GOAL_TABLETS_S = 120.0  # 600 tablets prefetching a 100-page deck
 
 PHRASES = (
     "Ủy ban nhân dân huyện Sơn Dương báo cáo kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội",
@@ -369,14 +378,15 @@ def _ms(values: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50": q(0.50), "p99": q(0.99), "max": round(ordered[-1] * 1000, 1)}
 
 
-async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
-    """Page images through the real server (`meeting-server serve` in its own process, over HTTP on loopback):
-    an image not rendered yet (rendered on demand: the 2048 px width of the last pages, asked for at once after
-    the upload while the first pass runs) against one already on disk, one reader at a time and 50 at once."""
+@contextlib.asynccontextmanager
+async def served_deck(deck: Path, env: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
+    """The real server (`meeting-server serve` in its own process, over HTTP on loopback) with the deck uploaded
+    by the chair: yields {server, http (the chair's session), meeting, paper, base, pages, cookie, upload_s}."""
     import aiohttp
 
     tmp = Path(tempfile.mkdtemp(prefix="papers-serve-"))
     server = fanout.ServerProcess(tmp, fanout.free_port())
+    server.env.update(env or {})
     try:
         await asyncio.to_thread(server.migrate)
         seeded = await fanout.seed(f"sqlite+aiosqlite:///{(tmp / 'meetings.sqlite3').resolve()}", tmp, 2, "serve")
@@ -399,44 +409,145 @@ async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any
             ) as r:
                 paper = (await r.json())["paper"]
                 assert r.status == 201, paper
-            upload_s = time.perf_counter() - started
-            base = f"{server.url}/api/meetings/{meeting}/papers/{paper['id']}/versions/1"
-            pages = paper["versions"][0]["page_count"]
+            yield {
+                "server": server,
+                "http": http,
+                "meeting": meeting,
+                "paper": paper,
+                "base": f"{server.url}/api/meetings/{meeting}/papers/{paper['id']}/versions/1",
+                "pages": paper["versions"][0]["page_count"],
+                "cookie": seeded["chair_cookie"],
+                "upload_s": time.perf_counter() - started,
+            }
+    finally:
+        await server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
-            async def fetch(url: str) -> float:
-                t = time.perf_counter()
-                async with http.get(url) as r:
-                    await r.read()
-                    assert r.status == 200, (url, r.status)
-                return time.perf_counter() - t
 
-            on_demand = [await fetch(f"{base}/pages/{n}?w=2048") for n in range(pages, pages - 30, -1)]
-            ready_deadline = time.monotonic() + 120  # then wait for the whole first pass and more
-            while time.monotonic() < ready_deadline:
-                async with http.get(f"{server.url}/api/meetings/{meeting}/papers/{paper['id']}") as r:
-                    if (await r.json())["paper"]["rendered_pages"] >= pages:
-                        break
-                await asyncio.sleep(0.5)
-            await asyncio.sleep(15.0)  # the second pass (other widths) finishes in the background
-            urls = [f"{base}/pages/{1 + (k * 7) % pages}?w=1280" for k in range(200)]
-            for url in urls[:20]:
-                await fetch(url)  # on disk for sure now
-            one = [await fetch(url) for url in urls]
-            many: list[float] = []
-            for start in range(0, len(urls), 50):
-                many += await asyncio.gather(*(fetch(url) for url in urls[start : start + 50]))
-            async with http.get(f"{base}/pages/1?w=1280") as r:
-                cache_control = r.headers.get("Cache-Control", "")
+async def wait_rendered(served: dict[str, Any]) -> None:
+    """Until the first pass has every page, then the second pass (other widths) some time to finish."""
+    http, server = served["http"], served["server"]
+    ready_deadline = time.monotonic() + 120
+    while time.monotonic() < ready_deadline:
+        async with http.get(f"{server.url}/api/meetings/{served['meeting']}/papers/{served['paper']['id']}") as r:
+            if (await r.json())["paper"]["rendered_pages"] >= served["pages"]:
+                break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(15.0)
+
+
+async def section_serving(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
+    """Page images through the real server: an image not rendered yet (rendered on demand: the 2048 px width of
+    the last pages, asked for at once after the upload while the first pass runs) against one already on disk,
+    one reader at a time and 50 at once (the session route, from the chair's aiohttp client)."""
+    async with served_deck(deck) as served:
+        http, base, pages = served["http"], served["base"], served["pages"]
+
+        async def fetch(url: str) -> float:
+            t = time.perf_counter()
+            async with http.get(url) as r:
+                await r.read()
+                assert r.status == 200, (url, r.status)
+            return time.perf_counter() - t
+
+        on_demand = [await fetch(f"{base}/pages/{n}?w=2048") for n in range(pages, pages - 30, -1)]
+        await wait_rendered(served)
+        urls = [f"{base}/pages/{1 + (k * 7) % pages}?w=1280" for k in range(200)]
+        for url in urls[:20]:
+            await fetch(url)  # on disk for sure now
+        one = [await fetch(url) for url in urls]
+        many: list[float] = []
+        for start in range(0, len(urls), 50):
+            many += await asyncio.gather(*(fetch(url) for url in urls[start : start + 50]))
+        async with http.get(f"{base}/pages/1?w=1280") as r:
+            cache_control = r.headers.get("Cache-Control", "")
         return {
-            "upload_s": round(upload_s, 2),
+            "upload_s": round(served["upload_s"], 2),
             "on_demand_2048": _ms(on_demand),
             "on_disk_one_at_a_time": _ms(one),
             "on_disk_50_at_once": _ms(many),
             "cache_control": cache_control,
         }
-    finally:
-        await server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def pageload(spec: dict[str, Any], server_pid: int | None) -> dict[str, Any]:
+    """bench/pageload.py with `spec`, in its own process; its answer with the server's CPU seconds meanwhile and
+    the CPU others used (cores busy beyond the server and the load generator)."""
+    busy0, cpu0 = system_busy_s(), proc_cpu_s(server_pid) if server_pid else None
+    pipe = asyncio.subprocess.PIPE
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "bench" / "pageload.py"),
+        stdin=pipe, stdout=pipe, stderr=pipe, preexec_fn=fanout.raise_nofile,
+    )  # fmt: skip
+    start_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out, err = await proc.communicate(json.dumps(spec).encode())
+    if proc.returncode != 0:
+        return {"error": err.decode(errors="replace")[-2000:]}
+    end_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result: dict[str, Any] = json.loads(out)
+    cpu1 = proc_cpu_s(server_pid) if server_pid else None
+    seconds = result.get("seconds") or result.get("wall_s") or 1.0
+    server_cpu = round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None
+    load_cpu = (end_children.ru_utime + end_children.ru_stime) - (start_children.ru_utime + start_children.ru_stime)
+    result["server_cpu_s"] = server_cpu
+    result["server_cores"] = round(server_cpu / seconds, 2) if server_cpu is not None else None
+    result["load_generator_cpu_s"] = round(load_cpu, 2)
+    others = (system_busy_s() - busy0) - (server_cpu or 0) - load_cpu
+    result["other_cores"] = round(max(0.0, others) / seconds, 2)
+    return result
+
+
+def _signed_paths(paper: dict[str, Any], meeting: str, width: int) -> list[str]:
+    links = paper["page_links"]
+    base = f"/api/meetings/{meeting}/papers/{paper['id']}/versions/{links['version']}/pages"
+    return [f"{base}/{n}/signed?w={width}&f={links['f']}&e={links['e']}&s={sig}" for n, sig in enumerate(links["s"], 1)]
+
+
+async def section_page_links(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
+    """Cached page images from one server process at full speed, the session route (a session, the meeting and
+    the paper read per request) beside the signed links (domain/pagelinks.py: no database), then N tablets
+    prefetching the whole deck over signed links, two connections each as static/app/reader/prefetch.js does.
+    The load comes from bench/pageload.py in another process (keep-alive HTTP/1.1), so that the server has a
+    core of its own as far as the machine allows (`other_cores` says what others used meanwhile)."""
+    async with served_deck(deck) as served:
+        http, server, meeting, pages = served["http"], served["server"], served["meeting"], served["pages"]
+        await wait_rendered(served)
+        width = 1280
+        session_paths = [f"/api/meetings/{meeting}/papers/{served['paper']['id']}/versions/1/pages/{n}?w={width}"
+                         for n in range(1, pages + 1)]  # fmt: skip
+
+        async def links() -> dict[str, Any]:
+            async with http.get(f"{server.url}/api/meetings/{meeting}/papers/{served['paper']['id']}") as r:
+                return dict((await r.json())["paper"])
+
+        for path in _signed_paths(await links(), meeting, width):  # every page on disk at this width
+            async with http.get(server.url + path) as r:
+                await r.read()
+                assert r.status == 200, (path, r.status)
+        where = {"host": "127.0.0.1", "port": server.port}
+        rows: dict[str, Any] = {}
+        for name, paths, headers in (
+            ("session_route", session_paths, {"Cookie": served["cookie"]}),
+            ("signed_route", _signed_paths(await links(), meeting, width), {}),
+        ):
+            spec = {**where, "mode": "rate", "connections": opts.connections, "seconds": opts.rate_seconds,
+                    "paths": paths, "headers": headers}  # fmt: skip
+            rows[name] = await pageload(spec, server.pid)
+            print(f"  {name}: {json.dumps(rows[name])}", flush=True)
+        signed = _signed_paths(await links(), meeting, width)[: opts.tablet_pages or pages]
+        spec = {**where, "mode": "tablets", "per_tablet": 2, "tablets": [signed] * opts.tablets}
+        rows["tablets"] = await pageload(spec, server.pid)
+        print(f"  tablets: {json.dumps(rows['tablets'])}", flush=True)
+        if opts.session_tablets:
+            paths = session_paths[: opts.tablet_pages or pages]
+            spec = {**where, "mode": "tablets", "per_tablet": 2, "tablets": [paths] * opts.session_tablets,
+                    "headers": {"Cookie": served["cookie"]}}  # fmt: skip
+            rows["session_tablets"] = await pageload(spec, server.pid)
+        rows["width"] = width
+        rows["page_bytes_mean"] = round(
+            rows["signed_route"].get("bytes", 0) / max(1, rows["signed_route"].get("requests", 1))
+        )
+        return rows
 
 
 async def section_page_turn(deck: Path, opts: argparse.Namespace) -> dict[str, Any]:
@@ -483,6 +594,7 @@ SECTIONS: dict[str, Callable[[Path, argparse.Namespace], Awaitable[dict[str, Any
     "pdftoppm": section_pdftoppm,
     "per_width": lambda deck, opts: run_sync(section_per_width, deck, opts),
     "serving": section_serving,
+    "page_links": section_page_links,
     "page_turn": section_page_turn,
 }
 
@@ -538,6 +650,24 @@ def goals(report: dict[str, Any]) -> list[str]:
             f"{many['p99']} ms with 50 at once (p50 {many['p50']}); not yet rendered (2048 px, on demand while the "
             f"first pass runs): p50 {serving['on_demand_2048']['p50']}, p99 {serving['on_demand_2048']['p99']} ms. "
             f"A tablet that has the page pays nothing: `{serving['cache_control']}`"
+        )
+    links = s.get("page_links", {})
+    if "signed_route" in links and "per_second" in links["signed_route"]:
+        new, old = links["signed_route"], links["session_route"]
+        lines.append(
+            f"{'MET' if new['per_second'] >= GOAL_CACHED_PAGES_PER_S else 'MISSED'}: ≥ {GOAL_CACHED_PAGES_PER_S:g} "
+            f"cached page images/s from one server process: {new['per_second']}/s over signed links "
+            f"(p50 {new['latency_ms']['p50']}, p99 {new['latency_ms']['p99']} ms, {new['connections']} connections, "
+            f"server {new['server_cores']} cores); the session route {old['per_second']}/s (p50 "
+            f"{old['latency_ms']['p50']}, p99 {old['latency_ms']['p99']} ms)"
+        )
+    tabs = links.get("tablets", {})
+    if "wall_s" in tabs:
+        lines.append(
+            f"{'MET' if tabs['wall_s'] <= GOAL_TABLETS_S and not tabs['errors'] else 'MISSED'}: {tabs['tablets']} "
+            f"tablets prefetch a {tabs['requests'] // max(1, tabs['tablets'])}-page deck in ≤ {GOAL_TABLETS_S:g} s: "
+            f"{tabs['wall_s']} s ({tabs['per_second']} images/s, errors {tabs['errors'] or 'none'}, connections "
+            f"reset and opened again {tabs.get('reconnects', 0)})"
         )
     turn = s.get("page_turn", {})
     if turn.get("latency_ms"):
@@ -652,6 +782,31 @@ def markdown(report: dict[str, Any]) -> str:
             f"`Cache-Control: {serving['cache_control']}`: a tablet's second look costs no request.",
             "",
         ]
+    links = s.get("page_links")
+    if links and "signed_route" in links:
+        lines += [
+            "## Cached page images from one server process: the session route against signed page links",
+            "",
+            f"Load from `bench/pageload.py` in its own process (keep-alive HTTP/1.1, {links['width']} px pages, "
+            f"{links['page_bytes_mean'] / 1024:.0f} KiB on average); `other cores`: CPU others used meanwhile.",
+            "",
+            "| run | connections | requests | wall s | per s | p50 ms | p99 ms | server cores | load generator CPU s "
+            "| other cores | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, key in (("session route (session, meeting, paper read)", "session_route"),
+                          ("signed links (no database)", "signed_route"),
+                          ("tablets over signed links", "tablets"),
+                          ("tablets over the session route", "session_tablets")):  # fmt: skip
+            v = links.get(key)
+            if not v or "requests" not in v:
+                continue
+            who = v.get("connections") or f"{v['tablets']} tablets × {v['per_tablet']}"
+            wall = v.get("seconds") or v.get("wall_s")
+            row = (name, who, v["requests"], wall, v["per_second"], v["latency_ms"]["p50"], v["latency_ms"]["p99"],
+                   v["server_cores"], v["load_generator_cpu_s"], v["other_cores"], v["errors"] or "none")  # fmt: skip
+            lines.append("| " + " | ".join(str(c) for c in row) + " |")
+        lines.append("")
     turn = s.get("page_turn")
     if turn:
         lines += [
@@ -721,6 +876,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="first_pass section: width sets to time, ';' between sets (default %(default)s)",
     )
     ap.add_argument("--readers", type=int, default=200, help="page_turn section: readers (default %(default)s)")
+    ap.add_argument("--tablets", type=int, default=600, help="page_links section: tablets prefetching the deck "
+                    "(default %(default)s)")  # fmt: skip
+    ap.add_argument("--tablet-pages", type=int, default=0, help="page_links section: pages each tablet fetches "
+                    "(default: the whole deck, --pages)")  # fmt: skip
+    ap.add_argument("--session-tablets", type=int, default=60, help="page_links section: tablets prefetching over "
+                    "the session route, for comparison (default %(default)s; 0: none)")  # fmt: skip
+    ap.add_argument("--connections", type=int, default=64, help="page_links section: keep-alive connections for "
+                    "the requests/s figures (default %(default)s)")  # fmt: skip
+    ap.add_argument("--rate-seconds", type=float, default=10.0, help="page_links section: seconds per route "
+                    "(default %(default)s)")  # fmt: skip
     ap.add_argument("--out", help="result file name (without extension), overwritten; default papers-latest")
     opts = ap.parse_args(argv)
     opts.first_pass = [tuple(int(w) for w in part.split(",")) for part in opts.first_pass.split(";") if part]

@@ -179,8 +179,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return asyncio.run(_check(make, settings))
     print(f"Đang phục vụ tại / serving on http://{settings.host}:{settings.port}", flush=True)
     _use_fast_loop()
-    web.run_app(make(), host=settings.host, port=settings.port, print=None, **runner_options(settings.access_log))
+    web.run_app(
+        make(),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        backlog=LISTEN_BACKLOG,
+        **runner_options(settings.access_log),
+    )
     return 0
+
+
+# Connections the kernel holds for the server before it accepts them (aiohttp's default is 128; the kernel caps it
+# at net.core.somaxconn). When a paper is published, hundreds of tablets open their connections at once to
+# prefetch it; past the backlog the kernel drops their handshakes and a client may be reset (bench/papers.py
+# page_links: 600 tablets, two connections each).
+LISTEN_BACKLOG = 2048
 
 
 def _warn_demo_keys(settings: Settings) -> None:

@@ -54,6 +54,14 @@ class Settings:
     login_pending: int = 64  # attempts being checked at once on this node
     socket_sweep_seconds: float = 30.0
     ws_compression: bool = False  # permessage-deflate on the live channel (see api/app.py)
+    # Signed page links (domain/pagelinks.py, docs/papers.md): page images of open papers served from the link
+    # alone. The secret must be the same on every node (empty: a random one per process, links then fail on
+    # another node or after a restart and the reader falls back to its session); links live at most ttl seconds
+    # (≤ 300: revocation is honoured within it); with accel_prefix set, nginx sends the file (X-Accel-Redirect).
+    page_url_secret: str = ""
+    page_url_ttl: int = 300
+    page_accel_prefix: str = ""
+    page_memory_mb: int = 256  # open papers' page images kept in memory (documents/imagecache.py); 0: none
     paper_max_mb: int = 100  # one uploaded paper (PDF); bigger ones are refused (paper_too_large)
     # Office papers become PDF through a sandboxed LibreOffice (documents/convert.py, docs/papers.md)
     convert_max_jobs: int = 2  # conversions at once; more wait their turn
@@ -148,6 +156,10 @@ class Settings:
             "upload_max_parts": _env_int("MS_UPLOAD_MAX_PARTS", 20),
             "hsts_seconds": _env_int("MS_HSTS_SECONDS", 365 * 86400),
             "ws_compression": os.environ.get("MS_WS_COMPRESSION", "") in ("1", "true", "yes"),
+            "page_url_secret": os.environ.get("MS_PAGE_URL_SECRET", ""),
+            "page_url_ttl": _env_int("MS_PAGE_URL_TTL", 300),
+            "page_accel_prefix": os.environ.get("MS_PAGE_ACCEL_PREFIX", ""),
+            "page_memory_mb": _env_int("MS_PAGE_MEMORY_MB", 256),
             "paper_max_mb": _env_int("MS_PAPER_MAX_MB", 100),
             "convert_max_jobs": _env_int("MS_CONVERT_MAX_JOBS", 2),
             "convert_timeout_seconds": float(os.environ.get("MS_CONVERT_TIMEOUT_SECONDS") or 120),

@@ -147,6 +147,16 @@ CATALOGUE: dict[ErrorCode, tuple[int, str, str]] = {
         "Tài liệu mật chỉ được xem trên màn hình; không tải được bản gốc.",
         "A restricted paper can only be read on screen; its original file cannot be downloaded.",
     ),
+    "page_link_invalid": (
+        403,
+        "Liên kết trang tài liệu không hợp lệ. Hãy mở lại tài liệu.",
+        "The page link is not valid. Open the paper again.",
+    ),
+    "page_link_expired": (
+        410,
+        "Liên kết trang tài liệu đã hết hạn. Hãy mở lại tài liệu.",
+        "The page link has expired. Open the paper again.",
+    ),
     "unknown_event": (400, "Không hỗ trợ thao tác “{name}”.", "Unknown event or action “{name}”."),
     "paper_empty": (422, "Tệp tài liệu rỗng (0 byte).", "The file is empty (0 bytes)."),
     "paper_not_pdf": (

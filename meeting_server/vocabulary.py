@@ -509,6 +509,9 @@ ErrorCode = Literal[
     "seal_unavailable",
     # signature and seal images (signing/images.py)
     "image_refused",
+    # signed page links (domain/pagelinks.py): page images served from the link alone
+    "page_link_invalid",
+    "page_link_expired",
 ]
 ERROR_CODES: Final[tuple[ErrorCode, ...]] = get_args(ErrorCode)
 

@@ -3,7 +3,10 @@
 //
 // - Page images, thumbnails and text layers of a paper version (`/api/meetings/*/papers/*/versions/*/pages/*`,
 //   `/thumbs/*`, `/text`) are immutable: cache-first, stored only when the answer says `immutable` and not
-//   `no-store` (restricted papers, tài liệu mật, are rendered per viewer and never stored).
+//   `no-store` (restricted papers, tài liệu mật, are rendered per viewer and never stored). Signed page links
+//   (`…/pages/*/signed?f=&e=&s=`, docs/papers.md) are kept under the session route's address (`cacheKey`), so a
+//   link renewed every few minutes is still a cache hit; a link refused as expired or not this server's (403,
+//   410) is asked again once on the session route.
 // - The app shell (index.html for every app path, /static/, the socket.io client): network first, the cached copy
 //   when the network fails or is too slow.
 // - A few JSON reads the reader needs to open offline (the session, the meeting, its papers, comments): network
@@ -12,7 +15,7 @@
 //   sign-out, and the paper cache is emptied when another person signs in on this device.
 /* eslint-env serviceworker */
 
-const VERSION = 'v8';
+const VERSION = 'v9';
 const SHELL_CACHE = `ms-shell-${VERSION}`;
 const DATA_CACHE = 'ms-data-v1';
 const PAPER_CACHE = 'ms-papers-v1'; // the same name as static/app/reader/prefetch.js
@@ -92,7 +95,7 @@ const SHELL = [
 ];
 
 const APP_PATHS = /^\/(?:$|login\/?$|checkin\/?$|meetings(?:\/.*)?$|admin(?:\/.*)?$|display\/?$|register\/?$|search\/?$)/;
-const PAPER_FILES = /^\/api\/meetings\/[^/]+\/papers\/[^/]+\/versions\/[^/]+\/(?:pages\/[^/]+|thumbs\/[^/]+|text)$/;
+const PAPER_FILES = /^\/api\/meetings\/[^/]+\/papers\/[^/]+\/versions\/[^/]+\/(?:(?:pages|thumbs)\/[^/]+(?:\/signed)?|text)$/;
 const DATA_READS = [
   /^\/api\/auth\/session$/,
   /^\/api\/meetings$/,
@@ -136,10 +139,13 @@ function withTimeout(promise, ms) {
   });
 }
 
-/** The cache key of a request: its address without `lang` (the language does not change an image or a text). */
+/** The cache key of a request: its address without `lang` (the language does not change an image or a text),
+ * and a signed page link's as its session route's (without `/signed`, f, e, s: the same image). The same rule as
+ * `paperKey` in static/app/reader/prefetch.js. */
 function cacheKey(url) {
   const key = new URL(url);
-  key.searchParams.delete('lang');
+  for (const name of ['lang', 'f', 'e', 's']) key.searchParams.delete(name);
+  key.pathname = key.pathname.replace(/\/signed$/, '');
   return key.href;
 }
 
@@ -148,7 +154,10 @@ async function paperFile(request) {
   const key = cacheKey(request.url);
   const hit = await cache.match(key);
   if (hit) return hit;
-  const resp = await fetch(request);
+  let resp = await fetch(request);
+  if ((resp.status === 403 || resp.status === 410) && new URL(request.url).pathname.endsWith('/signed')) {
+    resp = await fetch(key, { credentials: 'same-origin' }); // an expired or another node's link: the session route
+  }
   if (immutable(resp)) {
     try { await cache.put(key, resp.clone()); } catch { /* storage full: still show the page */ }
   }

@@ -396,13 +396,22 @@ async def test_published_paper_appears_downloads_and_is_searched(live_server: Li
         await expect(d.get_by_test_id("paper-item")).to_have_count(1, timeout=10_000)
         await expect(d.get_by_test_id("paper-title")).to_have_text(TITLE)
 
-        # The reader shows how much is on the tablet, until every page is.
+        # The reader shows how much is on the tablet, until every page is: over the signed page links the paper
+        # came with (docs/papers.md), which the service worker keeps under the session route's address.
+        asked: list[str] = []
+        d.on("request", lambda request: asked.append(request.url))
         await d.get_by_test_id("paper-link").click()
         await expect(d.get_by_test_id("reader-page")).to_have_attribute("data-loaded", "true", timeout=LIVE_MS)
         progress = d.get_by_test_id("reader").get_by_test_id("prefetch-progress")
         await expect(progress).to_have_attribute("data-total", "6")
         await expect(progress).to_have_attribute("data-done", "6", timeout=20_000)
         await expect(progress).to_contain_text("6 trang")
+        signed = next(url for url in asked if re.search(r"/pages/\d+/signed\?w=\d+&f=", url))
+        # A link the server refuses (expired, another node's) at a width not cached yet: the service worker asks the
+        # session route once, and the page still gets its image.
+        width = "800" if "w=2048" in signed else "2048"
+        refused = re.sub(r"&s=[^&]+", "&s=" + "A" * 22, re.sub(r"w=\d+", f"w={width}", signed))
+        assert await d.evaluate("async (url) => (await fetch(url)).status", refused) == 200
 
         # Search without tones finds the words with them, and marks them on the page.
         await d.get_by_test_id("reader-search-toggle").click()

@@ -204,3 +204,12 @@ def test_the_unit_is_sandboxed() -> None:
     score = re.search(r"Overall exposure level for meeting-server\.service: (\d+\.\d+)", result.stdout)
     assert score is not None, result.stdout
     assert float(score.group(1)) <= 3.0, result.stdout
+
+
+def test_page_images_handed_to_nginx_come_from_the_data_dir_and_from_the_server_only(https: Block) -> None:
+    """MS_PAGE_ACCEL_PREFIX=/_papers (docs/deploy.md): the location the server's X-Accel-Redirect points at is
+    internal (no client reaches it) and is the unit's MS_DATA_DIR/papers/."""
+    papers = location(https, "/_papers/")
+    assert papers.all("internal") and not papers.all("proxy_pass")
+    data_dir = re.search(r"^Environment=MS_DATA_DIR=(\S+)$", UNIT.read_text(), re.M)
+    assert data_dir is not None and papers.value("alias") == f"{data_dir.group(1)}/papers/"

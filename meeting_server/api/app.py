@@ -17,6 +17,7 @@ from ..actions import votes as vote_actions
 from ..archive.jobs import DossierBuilder
 from ..auth import COOKIE, Authenticator, Identity
 from ..documents.convert import Converter, ConvertLimits
+from ..documents.imagecache import ImageCache
 from ..documents.paperfiles import IngestLimits, PaperFiles, PaperPipeline
 from ..documents.workers import DocumentWorkers
 from ..errors import AppError
@@ -100,11 +101,17 @@ async def errors_middleware(
         return error_response(AppError("internal_error"), request_lang(request))
 
 
+LINKED = frozenset(route.path for route in ROUTES if route.auth == "link")  # signed links: no session looked up
+
+
 @web.middleware
 async def identity_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    if request.path.startswith("/api"):
+    resource = request.match_info.route.resource
+    if resource is not None and resource.canonical in LINKED:
+        request[IDENTITY] = None  # the link is the permission (domain/pagelinks.py): no database read
+    elif request.path.startswith("/api"):
         auth = request.app[AUTH]
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
@@ -190,7 +197,7 @@ def read_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamRe
     view = reads.VIEWS[(route.method, route.path)]
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        identity = None if route.auth == "none" else require_identity(request, route)
+        identity = None if route.auth in ("none", "link") else require_identity(request, route)
         return await view(request, identity)
 
     return handle
@@ -254,6 +261,8 @@ def create_app(services: Services, *, workers: DocumentWorkers | None = None) ->
         PaperFiles(settings.papers_dir),
         IngestLimits(max_bytes=settings.paper_max_mb * 1024 * 1024),
     )
+    app[paper_views.PAGE_LINKS] = paper_views.page_signer(settings)
+    app[paper_views.PAGE_IMAGES] = ImageCache(settings.page_memory_mb * 1024 * 1024)
     app[paper_views.CONVERTER] = Converter(
         ConvertLimits(
             max_jobs=settings.convert_max_jobs,

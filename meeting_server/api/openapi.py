@@ -51,7 +51,7 @@ def openapi_document() -> dict[str, Any]:
                     schema["required"].remove(name)
             operation["requestBody"] = {"content": {"application/json": {"schema": schema}}}
             operation["x-action"] = route.action
-        if route.auth != "none":
+        if route.auth not in ("none", "link"):
             operation["security"] = [{"session": []}] + ([{"deviceToken": []}] if route.auth == "any" else [])
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {

@@ -5,12 +5,17 @@ Page images of papers open to their readers are immutable per version, so they a
 private cache lifetime: a tablet that has fetched a paper turns pages with no request at all. Restricted papers
 (tài liệu mật) are rendered per viewer with their name, unit and the time burnt in, never cached, and their
 original file is never sent.
+
+Open papers' page images are also served from signed links (`…/pages/{page}/signed`, domain/pagelinks.py),
+handed out with the paper in `page_links`: checked from the link alone, with no session and no database read,
+and sent with sendfile (or by nginx, `MS_PAGE_ACCEL_PREFIX`), so one process serves a province's tablets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import tempfile
 from datetime import datetime
 from functools import partial
@@ -24,11 +29,14 @@ from aiohttp.http_exceptions import BadHttpMessage
 from ..actions import run_action
 from ..actions.papers import stash_upload
 from ..auth import Identity
+from ..config import Settings
 from ..documents.convert import OFFICE_TYPES, Converter, SourceFiles, ingest_upload
 from ..documents.export import comments_csv, comments_report, export_annotated, render_watermarked
+from ..documents.imagecache import ImageCache
 from ..documents.invitation import VIETNAM_TZ
-from ..documents.paperfiles import PaperPipeline
+from ..documents.paperfiles import THUMB, PaperPipeline
 from ..domain.meetings import require_organizer
+from ..domain.pagelinks import PageRef, PageSigner
 from ..domain.papers import Paper, Viewer
 from ..errors import AppError
 from ..inputs import check_text, whole_number
@@ -41,6 +49,8 @@ from .reads import view
 log = logging.getLogger(__name__)
 PAPERS = web.AppKey("papers", PaperPipeline)
 CONVERTER = web.AppKey("converter", Converter)  # office papers to PDF (documents/convert.py)
+PAGE_LINKS = web.AppKey("page_links", PageSigner)  # signed page links (domain/pagelinks.py)
+PAGE_IMAGES = web.AppKey("page_images", ImageCache)  # open papers' page images kept in memory
 IMMUTABLE = "private, max-age=31536000, immutable"
 UPLOAD_CHUNK = 1 << 16
 FIELD_MAX_BYTES = 20_000  # a form field beside the file (title, access, ids)
@@ -244,8 +254,25 @@ async def _render_rest(pipeline: PaperPipeline, sha: str) -> None:
 # ---- listings ---------------------------------------------------------------------------------------------------
 
 
-def _listing(paper: Paper, viewer: Viewer, pipeline: PaperPipeline, lang: str) -> dict[str, Any]:
-    return _with_rendering(paper.public(viewer), paper.current.file_id, pipeline, lang)
+def page_signer(settings: Settings) -> PageSigner:
+    """The signer of page links: MS_PAGE_URL_SECRET, or a random secret for this process alone."""
+    secret = settings.page_url_secret.encode() or secrets.token_bytes(32)
+    return PageSigner(secret, settings.page_url_ttl)
+
+
+def _listing(paper: Paper, viewer: Viewer, request: web.Request) -> dict[str, Any]:
+    """A paper as a reader gets it: with how its pages render and, unless it is restricted, the signed links
+    of its current version's pages (`page_links`: `{version, f, e, expires_in, s}`, docs/api.md)."""
+    current = paper.current
+    listed = _with_rendering(paper.public(viewer), current.file_id, request.app[PAPERS], request_lang(request))
+    listed["page_links"] = (
+        None
+        if paper.restricted
+        else request.app[PAGE_LINKS].links(
+            paper.meeting_id, paper.id, current.version, current.file_id, current.page_count
+        )
+    )
+    return listed
 
 
 def _with_rendering(public: dict[str, Any], file_id: str, pipeline: PaperPipeline, lang: str) -> dict[str, Any]:
@@ -299,15 +326,14 @@ async def list_papers(request: web.Request, identity: Identity | None) -> web.St
     state, viewer, papers = await paper_views.papers(
         request.app[SERVICES], _need(identity).actor, request.match_info["meeting_id"]
     )
-    pipeline, lang = request.app[PAPERS], request_lang(request)
-    listing = [_listing(x, viewer, pipeline, lang) for x in papers]
+    listing = [_listing(x, viewer, request) for x in papers]
     return json_response({"papers": listing, "presentation": state.presentation})
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}")
 async def get_paper(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     reading = await _reading(request, identity, versioned=False)
-    paper = _listing(reading.paper, reading.viewer, request.app[PAPERS], request_lang(request))
+    paper = _listing(reading.paper, reading.viewer, request)
     return json_response({"paper": paper})
 
 
@@ -340,8 +366,7 @@ async def page_image(request: web.Request, identity: Identity | None) -> web.Str
             render_watermarked, str(source), page, width, _watermark(reading), "webp", timeout=30.0
         )
         return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
-    path = await pipeline.page_image(reading.version.file_id, page, width)
-    return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
+    return await _send_image(request, reading.version.file_id, page, width)
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/thumbs/{page}")
@@ -355,8 +380,54 @@ async def thumbnail(request: web.Request, identity: Identity | None) -> web.Stre
             render_watermarked, str(source), page, pipeline.thumb_width, _watermark(reading)[:1], "webp", timeout=30.0
         )
         return web.Response(body=image, content_type="image/webp", headers={"Cache-Control": "no-store"})
-    path = await pipeline.thumbnail(reading.version.file_id, page)
-    return web.FileResponse(path, headers={"Content-Type": "image/webp", "Cache-Control": IMMUTABLE})
+    return await _send_image(request, reading.version.file_id, page, THUMB)
+
+
+def _linked(request: web.Request) -> tuple[str, int]:
+    """The file id and page a signed link stands for, checked from the link alone (domain/pagelinks.py)."""
+    page = whole_number(request.match_info.get("page"), "page")
+    ref = PageRef(request.match_info["meeting_id"], request.match_info["paper_id"], _version(request), page)
+    query = request.query
+    signer = request.app[PAGE_LINKS]
+    return signer.check(ref, query.get("f", ""), query.get("e", ""), query.get("s", "")), page
+
+
+async def _send_image(request: web.Request, file_id: str, page: int, width: int) -> web.StreamResponse:
+    """An open paper's page image (or thumbnail), rendered first if it is not on disk yet: from memory
+    (documents/imagecache.py), or left to nginx (X-Accel-Redirect under MS_PAGE_ACCEL_PREFIX), or sent as a file
+    (MS_PAGE_MEMORY_MB=0)."""
+    pipeline = request.app[PAPERS]
+    path = pipeline.files.image_path(file_id, page, width)
+    headers = {"Content-Type": "image/webp", "Cache-Control": IMMUTABLE}
+    prefix = request.app[SERVICES].settings.page_accel_prefix
+    memory = request.app[PAGE_IMAGES]
+    data = None if prefix else memory.kept(path)
+    if data is not None:
+        return web.Response(body=data, headers=headers)
+    if not path.exists():  # not rendered yet (or not this server's file: the pipeline says not_found)
+        path = await (
+            pipeline.thumbnail(file_id, page) if width == THUMB else pipeline.page_image(file_id, page, width)
+        )
+    if prefix:
+        inside = path.relative_to(pipeline.files.root).as_posix()
+        return web.Response(headers={**headers, "X-Accel-Redirect": prefix.rstrip("/") + "/" + inside})
+    if memory.max_bytes:
+        return web.Response(body=await memory.load(path), headers=headers)
+    return web.FileResponse(path, headers=headers)
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/pages/{page}/signed")
+async def signed_page_image(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    file_id, page = _linked(request)
+    pipeline = request.app[PAPERS]
+    width = pipeline.nearest_width(whole_number(request.query.get("w"), "w", pipeline.widths[-1]))
+    return await _send_image(request, file_id, page, width)
+
+
+@view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/thumbs/{page}/signed")
+async def signed_thumbnail(request: web.Request, identity: Identity | None) -> web.StreamResponse:
+    file_id, page = _linked(request)
+    return await _send_image(request, file_id, page, THUMB)
 
 
 @view("GET", "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/text")

@@ -14,7 +14,8 @@ class Route:
     path: str
     summary: str
     action: str | None = None  # name in actions.REGISTRY
-    auth: str = "signed_in"  # "none" | "signed_in" | "any" (session or device token)
+    auth: str = "signed_in"  # "none" | "signed_in" | "any" (session or device token) | "link" (a signed link:
+    # no session is looked up at all, api/app.py identity_middleware; domain/pagelinks.py)
     status: int = 200
     content_type: str = "application/json"
     upload: bool = False  # a multipart paper upload: MS_PAPER_MAX_MB, MS_UPLOAD_TIMEOUT_SECONDS (api/hardening.py)
@@ -272,6 +273,20 @@ ROUTES: tuple[Route, ...] = (
         "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/thumbs/{page}",
         "A page thumbnail (WebP).",
         auth="any",
+        content_type="image/webp",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/pages/{page}/signed",
+        "A page image (WebP, ?w=) of an open paper from its signed link (?f=&e=&s=, from the paper's page_links).",
+        auth="link",
+        content_type="image/webp",
+    ),
+    Route(
+        "GET",
+        "/api/meetings/{meeting_id}/papers/{paper_id}/versions/{version}/thumbs/{page}/signed",
+        "A page thumbnail (WebP) of an open paper from its signed link (?f=&e=&s=).",
+        auth="link",
         content_type="image/webp",
     ),
     Route(

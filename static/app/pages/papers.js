@@ -12,7 +12,7 @@ import { MeetingChannel } from '../live.js';
 import { loadUnits } from '../session.js';
 import { busy, checkList, emptyState, loading, selectBox, showError, showNotice } from '../ui.js';
 import { isOrganiser, meetingPath, papersOpen } from '../meeting-common.js';
-import { keepForOffline, prefetcher, registerServiceWorker } from '../reader/prefetch.js';
+import { keepForOffline, prefetcher, registerServiceWorker, rememberLinks } from '../reader/prefetch.js';
 import { upload } from '../reader/upload.js';
 
 const enc = encodeURIComponent;
@@ -30,7 +30,9 @@ export function papersChanged(info) {
 
 export async function loadPapers(meetingId) {
   const resp = await get(meetingPath(meetingId, '/papers'));
-  return { papers: asList(resp, 'papers'), presentation: resp && resp.presentation };
+  const papers = asList(resp, 'papers');
+  rememberLinks(meetingId, papers);
+  return { papers, presentation: resp && resp.presentation };
 }
 
 export function pageCountOf(paper) {

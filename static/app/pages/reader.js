@@ -29,7 +29,7 @@ import { PageNav } from '../reader/nav.js';
 import { outboxFor } from '../reader/outbox.js';
 import { SidePanel } from '../reader/panel.js';
 import {
-  chooseWidth, keepForOffline, largerWidth, pageUrl, registerServiceWorker, textUrl, thumbUrl, versionPath,
+  chooseWidth, keepForOffline, largerWidth, pageUrl, registerServiceWorker, rememberLinks, textUrl, thumbUrl, versionPath,
 } from '../reader/prefetch.js';
 import { SearchPanel } from '../reader/search.js';
 import { Thumbnails } from '../reader/thumbs.js';
@@ -70,7 +70,9 @@ function sendReceipt(url, version) {
 async function loadPaper(view, paperUrl, meetingId) {
   try {
     const resp = await get(paperUrl);
-    return resp && resp.paper ? resp.paper : resp;
+    const paper = resp && resp.paper ? resp.paper : resp;
+    rememberLinks(meetingId, [paper]);
+    return paper;
   } catch (err) {
     document.body.classList.remove('is-reading');
     replaceChildren(view, h('a', { href: papersPath(meetingId), class: 'back-link', testid: 'reader-back' }, t('reader.back')));

@@ -16,9 +16,57 @@ const enc = encodeURIComponent;
 export function versionPath(meetingId, paperId, version) {
   return `/api/meetings/${enc(meetingId)}/papers/${enc(paperId)}/versions/${enc(version)}`;
 }
-export const pageUrl = (m, p, v, page, width) => `${versionPath(m, p, v)}/pages/${page}?w=${width}`;
-export const thumbUrl = (m, p, v, page) => `${versionPath(m, p, v)}/thumbs/${page}`;
+// Signed page links (docs/papers.md "Signed page links"): an open paper comes with `page_links` {version, f, e,
+// expires_in, s}, and its page images are then fetched from `…/pages/{n}/signed?w=&f=&e=&s=`, which the server
+// answers without reading the session or the database. A link lives 150-300 s: near its end (or when the paper
+// has none: restricted, or not loaded yet) the session route is used instead, and the prefetcher asks for the
+// paper again first. The paper cache keys both routes alike (`paperKey`), so a new link is never a cache miss.
+const LINKS = new Map(); // `${meetingId}/${paperId}/${version}` -> {f, e, s, until (this device's clock, ms)}
+const LINK_MARGIN_MS = 20000;
+
+/** Keeps the page links of papers just read from the server (the listing or one paper); forgets withdrawn ones. */
+export function rememberLinks(meetingId, papers) {
+  for (const paper of papers || []) {
+    if (!paper || !paper.id) continue;
+    const links = paper.page_links;
+    for (const key of [...LINKS.keys()]) if (key.startsWith(`${meetingId}/${paper.id}/`)) LINKS.delete(key);
+    if (links && Array.isArray(links.s)) {
+      LINKS.set(`${meetingId}/${paper.id}/${links.version}`, { ...links, until: Date.now() + Number(links.expires_in) * 1000 });
+    }
+  }
+}
+
+function linkOf(m, p, v, page) {
+  const links = LINKS.get(`${m}/${p}/${v}`);
+  if (!links || links.until - Date.now() < LINK_MARGIN_MS || !links.s[page - 1]) return null;
+  return `f=${links.f}&e=${links.e}&s=${links.s[page - 1]}`;
+}
+
+/** Whether the links of this version are missing or about to expire (the paper should be fetched again). */
+export function linksStale(m, p, v) {
+  const links = LINKS.get(`${m}/${p}/${v}`);
+  return !links || links.until - Date.now() < LINK_MARGIN_MS;
+}
+
+export function pageUrl(m, p, v, page, width) {
+  const link = linkOf(m, p, v, page);
+  return link ? `${versionPath(m, p, v)}/pages/${page}/signed?w=${width}&${link}` : `${versionPath(m, p, v)}/pages/${page}?w=${width}`;
+}
+export function thumbUrl(m, p, v, page) {
+  const link = linkOf(m, p, v, page);
+  return link ? `${versionPath(m, p, v)}/thumbs/${page}/signed?${link}` : `${versionPath(m, p, v)}/thumbs/${page}`;
+}
 export const textUrl = (m, p, v) => `${versionPath(m, p, v)}/text`;
+
+/** The paper cache's key of a page image, thumbnail or text: the session route's address without `lang`, so that
+ * a signed link (whatever its f, e, s) and the session route find the same entry. The same rule as static/sw.js
+ * `cacheKey` (a service worker script cannot import this module). */
+export function paperKey(url) {
+  const key = new URL(url, window.location.origin);
+  for (const name of ['lang', 'f', 'e', 's']) key.searchParams.delete(name);
+  key.pathname = key.pathname.replace(/\/signed$/, '');
+  return key.href;
+}
 
 /**
  * The page image width for this screen: its shorter side (a page fits it in portrait, and fits the height in
@@ -53,11 +101,15 @@ function cacheable(resp) {
 
 /** Fetches `url` into the paper cache unless it is there; resolves true when it is available offline. */
 async function fetchInto(cache, url) {
+  const key = paperKey(url);
   if (cache) {
-    const hit = await cache.match(url);
+    const hit = await cache.match(key);
     if (hit) return true;
   }
-  const resp = await fetch(url, { credentials: 'same-origin' });
+  let resp = await fetch(url, { credentials: 'same-origin' });
+  if ((resp.status === 403 || resp.status === 410) && new URL(url, window.location.origin).pathname.endsWith('/signed')) {
+    resp = await fetch(key, { credentials: 'same-origin' }); // the link expired or is another node's: the session route
+  }
   if (!resp.ok) {
     const err = new Error(`HTTP ${resp.status}`);
     err.status = resp.status;
@@ -65,10 +117,26 @@ async function fetchInto(cache, url) {
   }
   // With the service worker in control it has stored the answer already; otherwise store it here.
   if (cache && cacheable(resp) && !(navigator.serviceWorker && navigator.serviceWorker.controller)) {
-    await cache.put(url, resp.clone());
+    await cache.put(key, resp.clone());
   }
   await resp.arrayBuffer();
   return true;
+}
+
+const refreshing = new Map(); // `${meetingId}/${paperId}` -> the request for the paper under way
+/** Asks for the paper again for fresh page links (one request at a time per paper; failure: the session route). */
+function refreshLinks(meetingId, paperId) {
+  const key = `${meetingId}/${paperId}`;
+  if (!refreshing.has(key)) {
+    const path = `/api/meetings/${enc(meetingId)}/papers/${enc(paperId)}`;
+    const asked = fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then((resp) => (resp.ok ? resp.json() : null))
+      .then((body) => { if (body && body.paper) rememberLinks(meetingId, [body.paper]); })
+      .catch(() => {})
+      .finally(() => refreshing.delete(key));
+    refreshing.set(key, asked);
+  }
+  return refreshing.get(key);
 }
 
 class Prefetcher {
@@ -193,6 +261,7 @@ class Prefetcher {
         for (let n = 1; n <= job.total; n += 1) await fetchInto(cache, thumbUrl(meetingId, paperId, version, n)).catch(() => {});
         return;
       }
+      if (linksStale(meetingId, paperId, version)) await refreshLinks(meetingId, paperId);
       await fetchInto(cache, pageUrl(meetingId, paperId, version, page, job.width));
       job.done.add(page);
       if (job.done.size >= job.total && !job.pending.length) job.state = 'done';
