@@ -6,7 +6,8 @@ diacritics, "đ" as "d"), so "nghi quyet" and "Nghị quyết" are one query on 
 its folded tokens; hits are ranked by bm25 (FTS5) or ts_rank (PostgreSQL).
 
 The read rules are a `Scope` turned into the query's WHERE clause: what a person may not read is neither
-returned nor counted (the count is the same query's).
+returned nor counted (the count is the same query's). The count stops at a cap and only that many of the
+newest readable matches are ranked, so a query's time stays bounded however many pages match.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     Table,
     and_,
     delete,
@@ -171,34 +171,58 @@ class Hit:
     rank: float
 
 
+@dataclass(frozen=True)
+class Results:
+    """One page of hits and how many readable hits there are: `total` exactly when `more` is false; when more
+    than the cap match, `total` is the cap, `more` is true and the hits are ranked among the newest cap."""
+
+    total: int
+    more: bool
+    hits: list[Hit]
+
+
 class SearchIndex:
-    """The interface: writing units, querying with a scope. The engines differ only in how they match and rank."""
+    """The interface: writing units, querying with a scope. The engines differ only in how they match and rank.
+
+    A query is two steps bounded by the cap (`Settings.search_count_cap`), not by the number of matches
+    (docs/search.md, Speed):
+    1. the newest `cap + 1` readable matches' ids, walking the match in descending id order and stopping there:
+       the count (capped) and the lowest id of the ranked set;
+    2. the rank of the matches from that id up (the same condition, readable ones only), one page of ids, and
+       only then those rows' text, for the page's snippets."""
 
     name = ""
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
-        """(the match condition, the rank expression, what to join docs with)."""
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
+        """(the match condition, the rank expression, what to join docs with, the id the engine walks in order)."""
         raise NotImplementedError
 
-    def _base(self, phrase: list[str], scope: Scope, filters: Filters) -> tuple[Select[Any], ColumnElement[Any]]:
-        condition, rank, source = self._match(phrase)
-        query = select().select_from(source).where(condition, readable(scope), *_filtered(filters))
-        return query, rank
-
     async def search(
-        self, session: AsyncSession, query: str, scope: Scope, filters: Filters, limit: int, offset: int
-    ) -> tuple[int, list[Hit]]:
-        """The total of readable hits and one page of them, best first."""
+        self, session: AsyncSession, query: str, scope: Scope, filters: Filters, limit: int, offset: int, cap: int
+    ) -> Results:
+        """The readable hits' count (capped) and one page of them, best first."""
         phrase = query_tokens(query)
         if not phrase:
-            return 0, []
-        base, rank = self._base(phrase, scope, filters)
-        total = int((await session.execute(base.add_columns(func.count()))).scalar_one())
+            return Results(0, False, [])
+        condition, rank, source, key = self._match(phrase)
+        where = [condition, readable(scope), *_filtered(filters)]
+        newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
+        ids = (await session.execute(newest)).scalars().all()
+        total, more = min(len(ids), cap), len(ids) > cap
         if total == 0 or offset >= total:
-            return total, []
+            return Results(total, more, [])
         d = DOCS.c
+        ranked = (
+            select(d.id.label("id"), rank.label("rank"))
+            .select_from(source)
+            .where(*where, key >= ids[total - 1])
+            .order_by(self._order(rank), d.id)
+            .limit(limit)
+            .offset(offset)
+            .subquery("ranked")
+        )
         page = (
-            base.add_columns(
+            select(
                 d.id,
                 d.kind,
                 d.meeting_id,
@@ -210,11 +234,10 @@ class SearchIndex:
                 d.body,
                 d.folded,
                 d.at,
-                rank.label("rank"),
+                ranked.c.rank,
             )  # fmt: skip
-            .order_by(self._order(rank), d.id)
-            .limit(limit)
-            .offset(offset)
+            .join(ranked, ranked.c.id == d.id)
+            .order_by(self._order(ranked.c.rank), d.id)
         )
         rows = (await session.execute(page)).all()
         titles = await _meeting_titles(session, {r.meeting_id for r in rows})
@@ -236,7 +259,7 @@ class SearchIndex:
             )  # fmt: skip
             for r in rows
         ]
-        return total, hits
+        return Results(total, more, hits)
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.asc()
@@ -248,11 +271,12 @@ class SqliteSearch(SearchIndex):
     name = "sqlite-fts5"
     _fts = table("search_fts", column("rowid"))
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
         expression = '"' + " ".join(phrase) + '"'  # tokens are letters and digits only: nothing to escape
         fts: ColumnElement[Any] = literal_column("search_fts")
         source = DOCS.join(self._fts, self._fts.c.rowid == DOCS.c.id)
-        return fts.op("MATCH")(expression), func.bm25(fts), source
+        # the FTS table's rowid: FTS5 walks its match in rowid order and takes rowid ranges itself
+        return fts.op("MATCH")(expression), func.bm25(fts), source, self._fts.c.rowid
 
 
 class PostgresSearch(SearchIndex):
@@ -260,10 +284,10 @@ class PostgresSearch(SearchIndex):
 
     name = "postgresql-tsvector"
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
         tsquery = func.to_tsquery("simple", " <-> ".join(phrase))
         tsv: ColumnElement[Any] = literal_column("search_docs.tsv")
-        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS
+        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS, DOCS.c.id
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.desc()

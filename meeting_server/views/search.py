@@ -47,7 +47,8 @@ def filters(
 
 @dataclass(frozen=True)
 class Found:
-    total: int
+    total: int  # exact unless `more`: then the cap (Settings.search_count_cap)
+    more: bool
     hits: list[dict[str, Any]]
 
 
@@ -92,10 +93,13 @@ async def search(services: Services, actor: Actor, query: str, filters: store.Fi
     scope = await scope_of(services, actor)
     index = store.index_for(services.db.is_sqlite)
     async with services.db.read() as session:
-        total, hits = await index.search(session, query, scope, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        results = await index.search(
+            session, query, scope, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE, services.settings.search_count_cap
+        )
     phrase = store.query_tokens(query)
     return Found(
-        total=total,
+        total=results.total,
+        more=results.more,
         hits=[
             {
                 "kind": h.kind,
@@ -111,6 +115,6 @@ async def search(services: Services, actor: Actor, query: str, filters: store.Fi
                 "link": link_of(h),
                 "rank": h.rank,
             }
-            for h in hits
+            for h in results.hits
         ],
     )
