@@ -10,9 +10,8 @@ from typing import Any
 from ..actions.base import Services
 from ..documents.nd30 import VIETNAM_TZ
 from ..domain.actors import Actor
-from ..domain.meetings import capabilities, meeting_role
+from ..domain.meetings import MeetingState, capabilities, meeting_role
 from ..search.highlight import snippet
-from ..storage import meetings as meeting_store
 from ..storage import search as store
 from ..storage.db import iso
 from ..vocabulary import ADMIN, PAPER_MANAGE, PAPER_READ_RESTRICTED, RECORD_READ, USER
@@ -60,7 +59,8 @@ async def scope_of(services: Services, actor: Actor) -> store.Scope:
         rows = await candidates(session, actor, everything=False, scope="all")
     held: dict[str, frozenset[str]] = {}
     for row in rows:
-        role = meeting_role(actor, meeting_store.state_of(row))
+        # the stored state as it is: a part in the meeting needs none of what state_of adds (its log's last seq)
+        role = meeting_role(actor, MeetingState.from_dict(row.state))
         if role is not None:
             held[row.id] = frozenset(capabilities(actor, role))
 
