@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -204,6 +205,7 @@ class SearchIndex:
         phrase = query_tokens(query)
         if not phrase:
             return Results(0, False, [])
+        await self._prepare(session)
         condition, rank, source, key = self._match(phrase)
         where = [condition, readable(scope), *_filtered(filters)]
         newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
@@ -264,6 +266,9 @@ class SearchIndex:
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.asc()
 
+    async def _prepare(self, session: AsyncSession) -> None:
+        """Whatever the engine needs set in the read transaction before the two steps."""
+
 
 class SqliteSearch(SearchIndex):
     """FTS5 (external content over search_docs.folded); bm25: lower is better."""
@@ -291,6 +296,12 @@ class PostgresSearch(SearchIndex):
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.desc()
+
+    async def _prepare(self, session: AsyncSession) -> None:
+        # asyncpg prepares each statement, and after five runs PostgreSQL may plan it once for any parameters: that
+        # generic plan cannot know a phrase is common, so it rechecks every match from the GIN index instead of
+        # walking the ids down and stopping at the cap (measured: 24 ms became 70-110 ms from the sixth query on).
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def index_for(is_sqlite: bool) -> SearchIndex:
