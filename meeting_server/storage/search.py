@@ -61,8 +61,9 @@ def engine_owned(name: str | None, type_: str) -> bool:
 
 
 def folded_text(text: str) -> str:
-    """What the engines index: the text's tokens, folded, one space apart."""
-    return " ".join(fold(t) for t in tokens(text))
+    """What the engines index: the text's tokens, folded, one space apart (folded at once: fold works character by
+    character and no character folds into a space, so this is each token folded)."""
+    return fold(" ".join(tokens(text)))
 
 
 def query_tokens(query: str) -> list[str]:
@@ -349,7 +350,7 @@ class MeetingUnits:
     at: str
     unit_id: str
     papers: list[dict[str, Any]]  # {"id", "title", "access", "status", "versions": [int], "grants": [(kind, ref)]}
-    new_pages: list[dict[str, Any]]  # rows of pages not yet indexed
+    new_pages: list[dict[str, Any]]  # rows of pages not yet indexed (with their "folded" text, made off the loop)
     others: list[dict[str, Any]]  # agenda items, record documents, comments: rewritten on every pass
 
 
@@ -406,7 +407,7 @@ def _with_meeting(rows: Iterable[dict[str, Any]], units: MeetingUnits) -> list[d
             "access": "all",
             "status": "",
             **row,
-            "folded": folded_text(row["body"]),
+            "folded": row["folded"] if "folded" in row else folded_text(row["body"]),
         }
         for row in rows
     ]
