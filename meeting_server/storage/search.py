@@ -190,8 +190,8 @@ class SearchIndex:
     (docs/search.md, Speed):
     1. the newest `cap + 1` readable matches' ids, walking the match in descending id order and stopping there:
        the count (capped) and the lowest id of the ranked set;
-    2. the rank of the matches from that id up (the same condition, readable ones only), one page of ids, and
-       only then those rows' text, for the page's snippets."""
+    2. the rank of exactly those (readable) matches, one page of ids, and only then those rows' text, for the
+       page's snippets."""
 
     name = ""
 
@@ -218,7 +218,7 @@ class SearchIndex:
         ranked = (
             select(d.id.label("id"), rank.label("rank"))
             .select_from(source)
-            .where(*where, key >= ids[total - 1])
+            .where(*self._ranked_set(where, key, ids[:total]))
             .order_by(self._order(rank), d.id)
             .limit(limit)
             .offset(offset)
@@ -270,6 +270,13 @@ class SearchIndex:
     async def _prepare(self, session: AsyncSession) -> None:
         """Whatever the engine needs set in the read transaction before the two steps."""
 
+    def _ranked_set(
+        self, where: list[ColumnElement[bool]], key: ColumnElement[Any], ids: Sequence[int]
+    ) -> list[ColumnElement[bool]]:
+        """The condition of step 2: the same match from the lowest of step 1's ids up (FTS5 takes the rowid range
+        and walks only the match)."""
+        return [*where, key >= ids[-1]]
+
 
 class SqliteSearch(SearchIndex):
     """FTS5 (external content over search_docs.folded); bm25: lower is better."""
@@ -303,6 +310,13 @@ class PostgresSearch(SearchIndex):
         # generic plan cannot know a phrase is common, so it rechecks every match from the GIN index instead of
         # walking the ids down and stopping at the cap (measured: 24 ms became 70-110 ms from the sixth query on).
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+    def _ranked_set(
+        self, where: list[ColumnElement[bool]], key: ColumnElement[Any], ids: Sequence[int]
+    ) -> list[ColumnElement[bool]]:
+        # Step 1's ids themselves, by primary key: the match condition again would recheck every row from the
+        # lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
+        return [DOCS.c.id.in_(ids)]
 
 
 def index_for(is_sqlite: bool) -> SearchIndex:
