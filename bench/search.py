@@ -3,7 +3,8 @@
 on PostgreSQL (a private cluster from tests/pgserver.py), as docs/search.md describes.
 
 1. generate the papers' text: administrative Vietnamese where every page mixes the words all papers share (a
-   Zipf-like choice, some on nearly every page), its paper's topics' words and its paper's place names; a sample
+   Zipf-like choice, some on nearly every page), its paper's topics' words and its paper's place names, under the
+   paper's number; a sample
    of them made as real PDFs with pymupdf (Noto Sans, full diacritics); timed;
 2. extract their words with the product's extractor (documents/pdfcheck.extract_words, in a process pool of one
    worker per core) into each paper's text.json where the paper pipeline keeps it; timed ("extract"); the page
@@ -11,10 +12,11 @@ on PostgreSQL (a private cluster from tests/pgserver.py), as docs/search.md desc
 3. per engine, a fresh database (migrated): a secretary, a delegate, M meetings inviting the delegate (through
    the product's actions), the papers in them (one in ten restricted to the secretary's side); then the indexer
    (search/indexer.py) runs from an empty index until `settled()`; timed ("index");
-4. per engine: Q two-word queries (a third each from the common words, the topic words and the place names, as
-   typed with diacritics and again without), each through views/search.search as the REST handler calls it (the
-   delegate's scope, the capped count, one page of 20 ranked hits with their snippets); p50/p99/max latency per
-   class, and how many readable pages each phrase really matches (counted apart, untimed).
+4. per engine: Q two-word queries (a quarter each from the common words, the topic words, the place names and
+   the papers' numbers, as typed with diacritics and again without), each through views/search.search as the
+   REST handler calls it (the delegate's scope, the capped count, one page of 20 ranked hits with their
+   snippets); p50/p99/max latency per class, and how many readable pages each phrase really matches (counted
+   apart, untimed).
 
 Each run overwrites bench/results/search-latest.json and .md (--out NAME for another name). See bench/README.md.
 """
@@ -130,6 +132,14 @@ def paper_vocabulary(number: int) -> tuple[list[str], list[str]]:
     return [w for t in topics for w in TOPICS[t]], rng.sample(PLACES, 3)
 
 
+DOC_TYPES = ("KH", "BC", "TTr", "QĐ", "NQ")
+
+
+def reference(number: int) -> str:
+    """The paper's number and kind as its every page heads it ("1234/QĐ-UBND"): found on its pages only."""
+    return f"{1000 + number}/{DOC_TYPES[number % len(DOC_TYPES)]}-UBND"
+
+
 def page_text(rng: random.Random, words: int, number: int) -> str:
     topic, places = paper_vocabulary(number)
     draws = (
@@ -146,7 +156,7 @@ def page_text(rng: random.Random, words: int, number: int) -> str:
             line = []
     if line:
         sentences.append(_sentence(line))
-    return " ".join(sentences)
+    return f"Số {reference(number)}. " + " ".join(sentences)
 
 
 def _sentence(words: list[str]) -> str:
@@ -356,8 +366,9 @@ async def run_engine(
             counts = await search_store.counts(session)
 
         rng = random.Random(7)
-        classes = sorted(QUERY_CLASSES)
-        queries = [(c, rng.choice(QUERY_CLASSES[c])) for c in classes for _ in range(opts.queries // len(classes))]
+        phrases = {**QUERY_CLASSES, "reference": [reference(n).split("-")[0] for n in range(len(papers))]}
+        classes = sorted(phrases)
+        queries = [(c, rng.choice(phrases[c])) for c in classes for _ in range(opts.queries // len(classes))]
         rng.shuffle(queries)
         everything = search_views.filters((), None, None, None, None)
         # How many readable pages each phrase really matches (the answer counts up to the cap): untimed, uncapped.
@@ -441,9 +452,10 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         'Every page mixes the words all administrative papers share (a Zipf-like choice: "ủy ban nhân dân", '
         "\"kế hoạch\" on nearly every page), its paper's one or two topics' words (16 topics: budget, land, "
-        "schools, floods, ...) and its paper's three place names (of 81). The queries are two-word phrases a "
-        f"person would type, a third each from the common words, the topic words and the place names, "
-        f"{p['queries'] // 3 * 3} of them, typed with diacritics and again without. The answer counts readable "
+        "schools, floods, ...) and its paper's three place names (of 81), under the paper's number (\"Số "
+        '1234/QĐ-UBND"). The queries are two-word phrases a person would type, a quarter each from the common '
+        'words, the topic words, the place names and the papers\' numbers ("1234/QĐ"), '
+        f"{p['queries'] // 4 * 4} of them, typed with diacritics and again without. The answer counts readable "
         f"hits up to the cap ({report['count_cap']}) and ranks the newest cap of them; the table's \"readable "
         'pages matching" is the real number (counted apart, untimed).',
         "",
@@ -574,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--meetings", type=int, default=100)
     parser.add_argument(
-        "--queries", type=int, default=200, help="per form (with and without diacritics), a third per class"
+        "--queries", type=int, default=200, help="per form (with and without diacritics), a quarter per class"
     )
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--out", default="search-latest")

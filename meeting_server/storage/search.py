@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Table,
     and_,
+    any_,
+    bindparam,
     delete,
     exists,
     false,
@@ -316,7 +320,8 @@ class PostgresSearch(SearchIndex):
     ) -> list[ColumnElement[bool]]:
         # Step 1's ids themselves, by primary key: the match condition again would recheck every row from the
         # lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
-        return [DOCS.c.id.in_(ids)]
+        # One array parameter, not one per id: the cap may be set past the 32,767 parameters a statement takes.
+        return [DOCS.c.id == any_(bindparam("ranked_ids", list(ids), type_=ARRAY(Integer)))]
 
 
 def index_for(is_sqlite: bool) -> SearchIndex:
