@@ -212,7 +212,8 @@ class SearchIndex:
             return Results(0, False, [])
         await self._prepare(session)
         condition, rank, source, key = self._match(phrase)
-        where = [condition, readable(scope), *_filtered(filters)]
+        rules = [readable(scope), *_filtered(filters)]
+        where = [condition, *rules]
         newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
         ids = (await session.execute(newest)).scalars().all()
         total, more = min(len(ids), cap), len(ids) > cap
@@ -222,7 +223,7 @@ class SearchIndex:
         ranked = (
             select(d.id.label("id"), rank.label("rank"))
             .select_from(source)
-            .where(*self._ranked_set(where, key, ids[:total]))
+            .where(*self._ranked_set(condition, rules, key, ids[:total]))
             .order_by(self._order(rank), d.id)
             .limit(limit)
             .offset(offset)
@@ -275,11 +276,16 @@ class SearchIndex:
         """Whatever the engine needs set in the read transaction before the two steps."""
 
     def _ranked_set(
-        self, where: list[ColumnElement[bool]], key: ColumnElement[Any], ids: Sequence[int]
+        self,
+        condition: ColumnElement[bool],
+        rules: list[ColumnElement[bool]],
+        key: ColumnElement[Any],
+        ids: Sequence[int],
     ) -> list[ColumnElement[bool]]:
-        """The condition of step 2: the same match from the lowest of step 1's ids up (FTS5 takes the rowid range
-        and walks only the match)."""
-        return [*where, key >= ids[-1]]
+        """The condition of step 2: the same match, read rules and filters from the lowest of step 1's ids up
+        (FTS5 takes the rowid range and walks only the match). The rules are applied again in either engine: a
+        row changed between the two statements is not shown to someone who may no longer read it."""
+        return [condition, *rules, key >= ids[-1]]
 
 
 class SqliteSearch(SearchIndex):
@@ -316,12 +322,16 @@ class PostgresSearch(SearchIndex):
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
     def _ranked_set(
-        self, where: list[ColumnElement[bool]], key: ColumnElement[Any], ids: Sequence[int]
+        self,
+        condition: ColumnElement[bool],
+        rules: list[ColumnElement[bool]],
+        key: ColumnElement[Any],
+        ids: Sequence[int],
     ) -> list[ColumnElement[bool]]:
-        # Step 1's ids themselves, by primary key: the match condition again would recheck every row from the
-        # lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
+        # Step 1's ids themselves, by primary key (and the rules again), not the match: that would recheck every
+        # row from the lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
         # One array parameter, not one per id: the cap may be set past the 32,767 parameters a statement takes.
-        return [DOCS.c.id == any_(bindparam("ranked_ids", list(ids), type_=ARRAY(Integer)))]
+        return [*rules, DOCS.c.id == any_(bindparam("ranked_ids", list(ids), type_=ARRAY(Integer)))]
 
 
 def index_for(is_sqlite: bool) -> SearchIndex:
