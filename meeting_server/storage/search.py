@@ -44,6 +44,8 @@ from .db import now_iso
 from .models import MeetingRow, SearchCheckpointRow, SearchDocRow, SearchGrantRow
 
 DOCS: Table = cast(Table, SearchDocRow.__table__)
+Condition = ColumnElement[bool]
+Column = ColumnElement[Any]
 GRANTS: Table = cast(Table, SearchGrantRow.__table__)
 # Objects of the engines' own (migration 0014) that the models do not describe: the schema comparison skips them.
 ENGINE_TABLES = frozenset({"search_fts"})
@@ -275,17 +277,11 @@ class SearchIndex:
     async def _prepare(self, session: AsyncSession) -> None:
         """Whatever the engine needs set in the read transaction before the two steps."""
 
-    def _ranked_set(
-        self,
-        condition: ColumnElement[bool],
-        rules: list[ColumnElement[bool]],
-        key: ColumnElement[Any],
-        ids: Sequence[int],
-    ) -> list[ColumnElement[bool]]:
+    def _ranked_set(self, match: Condition, rules: list[Condition], key: Column, ids: Sequence[int]) -> list[Condition]:
         """The condition of step 2: the same match, read rules and filters from the lowest of step 1's ids up
         (FTS5 takes the rowid range and walks only the match). The rules are applied again in either engine: a
         row changed between the two statements is not shown to someone who may no longer read it."""
-        return [condition, *rules, key >= ids[-1]]
+        return [match, *rules, key >= ids[-1]]
 
 
 class SqliteSearch(SearchIndex):
@@ -321,13 +317,7 @@ class PostgresSearch(SearchIndex):
         # walking the ids down and stopping at the cap (measured: 24 ms became 70-110 ms from the sixth query on).
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
-    def _ranked_set(
-        self,
-        condition: ColumnElement[bool],
-        rules: list[ColumnElement[bool]],
-        key: ColumnElement[Any],
-        ids: Sequence[int],
-    ) -> list[ColumnElement[bool]]:
+    def _ranked_set(self, match: Condition, rules: list[Condition], key: Column, ids: Sequence[int]) -> list[Condition]:
         # Step 1's ids themselves, by primary key (and the rules again), not the match: that would recheck every
         # row from the lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
         # One array parameter, not one per id: the cap may be set past the 32,767 parameters a statement takes.
