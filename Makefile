@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 export HOST PORT
 
-.PHONY: run test samples install install-test install-room lock lock-upgrade runtime-deps system-deps lint typecheck bench bench-sfu bench-papers bench-votes clean
+.PHONY: run test samples install install-test install-room lock lock-upgrade runtime-deps system-deps lint typecheck bench bench-sfu bench-papers bench-votes bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -112,6 +112,9 @@ bench-papers: install-test
 
 bench-votes: install-test
 	$(BIN)/python bench/votes.py
+
+bench-search: install-test
+	$(BIN)/python bench/search.py
 
 # Refresh the lock from pyproject.toml's ranges: test.txt is the whole set (server + test), server.txt and room.txt
 # are its subsets at the same versions. `make lock` keeps the pins that still fit; `make lock-upgrade` takes the

@@ -97,6 +97,7 @@ class Settings:
     mail_retry_seconds: float = 60.0  # the first retry's delay; doubled for each further one, at most 6 hours
     search_poll_seconds: float = 2.0  # the search indexer looks for changed meetings this often (docs/search.md)
     search_indexer: bool = True  # run the indexer in this process (off: another node's indexes this database)
+    search_count_cap: int = 1000  # a search counts and ranks at most this many readable hits (docs/search.md)
     public_url: str = ""  # how people reach the server ("https://hop.tuyenquang.gov.vn"): the links in mails
     # Digital signatures (docs/signing.md): the roots a signer's certificate must chain to (a PEM file or a folder
     # of PEM/DER certificates; in production the Ban Cơ yếu Chính phủ Government CA chain) and an RFC 3161 TSA.
@@ -189,6 +190,7 @@ class Settings:
             "mail_retry_seconds": float(os.environ.get("MS_MAIL_RETRY_SECONDS") or 60),
             "search_poll_seconds": float(os.environ.get("MS_SEARCH_POLL_SECONDS") or 2),
             "search_indexer": os.environ.get("MS_SEARCH_INDEXER", "1") not in ("0", "false", "no"),
+            "search_count_cap": _env_int("MS_SEARCH_COUNT_CAP", 1000),
             "public_url": os.environ.get("MS_PUBLIC_URL", ""),
             "trust_roots": Path(os.environ["MS_TRUST_ROOTS"]) if os.environ.get("MS_TRUST_ROOTS") else None,
             "tsa_url": os.environ.get("MS_TSA_URL", ""),

@@ -233,3 +233,36 @@ async def test_the_indexer_catches_up_with_what_changed_while_it_was_stopped(sto
         assert await search(world.secretary, "tuyen quang") == before
     finally:
         await restarted.stop()
+
+
+@pytest.fixture
+async def capped_server(empty_database: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A server whose searches count (and rank) at most three readable hits."""
+    server = LiveServer(empty_database, tmp_path, settings_overrides={"search_count_cap": 3})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_the_count_stops_at_the_cap_and_says_there_is_more(capped_server: LiveServer) -> None:
+    world = await make_world(capped_server)
+    await world.upload([f"Trang {n}: dự toán ngân sách xã Yênthuận." for n in range(1, 6)], title="Dự toán")
+    await world.upload(["Kế hoạch Yênthuận.", "Phụ lục Yênthuận."], title="Kế hoạch")
+    await world.upload([f"Phụ lục {n}: {SECRET_WORD}." for n in range(1, 6)], title="Tài liệu mật",
+                       access="restricted", user_ids=world.listed.user_id)  # fmt: skip
+    await world.indexer.settled()
+    many = await search(world.other, "ngan sach")  # 5 readable pages match, past the cap of 3
+    assert (many["total"], many["more"], len(many["hits"])) == (3, True, 3)
+    assert {h["title"] for h in many["hits"]} == {"Dự toán"}
+    assert (await search(world.other, "ngân sách", page="2"))["hits"] == []  # nothing is ranked past the cap
+    word = await search(world.other, "yenthuan")  # 7 pages match
+    assert (word["total"], word["more"]) == (3, True)
+    few = await search(world.other, "ke hoach yenthuan")  # fewer than the cap: the exact count
+    assert (few["total"], few["more"], len(few["hits"])) == (1, False, 1)
+    # What a person may not read is not counted towards the cap: 6 pages say "phụ lục", 5 of them restricted.
+    hidden = await search(world.other, "phu luc")
+    assert (hidden["total"], hidden["more"], [h["title"] for h in hidden["hits"]]) == (1, False, ["Kế hoạch"])
+    named = await search(world.listed, "phụ lục")
+    assert (named["total"], named["more"], len(named["hits"])) == (3, True, 3)
+    nothing = await search(world.outsider, "ngan sach")
+    assert (nothing["total"], nothing["more"], nothing["hits"]) == (0, False, [])

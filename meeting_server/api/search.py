@@ -60,7 +60,7 @@ def filters_of(request: web.Request) -> tuple[str, search_views.Filters, int]:
 @view("GET", "/api/search")
 async def search(request: web.Request, identity: Identity | None) -> web.StreamResponse:
     """Hits across papers (every version's pages), agendas, the record and comments, only what the person may
-    read, best first, 20 a page: `{query, total, page, page_size, hits: [...]}`."""
+    read, best first, 20 a page: `{query, total, more, page, page_size, hits: [...]}` (`more`: past the count's cap)."""
     actor = _need(identity).actor
     query, filters, page = filters_of(request)
     found = await search_views.search(request.app[SERVICES], actor, query, filters, page)
@@ -68,6 +68,7 @@ async def search(request: web.Request, identity: Identity | None) -> web.StreamR
         {
             "query": query,
             "total": found.total,
+            "more": found.more,
             "page": page,
             "page_size": search_views.PAGE_SIZE,
             "hits": found.hits,

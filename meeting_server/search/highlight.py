@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from itertools import islice
 
 from ..documents.textfold import fold
 
@@ -20,20 +21,31 @@ def snippet(body: str, phrase: list[str], folded: str | None = None, context: in
     body's folded tokens as the index keeps them (storage/search.folded_text): the phrase is found there with one
     string search instead of folding every word again."""
     text = unicodedata.normalize("NFC", body)
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
     n = len(phrase)
-    start = _find(phrase, folded) if folded is not None else _find_slow(text, spans, phrase)
-    if start is None or n == 0 or start + n > len(spans):
-        plain = " ".join(text.split())
-        return html.escape(plain[:MAX_PLAIN]) + ("…" if len(plain) > MAX_PLAIN else "")
+    if folded is not None:  # only the words around the hit are located in the body (a page has hundreds)
+        start, count = _find(phrase, folded), folded.count(" ") + 1 if folded else 0
+    else:
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        start, count = _find_slow(text, spans, phrase), len(spans)
+    if start is None or n == 0 or start + n > count:
+        return _plain_start(text)
     lo = max(0, start - context)
-    hi = min(len(spans), start + n + context)
-    before = _plain(text[spans[lo][0] : spans[start][0]])
-    hit = _plain(text[spans[start][0] : spans[start + n - 1][1]])
-    after = _plain(text[spans[start + n - 1][1] : spans[hi - 1][1]])
+    hi = min(count, start + n + context)
+    window = [(m.start(), m.end()) for m in islice(_TOKEN.finditer(text), lo, hi)]
+    if len(window) < hi - lo:  # the body's words are not the folded ones: no place to mark
+        return _plain_start(text)
+    first, last = window[start - lo], window[start - lo + n - 1]
+    before = _plain(text[window[0][0] : first[0]])
+    hit = _plain(text[first[0] : last[1]])
+    after = _plain(text[last[1] : window[-1][1]])
     lead = "… " if lo > 0 else ""
-    tail = " …" if hi < len(spans) else ""
+    tail = " …" if hi < count else ""
     return f"{lead}{html.escape(before)}<mark>{html.escape(hit)}</mark>{html.escape(after)}{tail}"
+
+
+def _plain_start(text: str) -> str:
+    plain = " ".join(text.split())
+    return html.escape(plain[:MAX_PLAIN]) + ("…" if len(plain) > MAX_PLAIN else "")
 
 
 def _find(phrase: list[str], folded: str) -> int | None:

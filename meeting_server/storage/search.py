@@ -6,7 +6,8 @@ diacritics, "đ" as "d"), so "nghi quyet" and "Nghị quyết" are one query on 
 its folded tokens; hits are ranked by bm25 (FTS5) or ts_rank (PostgreSQL).
 
 The read rules are a `Scope` turned into the query's WHERE clause: what a person may not read is neither
-returned nor counted (the count is the same query's).
+returned nor counted (the count is the same query's). The count stops at a cap and only that many of the
+newest readable matches are ranked, so a query's time stays bounded however many pages match.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
-    Select,
+    Integer,
     Table,
     and_,
+    any_,
+    bindparam,
     delete,
     exists,
     false,
@@ -28,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -39,6 +44,8 @@ from .db import now_iso
 from .models import MeetingRow, SearchCheckpointRow, SearchDocRow, SearchGrantRow
 
 DOCS: Table = cast(Table, SearchDocRow.__table__)
+Condition = ColumnElement[bool]
+Column = ColumnElement[Any]
 GRANTS: Table = cast(Table, SearchGrantRow.__table__)
 # Objects of the engines' own (migration 0014) that the models do not describe: the schema comparison skips them.
 ENGINE_TABLES = frozenset({"search_fts"})
@@ -60,8 +67,9 @@ def engine_owned(name: str | None, type_: str) -> bool:
 
 
 def folded_text(text: str) -> str:
-    """What the engines index: the text's tokens, folded, one space apart."""
-    return " ".join(fold(t) for t in tokens(text))
+    """What the engines index: the text's tokens, folded, one space apart (folded at once: fold works character by
+    character and no character folds into a space, so this is each token folded)."""
+    return fold(" ".join(tokens(text)))
 
 
 def query_tokens(query: str) -> list[str]:
@@ -171,34 +179,60 @@ class Hit:
     rank: float
 
 
+@dataclass(frozen=True)
+class Results:
+    """One page of hits and how many readable hits there are: `total` exactly when `more` is false; when more
+    than the cap match, `total` is the cap, `more` is true and the hits are ranked among the newest cap."""
+
+    total: int
+    more: bool
+    hits: list[Hit]
+
+
 class SearchIndex:
-    """The interface: writing units, querying with a scope. The engines differ only in how they match and rank."""
+    """The interface: writing units, querying with a scope. The engines differ only in how they match and rank.
+
+    A query is two steps bounded by the cap (`Settings.search_count_cap`), not by the number of matches
+    (docs/search.md, Speed):
+    1. the newest `cap + 1` readable matches' ids, walking the match in descending id order and stopping there:
+       the count (capped) and the lowest id of the ranked set;
+    2. the rank of exactly those (readable) matches, one page of ids, and only then those rows' text, for the
+       page's snippets."""
 
     name = ""
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
-        """(the match condition, the rank expression, what to join docs with)."""
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
+        """(the match condition, the rank expression, what to join docs with, the id the engine walks in order)."""
         raise NotImplementedError
 
-    def _base(self, phrase: list[str], scope: Scope, filters: Filters) -> tuple[Select[Any], ColumnElement[Any]]:
-        condition, rank, source = self._match(phrase)
-        query = select().select_from(source).where(condition, readable(scope), *_filtered(filters))
-        return query, rank
-
     async def search(
-        self, session: AsyncSession, query: str, scope: Scope, filters: Filters, limit: int, offset: int
-    ) -> tuple[int, list[Hit]]:
-        """The total of readable hits and one page of them, best first."""
+        self, session: AsyncSession, query: str, scope: Scope, filters: Filters, limit: int, offset: int, cap: int
+    ) -> Results:
+        """The readable hits' count (capped) and one page of them, best first."""
         phrase = query_tokens(query)
         if not phrase:
-            return 0, []
-        base, rank = self._base(phrase, scope, filters)
-        total = int((await session.execute(base.add_columns(func.count()))).scalar_one())
+            return Results(0, False, [])
+        await self._prepare(session)
+        condition, rank, source, key = self._match(phrase)
+        rules = [readable(scope), *_filtered(filters)]
+        where = [condition, *rules]
+        newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
+        ids = (await session.execute(newest)).scalars().all()
+        total, more = min(len(ids), cap), len(ids) > cap
         if total == 0 or offset >= total:
-            return total, []
+            return Results(total, more, [])
         d = DOCS.c
+        ranked = (
+            select(d.id.label("id"), rank.label("rank"))
+            .select_from(source)
+            .where(*self._ranked_set(condition, rules, key, ids[:total]))
+            .order_by(self._order(rank), d.id)
+            .limit(limit)
+            .offset(offset)
+            .subquery("ranked")
+        )
         page = (
-            base.add_columns(
+            select(
                 d.id,
                 d.kind,
                 d.meeting_id,
@@ -210,11 +244,10 @@ class SearchIndex:
                 d.body,
                 d.folded,
                 d.at,
-                rank.label("rank"),
+                ranked.c.rank,
             )  # fmt: skip
-            .order_by(self._order(rank), d.id)
-            .limit(limit)
-            .offset(offset)
+            .join(ranked, ranked.c.id == d.id)
+            .order_by(self._order(ranked.c.rank), d.id)
         )
         rows = (await session.execute(page)).all()
         titles = await _meeting_titles(session, {r.meeting_id for r in rows})
@@ -236,10 +269,19 @@ class SearchIndex:
             )  # fmt: skip
             for r in rows
         ]
-        return total, hits
+        return Results(total, more, hits)
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.asc()
+
+    async def _prepare(self, session: AsyncSession) -> None:
+        """Whatever the engine needs set in the read transaction before the two steps."""
+
+    def _ranked_set(self, match: Condition, rules: list[Condition], key: Column, ids: Sequence[int]) -> list[Condition]:
+        """The condition of step 2: the same match, read rules and filters from the lowest of step 1's ids up
+        (FTS5 takes the rowid range and walks only the match). The rules are applied again in either engine: a
+        row changed between the two statements is not shown to someone who may no longer read it."""
+        return [match, *rules, key >= ids[-1]]
 
 
 class SqliteSearch(SearchIndex):
@@ -248,11 +290,12 @@ class SqliteSearch(SearchIndex):
     name = "sqlite-fts5"
     _fts = table("search_fts", column("rowid"))
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
         expression = '"' + " ".join(phrase) + '"'  # tokens are letters and digits only: nothing to escape
         fts: ColumnElement[Any] = literal_column("search_fts")
         source = DOCS.join(self._fts, self._fts.c.rowid == DOCS.c.id)
-        return fts.op("MATCH")(expression), func.bm25(fts), source
+        # the FTS table's rowid: FTS5 walks its match in rowid order and takes rowid ranges itself
+        return fts.op("MATCH")(expression), func.bm25(fts), source, self._fts.c.rowid
 
 
 class PostgresSearch(SearchIndex):
@@ -260,13 +303,25 @@ class PostgresSearch(SearchIndex):
 
     name = "postgresql-tsvector"
 
-    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any]:
+    def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
         tsquery = func.to_tsquery("simple", " <-> ".join(phrase))
         tsv: ColumnElement[Any] = literal_column("search_docs.tsv")
-        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS
+        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS, DOCS.c.id
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.desc()
+
+    async def _prepare(self, session: AsyncSession) -> None:
+        # asyncpg prepares each statement, and after five runs PostgreSQL may plan it once for any parameters: that
+        # generic plan cannot know a phrase is common, so it rechecks every match from the GIN index instead of
+        # walking the ids down and stopping at the cap (measured: 24 ms became 70-110 ms from the sixth query on).
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+    def _ranked_set(self, match: Condition, rules: list[Condition], key: Column, ids: Sequence[int]) -> list[Condition]:
+        # Step 1's ids themselves, by primary key (and the rules again), not the match: that would recheck every
+        # row from the lowest id up (GIN keeps no word positions, so a phrase is checked in each row's tsvector).
+        # One array parameter, not one per id: the cap may be set past the 32,767 parameters a statement takes.
+        return [*rules, DOCS.c.id == any_(bindparam("ranked_ids", list(ids), type_=ARRAY(Integer)))]
 
 
 def index_for(is_sqlite: bool) -> SearchIndex:
@@ -314,7 +369,7 @@ class MeetingUnits:
     at: str
     unit_id: str
     papers: list[dict[str, Any]]  # {"id", "title", "access", "status", "versions": [int], "grants": [(kind, ref)]}
-    new_pages: list[dict[str, Any]]  # rows of pages not yet indexed
+    new_pages: list[dict[str, Any]]  # rows of pages not yet indexed (with their "folded" text, made off the loop)
     others: list[dict[str, Any]]  # agenda items, record documents, comments: rewritten on every pass
 
 
@@ -371,7 +426,7 @@ def _with_meeting(rows: Iterable[dict[str, Any]], units: MeetingUnits) -> list[d
             "access": "all",
             "status": "",
             **row,
-            "folded": folded_text(row["body"]),
+            "folded": row["folded"] if "folded" in row else folded_text(row["body"]),
         }
         for row in rows
     ]

@@ -10,9 +10,8 @@ from typing import Any
 from ..actions.base import Services
 from ..documents.nd30 import VIETNAM_TZ
 from ..domain.actors import Actor
-from ..domain.meetings import capabilities, meeting_role
+from ..domain.meetings import MeetingState, capabilities, meeting_role
 from ..search.highlight import snippet
-from ..storage import meetings as meeting_store
 from ..storage import search as store
 from ..storage.db import iso
 from ..vocabulary import ADMIN, PAPER_MANAGE, PAPER_READ_RESTRICTED, RECORD_READ, USER
@@ -47,7 +46,8 @@ def filters(
 
 @dataclass(frozen=True)
 class Found:
-    total: int
+    total: int  # exact unless `more`: then the cap (Settings.search_count_cap)
+    more: bool
     hits: list[dict[str, Any]]
 
 
@@ -59,7 +59,8 @@ async def scope_of(services: Services, actor: Actor) -> store.Scope:
         rows = await candidates(session, actor, everything=False, scope="all")
     held: dict[str, frozenset[str]] = {}
     for row in rows:
-        role = meeting_role(actor, meeting_store.state_of(row))
+        # the stored state as it is: a part in the meeting needs none of what state_of adds (its log's last seq)
+        role = meeting_role(actor, MeetingState.from_dict(row.state))
         if role is not None:
             held[row.id] = frozenset(capabilities(actor, role))
 
@@ -92,10 +93,13 @@ async def search(services: Services, actor: Actor, query: str, filters: store.Fi
     scope = await scope_of(services, actor)
     index = store.index_for(services.db.is_sqlite)
     async with services.db.read() as session:
-        total, hits = await index.search(session, query, scope, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        results = await index.search(
+            session, query, scope, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE, services.settings.search_count_cap
+        )
     phrase = store.query_tokens(query)
     return Found(
-        total=total,
+        total=results.total,
+        more=results.more,
         hits=[
             {
                 "kind": h.kind,
@@ -111,6 +115,6 @@ async def search(services: Services, actor: Actor, query: str, filters: store.Fi
                 "link": link_of(h),
                 "rank": h.rank,
             }
-            for h in hits
+            for h in results.hits
         ],
     )
