@@ -21,6 +21,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    Select,
     Table,
     Text,
     TypeDecorator,
@@ -238,9 +239,7 @@ class SearchIndex:
         await self._prepare(session)
         condition, rank, source, key = self._match(phrase)
         rules = [readable(scope), *_filtered(filters)]
-        where = [condition, *rules]
-        newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
-        ids = (await session.execute(newest)).scalars().all()
+        ids = (await session.execute(_newest(condition, rules, source, key, cap))).scalars().all()
         total, more = min(len(ids), cap), len(ids) > cap
         if total == 0 or offset >= total:
             return Results(total, more, [])
@@ -294,6 +293,11 @@ class SearchIndex:
         ]
         return Results(total, more, hits)
 
+    def first_step(self, query: str, scope: Scope, filters: Filters, cap: int) -> Select[Any]:
+        """Step 1's statement for a query (bench/search.py prints its plan); the query has at least one token."""
+        condition, _, source, key = self._match(query_tokens(query))
+        return _newest(condition, [readable(scope), *_filtered(filters)], source, key, cap)
+
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.asc()
 
@@ -305,6 +309,10 @@ class SearchIndex:
         (FTS5 takes the rowid range and walks only the match). The rules are applied again in either engine: a
         row changed between the two statements is not shown to someone who may no longer read it."""
         return [match, *rules, key >= ids[-1]]
+
+
+def _newest(condition: Condition, rules: list[Condition], source: Any, key: Column, cap: int) -> Select[Any]:
+    return select(key).select_from(source).where(condition, *rules).order_by(key.desc()).limit(cap + 1)
 
 
 class SqliteSearch(SearchIndex):
@@ -326,12 +334,16 @@ class PostgresSearch(SearchIndex):
 
     name = "postgresql-tsvector"
 
+    def __init__(self, pairs: bool = True) -> None:
+        self.pairs = pairs  # False: phrases on the main vector alone, as before 0015 (bench/search.py compares)
+
     def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
-        tsquery = func.to_tsquery("simple", " <-> ".join(phrase))
+        # the configuration as a constant of the statement (so bench/search.py can print it with literal values)
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), " <-> ".join(phrase))
         tsv: ColumnElement[Any] = literal_column("search_docs.tsv")
-        condition = tsv.op("@@")(tsquery)
+        condition: Condition = tsv.op("@@")(tsquery)
         pairs = word_pairs(" ".join(phrase))
-        if pairs:  # two words or more (and no pair too long to be kept)
+        if pairs and self.pairs:  # two words or more (and no pair too long to be kept)
             # GIN keeps no positions: `a <-> b` alone is rechecked in every row holding both words (the slowest
             # queries: two common words rarely side by side). The pairs' index finds the rows holding each of the
             # phrase's adjacent pairs: exactly the two-word phrase's rows; for three words or more a superset, on
