@@ -44,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 GOAL_P99_MS = 100.0
+# The slowest phrases on PostgreSQL before the pairs index (two place-name words, each common, rarely side by side):
+# timed again with the phrase on the main vector alone and on the pairs, with the plan of step 1 either way.
+PAIRS_PHRASES = ("Thắng Quân", "Đạo Viện", "Hợp Hòa", "Tứ Quận", "Đội Cấn")
 FONT = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
 
 from fanout import code_version, machine_info  # noqa: E402  (bench/ is on sys.path)
@@ -415,16 +418,69 @@ async def run_engine(
                 **{c: summary([t for t in timed if t[0] == c], matches) for c in classes},
             }
         gc.unfreeze()
+        pairs = None if services.db.is_sqlite else await _pairs_before_after(services.db, scope, everything)
         return {
             "engine": engine,
             "index_s": round(index_s, 2),
             "loadavg_before_queries": load_before,
             "units": counts,
+            "size_mb": await _sizes(services.db, work_file=url),
+            "pairs": pairs,
             "queries": rows,
             "engine_name": search_store.index_for(services.db.is_sqlite).name,
         }
     finally:
         await services.db.close()
+
+
+async def _sizes(db: Any, work_file: str) -> dict[str, float]:
+    """The index's size on disk, MB: SQLite's database file (FTS5's tables are in it), PostgreSQL's table with its
+    TOAST and indexes, each of the two GIN indexes and the pairs column's values (as stored, compressed): without
+    the pairs (before migration 0015) the table is the first less the last two."""
+    from sqlalchemy import text
+
+    mb = 1024 * 1024
+    if db.is_sqlite:
+        path = Path(work_file.split("///", 1)[1])
+        return {"database": round(sum(f.stat().st_size for f in path.parent.glob(path.name + "*")) / mb, 1)}
+    out: dict[str, float] = {}
+    async with db.read() as session:
+        for label, sql in (
+            ("search_docs with indexes", "SELECT pg_total_relation_size('search_docs')"),
+            ("ix_search_docs_tsv", "SELECT pg_relation_size('ix_search_docs_tsv')"),
+            ("ix_search_docs_pairs", "SELECT pg_relation_size('ix_search_docs_pairs')"),
+            ("the pairs column", "SELECT coalesce(sum(pg_column_size(pairs)), 0) FROM search_docs"),
+        ):
+            out[label] = round(int((await session.execute(text(sql))).scalar_one()) / mb, 1)
+    return out
+
+
+async def _pairs_before_after(db: Any, scope: Any, everything: Any) -> dict[str, Any]:
+    """PAIRS_PHRASES through the store, the best of three runs, with the phrase on the main vector alone (as before
+    migration 0015) and on the pairs; and step 1's plan for the first of them either way (EXPLAIN ANALYZE)."""
+    from meeting_server.storage.search import PostgresSearch
+
+    cap = 1000
+    out: dict[str, Any] = {"ms": {}, "plans": {}}
+    for label, index in (("main vector only", PostgresSearch(pairs=False)), ("pairs", PostgresSearch())):
+        times = {}
+        for phrase in PAIRS_PHRASES:
+            best = float("inf")
+            for _ in range(3):
+                async with db.read() as session:
+                    t0 = time.perf_counter()
+                    await index.search(session, phrase, scope, everything, 20, 0, cap)
+                    best = min(best, time.perf_counter() - t0)
+            times[phrase] = round(best * 1000, 1)
+        out["ms"][label] = times
+        statement = index.first_step(PAIRS_PHRASES[0], scope, everything, cap)
+        async with db.read() as session:
+            sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+            conn = await session.connection()
+            plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
+        out["plans"][label] = list(plan)
+        print(f"{PAIRS_PHRASES[0]}, step 1, {label}:\n  " + "\n  ".join(plan), flush=True)
+    return out
 
 
 def _per_page(report: dict[str, Any]) -> str:
@@ -435,6 +491,12 @@ def _per_page(report: dict[str, Any]) -> str:
 def _all_extract(report: dict[str, Any]) -> str:
     sample = report["pdf_sample"]
     return f"{report['extract_s'] * report['params']['papers'] / sample / 60:.0f}" if sample else "-"
+
+
+def _plan_summary(plan: list[str]) -> str:
+    """The plan's node lines (scans, rows, time) and its execution time, on one line."""
+    keep = [line.strip(" ->") for line in plan if "(actual" in line or line.startswith("Execution Time")]
+    return "; ".join(f"`{line}`" for line in keep)
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -486,6 +548,18 @@ def markdown(report: dict[str, Any]) -> str:
         for form, by_class in r["queries"].items():
             slow = ", ".join(f'"{q["query"]}" ({q["class"]}) {q["ms"]} ms' for q in by_class["slowest"])
             lines.append(f"- slowest on {r['engine_name']}, {form}: {slow}")
+    for r in report["engines"]:
+        sizes = ", ".join(f"{k} {v} MB" for k, v in r["size_mb"].items())
+        lines.append(f"- on disk, {r['engine_name']}: {sizes}")
+        if r.get("pairs"):
+            ms = r["pairs"]["ms"]
+            before, after = ms["main vector only"], ms["pairs"]
+            each = ", ".join(f'"{q}" {before[q]} → {after[q]} ms' for q in before)
+            lines.append(
+                f"- {r['engine_name']}, the phrase on the main vector alone → on the pairs (best of 3): {each}"
+            )
+            for label, plan in r["pairs"]["plans"].items():
+                lines.append(f'- step 1\'s plan for "{PAIRS_PHRASES[0]}", {label}: ' + _plan_summary(plan))
     worst = max(by_class["all"]["p99_ms"] for r in report["engines"] for by_class in r["queries"].values())
     verdict = "met" if worst <= GOAL_P99_MS else "missed"
     lines += [

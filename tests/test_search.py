@@ -5,6 +5,8 @@ after it was stopped."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from meeting_server.api.search import INDEXER
 from meeting_server.search.indexer import Indexer
+from meeting_server.storage.migrate import alembic_config, upgrade_async
+from meeting_server.storage.search import word_pairs
 from tests.helpers import ApiClient, LiveServer, make_meeting
 from tests.helpers import pages_pdf as pdf_of
 
@@ -266,3 +273,107 @@ async def test_the_count_stops_at_the_cap_and_says_there_is_more(capped_server: 
     assert (named["total"], named["more"], len(named["hits"])) == (3, True, 3)
     nothing = await search(world.outsider, "ngan sach")
     assert (nothing["total"], nothing["more"], nothing["hits"]) == (0, False, [])
+
+
+# ---- phrases on both engines: PostgreSQL's pairs index (migration 0015) answers as FTS5 does ---------------------
+
+PHRASE_PAGES = [
+    "Báo cáo tháng này của lực lượng quân sự xã.",  # "tháng" and "quân" on the page, not side by side
+    "Hội nghị tại xã Thắng.<br>Quân đội địa phương tham gia.",  # side by side across a full stop and a line break
+    "Đoàn công tác về thôn Thắng Quân, xã Hợp Hòa.",  # side by side
+    "Dân số tăng; số kế hoạch giao thêm.",  # both pairs of "dân số kế", but not the three in a row
+    "Dân số kế hoạch hóa gia đình theo Nghị quyết 12/NQ-HĐND.",
+    "Ngân sách ngân sách, hòa hợp và hợp hòa.",
+]
+PHRASES = {  # the query -> the pages (1-based, of PHRASE_PAGES) it finds
+    "Thắng Quân": {2, 3},
+    "thang quan": {2, 3},
+    "xã thắng quân": {2},
+    "thôn thắng quân xã": {3},
+    "dân số kế": {5},
+    "số kế": {4, 5},
+    "quân": {1, 2, 3},
+    "hợp hòa": {3, 6},
+    "hòa hợp": {6},
+    "ngân sách ngân sách": {6},
+    "12/NQ-HĐND": {5},
+    "nq hdnd": {5},
+    "quân sự tháng": set(),
+    "sự xã hội": set(),
+}
+
+
+async def _phrase_answers(server: LiveServer) -> dict[str, tuple[int, set[int]]]:
+    world = await make_world(server)
+    await world.upload(PHRASE_PAGES, title="Cụm từ")
+    await world.indexer.settled()
+    return await _answers(world.other)
+
+
+async def _answers(who: ApiClient) -> dict[str, tuple[int, set[int]]]:
+    answers = {}
+    for query in PHRASES:
+        found = await search(who, query)
+        assert all(h["title"] == "Cụm từ" for h in found["hits"])
+        answers[query] = (found["total"], {h["page"] for h in found["hits"]})
+    return answers
+
+
+@pytest.mark.postgres
+async def test_phrases_find_the_same_pages_on_both_engines(postgres: Any, tmp_path: Path) -> None:
+    """Two words each on a page but apart are no hit; side by side across punctuation or a line break they are (the
+    tokens are adjacent in the folded text both engines index); three words need all three in a row, though
+    PostgreSQL's pairs index alone would also take a page holding each pair somewhere."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await postgres.create_database(name)
+    answers = {}
+    for engine, url in (("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'meetings.sqlite3'}"), ("pg", postgres.url(name))):
+        (tmp_path / engine).mkdir()
+        server = LiveServer(url, tmp_path / engine)
+        await server.start()
+        try:
+            answers[engine] = await _phrase_answers(server)
+        finally:
+            await server.stop()
+    expected = {query: (len(pages), pages) for query, pages in PHRASES.items()}
+    assert answers["sqlite"] == expected
+    assert answers["pg"] == expected
+
+
+async def test_migration_0015_gives_the_rows_already_indexed_their_pairs(empty_database: str, tmp_path: Path) -> None:
+    """Upgrading from 0014 with units in the index fills their pairs (PostgreSQL; nothing to do on SQLite), and the
+    downgrade takes the column and its index away again; the answers are the same throughout."""
+    server = LiveServer(empty_database, tmp_path)
+    await server.start()
+    try:
+        before = await _phrase_answers(server)
+    finally:
+        await server.stop()
+    postgres = empty_database.startswith("postgresql")
+    await asyncio.to_thread(command.downgrade, alembic_config(empty_database), "0014")
+    engine = create_async_engine(empty_database)
+    try:
+        async with engine.connect() as conn:
+            if postgres:
+                names = "SELECT column_name FROM information_schema.columns WHERE table_name = 'search_docs'"
+                assert "pairs" not in set((await conn.execute(text(names))).scalars())
+            assert (await conn.execute(text("SELECT count(*) FROM search_docs WHERE kind = 'page'"))).scalar() == len(
+                PHRASE_PAGES
+            )
+        await upgrade_async(empty_database, "head")
+        if postgres:
+            async with engine.connect() as conn:
+                rows = (await conn.execute(text("SELECT folded, array_to_string(tsvector_to_array(pairs), ' ') AS p "
+                                                "FROM search_docs WHERE kind = 'page'"))).all()  # fmt: skip
+                assert len(rows) == len(PHRASE_PAGES)
+                assert all(r.p.split() == word_pairs(r.folded) and r.p for r in rows)
+                index = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_docs_pairs'"
+                assert "gin (pairs)" in (await conn.execute(text(index))).scalar_one()
+    finally:
+        await engine.dispose()
+    again = LiveServer(empty_database, tmp_path, settings_overrides={"search_indexer": False})  # the rows as migrated
+    await again.start(seed_admin=False)
+    try:
+        assert await _answers(await again.client("daibieu.b")) == before == {q: (len(p), p) for q, p in PHRASES.items()}
+    finally:
+        await again.stop()

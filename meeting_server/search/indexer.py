@@ -53,12 +53,14 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def page_texts(path: Path) -> list[tuple[str, str]]:
-    """Each page's text from a paper's text.json (words joined in reading order), with its folded tokens: both
-    made here, in the indexer's thread, not on the event loop (a 20-page paper takes ~10 ms to fold)."""
+def page_texts(path: Path) -> list[tuple[str, str, list[str]]]:
+    """Each page's text from a paper's text.json (words joined in reading order), with its folded tokens and their
+    adjacent pairs (PostgreSQL's pairs vector): made here, in the indexer's thread, not on the event loop (a
+    20-page paper takes ~10 ms to fold)."""
     data = json.loads(path.read_bytes())
     texts = [" ".join(str(word[4]) for word in page) for page in data["pages"]]
-    return [(text, store.folded_text(text)) for text in texts]
+    folded = [store.folded_text(text) for text in texts]
+    return [(text, f, store.word_pairs(f)) for text, f in zip(texts, folded, strict=True)]
 
 
 class Indexer:
@@ -197,10 +199,11 @@ class Indexer:
                 "title": paper.title,
                 "body": text,
                 "folded": folded,
+                "pairs": pairs,
                 "access": paper.access,
                 "status": paper.status,
             }
-            for number, (text, folded) in enumerate(texts, start=1)
+            for number, (text, folded, pairs) in enumerate(texts, start=1)
         ]
 
 

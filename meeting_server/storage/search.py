@@ -3,7 +3,8 @@ full-text search (production), chosen by the database URL (docs/search.md).
 
 Both index the same thing, `search_docs.folded`: the text's tokens folded by documents/textfold (lower case, no
 diacritics, "đ" as "d"), so "nghi quyet" and "Nghị quyết" are one query on either engine. A query is a phrase of
-its folded tokens; hits are ranked by bm25 (FTS5) or ts_rank (PostgreSQL).
+its folded tokens; hits are ranked by bm25 (FTS5) or ts_rank (PostgreSQL). PostgreSQL also keeps each unit's
+adjacent word pairs ("thang·quan", migration 0015) with their own index: a phrase is looked up by its pairs first.
 
 The read rules are a `Scope` turned into the query's WHERE clause: what a person may not read is neither
 returned nor counted (the count is the same query's). The count stops at a cap and only that many of the
@@ -20,7 +21,10 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    Select,
     Table,
+    Text,
+    TypeDecorator,
     and_,
     any_,
     bindparam,
@@ -36,6 +40,10 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy import (
+    cast as sql_cast,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import column, table
 
@@ -47,10 +55,17 @@ DOCS: Table = cast(Table, SearchDocRow.__table__)
 Condition = ColumnElement[bool]
 Column = ColumnElement[Any]
 GRANTS: Table = cast(Table, SearchGrantRow.__table__)
-# Objects of the engines' own (migration 0014) that the models do not describe: the schema comparison skips them.
+# Objects of the engines' own (migrations 0014, 0015) that the models do not describe: the schema comparison skips
+# them.
 ENGINE_TABLES = frozenset({"search_fts"})
-ENGINE_COLUMNS = frozenset({"tsv"})
-ENGINE_INDEXES = frozenset({"ix_search_docs_tsv"})
+ENGINE_COLUMNS = frozenset({"tsv", "pairs"})
+ENGINE_INDEXES = frozenset({"ix_search_docs_tsv", "ix_search_docs_pairs"})
+# Two adjacent folded words as one lexeme of PostgreSQL's pairs vector: "thang·quan". Tokens are letters and digits
+# only (documents/textfold), so the joiner (a middle dot) is never part of a word.
+PAIR_JOIN = "\u00b7"
+# A tsvector lexeme must be shorter than 2 KiB: a longer pair is not kept, and a phrase needing it is matched on the
+# main vector alone.
+PAIR_MAX_BYTES = 2000
 
 
 def engine_owned(name: str | None, type_: str) -> bool:
@@ -70,6 +85,15 @@ def folded_text(text: str) -> str:
     """What the engines index: the text's tokens, folded, one space apart (folded at once: fold works character by
     character and no character folds into a space, so this is each token folded)."""
     return fold(" ".join(tokens(text)))
+
+
+def word_pairs(folded: str) -> list[str]:
+    """The distinct pairs of adjacent words of folded text (folded_text's), as the pairs vector keeps them. Words
+    are adjacent when nothing but spaces, punctuation or a line break stood between them: the main vector's
+    positions (and FTS5's) count the same tokens, so a phrase across a full stop matches on both and here."""
+    words = folded.split()
+    joined = {a + PAIR_JOIN + b for a, b in zip(words, words[1:], strict=False)}
+    return sorted(p for p in joined if len(p.encode()) <= PAIR_MAX_BYTES)
 
 
 def query_tokens(query: str) -> list[str]:
@@ -215,9 +239,7 @@ class SearchIndex:
         await self._prepare(session)
         condition, rank, source, key = self._match(phrase)
         rules = [readable(scope), *_filtered(filters)]
-        where = [condition, *rules]
-        newest = select(key).select_from(source).where(*where).order_by(key.desc()).limit(cap + 1)
-        ids = (await session.execute(newest)).scalars().all()
+        ids = (await session.execute(_newest(condition, rules, source, key, cap))).scalars().all()
         total, more = min(len(ids), cap), len(ids) > cap
         if total == 0 or offset >= total:
             return Results(total, more, [])
@@ -271,6 +293,11 @@ class SearchIndex:
         ]
         return Results(total, more, hits)
 
+    def first_step(self, query: str, scope: Scope, filters: Filters, cap: int) -> Select[Any]:
+        """Step 1's statement for a query (bench/search.py prints its plan); the query has at least one token."""
+        condition, _, source, key = self._match(query_tokens(query))
+        return _newest(condition, [readable(scope), *_filtered(filters)], source, key, cap)
+
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.asc()
 
@@ -282,6 +309,10 @@ class SearchIndex:
         (FTS5 takes the rowid range and walks only the match). The rules are applied again in either engine: a
         row changed between the two statements is not shown to someone who may no longer read it."""
         return [match, *rules, key >= ids[-1]]
+
+
+def _newest(condition: Condition, rules: list[Condition], source: Any, key: Column, cap: int) -> Select[Any]:
+    return select(key).select_from(source).where(condition, *rules).order_by(key.desc()).limit(cap + 1)
 
 
 class SqliteSearch(SearchIndex):
@@ -303,10 +334,26 @@ class PostgresSearch(SearchIndex):
 
     name = "postgresql-tsvector"
 
+    def __init__(self, pairs: bool = True) -> None:
+        self.pairs = pairs  # False: phrases on the main vector alone, as before 0015 (bench/search.py compares)
+
     def _match(self, phrase: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any], Any, ColumnElement[Any]]:
-        tsquery = func.to_tsquery("simple", " <-> ".join(phrase))
+        # the configuration as a constant of the statement (so bench/search.py can print it with literal values)
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), " <-> ".join(phrase))
         tsv: ColumnElement[Any] = literal_column("search_docs.tsv")
-        return tsv.op("@@")(tsquery), func.ts_rank(tsv, tsquery), DOCS, DOCS.c.id
+        condition: Condition = tsv.op("@@")(tsquery)
+        pairs = word_pairs(" ".join(phrase))
+        if pairs and self.pairs:  # two words or more (and no pair too long to be kept)
+            # GIN keeps no positions: `a <-> b` alone is rechecked in every row holding both words (the slowest
+            # queries: two common words rarely side by side). The pairs' index finds the rows holding each of the
+            # phrase's adjacent pairs: exactly the two-word phrase's rows; for three words or more a superset, on
+            # which the main vector's phrase check then runs. One bound tsquery of quoted lexemes.
+            lexemes = " & ".join("'" + p.replace("\\", "\\\\").replace("'", "''") + "'" for p in pairs)
+            adjacent = literal_column("search_docs.pairs").op("@@")(
+                sql_cast(bindparam("phrase_pairs", lexemes), TSQUERY)
+            )
+            condition = adjacent if len(phrase) == 2 else and_(adjacent, condition)
+        return condition, func.ts_rank(tsv, tsquery), DOCS, DOCS.c.id
 
     def _order(self, rank: ColumnElement[Any]) -> ColumnElement[Any]:
         return rank.desc()
@@ -402,8 +449,12 @@ async def write_meeting(session: AsyncSession, units: MeetingUnits) -> None:
     if grants:
         await session.execute(insert(GRANTS), grants)
     rows = [*_with_meeting(units.new_pages, units), *_with_meeting(units.others, units)]
+    postgres = session.get_bind().dialect.name == "postgresql"
     for chunk in _chunks(rows, 500):
-        await session.execute(insert(DOCS), chunk)
+        if postgres:
+            await session.execute(insert(_DOCS_WITH_PAIRS), [_with_pairs(r) for r in chunk])
+        else:  # FTS5 finds phrases itself
+            await session.execute(insert(DOCS), [{k: v for k, v in r.items() if k != "pairs"} for r in chunk])
     if checkpoint is None:
         session.add(SearchCheckpointRow(meeting_id=mid, seq=units.seq, indexed_at=now_iso()))
     else:
@@ -430,6 +481,28 @@ def _with_meeting(rows: Iterable[dict[str, Any]], units: MeetingUnits) -> list[d
         }
         for row in rows
     ]
+
+
+class _PairsVector(TypeDecorator[list[str]]):
+    """The pairs column as written: the words pairs (a text array) made a tsvector of exactly those lexemes by
+    array_to_tsvector, not by to_tsvector, whose parser would split them again."""
+
+    impl = ARRAY(Text)
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return func.array_to_tsvector(bindvalue)
+
+
+# search_docs as PostgreSQL's indexer writes it: the model's columns and the pairs vector (migration 0015).
+_DOCS_WITH_PAIRS = table(
+    "search_docs", *(column(c.name, c.type) for c in DOCS.columns), column("pairs", _PairsVector())
+)
+
+
+def _with_pairs(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its pairs, made from its folded text unless the indexer's thread made them (pages: page_texts)."""
+    return row if "pairs" in row else {**row, "pairs": word_pairs(row["folded"])}
 
 
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterable[Sequence[dict[str, Any]]]:
