@@ -8,7 +8,8 @@ original file is never sent.
 
 Open papers' page images are also served from signed links (`…/pages/{page}/signed`, domain/pagelinks.py),
 handed out with the paper in `page_links`: checked from the link alone, with no session and no database read,
-and sent with sendfile (or by nginx, `MS_PAGE_ACCEL_PREFIX`), so one process serves a province's tablets.
+and sent from memory (documents/imagecache.py; under uvloop aiohttp has no sendfile) or by nginx
+(`MS_PAGE_ACCEL_PREFIX`), so one process serves a province's tablets.
 """
 
 from __future__ import annotations
